@@ -1,0 +1,214 @@
+"""The arithmetics one statement is evaluated in, and their linear solves.
+
+An :class:`Arithmetic` names the number type of a model's arrays and supplies
+the one non-elementwise operation the models need: solving the Bellman system
+M x = b together with the adjoint system Mᵀ y = c, sharing one factorisation.
+
+* ``FLOAT64`` — NumPy float64 (``np.linalg``; SciPy's LU when installed);
+* ``EXACT`` — object arrays of :class:`fractions.Fraction`, Doolittle LU;
+* ``DEGREE`` — object arrays of :class:`Degree`, which track a bound on the
+  total degree of numerator and denominator of a rational function of the
+  random-point coordinates; the Schwartz–Zippel bound of an exact check;
+* the symbolic engine adds ``SYMBOLIC`` (SymPy fraction-field elements).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Arithmetic", "FLOAT64", "EXACT", "DEGREE", "Degree", "lu_solve_pair"]
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """A number type for a model: its name, whether equality is exact, and its solver."""
+
+    name: str
+    exact: bool
+    solve_pair: Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _float_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(M⁻¹b, M⁻ᵀc) in float64; one LU factorisation with SciPy, two solves without."""
+    try:
+        from scipy.linalg import lu_factor, lu_solve
+    except ImportError:
+        return np.linalg.solve(M, b), np.linalg.solve(M.T, c)
+    lu = lu_factor(M, check_finite=False)
+    return lu_solve(lu, b, check_finite=False), lu_solve(lu, c, trans=1, check_finite=False)
+
+
+def lu_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(M⁻¹b, M⁻ᵀc) over any exact field held in object arrays.
+
+    Doolittle LU with row pivoting on the first non-zero entry (in an exact
+    field any non-zero pivot is as good as another).  ``b`` and ``c`` may be
+    vectors ``(n,)`` or matrices ``(n, m)``.  Raises ``ZeroDivisionError`` if M
+    is singular.
+    """
+    n = M.shape[0]
+    A = [list(row) for row in M]
+    perm = list(range(n))
+    for k in range(n):
+        p = next((i for i in range(k, n) if A[i][k] != 0), None)
+        if p is None:
+            raise ZeroDivisionError("singular matrix")
+        if p != k:
+            A[k], A[p] = A[p], A[k]
+            perm[k], perm[p] = perm[p], perm[k]
+        inv = 1 / A[k][k]
+        row_k = A[k]
+        for i in range(k + 1, n):
+            if A[i][k] != 0:
+                f = A[i][k] * inv
+                row_i = A[i]
+                row_i[k] = f
+                for j in range(k + 1, n):
+                    if row_k[j] != 0:
+                        row_i[j] = row_i[j] - f * row_k[j]
+    # M[perm] = L U, L unit lower (stored below the diagonal), U upper.
+    x = _lu_apply(A, np.asarray(b, dtype=object)[perm], n)
+    # Mᵀ y = c  ⇔  Uᵀ Lᵀ (P y) = c with P the row permutation.
+    y_perm = _lu_apply_transposed(A, np.asarray(c, dtype=object), n)
+    y = np.empty_like(y_perm)
+    y[perm] = y_perm
+    return x, y
+
+
+def _lu_apply(A: list, b: np.ndarray, n: int) -> np.ndarray:
+    z = [b[i] for i in range(n)]
+    for i in range(n):
+        for j in range(i):
+            if A[i][j] != 0:
+                z[i] = z[i] - A[i][j] * z[j]
+    for i in reversed(range(n)):
+        for j in range(i + 1, n):
+            if A[i][j] != 0:
+                z[i] = z[i] - A[i][j] * z[j]
+        z[i] = z[i] / A[i][i]
+    return _stack(z, b)
+
+
+def _lu_apply_transposed(A: list, c: np.ndarray, n: int) -> np.ndarray:
+    z = [c[i] for i in range(n)]
+    for i in range(n):  # Uᵀ z = c (lower triangular)
+        for j in range(i):
+            if A[j][i] != 0:
+                z[i] = z[i] - A[j][i] * z[j]
+        z[i] = z[i] / A[i][i]
+    for i in reversed(range(n)):  # Lᵀ y = z (unit upper triangular)
+        for j in range(i + 1, n):
+            if A[j][i] != 0:
+                z[i] = z[i] - A[j][i] * z[j]
+    return _stack(z, c)
+
+
+def _stack(rows: list, like: np.ndarray) -> np.ndarray:
+    out = np.empty(like.shape, dtype=object)
+    for i, row in enumerate(rows):
+        out[i] = row
+    return out
+
+
+class Degree:
+    """An upper bound (num, den) on the total degrees of a rational function n/d.
+
+    Arithmetic on bounds follows the arithmetic on fractions: n₁/d₁ + n₂/d₂ has
+    numerator degree ≤ max(n₁+d₂, n₂+d₁) and denominator degree ≤ d₁+d₂, and so
+    on.  The exact zero is tracked so that structural zeros cost nothing.
+    Integer constants have degree (0, 0).
+
+    >>> x = Degree(1, 0)
+    >>> (x / (x + 1)) * x
+    Degree(2, 1)
+    """
+
+    __slots__ = ("num", "den", "zero")
+
+    def __init__(self, num: int, den: int, zero: bool = False) -> None:
+        self.num, self.den, self.zero = num, den, zero
+
+    @staticmethod
+    def of(x: Any) -> "Degree":
+        if isinstance(x, Degree):
+            return x
+        return Degree(0, 0, zero=(x == 0))
+
+    def __add__(self, other: Any) -> "Degree":
+        o = Degree.of(other)
+        if o.zero:
+            return self
+        if self.zero:
+            return o
+        return Degree(max(self.num + o.den, o.num + self.den), self.den + o.den)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> "Degree":
+        return self + other
+
+    def __rsub__(self, other: Any) -> "Degree":
+        return Degree.of(other) + self
+
+    def __neg__(self) -> "Degree":
+        return self
+
+    def __mul__(self, other: Any) -> "Degree":
+        o = Degree.of(other)
+        if o.zero or self.zero:
+            return Degree(0, 0, zero=True)
+        return Degree(self.num + o.num, self.den + o.den)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> "Degree":
+        o = Degree.of(other)
+        if self.zero:
+            return self
+        return Degree(self.num + o.den, self.den + o.num)
+
+    def __rtruediv__(self, other: Any) -> "Degree":
+        return Degree.of(other) / self
+
+    def __pow__(self, k: int) -> "Degree":
+        if k < 0:
+            return Degree(self.den * -k, self.num * -k)
+        return Degree(self.num * k, self.den * k, zero=self.zero and k > 0)
+
+    def __eq__(self, other: object) -> bool:  # a degree bound never proves an equality
+        return isinstance(other, Degree) and (self.num, self.den, self.zero) == (other.num, other.den, other.zero)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "Degree(zero)" if self.zero else f"Degree({self.num}, {self.den})"
+
+
+def _degree_solve(M: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Degree bound of M⁻¹b by Cramer's rule after clearing each row's denominators."""
+    n = M.shape[0]
+    B = b.reshape(n, -1)
+    total = 0
+    for i in range(n):
+        entries = [Degree.of(x) for x in M[i]] + [Degree.of(x) for x in B[i]]
+        den = sum(e.den for e in entries if not e.zero)
+        total += max((e.num + den - e.den for e in entries if not e.zero), default=0)
+    out = np.empty(B.shape, dtype=object)
+    for idx in np.ndindex(*B.shape):
+        out[idx] = Degree(total, total)
+    return out.reshape(b.shape)
+
+
+def _degree_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _degree_solve(M, b), _degree_solve(M.T, c)
+
+
+FLOAT64 = Arithmetic("float64", exact=False, solve_pair=_float_solve_pair)
+EXACT = Arithmetic("exact", exact=True, solve_pair=lu_solve_pair)
+DEGREE = Arithmetic("degree", exact=True, solve_pair=_degree_solve_pair)

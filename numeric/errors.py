@@ -1,0 +1,20 @@
+"""The one exception family of pgverify.
+
+Every error raised on user input is a :class:`PGVerifyError`; the ones about
+bad arguments are also :class:`ValueError` so that ordinary ``except
+ValueError`` code keeps working.
+"""
+
+__all__ = ["PGVerifyError", "InvalidMDPError", "InvalidPolicyError"]
+
+
+class PGVerifyError(Exception):
+    """Base class of every error pgverify raises on purpose."""
+
+
+class InvalidMDPError(PGVerifyError, ValueError):
+    """An MDP argument (``P``, ``r``, ``discount``, ``initial``, …) is not valid."""
+
+
+class InvalidPolicyError(PGVerifyError, ValueError):
+    """A policy argument (``theta``, ``weights``, ``features``, …) is not valid."""

@@ -1,0 +1,171 @@
+"""The model a claim is evaluated on: an MDP and a policy in one arithmetic.
+
+A claim's sides are written once, in NumPy syntax, over a :class:`Model`; the
+model's arrays hold float64, exact Fractions, degree bounds or SymPy rational
+functions, and the same expression means the same thing in all of them.  Every
+derived quantity is computed lazily, once.
+
+Names follow the post: ``P[s, a, s']``, ``r[s, a]``, ``lam`` (λ), ``pi[s, a]``,
+``dpi[s, a, k]`` (∇θπ), ``score[s, a, k]`` (∇θ log π), ``v[s]``, ``q[s, a]``,
+``d[s]``, ``U``, ``grad_U[k]``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.arithmetic import Arithmetic
+
+__all__ = ["Model"]
+
+
+class Model:
+    """An MDP (P, r, λ, μ) and a policy (π, ∇θπ) in one arithmetic.
+
+    Args (keyword-only):
+      arithmetic: the number type of every array (:mod:`numeric.arithmetic`).
+      P: ``P[s, a, s']``, shape ``(S, A, S)``.
+      r: ``r[s, a]``, shape ``(S, A)``.
+      lam: the discount λ.
+      mu0: the initial distribution μ[s], shape ``(S,)`` (one-hot at s⁰).
+      pi: ``π[s, a]``, shape ``(S, A)``.
+      jacobian: a function returning ∇θπ as ``dpi[s, a, k]``, shape ``(S, A, K)``.
+      vjp: ``g[s, a] ↦ Σ_{s,a} g[s, a] ∇θπ(a|s)``, shape ``(K,)``.
+      derivative: optional exact differentiation ∂/∂θ of any array (adds a
+        trailing axis K).  When given (the symbolic engine), ``grad_U``,
+        ``grad_v`` and ``grad_q`` are obtained by differentiating the closed
+        forms; otherwise by the adjoint / forward rules of the Bellman solve.
+      family: a label for reports, e.g. ``"tabular-softmax S=2 A=2"``.
+      extras: anything a family adds for the claims that need it (a horizon,
+        features, …), read with ``model.extras[...]``.
+    """
+
+    def __init__(self, *, arithmetic: Arithmetic, P: np.ndarray, r: np.ndarray, lam: Any, mu0: np.ndarray,
+                 pi: np.ndarray, jacobian: Callable[[], np.ndarray], vjp: Callable[[np.ndarray], np.ndarray],
+                 derivative: Callable[[Any], np.ndarray] | None = None, family: str = "",
+                 extras: dict[str, Any] | None = None) -> None:
+        self.arithmetic = arithmetic
+        self.P, self.r, self.lam, self.mu0, self.pi = P, r, lam, mu0, pi
+        self._jacobian, self._vjp, self._derivative = jacobian, vjp, derivative
+        self.family = family
+        self.extras = dict(extras or {})
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def S(self) -> int:
+        return self.P.shape[0]
+
+    @property
+    def A(self) -> int:
+        return self.P.shape[1]
+
+    @property
+    def K(self) -> int:
+        return self.dpi.shape[2]
+
+    # ------------------------------------------------------------- the chain
+    @cached_property
+    def P_pi(self) -> np.ndarray:
+        """P_π[s, s'] = Σ_a π(a|s) P[s, a, s'], shape ``(S, S)``."""
+        return np.einsum("sa,sat->st", self.pi, self.P)
+
+    @cached_property
+    def r_pi(self) -> np.ndarray:
+        """r_π[s] = Σ_a π(a|s) r[s, a], shape ``(S,)``."""
+        return (self.pi * self.r).sum(axis=1)
+
+    @cached_property
+    def M(self) -> np.ndarray:
+        """The Bellman matrix I − λP_π, shape ``(S, S)``."""
+        eye = np.eye(self.S) if self.arithmetic.name == "float64" else np.eye(self.S, dtype=object)
+        return eye - self.lam * self.P_pi
+
+    @cached_property
+    def _solved(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.arithmetic.solve_pair(self.M, self.r_pi, self.mu0)
+
+    @property
+    def v(self) -> np.ndarray:
+        """v(s) = E_s^π[Σ_t λ^{t−1} r(s_t, a_t)], solved as (I − λP_π) v = r_π; shape ``(S,)``."""
+        return self._solved[0]
+
+    @property
+    def w(self) -> np.ndarray:
+        """Unnormalised discounted visitation w(s) = Σ_t λ^{t−1} P_μ(s_t = s), from (I − λP_π)ᵀ w = μ."""
+        return self._solved[1]
+
+    @cached_property
+    def d(self) -> np.ndarray:
+        """Discounted occupancy d(s) = (1 − λ) Σ_t λ^{t−1} P_μ(s_t = s), shape ``(S,)``."""
+        return (1 - self.lam) * self.w
+
+    @cached_property
+    def Pv(self) -> np.ndarray:
+        """E_{s'∼P(·|s,a)} v(s') as ``Pv[s, a]``, shape ``(S, A)``."""
+        return np.einsum("sat,t->sa", self.P, self.v)
+
+    @cached_property
+    def q(self) -> np.ndarray:
+        """q(s, a) = r(s, a) + λ Σ_{s'} P(s'|s, a) v(s'), shape ``(S, A)``."""
+        return self.r + self.lam * self.Pv
+
+    @cached_property
+    def U(self) -> Any:
+        """U(θ) = Σ_s μ(s) v(s) (= v(s⁰) for a point initial state)."""
+        return self.mu0 @ self.v
+
+    # ------------------------------------------------------- the policy side
+    @cached_property
+    def dpi(self) -> np.ndarray:
+        """∇θπ as ``dpi[s, a, k]``, shape ``(S, A, K)``."""
+        return self._jacobian()
+
+    @cached_property
+    def score(self) -> np.ndarray:
+        """∇θ log π as ``score[s, a, k] = dpi[s, a, k] / π(a|s)``."""
+        return self.dpi / self.pi[:, :, None]
+
+    # ------------------------------------------------- the reference gradient
+    @cached_property
+    def grad_U(self) -> np.ndarray:
+        """∇θU, shape ``(K,)``: the reference every gradient identity is checked against.
+
+        Differentiates U = μᵀ M⁻¹ b with M = I − λP_π and b = r_π directly: by the
+        derivative of the closed form in the symbolic engine; otherwise by the
+        adjoint of the Bellman solve, ∂U = wᵀ(∂b − ∂M v) with Mᵀw = μ, where
+        ∂b = Σ_a ∂π(a|s) r(s, a) and ∂M = −λ Σ_a ∂π(a|s) P(·|s, a); both are
+        applied through the policy's vector–Jacobian product.  No identity under
+        test is evaluated.
+        """
+        if self._derivative is not None:
+            return self._derivative(self.U)
+        w = self.w[:, None]
+        return self._vjp(w * self.r) + self.lam * self._vjp(w * self.Pv)
+
+    @cached_property
+    def grad_v(self) -> np.ndarray:
+        """∇θv as ``grad_v[s, k]``: the forward derivative of v = M⁻¹b, M⁻¹(∂b − ∂M v)."""
+        if self._derivative is not None:
+            return self._derivative(self.v)
+        db = np.einsum("sak,sa->sk", self.dpi, self.r)
+        dM_v = -self.lam * np.einsum("sak,sa->sk", self.dpi, self.Pv)
+        return self.arithmetic.solve_pair(self.M, db - dM_v, self.mu0)[0]
+
+    @cached_property
+    def grad_q(self) -> np.ndarray:
+        """∇θq as ``grad_q[s, a, k]`` = λ Σ_{s'} P(s'|s, a) ∇θv(s') (r and P do not depend on θ)."""
+        if self._derivative is not None:
+            return self._derivative(self.q)
+        return self.lam * np.einsum("sat,tk->sak", self.P, self.grad_v)
+
+    def derivative(self, x: Any) -> np.ndarray:
+        """∂x/∂θ for an array built from this model, when the engine can differentiate (symbolic)."""
+        if self._derivative is None:
+            raise NotImplementedError(f"the {self.arithmetic.name} engine does not differentiate arbitrary arrays")
+        return self._derivative(x)
+
+    def __repr__(self) -> str:
+        return f"Model({self.family!r}, arithmetic={self.arithmetic.name}, S={self.S}, A={self.A})"
