@@ -113,6 +113,20 @@ def _stack(rows: list, like: np.ndarray) -> np.ndarray:
     return out
 
 
+class _Defer(Exception):
+    """Raised by :meth:`Degree.of` on an array operand; turned into NotImplemented."""
+
+
+def _binary(method: Callable[["Degree", Any], "Degree"]) -> Callable[["Degree", Any], Any]:
+    def wrapped(self: "Degree", other: Any) -> Any:
+        try:
+            return method(self, other)
+        except _Defer:
+            return NotImplemented
+    wrapped.__name__ = method.__name__
+    return wrapped
+
+
 class Degree:
     """An upper bound (num, den) on the total degrees of a rational function n/d.
 
@@ -135,8 +149,11 @@ class Degree:
     def of(x: Any) -> "Degree":
         if isinstance(x, Degree):
             return x
-        return Degree(0, 0, zero=(x == 0))
+        if isinstance(x, np.ndarray):  # `Degree op array`: NumPy applies it elementwise
+            raise _Defer
+        return Degree(0, 0, zero=bool(x == 0))
 
+    @_binary
     def __add__(self, other: Any) -> "Degree":
         o = Degree.of(other)
         if o.zero:
@@ -147,15 +164,18 @@ class Degree:
 
     __radd__ = __add__
 
+    @_binary
     def __sub__(self, other: Any) -> "Degree":
         return self + other
 
+    @_binary
     def __rsub__(self, other: Any) -> "Degree":
         return Degree.of(other) + self
 
     def __neg__(self) -> "Degree":
         return self
 
+    @_binary
     def __mul__(self, other: Any) -> "Degree":
         o = Degree.of(other)
         if o.zero or self.zero:
@@ -164,12 +184,14 @@ class Degree:
 
     __rmul__ = __mul__
 
+    @_binary
     def __truediv__(self, other: Any) -> "Degree":
         o = Degree.of(other)
         if self.zero:
             return self
         return Degree(self.num + o.den, self.den + o.num)
 
+    @_binary
     def __rtruediv__(self, other: Any) -> "Degree":
         return Degree.of(other) / self
 

@@ -1,0 +1,104 @@
+"""Hypothesis strategies for finite MDPs and policies (public API).
+
+Every strategy is valid by construction — no ``filter`` or ``assume``: a row
+of ``P`` is drawn as small non-negative integer weights with one entry forced
+positive, then normalised, so the probabilities are exact Fractions.  Sizes
+are drawn first and small.  Everything shrinks toward the simplest case: one
+state, one action, deterministic transitions to state 0, zero rewards, zero
+discount, the uniform policy.
+
+>>> from hypothesis import given
+>>> @given(finite_mdps(max_states=2))
+... def test(mdp):
+...     assert all(sum(row) == 1 for row in mdp.P.reshape(-1, mdp.num_states))
+>>> test()
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import strategies as st
+
+from numeric.errors import InvalidMDPError
+from numeric.mdp import FiniteMDP
+from numeric.policies import TabularSoftmax
+
+__all__ = ["finite_mdps", "tabular_softmax_policies", "mdps_and_tabular_policies", "stochastic_rows"]
+
+
+def _check_range(name_lo: str, lo: int, name_hi: str, hi: int, floor: int = 1) -> None:
+    if lo < floor:
+        raise InvalidMDPError(f"{name_lo}={lo} must be at least {floor}")
+    if lo > hi:
+        raise InvalidMDPError(f"{name_lo}={lo} is larger than {name_hi}={hi}")
+
+
+@st.composite
+def stochastic_rows(draw: st.DrawFn, n: int, *, max_weight: int = 4) -> list[Fraction]:
+    """One probability vector of length ``n`` with exact Fraction entries.
+
+    Drawn as integer weights in [0, max_weight] plus one forced unit at a drawn
+    position; shrinks toward the point mass on index 0.
+    """
+    weights = draw(st.lists(st.integers(0, max_weight), min_size=n, max_size=n))
+    weights[draw(st.integers(0, n - 1))] += 1
+    total = sum(weights)
+    return [Fraction(w, total) for w in weights]
+
+
+@st.composite
+def finite_mdps(draw: st.DrawFn, *, min_states: int = 1, max_states: int = 4, min_actions: int = 1,
+                max_actions: int = 3, num_states: int | None = None, num_actions: int | None = None,
+                max_weight: int = 4, max_reward: int = 4, max_discount: Fraction = Fraction(9, 10),
+                discount_denominator: int = 10, initial_distribution: bool = False,
+                exact: bool = True) -> FiniteMDP:
+    """Finite MDPs with S ∈ [min_states, max_states] and A ∈ [min_actions, max_actions].
+
+    Rewards are integers in [−max_reward, max_reward], the discount a multiple
+    of 1/discount_denominator in [0, max_discount], the initial state 0 (or,
+    with ``initial_distribution=True``, a drawn distribution).  ``exact=False``
+    gives the same MDPs in float64.
+    """
+    if num_states is not None:
+        min_states = max_states = num_states
+    if num_actions is not None:
+        min_actions = max_actions = num_actions
+    _check_range("min_states", min_states, "max_states", max_states)
+    _check_range("min_actions", min_actions, "max_actions", max_actions)
+    if not 0 <= max_discount < 1:
+        raise InvalidMDPError(f"max_discount={max_discount} must lie in [0, 1)")
+    S = draw(st.integers(min_states, max_states))
+    A = draw(st.integers(min_actions, max_actions))
+    P = [[draw(stochastic_rows(S, max_weight=max_weight)) for _ in range(A)] for _ in range(S)]
+    r = [[Fraction(draw(st.integers(-max_reward, max_reward))) for _ in range(A)] for _ in range(S)]
+    top = int(max_discount * discount_denominator)
+    lam = Fraction(draw(st.integers(0, top)), discount_denominator)
+    initial: int | list[Fraction] = draw(stochastic_rows(S, max_weight=max_weight)) if initial_distribution else 0
+    mdp = FiniteMDP(np.array(P, dtype=object), np.array(r, dtype=object), lam,
+                    np.array(initial, dtype=object) if isinstance(initial, list) else initial)
+    return mdp if exact else mdp.to_float()
+
+
+@st.composite
+def tabular_softmax_policies(draw: st.DrawFn, *, num_states: int, num_actions: int, max_weight: int = 4,
+                             exact: bool = True) -> TabularSoftmax:
+    """Tabular softmax policies with exp(θ[s, a]) an integer in [1, max_weight].
+
+    Exact (weights kept as Fractions) unless ``exact=False``; shrinks toward
+    the uniform policy (all weights 1, θ = 0).
+    """
+    _check_range("num_states", num_states, "num_states", num_states)
+    _check_range("num_actions", num_actions, "num_actions", num_actions)
+    w = [[draw(st.integers(1, max_weight)) for _ in range(num_actions)] for _ in range(num_states)]
+    policy = TabularSoftmax.from_weights(w)
+    return policy if exact else policy.to_float()
+
+
+@st.composite
+def mdps_and_tabular_policies(draw: st.DrawFn, *, exact: bool = True, **mdp_options: object) -> tuple[FiniteMDP, TabularSoftmax]:
+    """A pair (mdp, policy) with matching shapes; options as in :func:`finite_mdps`."""
+    mdp = draw(finite_mdps(exact=exact, **mdp_options))  # type: ignore[arg-type]
+    policy = draw(tabular_softmax_policies(num_states=mdp.num_states, num_actions=mdp.num_actions, exact=exact))
+    return mdp, policy

@@ -1,0 +1,122 @@
+"""Parametric MDP families in which every quantity is a symbol.
+
+The tabular-softmax family with S states and A actions has the symbols
+
+* ``P_{s a s'}`` for s' < S − 1, with P_{s a (S−1)} = 1 − Σ_{s'<S−1} P_{s a s'};
+* ``r_{s a}``; the discount ``lambda``;
+* ``x_{s a}`` = exp(θ_{s a}) > 0, so that π(a|s) = x_{s a} / Σ_b x_{s b} is
+  rational and ∂/∂θ_{s a} = x_{s a} ∂/∂x_{s a}.
+
+Arrays hold elements of the field of rational functions ℚ(symbols) (SymPy's
+``FracElement``), which are kept in canonical, cancelled form: a difference
+is identically zero exactly when it compares equal to 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import sympy
+from sympy import QQ
+
+from numeric.arithmetic import Arithmetic, lu_solve_pair
+from numeric.model import Model
+from symbolic.field import Rat
+
+__all__ = ["SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family"]
+
+#: Exact arithmetic in a field of rational functions (SymPy ``FracElement``).
+SYMBOLIC = Arithmetic("symbolic", exact=True, solve_pair=lu_solve_pair)
+
+
+@dataclass(frozen=True)
+class TabularSoftmaxFamily:
+    """The S × A tabular-softmax family with initial state s⁰ = 0; see the module docstring.
+
+    >>> fam = tabular_softmax_family(1, 2)
+    >>> fam.model().pi[0, 0]
+    x_{00}/(x_{00} + x_{01})
+    """
+
+    num_states: int
+    num_actions: int
+    field_symbols: tuple[sympy.Symbol, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        S, A = self.num_states, self.num_actions
+        if S < 1 or A < 1:
+            raise ValueError(f"num_states={S} and num_actions={A} must be at least 1")
+        p = [sympy.Symbol(f"P_{{{s}{a}{t}}}") for s in range(S) for a in range(A) for t in range(S - 1)]
+        r = [sympy.Symbol(f"r_{{{s}{a}}}") for s in range(S) for a in range(A)]
+        x = [sympy.Symbol(f"x_{{{s}{a}}}", positive=True) for s in range(S) for a in range(A)]
+        object.__setattr__(self, "field_symbols", (*p, *r, sympy.Symbol("lambda"), *x))
+
+    @property
+    def label(self) -> str:
+        return f"tabular-softmax S={self.num_states} A={self.num_actions}"
+
+    @cached_property
+    def field(self) -> sympy.polys.fields.FracField:
+        """ℚ(P, r, λ, x): the field every array of the model lives in."""
+        return QQ.frac_field(*self.field_symbols).field  # type: ignore[attr-defined]
+
+    @property
+    def x_symbols(self) -> list[sympy.Symbol]:
+        return list(self.field_symbols[-self.num_states * self.num_actions:])
+
+    @property
+    def theta_symbols(self) -> list[sympy.Symbol]:
+        return [sympy.Symbol(f"theta_{{{s}{a}}}") for s in range(self.num_states) for a in range(self.num_actions)]
+
+    def model(self) -> Model:
+        """The family's :class:`numeric.Model`, differentiating closed forms in θ."""
+        S, A = self.num_states, self.num_actions
+        K = self.field
+        gens = [Rat(g) for g in K.gens]
+        one, zero = Rat(K.one), Rat(K.zero)
+        n_p, n_r = S * A * (S - 1), S * A
+        p, r, lam, x = gens[:n_p], gens[n_p:n_p + n_r], gens[n_p + n_r], gens[n_p + n_r + 1:]
+        P = np.empty((S, A, S), dtype=object)
+        for s in range(S):
+            for a in range(A):
+                free = list(p[(s * A + a) * (S - 1):(s * A + a + 1) * (S - 1)])
+                P[s, a, :] = free + [one - sum(free, zero)]
+        R = np.array(r, dtype=object).reshape(S, A)
+        X = np.array(x, dtype=object).reshape(S, A)
+        pi = X / X.sum(axis=1, keepdims=True)
+        mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
+
+        def derivative(y: object) -> np.ndarray:
+            arr = np.asarray(y, dtype=object)
+            out = np.empty(arr.shape + (len(x),), dtype=object)
+            for idx in np.ndindex(*arr.shape):
+                e = arr[idx]
+                out[idx] = [xk * e.diff(xk) if isinstance(e, Rat) else zero for xk in x]
+            return out
+
+        def jacobian() -> np.ndarray:
+            return derivative(pi)
+
+        def vjp(g: np.ndarray) -> np.ndarray:
+            return np.einsum("sa,sak->k", g, jacobian())
+
+        return Model(arithmetic=SYMBOLIC, P=P, r=R, lam=lam, mu0=mu0, pi=pi, jacobian=jacobian, vjp=vjp,
+                     derivative=derivative, family=self.label, extras={"family": self})
+
+    def to_sympy(self, e: object) -> sympy.Expr:
+        """A field element as a SymPy expression in the post's notation (x = e^θ)."""
+        expr = self.field.to_sympy(e.e) if isinstance(e, Rat) else sympy.Integer(e)  # type: ignore[attr-defined]
+        return expr.subs({x: sympy.exp(t) for x, t in zip(self.x_symbols, self.theta_symbols)})
+
+
+_FAMILIES: dict[tuple[int, int], TabularSoftmaxFamily] = {}
+
+
+def tabular_softmax_family(num_states: int, num_actions: int) -> TabularSoftmaxFamily:
+    """The (cached) S × A tabular-softmax family."""
+    key = (num_states, num_actions)
+    if key not in _FAMILIES:
+        _FAMILIES[key] = TabularSoftmaxFamily(num_states, num_actions)
+    return _FAMILIES[key]
