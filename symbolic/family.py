@@ -5,7 +5,9 @@ The tabular-softmax family with S states and A actions has the symbols
 * ``P_{s a s'}`` for s' < S − 1, with P_{s a (S−1)} = 1 − Σ_{s'<S−1} P_{s a s'};
 * ``r_{s a}``; the discount ``lambda``;
 * ``x_{s a}`` = exp(θ_{s a}) > 0, so that π(a|s) = x_{s a} / Σ_b x_{s b} is
-  rational and ∂/∂θ_{s a} = x_{s a} ∂/∂x_{s a}.
+  rational and ∂/∂θ_{s a} = x_{s a} ∂/∂x_{s a};
+* with ``initial_distribution=True``, ``mu_s`` for s < S − 1 and
+  μ(S − 1) = 1 − Σ_s mu_s (otherwise the initial state is s⁰ = 0).
 
 Arrays hold elements of the field of rational functions ℚ(symbols) (SymPy's
 ``FracElement``), which are kept in canonical, cancelled form: a difference
@@ -33,7 +35,7 @@ SYMBOLIC = Arithmetic("symbolic", exact=True, solve_pair=lu_solve_pair)
 
 @dataclass(frozen=True)
 class TabularSoftmaxFamily:
-    """The S × A tabular-softmax family with initial state s⁰ = 0; see the module docstring.
+    """The S × A tabular-softmax family, initial state s⁰ = 0 or a symbolic μ; see the module docstring.
 
     >>> fam = tabular_softmax_family(1, 2)
     >>> fam.model().pi[0, 0]
@@ -42,6 +44,7 @@ class TabularSoftmaxFamily:
 
     num_states: int
     num_actions: int
+    initial_distribution: bool = False
     field_symbols: tuple[sympy.Symbol, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -51,11 +54,13 @@ class TabularSoftmaxFamily:
         p = [sympy.Symbol(f"P_{{{s}{a}{t}}}") for s in range(S) for a in range(A) for t in range(S - 1)]
         r = [sympy.Symbol(f"r_{{{s}{a}}}") for s in range(S) for a in range(A)]
         x = [sympy.Symbol(f"x_{{{s}{a}}}", positive=True) for s in range(S) for a in range(A)]
-        object.__setattr__(self, "field_symbols", (*p, *r, sympy.Symbol("lambda"), *x))
+        mu = [sympy.Symbol(f"mu_{s}") for s in range(S - 1)] if self.initial_distribution else []
+        object.__setattr__(self, "field_symbols", (*p, *r, sympy.Symbol("lambda"), *x, *mu))
 
     @property
     def label(self) -> str:
-        return f"tabular-softmax S={self.num_states} A={self.num_actions}"
+        mu = "-initial-distribution" if self.initial_distribution else ""
+        return f"tabular-softmax{mu} S={self.num_states} A={self.num_actions}"
 
     @cached_property
     def field(self) -> sympy.polys.fields.FracField:
@@ -64,11 +69,12 @@ class TabularSoftmaxFamily:
 
     @property
     def x_symbols(self) -> list[sympy.Symbol]:
-        return list(self.field_symbols[-self.num_states * self.num_actions:])
+        n_p, n_r = self.num_states * self.num_actions * (self.num_states - 1), self.num_states * self.num_actions
+        return list(self.field_symbols[n_p + n_r + 1:n_p + 2 * n_r + 1])
 
     @property
     def theta_symbols(self) -> list[sympy.Symbol]:
-        return [sympy.Symbol(f"theta_{{{s}{a}}}") for s in range(self.num_states) for a in range(self.num_actions)]
+        return [sympy.Symbol(f"theta_{s}{a}") for s in range(self.num_states) for a in range(self.num_actions)]
 
     def model(self) -> Model:
         """The family's :class:`numeric.Model`, differentiating closed forms in θ."""
@@ -77,7 +83,8 @@ class TabularSoftmaxFamily:
         gens = [Rat(g) for g in K.gens]
         one, zero = Rat(K.one), Rat(K.zero)
         n_p, n_r = S * A * (S - 1), S * A
-        p, r, lam, x = gens[:n_p], gens[n_p:n_p + n_r], gens[n_p + n_r], gens[n_p + n_r + 1:]
+        p, r, lam = gens[:n_p], gens[n_p:n_p + n_r], gens[n_p + n_r]
+        x, mu = gens[n_p + n_r + 1:n_p + 2 * n_r + 1], gens[n_p + 2 * n_r + 1:]
         P = np.empty((S, A, S), dtype=object)
         for s in range(S):
             for a in range(A):
@@ -86,7 +93,10 @@ class TabularSoftmaxFamily:
         R = np.array(r, dtype=object).reshape(S, A)
         X = np.array(x, dtype=object).reshape(S, A)
         pi = X / X.sum(axis=1, keepdims=True)
-        mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
+        if self.initial_distribution:
+            mu0 = np.array(list(mu) + [one - sum(mu, zero)], dtype=object)
+        else:
+            mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
 
         def derivative(y: object) -> np.ndarray:
             arr = np.asarray(y, dtype=object)
@@ -105,18 +115,22 @@ class TabularSoftmaxFamily:
         return Model(arithmetic=SYMBOLIC, P=P, r=R, lam=lam, mu0=mu0, pi=pi, jacobian=jacobian, vjp=vjp,
                      derivative=derivative, family=self.label, extras={"family": self})
 
+    def field_expr(self, e: object) -> sympy.Expr:
+        """A field element as a SymPy expression in the family's symbols (x = e^θ)."""
+        return e.e.as_expr() if isinstance(e, Rat) else sympy.Integer(e)  # type: ignore[arg-type]
+
     def to_sympy(self, e: object) -> sympy.Expr:
-        """A field element as a SymPy expression in the post's notation (x = e^θ)."""
-        expr = self.field.to_sympy(e.e) if isinstance(e, Rat) else sympy.Integer(e)  # type: ignore[attr-defined]
-        return expr.subs({x: sympy.exp(t) for x, t in zip(self.x_symbols, self.theta_symbols)})
+        """A field element as a SymPy expression in θ (x replaced by e^θ)."""
+        return self.field_expr(e).subs({x: sympy.exp(t) for x, t in zip(self.x_symbols, self.theta_symbols)})
 
 
-_FAMILIES: dict[tuple[int, int], TabularSoftmaxFamily] = {}
+_FAMILIES: dict[tuple[int, int, bool], TabularSoftmaxFamily] = {}
 
 
-def tabular_softmax_family(num_states: int, num_actions: int) -> TabularSoftmaxFamily:
-    """The (cached) S × A tabular-softmax family."""
-    key = (num_states, num_actions)
+def tabular_softmax_family(num_states: int, num_actions: int, *,
+                           initial_distribution: bool = False) -> TabularSoftmaxFamily:
+    """The (cached) S × A tabular-softmax family; with a symbolic initial distribution μ if asked."""
+    key = (num_states, num_actions, initial_distribution)
     if key not in _FAMILIES:
-        _FAMILIES[key] = TabularSoftmaxFamily(num_states, num_actions)
+        _FAMILIES[key] = TabularSoftmaxFamily(num_states, num_actions, initial_distribution)
     return _FAMILIES[key]

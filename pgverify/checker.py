@@ -1,0 +1,319 @@
+"""The checker: every applicable method on every claim, and the verdict.
+
+Methods (see ``shared/design.md`` §3):
+
+* ``symbolic`` — every ``=`` step's difference is 0 in the field of rational
+  functions of the family's symbols: a proof on that family;
+* ``exact`` — every step holds in exact rational arithmetic at ``k`` points
+  drawn uniformly from a grid of :data:`~pgverify.families.GRID` values per
+  coordinate; for ``=`` steps the chance that a false identity passes is at
+  most (D/GRID)ᵏ, D the degree bound computed by evaluating the claim in
+  degree-bound arithmetic (Schwartz–Zippel);
+* ``numeric`` — a Hypothesis property test in float64 on small drawn models,
+  tolerance :data:`NUMERIC_RTOL` scaled by the size of the values and by the
+  conditioning 1/(1 − λ) of the Bellman solve.
+
+A refutation comes with the smallest counterexample Hypothesis finds when
+searching small exact examples (exact values), or, failing that, the float64
+example that failed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as hypothesis_settings
+
+from numeric.arithmetic import Degree
+from numeric.model import Model
+from pgverify.families import GRID, Family, get_family
+from pgverify.registry import Claim
+from pgverify.statement import MISSING, Chain
+from symbolic.zero import schwartz_zippel_bound
+
+__all__ = ["Settings", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
+           "evaluate_chain", "NUMERIC_RTOL", "VERDICTS"]
+
+#: Relative tolerance of a float64 comparison, before scaling by (1 + |values|)/(1 − λ).
+#: A Bellman solve loses about log10(cond) ≤ log10(2/(1 − λ)) digits; 1e-8 keeps
+#: seven digits of margin above float64's 1e-16 for λ ≤ 0.9 and small MDPs.
+NUMERIC_RTOL = 1e-8
+
+#: Verdicts, from best to worst (``undecided`` when no method could run).
+VERDICTS = ("proved", "verified", "undecided", "refuted", "ill-formed")
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard to check.  Every random choice flows from ``seed``."""
+
+    seed: int = 0
+    exact_points: int = 3
+    numeric_examples: int = 40
+    counterexample_examples: int = 300
+    methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
+
+@dataclass(frozen=True)
+class Check:
+    """One method on one family: passed, failed (with the step), or could not run (``passed=None``)."""
+
+    method: str
+    family: str
+    passed: bool | None
+    seconds: float
+    details: dict[str, Any] = field(default_factory=dict)
+    failing_step: str | None = None
+    message: str = ""
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Where a refuted claim fails: the model, the step, both sides' values."""
+
+    family: str
+    method: str
+    step: str
+    step_index: int
+    example: dict[str, Any]
+    lhs: Any
+    rhs: Any
+    exact: bool
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    verdict: str
+    checks: tuple[Check, ...]
+    counterexample: Counterexample | None
+    reason: str = ""
+
+@dataclass(frozen=True)
+class StepResult:
+    index: int
+    label: str
+    relation: str
+    ok: bool
+    lhs: Any
+    rhs: Any
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of one chain on one model."""
+
+    ill_formed: str | None
+    steps: tuple[StepResult, ...]
+    chain: Chain
+
+    @property
+    def first_failure(self) -> StepResult | None:
+        return next((s for s in self.steps if not s.ok), None)
+
+class _Refuted(Exception):
+    def __init__(self, evaluation: Evaluation) -> None:
+        self.evaluation = evaluation
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return np.shape(x) if isinstance(x, np.ndarray) else ()
+
+def _well_formed(c: Chain) -> str | None:
+    for s in c.steps:
+        if s.lhs is MISSING or s.rhs is MISSING:
+            return f"step {s.label!r} has no {'left' if s.lhs is MISSING else 'right'}-hand side: the display stops"
+        if _shape(s.lhs) != _shape(s.rhs):
+            return (f"step {s.label!r} compares shapes {_shape(s.lhs)} and {_shape(s.rhs)}: "
+                    f"a free index does not type-check")
+    return None
+
+def _holds(a: Any, b: Any, relation: str, model: Model) -> bool:
+    a_, b_ = np.asarray(a, dtype=object if model.arithmetic.exact else np.float64), np.asarray(
+        b, dtype=object if model.arithmetic.exact else np.float64)
+    if model.arithmetic.exact:
+        if relation == "=":
+            return all(x == y for x, y in zip(a_.ravel(), b_.ravel()))
+        op = {"<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y, "<": lambda x, y: x < y, ">": lambda x, y: x > y}[relation]
+        return all(op(x, y) for x, y in zip(a_.ravel(), b_.ravel()))
+    if not (np.all(np.isfinite(a_)) and np.all(np.isfinite(b_))):
+        return False
+    tol = NUMERIC_RTOL * (1 + np.maximum(np.abs(a_), np.abs(b_))) / (1 - float(model.lam))
+    diff = a_ - b_
+    if relation == "=":
+        return bool(np.all(np.abs(diff) <= tol))
+    if relation in ("<=", "<"):
+        return bool(np.all(diff <= tol)) if relation == "<=" else bool(np.all(diff < -tol))
+    return bool(np.all(diff >= -tol)) if relation == ">=" else bool(np.all(diff > tol))
+
+def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
+    """Evaluate ``claim`` on ``model`` and check each of its steps."""
+    c = claim.evaluate(model)
+    if not isinstance(c, Chain):
+        raise TypeError(f"claim {claim.id!r} returned {type(c).__name__}, not a Chain")
+    bad = _well_formed(c)
+    if bad:
+        return Evaluation(bad, (), c)
+    only_equalities = model.arithmetic.name == "symbolic"
+    steps = tuple(StepResult(i, s.label, s.relation, _holds(s.lhs, s.rhs, s.relation, model), s.lhs, s.rhs)
+                  for i, s in enumerate(c.steps) if not (only_equalities and s.relation != "="))
+    return Evaluation(None, steps, c)
+
+def _degree_bound(claim: Claim, family: Family) -> int | None:
+    """The largest numerator degree of any ``=`` step's difference, or None if it cannot be bounded."""
+    try:
+        c = claim.evaluate(family.degree())
+    except Exception:
+        return None
+    worst = 0
+    for s in c.steps:
+        if s.relation != "=":
+            continue
+        diff = np.asarray(s.lhs, dtype=object) - np.asarray(s.rhs, dtype=object)
+        for e in np.asarray(diff, dtype=object).ravel():
+            if not isinstance(e, Degree):
+                if e != 0:
+                    return None
+                continue
+            if not e.zero:
+                worst = max(worst, e.num)
+    return worst
+
+def _timed(fn: Any) -> tuple[Any, float]:
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+def _symbolic(claim: Claim, family: Family) -> Check:
+    """Universal check of the ``=`` steps; inequality steps are left to the other methods."""
+    model = family.symbolic()  # type: ignore[misc]
+    ev, secs = _timed(lambda: evaluate_chain(claim, model))
+    undecided = [s.label for s in ev.chain.steps if s.relation != "="] if not ev.ill_formed else []
+    details = {"undecided_steps": undecided} if undecided else {}
+    return _as_check("symbolic", family.symbolic_label, ev, secs, details)
+
+def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dict[str, Any]) -> Check:
+    if ev.ill_formed:
+        return Check(method, label, False, secs, details, None, "ill-formed: " + ev.ill_formed)
+    bad = ev.first_failure
+    return Check(method, label, bad is None, secs, details, None if bad is None else bad.label)
+
+def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
+    t = time.perf_counter()
+    failure: Evaluation | None = None
+    for model in family.exact_points(settings.exact_points, settings.seed):
+        ev = evaluate_chain(claim, model)
+        if ev.ill_formed or ev.first_failure:
+            failure = ev
+            break
+    details: dict[str, Any] = {"points": settings.exact_points, "grid": GRID}
+    if failure is None:
+        degree = _degree_bound(claim, family)
+        details["degree_bound"] = degree
+        details["error_bound"] = None if degree is None else schwartz_zippel_bound(degree, GRID, settings.exact_points)
+    secs = time.perf_counter() - t
+    if failure is not None:
+        return _as_check("exact", family.exact_label, failure, secs, details)
+    return Check("exact", family.exact_label, True, secs, details)
+
+def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exact: bool,
+                       max_examples: int) -> tuple[int, tuple[Any, Evaluation] | None]:
+    """Run the claim on Hypothesis-drawn examples; return (#examples, smallest failing example)."""
+    seen = 0
+    last_failure: list[tuple[Any, Evaluation]] = []
+
+    @hypothesis_settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
+                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+                         print_blob=False, report_multiple_bugs=False)
+    @hypothesis_seed(settings.seed)
+    @given(family.examples())
+    def probe(example: Any) -> None:
+        nonlocal seen
+        seen += 1
+        ev = evaluate_chain(claim, family.build(example, exact))
+        if ev.ill_formed or ev.first_failure:
+            last_failure.append((example, ev))
+            raise _Refuted(ev)
+
+    try:
+        probe()
+    except _Refuted:
+        return seen, last_failure[-1]
+    return seen, None
+
+def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
+    (seen, failure), secs = _timed(lambda: _hypothesis_search(
+        claim, family, settings, exact=False, max_examples=settings.numeric_examples))
+    details = {"examples": seen, "rtol": NUMERIC_RTOL}
+    if failure is None:
+        return Check("numeric", family.numeric_label, True, secs, details), None
+    return _as_check("numeric", family.numeric_label, failure[1], secs, details), failure
+
+def _values(x: Any) -> Any:
+    arr = np.asarray(x, dtype=object)
+    if arr.ndim == 0:
+        v = arr[()]
+        return str(v) if not isinstance(v, float) else float(v)
+    return [_values(y) for y in arr]
+
+def _counterexample(claim: Claim, family: Family, settings: Settings,
+                    float_failure: tuple[Any, Evaluation] | None) -> Counterexample | None:
+    _, exact_failure = _hypothesis_search(claim, family, settings, exact=True,
+                                          max_examples=settings.counterexample_examples)
+    found, exact = (exact_failure, True) if exact_failure is not None else (float_failure, False)
+    if found is None:
+        return None
+    example, ev = found
+    step = ev.first_failure
+    if step is None:  # ill-formed
+        return None
+    return Counterexample(family.name, "exact" if exact else "numeric", step.label, step.index,
+                          family.describe(example), _values(step.lhs), _values(step.rhs), exact)
+
+def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
+    """Run every applicable method of ``settings`` on every family of ``claim``; decide the verdict."""
+    checks: list[Check] = []
+    counterexample: Counterexample | None = None
+    for name in claim.families:
+        family = get_family(name)
+        float_failure = None
+        for method in settings.methods:
+            if method not in claim.methods:
+                continue
+            try:
+                if method == "symbolic":
+                    if family.symbolic is None:
+                        continue
+                    checks.append(_symbolic(claim, family))
+                elif method == "exact":
+                    checks.append(_exact(claim, family, settings))
+                elif method == "numeric":
+                    check, float_failure = _numeric(claim, family, settings)
+                    checks.append(check)
+            except Exception as exc:  # an error inside the claim's evaluation: undecided, said so
+                checks.append(Check(method, name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
+            if checks and checks[-1].message.startswith("ill-formed"):
+                return ClaimResult(claim, "ill-formed", tuple(checks), None, checks[-1].message[len("ill-formed: "):])
+        failed = [c for c in checks if c.passed is False]
+        if failed and counterexample is None:
+            try:
+                counterexample = _counterexample(claim, family, settings, float_failure)
+            except Exception as exc:
+                checks.append(Check("counterexample", name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
+    return ClaimResult(claim, _verdict(checks), tuple(checks), counterexample)
+
+def _verdict(checks: list[Check]) -> str:
+    if any(c.passed is False for c in checks):
+        return "refuted"
+    ran = [c for c in checks if c.passed]
+    if not ran:
+        return "undecided"
+    if any(c.passed is None for c in checks):
+        return "undecided"
+    if any(c.method == "symbolic" and not c.details.get("undecided_steps") for c in ran):
+        return "proved"
+    return "verified"
+
+def check_claims(claims: list[Claim], settings: Settings = Settings()) -> list[ClaimResult]:
+    """:func:`check_claim` on each claim, in order."""
+    return [check_claim(c, settings) for c in claims]
+

@@ -1,0 +1,3 @@
+"""The claims catalogue, one module per section of the post (ids as in ``shared/claims.md``)."""
+
+from pgverify.claims import setting, pgt  # noqa: F401  (importing registers the claims)

@@ -1,0 +1,79 @@
+"""The claim registry: every statement of the post, under its catalogue id."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Callable
+
+from numeric.errors import PGVerifyError
+from numeric.model import Model
+from pgverify.statement import Chain
+
+__all__ = ["Claim", "claim", "all_claims", "select", "UnknownClaimError", "METHODS"]
+
+#: The methods a claim can be checked by, strongest first.
+METHODS = ("symbolic", "exact", "numeric")
+
+
+class UnknownClaimError(PGVerifyError, ValueError):
+    """A ``--claims`` pattern matched no claim id."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement of the post: its id, where it is, how it reads, how it evaluates.
+
+    ``evaluate(model)`` returns a :class:`~pgverify.statement.Chain`.
+    ``families`` names the model families it applies to; ``methods`` the
+    methods that apply (an inequality is never proved symbolically).
+    ``corrects`` is the id of the statement this one repairs or reads, and
+    ``note`` says what was repaired and why.
+    """
+
+    id: str
+    section: str
+    statement: str
+    evaluate: Callable[[Model], Chain]
+    families: tuple[str, ...] = ("tabular-softmax",)
+    methods: tuple[str, ...] = METHODS
+    corrects: str | None = None
+    note: str = ""
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = ("tabular-softmax",),
+          methods: tuple[str, ...] = METHODS, corrects: str | None = None,
+          note: str = "") -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
+    """Register ``fn(model) -> Chain`` as the claim ``id``."""
+
+    def register(fn: Callable[[Model], Chain]) -> Callable[[Model], Chain]:
+        if id in _REGISTRY:
+            raise ValueError(f"claim id {id!r} is registered twice")
+        unknown = [m for m in methods if m not in METHODS]
+        if unknown:
+            raise ValueError(f"claim {id!r}: unknown method {unknown[0]!r}; expected one of {METHODS}")
+        _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note)
+        return fn
+
+    return register
+
+
+def all_claims() -> list[Claim]:
+    """Every registered claim, in catalogue order."""
+    import pgverify.claims  # noqa: F401  (registers the catalogue)
+
+    return list(_REGISTRY.values())
+
+
+def select(patterns: list[str] | None) -> list[Claim]:
+    """The claims whose id matches any shell-style pattern (``pgt.*``), in catalogue order."""
+    claims = all_claims()
+    if not patterns:
+        return claims
+    for p in patterns:
+        if not any(fnmatch.fnmatchcase(c.id, p) for c in claims):
+            raise UnknownClaimError(f"--claims {p!r} matches no claim id; `pgverify list` shows the ids")
+    return [c for c in claims if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
