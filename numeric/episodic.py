@@ -1,0 +1,249 @@
+"""Episodic MDPs (an absorbing, zero-reward state reached within T rounds) and trajectory enumeration.
+
+The post's vanilla policy gradient lives on trajectories τ = (s_1, a_1, …,
+a_{T−1}, s_T) drawn from the measure 𝒯_θ induced by the kernel and the
+policy.  When every path from s⁰ is in the absorbing state by round T, the
+sum over τ is finite and every expectation under 𝒯_θ is an exact finite sum:
+
+    𝒯_θ(τ) = μ(s_1) ∏_{t=1}^{T−1} π_θ(a_t|s_t) 𝒫_{s_t}^{a_t}(s_{t+1}),
+    𝔼_{τ∼𝒯_θ}[f(τ)] = Σ_τ 𝒯_θ(τ) f(τ).
+
+Enumeration works in the arithmetic of the model (float64, exact Fractions,
+degree bounds, SymPy rational functions): the support of the kernel decides
+which trajectories exist, the model's arrays give their probabilities.
+Policies act in every state, the absorbing one included (its rewards are 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from numeric.arithmetic import Degree
+from numeric.errors import InvalidMDPError
+from numeric.evaluation import Policy, model
+from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
+from numeric.model import Model
+
+__all__ = ["EpisodicMDP", "Trajectories", "Episodes", "enumerate_trajectories", "episodic_model", "episodes",
+           "expect", "tuples"]
+
+
+def is_zero(x: Any) -> bool:
+    """Exact structural zero test in any of the arithmetics (a degree bound knows its zeros)."""
+    return x.zero if isinstance(x, Degree) else bool(x == 0)
+
+
+@dataclass(frozen=True, eq=False)
+class EpisodicMDP:
+    """A :class:`FiniteMDP` whose every path from s⁰ is absorbed within ``horizon`` rounds.
+
+    Attributes:
+      mdp: the MDP (``P[s, a, s']``, ``r[s, a]``, λ, s⁰ or μ).
+      absorbing: the index of the absorbing state: 𝒫_abs^a(abs) = 1 and r(abs, a) = 0 for every a.
+      horizon: T ≥ 1; s_T is the absorbing state on every path with positive probability,
+        whatever the policy (checked on the support graph of P).
+
+    >>> from fractions import Fraction as F
+    >>> chain = FiniteMDP(P=[[[0, F(1, 2), F(1, 2)]], [[0, 0, 1]], [[0, 0, 1]]], r=[[1], [2], [0]],
+    ...                   discount=F(1, 2))
+    >>> EpisodicMDP(chain, absorbing=2, horizon=3).horizon
+    3
+    >>> EpisodicMDP(chain, absorbing=2, horizon=2)
+    Traceback (most recent call last):
+    ...
+    numeric.errors.InvalidMDPError: horizon=2 is too short: the path 0 -a0-> 1 is not in the absorbing state 2 at round 2; every path from the initial state must reach it within T rounds
+    """
+
+    mdp: FiniteMDP
+    absorbing: int
+    horizon: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.mdp, FiniteMDP):
+            raise InvalidMDPError(f"mdp must be a numeric.FiniteMDP, got {type(self.mdp).__name__}")
+        S = self.mdp.num_states
+        if not isinstance(self.absorbing, (int, np.integer)) or isinstance(self.absorbing, bool) or not 0 <= self.absorbing < S:
+            raise InvalidMDPError(f"absorbing={self.absorbing!r} must be a state index in [0, {S})")
+        if not isinstance(self.horizon, (int, np.integer)) or isinstance(self.horizon, bool) or self.horizon < 1:
+            raise InvalidMDPError(f"horizon={self.horizon!r} must be an integer T >= 1")
+        object.__setattr__(self, "absorbing", int(self.absorbing))
+        object.__setattr__(self, "horizon", int(self.horizon))
+        P, r, z = self.mdp.P, self.mdp.r, self.absorbing
+        for a in range(self.mdp.num_actions):
+            stay = P[z, a, z]
+            if not (stay == 1 if self.mdp.exact else abs(float(stay) - 1) <= STOCHASTIC_ATOL):
+                raise InvalidMDPError(f"P[{z}, {a}, {z}] = {stay}: the absorbing state {z} must loop to itself "
+                                      f"with probability 1")
+            if r[z, a] != 0:
+                raise InvalidMDPError(f"r[{z}, {a}] = {r[z, a]}: the absorbing state {z} must have reward 0")
+        path = _escaping_path(P, self.mdp.mu0, z, self.horizon)
+        if path is not None:
+            shown = " ".join(f"{s} -a{a}->" for s, a in path[:-1]) + f" {path[-1][0]}"
+            raise InvalidMDPError(f"horizon={self.horizon} is too short: the path {shown} is not in the absorbing "
+                                  f"state {z} at round {self.horizon}; every path from the initial state must reach "
+                                  f"it within T rounds")
+
+    @property
+    def num_states(self) -> int:
+        return self.mdp.num_states
+
+    @property
+    def num_actions(self) -> int:
+        return self.mdp.num_actions
+
+    @property
+    def exact(self) -> bool:
+        return self.mdp.exact
+
+    def trajectories(self) -> "Trajectories":
+        """Every trajectory of positive probability under some policy (see :func:`enumerate_trajectories`)."""
+        return enumerate_trajectories(self.mdp.P, self.mdp.mu0, self.horizon)
+
+    def to_float(self) -> "EpisodicMDP":
+        return EpisodicMDP(self.mdp.to_float(), self.absorbing, self.horizon)
+
+    def __repr__(self) -> str:
+        return f"EpisodicMDP({self.mdp!r}, absorbing={self.absorbing}, horizon={self.horizon})"
+
+
+def _escaping_path(P: np.ndarray, mu0: np.ndarray, absorbing: int, horizon: int) -> list[tuple[int, int]] | None:
+    """A path (s_1, a_1), …, (s_T, −) of the support graph with s_T ≠ absorbing, or None."""
+    S, A, _ = P.shape
+    frontier = {s: [(s, -1)] for s in range(S) if not is_zero(mu0[s])}
+    for _ in range(horizon - 1):
+        nxt: dict[int, list[tuple[int, int]]] = {}
+        for s, path in frontier.items():
+            for a in range(A):
+                for t in range(S):
+                    if t not in nxt and not is_zero(P[s, a, t]):
+                        nxt[t] = path[:-1] + [(s, a), (t, -1)]
+        frontier = nxt
+    bad = [s for s in frontier if s != absorbing]
+    return frontier[bad[0]] if bad else None
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectories:
+    """n trajectories τ = (s_1, a_1, …, a_{T−1}, s_T): ``states`` (n, T) and ``actions`` (n, T − 1), ints.
+
+    ``prefix[i, t]`` numbers the distinct histories (s_1, a_1, …, s_{t+1}) (0-based t):
+    a function of the history up to s_t is an array indexed by it.
+    """
+
+    states: np.ndarray
+    actions: np.ndarray
+    prefix: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return self.states.shape[0]
+
+    @property
+    def horizon(self) -> int:
+        return self.states.shape[1]
+
+    @property
+    def num_prefixes(self) -> int:
+        return int(self.prefix.max()) + 1 if self.prefix.size else 0
+
+
+def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> Trajectories:
+    """Every τ with μ(s_1) ≠ 0 and 𝒫_{s_t}^{a_t}(s_{t+1}) ≠ 0, every action allowed (softmax policies are positive).
+
+    Works on ``P`` (S, A, S) and ``mu0`` (S,) in any arithmetic: only exact zeros are pruned.
+
+    >>> import numpy as np
+    >>> tr = enumerate_trajectories(np.array([[[0.0, 1.0]], [[0.0, 1.0]]]), np.array([1.0, 0.0]), 3)
+    >>> tr.states.tolist(), tr.actions.tolist()
+    ([[0, 1, 1]], [[0, 0]])
+    """
+    S, A, _ = P.shape
+    paths: list[tuple[list[int], list[int]]] = [([s], []) for s in range(S) if not is_zero(mu0[s])]
+    for _ in range(horizon - 1):
+        paths = [(st + [t], ac + [a]) for st, ac in paths for a in range(A) for t in range(S)
+                 if not is_zero(P[st[-1], a, t])]
+    states = np.array([p[0] for p in paths], dtype=np.int64).reshape(len(paths), horizon)
+    actions = np.array([p[1] for p in paths], dtype=np.int64).reshape(len(paths), horizon - 1)
+    prefix = np.zeros((len(paths), horizon - 1), dtype=np.int64)
+    ids: dict[tuple[int, ...], int] = {}
+    for i, (st, ac) in enumerate(paths):
+        for t in range(horizon - 1):
+            key = tuple(x for pair in zip(st[:t + 1], ac[:t] + [-1]) for x in pair)
+            prefix[i, t] = ids.setdefault(key, len(ids))
+    return Trajectories(states, actions, prefix)
+
+
+def episodic_model(emdp: EpisodicMDP, policy: Policy, *, exact: bool | None = None, family: str = "episodic",
+                   extras: dict[str, Any] | None = None) -> Model:
+    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories."""
+    if not isinstance(emdp, EpisodicMDP):
+        raise InvalidMDPError(f"emdp must be a numeric.EpisodicMDP, got {type(emdp).__name__}")
+    m = model(emdp.mdp, policy, exact=exact, family=family)
+    m.extras.update(extras or {})
+    m.extras.update(horizon=emdp.horizon, absorbing=emdp.absorbing, trajectories=emdp.trajectories())
+    return m
+
+
+@dataclass(frozen=True, eq=False)
+class Episodes:
+    """Everything along the enumerated trajectories, in the model's arithmetic.
+
+    Shapes (n trajectories, horizon T, K parameters): ``prob`` (n,) = 𝒯_θ(τ);
+    ``rewards`` (n, T − 1) = r(s_t, a_t); ``score`` (n, T − 1, K) = ∇θ log π_θ(a_t|s_t);
+    ``dpi`` (n, T − 1, K) = ∇θ π_θ(a_t|s_t); ``pi`` (n, T − 1) = π_θ(a_t|s_t);
+    ``kernel`` (n, T − 1) = 𝒫_{s_t}^{a_t}(s_{t+1}); ``disc`` (T − 1,) = λ^{t−1}.
+    """
+
+    trajectories: Trajectories
+    prob: np.ndarray
+    rewards: np.ndarray
+    score: np.ndarray
+    dpi: np.ndarray
+    pi: np.ndarray
+    kernel: np.ndarray
+    disc: np.ndarray
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.trajectories.states
+
+    @property
+    def actions(self) -> np.ndarray:
+        return self.trajectories.actions
+
+    @property
+    def now(self) -> np.ndarray:
+        """s_t for t = 1, …, T − 1: shape (n, T − 1)."""
+        return self.trajectories.states[:, :-1]
+
+
+def episodes(m: Model) -> Episodes:
+    """The :class:`Episodes` of an episodic model (computed once, kept in ``m.extras``)."""
+    if "episodes" not in m.extras:
+        tr: Trajectories = m.extras["trajectories"]
+        s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
+        pi, kernel = m.pi[s, a], m.P[s, a, s_next]
+        first = m.mu0[tr.states[:, 0]]
+        prob = first * np.prod(pi * kernel, axis=1) if tr.horizon > 1 else first
+        disc = np.empty(tr.horizon - 1, dtype=object)
+        disc[:] = [m.lam ** t for t in range(tr.horizon - 1)]
+        if m.arithmetic.name == "float64":
+            disc = disc.astype(np.float64)
+        m.extras["episodes"] = Episodes(tr, prob, m.r[s, a], m.score[s, a], m.dpi[s, a], pi, kernel, disc)
+    return m.extras["episodes"]
+
+
+def expect(prob: np.ndarray, values: Any) -> Any:
+    """Σ_i prob[i] values[i, …]: an expectation over enumerated outcomes; ``values`` has leading axis n."""
+    values = np.asarray(values, dtype=prob.dtype) if not isinstance(values, np.ndarray) else values
+    return (prob.reshape((-1,) + (1,) * (values.ndim - 1)) * values).sum(axis=0)
+
+
+def tuples(prob: np.ndarray, N: int) -> tuple[np.ndarray, np.ndarray]:
+    """All N-tuples of independent outcomes: indices (n^N, N) and their probabilities (n^N,)."""
+    n = prob.shape[0]
+    idx = np.indices((n,) * N).reshape(N, -1).T
+    return idx, np.prod(prob[idx], axis=1)
