@@ -21,6 +21,7 @@ Entries may be float64 or exact objects (Fractions, SymPy rational functions).
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -164,9 +165,9 @@ def linear_baseline_fit(features: np.ndarray, G: np.ndarray) -> np.ndarray:
     out = np.empty_like(y)
     for i in range(y.shape[0]):
         if y.dtype == object:
-            out[i] = _project_exact(X[i], y[i])
+            out[i] = _project_exact(X[i].astype(object), y[i])
         else:
-            omega = np.linalg.lstsq(X[i], y[i], rcond=None)[0]
+            omega = np.linalg.lstsq(X[i].astype(np.float64), y[i], rcond=None)[0]
             out[i] = X[i] @ omega
     return out.reshape(batch + (N, T))
 
@@ -174,7 +175,7 @@ def linear_baseline_fit(features: np.ndarray, G: np.ndarray) -> np.ndarray:
 def _project_exact(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     basis: list[tuple[np.ndarray, Any]] = []
     for j in range(X.shape[1]):
-        u = X[:, j].astype(object)
+        u = np.array([Fraction(x) if isinstance(x, (int, np.integer)) else x for x in X[:, j]], dtype=object)
         for e, ee in basis:
             u = u - (u @ e) / ee * e
         uu = u @ u

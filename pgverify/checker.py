@@ -164,6 +164,8 @@ def _degree_bound(claim: Claim, family: Family) -> int | None:
         c = claim.evaluate(family.degree())
     except Exception:
         return None
+    if not any(s.relation == "=" for s in c.steps):
+        return None  # inequalities only: no Schwartz–Zippel bound applies
     worst = 0
     for s in c.steps:
         if s.relation != "=":
@@ -299,6 +301,13 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
                 counterexample = _counterexample(claim, family, settings, float_failure)
             except Exception as exc:
                 checks.append(Check("counterexample", name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
+    if claim.census is not None and "exact" in settings.methods:
+        details, secs = _timed(lambda: claim.census(settings.seed))  # type: ignore[misc]
+        checks.append(Check("census", details["family"], details["held_on"] == details["drawn"], secs, details))
+        found = details.get("counterexample")
+        if counterexample is None and found:
+            counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
+                                            found["example"], found["lhs"], found["rhs"], True)
     return ClaimResult(claim, _verdict(checks), tuple(checks), counterexample)
 
 def _verdict(checks: list[Check]) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from hypothesis import strategies as st
@@ -30,7 +30,7 @@ from numeric.model import Model
 from numeric.policies import TabularSoftmax, softmax_from_weights, softmax_jacobian, softmax_vjp
 from pgverify.families import GRID, Family, register_family
 
-__all__ = ["EPISODIC", "episodic_examples", "build_example", "random_layered_episodic", "layered_support"]
+__all__ = ["EPISODIC", "episodic_examples", "build_example", "random_example", "census_models", "random_layered_episodic", "layered_support"]
 
 EPISODIC = "episodic-softmax"
 EXACT_NONABSORBING, EXACT_ACTIONS = 3, 2
@@ -148,6 +148,35 @@ def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 3, max_actions
                                                  max_size=int(np.prod(shape)))), dtype=object).reshape(shape)
     baselines = {"b": ints(S), "c": ints(S, A), "h": ints(emdp.trajectories().num_prefixes)}
     return emdp, policy, baselines
+
+
+def random_example(rng: np.random.Generator, *, max_nonabsorbing: int = 3, num_actions: int = 2, max_weight: int = 3,
+                   max_reward: int = 3) -> tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]]:
+    """A seeded random example of the layered structure, as :func:`episodic_examples` draws (zero baselines)."""
+    n, A = int(rng.integers(1, max_nonabsorbing, endpoint=True)), num_actions
+    S = n + 1
+    P = np.zeros((S, A, S), dtype=object)
+    for i in range(n):
+        for a in range(A):
+            w = [int(v) for v in rng.integers(0, max_weight, size=S - i - 1, endpoint=True)]
+            w[int(rng.integers(0, len(w)))] += 1
+            P[i, a, i + 1:] = [Fraction(v, sum(w)) for v in w]
+    P[n, :, n] = 1
+    r = np.array([[int(rng.integers(-max_reward, max_reward, endpoint=True)) if s < n else 0 for _ in range(A)]
+                  for s in range(S)], dtype=object)
+    emdp = EpisodicMDP(FiniteMDP(P, r, Fraction(int(rng.integers(0, 9, endpoint=True)), 10)), absorbing=n, horizon=S)
+    policy = TabularSoftmax.from_weights(rng.integers(1, 4, size=(S, A), endpoint=True).tolist())
+    zeros = {"b": np.zeros(S, dtype=np.int64), "c": np.zeros((S, A), dtype=np.int64),
+             "h": np.zeros(emdp.trajectories().num_prefixes, dtype=np.int64)}
+    return emdp, policy, zeros
+
+
+def census_models(seed: int, drawn: int) -> Iterator[tuple[dict[str, Any], Model]]:
+    """``drawn`` seeded random exact examples and their models (for the census of an inequality claim)."""
+    rng = np.random.default_rng([seed, 11])
+    for _ in range(drawn):
+        example = random_example(rng)
+        yield describe(example), build_example(example, True)
 
 
 def build_example(example: tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]], exact: bool) -> Model:

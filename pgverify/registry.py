@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from numeric.errors import PGVerifyError
 from numeric.model import Model
@@ -28,7 +28,9 @@ class Claim:
     ``families`` names the model families it applies to; ``methods`` the
     methods that apply (an inequality is never proved symbolically).
     ``corrects`` is the id of the statement this one repairs or reads, and
-    ``note`` says what was repaired and why.
+    ``note`` says what was repaired and why.  ``census(seed)``, when given,
+    evaluates the claim on many seeded random models and returns a details dict
+    with at least ``family``, ``drawn`` and ``held_on`` (how many it held on).
     """
 
     id: str
@@ -39,6 +41,7 @@ class Claim:
     methods: tuple[str, ...] = METHODS
     corrects: str | None = None
     note: str = ""
+    census: Callable[[int], dict[str, Any]] | None = None
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -46,7 +49,7 @@ _REGISTRY: dict[str, Claim] = {}
 
 def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = ("tabular-softmax",),
           methods: tuple[str, ...] = METHODS, corrects: str | None = None,
-          note: str = "") -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
+          note: str = "", census: Callable[[int], dict[str, Any]] | None = None) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
     """Register ``fn(model) -> Chain`` as the claim ``id``."""
 
     def register(fn: Callable[[Model], Chain]) -> Callable[[Model], Chain]:
@@ -55,7 +58,8 @@ def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = 
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
             raise ValueError(f"claim {id!r}: unknown method {unknown[0]!r}; expected one of {METHODS}")
-        _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note)
+        _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note,
+                                 census)
         return fn
 
     return register
