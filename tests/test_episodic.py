@@ -1,0 +1,108 @@
+"""Episodic MDPs, trajectory enumeration and the VPG estimators."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from numeric.episodic import EpisodicMDP, episodes, expect, tuples
+from numeric.errors import InvalidMDPError, PGVerifyError
+from numeric.estimators import (InvalidBatchError, linear_baseline_fit, reward_to_go, reward_to_go_estimator,
+                                tabular_baseline_fit, total_return)
+from numeric.mdp import FiniteMDP
+from numeric.policies import TabularSoftmax
+from pgverify.episodic import build_example, episodic_examples
+from symbolic.episodic import episodic_softmax_family
+
+CHAIN_P = [[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]]
+CHAIN_R = [[1, 2], [3, 4], [0, 0]]
+
+
+def chain_mdp(P=CHAIN_P, r=CHAIN_R) -> FiniteMDP:
+    return FiniteMDP(P, r, F(1, 2))
+
+
+BAD = [
+    pytest.param(dict(mdp="not an mdp"), "mdp must be a numeric.FiniteMDP", id="mdp-not-finite-mdp"),
+    pytest.param(dict(absorbing=3), "absorbing=3 must be a state index", id="absorbing-out-of-range"),
+    pytest.param(dict(absorbing=True), "absorbing=True", id="absorbing-bool"),
+    pytest.param(dict(horizon=0), "horizon=0 must be an integer T >= 1", id="horizon-zero"),
+    pytest.param(dict(horizon=2.5), "horizon=2.5", id="horizon-float"),
+    pytest.param(dict(horizon=2), "horizon=2 is too short: the path 0 -a0-> 1 is not in the absorbing state 2",
+                 id="horizon-too-short"),
+    pytest.param(dict(absorbing=1), "P[1, 0, 1] = 0: the absorbing state 1 must loop", id="absorbing-no-self-loop"),
+    pytest.param(dict(mdp=chain_mdp(r=[[1, 2], [3, 4], [0, 5]])), "r[2, 1] = 5: the absorbing state 2 must have reward 0",
+                 id="absorbing-reward"),
+    pytest.param(dict(mdp=chain_mdp(P=[[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 1, 0], [0, 0, 1]],
+                                        [[0, 0, 1], [0, 0, 1]]])),
+                 "horizon=3 is too short: the path 0 -a0-> 1 -a0-> 1 is not in the absorbing state 2 at round 3",
+                 id="loop-never-absorbs"),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD)
+def test_invalid_episodic_mdp(change, message):
+    args = dict(mdp=chain_mdp(), absorbing=2, horizon=3)
+    EpisodicMDP(**args)  # the valid near-miss
+    with pytest.raises(InvalidMDPError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
+        EpisodicMDP(**{**args, **change})
+    assert isinstance(info.value, (PGVerifyError, ValueError))
+
+
+def test_enumeration_sums_to_one_in_every_arithmetic():
+    emdp = EpisodicMDP(chain_mdp(), absorbing=2, horizon=3)
+    tr = emdp.trajectories()
+    assert tr.count == 6 and (tr.states[:, 0] == 0).all() and (tr.states[:, -1] == 2).all()
+    sym = episodic_softmax_family()
+    assert episodes(sym).prob.sum() == 1
+    ex = (emdp, TabularSoftmax.from_weights([[1, 2], [1, 1], [3, 1]]),
+          {"b": np.zeros(3, dtype=np.int64), "c": np.zeros((3, 2), dtype=np.int64), "h": np.zeros(3, dtype=np.int64)})
+    exact, flt = episodes(build_example(ex, True)), episodes(build_example(ex, False))
+    assert exact.prob.sum() == 1
+    assert np.allclose(flt.prob, exact.prob.astype(float), rtol=0, atol=1e-15)
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(episodic_examples())
+def test_expected_return_is_utility(example):
+    for exact in (True, False):
+        m = build_example(example, exact)
+        ep = episodes(m)
+        value = expect(ep.prob, total_return(ep.rewards, m.lam))
+        assert value == m.U if exact else abs(value - m.U) <= 1e-12 * (1 + abs(m.U))
+
+
+def test_tuples_are_independent_draws():
+    prob = np.array([F(1, 3), F(2, 3)], dtype=object)
+    idx, p = tuples(prob, 2)
+    assert idx.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]]
+    assert p.tolist() == [F(1, 9), F(2, 9), F(2, 9), F(4, 9)]
+
+
+def test_reward_to_go_and_baselines():
+    rewards = np.array([[F(1), F(2)]], dtype=object)
+    assert reward_to_go(rewards, F(1, 2)).tolist() == [[F(2), F(2)]]
+    score = np.ones((1, 2, 1), dtype=object)
+    b = np.array([[F(2), F(2)]], dtype=object)
+    assert reward_to_go_estimator(rewards, score, F(1, 2), baseline=b).tolist() == [F(0)]
+    with pytest.raises(InvalidBatchError, match=r"baseline must have the shape of rewards \(1, 2\), got \(2,\)"):
+        reward_to_go_estimator(rewards, score, F(1, 2), baseline=np.zeros(2))
+    with pytest.raises(InvalidBatchError, match="score must have shape rewards.shape"):
+        reward_to_go_estimator(rewards, np.ones((1, 3, 1)), F(1, 2))
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "float64"])
+def test_tabular_fit_is_least_squares(exact):
+    rng = np.random.default_rng(0)
+    states = rng.integers(0, 3, size=(5, 2, 3))
+    G = rng.integers(-4, 5, size=(5, 2, 3))
+    G = np.vectorize(F, otypes=[object])(G) if exact else G.astype(float)
+    omega = tabular_baseline_fit(states, G, 4)
+    onehot = (states[..., None] == np.arange(4)).astype(np.int64)
+    fitted = linear_baseline_fit(onehot, G)
+    means = omega[np.arange(5)[:, None, None], states]
+    assert (fitted == means).all() if exact else np.allclose(fitted, means, atol=1e-12)
+    assert all(omega[i, s] == 0 for i in range(5) for s in range(4) if not (states[i] == s).any())
