@@ -30,10 +30,12 @@ from numeric.model import Model
 from numeric.policies import TabularSoftmax, softmax_from_weights, softmax_jacobian, softmax_vjp
 from pgverify.families import GRID, Family, register_family
 
-__all__ = ["EPISODIC", "episodic_examples", "build_example", "random_example", "census_models", "random_layered_episodic", "layered_support"]
+__all__ = ["EPISODIC", "episodic_examples", "build_example", "random_example", "census_models", "describe", "Example", "random_layered_episodic", "layered_support"]
 
 EPISODIC = "episodic-softmax"
 EXACT_NONABSORBING, EXACT_ACTIONS = 3, 2
+#: A drawn example: the episodic MDP, an exact softmax policy and the baselines b[s], c[s, a], h[history].
+Example = tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]]
 
 
 def layered_support(n: int, A: int) -> np.ndarray:
@@ -120,7 +122,7 @@ def _symbolic() -> Model:
 
 @st.composite
 def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 3, max_actions: int = 2, max_weight: int = 3,
-                      max_reward: int = 3) -> tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]]:
+                      max_reward: int = 3) -> Example:
     """(episodic MDP, exact softmax policy, baselines b, c, h) on the layered structure with drawn support.
 
     n ∈ [1, max_nonabsorbing] non-absorbing states, state i moves to states j > i
@@ -151,7 +153,7 @@ def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 3, max_actions
 
 
 def random_example(rng: np.random.Generator, *, max_nonabsorbing: int = 3, num_actions: int = 2, max_weight: int = 3,
-                   max_reward: int = 3) -> tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]]:
+                   max_reward: int = 3) -> Example:
     """A seeded random example of the layered structure, as :func:`episodic_examples` draws (zero baselines)."""
     n, A = int(rng.integers(1, max_nonabsorbing, endpoint=True)), num_actions
     S = n + 1
@@ -171,15 +173,15 @@ def random_example(rng: np.random.Generator, *, max_nonabsorbing: int = 3, num_a
     return emdp, policy, zeros
 
 
-def census_models(seed: int, drawn: int) -> Iterator[tuple[dict[str, Any], Model]]:
-    """``drawn`` seeded random exact examples and their models (for the census of an inequality claim)."""
+def census_models(seed: int, drawn: int) -> Iterator[tuple[Example, Model]]:
+    """``drawn`` seeded random exact examples and their exact models (for the census of an inequality claim)."""
     rng = np.random.default_rng([seed, 11])
     for _ in range(drawn):
         example = random_example(rng)
-        yield describe(example), build_example(example, True)
+        yield example, build_example(example, True)
 
 
-def build_example(example: tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]], exact: bool) -> Model:
+def build_example(example: Example, exact: bool) -> Model:
     """The model of a drawn example, exact or in float64."""
     emdp, policy, baselines = example
     conv = (lambda a: np.array([Fraction(v) for v in a.ravel()], dtype=object).reshape(a.shape)) if exact else (
@@ -189,7 +191,7 @@ def build_example(example: tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarr
     return episodic_model(emdp, policy, exact=exact, family=EPISODIC, extras=extras)
 
 
-def describe(example: tuple[EpisodicMDP, TabularSoftmax, dict[str, np.ndarray]]) -> dict[str, Any]:
+def describe(example: Example) -> dict[str, Any]:
     """A JSON-ready description of a drawn example, exact rationals as strings."""
     emdp, policy, baselines = example
     s = lambda a: np.vectorize(str, otypes=[object])(np.asarray(a, dtype=object)).tolist()

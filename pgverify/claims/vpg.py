@@ -20,7 +20,7 @@ from numeric.estimators import (discounts, linear_baseline_fit, q_weighted_estim
                                 reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
                                 undiscounted_estimator)
 from numeric.model import Model
-from pgverify.episodic import EPISODIC, census_models
+from pgverify.episodic import EPISODIC, Example, census_models, describe
 from pgverify.registry import claim
 from pgverify.statement import MISSING, Chain, chain, conjunction, identity
 
@@ -118,27 +118,44 @@ def _baseline_identity(m: Model, ep: Episodes, b_along: np.ndarray, label: str) 
     return identity(m.grad_U, expect(ep.prob, _rtg(m, ep, b_along)), label=label)
 
 
-def census(fn: Callable[[Model], Chain], *, drawn: int = CENSUS_DRAWS) -> Callable[[int], dict[str, Any]]:
-    """A census for an inequality claim: on how many of ``drawn`` seeded random episodic MDPs it held.
+def _smallest(m: Model, step: Any) -> tuple[Any, ...]:
+    return m.extras["trajectories"].count, sum(abs(x) for x in m.r.ravel())
 
-    Returns ``family``, ``drawn``, ``held_on`` and ``counterexample``: the smallest failing MDP (fewest
-    trajectories, then smallest rewards) with its first failing step and both sides, or None.
+
+def census_failures(fn: Callable[[Model], Chain], seed: int, drawn: int, *,
+                    rank: Callable[[Model, Any], Any] = _smallest) -> tuple[int, tuple[Example, Model, int] | None]:
+    """Evaluate ``fn`` exactly on ``drawn`` seeded random episodic MDPs.
+
+    Returns how many it held on and the failure of least ``rank(model, failing step)`` (by default the
+    smallest: fewest trajectories, then smallest rewards) as (example, exact model, index of the first
+    failing step), or None.
     """
+    held, worst, best_size = 0, None, None
+    for example, mdl in census_models(seed, drawn):
+        steps = fn(mdl).steps
+        bad = next((i for i, s in enumerate(steps) if not _holds_exact(s.lhs, s.relation, s.rhs)), None)
+        if bad is None:
+            held += 1
+            continue
+        size = rank(mdl, steps[bad])
+        if best_size is None or size < best_size:
+            best_size, worst = size, (example, mdl, bad)
+    return held, worst
+
+
+def census(fn: Callable[[Model], Chain], *, drawn: int = CENSUS_DRAWS) -> Callable[[int], dict[str, Any]]:
+    """A census for an inequality claim: ``family``, ``drawn``, ``held_on`` and the smallest ``counterexample``
+    (its MDP, first failing step and both sides, exact) or None."""
     def run(seed: int) -> dict[str, Any]:
-        held, worst = 0, None
-        for example, mdl in census_models(seed, drawn):
-            steps = fn(mdl).steps
-            bad = next((i for i, s in enumerate(steps) if not _holds_exact(s.lhs, s.relation, s.rhs)), None)
-            if bad is None:
-                held += 1
-                continue
-            size = (mdl.extras["trajectories"].count, sum(abs(x) for x in mdl.r.ravel()))
-            if worst is None or size < worst[0]:
-                s = steps[bad]
-                worst = (size, {"example": example, "step": s.label, "step_index": bad,
-                                "lhs": _strings(s.lhs), "rhs": _strings(s.rhs)})
+        held, worst = census_failures(fn, seed, drawn)
+        found = None
+        if worst is not None:
+            example, mdl, bad = worst
+            s = fn(mdl).steps[bad]
+            found = {"example": describe(example), "step": s.label, "step_index": bad, "lhs": _strings(s.lhs),
+                     "rhs": _strings(s.rhs)}
         return {"family": f"{EPISODIC} random layered S<=3+absorbing A=2 (seeded)", "drawn": drawn,
-                "held_on": held, "counterexample": None if worst is None else worst[1]}
+                "held_on": held, "counterexample": found}
     return run
 
 
@@ -465,13 +482,13 @@ def value_baseline(m: Model) -> Chain:
 
 
 # ---------------------------------------------------------------- variance
-def _variance_rtg(m: Model) -> Chain:
+def variance_reward_to_go(m: Model) -> Chain:
     ep = episodes(m)
     return identity(_var(ep.prob, _rtg(m, ep)), _var(ep.prob, _total(m, ep)), relation="<=",
                     label="tr Cov(reward-to-go) ≤ tr Cov(total return)")
 
 
-def _variance_value(m: Model) -> Chain:
+def variance_value_baseline(m: Model) -> Chain:
     ep = episodes(m)
     return identity(_var(ep.prob, _rtg(m, ep, m.v[ep.now])), _var(ep.prob, _rtg(m, ep)), relation="<=",
                     label="tr Cov(reward-to-go − v) ≤ tr Cov(reward-to-go)")
@@ -482,14 +499,14 @@ claim("vpg.variance.reward-to-go", section=SECTION, families=FAMILIES, methods=N
                 r"\pi_\theta(a_t\vert s_t)\Big] \le \operatorname{tr}\operatorname{Cov}\Big[R_\tau\sum_{t=1}^{T-1}"
                 r"\nabla_\theta\log\pi_\theta(a_t\vert s_t)\Big]",
       note="Single-trajectory estimators, exact traces of covariance by enumeration; the census says on how "
-           "many seeded random episodic MDPs it held.", census=census(_variance_rtg))(_variance_rtg)
+           "many seeded random episodic MDPs it held.", census=census(variance_reward_to_go))(variance_reward_to_go)
 
 claim("vpg.variance.value-baseline", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
       statement=r"\operatorname{tr}\operatorname{Cov}\Big[\sum_t\lambda^{t-1}(G_\tau^t-v_\lambda^{\pi_\theta}(s_t))"
                 r"\nabla_\theta\log\pi_\theta(a_t\vert s_t)\Big] \le \operatorname{tr}\operatorname{Cov}\Big["
                 r"\sum_t\lambda^{t-1}G_\tau^t\nabla_\theta\log\pi_\theta(a_t\vert s_t)\Big]",
       note="Single-trajectory estimators, exact traces of covariance by enumeration; the census says on how "
-           "many seeded random episodic MDPs it held.", census=census(_variance_value))(_variance_value)
+           "many seeded random episodic MDPs it held.", census=census(variance_value_baseline))(variance_value_baseline)
 
 
 # ---------------------------------------------------------------- REINFORCE
