@@ -9,6 +9,10 @@ from numeric.evaluation import action_value, model, occupancy, utility, utility_
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
+from numeric.episodic import EpisodicMDP, Trajectories, enumerate_trajectories, episodic_model, episodes, expect
+from numeric.estimators import (InvalidBatchError, linear_baseline_fit, q_weighted_estimator, reward_to_go,
+                                reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
+                                undiscounted_estimator)
 
 __all__ = [
     "FiniteMDP",
@@ -24,4 +28,19 @@ __all__ = [
     "PGVerifyError",
     "InvalidMDPError",
     "InvalidPolicyError",
+    "EpisodicMDP",
+    "Trajectories",
+    "enumerate_trajectories",
+    "episodic_model",
+    "episodes",
+    "expect",
+    "total_return",
+    "reward_to_go",
+    "total_return_estimator",
+    "reward_to_go_estimator",
+    "q_weighted_estimator",
+    "undiscounted_estimator",
+    "tabular_baseline_fit",
+    "linear_baseline_fit",
+    "InvalidBatchError",
 ]
