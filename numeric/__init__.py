@@ -9,7 +9,8 @@ from numeric.evaluation import action_value, model, occupancy, utility, utility_
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
-from numeric.episodic import EpisodicMDP, Trajectories, enumerate_trajectories, episodic_model, episodes, expect
+from numeric.episodic import (EnumeratedTrajectories, EpisodicMDP, enumerate_trajectories, episodic_model, episodes,
+                              expect)
 from numeric.estimators import (InvalidBatchError, linear_baseline_fit, q_weighted_estimator, reward_to_go,
                                 reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
                                 undiscounted_estimator)
@@ -29,7 +30,7 @@ __all__ = [
     "InvalidMDPError",
     "InvalidPolicyError",
     "EpisodicMDP",
-    "Trajectories",
+    "EnumeratedTrajectories",
     "enumerate_trajectories",
     "episodic_model",
     "episodes",

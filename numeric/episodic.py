@@ -27,8 +27,8 @@ from numeric.evaluation import Policy, model
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 
-__all__ = ["EpisodicMDP", "Trajectories", "Episodes", "enumerate_trajectories", "episodic_model", "episodes",
-           "expect", "tuples"]
+__all__ = ["EpisodicMDP", "EnumeratedTrajectories", "Episodes", "enumerate_trajectories", "episodic_model",
+           "episodes", "expect", "tuples", "is_zero"]
 
 
 def is_zero(x: Any) -> bool:
@@ -98,7 +98,7 @@ class EpisodicMDP:
     def exact(self) -> bool:
         return self.mdp.exact
 
-    def trajectories(self) -> "Trajectories":
+    def trajectories(self) -> "EnumeratedTrajectories":
         """Every trajectory of positive probability under some policy (see :func:`enumerate_trajectories`)."""
         return enumerate_trajectories(self.mdp.P, self.mdp.mu0, self.horizon)
 
@@ -126,7 +126,7 @@ def _escaping_path(P: np.ndarray, mu0: np.ndarray, absorbing: int, horizon: int)
 
 
 @dataclass(frozen=True, eq=False)
-class Trajectories:
+class EnumeratedTrajectories:
     """n trajectories τ = (s_1, a_1, …, a_{T−1}, s_T): ``states`` (n, T) and ``actions`` (n, T − 1), ints.
 
     ``prefix[i, t]`` numbers the distinct histories (s_1, a_1, …, s_{t+1}) (0-based t):
@@ -150,7 +150,7 @@ class Trajectories:
         return int(self.prefix.max()) + 1 if self.prefix.size else 0
 
 
-def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> Trajectories:
+def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> EnumeratedTrajectories:
     """Every τ with μ(s_1) ≠ 0 and 𝒫_{s_t}^{a_t}(s_{t+1}) ≠ 0, every action allowed (softmax policies are positive).
 
     Works on ``P`` (S, A, S) and ``mu0`` (S,) in any arithmetic: only exact zeros are pruned.
@@ -173,7 +173,7 @@ def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> Traj
         for t in range(horizon - 1):
             key = tuple(x for pair in zip(st[:t + 1], ac[:t] + [-1]) for x in pair)
             prefix[i, t] = ids.setdefault(key, len(ids))
-    return Trajectories(states, actions, prefix)
+    return EnumeratedTrajectories(states, actions, prefix)
 
 
 def episodic_model(emdp: EpisodicMDP, policy: Policy, *, exact: bool | None = None, family: str = "episodic",
@@ -197,7 +197,7 @@ class Episodes:
     ``kernel`` (n, T − 1) = 𝒫_{s_t}^{a_t}(s_{t+1}); ``disc`` (T − 1,) = λ^{t−1}.
     """
 
-    trajectories: Trajectories
+    trajectories: EnumeratedTrajectories
     prob: np.ndarray
     rewards: np.ndarray
     score: np.ndarray
@@ -223,7 +223,7 @@ class Episodes:
 def episodes(m: Model) -> Episodes:
     """The :class:`Episodes` of an episodic model (computed once, kept in ``m.extras``)."""
     if "episodes" not in m.extras:
-        tr: Trajectories = m.extras["trajectories"]
+        tr: EnumeratedTrajectories = m.extras["trajectories"]
         s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
         pi, kernel = m.pi[s, a], m.P[s, a, s_next]
         first = m.mu0[tr.states[:, 0]]
