@@ -21,6 +21,7 @@ of policy iteration v*(s) ≥ r(s, a) + λ Σ_{s'} P(s'|s, a) v*(s') for every
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -28,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from numeric._arrays import as_array, show
-from numeric.arithmetic import lu_solve_pair
 from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 
@@ -142,10 +142,11 @@ def policy_iteration(mdp: FiniteMDP) -> OptimalPolicy:
     S = mdp.num_states
     lam = mdp.discount
     tol: Any = 0 if mdp.exact else IMPROVEMENT_RTOL * (1 + float(np.max(np.abs(mdp.r)))) / (1 - lam) ** 2
+    rows = _integer_rows(mdp) if mdp.exact else None
     actions = np.zeros(S, dtype=np.intp)
     iterations = 0
     while True:
-        v = _deterministic_value(mdp, actions)
+        v = _deterministic_value(mdp, actions, rows)
         iterations += 1
         q = mdp.r + lam * np.einsum("sat,t->sa", mdp.P, v)
         improved = actions.copy()
@@ -181,7 +182,8 @@ def brute_force_optimum(mdp: FiniteMDP, *, max_policies: int = MAX_BRUTE_FORCE_P
         raise InvalidArgumentError(
             f"the MDP has A^S = {A}^{S} = {A ** S} deterministic policies, more than max_policies={max_policies}")
     policies = [np.array(d, dtype=np.intp) for d in itertools.product(range(A), repeat=S)]
-    values = [_deterministic_value(mdp, d) for d in policies]
+    rows = _integer_rows(mdp) if mdp.exact else None
+    values = [_deterministic_value(mdp, d, rows) for d in policies]
     best = np.array([max(v[s] for v in values) for s in range(S)], dtype=object if mdp.exact else np.float64)
     tol: Any = 0 if mdp.exact else IMPROVEMENT_RTOL * (1 + float(np.max(np.abs(mdp.r)))) / (1 - mdp.discount) ** 2
     attaining = next((d for d, v in zip(policies, values) if all(v[s] >= best[s] - tol for s in range(S))), None)
@@ -205,9 +207,13 @@ def _check_actions(mdp: FiniteMDP, actions: Any) -> np.ndarray:
     return a.astype(np.intp)
 
 
-def _deterministic_value(mdp: FiniteMDP, actions: np.ndarray) -> np.ndarray:
+def _deterministic_value(mdp: FiniteMDP, actions: np.ndarray, rows: list | None = None) -> np.ndarray:
+    """v^d = (I − λP_d)⁻¹ r_d; for an exact MDP from its :func:`_integer_rows` (computed if not given)."""
     states = np.arange(mdp.num_states)
-    return _solve(mdp.P[states, actions], mdp.r[states, actions], mdp.discount, mdp.exact)
+    if not mdp.exact:
+        return np.linalg.solve(np.eye(mdp.num_states) - mdp.discount * mdp.P[states, actions], mdp.r[states, actions])
+    rows = _integer_rows(mdp) if rows is None else rows
+    return np.array(_fraction_free_solve([rows[s][a] for s, a in enumerate(actions)]), dtype=object)
 
 
 def _solve(P_pi: np.ndarray, r_pi: np.ndarray, lam: Any, exact: bool) -> np.ndarray:
@@ -215,5 +221,40 @@ def _solve(P_pi: np.ndarray, r_pi: np.ndarray, lam: Any, exact: bool) -> np.ndar
     S = len(r_pi)
     if not exact:
         return np.linalg.solve(np.eye(S) - lam * P_pi, r_pi)
-    M = np.eye(S, dtype=object) - lam * P_pi
-    return lu_solve_pair(M, r_pi, np.full(S, Fraction(0), dtype=object))[0]
+    return np.array(_fraction_free_solve([_integer_row(s, -lam * P_pi[s], r_pi[s]) for s in range(S)]), dtype=object)
+
+
+def _integer_rows(mdp: FiniteMDP) -> list[list[list[int]]]:
+    """``rows[s][a]``: the row of s in [I − λP_d | r_d] when d(s) = a, scaled to integers."""
+    lam = mdp.discount
+    return [[_integer_row(s, -lam * mdp.P[s, a], mdp.r[s, a]) for a in range(mdp.num_actions)]
+            for s in range(mdp.num_states)]
+
+
+def _integer_row(s: int, off: np.ndarray, rhs: Fraction) -> list[int]:
+    """[e_s + off | rhs] times the lcm of its denominators (scaling a row keeps the solution)."""
+    row = [Fraction(x) for x in off] + [Fraction(rhs)]
+    row[s] += 1
+    scale = math.lcm(*(x.denominator for x in row))
+    return [x.numerator * (scale // x.denominator) for x in row]
+
+
+def _fraction_free_solve(rows: list[list[int]]) -> list[Fraction]:
+    """Solve the integer system [M | b]: Bareiss elimination, then back substitution.
+
+    Integer elimination (each division exact, Bareiss 1968) avoids the gcd of
+    every Fraction operation; only the n back-substitution steps use Fractions.
+    """
+    n = len(rows)
+    A = [list(row) for row in rows]
+    previous = 1
+    for k in range(n):
+        pivot = next(i for i in range(k, n) if A[i][k] != 0)  # I − λP_d is invertible for λ < 1
+        A[k], A[pivot] = A[pivot], A[k]
+        for i in range(k + 1, n):
+            A[i] = [0] * (k + 1) + [(A[i][j] * A[k][k] - A[i][k] * A[k][j]) // previous for j in range(k + 1, n + 1)]
+        previous = A[k][k]
+    x = [Fraction(0)] * n
+    for i in reversed(range(n)):
+        x[i] = (A[i][n] - sum((A[i][j] * x[j] for j in range(i + 1, n)), Fraction(0))) / A[i][i]
+    return x

@@ -16,9 +16,12 @@ from fractions import Fraction as F
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from numeric import FiniteMDP, InvalidArgumentError, InvalidMDPError, InvalidPolicyError, TabularSoftmax
+from numeric import strategies as nst
 from numeric.sampling import Trajectories, _cdf_rows, _guide_bins, _guide_table, _inverse_cdf, sample_trajectories
 
 ALPHA = 1e-3
@@ -123,6 +126,18 @@ def test_zero_probability_actions_and_transitions_never_sampled():
     assert np.all(pi[tau.states[:, :-1], tau.actions] > 0)
     assert np.all(P[tau.states[:, :-1], tau.actions, tau.states[:, 1:]] > 0)
     assert np.all(SMALL.mu0[tau.states[:, 0]] > 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(nst.mdps_and_tabular_policies(max_states=4, max_actions=3, initial_distribution=True),
+       st.integers(1, 6), st.integers(0, 2 ** 32))
+def test_every_sampled_step_has_positive_probability(example, T, seed):
+    mdp, policy = example
+    tau = sample_trajectories(mdp, policy, horizon=T, num_trajectories=200, rng=np.random.default_rng(seed))
+    P, r = mdp.P.astype(np.float64), mdp.r.astype(np.float64)
+    assert np.all(mdp.mu0[tau.states[:, 0]] > 0)
+    assert np.all(P[tau.states[:, :-1], tau.actions, tau.states[:, 1:]] > 0)
+    assert np.array_equal(tau.rewards, r[tau.states[:, :-1], tau.actions])
 
 
 def test_guided_search_is_exactly_searchsorted_at_the_edges():
