@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError
-from numeric.mdp import FiniteMDP
+from numeric._arrays import show
+from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 
 __all__ = ["Trajectories", "sample_trajectories"]
 
@@ -113,6 +114,13 @@ def sample_trajectories(mdp: FiniteMDP, policy: Any, *, horizon: int, num_trajec
             f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)), got {rng!r}")
     mdp = mdp.to_float()
     pi = np.asarray(policy.probabilities(), dtype=np.float64)
+    if pi.shape != mdp.r.shape:
+        raise InvalidPolicyError(f"policy.probabilities() must have shape (S, A) = {mdp.r.shape}, got {pi.shape}")
+    rows_ok = np.isfinite(pi).all(axis=1) & (pi >= 0).all(axis=1) & (np.abs(pi.sum(axis=1) - 1) <= STOCHASTIC_ATOL)
+    if not rows_ok.all():
+        s = int(np.argmin(rows_ok))
+        raise InvalidPolicyError(f"policy.probabilities()[{s}] = {show(pi[s])} is not a probability distribution "
+                                 f"(entries >= 0 summing to 1 within STOCHASTIC_ATOL={STOCHASTIC_ATOL:g})")
     return _sample(mdp.P, mdp.r, pi, np.asarray(mdp.mu0, dtype=np.float64), horizon, num_trajectories, rng)
 
 

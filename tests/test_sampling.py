@@ -48,6 +48,16 @@ class FixedPolicy:
         TabularSoftmax(np.zeros(self.pi.shape)).check_compatible(mdp)
 
 
+class FixedShapePolicy(FixedPolicy):
+    """A policy whose table has the wrong shape although it claims to fit."""
+
+    def __init__(self) -> None:
+        super().__init__([0.5, 0.5])
+
+    def check_compatible(self, mdp: FiniteMDP) -> None:
+        pass
+
+
 def sample(mdp=SMALL, policy=SMALL_POLICY, **kw):
     args = dict(horizon=3, num_trajectories=5, rng=np.random.default_rng(0))
     args.update(kw)
@@ -68,6 +78,14 @@ BAD = [
      r"theta has shape \(3, 3\) but the MDP has S=3 states and A=2 actions"),
     ("policy-array", lambda: sample(policy=np.full((3, 2), 0.5)), InvalidPolicyError,
      r"policy must provide probabilities\(\), got ndarray"),
+    ("policy-row-not-stochastic", lambda: sample(policy=FixedPolicy([[0.5, 0.5], [0.5, 0.4], [1.0, 0.0]])),
+     InvalidPolicyError, r"policy.probabilities\(\)\[1\] = \[0.5, 0.4\] is not a probability distribution"),
+    ("policy-negative", lambda: sample(policy=FixedPolicy([[0.5, 0.5], [1.5, -0.5], [1.0, 0.0]])),
+     InvalidPolicyError, r"\[1\] = \[1.5, -0.5\]"),
+    ("policy-nan", lambda: sample(policy=FixedPolicy([[0.5, 0.5], [0.5, 0.5], [np.nan, 1.0]])),
+     InvalidPolicyError, r"\[2\] = \[nan, 1\]"),
+    ("policy-table-shape", lambda: sample(policy=FixedShapePolicy()), InvalidPolicyError,
+     r"policy.probabilities\(\) must have shape \(S, A\) = \(3, 2\), got \(2,\)"),
     ("not-an-mdp", lambda: sample(mdp="SMALL"), InvalidMDPError, r"mdp must be a numeric.FiniteMDP, got str"),
 ]
 
@@ -77,6 +95,7 @@ NEAR_MISSES = [
     ("one-trajectory", lambda: sample(num_trajectories=1)),
     ("float-mdp-and-policy", lambda: sample(mdp=SMALL.to_float(), policy=SMALL_POLICY.to_float())),
     ("fixed-policy", lambda: sample(policy=FixedPolicy(np.full((3, 2), 0.5)))),
+    ("policy-row-within-tolerance", lambda: sample(policy=FixedPolicy([[0.5, 0.5 + 1e-12], [1.0, 0.0], [0.0, 1.0]]))),
 ]
 
 
