@@ -19,7 +19,8 @@ m equal bins of [0, 1), the first outcome whose cumulative probability exceeds
 the bin's left end; from there a few vectorised comparisons finish the
 search.  The outcome is exactly the one ``np.searchsorted(cdf, u, side="right")``
 gives — the guide table only makes it faster — so outcomes of probability 0
-are never drawn and each outcome is drawn with its float64 probability.
+are never drawn and outcome j is drawn with probability cdf[j] − cdf[j−1]
+computed in float64.
 Float64 only: an exact MDP or policy is converted.
 """
 
@@ -30,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError
 from numeric._arrays import show
+from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 
 __all__ = ["Trajectories", "sample_trajectories"]
