@@ -9,6 +9,10 @@ from numeric.evaluation import action_value, model, occupancy, utility, utility_
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
+from numeric.errors import InvalidArgumentError
+from numeric.sampling import Trajectories, sample_trajectories
+from numeric.optimal import (BruteForceOptimum, OptimalPolicy, brute_force_optimum, deterministic_policy_value,
+                             policy_iteration, policy_value)
 from numeric.episodic import (EnumeratedTrajectories, EpisodicMDP, enumerate_trajectories, episodic_model, episodes,
                               expect)
 from numeric.estimators import (InvalidBatchError, linear_baseline_fit, q_weighted_estimator, reward_to_go,
@@ -29,6 +33,15 @@ __all__ = [
     "PGVerifyError",
     "InvalidMDPError",
     "InvalidPolicyError",
+    "InvalidArgumentError",
+    "Trajectories",
+    "sample_trajectories",
+    "OptimalPolicy",
+    "BruteForceOptimum",
+    "policy_value",
+    "deterministic_policy_value",
+    "policy_iteration",
+    "brute_force_optimum",
     "EpisodicMDP",
     "EnumeratedTrajectories",
     "enumerate_trajectories",

@@ -37,8 +37,8 @@ def _float_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.n
         from scipy.linalg import lu_factor, lu_solve
     except ImportError:
         return np.linalg.solve(M, b), np.linalg.solve(M.T, c)
-    lu = lu_factor(M, check_finite=False)
-    return lu_solve(lu, b, check_finite=False), lu_solve(lu, c, trans=1, check_finite=False)
+    lu = lu_factor(M.T, check_finite=False)  # Mᵀ of a C-ordered M is Fortran-ordered: no copy
+    return lu_solve(lu, b, trans=1, check_finite=False), lu_solve(lu, c, check_finite=False)
 
 
 def lu_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

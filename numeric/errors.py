@@ -5,7 +5,7 @@ bad arguments are also :class:`ValueError` so that ordinary ``except
 ValueError`` code keeps working.
 """
 
-__all__ = ["PGVerifyError", "InvalidMDPError", "InvalidPolicyError"]
+__all__ = ["PGVerifyError", "InvalidMDPError", "InvalidPolicyError", "InvalidArgumentError"]
 
 
 class PGVerifyError(Exception):
@@ -18,3 +18,7 @@ class InvalidMDPError(PGVerifyError, ValueError):
 
 class InvalidPolicyError(PGVerifyError, ValueError):
     """A policy argument (``theta``, ``weights``, ``features``, …) is not valid."""
+
+
+class InvalidArgumentError(PGVerifyError, ValueError):
+    """Any other argument (a horizon, a sample size, a random generator, …) is not valid."""

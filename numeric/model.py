@@ -70,7 +70,7 @@ class Model:
     @cached_property
     def P_pi(self) -> np.ndarray:
         """P_π[s, s'] = Σ_a π(a|s) P[s, a, s'], shape ``(S, S)``."""
-        return np.einsum("sa,sat->st", self.pi, self.P)
+        return (self.pi[:, None, :] @ self.P)[:, 0, :]
 
     @cached_property
     def r_pi(self) -> np.ndarray:
@@ -80,8 +80,10 @@ class Model:
     @cached_property
     def M(self) -> np.ndarray:
         """The Bellman matrix I − λP_π, shape ``(S, S)``."""
-        eye = np.eye(self.S) if self.arithmetic.name == "float64" else np.eye(self.S, dtype=object)
-        return eye - self.lam * self.P_pi
+        M = -self.lam * self.P_pi
+        diagonal = np.diag_indices(self.S)
+        M[diagonal] = M[diagonal] + 1
+        return M
 
     @cached_property
     def _solved(self) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +107,7 @@ class Model:
     @cached_property
     def Pv(self) -> np.ndarray:
         """E_{s'∼P(·|s,a)} v(s') as ``Pv[s, a]``, shape ``(S, A)``."""
-        return np.einsum("sat,t->sa", self.P, self.v)
+        return self.P @ self.v
 
     @cached_property
     def q(self) -> np.ndarray:

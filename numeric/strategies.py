@@ -48,18 +48,17 @@ def stochastic_rows(draw: st.DrawFn, n: int, *, max_weight: int = 4) -> list[Fra
     return [Fraction(w, total) for w in weights]
 
 
-@st.composite
-def finite_mdps(draw: st.DrawFn, *, min_states: int = 1, max_states: int = 4, min_actions: int = 1,
+def finite_mdps(*, min_states: int = 1, max_states: int = 4, min_actions: int = 1,
                 max_actions: int = 3, num_states: int | None = None, num_actions: int | None = None,
                 max_weight: int = 4, max_reward: int = 4, max_discount: Fraction = Fraction(9, 10),
                 discount_denominator: int = 10, initial_distribution: bool = False,
-                exact: bool = True) -> FiniteMDP:
+                exact: bool = True) -> st.SearchStrategy[FiniteMDP]:
     """Finite MDPs with S ∈ [min_states, max_states] and A ∈ [min_actions, max_actions].
 
     Rewards are integers in [−max_reward, max_reward], the discount a multiple
     of 1/discount_denominator in [0, max_discount], the initial state 0 (or,
     with ``initial_distribution=True``, a drawn distribution).  ``exact=False``
-    gives the same MDPs in float64.
+    gives the same MDPs in float64.  Options are validated when called.
     """
     if num_states is not None:
         min_states = max_states = num_states
@@ -67,13 +66,23 @@ def finite_mdps(draw: st.DrawFn, *, min_states: int = 1, max_states: int = 4, mi
         min_actions = max_actions = num_actions
     _check_range("min_states", min_states, "max_states", max_states)
     _check_range("min_actions", min_actions, "max_actions", max_actions)
+    if max_weight < 0 or max_reward < 0 or discount_denominator < 1:
+        raise InvalidMDPError(f"max_weight={max_weight} and max_reward={max_reward} must be >= 0 and "
+                              f"discount_denominator={discount_denominator} >= 1")
     if not 0 <= max_discount < 1:
         raise InvalidMDPError(f"max_discount={max_discount} must lie in [0, 1)")
+    return _finite_mdps(min_states, max_states, min_actions, max_actions, max_weight, max_reward,
+                        int(max_discount * discount_denominator), discount_denominator, initial_distribution, exact)
+
+
+@st.composite
+def _finite_mdps(draw: st.DrawFn, min_states: int, max_states: int, min_actions: int, max_actions: int,
+                 max_weight: int, max_reward: int, top: int, discount_denominator: int,
+                 initial_distribution: bool, exact: bool) -> FiniteMDP:
     S = draw(st.integers(min_states, max_states))
     A = draw(st.integers(min_actions, max_actions))
     P = [[draw(stochastic_rows(S, max_weight=max_weight)) for _ in range(A)] for _ in range(S)]
     r = [[Fraction(draw(st.integers(-max_reward, max_reward))) for _ in range(A)] for _ in range(S)]
-    top = int(max_discount * discount_denominator)
     lam = Fraction(draw(st.integers(0, top)), discount_denominator)
     initial: int | list[Fraction] = draw(stochastic_rows(S, max_weight=max_weight)) if initial_distribution else 0
     mdp = FiniteMDP(np.array(P, dtype=object), np.array(r, dtype=object), lam,
@@ -81,9 +90,8 @@ def finite_mdps(draw: st.DrawFn, *, min_states: int = 1, max_states: int = 4, mi
     return mdp if exact else mdp.to_float()
 
 
-@st.composite
-def tabular_softmax_policies(draw: st.DrawFn, *, num_states: int, num_actions: int, max_weight: int = 4,
-                             exact: bool = True) -> TabularSoftmax:
+def tabular_softmax_policies(*, num_states: int, num_actions: int, max_weight: int = 4,
+                             exact: bool = True) -> st.SearchStrategy[TabularSoftmax]:
     """Tabular softmax policies with exp(θ[s, a]) an integer in [1, max_weight].
 
     Exact (weights kept as Fractions) unless ``exact=False``; shrinks toward
@@ -91,9 +99,11 @@ def tabular_softmax_policies(draw: st.DrawFn, *, num_states: int, num_actions: i
     """
     _check_range("num_states", num_states, "num_states", num_states)
     _check_range("num_actions", num_actions, "num_actions", num_actions)
-    w = [[draw(st.integers(1, max_weight)) for _ in range(num_actions)] for _ in range(num_states)]
-    policy = TabularSoftmax.from_weights(w)
-    return policy if exact else policy.to_float()
+    _check_range("max_weight", max_weight, "max_weight", max_weight)
+    weights = st.lists(st.lists(st.integers(1, max_weight), min_size=num_actions, max_size=num_actions),
+                       min_size=num_states, max_size=num_states)
+    exact_policies = weights.map(TabularSoftmax.from_weights)
+    return exact_policies if exact else exact_policies.map(TabularSoftmax.to_float)
 
 
 @st.composite

@@ -1,0 +1,109 @@
+"""Figures of the walking skeleton (design.md §6), measured in one run.
+
+Prints:
+* the universal symbolic proof of ``pgt.theorem`` on the 2 × 2 tabular-softmax family, every partial;
+* the exact check of ``pgt.theorem`` at one random rational point with S=50, A=4;
+* ``numeric.utility_gradient`` at S=1000, A=10 as a ratio to one ``np.linalg.solve`` of size 1000
+  (and to torch autograd through ``torch.linalg.solve`` when torch is installed).
+
+Run: ``python benchmarks/bench_skeleton.py [--skip-exact]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def symbolic_proof() -> None:
+    from pgverify.checker import evaluate_chain
+    from pgverify.registry import select
+    from symbolic.family import TabularSoftmaxFamily
+
+    claim = select(["pgt.theorem"])[0]
+    t = time.perf_counter()
+    model = TabularSoftmaxFamily(2, 2).model()  # a fresh, uncached family
+    ev = evaluate_chain(claim, model)
+    secs = time.perf_counter() - t
+    ok = ev.first_failure is None and not ev.ill_formed
+    print(f"symbolic proof of pgt.theorem, tabular softmax 2x2, all {model.K} partials: {secs:.2f} s "
+          f"({'proved' if ok else 'NOT proved'}; target <= 2 s)")
+
+
+def exact_check(S: int = 50, A: int = 4) -> None:
+    from pgverify.checker import evaluate_chain
+    from pgverify.families import random_tabular_point
+    from pgverify.registry import select
+
+    claim = select(["pgt.theorem"])[0]
+    model = random_tabular_point(np.random.default_rng(0), S, A, f"tabular-softmax S={S} A={A}")
+    t = time.perf_counter()
+    ev = evaluate_chain(claim, model)
+    secs = time.perf_counter() - t
+    ok = ev.first_failure is None
+    print(f"exact check of pgt.theorem at one random point, S={S}, A={A}: {secs:.2f} s "
+          f"({'holds' if ok else 'FAILS'}; target <= 1 s)")
+
+
+def reference_gradient(S: int = 1000, A: int = 10) -> None:
+    import numeric
+
+    rng = np.random.default_rng(0)
+    P = rng.random((S, A, S))
+    P /= P.sum(axis=2, keepdims=True)
+    mdp = numeric.FiniteMDP(P, rng.standard_normal((S, A)), 0.95)
+    policy = numeric.TabularSoftmax(rng.standard_normal((S, A)))
+    M = np.eye(S) - 0.9 * P[:, 0, :]
+    b = rng.standard_normal(S)
+    solve = best_of(lambda: np.linalg.solve(M, b))
+    grad = best_of(lambda: numeric.utility_gradient(mdp, policy))
+    try:
+        import scipy  # noqa: F401
+        lu = "one LU (SciPy)"
+    except ImportError:
+        lu = "two solves (no SciPy)"
+    print(f"numeric.utility_gradient S={S} A={A}: {grad * 1e3:.1f} ms; np.linalg.solve({S}): {solve * 1e3:.1f} ms; "
+          f"ratio {grad / solve:.2f}x [{lu}] (target <= 3x, aim 1.5x)")
+    try:
+        import torch
+    except ImportError:
+        print("torch autograd comparison: skipped (torch not installed; `pip install torch==2.13.0` for it)")
+        return
+    Pt, rt = torch.tensor(P), torch.tensor(mdp.r)
+    th = torch.tensor(policy.theta, requires_grad=True)
+
+    def torch_grad() -> None:
+        pi = torch.softmax(th, dim=1)
+        Ppi = torch.einsum("sa,sat->st", pi, Pt)
+        v = torch.linalg.solve(torch.eye(S, dtype=torch.float64) - 0.95 * Ppi, (pi * rt).sum(1))
+        v[0].backward()
+        th.grad = None
+
+    t_torch = best_of(torch_grad)
+    print(f"torch autograd through torch.linalg.solve: {t_torch * 1e3:.1f} ms; ours / torch = {grad / t_torch:.2f}x "
+          f"(target <= 1.0x, aim 0.75x)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--skip-exact", action="store_true", help="skip the S=50 exact check")
+    args = p.parse_args()
+    symbolic_proof()
+    if not args.skip_exact:
+        exact_check()
+    reference_gradient()
+
+
+if __name__ == "__main__":
+    main()

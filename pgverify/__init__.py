@@ -1,0 +1,13 @@
+"""pgverify: which lines of a policy-gradient derivation are right, which are wrong, and why.
+
+The public surface: the claims catalogue (:func:`claims`), the checker
+(:func:`check`), and the exception family shared with :mod:`numeric`.
+"""
+
+__version__ = "0.1.0"
+
+from numeric.errors import InvalidMDPError, InvalidPolicyError, PGVerifyError  # noqa: E402
+from pgverify.api import check, claims  # noqa: E402
+from pgverify.checker import Settings  # noqa: E402
+
+__all__ = ["check", "claims", "Settings", "PGVerifyError", "InvalidMDPError", "InvalidPolicyError", "__version__"]

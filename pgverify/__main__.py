@@ -1,0 +1,5 @@
+import sys
+
+from pgverify.cli import main
+
+sys.exit(main())

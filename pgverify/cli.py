@@ -1,0 +1,98 @@
+"""The ``pgverify`` command line: it parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from numeric.errors import PGVerifyError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_REFUTED, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pgverify", description="Verify the policy-gradient claims of "
+                                "“A Tale of Policy Gradients”: proved, verified, refuted or ill-formed.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def seeded(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--claims", action="append", metavar="GLOB",
+                        help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
+        sp.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+        sp.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
+        sp.add_argument("--points", type=int, default=None, help="random points per exact check")
+
+    c = sub.add_parser("check", help="check claims; exit 1 if any is refuted")
+    seeded(c)
+    c.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
+    sub.add_parser("list", help="list the claim ids with their statements")
+    r = sub.add_parser("report", help="write docs/report.md and docs/report.tex")
+    seeded(r)
+    r.add_argument("--out", type=Path, default=Path("docs"), help="output directory (default docs/)")
+    lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
+    lx.add_argument("--states", type=int, default=2)
+    lx.add_argument("--actions", type=int, default=2)
+    return p
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from pgverify.checker import Settings
+
+    s = Settings(seed=args.seed)
+    kw = {}
+    if args.examples is not None:
+        if args.examples < 1:
+            raise PGVerifyError(f"--examples must be at least 1, got {args.examples}")
+        kw["numeric_examples"] = args.examples
+    if args.points is not None:
+        if args.points < 1:
+            raise PGVerifyError(f"--points must be at least 1, got {args.points}")
+        kw["exact_points"] = args.points
+    from dataclasses import replace
+
+    return replace(s, **kw)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            from pgverify import api, report
+
+            run = api.check(args.claims, _settings(args))
+            print(report.dumps(run) if args.json else report.table(run))
+            return EXIT_REFUTED if run.refuted else EXIT_OK
+        if args.command == "list":
+            from pgverify import api
+
+            for c in api.claims():
+                print(f"{c.id}\n    {c.statement}")
+            return EXIT_OK
+        if args.command == "report":
+            from pgverify.docs import write_report
+
+            written = write_report(args.out, _settings(args), args.claims)
+            for path in written:
+                print(f"wrote {path}")
+            return EXIT_OK
+        if args.command == "latex":
+            from symbolic.latex import family_latex
+
+            if args.states < 1 or args.actions < 1:
+                raise PGVerifyError(f"--states and --actions must be at least 1, got {args.states} and {args.actions}")
+            print(family_latex(args.states, args.actions))
+            return EXIT_OK
+    except PGVerifyError as exc:
+        print(f"pgverify: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # an internal error: never a silent exit 0 or 1
+        print(f"pgverify: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Rendering check results: the terminal table, the JSON object, Markdown and LaTeX."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from pgverify import __version__
+from pgverify.checker import VERDICTS, Check, ClaimResult, Counterexample, Settings
+
+__all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The results of one ``pgverify check`` run."""
+
+    results: tuple[ClaimResult, ...]
+    settings: Settings
+    seconds: float
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {v: 0 for v in VERDICTS}
+        for r in self.results:
+            counts[r.verdict] += 1
+        return {k: v for k, v in counts.items() if v or k in ("proved", "verified", "refuted", "ill-formed")}
+
+    @property
+    def refuted(self) -> bool:
+        return any(r.verdict == "refuted" for r in self.results)
+
+
+def _check_json(c: Check) -> dict[str, Any]:
+    out: dict[str, Any] = {"method": c.method, "family": c.family, "passed": c.passed, "seconds": round(c.seconds, 4)}
+    for k, v in c.details.items():
+        out[k] = v if not (isinstance(v, float) and math.isnan(v)) else None
+    if c.failing_step is not None:
+        out["failing_step"] = c.failing_step
+    if c.message:
+        out["message"] = c.message
+    return out
+
+
+def _counterexample_json(ce: Counterexample | None) -> dict[str, Any] | None:
+    if ce is None:
+        return None
+    return {"family": ce.family, "method": ce.method, "exact": ce.exact, "step": ce.step,
+            "step_index": ce.step_index, "example": ce.example, "lhs": ce.lhs, "rhs": ce.rhs}
+
+
+def to_json(run: Run) -> dict[str, Any]:
+    """The object of design.md §4."""
+    return {
+        "tool": "pgverify", "version": __version__, "seed": run.settings.seed, "seconds": round(run.seconds, 3),
+        "summary": run.summary,
+        "claims": [{
+            "id": r.claim.id, "section": r.claim.section, "statement": r.claim.statement, "verdict": r.verdict,
+            **({"corrects": r.claim.corrects} if r.claim.corrects else {}),
+            **({"note": r.claim.note} if r.claim.note else {}),
+            **({"reason": r.reason} if r.reason else {}),
+            "checks": [_check_json(c) for c in r.checks],
+            "counterexample": _counterexample_json(r.counterexample),
+        } for r in run.results],
+    }
+
+
+def dumps(run: Run) -> str:
+    return json.dumps(to_json(run), indent=2, ensure_ascii=False)
+
+
+_MARK = {True: "✓", False: "✗", None: "?"}
+
+
+def _methods(r: ClaimResult) -> str:
+    return "  ".join(f"{c.method}{_MARK[c.passed]}" for c in r.checks)
+
+
+def _short(x: Any, limit: int = 70) -> str:
+    s = json.dumps(x, ensure_ascii=False)
+    return s if len(s) <= limit else s[:limit - 1] + "…"
+
+
+def table(run: Run) -> str:
+    """The readable table of ``pgverify check``."""
+    width = max([len(r.claim.id) for r in run.results] + [5])
+    lines = [f"{'claim':<{width}}  {'verdict':<10}  checks", f"{'-' * width}  {'-' * 10}  {'-' * 30}"]
+    for r in run.results:
+        lines.append(f"{r.claim.id:<{width}}  {r.verdict:<10}  {_methods(r)}")
+        pad = " " * (width + 14)
+        if r.verdict == "ill-formed":
+            lines.append(f"{pad}{r.reason}")
+        for c in r.checks:
+            if c.passed is None:
+                lines.append(f"{pad}{c.method} could not decide: {c.message}")
+        ce = r.counterexample
+        if ce is not None:
+            lines.append(f"{pad}fails at step: {ce.step}")
+            lines.append(f"{pad}counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "
+                         f"{_short(ce.example, 200)}")
+            lines.append(f"{pad}lhs = {_short(ce.lhs)}")
+            lines.append(f"{pad}rhs = {_short(ce.rhs)}")
+        elif r.verdict == "refuted":
+            step = next((c.failing_step for c in r.checks if c.failing_step), None)
+            lines.append(f"{pad}fails at step: {step} (no small counterexample found; see the failing checks)")
+    summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
+    lines.append(f"\n{len(run.results)} claims: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
+    return "\n".join(lines)
+
+
+def _sections(run: Run) -> dict[str, list[ClaimResult]]:
+    out: dict[str, list[ClaimResult]] = {}
+    for r in run.results:
+        out.setdefault(r.claim.section, []).append(r)
+    return out
+
+
+def _check_md(c: Check) -> str:
+    extra = []
+    if "points" in c.details:
+        extra.append(f"{c.details['points']} points")
+    if c.details.get("error_bound") is not None:
+        extra.append(f"false-pass probability ≤ {c.details['error_bound']:.1e}")
+    if "examples" in c.details:
+        extra.append(f"{c.details['examples']} examples")
+    if c.details.get("undecided_steps"):
+        extra.append("inequality steps left to the other methods")
+    if c.failing_step:
+        extra.append(f"fails at “{c.failing_step}”")
+    if c.message:
+        extra.append(c.message)
+    return f"{c.method} {_MARK[c.passed]} ({c.family}; {c.seconds:.2f} s{'; ' if extra else ''}{'; '.join(extra)})"
+
+
+def markdown(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
+    """docs/report.md: every claim with its statement, verdict, checks and counterexample."""
+    out = ["# pgverify report: “A Tale of Policy Gradients”", "",
+           f"Generated by `pgverify report` (version {__version__}, seed {run.settings.seed}, "
+           f"{run.seconds:.1f} s). Verdicts: " + ", ".join(f"**{v}** {k}" for k, v in run.summary.items()) + ".",
+           "", "| claim | verdict | checks |", "|---|---|---|"]
+    for r in run.results:
+        out.append(f"| `{r.claim.id}` | {r.verdict} | {_methods(r)} |")
+    for section, results in _sections(run).items():
+        out += ["", f"## {section}"]
+        for r in results:
+            out += ["", f"### `{r.claim.id}` — {r.verdict}", "", f"$${r.claim.statement}$$", ""]
+            if r.claim.corrects:
+                out.append(f"Repairs `{r.claim.corrects}`.")
+            if r.claim.note:
+                out += [r.claim.note, ""]
+            if r.reason:
+                out += [f"Ill-formed: {r.reason}.", ""]
+            for c in r.checks:
+                out.append(f"- {_check_md(c)}")
+            ce = r.counterexample
+            if ce is not None:
+                out += ["", f"Counterexample ({'exact' if ce.exact else 'float64'}, family {ce.family}), "
+                            f"failing step “{ce.step}”:", "", "```json",
+                        json.dumps({"example": ce.example, "lhs": ce.lhs, "rhs": ce.rhs}, ensure_ascii=False),
+                        "```"]
+    for title, body in (extra_sections or {}).items():
+        out += ["", f"## {title}", "", body]
+    return "\n".join(out) + "\n"
+
+
+def _tex_escape(s: str) -> str:
+    return (s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
+            .replace("#", r"\#").replace("{", r"\{").replace("}", r"\}").replace("$", r"\$"))
+
+
+def latex_document(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
+    """docs/report.tex: each claim's statement in an align* block with its verdict."""
+    out = [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
+           r"\DeclareMathOperator*{\argmin}{arg\,min}", r"\allowdisplaybreaks",
+           r"\begin{document}", r"\section*{pgverify report: A Tale of Policy Gradients}",
+           _tex_escape(f"Version {__version__}, seed {run.settings.seed}. ")
+           + _tex_escape(", ".join(f"{v} {k}" for k, v in run.summary.items())) + "."]
+    for section, results in _sections(run).items():
+        out.append(rf"\subsection*{{{_tex_escape(section)}}}")
+        for r in results:
+            out.append(rf"\paragraph{{\texttt{{{_tex_escape(r.claim.id)}}} --- {r.verdict}}}")
+            out += [r"\begin{align*}", r.claim.statement.replace("\n", " "), r"\end{align*}"]
+            if r.counterexample is not None:
+                ce = r.counterexample
+                out.append(_tex_escape(f"Fails at step “{ce.step}”; counterexample: "
+                                       f"{json.dumps(ce.example, ensure_ascii=False)}; lhs = {_short(ce.lhs, 200)}; "
+                                       f"rhs = {_short(ce.rhs, 200)}."))
+    for title, body in (extra_sections or {}).items():
+        out += [rf"\subsection*{{{_tex_escape(title)}}}", body]
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,9 @@
+"""Hypothesis profiles: ``ci`` is loaded by Hypothesis itself when CI is set; ``dev`` is quicker."""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+if not os.environ.get("CI"):
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -1,0 +1,71 @@
+"""The command line: exit statuses, the JSON object, globs, errors."""
+
+import json
+
+import pytest
+
+from pgverify.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_check_json_has_the_documented_shape(capsys):
+    code, out, _ = run(capsys, "check", "--claims", "pgt.theorem", "--json", "--examples", "10", "--points", "1")
+    assert code == 0
+    obj = json.loads(out)
+    assert set(obj) == {"tool", "version", "seed", "seconds", "summary", "claims"}
+    (c,) = obj["claims"]
+    assert {"id", "section", "statement", "verdict", "checks", "counterexample"} <= set(c)
+    assert c["id"] == "pgt.theorem" and c["verdict"] == "proved" and c["counterexample"] is None
+    assert {k["method"] for k in c["checks"]} == {"symbolic", "exact", "numeric"}
+    assert all({"method", "family", "passed", "seconds"} <= set(k) for k in c["checks"])
+
+
+def test_check_exits_1_on_a_refutation_and_shows_the_counterexample(capsys):
+    code, out, _ = run(capsys, "check", "--claims", "setting.action-value-function", "--examples", "10")
+    assert code == 1
+    assert "refuted" in out and "counterexample" in out and "lhs = " in out
+
+
+def test_globs_may_repeat(capsys):
+    code, out, _ = run(capsys, "check", "--claims", "setting.util*", "--claims", "pgt.theorem", "--json",
+                       "--examples", "5", "--points", "1")
+    assert [c["id"] for c in json.loads(out)["claims"]] == ["setting.utility", "pgt.theorem"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["check", "--claims", "nope.*"], "matches no claim id"),
+    (["check", "--examples", "0"], "--examples must be at least 1"),
+    (["latex", "--states", "0"], "--states and --actions must be at least 1"),
+], ids=["unknown-glob", "zero-examples", "zero-states"])
+def test_usage_errors_exit_2_with_a_message(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["check", "--seed", "x"])
+    assert e.value.code == 2
+
+
+def test_list_prints_every_id(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and "pgt.theorem" in out and "setting.action-value-function.corrected" in out
+
+
+def test_latex_prints_an_align_block(capsys):
+    code, out, _ = run(capsys, "latex", "--states", "1", "--actions", "2")
+    assert code == 0 and out.startswith("\\begin{align*}") and "\\theta_{00}" in out
+
+
+def test_report_writes_markdown_and_latex(tmp_path, capsys):
+    code, out, _ = run(capsys, "report", "--out", str(tmp_path), "--claims", "pgt.*", "--examples", "5",
+                       "--points", "1")
+    assert code == 0
+    md, tex = (tmp_path / "report.md").read_text(), (tmp_path / "report.tex").read_text()
+    assert "`pgt.theorem` — proved" in md and "\\begin{align*}" in tex and "\\end{document}" in tex
