@@ -303,7 +303,8 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
                 checks.append(Check("counterexample", name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
     if claim.census is not None and "exact" in settings.methods:
         details, secs = _timed(lambda: claim.census(settings.seed))  # type: ignore[misc]
-        checks.append(Check("census", details["family"], details["held_on"] == details["drawn"], secs, details))
+        checks.append(Check("census", details["family"], details["held_on"] == details["drawn"], secs, details,
+                            message=f"held on {details['held_on']} of {details['drawn']} random MDPs drawn"))
         found = details.get("counterexample")
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
