@@ -5,7 +5,7 @@
   T = 4: state i moves to a later state j > i or to the absorbing state 3, with
   every such transition possible (weights from the grid); degree bounds from the
   same structure;
-* numeric / counterexamples — Hypothesis-drawn layered MDPs with 1–3 non-absorbing
+* numeric / counterexamples — Hypothesis-drawn layered MDPs with 1–2 non-absorbing
   states, 1–2 actions and random support (see :func:`episodic_examples`).
 
 Every model carries in ``extras`` the horizon, the absorbing state, the
@@ -121,14 +121,15 @@ def _symbolic() -> Model:
 
 
 @st.composite
-def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 3, max_actions: int = 2, max_weight: int = 3,
+def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: int = 2, max_weight: int = 3,
                       max_reward: int = 3) -> Example:
     """(episodic MDP, exact softmax policy, baselines b, c, h) on the layered structure with drawn support.
 
     n ∈ [1, max_nonabsorbing] non-absorbing states, state i moves to states j > i
     or to the absorbing state n (weights in [0, max_weight], one forced positive),
     horizon T = n + 1, integer rewards, λ ∈ {0, 1/10, …, 9/10}.  Shrinks toward one
-    state, one action, zero rewards, λ = 0, the uniform policy and zero baselines.
+    state, one action, zero rewards, λ = 0 and the uniform policy; the baselines b, c, h are integers in
+    [−max_reward, max_reward] drawn from one seed that Hypothesis draws.
     """
     n = draw(st.integers(1, max_nonabsorbing))
     A = draw(st.integers(1, max_actions))
@@ -146,8 +147,10 @@ def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 3, max_actions
     lam = Fraction(draw(st.integers(0, 9)), 10)
     emdp = EpisodicMDP(FiniteMDP(P, r, lam), absorbing=n, horizon=S)
     policy = TabularSoftmax.from_weights([[draw(st.integers(1, 4)) for _ in range(A)] for _ in range(S)])
-    ints = lambda *shape: np.array(draw(st.lists(st.integers(-max_reward, max_reward), min_size=int(np.prod(shape)),
-                                                 max_size=int(np.prod(shape)))), dtype=object).reshape(shape)
+    # The arbitrary baselines come from one drawn seed: one choice instead of one per entry (drawing is the
+    # cost of a Hypothesis example here); they are shown in full with every counterexample.
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16 - 1)))
+    ints = lambda *shape: rng.integers(-max_reward, max_reward, size=shape, endpoint=True).astype(object)
     baselines = {"b": ints(S), "c": ints(S, A), "h": ints(emdp.trajectories().num_prefixes)}
     return emdp, policy, baselines
 
@@ -210,6 +213,6 @@ register_family(Family(
     degree=_degree,
     examples=episodic_examples,
     build=build_example,
-    numeric_label=f"{EPISODIC} layered S<=3+absorbing A<=2 T=S+1",
+    numeric_label=f"{EPISODIC} layered S<=2+absorbing A<=2 T=S+1",
     describe=describe,
 ))
