@@ -30,7 +30,7 @@ from numeric.errors import PGVerifyError
 
 __all__ = ["discounts", "total_return", "reward_to_go", "total_return_estimator", "reward_to_go_estimator",
            "q_weighted_estimator", "undiscounted_estimator", "tabular_baseline_fit", "linear_baseline_fit",
-           "InvalidBatchError"]
+           "linear_baseline_weights", "InvalidBatchError"]
 
 
 class InvalidBatchError(PGVerifyError, ValueError):
@@ -165,17 +165,74 @@ def linear_baseline_fit(features: np.ndarray, G: np.ndarray) -> np.ndarray:
     out = np.empty_like(y)
     for i in range(y.shape[0]):
         if y.dtype == object:
-            out[i] = _project_exact(X[i].astype(object), y[i])
+            out[i] = _project_exact(X[i], y[i])
         else:
             omega = np.linalg.lstsq(X[i].astype(np.float64), y[i], rcond=None)[0]
             out[i] = X[i] @ omega
     return out.reshape(batch + (N, T))
 
 
+def linear_baseline_weights(features: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """ω̂ = argmin_ω Σ_n Σ_t (φ(s_t^n)ᵀω − G_n^t)² from the normal equations ΦᵀΦ ω = ΦᵀG; shape ``[..., F]``.
+
+    ``features[..., N, T, F]``, ``G[..., N, T]``.  Raises :class:`InvalidBatchError`
+    when the visited states' features do not have full column rank (the argmin
+    is then not unique; :func:`linear_baseline_fit` still gives the fitted values).
+
+    >>> phi = np.array([[[[1.0, 0.0], [1.0, 1.0]]]])
+    >>> linear_baseline_weights(phi, np.array([[[3.0, 1.0]]]))
+    array([[ 3., -2.]])
+    """
+    if features.shape[:-1] != G.shape:
+        raise InvalidBatchError(f"features must have shape G.shape + (F,), got {features.shape} and G {G.shape}")
+    batch, (N, T, F) = G.shape[:-2], features.shape[-3:]
+    X = features.reshape(-1, N * T, F)
+    y = G.reshape(-1, N * T)
+    X = _exact(X) if y.dtype == object else X.astype(np.float64)
+    gram, rhs = np.einsum("bif,big->bfg", X, X), np.einsum("bif,bi->bf", X, y)
+    try:
+        out = _batched_solve(gram, rhs) if y.dtype == object else np.linalg.solve(gram, rhs[..., None])[..., 0]
+    except (ZeroDivisionError, np.linalg.LinAlgError):
+        raise InvalidBatchError("the features of the visited states do not have full column rank in some batch "
+                                "(ΦᵀΦ is singular): the least-squares weights are not unique") from None
+    return out.reshape(batch + (F,))
+
+
+def _batched_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x with A[i] x[i] = b[i] for every i, exactly; A (B, F, F), b (B, F); Gaussian elimination, batch-wise
+    vectorised, row pivoting per item on the first non-zero entry.  ZeroDivisionError when some A[i] is singular."""
+    A, b = A.copy(), b.copy()
+    B, F = b.shape
+    rows = np.arange(B)
+    for k in range(F):
+        nonzero = np.array([[A[i, j, k] != 0 for j in range(F)] for i in range(B)], dtype=bool).reshape(B, F)
+        nonzero[:, :k] = False
+        if not nonzero.any(axis=1).all():
+            raise ZeroDivisionError("singular matrix")
+        p = nonzero.argmax(axis=1)
+        for M in (A, b):  # swap rows k and p
+            Mk, Mp = M[rows, k].copy(), M[rows, p].copy()
+            M[rows, k], M[rows, p] = Mp, Mk
+        pivot = A[:, k, k]
+        for j in range(F):
+            if j != k:
+                f = A[:, j, k] / pivot
+                A[:, j, :] = A[:, j, :] - f[:, None] * A[:, k, :]
+                b[:, j] = b[:, j] - f * b[:, k]
+    return b / np.einsum("bkk->bk", A)
+
+
+def _exact(a: np.ndarray) -> np.ndarray:
+    """An object array with integer entries made Fractions (so that / stays exact)."""
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [Fraction(int(x)) if isinstance(x, (int, np.integer)) else x for x in a.ravel()]
+    return out
+
+
 def _project_exact(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     basis: list[tuple[np.ndarray, Any]] = []
     for j in range(X.shape[1]):
-        u = np.array([Fraction(x) if isinstance(x, (int, np.integer)) else x for x in X[:, j]], dtype=object)
+        u = _exact(X[:, j])
         for e, ee in basis:
             u = u - (u @ e) / ee * e
         uu = u @ u

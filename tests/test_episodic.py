@@ -10,8 +10,8 @@ from hypothesis import given, settings
 
 from numeric.episodic import EpisodicMDP, episodes, expect, tuples
 from numeric.errors import InvalidMDPError, PGVerifyError
-from numeric.estimators import (InvalidBatchError, linear_baseline_fit, reward_to_go, reward_to_go_estimator,
-                                tabular_baseline_fit, total_return)
+from numeric.estimators import (InvalidBatchError, linear_baseline_fit, linear_baseline_weights, reward_to_go,
+                                reward_to_go_estimator, tabular_baseline_fit, total_return)
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 from pgverify.episodic import build_example, episodic_examples
@@ -106,3 +106,22 @@ def test_tabular_fit_is_least_squares(exact):
     means = omega[np.arange(5)[:, None, None], states]
     assert (fitted == means).all() if exact else np.allclose(fitted, means, atol=1e-12)
     assert all(omega[i, s] == 0 for i in range(5) for s in range(4) if not (states[i] == s).any())
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "float64"])
+def test_linear_weights_solve_the_normal_equations(exact):
+    rng = np.random.default_rng(1)
+    phi = np.stack([np.ones((4, 2, 3)), rng.integers(0, 3, size=(4, 2, 3))], axis=-1).astype(np.int64)
+    phi[:, 0, 0, 1], phi[:, 0, 1, 1] = 0, 1  # two distinct feature rows: full column rank
+    G = rng.integers(-4, 5, size=(4, 2, 3))
+    G = np.vectorize(F, otypes=[object])(G) if exact else G.astype(float)
+    omega = linear_baseline_weights(phi if exact else phi.astype(float), G)
+    fitted = (phi * omega[:, None, None, :]).sum(axis=-1)
+    projection = linear_baseline_fit(phi if exact else phi.astype(float), G)
+    assert (fitted == projection).all() if exact else np.allclose(fitted, projection, atol=1e-12)
+
+
+def test_linear_weights_refuse_a_rank_deficient_batch():
+    phi = np.ones((1, 2, 2, 2), dtype=np.int64)  # both features equal: ΦᵀΦ singular
+    with pytest.raises(InvalidBatchError, match="do not have full column rank"):
+        linear_baseline_weights(phi, np.zeros((1, 2, 2), dtype=object))

@@ -32,6 +32,8 @@ EXPECTED = [
     ("reinforce.baseline-fit", None),
     ("reinforce.gradient-estimate", "𝔼[ĝ] = ∇U (same roll-outs)"),
     ("reinforce.gradient-estimate.corrected", None),
+    ("reinforce.gradient-estimate.linear", "𝔼[ĝ] = ∇U (linear baseline, same roll-outs)"),
+    ("reinforce.gradient-estimate.linear.corrected", None),
     ("practice.undiscounted-score-weighting", "𝔼[Σ_t G^t ∇logπ] = ∇U"),
     ("practice.undiscounted-score-weighting.corrected", None),
 ]
@@ -92,6 +94,7 @@ VERDICTS = {
     "vpg.value-baseline": "proved", "vpg.variance.reward-to-go": "refuted", "vpg.variance.value-baseline": "refuted",
     "reinforce.baseline-fit": "proved", "reinforce.gradient-estimate": "refuted",
     "reinforce.gradient-estimate.corrected": "proved", "reinforce.gradient-estimate.linear": "refuted",
+    "reinforce.gradient-estimate.linear.corrected": "verified",
     "reinforce.ascent-step": "verified", "practice.undiscounted-score-weighting": "refuted",
     "practice.undiscounted-score-weighting.corrected": "proved",
 }

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.episodic import Episodes, episodes, expect, is_zero, tuples
-from numeric.estimators import (discounts, linear_baseline_fit, q_weighted_estimator, reward_to_go,
+from numeric.estimators import (discounts, linear_baseline_fit, linear_baseline_weights, q_weighted_estimator, reward_to_go,
                                 reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
                                 undiscounted_estimator)
 from numeric.model import Model
@@ -571,7 +571,7 @@ def gradient_estimate_corrected(m: Model) -> Chain:
     ep = episodes(m)
     idx, p = tuples(ep.prob, 2)
     return identity(expect(p, reinforce_estimate(m, ep, idx[:, :1], idx[:, 1:])), m.grad_U,
-                    label="𝔼[ĝ] = ∇U (baseline fitted on independent roll-outs)")
+                    label="𝔼[ĝ] = ∇U (tabular baseline fitted on independent roll-outs)")
 
 
 @claim("reinforce.gradient-estimate.linear", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
@@ -585,6 +585,24 @@ def gradient_estimate_linear(m: Model) -> Chain:
     idx, p = tuples(ep.prob, ROLLOUTS)
     return identity(expect(p, reinforce_estimate(m, ep, idx, idx, linear=True)), m.grad_U,
                     label="𝔼[ĝ] = ∇U (linear baseline, same roll-outs)")
+
+
+@claim("reinforce.gradient-estimate.linear.corrected", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
+       corrects="reinforce.gradient-estimate.linear",
+       statement=r"b_\omega(s) = \phi(s)^\top\omega \text{ fitted on independent roll-outs}:\ \mathbb{E}[\hat g] = "
+                 r"\nabla_\theta U(\theta)",
+       note="The linear baseline φ(s)ᵀω̂, φ(s) = (1, s), ω̂ from the normal equations on an independent roll-out "
+            "(the expectation over both roll-outs). Not attempted symbolically (ω̂ is a ratio of sums over every "
+            "pair of roll-outs: about 20 s in the symbolic family).")
+def gradient_estimate_linear_corrected(m: Model) -> Chain:
+    ep = episodes(m)
+    idx, p = tuples(ep.prob, 2)
+    fit, use = idx[:, :1], idx[:, 1:]
+    phi = m.extras["features"]
+    omega = linear_baseline_weights(phi[ep.states[fit]], _full_G(m, ep)[fit])
+    b = (phi[ep.now[use]] * omega[:, None, None, :]).sum(axis=-1)
+    g = reward_to_go_estimator(ep.rewards[use], ep.score[use], m.lam, baseline=b)
+    return identity(expect(p, g), m.grad_U, label="𝔼[ĝ] = ∇U (linear baseline fitted on independent roll-outs)")
 
 
 @claim("reinforce.ascent-step", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
