@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 
-from pgverify.checker import Settings, check_claim
+from pgverify.checker import ClaimResult, Settings, check_claim
 from pgverify.registry import Claim, select
 from pgverify.report import Run
 
@@ -16,8 +19,24 @@ def claims(patterns: list[str] | None = None) -> list[Claim]:
     return select(patterns)
 
 
-def check(patterns: list[str] | None = None, settings: Settings = Settings()) -> Run:
-    """Check the selected claims by every applicable method; see :mod:`pgverify.checker`."""
+def _check_by_id(claim_id: str, settings: Settings) -> tuple:  # type: ignore[type-arg]
+    r = check_claim(select([claim_id])[0], settings)
+    return r.verdict, r.checks, r.counterexample, r.reason
+
+
+def check(patterns: list[str] | None = None, settings: Settings = Settings(), *, jobs: int | None = None) -> Run:
+    """Check the selected claims by every applicable method; see :mod:`pgverify.checker`.
+
+    ``jobs`` worker processes (default: one per CPU) check claims in parallel;
+    each claim's result depends only on ``settings.seed``, never on ``jobs``.
+    """
     start = time.perf_counter()
-    results = tuple(check_claim(c, settings) for c in select(patterns))
+    selected = select(patterns)
+    n = min(len(selected), jobs or os.cpu_count() or 1)
+    if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = tuple(check_claim(c, settings) for c in selected)
+    else:
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
+            outs = list(pool.map(_check_by_id, [c.id for c in selected], [settings] * len(selected)))
+        results = tuple(ClaimResult(c, *out) for c, out in zip(selected, outs))
     return Run(results, settings, time.perf_counter() - start)

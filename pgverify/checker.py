@@ -31,6 +31,7 @@ from hypothesis import settings as hypothesis_settings
 
 from numeric.arithmetic import Degree
 from numeric.model import Model
+from pgverify import cache
 from pgverify.families import GRID, Family, get_family
 from pgverify.registry import Claim
 from pgverify.statement import MISSING, Chain
@@ -56,6 +57,7 @@ class Settings:
     numeric_examples: int = 40
     counterexample_examples: int = 300
     methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
+    cache: bool = True
 
 @dataclass(frozen=True)
 class Check:
@@ -185,13 +187,28 @@ def _timed(fn: Any) -> tuple[Any, float]:
     out = fn()
     return out, time.perf_counter() - t
 
-def _symbolic(claim: Claim, family: Family) -> Check:
-    """Universal check of the ``=`` steps; inequality steps are left to the other methods."""
+def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
+    """Universal check of the ``=`` steps; inequality steps are left to the other methods.
+
+    The outcome of a catalogue claim is cached on disk (:mod:`pgverify.cache`);
+    a cached check says so (``cached``) with the seconds it took when computed.
+    """
+    use_cache = settings.cache and cache.cacheable(claim.evaluate)
+    if use_cache:
+        hit = cache.load(claim.id, family.symbolic_label)
+        if hit is not None:
+            return Check("symbolic", family.symbolic_label, hit["passed"], 0.0,
+                         {**hit["details"], "cached": True, "computed_seconds": hit["seconds"]},
+                         hit["failing_step"], hit["message"])
     model = family.symbolic()  # type: ignore[misc]
     ev, secs = _timed(lambda: evaluate_chain(claim, model))
     undecided = [s.label for s in ev.chain.steps if s.relation != "="] if not ev.ill_formed else []
     details = {"undecided_steps": undecided} if undecided else {}
-    return _as_check("symbolic", family.symbolic_label, ev, secs, details)
+    check = _as_check("symbolic", family.symbolic_label, ev, secs, details)
+    if use_cache:
+        cache.store({"passed": check.passed, "details": check.details, "seconds": check.seconds,
+                     "failing_step": check.failing_step, "message": check.message}, claim.id, family.symbolic_label)
+    return check
 
 def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dict[str, Any]) -> Check:
     if ev.ill_formed:
@@ -218,13 +235,13 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     return Check("exact", family.exact_label, True, secs, details)
 
 def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exact: bool,
-                       max_examples: int) -> tuple[int, tuple[Any, Evaluation] | None]:
-    """Run the claim on Hypothesis-drawn examples; return (#examples, smallest failing example)."""
+                       max_examples: int, shrink: bool) -> tuple[int, tuple[Any, Evaluation] | None]:
+    """Run the claim on Hypothesis-drawn examples; return (#examples, a failing example, shrunk if asked)."""
     seen = 0
     last_failure: list[tuple[Any, Evaluation]] = []
 
     @hypothesis_settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink),
+                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
                          print_blob=False, report_multiple_bugs=False)
     @hypothesis_seed(settings.seed)
     @given(family.examples())
@@ -244,7 +261,7 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
     (seen, failure), secs = _timed(lambda: _hypothesis_search(
-        claim, family, settings, exact=False, max_examples=settings.numeric_examples))
+        claim, family, settings, exact=False, max_examples=settings.numeric_examples, shrink=False))
     details = {"examples": seen, "rtol": NUMERIC_RTOL}
     if failure is None:
         return Check("numeric", family.numeric_label, True, secs, details), None
@@ -260,7 +277,7 @@ def _values(x: Any) -> Any:
 def _counterexample(claim: Claim, family: Family, settings: Settings,
                     float_failure: tuple[Any, Evaluation] | None) -> Counterexample | None:
     _, exact_failure = _hypothesis_search(claim, family, settings, exact=True,
-                                          max_examples=settings.counterexample_examples)
+                                          max_examples=settings.counterexample_examples, shrink=True)
     found, exact = (exact_failure, True) if exact_failure is not None else (float_failure, False)
     if found is None:
         return None
@@ -285,7 +302,7 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
                 if method == "symbolic":
                     if family.symbolic is None:
                         continue
-                    checks.append(_symbolic(claim, family))
+                    checks.append(_symbolic(claim, family, settings))
                 elif method == "exact":
                     checks.append(_exact(claim, family, settings))
                 elif method == "numeric":

@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
         sp.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
         sp.add_argument("--points", type=int, default=None, help="random points per exact check")
+        sp.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
+        sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
+                        "cached ones (the cache is keyed by the engines' source code)")
 
     c = sub.add_parser("check", help="check claims; exit 1 if any is refuted")
     seeded(c)
@@ -41,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from pgverify.checker import Settings
 
-    s = Settings(seed=args.seed)
+    s = Settings(seed=args.seed, cache=not args.no_cache)
     kw = {}
     if args.examples is not None:
         if args.examples < 1:
@@ -56,13 +59,19 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return replace(s, **kw)
 
 
+def _jobs(args: argparse.Namespace) -> int | None:
+    if args.jobs is not None and args.jobs < 1:
+        raise PGVerifyError(f"--jobs must be at least 1, got {args.jobs}")
+    return args.jobs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
             from pgverify import api, report
 
-            run = api.check(args.claims, _settings(args))
+            run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             print(report.dumps(run) if args.json else report.table(run))
             return EXIT_REFUTED if run.refuted else EXIT_OK
         if args.command == "list":
@@ -74,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from pgverify.docs import write_report
 
-            written = write_report(args.out, _settings(args), args.claims)
+            written = write_report(args.out, _settings(args), args.claims, jobs=_jobs(args))
             for path in written:
                 print(f"wrote {path}")
             return EXIT_OK

@@ -12,9 +12,10 @@ from symbolic.latex import family_latex
 __all__ = ["write_report"]
 
 
-def write_report(out: Path, settings: Settings, patterns: list[str] | None = None) -> list[Path]:
+def write_report(out: Path, settings: Settings, patterns: list[str] | None = None, *,
+                 jobs: int | None = None) -> list[Path]:
     """Check the claims and write ``report.md`` and ``report.tex`` into ``out``."""
-    run = api.check(patterns, settings)
+    run = api.check(patterns, settings, jobs=jobs)
     closed_form = family_latex(2, 2)
     md_extra = {"Closed forms: tabular softmax, 2 states × 2 actions":
                 "Printed by `pgverify latex --states 2 --actions 2`:\n\n$$\n" + closed_form + "\n$$"}

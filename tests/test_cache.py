@@ -1,0 +1,40 @@
+"""The disk cache of symbolic proofs: reused when nothing changed, never for code outside pgverify."""
+
+from pgverify import cache
+from pgverify.checker import Settings, check_claim
+from pgverify.registry import Claim, select
+from pgverify.statement import identity
+
+FAST = Settings(seed=0, exact_points=1, numeric_examples=5)
+
+
+def test_a_catalogue_proof_is_cached_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGVERIFY_CACHE_DIR", str(tmp_path))
+    claim = select(["setting.utility"])[0]
+    first = next(c for c in check_claim(claim, FAST).checks if c.method == "symbolic")
+    second = next(c for c in check_claim(claim, FAST).checks if c.method == "symbolic")
+    assert not first.details.get("cached") and second.details["cached"]
+    assert second.passed == first.passed and second.details["computed_seconds"] == first.seconds
+    fresh = next(c for c in check_claim(claim, Settings(seed=0, exact_points=1, numeric_examples=5, cache=False)).checks
+                 if c.method == "symbolic")
+    assert not fresh.details.get("cached")
+
+
+def test_claims_defined_elsewhere_are_never_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGVERIFY_CACHE_DIR", str(tmp_path))
+
+    def users_claim(m):
+        return identity(m.U, m.mu0 @ m.v)
+
+    claim = Claim("user.claim", "User", "U = μᵀv", users_claim)
+    assert not cache.cacheable(users_claim)
+    for _ in range(2):
+        sym = next(c for c in check_claim(claim, FAST).checks if c.method == "symbolic")
+        assert not sym.details.get("cached")
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_the_key_changes_with_the_family(tmp_path, monkeypatch):
+    monkeypatch.setenv("PGVERIFY_CACHE_DIR", str(tmp_path))
+    cache.store({"x": 1}, "a", "family-1")
+    assert cache.load("a", "family-1") == {"x": 1} and cache.load("a", "family-2") is None
