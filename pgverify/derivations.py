@@ -31,7 +31,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterable
@@ -316,6 +316,7 @@ def verify(d: Derivation, settings: Settings = Settings()) -> DerivationResult:
     return DerivationResult(d, check_claim(d.claim, settings))
 
 
+@lru_cache(maxsize=None)
 def _probe_model(family_name: str) -> Model:
     """A small float64 model of the family with S ≠ A (so that swapped axes show), S, A ≥ 2."""
     from hypothesis import find, settings as hsettings
