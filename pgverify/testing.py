@@ -251,7 +251,7 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any], mdp: FiniteMDP,
     >>> print(taylor_test(exact, mdp, theta))
     Taylor remainder rate 2.02 (2 for the gradient, 1 otherwise): consistent with the gradient
     >>> print(taylor_test(lambda mdp, theta: 2 * exact(mdp, theta), mdp, theta))
-    Taylor remainder rate 1.00 (2 for the gradient, 1 otherwise): NOT the gradient
+    Taylor remainder rate 1.01 (2 for the gradient, 1 otherwise): NOT the gradient
     """
     if not callable(grad_fn):
         raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
