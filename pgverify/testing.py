@@ -18,7 +18,7 @@ Signatures of your code (θ has shape ``(S, A)``, the MDP is a float64
   ``trajectories`` is a list of :class:`Trajectory` (``states`` (T + 1,),
   ``actions`` (T,), ``rewards`` (T,)); it is called on one trajectory at a time.
 
-Episodic MDPs (:func:`episodic_mdps`) have an absorbing, zero-reward last state
+Episodic MDPs (:func:`pgverify.strategies.episodic_mdps`) have an absorbing, zero-reward last state
 reached within ``horizon`` steps from s⁰ = 0, so a trajectory of ``horizon``
 actions carries the whole return.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, Callable
 
 import numpy as np
@@ -41,11 +40,11 @@ from numeric.evaluation import model as build_model
 from numeric.evaluation import utility
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
-from numeric.strategies import mdps_and_tabular_policies, stochastic_rows, tabular_softmax_policies
 from pgverify.checker import NUMERIC_RTOL
+from pgverify.strategies import episodic_mdps, mdps_and_tabular_policies, tabular_softmax_policies
 from pgverify.trajectories import trajectories
 
-__all__ = ["assert_policy_gradient", "taylor_test", "TaylorResult", "Trajectory", "episodic_mdps",
+__all__ = ["assert_policy_gradient", "taylor_test", "TaylorResult", "Trajectory",
            "InvalidTestArgument", "RATE_THRESHOLD", "TAYLOR_STEPS"]
 
 #: The Taylor remainder of a correct gradient is ½h²δᵀ∇²Uδ + O(h³) (rate 2); a wrong one leaves
@@ -67,37 +66,6 @@ class Trajectory:
     states: np.ndarray
     actions: np.ndarray
     rewards: np.ndarray
-
-
-@st.composite
-def episodic_mdps(draw: st.DrawFn, *, horizon: int = 2, max_actions: int = 3, max_weight: int = 4,
-                  max_reward: int = 4) -> FiniteMDP:
-    """Exact episodic MDPs: S ≤ horizon + 1 states, the last one absorbing with zero reward.
-
-    From a state s < S − 1 every action moves to a later state (weights drawn
-    as in :func:`numeric.strategies.stochastic_rows`), so every trajectory from
-    s⁰ = 0 is absorbed within S − 1 ≤ ``horizon`` steps.  Shrinks toward two
-    states, one action, zero rewards, zero discount.
-
-    >>> from hypothesis import find
-    >>> find(episodic_mdps(), lambda m: True)
-    FiniteMDP(P=[[[0, 1]], [[0, 1]]], r=[[0], [0]], discount=0, initial=0)
-    """
-    _require_int("horizon", horizon, 1)
-    _require_int("max_actions", max_actions, 1)
-    S = draw(st.integers(2, horizon + 1))
-    A = draw(st.integers(1, max_actions))
-    zero, one = Fraction(0), Fraction(1)
-    P = np.full((S, A, S), zero, dtype=object)
-    r = np.full((S, A), zero, dtype=object)
-    for s in range(S - 1):
-        for a in range(A):
-            row = draw(stochastic_rows(S - 1 - s, max_weight=max_weight))
-            P[s, a, S - 1:s:-1] = row  # shrinks toward jumping straight to the absorbing state
-            r[s, a] = Fraction(draw(st.integers(-max_reward, max_reward)))
-    P[S - 1, :, S - 1] = one
-    lam = Fraction(draw(st.integers(0, 9)), 10)
-    return FiniteMDP(P, r, lam, 0)
 
 
 def _require_int(name: str, value: Any, low: int) -> None:
@@ -144,7 +112,7 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
     Args (keyword-only):
       estimator: ``grad_fn(mdp, theta, trajectories)`` is a single-trajectory
         estimator; its exact expectation over every trajectory of ``horizon``
-        actions is compared with ∇θU on :func:`episodic_mdps`.
+        actions is compared with ∇θU on :func:`pgverify.strategies.episodic_mdps`.
       horizon: actions per trajectory (episodic MDPs have ≤ horizon + 1 states).
       max_examples, seed: Hypothesis examples and the seed of every draw.
       max_states, max_actions: MDP sizes (``max_states`` for exact gradients only).
