@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import traceback
+import weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
@@ -46,10 +47,18 @@ from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
 
 __all__ = ["Derivation", "DerivationError", "InvalidDerivationError", "DerivationResult", "derivation", "verify",
-           "load_derivations", "verify_file", "LATEX_LIMIT"]
+           "load_derivations", "verify_file", "LATEX_LIMIT", "LATEX_TERMS"]
 
 #: The longest LaTeX rendering of one side of a failing step shown in full (characters).
 LATEX_LIMIT = 600
+
+#: A symbolic difference with more terms (numerator plus denominator) is described, not
+#: converted to LaTeX: converting rational functions of thousands of terms takes minutes.
+LATEX_TERMS = 60
+
+#: Chains already evaluated on a symbolic model (they cost seconds): the LaTeX of a failing
+#: step reuses the checker's evaluation.
+_SYMBOLIC_CHAINS: "weakref.WeakKeyDictionary[Model, dict[Derivation, Chain]]" = weakref.WeakKeyDictionary()
 
 
 class DerivationError(PGVerifyError):
@@ -96,6 +105,14 @@ class Derivation:
 
     def evaluate(self, m: Model) -> Chain:
         """The chain of this derivation on ``m``; raises :class:`DerivationError` naming the step at fault."""
+        if m.arithmetic.name != "symbolic":
+            return self._evaluate(m)
+        cache = _SYMBOLIC_CHAINS.setdefault(m, {})
+        if self not in cache:
+            cache[self] = self._evaluate(m)
+        return cache[self]
+
+    def _evaluate(self, m: Model) -> Chain:
         try:
             out = self.lines(m)
         except Exception as exc:
@@ -289,17 +306,27 @@ def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
         step = next((s for s in d.evaluate(m).steps if s.label == step_label), None)
         if fam is None or step is None:
             continue
-        diff = np.asarray(step.lhs, dtype=object) - np.asarray(step.rhs, dtype=object)
+        lhs, rhs = np.asarray(step.lhs, dtype=object), np.asarray(step.rhs, dtype=object)
         A = fam.num_actions
         pis = {x: sympy.Symbol(rf"\pi({i % A}|{i // A})") for i, x in enumerate(fam.x_symbols)}
-        for idx in np.ndindex(*diff.shape):
-            if diff[idx] != 0:
-                tex = sympy.latex(fam.field_expr(diff[idx]).subs(pis))
-                where = f"[{', '.join(map(str, idx))}]" if idx else ""
-                if len(tex) > LATEX_LIMIT:
-                    tex = rf"\text{{(a rational function whose LaTeX has {len(tex)} characters)}}"
-                return rf"(\mathrm{{lhs}} - \mathrm{{rhs}}){where} = {tex} \neq 0 \quad \text{{({fam.label})}}"
+        for idx in np.ndindex(*lhs.shape):
+            if lhs[idx] == rhs[idx]:
+                continue
+            where = f"[{', '.join(map(str, idx))}]" if idx else ""
+            terms = _terms(lhs[idx]) + _terms(rhs[idx])
+            if terms > LATEX_TERMS:
+                return (rf"\mathrm{{lhs}}{where} \neq \mathrm{{rhs}}{where} \quad \text{{(rational functions with "
+                        rf"{terms} terms in all, {fam.label})}}")
+            tex = sympy.latex(sympy.factor(fam.field_expr(lhs[idx] - rhs[idx]).subs(pis)))
+            if len(tex) > LATEX_LIMIT:
+                tex = rf"\text{{(a rational function whose LaTeX has {len(tex)} characters)}}"
+            return rf"(\mathrm{{lhs}} - \mathrm{{rhs}}){where} = {tex} \neq 0 \quad \text{{({fam.label})}}"
     return None
+
+
+def _terms(e: Any) -> int:
+    """Terms of the numerator plus the denominator of a field element (1 for a number)."""
+    return len(e.e.numer) + len(e.e.denom) if hasattr(e, "e") else 1
 
 
 def verify(d: Derivation, settings: Settings = Settings()) -> DerivationResult:
