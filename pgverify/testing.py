@@ -164,7 +164,8 @@ def _message(what: str, left: np.ndarray, right: np.ndarray, diff: np.ndarray, t
         arr = np.asarray(a, dtype=np.float64)
         return f"{float(arr):.6g}" if arr.ndim == 0 else "[" + ", ".join(show(x) for x in arr) + "]"
 
-    weights = [[str(w) for w in row] for row in policy.weights] if policy.weights is not None else None
+    weights = "[" + ", ".join("[" + ", ".join(str(w) for w in row) + "]" for row in policy.weights) + "]" \
+        if policy.weights is not None else None
     return "\n".join([
         "the policy gradient differs from the reference",
         f"  left  (yours):     {what} = {show(left)}",
@@ -172,7 +173,7 @@ def _message(what: str, left: np.ndarray, right: np.ndarray, diff: np.ndarray, t
         f"  left − right = {show(diff)} (largest |difference| {float(np.nanmax(np.abs(diff))):.3g}, "
         f"tolerance {float(np.max(tol)):.3g})",
         f"  mdp = {mdp!r}",
-        f"  theta = log {weights}" if weights is not None else f"  theta = {show(policy.theta)}",
+        f"  theta = log {weights} (entrywise)" if weights is not None else f"  theta = {show(policy.theta)}",
     ])
 
 

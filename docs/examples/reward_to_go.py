@@ -53,7 +53,7 @@ def lines(m, *, discount_weight=True):
     yield m.grad_U
     # 2. E[(Σ_t ∇ log π(a_t|s_t)) (Σ_k λ^{k-1} r_k + λ^T v(s_{T+1}))] + λ^T E[∇ v(s_{T+1})]
     ret = sum(m.lam ** k * r[k] for k in range(T)) + m.lam ** T * vT
-    yield tr.mean(sum(score)[:, :] * ret[:, None]) + tail(m, tr)
+    yield tr.mean(sum(score) * ret[:, None]) + tail(m, tr)
     # 3. E[Σ_t ∇ log π(a_t|s_t) (Σ_{k≥t} λ^{k-1} r_k + λ^T v(s_{T+1}))] + λ^T E[∇ v(s_{T+1})]
     future = [sum(m.lam ** k * r[k] for k in range(t, T)) + m.lam ** T * vT for t in range(T)]
     yield tr.mean(sum(score[t] * future[t][:, None] for t in range(T))) + tail(m, tr)
