@@ -108,6 +108,12 @@ def _estimator_expectation(grad_fn: Callable[..., Any], mdp: FiniteMDP, policy: 
     return total
 
 
+@st.composite
+def _episodic_examples(draw: st.DrawFn, horizon: int, max_actions: int) -> tuple[FiniteMDP, TabularSoftmax]:
+    mdp = draw(episodic_mdps(horizon=horizon, max_actions=max_actions))
+    return mdp, draw(tabular_softmax_policies(num_states=mdp.num_states, num_actions=mdp.num_actions))
+
+
 def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = False, horizon: int = 2,
                            max_examples: int = 30, seed: int = 0, max_states: int = 3, max_actions: int = 3,
                            rtol: float = NUMERIC_RTOL) -> None:
@@ -135,9 +141,7 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
     if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise InvalidTestArgument(f"rtol must lie in (0, 1), got {rtol!r}")
     if estimator:
-        examples = episodic_mdps(horizon=horizon, max_actions=max_actions).flatmap(
-            lambda mdp: st.tuples(st.just(mdp), tabular_softmax_policies(num_states=mdp.num_states,
-                                                                         num_actions=mdp.num_actions)))
+        examples = _episodic_examples(horizon, max_actions)
     else:
         examples = mdps_and_tabular_policies(max_states=max_states, max_actions=max_actions)
 
