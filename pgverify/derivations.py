@@ -39,12 +39,14 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from numeric.arithmetic import Degree
 from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.checker import ClaimResult, Settings, check_claim, evaluate_chain
 from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
+from symbolic.field import Rat
 
 __all__ = ["Derivation", "DerivationError", "InvalidDerivationError", "DerivationResult", "derivation", "verify",
            "load_derivations", "verify_file", "LATEX_LIMIT", "LATEX_TERMS"]
@@ -184,8 +186,8 @@ class Derivation:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float, complex, Fraction, np.number)) and not isinstance(x, bool) or hasattr(x, "e") \
-        or type(x).__name__ == "Degree"
+    """A scalar of one of the arithmetics: float64, Fraction, a rational function, a degree bound."""
+    return isinstance(x, (int, float, Fraction, np.number, Rat, Degree)) and not isinstance(x, (bool, np.bool_))
 
 
 def derivation(name: str, *, steps: tuple[str, ...] | None = None, relations: str | tuple[str, ...] = "=",
@@ -326,7 +328,7 @@ def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
 
 def _terms(e: Any) -> int:
     """Terms of the numerator plus the denominator of a field element (1 for a number)."""
-    return len(e.e.numer) + len(e.e.denom) if hasattr(e, "e") else 1
+    return len(e.e.numer) + len(e.e.denom) if isinstance(e, Rat) else 1
 
 
 def verify(d: Derivation, settings: Settings = Settings()) -> DerivationResult:

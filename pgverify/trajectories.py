@@ -23,9 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from numeric.errors import PGVerifyError
 from numeric.model import Model
 
-__all__ = ["Trajectories", "trajectories"]
+__all__ = ["Trajectories", "trajectories", "TrajectoryError"]
+
+
+class TrajectoryError(PGVerifyError, ValueError):
+    """A bad argument to :func:`trajectories` or :meth:`Trajectories.mean`."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Trajectories:
         """E_{τ∼𝒯_θ}[f(τ)] = Σ_n 𝒯_θ(τ_n) f(τ_n), for ``values[n, ...]`` = f(τ_n); shape ``values.shape[1:]``."""
         v = np.asarray(values, dtype=self.probability.dtype)
         if v.ndim == 0 or v.shape[0] != self.probability.shape[0]:
-            raise ValueError(f"values must have a leading trajectory axis of length {self.probability.shape[0]}, "
+            raise TrajectoryError(f"values must have a leading trajectory axis of length {self.probability.shape[0]}, "
                              f"got shape {v.shape}")
         return np.tensordot(self.probability, v, axes=(0, 0))
 
@@ -69,7 +74,7 @@ def trajectories(m: Model, *, horizon: int) -> Trajectories:
     ([[0, 0], [0, 1]], [[0, 0]], ['1/2', '1/2'])
     """
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 0:
-        raise ValueError(f"horizon must be a non-negative integer, got {horizon!r}")
+        raise TrajectoryError(f"horizon must be a non-negative integer, got {horizon!r}")
     paths: list[tuple[list[int], list[int], Any]] = [([s], [], m.mu0[s]) for s in range(m.S) if _possible(m.mu0[s])]
     for _ in range(int(horizon)):
         grown = []

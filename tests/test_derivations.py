@@ -248,3 +248,28 @@ def test_cli_exit_status(tmp_path, capsys):
     assert "bad.py: derivation 'utility two ways', step 'line 1 = line 2': its sides have shapes ()" in err
     assert main(["verify", str(tmp_path / "absent.py")]) == 2
     assert "absent.py: no such file" in capsys.readouterr().err
+
+
+def test_refuted_json_carries_the_latex(tmp_path):
+    import json
+
+    path = tmp_path / "wrong.py"
+    path.write_text(GOOD_FILE.replace("m.mu0 @ m.v", "m.mu0 @ m.v * m.lam"))
+    text, refuted = verify_file(path, FAST, as_json=True)
+    entry = json.loads(text)["claims"][0]
+    assert refuted and entry["verdict"] == "refuted"
+    assert entry["latex"]["step"] == "line 1 = line 2" == entry["counterexample"]["step"]
+    assert entry["latex"]["lhs"] != entry["latex"]["rhs"]
+
+
+def test_trajectories_bad_arguments():
+    from pgverify.families import get_family
+    from pgverify.trajectories import TrajectoryError, trajectories
+
+    m = get_family("tabular-softmax").exact_points(1, 0)[0]
+    with pytest.raises(TrajectoryError, match="horizon must be a non-negative integer, got -1"):
+        trajectories(m, horizon=-1)
+    tr = trajectories(m, horizon=1)
+    assert sum(tr.probability) == 1 and tr.states.shape == (2, m.A * m.S)
+    with pytest.raises(TrajectoryError, match=r"leading trajectory axis of length 15, got shape \(3,\)"):
+        tr.mean(np.zeros(3))
