@@ -273,3 +273,17 @@ def test_trajectories_bad_arguments():
     assert sum(tr.probability) == 1 and tr.states.shape == (2, m.A * m.S)
     with pytest.raises(TrajectoryError, match=r"leading trajectory axis of length 15, got shape \(3,\)"):
         tr.mean(np.zeros(3))
+
+
+def test_a_line_that_only_floats_can_evaluate_is_undecided_not_refuted():
+    @pgverify.derivation("exp of the discount", methods=("exact", "numeric"))
+    def transcendental(m):
+        yield np.exp(m.lam * 0) * m.U
+        yield m.U
+
+    result = pgverify.verify(transcendental, FAST)
+    assert result.verdict == "undecided"
+    [exact] = [c for c in result.result.checks if c.method == "exact"]
+    assert exact.passed is None
+    assert "derivation 'exp of the discount' raised while computing line 1, the left side of step" in exact.message
+    assert "np.exp" in exact.message
