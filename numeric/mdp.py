@@ -114,7 +114,8 @@ def _fmt(x: Any) -> str:
         str(int(x)) if isinstance(x, Fraction) else repr(float(x)))
 
 
-def _nested(a: np.ndarray) -> str:
+def _nested(a: Any) -> str:
+    a = np.asarray(a, dtype=object)
     if a.ndim == 0:
         return _fmt(a[()])
     return "[" + ", ".join(_nested(x) for x in a) + "]"

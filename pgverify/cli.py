@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="write docs/report.md and docs/report.tex")
     seeded(r)
     r.add_argument("--out", type=Path, default=Path("docs"), help="output directory (default docs/)")
+    v = sub.add_parser("verify", help="check the derivations defined in your own Python file; exit 1 if any is refuted")
+    v.add_argument("path", type=Path, help="a Python file defining derivations with @pgverify.derivation")
+    v.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    v.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
+    v.add_argument("--points", type=int, default=None, help="random points per exact check")
+    v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--states", type=int, default=2)
     lx.add_argument("--actions", type=int, default=2)
@@ -74,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             print(report.dumps(run) if args.json else report.table(run))
             return EXIT_REFUTED if run.refuted else EXIT_OK
+        if args.command == "verify":
+            from pgverify import derivations
+
+            text, refuted = derivations.verify_file(args.path, _settings(args), as_json=args.json)
+            print(text)
+            return EXIT_REFUTED if refuted else EXIT_OK
         if args.command == "list":
             from pgverify import api
 

@@ -1,0 +1,20 @@
+"""Hypothesis entry point (group ``hypothesis``): ``st.from_type(FiniteMDP)`` and ``st.from_type(TabularSoftmax)``.
+
+Hypothesis calls :func:`_register` when it is imported; it registers the
+public strategies of :mod:`numeric.strategies` for the two record types.
+"""
+
+from __future__ import annotations
+
+
+def _register() -> None:
+    from hypothesis import strategies as st
+
+    from numeric.mdp import FiniteMDP
+    from numeric.policies import TabularSoftmax
+    from numeric.strategies import finite_mdps, tabular_softmax_policies
+
+    st.register_type_strategy(FiniteMDP, finite_mdps())
+    st.register_type_strategy(TabularSoftmax, st.integers(1, 4).flatmap(
+        lambda S: st.integers(1, 3).flatmap(
+            lambda A: tabular_softmax_policies(num_states=S, num_actions=A))))
