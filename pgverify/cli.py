@@ -18,12 +18,14 @@ def _parser() -> argparse.ArgumentParser:
                                 "“A Tale of Policy Gradients”: proved, verified, refuted or ill-formed.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def seeded(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--claims", action="append", metavar="GLOB",
-                        help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
+    def seeded(sp: argparse.ArgumentParser, *, catalogue: bool = True) -> None:
         sp.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
         sp.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
         sp.add_argument("--points", type=int, default=None, help="random points per exact check")
+        if not catalogue:
+            return
+        sp.add_argument("--claims", action="append", metavar="GLOB",
+                        help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
         sp.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
         sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
                         "cached ones (the cache is keyed by the engines' source code)")
@@ -37,9 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("docs"), help="output directory (default docs/)")
     v = sub.add_parser("verify", help="check the derivations defined in your own Python file; exit 1 if any is refuted")
     v.add_argument("path", type=Path, help="a Python file defining derivations with @pgverify.derivation")
-    v.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
-    v.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
-    v.add_argument("--points", type=int, default=None, help="random points per exact check")
+    seeded(v, catalogue=False)
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--states", type=int, default=2)
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from pgverify.checker import Settings
 
-    s = Settings(seed=args.seed, cache=not args.no_cache)
+    s = Settings(seed=args.seed, cache=not getattr(args, "no_cache", False))
     kw = {}
     if args.examples is not None:
         if args.examples < 1:
