@@ -227,17 +227,20 @@ class ContinuousModel:
 
     ``rule`` is the quadrature rule of Gaussian-policy expectations and
     ``sigma_limit(g)`` evaluates lim_{σ→0} g(σ) for this arithmetic, returning
-    ``(limit, details)``; the families set both.
+    ``(limit, details)``; the families set both.  ``derivative`` (the symbolic
+    engine, where θ are field generators) differentiates any array's closed form
+    in θ instead of the dual numbers.
     """
 
     def __init__(self, *, arithmetic: Arithmetic, kernel: Kernel, reward: Reward, lam: Any, mu0: np.ndarray,
                  features: np.ndarray, theta: np.ndarray, family: str = "",
                  rule: GaussianRule | None = None,
                  sigma_limit: Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]] | None = None,
+                 derivative: Callable[[Any], np.ndarray] | None = None,
                  extras: dict[str, Any] | None = None) -> None:
         self.arithmetic, self.kernel, self.reward, self.lam, self.mu0 = arithmetic, kernel, reward, lam, mu0
         self.features, self.theta = features, theta
-        self.family, self.rule, self._sigma_limit = family, rule, sigma_limit
+        self.family, self.rule, self._sigma_limit, self._derivative = family, rule, sigma_limit, derivative
         self.extras = dict(extras or {})
 
     @property
@@ -303,7 +306,8 @@ class ContinuousModel:
         """The same MDP and features at another θ."""
         return ContinuousModel(arithmetic=self.arithmetic, kernel=self.kernel, reward=self.reward, lam=self.lam,
                                mu0=self.mu0, features=self.features, theta=theta, family=self.family,
-                               rule=self.rule, sigma_limit=self._sigma_limit, extras=self.extras)
+                               rule=self.rule, sigma_limit=self._sigma_limit, derivative=self._derivative,
+                               extras=self.extras)
 
     @cached_property
     def _dual(self) -> "ContinuousModel":
@@ -315,6 +319,8 @@ class ContinuousModel:
 
     def grad(self, fn: Callable[["ContinuousModel"], Any]) -> np.ndarray:
         """∇θ of ``fn(model)`` (shape ``fn(model).shape + (K,)``), by forward-mode dual numbers."""
+        if self._derivative is not None:
+            return self._derivative(fn(self))
         out = tangent(fn(self._dual), self.K)
         return out.astype(np.float64) if self.arithmetic is FLOAT64 else out
 

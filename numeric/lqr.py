@@ -145,7 +145,7 @@ class ScalarLQR:
         return tangent(self.utility(variables([k])[0], sigma), 1)[0]
 
     def model(self, k: Any, *, arithmetic: Arithmetic | None = None, family: str = "lqr",
-              rule: GaussianRule | None = None, sigma_limit: Any = None) -> ContinuousModel:
+              rule: GaussianRule | None = None, sigma_limit: Any = None, derivative: Any = None) -> ContinuousModel:
         """The exact three-node :class:`~numeric.continuous.ContinuousModel` of the policy u = −k x (θ = (k,)).
 
         >>> lqr = ScalarLQR(a=1, b=1, noise=1, state_cost=1, action_cost=2, discount=Fraction(1, 2), x0=3)
@@ -172,4 +172,4 @@ class ScalarLQR:
         kernel = LQRNodeKernel(nodes, self.a, self.b, self.noise)
         return ContinuousModel(arithmetic=arithmetic, kernel=kernel, reward=PolynomialReward(coef), lam=self.discount,
                                mu0=mu0, features=features, theta=theta, family=family, rule=rule,
-                               sigma_limit=sigma_limit, extras={"lqr": self, "k": k})
+                               sigma_limit=sigma_limit, derivative=derivative, extras={"lqr": self, "k": k})

@@ -1,0 +1,139 @@
+"""Symbolic continuous-action families: the rational finite-state family and the scalar LQR.
+
+* :func:`continuous_rational_model` — S states, every c, m, reward coefficient,
+  λ and θ a symbol of the field ℚ(c, m, r, λ, θ); tabular policy μθ(s) = θ_s.
+* :func:`lqr_model` — the scalar LQR (:mod:`numeric.lqr`) over ℚ(a, b, W, Q, R, λ, x₀, k, σ),
+  as its exact three-node model, with the Gaussian policy's σ as a symbol.
+* :func:`lqr_latex` — closed-form U(k), its DPG and the σ → 0 limit of the
+  Gaussian policy gradient, as an ``align*`` block.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Callable
+
+import numpy as np
+import sympy
+from sympy import QQ
+
+from numeric.continuous import TWO_POINT_RULE, ContinuousModel, PolynomialReward, RationalKernel
+from numeric.lqr import ScalarLQR
+from symbolic.family import SYMBOLIC
+from symbolic.field import Rat
+from symbolic.limit import leading_term, limit_at_zero
+
+__all__ = ["continuous_rational_model", "lqr_symbols", "lqr_model", "lqr_latex", "symbolic_sigma_limit",
+           "field_limit_in"]
+
+#: Names of the LQR field's generators, in order.
+LQR_NAMES = ("a", "b", "W", "Q", "R", "lambda", "x_0", "k", "sigma")
+
+
+def symbolic_sigma_limit(sigma: Rat) -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]]:
+    """lim_{σ→0} g(σ) for g rational in the field generator ``sigma``, exactly, with the leading term of g − g(0)."""
+
+    def limit(g: Callable[[Any], Any]) -> tuple[Any, dict[str, Any]]:
+        values = np.asarray(g(sigma), dtype=object)
+        out = np.empty(values.shape, dtype=object)
+        orders = []
+        for idx in np.ndindex(*values.shape):
+            out[idx] = limit_at_zero(values[idx], sigma)
+            k, c = leading_term(values[idx] - out[idx], sigma)
+            orders.append(f"({c})·σ^{k}" if c != 0 else "0")
+        return out, {"limit": "exact: lowest-order terms in σ of a rational function",
+                     "g(σ) − g(0), leading term": orders}
+
+    return limit
+
+
+def field_limit_in() -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]]:
+    """:func:`symbolic_sigma_limit` in the field ℚ(σ), for models whose other numbers are Fractions."""
+    return symbolic_sigma_limit(_sigma_field())
+
+
+@lru_cache(maxsize=None)
+def _sigma_field() -> Rat:
+    return Rat(QQ.frac_field(sympy.Symbol("sigma")).field.gens[0])
+
+
+def field_derivative(theta: np.ndarray) -> Callable[[Any], np.ndarray]:
+    """∂/∂θ_k of every entry of an array of field elements, θ_k generators of the field."""
+
+    def derivative(y: Any) -> np.ndarray:
+        arr = np.asarray(y, dtype=object)
+        out = np.empty(arr.shape + (len(theta),), dtype=object)
+        for idx in np.ndindex(*arr.shape):
+            e = arr[idx]
+            out[idx] = [e.diff(t) if isinstance(e, Rat) else t * 0 for t in theta]
+        return out
+
+    return derivative
+
+
+@lru_cache(maxsize=None)
+def continuous_rational_model(num_states: int = 2) -> ContinuousModel:
+    """The symbolic S-state rational family with quadratic rewards r(s, a) = r_{s0} + r_{s1} a + r_{s2} a²."""
+    S = num_states
+    names = ([f"c_{{{s}{t}}}" for s in range(S) for t in range(S)] + [f"m_{{{s}{t}}}" for s in range(S) for t in range(S)]
+             + [f"r_{{{s}{j}}}" for s in range(S) for j in range(3)] + ["lambda"] + [f"theta_{s}" for s in range(S)])
+    field = QQ.frac_field(*sympy.symbols(names)).field
+    gens = [Rat(g) for g in field.gens]
+    c = np.array(gens[:S * S], dtype=object).reshape(S, S)
+    m = np.array(gens[S * S:2 * S * S], dtype=object).reshape(S, S)
+    r = np.array(gens[2 * S * S:2 * S * S + 3 * S], dtype=object).reshape(S, 3)
+    lam, theta = gens[2 * S * S + 3 * S], np.array(gens[2 * S * S + 3 * S + 1:], dtype=object)
+    one, zero = Rat(field.one), Rat(field.zero)
+    features = np.array([[one if s == k else zero for k in range(S)] for s in range(S)], dtype=object)
+    mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
+    return ContinuousModel(arithmetic=SYMBOLIC, kernel=RationalKernel(c, m), reward=PolynomialReward(r), lam=lam,
+                           mu0=mu0, features=features, theta=theta, family=f"continuous-rational S={S} (symbolic)",
+                           derivative=field_derivative(theta))
+
+
+@lru_cache(maxsize=None)
+def lqr_symbols() -> tuple[Rat, ...]:
+    """The generators (a, b, W, Q, R, λ, x₀, k, σ) of the LQR field, as :class:`Rat`."""
+    field = QQ.frac_field(*sympy.symbols(LQR_NAMES)).field
+    return tuple(Rat(g) for g in field.gens)
+
+
+@lru_cache(maxsize=None)
+def lqr_model() -> ContinuousModel:
+    """The symbolic LQR's three-node model, Gaussian expectations by the exact two-point rule, σ → 0 exactly."""
+    a, b, W, Q, R, lam, x0, k, sigma = lqr_symbols()
+    lqr = ScalarLQR(a=a, b=b, noise=W, state_cost=Q, action_cost=R, discount=lam, x0=x0)
+    return lqr.model(k, arithmetic=SYMBOLIC, family="lqr (symbolic)", rule=TWO_POINT_RULE,
+                     sigma_limit=symbolic_sigma_limit(sigma), derivative=field_derivative(np.array([k])))
+
+
+def lqr_latex() -> str:
+    """The LQR's closed-form U(k), its derivative, the DPG, and the Gaussian policy gradient's limit.
+
+    An ``align*`` block: dynamics x' = a x + b u + w, w ∼ 𝒩(0, W), reward
+    −(Q x² + R u²), discount λ, initial state x₀, policy u = −k x (or 𝒩(−k x, σ²)).
+
+    >>> print(lqr_latex().splitlines()[1])
+    U(k) &= - \\frac{Q x_{0}^{2} + R k^{2} x_{0}^{2} + \\frac{W \\lambda \\left(Q + R k^{2}\\right)}{1 - \\lambda}}{1 - \\lambda \\left(a - b k\\right)^{2}} \\\\
+    """
+    from numeric.continuous import gaussian_policy_gradient
+
+    a, b, W, Q, R, lam, x0, k, sigma = (sympy.Symbol(n) for n in LQR_NAMES)
+    g = a - b * k
+    p = (Q + R * k ** 2) / (1 - lam * g ** 2)
+    U = -(p * x0 ** 2 + lam * p * W / (1 - lam))
+    m = lqr_model()
+    to_expr = lambda e: e.e.as_expr()  # noqa: E731
+    dpg = np.einsum("s,sk,s->k", m.d, m.jac, m.dq_da)[0] / (1 - m.lam)
+    _, details = m.sigma_limit(lambda s: gaussian_policy_gradient(m, s, rule=TWO_POINT_RULE))
+    stochastic = gaussian_policy_gradient(m, lqr_symbols()[-1], rule=TWO_POINT_RULE)[0]
+    lines = [
+        rf"U(k) &= {sympy.latex(U)}",
+        rf"\frac{{dU}}{{dk}} &= {sympy.latex(sympy.factor(to_expr(m.grad_U[0])))}",
+        r"(1-\lambda)^{-1}\mathbb{E}_{x\sim d_\lambda^{\pi_k}}\left[\nabla_k\pi_k(x)\,\nabla_u q(x,u)"
+        rf"\big|_{{u=-kx}}\right] &= {sympy.latex(sympy.factor(to_expr(dpg)))}",
+        rf"\nabla_k U_\sigma(k) &= {sympy.latex(sympy.factor(to_expr(stochastic)))}",
+        rf"\nabla_k U_\sigma(k) - \nabla_k U(k) &= {details['g(σ) − g(0), leading term'][0]}"
+        .replace("σ^", r"\sigma^").replace("·", r"\cdot "),
+    ]
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
