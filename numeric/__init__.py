@@ -9,6 +9,10 @@ from numeric.evaluation import action_value, model, occupancy, utility, utility_
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
+from numeric.continuous import (ContinuousActionMDP, ContinuousModel, continuous_model, gaussian_policy_gradient,
+                                hermite_rule, TWO_POINT_RULE)
+from numeric.gaussian import GaussianObjective
+from numeric.lqr import ScalarLQR, UnstableGainError
 
 __all__ = [
     "FiniteMDP",
@@ -24,4 +28,13 @@ __all__ = [
     "PGVerifyError",
     "InvalidMDPError",
     "InvalidPolicyError",
+    "ContinuousActionMDP",
+    "ContinuousModel",
+    "continuous_model",
+    "gaussian_policy_gradient",
+    "hermite_rule",
+    "TWO_POINT_RULE",
+    "GaussianObjective",
+    "ScalarLQR",
+    "UnstableGainError",
 ]

@@ -35,6 +35,7 @@ import sympy
 
 from numeric.arithmetic import Arithmetic, lu_solve_pair
 from numeric.continuous import richardson_limit
+from numeric.errors import InvalidPolicyError
 
 __all__ = ["GaussianObjective", "MPMATH_DPS", "SYMPY_EXACT", "MPMATH", "gaussian_moment", "TRANSCENDENTAL"]
 
@@ -108,8 +109,9 @@ class GaussianObjective:
         if self.engine not in ("moments", "quadrature", "hermite"):
             raise ValueError(f"engine must be 'moments', 'quadrature' or 'hermite', got {self.engine!r}")
         s = self.sigma
-        if isinstance(s, (int, float, sympy.Number)) and not s > 0:
-            raise ValueError(f"sigma must be > 0, got sigma={s!r}")
+        is_number = isinstance(s, (int, float, mpmath.mpf)) or (isinstance(s, sympy.Basic) and s.is_number)
+        if is_number and not s > 0:
+            raise InvalidPolicyError(f"sigma must be > 0, got sigma={s}")
 
     @staticmethod
     def polynomial(coefficients: Any, *, mu: Any, sigma: Any) -> "GaussianObjective":
@@ -129,7 +131,7 @@ class GaussianObjective:
     def transcendental(name: str, *, mu: float, sigma: float) -> "GaussianObjective":
         """f ∈ {sin, exp, step} (step = 1[x > 0]), quadrature engine."""
         if name not in TRANSCENDENTAL:
-            raise ValueError(f"name must be one of {sorted(TRANSCENDENTAL)}, got {name!r}")
+            raise InvalidPolicyError(f"name must be one of {sorted(TRANSCENDENTAL)}, got {name!r}")
         fn, bps = TRANSCENDENTAL[name]
         return GaussianObjective(fn, mpmath.mpf(mu), mpmath.mpf(sigma), "quadrature", label=f"f = {name}",
                                  breakpoints=bps)

@@ -109,10 +109,10 @@ class ScalarLQR:
         for name in ("noise", "state_cost", "action_cost"):
             x = getattr(self, name)
             if _is_number(x) and x < 0:
-                raise InvalidMDPError(f"{name} must be >= 0, got {x!r}")
+                raise InvalidMDPError(f"{name} must be >= 0, got {x}")
         lam = self.discount
         if _is_number(lam) and not 0 <= lam < 1:
-            raise InvalidMDPError(f"discount must be in [0, 1), got {lam!r}")
+            raise InvalidMDPError(f"discount must be in [0, 1), got {lam}")
 
     def check_gain(self, k: Any) -> None:
         """Raise :class:`UnstableGainError` when λ (a − b k)² ≥ 1 (checked for numbers only)."""
@@ -126,7 +126,7 @@ class ScalarLQR:
         k, sigma = _exact(k), _exact(sigma)
         self.check_gain(k)
         if _is_number(sigma) and sigma < 0:
-            raise InvalidMDPError(f"sigma must be >= 0, got {sigma!r}")
+            raise InvalidMDPError(f"sigma must be >= 0, got {sigma}")
         g = self.a - self.b * k
         lam, R = self.discount, self.action_cost
         p = (self.state_cost + R * k * k) / (1 - lam * g * g)
