@@ -92,19 +92,21 @@ def continuous_rational_model(num_states: int = 2) -> ContinuousModel:
 
 
 @lru_cache(maxsize=None)
-def lqr_symbols() -> tuple[Rat, ...]:
-    """The generators (a, b, W, Q, R, λ, x₀, k, σ) of the LQR field, as :class:`Rat`."""
-    field = QQ.frac_field(*sympy.symbols(LQR_NAMES)).field
+def lqr_symbols(gaussian: bool = False) -> tuple[Rat, ...]:
+    """The generators (a, b, W, Q, R, λ, x₀, k) of the LQR field (and σ when ``gaussian``), as :class:`Rat`."""
+    field = QQ.frac_field(*sympy.symbols(LQR_NAMES if gaussian else LQR_NAMES[:-1])).field
     return tuple(Rat(g) for g in field.gens)
 
 
 @lru_cache(maxsize=None)
-def lqr_model() -> ContinuousModel:
-    """The symbolic LQR's three-node model, Gaussian expectations by the exact two-point rule, σ → 0 exactly."""
-    a, b, W, Q, R, lam, x0, k, sigma = lqr_symbols()
+def lqr_model(gaussian: bool = False) -> ContinuousModel:
+    """The symbolic LQR's three-node model; with ``gaussian`` the field also holds σ (Gaussian expectations by
+    the exact two-point rule, σ → 0 exactly), which makes every operation slower (≈ 25 s for the limit)."""
+    a, b, W, Q, R, lam, x0, k, *sigma = lqr_symbols(gaussian)
     lqr = ScalarLQR(a=a, b=b, noise=W, state_cost=Q, action_cost=R, discount=lam, x0=x0)
-    return lqr.model(k, arithmetic=SYMBOLIC, family="lqr (symbolic)", rule=TWO_POINT_RULE,
-                     sigma_limit=symbolic_sigma_limit(sigma), derivative=field_derivative(np.array([k])))
+    return lqr.model(k, arithmetic=SYMBOLIC, family="lqr (symbolic)", rule=TWO_POINT_RULE if gaussian else None,
+                     sigma_limit=symbolic_sigma_limit(sigma[0]) if gaussian else None,
+                     derivative=field_derivative(np.array([k])))
 
 
 def lqr_latex() -> str:

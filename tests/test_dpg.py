@@ -159,7 +159,7 @@ def test_symbolic_lqr_stochastic_limit_is_the_dpg():
     """Universal: lim_{σ→0} of the Gaussian LQR policy gradient in ℚ(a, b, W, Q, R, λ, x₀, k, σ) (≈ 30 s)."""
     from symbolic.dpg import lqr_model
 
-    m = lqr_model()
+    m = lqr_model(gaussian=True)
     limit, details = m.sigma_limit(lambda s: gaussian_policy_gradient(m, s, rule=TWO_POINT_RULE))
     assert limit[0] == m.grad_U[0]
     assert details["g(σ) − g(0), leading term"][0].endswith("·σ^2")

@@ -104,27 +104,24 @@ def dpg_theorem(m: ContinuousModel) -> Chain:
 
 
 def _first_step_lines(m: ContinuousModel, *, as_written: bool) -> list[Any]:
-    a0 = m.mu[0]
-    at_a0 = m.mu * 0 + a0                       # every state's action set to πθ(s⁰)
-    jac0 = m.jac[0]                             # ∇θπθ(s⁰), shape (K,)
-    tail = m.lam * (m.kernel.P(m.mu)[0] @ m.grad_v)   # λ Σ_s 𝓟_{s⁰}^{πθ(s⁰)}(s) ∇θv(s)
-    dP0 = m.kernel.dP(m.mu)[0]                  # ∇_a 𝓟_{s⁰}^a(s)|_{a=πθ(s⁰)}, shape (S,)
-    if as_written:   # ∇_a r(s, a) and ∇_a q(s, a) with the free s of the display: one value per state s
-        dr = m.reward.dr(at_a0)[:, None] * jac0
-        dq = (m.reward.dr(at_a0) + m.lam * (m.kernel.dP(at_a0) @ m.v))[:, None] * jac0
+    jac0 = m.jac[0]                                     # ∇θπθ(s⁰), shape (K,)
+    tail = m.lam * (m.kernel.P(m.mu)[0] @ m.grad_v)     # λ Σ_s 𝓟_{s⁰}^{πθ(s⁰)}(s) ∇θv(s)
+    dP0_v = m.kernel.dP(m.mu)[0] @ m.v                  # Σ_s ∇_a𝓟_{s⁰}^a(s)|_{a=πθ(s⁰)} v(s)
+    if as_written:   # ∇_a r(s, a), ∇_a q(s, a) at a = πθ(s⁰) with the display's free s: one value per state
+        at_a0 = m.mu * 0 + m.mu[0]
+        da_r = m.reward.dr(at_a0)
+        da_q = da_r + m.lam * (m.kernel.dP(at_a0) @ m.v)
     else:            # s read as s⁰
-        dr = m.reward.dr(m.mu)[0] * jac0
-        dq = m.dq_da[0] * jac0
-    dr_plus = dr + m.lam * (dP0 @ m.v) * jac0 if not as_written else \
-        (m.reward.dr(at_a0) + m.lam * (dP0 @ m.v))[:, None] * jac0
+        da_r, da_q = m.reward.dr(m.mu)[0], m.dq_da[0]
+    outer = np.multiply.outer                           # (value per s) × ∇θπθ(s⁰)
     return [
         m.grad_U,
         m.grad_v[0],
         m.grad(lambda mm: mm.q_at(mm.mu)[0]),
         m.grad(lambda mm: mm.reward.r(mm.mu)[0] + mm.lam * (mm.kernel.P(mm.mu)[0] @ mm.v)),
-        dr + m.lam * (np.einsum("s,s,k->k", dP0, m.v, jac0)) + tail,
-        dr_plus + tail,
-        dq + tail,
+        outer(da_r, jac0) + m.lam * dP0_v * jac0 + tail,
+        outer(da_r + m.lam * dP0_v, jac0) + tail,
+        outer(da_q, jac0) + tail,
     ]
 
 
