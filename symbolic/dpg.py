@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -40,11 +41,19 @@ def symbolic_sigma_limit(sigma: Rat) -> Callable[[Callable[[Any], Any]], tuple[A
         for idx in np.ndindex(*values.shape):
             out[idx] = limit_at_zero(values[idx], sigma)
             k, c = leading_term(values[idx] - out[idx], sigma)
-            orders.append(f"({c})·σ^{k}" if c != 0 else "0")
+            orders.append(f"({_short(c)})·σ^{k}" if c != 0 else "0")
         return out, {"limit": "exact: lowest-order terms in σ of a rational function",
                      "g(σ) − g(0), leading term": orders}
 
     return limit
+
+
+def _short(c: Any) -> str:
+    """A constant coefficient to 6 digits (exact ones run to hundreds); a symbolic one in full."""
+    try:
+        return f"{float(Fraction(str(c))):.6g}"
+    except ValueError:
+        return str(c)
 
 
 def field_limit_in() -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]]:
