@@ -8,7 +8,7 @@
   Gauss–Hermite (:data:`GAUSS_HERMITE_NODES` nodes, float64), σ → 0 by Richardson extrapolation: numeric only;
 * ``lqr`` — the scalar LQR (:mod:`numeric.lqr`), universal (symbolic) and at exact and float points;
 * ``lqr-gaussian`` — the LQR with a Gaussian policy: Gaussian expectations exact (two-point rule), the limit
-  σ → 0 exact in ℚ(σ) at exact points, Richardson in float64;
+  σ → 0 exact: universally (σ a symbol of the field), in ℚ(σ) at exact points; Richardson in float64;
 * ``gaussian-polynomial`` / ``gaussian-transcendental`` — J(μ) = E_{𝒩(μ,σ²)}[f] (:mod:`numeric.gaussian`).
 """
 
@@ -185,12 +185,17 @@ register_family(Family(
     degree=_not_bounded, examples=lqr_examples, build=_build_lqr, numeric_label="lqr (small examples)",
     describe=_describe_lqr))
 
+def _lqr_gaussian_symbolic() -> Any:
+    from symbolic.dpg import lqr_model
+
+    return lqr_model(gaussian=True)
+
+
 register_family(Family(
-    name="lqr-gaussian", symbolic=None, symbolic_label="",
+    name="lqr-gaussian", symbolic=_lqr_gaussian_symbolic, symbolic_label="lqr-gaussian (symbolic a, b, W, Q, R, λ, x₀, k, σ)",
     exact_points=lambda k, seed: _lqr_exact_points(k, seed, True), exact_label="lqr-gaussian (exact points, σ ∈ ℚ(σ))",
     degree=_not_bounded, examples=lqr_examples, build=lambda e, exact: _build_lqr(e, exact, gaussian=True),
-    numeric_label=f"lqr-gaussian (Richardson h={LIMIT_H} levels={LIMIT_LEVELS})", describe=_describe_lqr,
-    methods=("exact", "numeric")))
+    numeric_label=f"lqr-gaussian (Richardson h={LIMIT_H} levels={LIMIT_LEVELS})", describe=_describe_lqr))
 
 
 # ------------------------------------------------------------ Gaussian objectives

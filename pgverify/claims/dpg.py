@@ -155,8 +155,8 @@ def first_step_reading(m: ContinuousModel) -> Chain:
                  r"\left[\nabla_\theta\pi_\theta(s)\cdot\nabla_a q(s,a)\vert_{a=\pi_\theta(s)}\right]",
        note="The stochastic policy gradient (1 − λ)⁻¹ Σ_s d_σ(s) E_a[q_σ(s, a) ∇θ log π_{θ,σ}(a|s)] of the "
             "Gaussian policy, σ → 0, against the DPG. LQR: Gaussian expectations exact (two-point rule, the "
-            "integrands are cubic in the noise), the limit exact in ℚ(σ) at exact points (the universal "
-            "symbolic limit is a slow test). Rational family: Gauss–Hermite with 40 nodes (float64), limit by "
+            "integrands are cubic in the noise), the limit exact: universally in ℚ(a, b, W, Q, R, λ, x₀, k, σ) and "
+            "in ℚ(σ) at exact points; details give the leading term of ∇U_σ − DPG (order σ²). Rational family: Gauss–Hermite with 40 nodes (float64), limit by "
             "Richardson extrapolation; details give the observed log-log slope of |∇U_σ − DPG| against σ.")
 def stochastic_limit(m: ContinuousModel) -> Chain:
     limit, details = m.sigma_limit(lambda s: gaussian_policy_gradient(m, s, rule=m.rule))
