@@ -18,6 +18,10 @@ from numeric.episodic import (EnumeratedTrajectories, EpisodicMDP, enumerate_tra
 from numeric.estimators import (InvalidBatchError, linear_baseline_fit, q_weighted_estimator, reward_to_go,
                                 reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
                                 undiscounted_estimator)
+from numeric.continuous import (ContinuousActionMDP, ContinuousModel, continuous_model, gaussian_policy_gradient,
+                                hermite_rule, TWO_POINT_RULE)
+from numeric.gaussian import GaussianObjective
+from numeric.lqr import ScalarLQR, UnstableGainError
 
 __all__ = [
     "FiniteMDP",
@@ -57,4 +61,13 @@ __all__ = [
     "tabular_baseline_fit",
     "linear_baseline_fit",
     "InvalidBatchError",
+    "ContinuousActionMDP",
+    "ContinuousModel",
+    "continuous_model",
+    "gaussian_policy_gradient",
+    "hermite_rule",
+    "TWO_POINT_RULE",
+    "GaussianObjective",
+    "ScalarLQR",
+    "UnstableGainError",
 ]

@@ -211,6 +211,7 @@ def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
     return check
 
 def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dict[str, Any]) -> Check:
+    details = {**ev.chain.details, **details}
     if ev.ill_formed:
         return Check(method, label, False, secs, details, None, "ill-formed: " + ev.ill_formed)
     bad = ev.first_failure
@@ -219,12 +220,14 @@ def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dic
 def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     t = time.perf_counter()
     failure: Evaluation | None = None
+    measured: dict[str, Any] = {}
     for model in family.exact_points(settings.exact_points, settings.seed):
         ev = evaluate_chain(claim, model)
+        measured = ev.chain.details
         if ev.ill_formed or ev.first_failure:
             failure = ev
             break
-    details: dict[str, Any] = {"points": settings.exact_points, "grid": GRID}
+    details: dict[str, Any] = {**measured, "points": settings.exact_points, "grid": GRID}
     if failure is None:
         degree = _degree_bound(claim, family)
         details["degree_bound"] = degree
@@ -235,8 +238,12 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     return Check("exact", family.exact_label, True, secs, details)
 
 def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exact: bool,
-                       max_examples: int, shrink: bool) -> tuple[int, tuple[Any, Evaluation] | None]:
-    """Run the claim on Hypothesis-drawn examples; return (#examples, a failing example, shrunk if asked)."""
+                       max_examples: int, shrink: bool, measured: dict[str, Any] | None = None
+                       ) -> tuple[int, tuple[Any, Evaluation] | None]:
+    """Run the claim on Hypothesis-drawn examples; return (#examples, a failing example, shrunk if asked).
+
+    ``measured`` (if given) receives the details of the last example evaluated.
+    """
     seen = 0
     last_failure: list[tuple[Any, Evaluation]] = []
 
@@ -249,6 +256,9 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         nonlocal seen
         seen += 1
         ev = evaluate_chain(claim, family.build(example, exact))
+        if measured is not None:
+            measured.clear()
+            measured.update(ev.chain.details)
         if ev.ill_formed or ev.first_failure:
             last_failure.append((example, ev))
             raise _Refuted(ev)
@@ -260,9 +270,11 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
     return seen, None
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
+    measured: dict[str, Any] = {}
     (seen, failure), secs = _timed(lambda: _hypothesis_search(
-        claim, family, settings, exact=False, max_examples=settings.numeric_examples, shrink=False))
-    details = {"examples": seen, "rtol": NUMERIC_RTOL}
+        claim, family, settings, exact=False, max_examples=settings.numeric_examples, shrink=False,
+        measured=measured))
+    details = {**({"last_example": measured} if measured else {}), "examples": seen, "rtol": NUMERIC_RTOL}
     if failure is None:
         return Check("numeric", family.numeric_label, True, secs, details), None
     return _as_check("numeric", family.numeric_label, failure[1], secs, details), failure
@@ -296,7 +308,7 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
         family = get_family(name)
         float_failure = None
         for method in settings.methods:
-            if method not in claim.methods:
+            if method not in claim.methods or method not in family.methods:
                 continue
             try:
                 if method == "symbolic":

@@ -42,8 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     seeded(v, catalogue=False)
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
-    lx.add_argument("--states", type=int, default=2)
-    lx.add_argument("--actions", type=int, default=2)
+    lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
+                    help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
+    lx.add_argument("--states", type=int, default=2, help="tabular-softmax: number of states")
+    lx.add_argument("--actions", type=int, default=2, help="tabular-softmax: number of actions")
+    pl = sub.add_parser("plot", help="write a PNG (needs the plot extra: pip install 'pgverify[plot]')")
+    pl.add_argument("what", choices=("variance", "stochastic-limit"),
+                    help="variance: the VPG estimators' error against roll-outs; "
+                         "stochastic-limit: the Gaussian policy gradient → DPG as σ → 0")
+    pl.add_argument("--out", type=Path, default=None, help="the PNG to write (default docs/<what>.png)")
+    pl.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    pl.add_argument("--mdp", type=Path, default=None,
+                    help="variance: a JSON file {P, r, discount, absorbing, horizon[, initial, theta]} "
+                         "(default: the census counterexample of vpg.variance.value-baseline)")
     return p
 
 
@@ -100,11 +111,30 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {path}")
             return EXIT_OK
         if args.command == "latex":
+            if args.family == "lqr":
+                from symbolic.dpg import lqr_latex
+
+                print(lqr_latex())
+                return EXIT_OK
             from symbolic.latex import family_latex
 
             if args.states < 1 or args.actions < 1:
                 raise PGVerifyError(f"--states and --actions must be at least 1, got {args.states} and {args.actions}")
             print(family_latex(args.states, args.actions))
+            return EXIT_OK
+        if args.command == "plot":
+            out = args.out or Path("docs") / f"{args.what}.png"
+            if args.what == "variance":
+                from pgverify.plot import load_episodic_json, plot_variance
+
+                mdp, policy = load_episodic_json(args.mdp) if args.mdp else (None, None)
+                print(f"wrote {plot_variance(mdp, policy, out=out, seed=args.seed)}")
+            else:
+                if args.mdp is not None:
+                    raise PGVerifyError("--mdp applies to `pgverify plot variance` only")
+                from pgverify.plot_dpg import plot_stochastic_limit
+
+                print(f"wrote {plot_stochastic_limit(out, seed=args.seed)}")
             return EXIT_OK
     except PGVerifyError as exc:
         print(f"pgverify: error: {exc}", file=sys.stderr)

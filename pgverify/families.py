@@ -55,6 +55,8 @@ class Family:
     build: Callable[[Any, bool], Model]
     numeric_label: str
     describe: Callable[[Any], dict[str, Any]]
+    #: The methods this family can serve (a family of transcendental models has no exact points).
+    methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
 
 
 FAMILIES: dict[str, Family] = {}

@@ -66,6 +66,46 @@ def estimator_errors(m: Model, rollouts: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def load_episodic_json(path: Path | str) -> tuple[EpisodicMDP, TabularSoftmax | None]:
+    """An episodic MDP (and optionally θ) from a JSON file.
+
+    Keys: ``P`` [S][A][S], ``r`` [S][A], ``discount``, ``absorbing``, ``horizon``,
+    optional ``initial`` (a state or a distribution) and ``theta`` [S][A].
+    Numbers may be strings such as ``"1/3"`` (kept exact).
+    """
+    import json
+    from fractions import Fraction
+
+    from numeric.mdp import FiniteMDP
+
+    path = Path(path)
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlotError(f"--mdp {path}: cannot read a JSON object ({exc})") from None
+    if not isinstance(spec, dict):
+        raise PlotError(f"--mdp {path}: expected a JSON object, got {type(spec).__name__}")
+    missing = [k for k in ("P", "r", "discount", "absorbing", "horizon") if k not in spec]
+    if missing:
+        raise PlotError(f"--mdp {path}: missing key(s) {missing}")
+
+    def num(x: Any) -> Any:
+        if isinstance(x, list):
+            return [num(y) for y in x]
+        if isinstance(x, str):
+            try:
+                return Fraction(x)
+            except ValueError:
+                raise PlotError(f"--mdp {path}: {x!r} is not a number") from None
+        return x
+
+    mdp = FiniteMDP(np.array(num(spec["P"]), dtype=object), np.array(num(spec["r"]), dtype=object),
+                    num(spec["discount"]), num(spec.get("initial", 0)))
+    emdp = EpisodicMDP(mdp, absorbing=spec["absorbing"], horizon=spec["horizon"])
+    policy = TabularSoftmax(np.array(spec["theta"], dtype=float)) if "theta" in spec else None
+    return emdp, policy
+
+
 def plot_variance(mdp: EpisodicMDP | None = None, policy: TabularSoftmax | None = None, *, out: Path | str,
                   seed: int = 0, max_rollouts: int = 64) -> Path:
     """Write a PNG of 𝔼‖ĝ_N − ∇U‖² against N = 1 … ``max_rollouts`` (log–log) and return its path.

@@ -11,7 +11,7 @@ type-check and makes the claim ``ill-formed``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["Step", "Chain", "MISSING", "identity", "chain", "conjunction", "RELATIONS"]
@@ -52,6 +52,12 @@ class Chain:
     """
 
     steps: tuple[Step, ...]
+    #: What the evaluation measured besides the steps (a constant, a rate, a precision), for the report.
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def with_details(self, **details: Any) -> "Chain":
+        """The same steps with ``details`` added."""
+        return replace(self, details={**self.details, **details})
 
     def __post_init__(self) -> None:
         if not self.steps:
@@ -81,4 +87,4 @@ def identity(lhs: Any, rhs: Any, relation: str = "=", label: str | None = None) 
 
 def conjunction(*parts: Chain) -> Chain:
     """Several statements made together: all their steps."""
-    return Chain(tuple(s for p in parts for s in p.steps))
+    return Chain(tuple(s for p in parts for s in p.steps), {k: v for p in parts for k, v in p.details.items()})

@@ -69,3 +69,29 @@ def test_report_writes_markdown_and_latex(tmp_path, capsys):
     assert code == 0
     md, tex = (tmp_path / "report.md").read_text(), (tmp_path / "report.tex").read_text()
     assert "`pgt.theorem` — proved" in md and "\\begin{align*}" in tex and "\\end{document}" in tex
+
+
+def test_latex_of_the_lqr_family(capsys):
+    code, out, _ = run(capsys, "latex", "--family", "lqr")
+    assert code == 0 and out.startswith("\\begin{align*}") and "U(k)" in out
+
+
+def test_plot_variance_on_a_user_mdp(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is part of the test extra")
+    spec = tmp_path / "mdp.json"
+    spec.write_text(json.dumps({"P": [[[0, "1/2", "1/2"]], [[0, 0, 1]], [[0, 0, 1]]], "r": [[1], [2], [0]],
+                                "discount": "9/10", "absorbing": 2, "horizon": 3}))
+    code, out, _ = run(capsys, "plot", "variance", "--mdp", str(spec), "--out", str(tmp_path / "v.png"))
+    assert code == 0 and (tmp_path / "v.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "cannot read a JSON object"),
+    ('{"P": [[[1]]]}', "missing key(s)"),
+    ('{"P": [[[0, 1], [1, 0]]], "r": [[0]], "discount": 0, "absorbing": 1, "horizon": 2}', "P must have shape"),
+], ids=["not-json", "missing-keys", "bad-P"])
+def test_plot_variance_rejects_a_bad_mdp_file(tmp_path, capsys, content, message):
+    spec = tmp_path / "mdp.json"
+    spec.write_text(content)
+    code, _, err = run(capsys, "plot", "variance", "--mdp", str(spec), "--out", str(tmp_path / "v.png"))
+    assert code == 2 and message in err

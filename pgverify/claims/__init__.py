@@ -3,4 +3,4 @@
 Importing registers the claims; the import order is the catalogue order.
 """
 
-from pgverify.claims import setting, optimal, vpg, pgt  # noqa: F401
+from pgverify.claims import setting, optimal, vpg, pgt, dpg  # noqa: F401
