@@ -5,9 +5,12 @@ discount λ, ``v``, ``q``, ``d``, ``U``.
 """
 
 from numeric.errors import InvalidMDPError, InvalidPolicyError, PGVerifyError
+from numeric.average import (average_reward, average_reward_gradient, check_ergodic,
+                             differential_action_value, stationary_distribution)
 from numeric.evaluation import action_value, model, occupancy, utility, utility_gradient, value
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
+from numeric.linear import LinearSoftmax
 from numeric.policies import TabularSoftmax
 
 __all__ = [
@@ -24,4 +27,10 @@ __all__ = [
     "PGVerifyError",
     "InvalidMDPError",
     "InvalidPolicyError",
+    "LinearSoftmax",
+    "stationary_distribution",
+    "average_reward",
+    "differential_action_value",
+    "average_reward_gradient",
+    "check_ergodic",
 ]
