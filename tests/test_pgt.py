@@ -129,3 +129,28 @@ def test_pgt_claims_can_fail():
 
     result = check_claim(Claim("test.wrong-constant", "Tests", "", wrong_constant), FAST)
     assert result.verdict == "refuted" and result.counterexample.exact
+
+
+def test_polynomial_proof_of_the_theorem_holds_and_discriminates():
+    from symbolic.pgt_proof import prove_theorem_tabular, theorem_identities
+
+    assert prove_theorem_tabular(2, 2).holds and prove_theorem_tabular(3, 1).holds
+    sides = theorem_identities(2, 2)
+    assert all(lhs != 0 for lhs, _ in sides)
+    assert sides[0][0] != sides[1][1]  # the comparison is not vacuous: other partials' sides differ
+    with pytest.raises(ValueError, match="num_states=0"):
+        prove_theorem_tabular(0, 2)
+
+
+def test_modular_exact_check_agrees_and_can_fail():
+    from numeric.modular import random_tabular_point_mod_p
+    from pgverify.checker import evaluate_chain
+    from pgverify.registry import Claim
+    from pgverify.statement import identity
+
+    rng = np.random.default_rng(7)
+    m = random_tabular_point_mod_p(rng, 6, 3)
+    assert evaluate_chain(select(["pgt.theorem"])[0], m).first_failure is None
+    dropped = Claim("test.no-normalisation", "Tests", "", lambda m: identity(
+        m.grad_U, np.einsum("s,sa,sak->k", m.d, m.q, m.dpi)))
+    assert evaluate_chain(dropped, m).first_failure is not None
