@@ -279,3 +279,42 @@ def gae(m: Model) -> Chain:
     next_advantage = np.einsum("sat,tb,tb->sa", m.P, m.pi, advantage)  # E[q(s', a') − v(s') | s, a]
     return conjunction(*(identity(advantage, one_step + m.lam * kappa * next_advantage,
                                   label=f"κ={kappa}: q − v solves the GAE recursion") for kappa in GAE_KAPPAS))
+
+
+def theorem_latex(num_states: int = 2, num_actions: int = 2) -> str:
+    """LaTeX ``align*``: for each θ_{sa} of the S × A tabular softmax, the closed-form ∂U/∂θ_{sa} (by
+    differentiating U) beside the closed form of the theorem's right-hand side, and whether they agree.
+
+    Notation as :func:`symbolic.latex.family_latex`: ``P_{s a s'}``, ``r_{s a}``, λ, s⁰ = 0, π_θ(a|s).
+
+    >>> print(theorem_latex(1, 1))
+    \\begin{align*}
+    \\frac{\\partial U}{\\partial \\theta_{00}} &= 0 \\\\
+    (1-\\lambda)^{-1}\\sum_s d(s)\\sum_a q(s,a)\\frac{\\partial \\pi_\\theta(a|s)}{\\partial \\theta_{00}} &= 0 && \\text{(identical)}
+    \\end{align*}
+    """
+    import sympy
+
+    from symbolic.family import tabular_softmax_family
+
+    fam = tabular_softmax_family(num_states, num_actions)
+    m = fam.model()
+    A = num_actions
+    names = {f"pi{chr(97 + i)}": rf"\pi_\theta({i % A}|{i // A})" for i in range(len(fam.x_symbols))}
+    pis = {x: sympy.Symbol(n) for x, n in zip(fam.x_symbols, names)}
+
+    def tex(e: Any) -> str:
+        out = sympy.latex(sympy.factor(fam.field_expr(e).subs(pis)))
+        for n, t in names.items():
+            out = out.replace(n, t)
+        return out
+
+    rhs = theorem_rhs(m)
+    lines = []
+    for k, theta in enumerate(fam.theta_symbols):
+        t = sympy.latex(theta)
+        same = r"\text{(identical)}" if m.grad_U[k] == rhs[k] else r"\text{(DIFFERENT)}"
+        lines.append(rf"\frac{{\partial U}}{{\partial {t}}} &= {tex(m.grad_U[k])}")
+        lines.append(rf"(1-\lambda)^{{-1}}\sum_s d(s)\sum_a q(s,a)\frac{{\partial \pi_\theta(a|s)}}{{\partial {t}}} "
+                     rf"&= {tex(rhs[k])} && {same}")
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
