@@ -83,7 +83,7 @@ def _induction_terms(m: Model, T: int) -> tuple[np.ndarray, np.ndarray]:
             "pgt.proof.induction.reading.")
 def proof_induction(m: Model) -> Chain:
     steps = []
-    for T in (0, 1):  # the free index makes every T ill-formed; two horizons show it
+    for T in (0,):  # the free index makes every T ill-formed, the initialisation T = 0 included
         visits, marginal = _induction_terms(m, T)
         first = np.einsum("s,sa,sak->ak", visits, m.q, m.dpi)  # a stays free, as displayed
         steps.append(identity(m.grad_U, first + m.lam ** T * (marginal @ m.grad_v), label=f"T={T}"))
