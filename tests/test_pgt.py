@@ -154,3 +154,23 @@ def test_modular_exact_check_agrees_and_can_fail():
     dropped = Claim("test.no-normalisation", "Tests", "", lambda m: identity(
         m.grad_U, np.einsum("s,sa,sak->k", m.d, m.q, m.dpi)))
     assert evaluate_chain(dropped, m).first_failure is not None
+
+
+def test_theorem_polynomial_check_3x2():
+    from pgverify.claims.pgt import theorem_polynomial_check
+
+    check = theorem_polynomial_check(3, 2)
+    assert check.passed and check.details == {"partials": 6}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", ["pgt.proof.value-gradient", "pgt.average-reward",
+                                      "pgt.compatible-approximation"])
+def test_slow_symbolic_checks_left_out_of_the_default_run(claim_id):
+    from pgverify.checker import evaluate_chain
+    from pgverify.families import get_family
+
+    c = select([claim_id])[0]
+    for name in c.families:
+        ev = evaluate_chain(c, get_family(name).symbolic())
+        assert ev.ill_formed is None and ev.first_failure is None

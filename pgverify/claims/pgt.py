@@ -9,7 +9,7 @@ Index convention of the post: s₁ = s⁰, so P_{s⁰}(s_t = s) = (μᵀP_π^{t�
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from numeric.model import Model
 from pgverify.claims.setting import SERIES_HORIZONS
 from pgverify.registry import claim
 from pgverify.statement import Chain, chain, conjunction, identity
+
+if TYPE_CHECKING:
+    from pgverify.checker import Check
 
 SECTION = "Policy gradient theorem"
 FAMILIES = ("tabular-softmax", "linear-softmax")
@@ -318,3 +321,21 @@ def theorem_latex(num_states: int = 2, num_actions: int = 2) -> str:
         lines.append(rf"(1-\lambda)^{{-1}}\sum_s d(s)\sum_a q(s,a)\frac{{\partial \pi_\theta(a|s)}}{{\partial {t}}} "
                      rf"&= {tex(rhs[k])} && {same}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+
+def theorem_polynomial_check(num_states: int = 3, num_actions: int = 2) -> "Check":
+    """The universal proof of ``pgt.theorem`` on the S × A tabular softmax by polynomial identities, as a
+    checker :class:`~pgverify.checker.Check` (opt-in: 3 × 2 takes a few seconds; see :mod:`symbolic.pgt_proof`).
+
+    >>> check = theorem_polynomial_check(2, 1)
+    >>> check.method, check.family, check.passed
+    ('symbolic', 'tabular-softmax S=2 A=1 (polynomial identities)', True)
+    """
+    from pgverify.checker import Check
+    from symbolic.pgt_proof import prove_theorem_tabular
+
+    proof = prove_theorem_tabular(num_states, num_actions)
+    failing = next((k for k, ok in enumerate(proof.partials) if not ok), None)
+    return Check("symbolic", f"tabular-softmax S={num_states} A={num_actions} (polynomial identities)", proof.holds,
+                 proof.seconds, {"partials": len(proof.partials)},
+                 None if failing is None else f"∂/∂θ_{failing // num_actions}{failing % num_actions}")
