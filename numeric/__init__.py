@@ -5,9 +5,12 @@ discount λ, ``v``, ``q``, ``d``, ``U``.
 """
 
 from numeric.errors import InvalidMDPError, InvalidPolicyError, PGVerifyError
+from numeric.average import (average_reward, average_reward_gradient, check_ergodic,
+                             differential_action_value, stationary_distribution)
 from numeric.evaluation import action_value, model, occupancy, utility, utility_gradient, value
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
+from numeric.linear import LinearSoftmax
 from numeric.policies import TabularSoftmax
 from numeric.errors import InvalidArgumentError
 from numeric.sampling import Trajectories, sample_trajectories
@@ -70,4 +73,10 @@ __all__ = [
     "GaussianObjective",
     "ScalarLQR",
     "UnstableGainError",
+    "LinearSoftmax",
+    "stationary_distribution",
+    "average_reward",
+    "differential_action_value",
+    "average_reward_gradient",
+    "check_ergodic",
 ]
