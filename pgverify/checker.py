@@ -58,6 +58,7 @@ class Settings:
     counterexample_examples: int = 300
     methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
     cache: bool = True
+    opt_in: tuple[str, ...] = ()
 
 @dataclass(frozen=True)
 class Check:
@@ -338,6 +339,9 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
                                             found["example"], found["lhs"], found["rhs"], True)
+    for name, _, run in claim.opt_in:
+        if name in settings.opt_in:
+            checks.append(run())
     return ClaimResult(claim, _verdict(checks), tuple(checks), counterexample)
 
 def _verdict(checks: list[Check]) -> str:

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--claims", action="append", metavar="GLOB",
                         help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
         sp.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
+        sp.add_argument("--opt-in", action="append", default=[], metavar="NAME",
+                        help="also run a costly check (e.g. symbolic-3x2); the table lists the available ones")
         sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
                         "cached ones (the cache is keyed by the engines' source code)")
 
@@ -61,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from pgverify.checker import Settings
 
-    s = Settings(seed=args.seed, cache=not getattr(args, "no_cache", False))
+    s = Settings(seed=args.seed, cache=not getattr(args, "no_cache", False), opt_in=tuple(getattr(args, "opt_in", ())))
     kw = {}
     if args.examples is not None:
         if args.examples < 1:

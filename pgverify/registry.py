@@ -31,6 +31,9 @@ class Claim:
     ``note`` says what was repaired and why.  ``census(seed)``, when given,
     evaluates the claim on many seeded random models and returns a details dict
     with at least ``family``, ``drawn`` and ``held_on`` (how many it held on).
+    ``opt_in`` lists checks too costly for the default run as ``(name, what,
+    run)``: ``run()`` returns a :class:`~pgverify.checker.Check` and runs only
+    when ``name`` is in ``Settings.opt_in`` (``pgverify check --opt-in name``).
     """
 
     id: str
@@ -42,6 +45,7 @@ class Claim:
     corrects: str | None = None
     note: str = ""
     census: Callable[[int], dict[str, Any]] | None = None
+    opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = ()
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -49,7 +53,8 @@ _REGISTRY: dict[str, Claim] = {}
 
 def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = ("tabular-softmax",),
           methods: tuple[str, ...] = METHODS, corrects: str | None = None,
-          note: str = "", census: Callable[[int], dict[str, Any]] | None = None) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
+          note: str = "", census: Callable[[int], dict[str, Any]] | None = None,
+          opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
     """Register ``fn(model) -> Chain`` as the claim ``id``."""
 
     def register(fn: Callable[[Model], Chain]) -> Callable[[Model], Chain]:
@@ -59,7 +64,7 @@ def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = 
         if unknown:
             raise ValueError(f"claim {id!r}: unknown method {unknown[0]!r}; expected one of {METHODS}")
         _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note,
-                                 census)
+                                 census, tuple(opt_in))
         return fn
 
     return register

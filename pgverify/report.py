@@ -107,6 +107,10 @@ def table(run: Run) -> str:
             lines.append(f"{pad}fails at step: {step} (no small counterexample found; see the failing checks)")
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
     lines.append(f"\n{len(run.results)} claims: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
+    for r in run.results:
+        for name, what, _ in r.claim.opt_in:
+            if name not in run.settings.opt_in:
+                lines.append(f"not run by default: {r.claim.id} {what} — ask with --opt-in {name}")
     return "\n".join(lines)
 
 

@@ -60,6 +60,8 @@ def occupancy_measure(m: Model) -> Chain:
 
 
 @claim("pgt.theorem", section=SECTION, families=FAMILIES,
+       opt_in=(("symbolic-3x2", "universal proof on tabular softmax with 3 states x 2 actions (a few seconds)",
+                lambda: theorem_polynomial_check(3, 2)),),
        statement=r"\nabla_\theta U(\theta) = (1-\lambda)^{-1}\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s)"
                  r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
 def theorem(m: Model) -> Chain:
