@@ -30,7 +30,7 @@ __all__ = ["finite_mdps", "episodic_mdps", "tabular_softmax_policies", "mdps_and
 
 def episodic_mdps(*, horizon: int = 2, max_actions: int = 3, max_weight: int = 4,
                   max_reward: int = 4) -> st.SearchStrategy[FiniteMDP]:
-    """Exact episodic MDPs as plain :class:`FiniteMDP`: S ≤ horizon + 1 states, the last one absorbing with zero reward.
+    """Exact episodic MDPs as plain :class:`FiniteMDP`: S ≤ horizon + 1 states, the last absorbing with reward 0.
 
     The MDPs of :func:`numeric.strategies.episodic_mdps` with at most ``horizon``
     non-absorbing states: from a state s < S − 1 every action moves to a later
