@@ -28,7 +28,7 @@ from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 
 __all__ = ["EpisodicMDP", "EnumeratedTrajectories", "Episodes", "enumerate_trajectories", "episodic_model",
-           "episodes", "expect", "tuples", "is_zero"]
+           "episodes", "expect", "tuples", "is_zero", "trajectory_probabilities"]
 
 
 def is_zero(x: Any) -> bool:
@@ -220,14 +220,23 @@ class Episodes:
         return self.trajectories.states[:, :-1]
 
 
+def trajectory_probabilities(m: Model, tr: EnumeratedTrajectories) -> np.ndarray:
+    """𝒯_θ(τ) = μ(s_1) ∏_{t=1}^{T−1} π_θ(a_t|s_t) 𝒫_{s_t}^{a_t}(s_{t+1}) of each enumerated τ, shape (n,).
+
+    In the model's arithmetic; ``tr`` lists trajectories of ``m``'s MDP (any horizon T ≥ 1).
+    """
+    s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
+    first = m.mu0[tr.states[:, 0]]
+    return first * np.prod(m.pi[s, a] * m.P[s, a, s_next], axis=1) if tr.horizon > 1 else first
+
+
 def episodes(m: Model) -> Episodes:
     """The :class:`Episodes` of an episodic model (computed once, kept in ``m.extras``)."""
     if "episodes" not in m.extras:
         tr: EnumeratedTrajectories = m.extras["trajectories"]
         s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
         pi, kernel = m.pi[s, a], m.P[s, a, s_next]
-        first = m.mu0[tr.states[:, 0]]
-        prob = first * np.prod(pi * kernel, axis=1) if tr.horizon > 1 else first
+        prob = trajectory_probabilities(m, tr)
         disc = np.empty(tr.horizon - 1, dtype=object)
         disc[:] = [m.lam ** t for t in range(tr.horizon - 1)]
         if m.arithmetic.name == "float64":

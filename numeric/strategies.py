@@ -21,11 +21,13 @@ from fractions import Fraction
 import numpy as np
 from hypothesis import strategies as st
 
+from numeric.episodic import EpisodicMDP
 from numeric.errors import InvalidMDPError
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 
-__all__ = ["finite_mdps", "tabular_softmax_policies", "mdps_and_tabular_policies", "stochastic_rows"]
+__all__ = ["finite_mdps", "episodic_mdps", "tabular_softmax_policies", "mdps_and_tabular_policies",
+           "stochastic_rows"]
 
 
 def _check_range(name_lo: str, lo: int, name_hi: str, hi: int, floor: int = 1) -> None:
@@ -88,6 +90,42 @@ def _finite_mdps(draw: st.DrawFn, min_states: int, max_states: int, min_actions:
     mdp = FiniteMDP(np.array(P, dtype=object), np.array(r, dtype=object), lam,
                     np.array(initial, dtype=object) if isinstance(initial, list) else initial)
     return mdp if exact else mdp.to_float()
+
+
+@st.composite
+def episodic_mdps(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: int = 3, max_weight: int = 4,
+                  max_reward: int = 4) -> EpisodicMDP:
+    """Exact layered episodic MDPs: n ∈ [1, max_nonabsorbing] states, then the absorbing state n.
+
+    S = n + 1 states, A ∈ [1, max_actions] actions, initial state s⁰ = 0.  From a
+    state s < n every action moves to a later state, 𝒫_s^a(s') = 0 for s' ≤ s
+    (the row over s' = n, n − 1, …, s + 1 drawn by :func:`stochastic_rows`),
+    with an integer reward r(s, a) ∈ [−max_reward, max_reward]; the absorbing
+    state loops with reward 0.  Every path is absorbed within n rounds, so the
+    result is an :class:`EpisodicMDP` with horizon T = n + 1 (states per
+    trajectory).  λ ∈ {0, 1/10, …, 9/10}.  Shrinks toward one non-absorbing
+    state, one action, a jump straight to the absorbing state, zero rewards, λ = 0.
+
+    >>> from hypothesis import find
+    >>> find(episodic_mdps(), lambda m: True)
+    EpisodicMDP(FiniteMDP(P=[[[0, 1]], [[0, 1]]], r=[[0], [0]], discount=0, initial=0), absorbing=1, horizon=2)
+    """
+    for name, value in (("max_nonabsorbing", max_nonabsorbing), ("max_actions", max_actions)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidMDPError(f"{name} must be an integer >= 1, got {value!r}")
+    n = draw(st.integers(1, max_nonabsorbing))
+    A = draw(st.integers(1, max_actions))
+    S = n + 1
+    zero = Fraction(0)
+    P = np.full((S, A, S), zero, dtype=object)
+    r = np.full((S, A), zero, dtype=object)
+    for s in range(n):
+        for a in range(A):
+            P[s, a, n:s:-1] = draw(stochastic_rows(n - s, max_weight=max_weight))
+            r[s, a] = Fraction(draw(st.integers(-max_reward, max_reward)))
+    P[n, :, n] = Fraction(1)
+    lam = Fraction(draw(st.integers(0, 9)), 10)
+    return EpisodicMDP(FiniteMDP(P, r, lam, 0), absorbing=n, horizon=S)
 
 
 def tabular_softmax_policies(*, num_states: int, num_actions: int, max_weight: int = 4,

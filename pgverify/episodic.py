@@ -28,6 +28,7 @@ from numeric.episodic import EpisodicMDP, enumerate_trajectories, episodic_model
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax, softmax_from_weights, softmax_jacobian, softmax_vjp
+from numeric.strategies import episodic_mdps, tabular_softmax_policies
 from pgverify.families import GRID, Family, register_family
 
 __all__ = ["EPISODIC", "episodic_examples", "build_example", "random_example", "census_models", "describe", "Example", "random_layered_episodic", "layered_support"]
@@ -125,28 +126,18 @@ def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions
                       max_reward: int = 3) -> Example:
     """(episodic MDP, exact softmax policy, baselines b, c, h) on the layered structure with drawn support.
 
-    n ∈ [1, max_nonabsorbing] non-absorbing states, state i moves to states j > i
-    or to the absorbing state n (weights in [0, max_weight], one forced positive),
-    horizon T = n + 1, integer rewards, λ ∈ {0, 1/10, …, 9/10}.  Shrinks toward one
-    state, one action, zero rewards, λ = 0 and the uniform policy; the baselines b, c, h are integers in
+    The MDP is :func:`numeric.strategies.episodic_mdps` (n ∈ [1, max_nonabsorbing]
+    non-absorbing states moving to later states, horizon T = n + 1, integer
+    rewards, λ ∈ {0, 1/10, …, 9/10}); the policy is
+    :func:`numeric.strategies.tabular_softmax_policies` (e^θ ∈ [1, 4]).  Shrinks
+    toward one state, one action, zero rewards, λ = 0 and the uniform policy;
+    the baselines b (S,), c (S, A), h (number of histories,) are integers in
     [−max_reward, max_reward] drawn from one seed that Hypothesis draws.
     """
-    n = draw(st.integers(1, max_nonabsorbing))
-    A = draw(st.integers(1, max_actions))
-    S = n + 1
-    P = np.zeros((S, A, S), dtype=object)
-    for i in range(n):
-        for a in range(A):
-            targets = list(range(i + 1, S))
-            w = draw(st.lists(st.integers(0, max_weight), min_size=len(targets), max_size=len(targets)))
-            w[-1 - draw(st.integers(0, len(targets) - 1))] += 1
-            P[i, a, i + 1:] = [Fraction(v, sum(w)) for v in w]
-    P[n, :, n] = 1
-    r = np.array([[draw(st.integers(-max_reward, max_reward)) if s < n else 0 for _ in range(A)] for s in range(S)],
-                 dtype=object)
-    lam = Fraction(draw(st.integers(0, 9)), 10)
-    emdp = EpisodicMDP(FiniteMDP(P, r, lam), absorbing=n, horizon=S)
-    policy = TabularSoftmax.from_weights([[draw(st.integers(1, 4)) for _ in range(A)] for _ in range(S)])
+    emdp = draw(episodic_mdps(max_nonabsorbing=max_nonabsorbing, max_actions=max_actions, max_weight=max_weight,
+                              max_reward=max_reward))
+    S, A = emdp.num_states, emdp.num_actions
+    policy = draw(tabular_softmax_policies(num_states=S, num_actions=A))
     # The arbitrary baselines come from one drawn seed: one choice instead of one per entry (drawing is the
     # cost of a Hypothesis example here); they are shown in full with every counterexample.
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 16 - 1)))

@@ -24,7 +24,7 @@ from sympy import QQ
 
 from numeric.episodic import enumerate_trajectories
 from numeric.model import Model
-from symbolic.family import SYMBOLIC
+from symbolic.family import SYMBOLIC, theta_derivative
 from symbolic.field import Rat
 
 __all__ = ["episodic_softmax_family", "EPISODIC_LABEL", "EPISODIC_FEATURES"]
@@ -72,12 +72,7 @@ def episodic_softmax_family() -> Model:
     mu0 = np.array([one, zero, zero], dtype=object)
 
     def derivative(y: object) -> np.ndarray:
-        arr = np.asarray(y, dtype=object)
-        out = np.empty(arr.shape + (len(x),), dtype=object)
-        for idx in np.ndindex(*arr.shape):
-            e = arr[idx]
-            out[idx] = [xk * e.diff(xk) if isinstance(e, Rat) else zero for xk in x]
-        return out
+        return theta_derivative(y, x, zero)
 
     return Model(arithmetic=SYMBOLIC, P=P, r=R, lam=lam, mu0=mu0, pi=pi, jacobian=lambda: derivative(pi),
                  vjp=lambda gs: np.einsum("sa,sak->k", gs, derivative(pi)), derivative=derivative,

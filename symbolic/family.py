@@ -27,10 +27,23 @@ from numeric.arithmetic import Arithmetic, lu_solve_pair
 from numeric.model import Model
 from symbolic.field import Rat
 
-__all__ = ["SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family"]
+__all__ = ["SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family", "theta_derivative"]
 
 #: Exact arithmetic in a field of rational functions (SymPy ``FracElement``).
 SYMBOLIC = Arithmetic("symbolic", exact=True, solve_pair=lu_solve_pair)
+
+
+def theta_derivative(y: object, x: list[Rat], zero: Rat) -> np.ndarray:
+    """∇θ y = (x_k ∂y/∂x_k)_k, since x_k = e^{θ_k}: shape ``np.shape(y) + (K,)`` for K = len(x) symbols.
+
+    Entries of ``y`` outside the field (plain numbers) are constants: their derivative is ``zero``.
+    """
+    arr = np.asarray(y, dtype=object)
+    out = np.empty(arr.shape + (len(x),), dtype=object)
+    for idx in np.ndindex(*arr.shape):
+        e = arr[idx]
+        out[idx] = [xk * e.diff(xk) if isinstance(e, Rat) else zero for xk in x]
+    return out
 
 
 @dataclass(frozen=True)
@@ -99,12 +112,7 @@ class TabularSoftmaxFamily:
             mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
 
         def derivative(y: object) -> np.ndarray:
-            arr = np.asarray(y, dtype=object)
-            out = np.empty(arr.shape + (len(x),), dtype=object)
-            for idx in np.ndindex(*arr.shape):
-                e = arr[idx]
-                out[idx] = [xk * e.diff(xk) if isinstance(e, Rat) else zero for xk in x]
-            return out
+            return theta_derivative(y, x, zero)
 
         def jacobian() -> np.ndarray:
             return derivative(pi)
