@@ -146,3 +146,12 @@ def test_fixtures(assert_policy_gradient, taylor_test, verify_derivation, pgveri
     assert taylor_test(exact_gradient, MDP, THETA).passed
     d = pgverify.derivation("U = μᵀv", methods=("exact", "numeric"))(lambda m: pgverify.identity(m.U, m.mu0 @ m.v))
     assert verify_derivation(d).verdict == "verified"
+
+
+def test_importing_the_strategies_first_is_not_circular():
+    """The Hypothesis entry point must not import numeric.strategies while Hypothesis is loading."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import numeric.strategies"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
