@@ -54,7 +54,7 @@ class Settings:
 
     seed: int = 0
     exact_points: int = 3
-    numeric_examples: int = 40
+    numeric_examples: int = 25
     counterexample_examples: int = 300
     methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
     cache: bool = True

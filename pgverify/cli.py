@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("what", choices=("variance", "stochastic-limit"),
                     help="variance: the VPG estimators' error against roll-outs; "
                          "stochastic-limit: the Gaussian policy gradient → DPG as σ → 0")
-    pl.add_argument("--out", type=Path, default=None, help="the PNG to write (default docs/<what>.png)")
+    pl.add_argument("--out", type=Path, default=None, help="the PNG to write (default docs/variance.png or docs/dpg-limit.png)")
     pl.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     pl.add_argument("--mdp", type=Path, default=None,
                     help="variance: a JSON file {P, r, discount, absorbing, horizon[, initial, theta]} "
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             print(family_latex(args.states, args.actions))
             return EXIT_OK
         if args.command == "plot":
-            out = args.out or Path("docs") / f"{args.what}.png"
+            out = args.out or Path("docs") / {"variance": "variance.png", "stochastic-limit": "dpg-limit.png"}[args.what]
             if args.what == "variance":
                 from pgverify.plot import load_episodic_json, plot_variance
 
