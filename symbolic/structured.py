@@ -26,7 +26,7 @@ from sympy import QQ
 from numeric.linear import linear_softmax_from_weights
 from numeric.model import Model
 from numeric.policies import softmax_from_weights
-from symbolic.family import SYMBOLIC
+from symbolic.family import SYMBOLIC, theta_derivative
 from symbolic.field import Rat
 
 __all__ = ["StructuredFamily"]
@@ -79,12 +79,7 @@ class StructuredFamily:
         mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
 
         def derivative(y: Any) -> np.ndarray:
-            arr = np.asarray(y, dtype=object)
-            out = np.empty(arr.shape + (len(x),), dtype=object)
-            for idx in np.ndindex(*arr.shape):
-                e = arr[idx]
-                out[idx] = [xk * e.diff(xk) if isinstance(e, Rat) else zero for xk in x]
-            return out
+            return theta_derivative(y, list(x), zero)
 
         return Model(arithmetic=SYMBOLIC, P=P, r=R, lam=lam, mu0=mu0, pi=pi, jacobian=lambda: derivative(pi),
                      vjp=lambda g: np.einsum("sa,sak->k", g, derivative(pi)), derivative=derivative,
