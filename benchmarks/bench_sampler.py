@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from numeric.mdp import FiniteMDP
-from numeric.policies import TabularSoftmax
-from numeric.sampling import sample_trajectories
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from numeric.mdp import FiniteMDP  # noqa: E402
+from numeric.policies import TabularSoftmax  # noqa: E402
+from numeric.sampling import sample_trajectories  # noqa: E402
 
 
 def random_problem(rng: np.random.Generator, S: int, A: int) -> tuple[FiniteMDP, TabularSoftmax]:
