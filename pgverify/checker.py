@@ -33,7 +33,7 @@ from numeric.arithmetic import Degree
 from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, get_family
-from pgverify.registry import Claim
+from pgverify.registry import SLOW_METHODS_OPT_IN, Claim
 from pgverify.statement import MISSING, Chain
 from symbolic.zero import schwartz_zippel_bound
 
@@ -309,7 +309,8 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
         family = get_family(name)
         float_failure = None
         for method in settings.methods:
-            if method not in claim.methods or method not in family.methods:
+            slow_but_asked = method in claim.slow_methods and SLOW_METHODS_OPT_IN in settings.opt_in
+            if (method not in claim.methods and not slow_but_asked) or method not in family.methods:
                 continue
             try:
                 if method == "symbolic":

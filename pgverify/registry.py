@@ -10,10 +10,13 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.statement import Chain
 
-__all__ = ["Claim", "claim", "all_claims", "select", "UnknownClaimError", "METHODS"]
+__all__ = ["Claim", "claim", "all_claims", "select", "UnknownClaimError", "METHODS", "SLOW_METHODS_OPT_IN"]
 
 #: The methods a claim can be checked by, strongest first.
 METHODS = ("symbolic", "exact", "numeric")
+
+#: The ``--opt-in`` name that also runs every claim's ``slow_methods``.
+SLOW_METHODS_OPT_IN = "slow-methods"
 
 
 class UnknownClaimError(PGVerifyError, ValueError):
@@ -34,6 +37,8 @@ class Claim:
     ``opt_in`` lists checks too costly for the default run as ``(name, what,
     run)``: ``run()`` returns a :class:`~pgverify.checker.Check` and runs only
     when ``name`` is in ``Settings.opt_in`` (``pgverify check --opt-in name``).
+    ``slow_methods`` apply but are too slow for the default run; they run with
+    ``--opt-in`` :data:`SLOW_METHODS_OPT_IN`.
     """
 
     id: str
@@ -46,6 +51,7 @@ class Claim:
     note: str = ""
     census: Callable[[int], dict[str, Any]] | None = None
     opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = ()
+    slow_methods: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -54,17 +60,18 @@ _REGISTRY: dict[str, Claim] = {}
 def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = ("tabular-softmax",),
           methods: tuple[str, ...] = METHODS, corrects: str | None = None,
           note: str = "", census: Callable[[int], dict[str, Any]] | None = None,
-          opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
+          opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = (),
+          slow_methods: tuple[str, ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
     """Register ``fn(model) -> Chain`` as the claim ``id``."""
 
     def register(fn: Callable[[Model], Chain]) -> Callable[[Model], Chain]:
         if id in _REGISTRY:
             raise ValueError(f"claim id {id!r} is registered twice")
-        unknown = [m for m in methods if m not in METHODS]
+        unknown = [m for m in (*methods, *slow_methods) if m not in METHODS]
         if unknown:
             raise ValueError(f"claim {id!r}: unknown method {unknown[0]!r}; expected one of {METHODS}")
         _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note,
-                                 census, tuple(opt_in))
+                                 census, tuple(opt_in), tuple(slow_methods))
         return fn
 
     return register

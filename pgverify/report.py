@@ -9,6 +9,7 @@ from typing import Any
 
 from pgverify import __version__
 from pgverify.checker import VERDICTS, Check, ClaimResult, Counterexample, Settings
+from pgverify.registry import SLOW_METHODS_OPT_IN
 
 __all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
 
@@ -111,6 +112,10 @@ def table(run: Run) -> str:
         for name, what, _ in r.claim.opt_in:
             if name not in run.settings.opt_in:
                 lines.append(f"not run by default: {r.claim.id} {what} — ask with --opt-in {name}")
+    slow = [r.claim.id for r in run.results if r.claim.slow_methods and SLOW_METHODS_OPT_IN not in run.settings.opt_in]
+    if slow:
+        lines.append(f"not run by default (slow): the symbolic checks of {', '.join(slow)} — ask with "
+                     f"--opt-in {SLOW_METHODS_OPT_IN}")
     return "\n".join(lines)
 
 

@@ -86,3 +86,21 @@ def test_same_seed_same_result_other_seed_other_points():
     b = check_claim(make(dropped_discount), FAST)
     assert a.counterexample == b.counterexample
     assert [c.details for c in a.checks] == [c.details for c in b.checks]
+
+
+def test_slow_methods_run_only_when_asked():
+    claim = make(true_identity, methods=("exact", "numeric"), slow_methods=("symbolic",))
+    default = check_claim(claim, FAST)
+    assert default.verdict == "verified" and "symbolic" not in {c.method for c in default.checks}
+    asked = check_claim(claim, Settings(seed=1, exact_points=2, numeric_examples=15, opt_in=("slow-methods",)))
+    assert asked.verdict == "proved" and "symbolic" in {c.method for c in asked.checks}
+
+
+def test_opt_in_checks_run_only_when_asked():
+    from pgverify.checker import Check
+
+    extra = ("extra", "an extra check", lambda: Check("symbolic", "elsewhere", False, 0.0))
+    claim = make(true_identity, opt_in=(extra,))
+    assert check_claim(claim, FAST).verdict == "proved"
+    asked = check_claim(claim, Settings(seed=1, exact_points=2, numeric_examples=15, opt_in=("extra",)))
+    assert asked.verdict == "refuted" and asked.checks[-1].family == "elsewhere"

@@ -118,7 +118,7 @@ def proof_induction_reading(m: Model) -> Chain:
     return conjunction(steps[0], step, *steps[1:])
 
 
-@claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES, methods=("exact", "numeric"),
+@claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES, methods=("exact", "numeric"), slow_methods=("symbolic",),
        statement=r"\nabla_\theta v_\lambda^{\pi_\theta}(s) = \sum_a\pi_\theta(a\vert s)\nabla_\theta q(s,a)"
                  r" + \sum_a q(s,a)\nabla_\theta\pi_\theta(a\vert s) = \ldots = \lambda\sum_{s'}"
                  r"\mathbb{P}(s_{T+2}=s'\vert s_{T+1}=s)\nabla_\theta v(s') + \sum_a q(s,a)"
@@ -197,7 +197,7 @@ def vpg_consistency(m: Model) -> Chain:
                          "E[Σ_t λ^{t−1} q ∇log π] = theorem's right-hand side"))
 
 
-@claim("pgt.average-reward", section=SECTION, families=ERGODIC, methods=("exact", "numeric"),
+@claim("pgt.average-reward", section=SECTION, families=ERGODIC, methods=("exact", "numeric"), slow_methods=("symbolic",),
        statement=r"\nabla_\theta\rho(\theta) = \sum_s d^{\pi_\theta}(s)\sum_a \tilde q^{\pi_\theta}(s,a)"
                  r"\nabla_\theta\pi_\theta(a\vert s)",
        note="On ergodic MDPs (all transition probabilities positive): d the stationary distribution "
@@ -247,7 +247,7 @@ def _normal_equations_solution(m: Model, G: np.ndarray, b: np.ndarray) -> np.nda
     return w
 
 
-@claim("pgt.compatible-approximation", section=SECTION, families=FAMILIES, methods=("exact", "numeric"),
+@claim("pgt.compatible-approximation", section=SECTION, families=FAMILIES, methods=("exact", "numeric"), slow_methods=("symbolic",),
        statement=r"\nabla_w f_w(s,a) = \nabla_\theta\log\pi_\theta(a\vert s),\ w\in\arg\min_w\sum_s d(s)\sum_a"
                  r"\pi_\theta(a\vert s)\left(q(s,a)-f_w(s,a)\right)^2 \Rightarrow \nabla_\theta U = (1-\lambda)^{-1}"
                  r"\sum_s d(s)\sum_a\nabla_\theta\pi_\theta(a\vert s)f_w(s,a)",

@@ -588,6 +588,7 @@ def gradient_estimate_linear(m: Model) -> Chain:
 
 
 @claim("reinforce.gradient-estimate.linear.corrected", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
+       slow_methods=("symbolic",),
        corrects="reinforce.gradient-estimate.linear",
        statement=r"b_\omega(s) = \phi(s)^\top\omega \text{ fitted on independent roll-outs}:\ \mathbb{E}[\hat g] = "
                  r"\nabla_\theta U(\theta)",
