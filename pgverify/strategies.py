@@ -9,7 +9,12 @@ Fractions, and shrinks toward the simplest case (see :mod:`numeric.strategies`).
   and reached from s⁰ = 0 within ``horizon`` steps;
 * :func:`tabular_softmax_policies` — π_θ(a|s) ∝ e^{θ[s,a]} with integer weights e^θ;
 * :func:`mdps_and_tabular_policies` — matching (mdp, policy) pairs;
-* :func:`stochastic_rows` — one exact probability vector.
+* :func:`stochastic_rows` — one exact probability vector;
+* :func:`continuous_action_mdps` — finite states, actions a ∈ ℝ (transition kernel
+  rational in a), with a deterministic policy μ_θ tabular or linear in features:
+  triples ``(ContinuousActionMDP, features or None, theta)``;
+* :func:`scalar_lqrs` — scalar linear-quadratic regulators with a stabilising gain:
+  pairs ``(ScalarLQR, k)``.
 
 With pgverify installed, ``st.from_type(FiniteMDP)`` and
 ``st.from_type(TabularSoftmax)`` work too (a ``hypothesis`` entry point).
@@ -23,9 +28,11 @@ from numeric import strategies as numeric_strategies
 from numeric.errors import InvalidMDPError
 from numeric.mdp import FiniteMDP
 from numeric.strategies import finite_mdps, mdps_and_tabular_policies, stochastic_rows, tabular_softmax_policies
+from pgverify.dpg_families import continuous_examples as continuous_action_mdps
+from pgverify.dpg_families import lqr_examples as scalar_lqrs
 
 __all__ = ["finite_mdps", "episodic_mdps", "tabular_softmax_policies", "mdps_and_tabular_policies",
-           "stochastic_rows"]
+           "stochastic_rows", "continuous_action_mdps", "scalar_lqrs"]
 
 
 def episodic_mdps(*, horizon: int = 2, max_actions: int = 3, max_weight: int = 4,

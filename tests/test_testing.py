@@ -155,3 +155,19 @@ def test_importing_the_strategies_first_is_not_circular():
 
     done = subprocess.run([sys.executable, "-c", "import numeric.strategies"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_continuous_action_strategies_are_exported():
+    from hypothesis import given, settings
+
+    from numeric import ContinuousActionMDP, ScalarLQR
+    from pgverify.strategies import continuous_action_mdps, scalar_lqrs
+
+    @settings(max_examples=10, deadline=None)
+    @given(continuous_action_mdps(), scalar_lqrs())
+    def drawn(continuous, lqr):
+        assert isinstance(continuous[0], ContinuousActionMDP) and isinstance(lqr[0], ScalarLQR)
+        a, b, k, lam = lqr[0].a, lqr[0].b, lqr[1], lqr[0].discount
+        assert lam * (a - b * k) ** 2 < 1
+
+    drawn()
