@@ -15,6 +15,7 @@ import numpy as np
 
 import pgverify.pgt_families  # noqa: F401  (registers the families used below)
 from numeric.average import average_reward_of
+from numeric.episodic import enumerate_trajectories, expect, trajectory_probabilities
 from numeric.model import Model
 from pgverify.claims.setting import SERIES_HORIZONS
 from pgverify.registry import claim
@@ -165,20 +166,18 @@ def _trajectory_sums(m: Model, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact expectations over every trajectory τ = (s₁, a₁, …, a_{T−1}, s_T) of 𝒯_θ, s₁ ∼ μ, T = ``horizon``.
 
     Returns (E[R_τ Σ_{t<T} ∇log π(a_t|s_t)], E[Σ_{t<T} λ^{t−1} q(s_t, a_t) ∇log π(a_t|s_t)]), each ``(K,)``,
-    with R_τ = Σ_{t<T} λ^{t−1} r(s_t, a_t).  A minimal private enumerator: branches of probability exactly
-    zero are dropped, so its cost is the number of possible trajectories.
+    with R_τ = Σ_{t<T} λ^{t−1} r(s_t, a_t), by the shared enumerator of :mod:`numeric.episodic`.
     """
-    zero_k = m.score[0, 0] * 0
-    # partial trajectories: (probability, state, R, Σ score, Σ λ^{t−1} q score, λ^{t−1})
-    paths: list[tuple[Any, int, Any, np.ndarray, np.ndarray, Any]] = [
-        (m.mu0[s], s, m.lam * 0, zero_k, zero_k, m.lam ** 0) for s in range(m.S) if m.mu0[s] != 0]
-    for _ in range(horizon - 1):
-        paths = [(p * m.pi[s, a] * m.P[s, a, t], t, R + disc * m.r[s, a], g + m.score[s, a],
-                  h + disc * m.q[s, a] * m.score[s, a], disc * m.lam)
-                 for p, s, R, g, h, disc in paths for a in range(m.A) for t in range(m.S)
-                 if m.P[s, a, t] != 0]
-    vpg = sum((p * R * g for p, _, R, g, _, _ in paths), zero_k)
-    q_weighted = sum((p * h for p, _, _, _, h, _ in paths), zero_k)
+    tr = enumerate_trajectories(m.P, m.mu0, horizon)
+    prob = trajectory_probabilities(m, tr)
+    s, a = tr.states[:, :-1], tr.actions
+    disc = np.array([m.lam ** t for t in range(horizon - 1)], dtype=object)
+    if m.arithmetic.name == "float64":
+        disc = disc.astype(np.float64)
+    score = m.score[s, a]  # (n, T − 1, K)
+    returns = (disc * m.r[s, a]).sum(axis=1)  # R_τ, (n,)
+    vpg = expect(prob, returns[:, None] * score.sum(axis=1))
+    q_weighted = expect(prob, (disc[None, :, None] * m.q[s, a][:, :, None] * score).sum(axis=1))
     return vpg, q_weighted
 
 
