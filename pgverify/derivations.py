@@ -297,8 +297,6 @@ def _latex_values(x: Any) -> str:
 
 
 def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
-    import sympy
-
     for name in d.families:
         family = get_family(name)
         if family.symbolic is None:
@@ -309,8 +307,6 @@ def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
         if fam is None or step is None:
             continue
         lhs, rhs = np.asarray(step.lhs, dtype=object), np.asarray(step.rhs, dtype=object)
-        A = fam.num_actions
-        pis = {x: sympy.Symbol(rf"\pi({i % A}|{i // A})") for i, x in enumerate(fam.x_symbols)}
         for idx in np.ndindex(*lhs.shape):
             if lhs[idx] == rhs[idx]:
                 continue
@@ -319,7 +315,7 @@ def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
             if terms > LATEX_TERMS:
                 return (rf"\mathrm{{lhs}}{where} \neq \mathrm{{rhs}}{where} \quad \text{{(rational functions with "
                         rf"{terms} terms in all, {fam.label})}}")
-            tex = sympy.latex(sympy.factor(fam.field_expr(lhs[idx] - rhs[idx]).subs(pis)))
+            tex = fam.latex(lhs[idx] - rhs[idx])
             if len(tex) > LATEX_LIMIT:
                 tex = rf"\text{{(a rational function whose LaTeX has {len(tex)} characters)}}"
             return rf"(\mathrm{{lhs}} - \mathrm{{rhs}}){where} = {tex} \neq 0 \quad \text{{({fam.label})}}"

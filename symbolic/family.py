@@ -127,6 +127,18 @@ class TabularSoftmaxFamily:
         """A field element as a SymPy expression in the family's symbols (x = e^θ)."""
         return e.e.as_expr() if isinstance(e, Rat) else sympy.Integer(e)  # type: ignore[arg-type]
 
+    def latex(self, e: object) -> str:
+        """A field element as factored LaTeX in π_θ(a|s) = e^{θ_{sa}} / Σ_b e^{θ_{sb}}.
+
+        Quantities of the family that depend on θ only through π (U, ∂U/∂θ, v, q, …)
+        are homogeneous of degree 0 in each row of x, so x_{sa} ↦ π_θ(a|s) with
+        Σ_a π_θ(a|s) = 1 leaves them unchanged.
+        """
+        A = self.num_actions
+        pis = {x: sympy.Symbol(rf"{{\pi_\theta({i % A}|{i // A})}}") for i, x in enumerate(self.x_symbols)}
+        rows = [sum(list(pis.values())[s * A:(s + 1) * A]) for s in range(self.num_states)]
+        return sympy.latex(sympy.factor(self.field_expr(e).subs(pis)).subs({row: 1 for row in rows}))
+
     def to_sympy(self, e: object) -> sympy.Expr:
         """A field element as a SymPy expression in θ (x replaced by e^θ)."""
         return self.field_expr(e).subs({x: sympy.exp(t) for x, t in zip(self.x_symbols, self.theta_symbols)})

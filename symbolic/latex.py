@@ -25,14 +25,7 @@ def family_latex(num_states: int = 2, num_actions: int = 2) -> str:
     """
     fam = tabular_softmax_family(num_states, num_actions)
     m = fam.model()
-    A = num_actions
-    pis = {x: sympy.Symbol(rf"{{\pi_\theta({i % A}|{i // A})}}") for i, x in enumerate(fam.x_symbols)}
-    rows = [sum(list(pis.values())[s * A:(s + 1) * A]) for s in range(num_states)]
-
-    def tex(e: object) -> str:
-        return sympy.latex(sympy.factor(fam.field_expr(e).subs(pis)).subs({row: 1 for row in rows}))
-
-    lines = [rf"U(\theta) &= {tex(m.U)}"]
+    lines = [rf"U(\theta) &= {fam.latex(m.U)}"]
     for k, theta in enumerate(fam.theta_symbols):
-        lines.append(rf"\frac{{\partial U}}{{\partial {sympy.latex(theta)}}} &= {tex(m.grad_U[k])}")
+        lines.append(rf"\frac{{\partial U}}{{\partial {sympy.latex(theta)}}} &= {fam.latex(m.grad_U[k])}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"

@@ -107,7 +107,7 @@ def test_each_kind_of_wrong_step_is_refuted_at_that_step(kind):
     tex = result.latex
     assert tex["step"] == expected and tex["lhs"] != tex["rhs"]
     if symbolic:
-        assert tex["symbolic"].startswith(r"(\mathrm{lhs} - \mathrm{rhs})[0, 1] = ") and r"\pi(" in tex["symbolic"]
+        assert tex["symbolic"].startswith(r"(\mathrm{lhs} - \mathrm{rhs})[0, 1] = ") and r"\pi_\theta(" in tex["symbolic"]
 
 
 def test_latex_of_exact_values():

@@ -303,24 +303,14 @@ def theorem_latex(num_states: int = 2, num_actions: int = 2) -> str:
 
     fam = tabular_softmax_family(num_states, num_actions)
     m = fam.model()
-    A = num_actions
-    names = {f"pi{chr(97 + i)}": rf"\pi_\theta({i % A}|{i // A})" for i in range(len(fam.x_symbols))}
-    pis = {x: sympy.Symbol(n) for x, n in zip(fam.x_symbols, names)}
-
-    def tex(e: Any) -> str:
-        out = sympy.latex(sympy.factor(fam.field_expr(e).subs(pis)))
-        for n, t in names.items():
-            out = out.replace(n, t)
-        return out
-
     rhs = theorem_rhs(m)
     lines = []
     for k, theta in enumerate(fam.theta_symbols):
         t = sympy.latex(theta)
         same = r"\text{(identical)}" if m.grad_U[k] == rhs[k] else r"\text{(DIFFERENT)}"
-        lines.append(rf"\frac{{\partial U}}{{\partial {t}}} &= {tex(m.grad_U[k])}")
+        lines.append(rf"\frac{{\partial U}}{{\partial {t}}} &= {fam.latex(m.grad_U[k])}")
         lines.append(rf"(1-\lambda)^{{-1}}\sum_s d(s)\sum_a q(s,a)\frac{{\partial \pi_\theta(a|s)}}{{\partial {t}}} "
-                     rf"&= {tex(rhs[k])} && {same}")
+                     rf"&= {fam.latex(rhs[k])} && {same}")
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
 

@@ -47,10 +47,14 @@ def value_function(m: Model) -> Chain:
             "discounted return after taking a in s (solved on the state–action chain) and with "
             "v(s) = Σ_a π(a|s) q(s, a).")
 def action_value_function(m: Model) -> Chain:
-    q_written = m.r + m.Pv
+    return _is_an_action_value(m, m.r + m.Pv, "q as written")
+
+
+def _is_an_action_value(m: Model, q: np.ndarray, name: str) -> Chain:
+    """``q`` is the expected discounted return after (s, a), and v(s) = Σ_a π(a|s) q(s, a)."""
     return conjunction(
-        identity(q_written, discounted_return_q(m), label="q as written = expected discounted return after (s, a)"),
-        identity(m.v, (m.pi * q_written).sum(axis=1), label="v(s) = Σ_a π(a|s) q(s, a)"),
+        identity(q, discounted_return_q(m), label=f"{name} = expected discounted return after (s, a)"),
+        identity(m.v, (m.pi * q).sum(axis=1), label="v(s) = Σ_a π(a|s) q(s, a)"),
     )
 
 
@@ -59,11 +63,7 @@ def action_value_function(m: Model) -> Chain:
        note="The discount λ restored in front of the expectation (as the post itself uses q in the proof of "
             "the policy gradient theorem). Every other claim uses this q.")
 def action_value_function_corrected(m: Model) -> Chain:
-    q = m.r + m.lam * m.Pv
-    return conjunction(
-        identity(q, discounted_return_q(m), label="q = expected discounted return after (s, a)"),
-        identity(m.v, (m.pi * q).sum(axis=1), label="v(s) = Σ_a π(a|s) q(s, a)"),
-    )
+    return _is_an_action_value(m, m.r + m.lam * m.Pv, "q")
 
 
 @claim("setting.utility", section=SECTION, families=("tabular-softmax", "tabular-softmax-initial-distribution"),
