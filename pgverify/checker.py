@@ -410,8 +410,14 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
                 checks.append(Check("counterexample", name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
     if claim.census is not None and "exact" in settings.methods:
         details, secs = _timed(lambda: claim.census(settings.seed))  # type: ignore[misc]
-        checks.append(Check("census", details["family"], details["held_on"] == details["drawn"], secs, details,
-                            message=f"held on {details['held_on']} of {details['drawn']} random MDPs drawn"))
+        search = details.get("search") or {}
+        held = details["held_on"] == details["drawn"] and not details.get("counterexample")
+        said = f"held on {details['held_on']} of {details['drawn']} random MDPs drawn"
+        if search.get("ran"):
+            said += (f"; guided search from the closest draws: {search['evaluations']} models evaluated, "
+                     f"{'a violation found' if search['found'] else 'no violation'} "
+                     f"(smallest relative margin {search['best_margin_float']:.3g})")
+        checks.append(Check("census", details["family"], held, secs, details, message=said))
         found = details.get("counterexample")
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
