@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
@@ -321,7 +321,7 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
     undecidable: list[Evaluation] = []
 
     @hypothesis_settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target, Phase.shrink) if shrink else (Phase.generate, Phase.target),
                          print_blob=False, report_multiple_bugs=False)
     @hypothesis_seed(settings.seed)
     @given(family.examples())
@@ -338,12 +338,34 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         if ev.ill_formed or ev.first_failure:
             last_failure.append((example, ev))
             raise _Refuted(ev)
+        margin = _inequality_margin(ev)
+        if margin is not None:
+            target(-margin, label="violation margin")
 
     try:
         probe()
     except _Refuted:
         return seen, last_failure[-1]
     return seen, None
+
+def _inequality_margin(ev: Evaluation) -> float | None:
+    """The smallest relative margin (R − L)/(|L| + |R|) (for ≥: L − R) over the inequality steps' entries.
+
+    Hypothesis ``target()`` drives its search toward small margins, that is toward violations.
+    """
+    worst = None
+    for s in ev.steps:
+        if s.relation == "=":
+            continue
+        for a, b in zip(np.ravel(np.asarray(s.lhs, dtype=object)), np.ravel(np.asarray(s.rhs, dtype=object))):
+            a, b = float(a), float(b)
+            gap = b - a if s.relation in ("<=", "<") else a - b
+            scale = abs(a) + abs(b)
+            m = gap / scale if scale else gap
+            if np.isfinite(m) and (worst is None or m < worst):
+                worst = m
+    return worst
+
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
     measured: dict[str, Any] = {}
