@@ -10,7 +10,24 @@ from numeric.errors import PGVerifyError
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_REFUTED, EXIT_ERROR = 0, 1, 2
+#: Exit statuses: 0 every claim proved or verified; 1 some claim refuted or ill-formed (this wins over 3);
+#: 2 a usage or internal error (no verdicts); 3 some claim undecided and none refuted or ill-formed.
+EXIT_OK, EXIT_REFUTED, EXIT_ERROR, EXIT_UNDECIDED = 0, 1, 2, 3
+
+
+def _status(run) -> int:  # type: ignore[no-untyped-def]
+    return EXIT_REFUTED if run.refuted else EXIT_UNDECIDED if run.undecided else EXIT_OK
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a seed is a non-negative integer (argparse names ``--seed`` in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def seeded(sp: argparse.ArgumentParser, *, catalogue: bool = True) -> None:
-        sp.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+        sp.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (default 0)")
         sp.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
         sp.add_argument("--points", type=int, default=None, help="random points per exact check")
         if not catalogue:
@@ -32,14 +49,15 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
                         "cached ones (the cache is keyed by the engines' source code)")
 
-    c = sub.add_parser("check", help="check claims; exit 1 if any is refuted")
+    c = sub.add_parser("check", help="check claims; exit 0 if all are proved or verified, 1 if any is refuted or "
+                       "ill-formed, 3 if any is undecided (and none refuted), 2 on an error")
     seeded(c)
     c.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
     sub.add_parser("list", help="list the claim ids with their statements")
     r = sub.add_parser("report", help="write docs/report.md and docs/report.tex")
     seeded(r)
     r.add_argument("--out", type=Path, default=Path("docs"), help="output directory (default docs/)")
-    v = sub.add_parser("verify", help="check the derivations defined in your own Python file; exit 1 if any is refuted")
+    v = sub.add_parser("verify", help="check the derivations defined in your own Python file; exit statuses as for check")
     v.add_argument("path", type=Path, help="a Python file defining derivations with @pgverify.derivation")
     seeded(v, catalogue=False)
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
@@ -53,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="variance: the VPG estimators' error against roll-outs; "
                          "stochastic-limit: the Gaussian policy gradient → DPG as σ → 0")
     pl.add_argument("--out", type=Path, default=None, help="the PNG to write (default docs/variance.png or docs/dpg-limit.png)")
-    pl.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    pl.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (default 0)")
     pl.add_argument("--mdp", type=Path, default=None,
                     help="variance: a JSON file {P, r, discount, absorbing, horizon[, initial, theta]} "
                          "(default: the census counterexample of vpg.variance.value-baseline)")
@@ -93,13 +111,13 @@ def main(argv: list[str] | None = None) -> int:
 
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             print(report.dumps(run) if args.json else report.table(run))
-            return EXIT_REFUTED if run.refuted else EXIT_OK
+            return _status(run)
         if args.command == "verify":
             from pgverify import derivations
 
-            text, refuted = derivations.verify_file(args.path, _settings(args), as_json=args.json)
+            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json)
             print(text)
-            return EXIT_REFUTED if refuted else EXIT_OK
+            return _status(run)
         if args.command == "list":
             from pgverify import api
 
