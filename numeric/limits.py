@@ -5,14 +5,16 @@ arguments estimates that size before it starts and raises
 :class:`TooLargeError` (with the estimate and the way to lift the limit) when
 the estimate is above the limit.  The limits:
 
-==================  =========  ==============================  ==============================================
-name                default    environment variable            what is counted
-==================  =========  ==============================  ==============================================
-``trajectories``    250 000    ``PGVERIFY_MAX_TRAJECTORIES``   trajectories enumerated exactly (episodic
-                                                               models, :func:`pgverify.trajectories`, plots)
-``symbolic-terms``  5 000      ``PGVERIFY_MAX_SYMBOLIC_TERMS`` terms of the symbolic Bellman determinant
-                                                               (``pgverify latex``): S! · (A · S)^S
-==================  =========  ==============================  ==============================================
+======================  =========  ===================================  ======================================
+name                    default    environment variable                 what is counted
+======================  =========  ===================================  ======================================
+``trajectories``        250 000    ``PGVERIFY_MAX_TRAJECTORIES``        trajectories enumerated exactly
+                                                                        (episodic models,
+                                                                        :func:`pgverify.trajectories`, plots)
+``symbolic-parameters`` 20         ``PGVERIFY_MAX_SYMBOLIC_PARAMETERS`` symbols of a tabular-softmax family
+                                                                        whose closed forms are printed
+                                                                        (``pgverify latex``)
+======================  =========  ===================================  ======================================
 
 A limit is adjusted for one call with the function's ``limit=`` keyword, or
 for a whole process (the command line included) with its environment variable;
@@ -38,7 +40,7 @@ __all__ = ["TooLargeError", "LIMITS", "limit", "refuse_above", "progress", "PROG
 #: name → (default, environment variable, unit).
 LIMITS: dict[str, tuple[int, str, str]] = {
     "trajectories": (250_000, "PGVERIFY_MAX_TRAJECTORIES", "trajectories"),
-    "symbolic-terms": (5_000, "PGVERIFY_MAX_SYMBOLIC_TERMS", "determinant terms"),
+    "symbolic-parameters": (20, "PGVERIFY_MAX_SYMBOLIC_PARAMETERS", "symbolic parameters"),
 }
 
 #: Seconds a job runs before its progress bar appears.
@@ -79,25 +81,29 @@ def limit(name: str, override: int | None = None) -> int:
     return value
 
 
-def refuse_above(name: str, estimate: int, job: str, *, override: int | None = None) -> None:
+def refuse_above(name: str, estimate: int, job: str, *, override: int | None = None, detail: str = "") -> None:
     """Raise :class:`TooLargeError` if ``estimate`` is above the limit ``name`` (message names the job).
 
     >>> refuse_above("trajectories", 10**9, "enumerating the trajectories of horizon 40", override=1000)
     Traceback (most recent call last):
     ...
-    numeric.limits.TooLargeError: enumerating the trajectories of horizon 40 would produce about 1,000,000,000 trajectories, above the limit of 1,000; set the environment variable PGVERIFY_MAX_TRAJECTORIES (or pass limit=) to lift it, 0 for no limit
+    numeric.limits.TooLargeError: enumerating the trajectories of horizon 40: 1,000,000,000 trajectories, above the limit of 1,000; set the environment variable PGVERIFY_MAX_TRAJECTORIES (or pass limit=) to lift it, 0 for no limit
     """
     bound = limit(name, override)
     if bound and estimate > bound:
         _, env, unit = LIMITS[name]
-        raise TooLargeError(f"{job} would produce about {estimate:,} {unit}, above the limit of {bound:,}; "
+        raise TooLargeError(f"{job}: {estimate:,} {unit}{detail}, above the limit of {bound:,}; "
                             f"set the environment variable {env} (or pass limit=) to lift it, 0 for no limit")
 
 
-def progress(iterable: Iterable[T], *, total: int | None = None, desc: str, unit: str = "it") -> Iterator[T]:
-    """``iterable`` with a tqdm bar on stderr that appears after :data:`PROGRESS_DELAY` seconds."""
+def progress(iterable: Iterable[T], *, total: int | None = None, desc: str, unit: str = "it",
+             delay: float = PROGRESS_DELAY) -> Iterator[T]:
+    """``iterable`` with a tqdm bar on stderr that appears at the first step after ``delay`` seconds.
+
+    A job whose first step is known to be long passes ``delay=0`` so that the bar shows at once.
+    """
     from tqdm import tqdm
 
-    kw: dict[str, Any] = dict(total=total, desc=desc, unit=unit, file=sys.stderr, delay=PROGRESS_DELAY,
+    kw: dict[str, Any] = dict(total=total, desc=desc, unit=unit, file=sys.stderr, delay=delay,
                               leave=False, dynamic_ncols=True)
     return iter(tqdm(iterable, **kw))
