@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from pgverify.checker import ClaimResult, Settings, check_claim
 from pgverify.registry import Claim, select
-from pgverify.report import Run
+from pgverify.output.report import Run
 
 __all__ = ["claims", "check"]
 

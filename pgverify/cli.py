@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
-            from pgverify import api, report
+            from pgverify import api
+            from pgverify.output import report
 
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             print(report.dumps(run) if args.json else report.table(run))
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{c.id}\n    {c.statement}")
             return EXIT_OK
         if args.command == "report":
-            from pgverify.docs import write_report
+            from pgverify.output.docs import write_report
 
             written = write_report(args.out, _settings(args), args.claims, jobs=_jobs(args))
             for path in written:
@@ -127,14 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "plot":
             out = args.out or Path("docs") / {"variance": "variance.png", "stochastic-limit": "dpg-limit.png"}[args.what]
             if args.what == "variance":
-                from pgverify.plot import load_episodic_json, plot_variance
+                from pgverify.output.plot_vpg import load_episodic_json, plot_variance
 
                 mdp, policy = load_episodic_json(args.mdp) if args.mdp else (None, None)
                 print(f"wrote {plot_variance(mdp, policy, out=out, seed=args.seed)}")
             else:
                 if args.mdp is not None:
                     raise PGVerifyError("--mdp applies to `pgverify plot variance` only")
-                from pgverify.plot_dpg import plot_stochastic_limit
+                from pgverify.output.plot_dpg import plot_stochastic_limit
 
                 print(f"wrote {plot_stochastic_limit(out, seed=args.seed)}")
             return EXIT_OK

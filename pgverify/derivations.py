@@ -407,7 +407,7 @@ def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: b
     import json
     import time
 
-    from pgverify import report
+    from pgverify.output import report
 
     start = time.perf_counter()
     results = [verify(d, settings) for d in load_derivations(path)]

@@ -166,7 +166,7 @@ def test_symbolic_lqr_stochastic_limit_is_the_dpg():
 
 def test_plot_writes_a_png(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot extra is not installed: pip install 'pgverify[plot]'")
-    from pgverify.plot_dpg import plot_stochastic_limit
+    from pgverify.output.plot_dpg import plot_stochastic_limit
 
     out = plot_stochastic_limit(tmp_path / "limit.png", seed=1)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -14,7 +14,7 @@ from numeric.estimators import (InvalidBatchError, linear_baseline_fit, linear_b
                                 reward_to_go_estimator, tabular_baseline_fit, total_return)
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
-from pgverify.episodic import build_example, episodic_examples
+from pgverify.families.episodic import build_example, episodic_examples
 from symbolic.episodic import episodic_softmax_family
 
 CHAIN_P = [[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]]

@@ -20,7 +20,7 @@ from numeric.estimators import (discounts, linear_baseline_fit, linear_baseline_
                                 reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
                                 undiscounted_estimator)
 from numeric.model import Model
-from pgverify.episodic import EPISODIC, Example, census_models, describe
+from pgverify.families.episodic import EPISODIC, Example, census_models, describe
 from pgverify.registry import claim
 from pgverify.statement import MISSING, Chain, chain, conjunction, identity
 
