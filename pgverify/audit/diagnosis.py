@@ -183,19 +183,19 @@ class Diagnosis:
             else:
                 c = self.factors[t.name]
                 how = (f"differs: largest |E[ĝ] − T| {float(np.max(np.abs(e.value - t.value))):.3g}"
-                       + (f"; best factor {c:.6g} leaves {self.residuals[t.name]:.3g}" if c > 0 else ""))
+                       + (f"; best factor {c:.6g} leaves {self.residuals[t.name]:.3g}" if c and c > 0 else ""))
             lines.append(f"  {t.name} = {t.formula}: {how}")
         if self.dimension <= 1 and len(self.matches) > 1:
             lines.append("  (the targets span one direction on this MDP: their factors are not informative)")
         return "\n".join(lines)
 
 
-def _compare(value: np.ndarray, t: np.ndarray, tol: float) -> tuple[float | None, float, float]:
-    """(factor if it matches, residual, best factor)."""
+def _compare(value: np.ndarray, t: np.ndarray, tol: float) -> tuple[float | None, float, float | None]:
+    """(factor if it matches, residual, best factor; None for a vanishing target)."""
     tt = float(np.sum(t * t))
     if float(np.max(np.abs(t), initial=0.0)) <= tol:
         res = float(np.max(np.abs(value), initial=0.0))
-        return (1.0 if res <= tol else None), res, 1.0
+        return (1.0 if res <= tol else None), res, None
     if float(np.max(np.abs(value - t))) <= tol:
         return 1.0, float(np.max(np.abs(value - t))), 1.0
     c = float(np.sum(value * t)) / tt
