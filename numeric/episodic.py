@@ -29,8 +29,8 @@ from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 
 __all__ = ["EpisodicMDP", "EnumeratedTrajectories", "Episodes", "count_trajectories", "enumerate_trajectories",
-           "episodic_model",
-           "episodes", "expect", "tuples", "is_zero", "trajectory_probabilities"]
+           "episodic_model", "episodes", "expect", "tuples", "is_zero", "trajectory_probabilities",
+           "path_probabilities"]
 
 
 def is_zero(x: Any) -> bool:
@@ -282,9 +282,17 @@ def trajectory_probabilities(m: Model, tr: EnumeratedTrajectories) -> np.ndarray
 
     In the model's arithmetic; ``tr`` lists trajectories of ``m``'s MDP (any horizon T ≥ 1).
     """
+    return path_probabilities(m.mu0, m.pi, m.P, tr)
+
+
+def path_probabilities(mu0: np.ndarray, pi: np.ndarray, P: np.ndarray, tr: EnumeratedTrajectories) -> np.ndarray:
+    """μ(s_1) ∏_{t=1}^{T−1} π(a_t|s_t) P(s_{t+1}|s_t, a_t) of each enumerated path, shape (n,), in the arrays' arithmetic.
+
+    ``mu0`` (S,), ``pi`` (S, A), ``P`` (S, A, S) of any chain with actions (an MDP, or an augmented one).
+    """
     s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
-    first = m.mu0[tr.states[:, 0]]
-    return first * np.prod(m.pi[s, a] * m.P[s, a, s_next], axis=1) if tr.horizon > 1 else first
+    first = mu0[tr.states[:, 0]]
+    return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first
 
 
 def episodes(m: Model) -> Episodes:
