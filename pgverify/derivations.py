@@ -49,7 +49,7 @@ from pgverify.statement import RELATIONS, Chain, Step
 from symbolic.field import Rat
 
 if TYPE_CHECKING:
-    from pgverify.report import Run
+    from pgverify.output.report import Run
 
 __all__ = ["Derivation", "DerivationError", "InvalidDerivationError", "DerivationResult", "derivation", "verify",
            "load_derivations", "verify_file", "LATEX_LIMIT", "LATEX_TERMS"]
@@ -405,12 +405,12 @@ def _import_file(p: Path) -> ModuleType:
 
 def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, "Run"]:
     """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and the
-    :class:`~pgverify.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
+    :class:`~pgverify.output.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
     JSON object is ``pgverify check --json``'s with ``"file"`` and, per refuted derivation, ``"latex"``."""
     import json
     import time
 
-    from pgverify import report
+    from pgverify.output import report
 
     start = time.perf_counter()
     results = [verify(d, settings) for d in load_derivations(path)]

@@ -18,7 +18,8 @@ from numeric.arithmetic import EXACT
 from numeric.dual import tangent, variables
 from numeric.model import FORWARD_MODE_LIMIT, Model
 from numeric.policies import softmax_from_weights, softmax_jacobian
-from pgverify.families import FAMILIES, get_family, tabular_from_base
+from pgverify.families import FAMILIES, get_family
+from pgverify.families.base import tabular_from_base
 from pgverify.registry import all_claims
 
 all_claims()  # registers every family

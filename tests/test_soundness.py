@@ -139,7 +139,7 @@ def test_a_line_an_engine_cannot_evaluate_gets_a_message_per_method_naming_the_s
 
 
 def test_undecided_claims_say_why_and_count_in_the_summary():
-    from pgverify import report
+    from pgverify.output import report
     from pgverify.registry import Claim
 
     claim = Claim("test.undecided", "Tests", "x", lambda m: 1 / 0)

@@ -23,7 +23,7 @@ from numeric.estimators import (discounts, linear_baseline_fit, linear_baseline_
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
-from pgverify.episodic import EPISODIC, Example, build_example, census_models, describe
+from pgverify.families.episodic import EPISODIC, Example, build_example, census_models, describe
 from pgverify.search import Parameters, SearchResult, local_search, relative_margin
 from pgverify.registry import claim
 from pgverify.statement import MISSING, Chain, chain, conjunction, identity

@@ -113,7 +113,7 @@ def table(run: Run) -> str:
             step = next((c.failing_step for c in r.checks if c.failing_step), None)
             lines.append(f"{pad}fails at step: {step} (no small counterexample found; see the failing checks)")
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
-    lines.append(f"\n{len(run.results)} claims: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
+    lines.append(f"\n{len(run.results)} claim{'' if len(run.results) == 1 else 's'}: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
     for r in run.results:
         for name, what, _ in r.claim.opt_in:
             if name not in run.settings.opt_in:
