@@ -111,3 +111,21 @@ def test_a_wrong_vjp_changes_the_adjoint_but_not_the_reference():
     broken = Model(arithmetic=EXACT, P=m.P, r=m.r, lam=m.lam, mu0=m.mu0, pi=m.pi, jacobian=lambda: m.dpi,
                    vjp=lambda g: 2 * np.einsum("sa,sak->k", g, m.dpi))
     assert list(broken.grad_U) == list(m.grad_U) != list(broken.grad_U_adjoint)
+
+
+def test_a_wrong_occupancy_refutes_the_theorem_exactly():
+    # With the adjoint as reference, a wrong w moved both sides of pgt.theorem together and it stayed proved.
+    from pgverify.checker import evaluate_chain
+    from pgverify.registry import select
+
+    class WrongOccupancy(Model):
+        @property
+        def w(self):
+            return 2 * Model.w.fget(self)
+
+    m = get_family("tabular-softmax").exact_points(1, 6)[0]
+    wrong = WrongOccupancy(arithmetic=EXACT, P=m.P, r=m.r, lam=m.lam, mu0=m.mu0, pi=m.pi, jacobian=lambda: m.dpi,
+                           vjp=lambda g: np.einsum("sa,sak->k", g, m.dpi))
+    (theorem,) = select(["pgt.theorem"])
+    assert evaluate_chain(theorem, m).first_failure is None
+    assert evaluate_chain(theorem, wrong).first_failure is not None
