@@ -125,10 +125,10 @@ _JAX_REGISTERED: list[bool] = []
 
 
 def _register_batch(jax: Any) -> None:
-    """Make :class:`Batch` a JAX pytree (arrays are leaves; γ, t0, S, A static) once."""
+    """Make :class:`Batch` a JAX pytree (arrays and γ are leaves: no recompilation per γ; t0, S, A static) once."""
     if _JAX_REGISTERED:
         return
-    static = ("gamma", "t0", "num_states", "num_actions")
+    static = ("t0", "num_states", "num_actions")
     names = [n for n in Batch.__dataclass_fields__ if n not in static]
 
     def flatten(b: Batch) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
