@@ -320,3 +320,25 @@ def test_torch_and_jax_agree_on_a_window_with_resets():
     j = expectation(audit.jax_estimator(jax_reinforce, dtype="float64"), st).value
     n = expectation(numpy_estimator(reinforce), st).value
     assert np.allclose(t, n, rtol=0, atol=1e-12) and np.allclose(j, n, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------------ Taylor / curl
+def test_taylor_and_circulation_tests_of_the_expectation():
+    """E[ĝ] of REINFORCE is ∇U; of the mean loss a gradient (of U/2) but not ∇U; without γ^t not a gradient at all."""
+    theta = POLICY.theta
+    correct = numpy_estimator(reinforce)
+    mean = numpy_estimator(lambda th, b: reinforce(th, b) / b.n_steps)
+    undiscounted = numpy_estimator(lambda th, b: reinforce(th, b, discount_weight=False))
+    assert testing.taylor_test(correct, MDP, theta).passed and testing.circulation_test(correct, MDP, theta).conservative
+    assert testing.taylor_test(mean, MDP, theta).passed is False
+    assert testing.circulation_test(mean, MDP, theta).conservative
+    result = testing.circulation_test(undiscounted, MDP, theta)
+    assert result.conservative is False and "NOT the gradient of any function" in str(result)
+    assert 1.5 < result.rate < 2.5
+
+
+def test_circulation_of_a_non_gradient_field():
+    loop = FiniteMDP(P=[[[1, 0], [0, 1]], [[1, 0], [0, 1]]], r=[[1, 0], [0, 1]], discount=F(1, 2))
+    rotation = lambda mdp, theta: np.array([[theta[0, 1], -theta[0, 0]], [0.0, 0.0]])  # noqa: E731
+    assert testing.circulation_test(rotation, loop, np.zeros((2, 2)), seed=3).conservative is False
+    assert testing.circulation_test(lambda mdp, theta: 2 * theta, loop, np.zeros((2, 2))).conservative is not False
