@@ -356,7 +356,7 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any] | Estimator, mdp
 
 # --- is E[ĝ] the gradient of anything? -------------------------------------------------------------------------
 #: The circulation of a gradient field around a square of side h (midpoint rule on each side) is O(h⁴);
-#: a field whose Jacobian is not symmetric leaves h²⟨δ₂, (J − Jᵀ)δ₁⟩ (rate 2).  The midpoint 3 separates them.
+#: a field whose Jacobian is not symmetric leaves h²⟨δ₂, (J − Jᵀ)δ₁⟩ (rate 2); 3 separates them.
 CIRCULATION_THRESHOLD = 3.0
 
 #: Square sides h of :func:`circulation_test`: 2⁻¹, …, 2⁻⁶ keep h⁴-circulations above float64 round-off.
@@ -364,7 +364,7 @@ CIRCULATION_STEPS = tuple(2.0 ** -k for k in range(1, 7))
 
 
 def expected_gradient(estimator: Estimator, rollout: Rollout | None = None) -> Callable[[FiniteMDP, np.ndarray], Any]:
-    """θ ↦ E[ĝ](θ), the exact expectation of ``estimator`` over the batches of ``rollout``, as ``grad_fn(mdp, theta)``.
+    """θ ↦ E[ĝ](θ), the exact expectation of ``estimator`` over the batches of ``rollout``, as a grad_fn.
 
     For :func:`taylor_test` (is E[ĝ] = ∇U?) and :func:`circulation_test` (is E[ĝ] a gradient at all?);
     float64 weights (θ is any real array here), on an episodic ``mdp``.
@@ -392,7 +392,7 @@ class CirculationResult:
 
     @property
     def conservative(self) -> bool | None:
-        """True for rate ≥ :data:`CIRCULATION_THRESHOLD` (consistent with a gradient), False below, None undecided."""
+        """True for rate ≥ :data:`CIRCULATION_THRESHOLD` (a gradient field), False below, None undecided."""
         return None if self.rate is None else self.rate >= CIRCULATION_THRESHOLD
 
     def __str__(self) -> str:

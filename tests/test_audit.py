@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from numeric import FiniteMDP, TabularSoftmax
-from numeric.episodic import EpisodicMDP
 from numeric.evaluation import model
 from pgverify import audit, testing
 from pgverify.audit import AuditError, Batch, Rollout, diagnose, expectation, numpy_estimator, setting
@@ -63,8 +62,8 @@ def test_a_window_with_a_reset_inside():
     b = setting(MDP, POLICY, Rollout(n_steps=3, after_done="reset", t0=1)).batches
     assert sum(b.probability) == 1
     # the path s0 -a1-> end (reset) s0 -a0-> s1 -a1-> end: two episodes, the second complete at the window's end
-    i = next(i for i in range(b.count)
-             if b.arrays["actions"][i][:, 0].tolist() == [1, 0, 1] and b.arrays["states"][i][:, 0].tolist() == [0, 0, 1])
+    acts, states = b.arrays["actions"][:, :, 0].tolist(), b.arrays["states"][:, :, 0].tolist()
+    i = next(i for i in range(b.count) if acts[i] == [1, 0, 1] and states[i] == [0, 0, 1])
     x = b.batch(i)
     assert x.dones[:, 0].tolist() == [True, False, True] and x.episode_starts[:, 0].tolist() == [True, True, False]
     assert x.timesteps[:, 0].tolist() == [1, 1, 2] and x.rewards[:, 0].tolist() == [0, 1, 2]
@@ -324,12 +323,13 @@ def test_torch_and_jax_agree_on_a_window_with_resets():
 
 # ------------------------------------------------------------------------------------------------ Taylor / curl
 def test_taylor_and_circulation_tests_of_the_expectation():
-    """E[ĝ] of REINFORCE is ∇U; of the mean loss a gradient (of U/2) but not ∇U; without γ^t not a gradient at all."""
+    """E[ĝ]: of REINFORCE ∇U; of the mean loss a gradient (of U/2), not ∇U; without γ^t no gradient at all."""
     theta = POLICY.theta
     correct = numpy_estimator(reinforce)
     mean = numpy_estimator(lambda th, b: reinforce(th, b) / b.n_steps)
     undiscounted = numpy_estimator(lambda th, b: reinforce(th, b, discount_weight=False))
-    assert testing.taylor_test(correct, MDP, theta).passed and testing.circulation_test(correct, MDP, theta).conservative
+    assert testing.taylor_test(correct, MDP, theta).passed
+    assert testing.circulation_test(correct, MDP, theta).conservative
     assert testing.taylor_test(mean, MDP, theta).passed is False
     assert testing.circulation_test(mean, MDP, theta).conservative
     result = testing.circulation_test(undiscounted, MDP, theta)

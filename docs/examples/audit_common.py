@@ -33,8 +33,8 @@ def audit(name, estimator, rollout, *, lambdas=(), max_examples=20, max_actions=
           f"{d.expectation.dtype}, tolerance {d.tolerance:.2g})")
     s = survey(estimator, rollout=rollout, lambdas=lambdas, max_examples=max_examples, max_actions=max_actions)
     held = [f"{n} ({span(lo, hi)})" for n, (count, lo, hi) in s.matched.items() if s.holds(n)]
-    where = f"on each of the {s.informative} informative MDPs among {s.examples} drawn"
-    print(f"  drawn MDPs: {'; '.join(held)} ({where})" if held else f"  drawn MDPs: none of the targets holds {where}")
+    where = f"all {s.informative} informative MDPs among {s.examples} drawn"
+    print(f"  drawn MDPs: {'; '.join(held)} (on {where})" if held else f"  drawn MDPs: no target holds on {where}")
 
 
 def span(lo, hi):

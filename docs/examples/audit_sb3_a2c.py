@@ -10,12 +10,11 @@ vanish at ent_coef = 0).  log π comes from the tabular softmax logits θ[s].
 The critic is zero or the exact v_θ.  Run:  python docs/examples/audit_sb3_a2c.py
 """
 
-import numpy as np
 import torch
 from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
 
-from audit_common import MDP, audit
+from audit_common import audit
 from pgverify.audit import Rollout, torch_estimator
 
 

@@ -22,4 +22,5 @@ from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollo
 
 __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "torch_estimator", "jax_estimator",
            "numpy_estimator", "Setting", "setting", "as_episodic", "Expectation", "expectation", "Target",
-           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "AuditError", "MissingExtraError", "BATCH_LIMIT"]
+           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "AuditError",
+           "MissingExtraError", "BATCH_LIMIT"]
