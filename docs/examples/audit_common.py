@@ -40,3 +40,16 @@ def audit(name, estimator, rollout, *, lambdas=(), max_examples=20, max_actions=
 def span(lo, hi):
     lo, hi = f"{lo:.4g}", f"{hi:.4g}"
     return f"factor {lo}" if lo == hi else f"factor {lo} to {hi}"
+
+
+if __name__ == "__main__":  # the small MDP in full, and its targets
+    from pgverify.audit import Rollout, setting, targets
+
+    print(repr(MDP))
+    print(f"policy {POLICY!r}, π = {show(POLICY.probabilities())}")
+    st = setting(MDP, POLICY, Rollout())
+    b = st.batches
+    length = sum(p * int(b.arrays["mask"][i].sum()) for i, p in enumerate(b.probability))
+    print(f"U = {MDP.mu0 @ st.values}, v = {show(st.values)}, expected episode length L = {length}")
+    for t in targets(st, lambdas=(0.95,)):
+        print(f"{t.name:40} {show(t.value)}")
