@@ -28,8 +28,8 @@ def test_the_audit_has_its_scripts():
                                      "docs/examples/audit_sb3_a2c.py", "docs/examples/audit_rlax.py",
                                      "docs/examples/audit_reinforce.py"]
     assert [c for c, _, _ in RUNS] == ["python docs/examples/audit_is_a_gradient.py",
-                                       "python docs/examples/audit_sb3_a2c.py", "python docs/examples/audit_rlax.py",
-                                       "python docs/examples/audit_reinforce.py"]
+                                       "python docs/examples/audit_common.py", "python docs/examples/audit_sb3_a2c.py",
+                                       "python docs/examples/audit_rlax.py", "python docs/examples/audit_reinforce.py"]
 
 
 @pytest.mark.parametrize("path, shown", FILES, ids=[f for f, _ in FILES])
