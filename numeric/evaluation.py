@@ -23,8 +23,11 @@ class NonFiniteResultError(InvalidArgumentError):
     """A float64 result overflowed (inf or nan): the inputs are too large for float64."""
 
 
-def _finite(name: str, x: Any, mdp: FiniteMDP) -> Any:
-    """``x`` unless a float64 entry is inf or nan, which raises :class:`NonFiniteResultError` with the likely cause."""
+def _finite(name: str, compute: Any, mdp: FiniteMDP) -> Any:
+    """``compute()`` unless a float64 entry is inf or nan, which raises :class:`NonFiniteResultError` with the
+    likely cause (and no overflow warnings on the way)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = compute()
     arr = np.asarray(x)
     if arr.dtype == object or np.all(np.isfinite(arr)):
         return x
@@ -83,22 +86,22 @@ def value(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     >>> value(mdp, TabularSoftmax.from_weights([[1]]))
     array([Fraction(2, 1)], dtype=object)
     """
-    return _finite("v", model(mdp, policy).v, mdp)
+    return _finite("v", lambda: model(mdp, policy).v, mdp)
 
 
 def action_value(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     """q^π(s, a) = r(s, a) + λ Σ_{s'} P(s'|s, a) v^π(s'), shape ``(S, A)``."""
-    return _finite("q", model(mdp, policy).q, mdp)
+    return _finite("q", lambda: model(mdp, policy).q, mdp)
 
 
 def occupancy(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     """d^π(s) = (1 − λ) Σ_{t≥1} λ^{t−1} P_μ(s_t = s), a distribution over states, shape ``(S,)``."""
-    return _finite("d", model(mdp, policy).d, mdp)
+    return _finite("d", lambda: model(mdp, policy).d, mdp)
 
 
 def utility(mdp: FiniteMDP, policy: Policy) -> Any:
     """U(θ) = Σ_s μ(s) v^{π_θ}(s) — v^{π_θ}(s⁰) for an initial state s⁰."""
-    return _finite("U", model(mdp, policy).U, mdp)
+    return _finite("U", lambda: model(mdp, policy).U, mdp)
 
 
 def utility_gradient(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
@@ -115,6 +118,6 @@ def utility_gradient(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     >>> utility_gradient(mdp, TabularSoftmax(np.zeros((1, 2))))
     array([[ 0.5, -0.5]])
     """
-    g = _finite("∇U", model(mdp, policy).grad_U, mdp)
+    g = _finite("∇U", lambda: model(mdp, policy).grad_U, mdp)
     theta = getattr(policy, "theta", None)
     return g.reshape(np.shape(theta)) if theta is not None else g

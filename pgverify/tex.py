@@ -65,7 +65,7 @@ def _tokens(s: str) -> list[str]:
 def visible_width(s: str | list[str]) -> float:
     """A rough width of LaTeX math in characters: commands count 1 (markup 0), sub/superscripts 0.7."""
     toks = _tokens(s) if isinstance(s, str) else s
-    width, script_depth, depth, script_at = 0.0, 0, 0, []
+    width, depth, script_at = 0.0, 0, []
     pending_script = False
     for t in toks:
         if t == "{":
