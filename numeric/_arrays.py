@@ -50,7 +50,11 @@ def as_array(value: Any, name: str, error: type[PGVerifyError], *, exact: bool |
     elif arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
         raise error(f"{name} must be an array of real numbers, got dtype {arr.dtype} ({value!r})")
     if exact:
-        raise error(f"{name} must hold exact numbers (int or fractions.Fraction) for exact arithmetic, got dtype {arr.dtype}")
+        flat = np.asarray(arr, dtype=np.float64).ravel()
+        bad = next((i for i, x in enumerate(flat) if not (np.isfinite(x) and x == int(x))), 0)
+        where = ", ".join(str(int(i)) for i in np.unravel_index(bad, arr.shape)) if arr.size else ""
+        raise error(f"{name} must hold exact numbers (int or fractions.Fraction) for exact arithmetic, got dtype "
+                    f"{arr.dtype}" + (f" with {name}[{where}] = {float(flat[bad])!r}" if arr.size else ""))
     out = np.array(arr, dtype=np.float64)
     out.flags.writeable = False
     return out
