@@ -434,6 +434,22 @@ def _token_kinds(profile: Profile) -> dict[str, str]:
     return kinds
 
 
+def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
+    """R_τ, G_τ^t, r_k, b_t: a decorated function name that is a value, not a function (no application follows).
+
+    R and G with a subscript are returns; r and b with a subscript made of time indices and numbers are the
+    reward and the baseline at that time (b_ω(s), with a parameter, is a function).
+    """
+    role = profile.functions[toks[0].value]
+    scripts = toks[1:]
+    if role in ("R", "G"):
+        return bool(scripts)
+    if role in ("r", "b") and scripts and scripts[0].type == "SUB" and all(x.type != "SUP" for x in scripts):
+        inner = [x for x in scripts[1:] if x.type not in ("LBRACE", "RBRACE")]
+        return all(x.type in ("NUMBER", "PLUS", "MINUS") or profile.variables.get(x.value) == "time" for x in inner)
+    return False
+
+
 def tokenize(src: Source, profile: Profile) -> list[Token]:
     """The lark tokens of one row, classified with ``profile``; positions from ``src``."""
     toks = _raw_tokens(src)
@@ -467,7 +483,7 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
         if t.type in ("FNAME", "EXPECT"):
             j = _skip_scripts(toks, k + 1)
             if j < len(toks):
-                if t.type == "FNAME" and toks[j].type == "LPAR":
+                if t.type == "FNAME" and toks[j].type == "LPAR" and not _is_coordinate(toks[k:j], profile):
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"
