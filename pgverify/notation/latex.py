@@ -892,9 +892,22 @@ class _NoLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    """The LALR parser; its tables are cached on disk under a name that hashes the grammar and lark's version."""
+    import hashlib
+
+    import lark
+
+    from pgverify.cache import cache_dir
+
     grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer=_NoLexer, strict=True, propagate_positions=True,
-                maybe_placeholders=False)
+    options = dict(parser="lalr", lexer=_NoLexer, strict=True, propagate_positions=True, maybe_placeholders=False)
+    key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:20]
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return Lark(grammar, cache=str(folder / f"notation-grammar-{key}.lark"), **options)
+    except OSError:  # an unwritable cache directory only costs the 0.3 s of building the tables
+        return Lark(grammar, **options)
 
 
 _DESCRIBE = {"$END": "the end of the line", "RBRACK": "']'", "RPAR": "')'", "RBRACE": "'}'", "REL": "a relation",
