@@ -406,6 +406,11 @@ def _raw_tokens(src: Source) -> list[_Tok]:
     return out
 
 
+#: Tokens that can start a factor of a product.
+_FACTOR_START = {"NAME", "FNAME", "NUMBER", "INF", "LPAR", "LBRACK", "LBRACE", "EXPECT", "NABLA", "SUM", "PRODOP",
+                 "LOG", "FRAC", "INDICATOR", "OPT", "LDOT"}
+
+
 def _skip_scripts(toks: list[_Tok], k: int) -> int:
     """Index of the first token after the sub/superscripts starting at ``k``."""
     while k < len(toks) and toks[k].type in ("SUB", "SUP"):
@@ -488,6 +493,13 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"
+    # \log x y: is y inside the logarithm?  (\log π(a|s) q and \log(x) y are clear)
+    for k, t in enumerate(toks):
+        if t.type == "LOG" and k + 1 < len(toks) and toks[k + 1].type in ("NAME", "NUMBER"):
+            j = _skip_scripts(toks, k + 2)
+            if j < len(toks) and toks[j].type in _FACTOR_START:
+                raise AmbiguousNotation(f"\\log {toks[k + 1].value} followed by another factor: is it inside the "
+                                        f"logarithm? write \\log({toks[k + 1].value}) … or \\log(… …)", src.pos(t.i))
     out = []
     for t in toks:
         p = src.pos(t.i)
@@ -771,6 +783,11 @@ class _ToAST(Transformer):
             if n != 1:
                 raise MalformedNotation(f"{written} takes (a|s) or (s), got {n} arguments", ap.pos)
             return ap
+        if role == "P" and ap.given:
+            if len(ap.args) != 1 or len(ap.given) != 2 or ap.fn.state is not None or ap.fn.action is not None:
+                raise MalformedNotation(f"{written}(s' | s, a) takes one next state and a state-action pair", ap.pos)
+            fn = A.Fn("P", state=ap.given[0], action=ap.given[1], pos=ap.fn.pos)
+            return A.Apply(fn, ap.args, pos=ap.pos)
         if role in ("Pr", "f", "Normal"):
             return ap
         want = self._ARITY.get(role)

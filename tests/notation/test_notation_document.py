@@ -147,3 +147,12 @@ def test_free_indices_name_where_they_are():
     chain = parse(text)
     assert {k: (p.line, p.column) for k, p in free_indices(chain).items()} == {"a": (1, text.rindex("a)") + 1)}
     assert free_indices(B.Sum(B.s, B.q(B.s, B.a))) == {"a": None}
+
+
+def test_textbook_kernel_and_values_read_as_the_posts():
+    textbook = parse(r"V^\pi(s) = \sum_a \pi(a|s) \sum_{s'} p(s'|s,a) \left(r(s,a) + \gamma V^\pi(s')\right)",
+                     profile="textbook")
+    assert render_latex(textbook, profile="textbook") == (
+        r"V^\pi(s) = \sum_a \pi(a \vert s) \sum_{s'} p(s' \vert s, a) \left(r(s, a) + \gamma V^\pi(s')\right)")
+    post = parse(r"v^\pi(s) = \sum_a \pi(a|s) \sum_{s'} \mathcal{P}_s^a(s') \left(r(s,a) + \lambda v^\pi(s')\right)")
+    assert textbook == post

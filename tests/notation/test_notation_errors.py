@@ -14,6 +14,9 @@ from pgverify.notation import (AmbiguousNotation, IllFormedDisplay, MalformedNot
 from numeric.errors import PGVerifyError
 
 BAD = [
+    ('log-then-factor', '\\log x \\theta = 0', '\\log(x) \\theta = 0', 'post',
+     "ambiguous: \\log x followed by another factor: is it inside the logarithm? write \\log(x) … or \\log(… …) "
+     "at line 1, column 1"),
     ('absolute-value', '\\vert\\mathcal{A}\\vert', '\\sum_{a\\in\\mathcal{A}} 1', 'post',
      "unsupported: '|' outside π(a|s), ℙ(·|·) and 𝔼[·|·] (an absolute value or a cardinality?) at line 1, column 1"),
     ('unknown-letter', 'z = 1', 'x = 1', 'post',
