@@ -272,6 +272,8 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         if kind is None:
             kind = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}.get(path.suffix.lower(), "text")
     elif isinstance(path_or_text, str):
+        if re.fullmatch(r"[^\s$\\{}]+\.(md|markdown|tex|ltx)", path_or_text):
+            raise MalformedNotation(f"file {path_or_text!r} does not exist (pass a Path, or LaTeX text)")
         text = path_or_text
         kind = kind or "text"
     else:

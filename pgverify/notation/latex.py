@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedInput, VisitError
 from lark.lexer import Lexer
 
 from pgverify.notation import ast as A
@@ -43,7 +43,14 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 
-__all__ = ["Source", "source", "tokenize", "parse", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
+__all__ = ["Source", "source", "tokenize", "parse", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
+
+#: The longest line (in tokens) the reader accepts; the post's longest has about 150.
+MAX_TOKENS = 4000
+
+#: The deepest expression tree the reader accepts (the post's deepest is about 20); deeper ones would exhaust
+#: Python's recursion in the analyses and the renderer.
+MAX_DEPTH = 150
 
 #: LaTeX environments a display may use (each also starred).
 ENVIRONMENTS = ("equation", "align", "aligned", "split", "gather", "gathered", "eqnarray")
@@ -988,12 +995,14 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     tokens = tokenize(src, prof)
     if not tokens:
         raise MalformedNotation("an empty line", src.pos(0))
+    if len(tokens) > MAX_TOKENS:
+        raise MalformedNotation(f"a line of {len(tokens)} tokens is longer than the limit {MAX_TOKENS}", src.pos(0))
     token = _PROFILE.set(prof)
     try:
         ip = _parser().parse_interactive("")
         for t in tokens:
             ip.feed_token(t)
-        return ip.feed_eof(tokens[-1])
+        row = ip.feed_eof(tokens[-1])
     except UnexpectedInput as e:
         raise _unexpected(e, src, tokens) from None
     except VisitError as e:  # pragma: no cover - the parser calls the transformer directly
@@ -1002,6 +1011,20 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
         raise
     finally:
         _PROFILE.reset(token)
+    depth = _depth(row)
+    if depth > MAX_DEPTH:
+        raise MalformedNotation(f"a line nested {depth} deep is deeper than the limit {MAX_DEPTH}", src.pos(0))
+    return row
+
+
+def _depth(node: A.Node) -> int:
+    """The depth of the tree, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in A.children(n))
+    return deepest
 
 
 def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.Chain:

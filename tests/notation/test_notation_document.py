@@ -156,3 +156,13 @@ def test_textbook_kernel_and_values_read_as_the_posts():
         r"V^\pi(s) = \sum_a \pi(a \vert s) \sum_{s'} p(s' \vert s, a) \left(r(s, a) + \gamma V^\pi(s')\right)")
     post = parse(r"v^\pi(s) = \sum_a \pi(a|s) \sum_{s'} \mathcal{P}_s^a(s') \left(r(s,a) + \lambda v^\pi(s')\right)")
     assert textbook == post
+
+
+def test_latex_file_level_profile_line_and_per_display_override(tmp_path: Path):
+    tex = tmp_path / "t.tex"
+    tex.write_text("% pgverify: profile textbook\n\nSome text.\n\n\\[ \\nabla_\\theta J(\\theta) = 0 \\]\n\n"
+                   "% pgverify: profile post\n\\[ \\nabla_\\theta U(\\theta) = 0 \\]\n")
+    doc = read_document(tex)
+    assert doc.profile == "textbook" and [d.profile for d in doc.displays] == ["textbook", "post"]
+    assert doc.displays[0].chain == doc.displays[1].chain
+    assert read_document(tex, profile="post").displays[0].chain != doc.displays[0].chain
