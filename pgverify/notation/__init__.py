@@ -4,6 +4,8 @@ Reading (this package's front half; evaluation onto models lives in :mod:`pgveri
 
 ``parse(text, *, profile="post") -> ast.Chain``
     One display (one line, or the rows of ``aligned``/``align``/``split``/``equation``, starred or not).
+``parse_expression(text, *, profile="post") -> ast.Expr``, ``parse_row(text, profile) -> ast.Row``
+    One expression (no relation); one row of a display.
 ``read_document(path_or_text, *, kind=None, profile=None, escapes="auto", annotations="auto") -> Document``
     Every display of a Markdown (``$$…$$``, Hugo escaping and shortcodes) or LaTeX file, or a plain string:
     ``Document.displays`` → :class:`Display` (``line``, ``raw``, ``latex``, ``profile``, ``annotations``,
@@ -40,12 +42,12 @@ from pgverify.notation.annotations import Annotations, parse_annotation
 from pgverify.notation.document import Display, DisplayLine, Document, read_document
 from pgverify.notation.errors import (AmbiguousNotation, AnnotationError, IllFormedDisplay, MalformedNotation,
                                       NotationError, ProfileError, UnsupportedNotation)
-from pgverify.notation.latex import parse
+from pgverify.notation.latex import parse, parse_expression, parse_row
 from pgverify.notation.profiles import Profile, load_profile
 from pgverify.notation.render import render_latex
 from pgverify.notation.scope import check_chain, free_indices
 
-__all__ = ["ast", "parse", "read_document", "render_latex", "free_indices", "check_chain", "Document", "Display",
+__all__ = ["ast", "parse", "parse_expression", "parse_row", "read_document", "render_latex", "free_indices", "check_chain", "Document", "Display",
            "DisplayLine", "Annotations", "parse_annotation", "Profile", "load_profile", "NotationError",
            "UnsupportedNotation", "MalformedNotation", "AmbiguousNotation", "IllFormedDisplay", "ProfileError",
            "AnnotationError",

@@ -43,7 +43,7 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 
-__all__ = ["Source", "source", "tokenize", "parse", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
+__all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
 #: The longest line (in tokens) the reader accepts; the post's longest has about 150.
 MAX_TOKENS = 4000
@@ -1056,3 +1056,17 @@ def parse(text: str, *, profile: "Profile | str" = "post") -> A.Chain:
     if not isinstance(text, str):
         raise MalformedNotation(f"text must be a string of LaTeX, got {type(text).__name__}: {text!r:.80}")
     return parse_display(source(text), profile)
+
+
+def parse_expression(text: str, *, profile: "Profile | str" = "post") -> A.Expr:
+    """One expression, no relation (an annotation's value, a builder check): ``"q(s, a)"`` → ``Apply``.
+
+    >>> parse_expression(r"\\lambda^{t-1}").exp
+    Sub(left=Var(name='t', sort='time'), right=Num(value=1))
+    """
+    if not isinstance(text, str):
+        raise MalformedNotation(f"text must be a string of LaTeX, got {type(text).__name__}: {text!r:.80}")
+    row = parse_row(expand_macros(source(text), load_profile(profile)), profile)
+    if row.lhs is None or row.steps:
+        raise MalformedNotation(f"expected one expression, got a relation in {text!r:.80}", row.pos)
+    return row.lhs
