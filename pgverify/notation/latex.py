@@ -447,6 +447,20 @@ def _token_kinds(profile: Profile) -> dict[str, str]:
     return kinds
 
 
+def _functions_elsewhere(profile: Profile) -> dict[str, str]:
+    """LaTeX names that are functions in another shipped profile but not in ``profile``: name → that profile."""
+    from pgverify.notation.profiles import profile_names
+
+    out: dict[str, str] = {}
+    for name in profile_names():
+        other = load_profile(name)
+        if other.name != profile.name:
+            for k in other.functions:
+                if k not in profile.functions:
+                    out.setdefault(k, other.name)
+    return out
+
+
 def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
     """R_τ, G_τ^t, r_k, b_t: a decorated function name that is a value, not a function (no application follows).
 
@@ -500,6 +514,13 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"
+    # μ(s) where μ is a constant here but a function in another shipped profile: which one is meant?
+    elsewhere = _functions_elsewhere(profile)
+    for k, t in enumerate(toks[:-1]):
+        if t.type == "NAME" and t.value in elsewhere and toks[k + 1].type == "LPAR":
+            raise AmbiguousNotation(f"{t.value}(…): in profile {profile.name!r} {t.value} is a constant, in profile "
+                                    f"{elsewhere[t.value]!r} a function; write {t.value} \\cdot (…) for a product, "
+                                    f"or choose the profile", src.pos(t.i))
     # \log x y: is y inside the logarithm?  (\log π(a|s) q and \log(x) y are clear)
     for k, t in enumerate(toks):
         if t.type == "LOG" and k + 1 < len(toks) and toks[k + 1].type in ("NAME", "NUMBER"):

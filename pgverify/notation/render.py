@@ -134,10 +134,13 @@ class _Renderer:
                       else self(x.operand))
 
     def r_Mul(self, x: A.Mul) -> str:
-        parts = []
-        for k, f in enumerate(x.factors):
-            last = k == len(x.factors) - 1
-            parts.append(self.factor(f, last))
+        parts = [self.factor(f, k == len(x.factors) - 1) for k, f in enumerate(x.factors)]
+        for k in range(len(parts) - 1):
+            # a bare name before a parenthesis would read as an application where another profile has that
+            # function (μ(s)): group the name
+            if isinstance(x.factors[k], (A.Sym, A.Var)) and parts[k + 1].startswith("\\left(") \
+                    and "_" not in parts[k] and "^" not in parts[k]:
+                parts[k] = "{" + parts[k] + "}"
         return " ".join(parts)
 
     def factor(self, f: Any, last: bool) -> str:

@@ -14,6 +14,9 @@ from pgverify.notation import (AmbiguousNotation, IllFormedDisplay, MalformedNot
 from numeric.errors import PGVerifyError
 
 BAD = [
+    ('constant-that-is-a-function-elsewhere', '\\mu(s) = 1', '\\mu \\cdot (s) = 1', 'post',
+     "ambiguous: \\mu(…): in profile 'post' \\mu is a constant, in profile 'textbook' a function; write \\mu "
+     "\\cdot (…) for a product, or choose the profile at line 1, column 1"),
     ('log-then-factor', '\\log x \\theta = 0', '\\log(x) \\theta = 0', 'post',
      "ambiguous: \\log x followed by another factor: is it inside the logarithm? write \\log(x) … or \\log(… …) "
      "at line 1, column 1"),
