@@ -28,7 +28,8 @@ from numeric.modular import PRIME, random_tabular_point_mod_p  # noqa: E402
 from numeric.model import Model  # noqa: E402
 from numeric.policies import softmax_jacobian, softmax_vjp  # noqa: E402
 from pgverify.checker import evaluate_chain  # noqa: E402
-from pgverify.families import _tabular_degree, get_family, random_tabular_point  # noqa: E402
+from pgverify.families import get_family  # noqa: E402
+from pgverify.families.base import _tabular_degree, random_tabular_point  # noqa: E402
 from pgverify.registry import select  # noqa: E402
 from symbolic.pgt_proof import prove_theorem_tabular  # noqa: E402
 from symbolic.zero import schwartz_zippel_bound  # noqa: E402

@@ -32,7 +32,13 @@ class Arithmetic:
 
 
 def _float_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(M⁻¹b, M⁻ᵀc) in float64; one LU factorisation with SciPy, two solves without."""
+    """(M⁻¹b, M⁻ᵀc) in float64; one LU factorisation with SciPy, two solves without.
+
+    The operands may be object arrays holding floats (the continuous-action
+    models build them so); both paths convert them to float64 first, so the
+    result does not depend on whether SciPy is installed.
+    """
+    M, b, c = (np.asarray(x, dtype=np.float64) for x in (M, b, c))
     try:
         from scipy.linalg import lu_factor, lu_solve
     except ImportError:

@@ -97,6 +97,6 @@ def utility_gradient(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     >>> utility_gradient(mdp, TabularSoftmax(np.zeros((1, 2))))
     array([[ 0.5, -0.5]])
     """
-    g = model(mdp, policy).grad_U
+    g = model(mdp, policy).grad_U_adjoint
     theta = getattr(policy, "theta", None)
     return g.reshape(np.shape(theta)) if theta is not None else g

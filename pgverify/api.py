@@ -8,8 +8,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from pgverify.checker import ClaimResult, Settings, check_claim
-from pgverify.registry import Claim, select
-from pgverify.report import Run
+from pgverify.registry import Claim, check_opt_in, select
+from pgverify.output.report import Run
 
 __all__ = ["claims", "check"]
 
@@ -31,6 +31,7 @@ def check(patterns: list[str] | None = None, settings: Settings = Settings(), *,
     each claim's result depends only on ``settings.seed``, never on ``jobs``.
     """
     start = time.perf_counter()
+    check_opt_in(settings.opt_in)
     selected = select(patterns)
     n = min(len(selected), jobs or os.cpu_count() or 1)
     if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():

@@ -35,7 +35,7 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
 from symbolic.field import Rat
+
+if TYPE_CHECKING:
+    from pgverify.output.report import Run
 
 __all__ = ["Derivation", "DerivationError", "InvalidDerivationError", "DerivationResult", "derivation", "verify",
            "load_derivations", "verify_file", "LATEX_LIMIT", "LATEX_TERMS"]
@@ -400,14 +403,14 @@ def _import_file(p: Path) -> ModuleType:
     return module
 
 
-def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, bool]:
-    """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and whether any
-    is refuted.  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
+def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, "Run"]:
+    """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and the
+    :class:`~pgverify.output.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
     JSON object is ``pgverify check --json``'s with ``"file"`` and, per refuted derivation, ``"latex"``."""
     import json
     import time
 
-    from pgverify import report
+    from pgverify.output import report
 
     start = time.perf_counter()
     results = [verify(d, settings) for d in load_derivations(path)]
@@ -417,7 +420,7 @@ def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: b
         obj["file"] = str(path)
         for entry, r in zip(obj["claims"], results):
             entry["latex"] = r.latex
-        return json.dumps(obj, indent=2, ensure_ascii=False), run.refuted
+        return json.dumps(obj, indent=2, ensure_ascii=False), run
     failing = [r.render() for r in results if r.latex is not None]
     text = report.table(run) + ("\n\n" + "\n\n".join(failing) if failing else "")
-    return text, run.refuted
+    return text, run

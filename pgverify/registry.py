@@ -10,7 +10,8 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.statement import Chain
 
-__all__ = ["Claim", "claim", "all_claims", "select", "UnknownClaimError", "METHODS", "SLOW_METHODS_OPT_IN"]
+__all__ = ["Claim", "claim", "all_claims", "select", "opt_in_names", "check_opt_in", "UnknownClaimError", "METHODS",
+           "SLOW_METHODS_OPT_IN"]
 
 #: The methods a claim can be checked by, strongest first.
 METHODS = ("symbolic", "exact", "numeric")
@@ -93,3 +94,16 @@ def select(patterns: list[str] | None) -> list[Claim]:
         if not any(fnmatch.fnmatchcase(c.id, p) for c in claims):
             raise UnknownClaimError(f"--claims {p!r} matches no claim id; `pgverify list` shows the ids")
     return [c for c in claims if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
+
+
+def opt_in_names() -> list[str]:
+    """Every name ``--opt-in`` accepts: :data:`SLOW_METHODS_OPT_IN` and each claim's costly checks."""
+    return [SLOW_METHODS_OPT_IN, *dict.fromkeys(name for c in all_claims() for name, _, _ in c.opt_in)]
+
+
+def check_opt_in(names: tuple[str, ...] | list[str]) -> None:
+    """Raise :class:`UnknownClaimError` naming the first opt-in name that no check answers to."""
+    known = opt_in_names()
+    for name in names:
+        if name not in known:
+            raise UnknownClaimError(f"--opt-in {name!r} is not a costly check; expected one of {', '.join(known)}")

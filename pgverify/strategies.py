@@ -28,8 +28,8 @@ from numeric import strategies as numeric_strategies
 from numeric.errors import InvalidMDPError
 from numeric.mdp import FiniteMDP
 from numeric.strategies import finite_mdps, mdps_and_tabular_policies, stochastic_rows, tabular_softmax_policies
-from pgverify.dpg_families import continuous_examples as continuous_action_mdps
-from pgverify.dpg_families import lqr_examples as scalar_lqrs
+from pgverify.families.continuous import continuous_examples as continuous_action_mdps
+from pgverify.families.continuous import lqr_examples as scalar_lqrs
 
 __all__ = ["finite_mdps", "episodic_mdps", "tabular_softmax_policies", "mdps_and_tabular_policies",
            "stochastic_rows", "continuous_action_mdps", "scalar_lqrs"]

@@ -16,7 +16,10 @@ Signatures of your code (θ has shape ``(S, A)``, the MDP is a float64
 * exact gradient: ``grad_fn(mdp, theta) -> array (S, A)``;
 * estimator: ``grad_fn(mdp, theta, trajectories) -> array (S, A)``, where
   ``trajectories`` is a list of :class:`Trajectory` (``states`` (T + 1,),
-  ``actions`` (T,), ``rewards`` (T,)); it is called on one trajectory at a time.
+  ``actions`` (T,), ``rewards`` (T,)); it is called on one trajectory at a time;
+* PyTorch / JAX / NumPy code on library-style rollout batches: an estimator made by
+  :func:`pgverify.audit.torch_estimator` (or ``jax_estimator``, ``numpy_estimator``),
+  audited on every batch of a :class:`pgverify.audit.Rollout` (see docs/audit.md).
 
 Episodic MDPs (:func:`pgverify.strategies.episodic_mdps`) have an absorbing, zero-reward last state
 reached within ``horizon`` steps from s⁰ = 0, so a trajectory of ``horizon``
@@ -40,9 +43,10 @@ from numeric.evaluation import model as build_model
 from numeric.evaluation import utility
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
+from pgverify.audit import Batch, Diagnosis, Estimator, Rollout, Setting, diagnose, expectation, numpy_estimator, \
+    setting, targets, tolerance
 from pgverify.checker import NUMERIC_RTOL
 from pgverify.strategies import episodic_mdps, mdps_and_tabular_policies, tabular_softmax_policies
-from pgverify.trajectories import trajectories
 
 __all__ = ["assert_policy_gradient", "taylor_test", "TaylorResult", "Trajectory",
            "InvalidTestArgument", "RATE_THRESHOLD", "TAYLOR_STEPS", "TAYLOR_FIT"]
@@ -92,20 +96,79 @@ def _as_gradient(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     return g
 
 
-def _estimator_expectation(grad_fn: Callable[..., Any], mdp: FiniteMDP, policy: TabularSoftmax,
-                           horizon: int) -> np.ndarray:
-    """E_{τ∼𝒯_θ}[grad_fn(mdp, θ, [τ])] = Σ_τ 𝒯_θ(τ) grad_fn(mdp, θ, [τ]), every τ of ``horizon`` actions."""
-    m = build_model(mdp, policy, exact=True)
-    tr = trajectories(m, horizon=horizon)
-    fmdp, theta = mdp.to_float(), policy.theta
-    total = np.zeros(policy.shape)
-    r = np.asarray(mdp.r, dtype=np.float64)
-    for n in range(tr.probability.shape[0]):
-        s, a = tr.states[:, n].copy(), tr.actions[:, n].copy()
-        tau = Trajectory(s, a, r[s[:-1], a])
-        g = _as_gradient(grad_fn(fmdp, theta.copy(), [tau]), policy.shape, "grad_fn(mdp, theta, [trajectory])")
-        total = total + float(tr.probability[n]) * g
-    return total
+# --- estimators: the exact expectation over rollout batches (pgverify.audit) -------------------------------------
+def _trajectory_estimator(grad_fn: Callable[..., Any], mdp: FiniteMDP) -> Estimator:
+    """``grad_fn(mdp, theta, [Trajectory])`` as an audit estimator of one-environment batches."""
+    fmdp = mdp.to_float()
+
+    def on_batch(theta: np.ndarray, batch: Batch) -> Any:
+        s = np.append(batch.states[:, 0], batch.last_states[0])
+        tau = Trajectory(s, batch.actions[:, 0].copy(), batch.rewards[:, 0].copy())
+        return _as_gradient(grad_fn(fmdp, theta.copy(), [tau]), theta.shape, "grad_fn(mdp, theta, [trajectory])")
+
+    on_batch.__name__ = getattr(grad_fn, "__name__", "grad_fn")
+    return numpy_estimator(on_batch)
+
+
+def _audit_example(est: Estimator, st: Setting, target: str, up_to_factor: bool, lambdas: tuple[Any, ...],
+                   rtol: float | None, what: str) -> None:
+    """Raise AssertionError unless E[ĝ] equals ``target`` (up to a positive factor when asked) in ``st``."""
+    e = expectation(est, st)
+    right = st.grad_U if target == "grad_U" else _target_value(st, target, lambdas)
+    factor = 1.0
+    if up_to_factor and float(np.sum(right * right)) > 0:
+        factor = float(np.sum(e.value * right)) / float(np.sum(right * right))
+    scale = max(e.magnitude, float(np.max(np.abs(e.value))), float(np.max(np.abs(right))))
+    r, tol = tolerance(est.dtype, scale, rtol)
+    diff = e.value - factor * right
+    if factor > 0 and np.all(np.abs(diff) <= tol):
+        return
+    raise _AuditFailure(lambda: _audit_message(what, e.value, right, factor, diff, tol, r, est.dtype, target,
+                                               diagnose(e, st, lambdas=lambdas, rtol=rtol), st))
+
+
+class _AuditFailure(AssertionError):
+    """A failing example; its full message (with the diagnosis, costly) is made once, for the smallest example."""
+
+    def __init__(self, message: Callable[[], str]) -> None:
+        super().__init__("E[ĝ] differs from the target")
+        self.message = message
+
+
+def _target_value(st: Setting, name: str, lambdas: tuple[Any, ...]) -> np.ndarray:
+    for t in targets(st, lambdas=lambdas):
+        if t.name == name:
+            if t.value is None:
+                raise AssertionError(f"the target {name} does not apply: {t.reason}")
+            return t.value
+    raise InvalidTestArgument(f"target must name one of the targets of pgverify.audit.targets, got {name!r}")
+
+
+def _audit_message(what: str, left: np.ndarray, right: np.ndarray, factor: float, diff: np.ndarray, tol: float,
+                   rtol: float, dtype: str, target: str, d: Diagnosis, st: Setting) -> str:
+    label = "∇θU(θ), U = E[Σ_t γ^t r_t] differentiated exactly" if target == "grad_U" else target
+    if factor != 1.0:
+        label = f"{factor:.6g} · {label} (the best positive factor)" if factor > 0 else \
+            f"c · {label}: no positive factor c fits (best c = {factor:.6g})"
+    policy = st.policy
+    weights = getattr(policy, "weights", None)
+    return "\n".join([
+        "the policy gradient differs from the reference",
+        f"  left  (yours):     {what} = {_show(left)}",
+        f"  right (reference): {label} = {_show(factor * right if factor > 0 else right)}",
+        f"  left − right = {_show(diff)} (largest |difference| {float(np.nanmax(np.abs(diff))):.3g}, tolerance "
+        f"{tol:.3g} = rtol {rtol:.3g} for {dtype} × (1 + scale))",
+        "  diagnosis: " + str(d).replace("\n", "\n    "),
+        f"  mdp = {st.emdp.mdp!r}" + ("" if st.gamma == st.emdp.mdp.discount else f" with γ = {st.gamma}"),
+        f"  rollout = {st.rollout!r}",
+        f"  theta = log {_nested_weights(weights)} (entrywise)" if weights is not None
+        else f"  theta = {_show(policy.theta)}",
+    ])
+
+
+def _nested_weights(w: np.ndarray) -> str:
+    return "[" + ", ".join("[" + ", ".join(str(x) for x in row) + "]" for row in w) + "]"
+# --- end of the estimators' part ---------------------------------------------------------------------------------
 
 
 @st.composite
@@ -116,31 +179,49 @@ def _episodic_examples(draw: st.DrawFn, horizon: int, max_actions: int) -> tuple
 
 def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = False, horizon: int = 2,
                            max_examples: int = 30, seed: int = 0, max_states: int = 3, max_actions: int = 3,
-                           rtol: float = NUMERIC_RTOL) -> None:
+                           rtol: float | None = None, rollout: Rollout | None = None, target: str = "grad_U",
+                           up_to_factor: bool = False, lambdas: tuple[Any, ...] = ()) -> None:
     """Property-test ``grad_fn`` against the reference gradient ∇θU on Hypothesis-drawn MDPs.
 
     Args (keyword-only):
       estimator: ``grad_fn(mdp, theta, trajectories)`` is a single-trajectory
         estimator; its exact expectation over every trajectory of ``horizon``
         actions is compared with ∇θU on :func:`pgverify.strategies.episodic_mdps`.
+        Implied when ``grad_fn`` is a :class:`pgverify.audit.Estimator` (PyTorch,
+        JAX or NumPy code on rollout batches).
       horizon: actions per trajectory (episodic MDPs have ≤ horizon + 1 states).
       max_examples, seed: Hypothesis examples and the seed of every draw.
       max_states, max_actions: MDP sizes (``max_states`` for exact gradients only).
-      rtol: :data:`pgverify.checker.NUMERIC_RTOL` by default; the comparison is
-        |left − right| ≤ rtol·(1 + max(|left|, |right|))/(1 − λ) entrywise.
+      rtol: None for the dtype's (:data:`pgverify.audit.RTOL`: float64
+        :data:`pgverify.checker.NUMERIC_RTOL`, float32 2⁻¹⁶); exact gradients are
+        compared by |left − right| ≤ rtol·(1 + max(|left|, |right|))/(1 − λ), estimators
+        by |left − right| ≤ rtol·(1 + M), M the largest of E|ĝ|, |left| and |right|.
+      rollout (estimators): the batches, default ``Rollout(n_steps=horizon)``: one
+        environment, ``horizon`` steps from s⁰, padding after the episode's end.
+      target (estimators): the name of the :func:`pgverify.audit.targets` entry E[ĝ]
+        must equal, ``"grad_U"`` by default.
+      up_to_factor (estimators): accept c·target for any c > 0 (a loss that is a mean
+        over steps and environments); the factor is shown on failure.
+      lambdas (estimators): GAE λ's whose targets the diagnosis includes.
 
     Raises ``AssertionError`` on the smallest failing MDP Hypothesis finds; the
     message names the left side (your code) and the right side (the
-    reference), and shows the MDP, θ and the difference.
+    reference), and shows the MDP, θ, the difference and, for estimators, the
+    tolerance with its dtype and the diagnosis of what E[ĝ] equals.
     """
     if not callable(grad_fn):
         raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
     for name, value, low in (("horizon", horizon, 1), ("max_examples", max_examples, 1),
                              ("max_states", max_states, 1), ("max_actions", max_actions, 1)):
         _require_int(name, value, low)
-    if not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
+    if rtol is not None and not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
         raise InvalidTestArgument(f"rtol must lie in (0, 1), got {rtol!r}")
-    if estimator:
+    audited = isinstance(grad_fn, Estimator)
+    if audited or estimator:
+        if rollout is not None and not isinstance(rollout, Rollout):
+            raise InvalidTestArgument(f"rollout must be a pgverify.audit.Rollout, got {type(rollout).__name__}")
+        rollout = Rollout(n_steps=horizon) if rollout is None else rollout
+        lambdas = tuple(lambdas)
         examples = _episodic_examples(horizon, max_actions)
     else:
         examples = mdps_and_tabular_policies(max_states=max_states, max_actions=max_actions)
@@ -151,37 +232,42 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
     @given(examples)
     def property_test(example: tuple[FiniteMDP, TabularSoftmax]) -> None:
         mdp, policy = example
-        if estimator:
-            left = _estimator_expectation(grad_fn, mdp, policy, horizon)
-            what = f"E_τ[grad_fn(mdp, theta, [τ])] (exact expectation over every trajectory of {horizon} actions)"
-        else:
-            left = _as_gradient(grad_fn(mdp.to_float(), policy.theta.copy()), policy.shape, "grad_fn(mdp, theta)")
-            what = "grad_fn(mdp, theta)"
+        if audited or estimator:
+            est = grad_fn if audited else _trajectory_estimator(grad_fn, mdp)
+            what = (f"E[ĝ] of {est!r} (exact expectation over every batch)" if audited else
+                    f"E_τ[grad_fn(mdp, theta, [τ])] (exact expectation over every trajectory of {horizon} actions)")
+            _audit_example(est, setting(mdp, policy, rollout), target, up_to_factor, lambdas, rtol, what)
+            return
+        left = _as_gradient(grad_fn(mdp.to_float(), policy.theta.copy()), policy.shape, "grad_fn(mdp, theta)")
         right = _reference(mdp, policy)
-        tol = rtol * (1 + np.maximum(np.abs(left), np.abs(right))) / (1 - float(mdp.discount))
+        r = NUMERIC_RTOL if rtol is None else rtol
+        tol = r * (1 + np.maximum(np.abs(left), np.abs(right))) / (1 - float(mdp.discount))
         diff = left - right
         if not (np.all(np.isfinite(left)) and np.all(np.abs(diff) <= tol)):
-            raise AssertionError(_message(what, left, right, diff, tol, mdp, policy))
+            raise AssertionError(_message("grad_fn(mdp, theta)", left, right, diff, tol, mdp, policy))
 
-    property_test()
+    try:
+        property_test()
+    except _AuditFailure as failure:  # Hypothesis replays the smallest failing example last: this is it
+        raise AssertionError(failure.message()) from None
+
+
+def _show(a: Any) -> str:
+    arr = np.asarray(a, dtype=np.float64)
+    return f"{float(arr):.6g}" if arr.ndim == 0 else "[" + ", ".join(_show(x) for x in arr) + "]"
 
 
 def _message(what: str, left: np.ndarray, right: np.ndarray, diff: np.ndarray, tol: np.ndarray,
              mdp: FiniteMDP, policy: TabularSoftmax) -> str:
-    def show(a: Any) -> str:
-        arr = np.asarray(a, dtype=np.float64)
-        return f"{float(arr):.6g}" if arr.ndim == 0 else "[" + ", ".join(show(x) for x in arr) + "]"
-
-    weights = "[" + ", ".join("[" + ", ".join(str(w) for w in row) + "]" for row in policy.weights) + "]" \
-        if policy.weights is not None else None
+    weights = _nested_weights(policy.weights) if policy.weights is not None else None
     return "\n".join([
         "the policy gradient differs from the reference",
-        f"  left  (yours):     {what} = {show(left)}",
-        f"  right (reference): ∇θU(θ), U = μᵀ(I − λP_π)⁻¹r_π differentiated exactly = {show(right)}",
-        f"  left − right = {show(diff)} (largest |difference| {float(np.nanmax(np.abs(diff))):.3g}, "
+        f"  left  (yours):     {what} = {_show(left)}",
+        f"  right (reference): ∇θU(θ), U = μᵀ(I − λP_π)⁻¹r_π differentiated exactly = {_show(right)}",
+        f"  left − right = {_show(diff)} (largest |difference| {float(np.nanmax(np.abs(diff))):.3g}, "
         f"tolerance {float(np.max(tol)):.3g})",
         f"  mdp = {mdp!r}",
-        f"  theta = log {weights} (entrywise)" if weights is not None else f"  theta = {show(policy.theta)}",
+        f"  theta = log {weights} (entrywise)" if weights is not None else f"  theta = {_show(policy.theta)}",
     ])
 
 

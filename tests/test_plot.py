@@ -13,7 +13,7 @@ from numeric.errors import PGVerifyError
 from numeric.estimators import reward_to_go_estimator
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
-from pgverify.plot import PlotError, estimator_errors, plot_variance
+from pgverify.output.plot_vpg import PlotError, estimator_errors, plot_variance
 
 CHAIN = EpisodicMDP(FiniteMDP([[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
                               [[1, -2], [3, 4], [0, 0]], F(9, 10)), absorbing=2, horizon=3)

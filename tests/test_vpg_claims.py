@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from pgverify.checker import Settings, check_claim, evaluate_chain
-from pgverify.episodic import _exact_points, _symbolic
+from pgverify.families.episodic import _exact_points, _symbolic
 from pgverify.registry import select
 
 # (claim id, label of the first failing step or None) on one exact random point of the layered family.

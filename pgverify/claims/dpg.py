@@ -2,7 +2,7 @@
 
 Models: :class:`numeric.gaussian.GaussianObjective` for the Gaussian note (``score.*``),
 :class:`numeric.continuous.ContinuousModel` for the DPG claims (finite states with a ∈ ℝ, and the scalar
-LQR as its exact three-node model).  Families: :mod:`pgverify.dpg_families`.
+LQR as its exact three-node model).  Families: :mod:`pgverify.families.continuous`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-import pgverify.dpg_families  # noqa: F401  (registers the families used below)
 from numeric.continuous import ContinuousModel, gaussian_policy_gradient, loglog_slope
 from numeric.dual import tangent, variables
 from numeric.gaussian import GaussianObjective

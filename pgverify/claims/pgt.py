@@ -1,7 +1,7 @@
 """Claims of the post's "Policy gradient theorem" section (discounted, continuing).
 
 Every claim is checked on the tabular and the linear softmax (the structured
-families are in :mod:`pgverify.pgt_families`): ``vpg-consistency`` on the
+families are in :mod:`pgverify.families.structured`): ``vpg-consistency`` on the
 episodic (layered) families, ``average-reward`` on the ergodic ones.
 Index convention of the post: s₁ = s⁰, so P_{s⁰}(s_t = s) = (μᵀP_π^{t−1})(s).
 """
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-import pgverify.pgt_families  # noqa: F401  (registers the families used below)
 from numeric.average import average_reward_of
 from numeric.episodic import enumerate_trajectories, expect, trajectory_probabilities
 from numeric.model import Model

@@ -24,7 +24,7 @@ from numeric.estimators import (q_weighted_estimator, reward_to_go_estimator, to
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
 from pgverify.claims.vpg import CENSUS_DRAWS, census_failures, reinforce_estimate, variance_value_baseline
-from pgverify.episodic import build_example, describe
+from pgverify.families.episodic import build_example, describe
 
 __all__ = ["plot_variance", "PlotError", "estimator_errors", "MAX_TUPLES"]
 

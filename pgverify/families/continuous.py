@@ -26,7 +26,7 @@ from numeric.continuous import (TWO_POINT_RULE, ContinuousActionMDP, continuous_
                                 richardson_limit)
 from numeric.gaussian import TRANSCENDENTAL, GaussianObjective
 from numeric.lqr import ScalarLQR
-from pgverify.families import GRID, Family, register_family
+from pgverify.families.base import GRID, Family
 
 __all__ = ["GAUSS_HERMITE_NODES", "LIMIT_H", "LIMIT_LEVELS"]
 
@@ -110,19 +110,19 @@ def _build_continuous_gaussian(example: Any, exact: bool) -> Any:
                             rule=hermite_rule(GAUSS_HERMITE_NODES), sigma_limit=_float_limit)
 
 
-register_family(Family(
+CONTINUOUS_RATIONAL = Family(
     name="continuous-rational", symbolic=None, symbolic_label="",
     exact_points=_rational_exact_points, exact_label=f"continuous-rational S={EXACT_STATES} K={EXACT_FEATURES}",
     degree=_not_bounded, examples=continuous_examples, build=_build_continuous,
-    numeric_label="continuous-rational S<=3", describe=_describe_continuous))
+    numeric_label="continuous-rational S<=3", describe=_describe_continuous)
 
-register_family(Family(
+CONTINUOUS_RATIONAL_GAUSSIAN = Family(
     name="continuous-rational-gaussian", symbolic=None, symbolic_label="",
     exact_points=lambda k, seed: [], exact_label="", degree=_not_bounded, examples=continuous_examples,
     build=_build_continuous_gaussian,
     numeric_label=f"continuous-rational-gaussian S<=3 (Gauss–Hermite {GAUSS_HERMITE_NODES} nodes, Richardson "
                   f"h={LIMIT_H} levels={LIMIT_LEVELS})",
-    describe=_describe_continuous, methods=("numeric",)))
+    describe=_describe_continuous, methods=("numeric",))
 
 
 # ---------------------------------------------------------------------- LQR
@@ -179,11 +179,11 @@ def _build_lqr(example: Any, exact: bool, gaussian: bool = False) -> Any:
     return lqr.model(gain, family="lqr", rule=TWO_POINT_RULE, sigma_limit=field_limit_in() if gaussian else None)
 
 
-register_family(Family(
+LQR = Family(
     name="lqr", symbolic=_lqr_symbolic, symbolic_label="lqr (symbolic a, b, W, Q, R, λ, x₀, k)",
     exact_points=lambda k, seed: _lqr_exact_points(k, seed, False), exact_label="lqr (exact points)",
     degree=_not_bounded, examples=lqr_examples, build=_build_lqr, numeric_label="lqr (small examples)",
-    describe=_describe_lqr))
+    describe=_describe_lqr)
 
 def _lqr_gaussian_symbolic() -> Any:
     from symbolic.dpg import lqr_model
@@ -191,11 +191,11 @@ def _lqr_gaussian_symbolic() -> Any:
     return lqr_model(gaussian=True)
 
 
-register_family(Family(
+LQR_GAUSSIAN = Family(
     name="lqr-gaussian", symbolic=_lqr_gaussian_symbolic, symbolic_label="lqr-gaussian (symbolic a, b, W, Q, R, λ, x₀, k, σ)",
     exact_points=lambda k, seed: _lqr_exact_points(k, seed, True), exact_label="lqr-gaussian (exact points, σ ∈ ℚ(σ))",
     degree=_not_bounded, examples=lqr_examples, build=lambda e, exact: _build_lqr(e, exact, gaussian=True),
-    numeric_label=f"lqr-gaussian (Richardson h={LIMIT_H} levels={LIMIT_LEVELS})", describe=_describe_lqr))
+    numeric_label=f"lqr-gaussian (Richardson h={LIMIT_H} levels={LIMIT_LEVELS})", describe=_describe_lqr)
 
 
 # ------------------------------------------------------------ Gaussian objectives
@@ -233,21 +233,25 @@ def _build_polynomial(example: Any, exact: bool) -> GaussianObjective:
     return GaussianObjective.polynomial_float(coef, mu=float(mu), sigma=float(sigma))
 
 
-register_family(Family(
+GAUSSIAN_POLYNOMIAL = Family(
     name="gaussian-polynomial", symbolic=_gaussian_symbolic,
     symbolic_label="gaussian-polynomial f = f0 + f1 x + f2 x² + f3 x³, symbolic μ, σ",
     exact_points=_gaussian_exact_points, exact_label="gaussian-polynomial (cubic f, exact points)",
     degree=_not_bounded, examples=polynomial_examples, build=_build_polynomial,
     numeric_label="gaussian-polynomial (Gauss–Hermite float64)",
-    describe=lambda e: {"f coefficients": [str(c) for c in e[0]], "mu": str(e[1]), "sigma": str(e[2])}))
+    describe=lambda e: {"f coefficients": [str(c) for c in e[0]], "mu": str(e[1]), "sigma": str(e[2])})
 
 #: The transcendental cases checked numerically: (f, μ, σ).
 TRANSCENDENTAL_CASES = tuple((name, 0.7, 0.5) for name in sorted(TRANSCENDENTAL))
 
-register_family(Family(
+GAUSSIAN_TRANSCENDENTAL = Family(
     name="gaussian-transcendental", symbolic=None, symbolic_label="",
     exact_points=lambda k, seed: [], exact_label="", degree=_not_bounded,
     examples=lambda: st.sampled_from(TRANSCENDENTAL_CASES),
     build=lambda e, exact: GaussianObjective.transcendental(e[0], mu=e[1], sigma=e[2]),
     numeric_label="gaussian-transcendental f ∈ {exp, sin, step} (mpmath quadrature)",
-    describe=lambda e: {"f": e[0], "mu": e[1], "sigma": e[2]}, methods=("numeric",)))
+    describe=lambda e: {"f": e[0], "mu": e[1], "sigma": e[2]}, methods=("numeric",))
+
+#: The continuous-action families, in the order ``pgverify list`` shows them.
+FAMILIES = (CONTINUOUS_RATIONAL, CONTINUOUS_RATIONAL_GAUSSIAN, LQR, LQR_GAUSSIAN, GAUSSIAN_POLYNOMIAL,
+            GAUSSIAN_TRANSCENDENTAL)

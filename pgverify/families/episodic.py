@@ -29,7 +29,7 @@ from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax, softmax_from_weights, softmax_jacobian, softmax_vjp
 from numeric.strategies import episodic_mdps, tabular_softmax_policies
-from pgverify.families import GRID, Family, register_family
+from pgverify.families.base import GRID, Family
 
 __all__ = ["EPISODIC", "episodic_examples", "build_example", "random_example", "census_models", "describe", "Example", "random_layered_episodic", "layered_support"]
 
@@ -195,7 +195,7 @@ def describe(example: Example) -> dict[str, Any]:
             **{k: s(v) for k, v in baselines.items()}}
 
 
-register_family(Family(
+FAMILY = Family(
     name=EPISODIC,
     symbolic=_symbolic,
     symbolic_label="episodic-softmax S=2+absorbing A=2 T=3",
@@ -206,4 +206,6 @@ register_family(Family(
     build=build_example,
     numeric_label=f"{EPISODIC} layered S<=2+absorbing A<=2 T=S+1",
     describe=describe,
-))
+)
+
+FAMILIES = (FAMILY,)

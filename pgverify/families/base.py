@@ -28,7 +28,7 @@ from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import softmax_from_weights, softmax_jacobian, softmax_vjp
 
-__all__ = ["Family", "FAMILIES", "get_family", "register_family", "describe_example", "GRID"]
+__all__ = ["Family", "FAMILIES", "describe_example", "GRID"]
 
 #: Each coordinate of an exact random point is drawn uniformly from a set of
 #: GRID values (weights 1..GRID, rewards −GRID/2..GRID/2−1, λ = u/GRID).
@@ -57,21 +57,6 @@ class Family:
     describe: Callable[[Any], dict[str, Any]]
     #: The methods this family can serve (a family of transcendental models has no exact points).
     methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
-
-
-FAMILIES: dict[str, Family] = {}
-
-
-def register_family(family: Family) -> Family:
-    FAMILIES[family.name] = family
-    return family
-
-
-def get_family(name: str) -> Family:
-    try:
-        return FAMILIES[name]
-    except KeyError:
-        raise KeyError(f"unknown model family {name!r}; known: {sorted(FAMILIES)}") from None
 
 
 # ------------------------------------------------------------ tabular softmax
@@ -177,16 +162,16 @@ def _strings(a: Any) -> Any:
     return [_strings(x) for x in arr]
 
 
-for _mu in (False, True):
-    register_family(Family(
-        name=_label(_mu, "", "").split(" ")[0],
-        symbolic=lambda mu=_mu: _tabular_symbolic(mu),
-        symbolic_label=_label(_mu, 2, 2),
-        exact_points=lambda k, seed, mu=_mu: _tabular_exact_points(k, seed, mu),
-        exact_label=_label(_mu, EXACT_STATES, EXACT_ACTIONS),
-        degree=lambda mu=_mu: _tabular_degree(mu),
-        examples=lambda mu=_mu: _tabular_examples(mu),
-        build=_tabular_build,
-        numeric_label=_label(_mu, "<=3", "<=3"),
-        describe=describe_example,
-    ))
+#: ``tabular-softmax`` (initial state s⁰ = 0) and ``tabular-softmax-mu`` (a general initial distribution μ).
+FAMILIES = tuple(Family(
+    name=_label(mu, "", "").split(" ")[0],
+    symbolic=lambda mu=mu: _tabular_symbolic(mu),
+    symbolic_label=_label(mu, 2, 2),
+    exact_points=lambda k, seed, mu=mu: _tabular_exact_points(k, seed, mu),
+    exact_label=_label(mu, EXACT_STATES, EXACT_ACTIONS),
+    degree=lambda mu=mu: _tabular_degree(mu),
+    examples=lambda mu=mu: _tabular_examples(mu),
+    build=_tabular_build,
+    numeric_label=_label(mu, "<=3", "<=3"),
+    describe=describe_example,
+) for mu in (False, True))

@@ -35,7 +35,7 @@ from numeric.linear import LinearSoftmax, linear_softmax_from_weights, linear_so
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
-from pgverify.families import GRID, Family, degree_variables, describe_example, register_family, tabular_from_base
+from pgverify.families.base import GRID, Family, degree_variables, describe_example, tabular_from_base
 
 __all__ = ["STRUCTURES", "Structure", "demo_features", "structured_model"]
 
@@ -227,10 +227,10 @@ def _describe(example: tuple[FiniteMDP, Any]) -> dict[str, Any]:
     return out
 
 
-def _register(structure: str, linear: bool) -> None:
+def _family(structure: str, linear: bool) -> Family:
     S, A = SYMBOLIC_SIZE[structure]
     Se, Ae = EXACT_SIZE[structure]
-    register_family(Family(
+    return Family(
         name=_label(structure, linear, "").strip(),
         symbolic=lambda: _symbolic(structure, linear),
         symbolic_label=_label(structure, linear, _size(S, A, linear, SYMBOLIC_K)),
@@ -241,9 +241,9 @@ def _register(structure: str, linear: bool) -> None:
         build=_build(structure),
         numeric_label=_label(structure, linear, "S<=3 A<=3" + (" K<=3" if linear else "")),
         describe=_describe,
-    ))
+    )
 
 
-for _structure, _linear in (("full", True), ("layered", False), ("layered", True), ("ergodic", False),
-                            ("ergodic", True)):
-    _register(_structure, _linear)
+#: ``linear-softmax`` and the layered and ergodic structures with either policy class.
+FAMILIES = tuple(_family(structure, linear) for structure, linear in (
+    ("full", True), ("layered", False), ("layered", True), ("ergodic", False), ("ergodic", True)))

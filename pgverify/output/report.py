@@ -27,11 +27,17 @@ class Run:
         counts = {v: 0 for v in VERDICTS}
         for r in self.results:
             counts[r.verdict] += 1
-        return {k: v for k, v in counts.items() if v or k in ("proved", "verified", "refuted", "ill-formed")}
+        return counts
 
     @property
     def refuted(self) -> bool:
-        return any(r.verdict == "refuted" for r in self.results)
+        """Some claim is refuted or ill-formed: the run exits 1."""
+        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
+
+    @property
+    def undecided(self) -> bool:
+        """Some claim is undecided: without a refutation the run exits 3."""
+        return any(r.verdict == "undecided" for r in self.results)
 
 
 def _check_json(c: Check) -> dict[str, Any]:
@@ -107,7 +113,7 @@ def table(run: Run) -> str:
             step = next((c.failing_step for c in r.checks if c.failing_step), None)
             lines.append(f"{pad}fails at step: {step} (no small counterexample found; see the failing checks)")
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
-    lines.append(f"\n{len(run.results)} claims: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
+    lines.append(f"\n{len(run.results)} claim{'' if len(run.results) == 1 else 's'}: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
     for r in run.results:
         for name, what, _ in r.claim.opt_in:
             if name not in run.settings.opt_in:
