@@ -96,6 +96,19 @@ class Display:
             return self.error.kind
         return "ill-formed" if self.issues else "ok"
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: where, what was written, what was understood (the AST rendered back), findings."""
+        from pgverify.notation.render import render_latex
+
+        return {"line": self.line, "ids": list(self.annotations.ids), "profile": self.profile, "status": self.status,
+                "latex": self.latex.strip(),
+                "understood": render_latex(self.chain, profile=self.profile) if self.chain is not None else None,
+                "lines": [{"line": ln.line, "latex": ln.latex,
+                           "understood": render_latex(ln.row, profile=self.profile) if ln.row is not None else None,
+                           "error": None if ln.error is None else str(ln.error)} for ln in self.lines],
+                "issues": [str(i) for i in self.issues],
+                "annotations": list(self.annotations.texts)}
+
 
 @dataclass(frozen=True)
 class Document:
@@ -259,6 +272,8 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         if kind is None:
             kind = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}.get(path.suffix.lower(), "text")
     elif isinstance(path_or_text, str):
+        if re.fullmatch(r"[^\s$\\{}]+\.(md|markdown|tex|ltx)", path_or_text):
+            raise MalformedNotation(f"file {path_or_text!r} does not exist (pass a Path, or LaTeX text)")
         text = path_or_text
         kind = kind or "text"
     else:
