@@ -1,9 +1,11 @@
 """A disk cache of symbolic proofs of the catalogue's claims.
 
 A symbolic check is deterministic: its outcome depends only on the code of
-the engines and the claim, and on the SymPy version.  Its key is a hash of
-every source file of ``numeric``, ``symbolic`` and ``pgverify``, the SymPy
-and NumPy versions, the claim id and the family; change any of them and the
+the engines and the claim, and on the versions of the libraries doing the
+arithmetic.  Its key is a hash of every source file of ``numeric``,
+``symbolic`` and ``pgverify`` (the python-flint engine,
+``symbolic/flint_field.py`` and ``numeric/flint_*.py``, included), the SymPy,
+NumPy and python-flint versions, the claim id and the family; change any of them and the
 proof is recomputed.  Claims defined outside these packages (a user's own
 derivations) are never cached.  The directory is ``$PGVERIFY_CACHE_DIR``, or
 ``~/.cache/pgverify``; ``pgverify check --no-cache`` bypasses it.
@@ -38,11 +40,12 @@ def _package_roots() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def fingerprint() -> str:
-    """A hash of the engines' source code and the versions of SymPy and NumPy."""
+    """A hash of the engines' source code and the versions of SymPy, NumPy and python-flint."""
+    import flint
     import numpy
     import sympy
 
-    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__}".encode())
+    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__} flint {flint.__version__}".encode())
     for root in _package_roots():
         for path in sorted(root.rglob("*.py")):
             h.update(str(path.relative_to(root.parent)).encode())
