@@ -163,10 +163,10 @@ def test_theorem_polynomial_check_3x2():
     assert check.passed and check.details == {"partials": 6}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("claim_id", ["pgt.proof.value-gradient", "pgt.average-reward",
-                                      "pgt.compatible-approximation"])
-def test_slow_symbolic_checks_left_out_of_the_default_run(claim_id):
+                                      "pgt.compatible-approximation",
+                                      "reinforce.gradient-estimate.linear.corrected"])
+def test_once_slow_symbolic_checks_hold_universally(claim_id):
     from pgverify.checker import evaluate_chain
     from pgverify.families import get_family
 
