@@ -135,7 +135,7 @@ def test_polynomial_proof_of_the_theorem_holds_and_discriminates():
     from symbolic.pgt_proof import prove_theorem_tabular, theorem_identities
 
     assert prove_theorem_tabular(2, 2).holds and prove_theorem_tabular(3, 1).holds
-    sides = theorem_identities(2, 2)
+    sides = list(theorem_identities(2, 2))
     assert all(lhs != 0 for lhs, _ in sides)
     assert sides[0][0] != sides[1][1]  # the comparison is not vacuous: other partials' sides differ
     with pytest.raises(ValueError, match="num_states=0"):
