@@ -36,6 +36,7 @@ a/(2*b)
 
 from __future__ import annotations
 
+import numbers
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
@@ -119,6 +120,8 @@ def _rational(x: Any) -> flint.fmpq:
         return flint.fmpq(x.numerator, x.denominator)
     if isinstance(x, sympy.Rational):
         return flint.fmpq(int(x.p), int(x.q))
+    if isinstance(x, numbers.Rational):  # e.g. numeric.flint_exact.Q
+        return flint.fmpq(int(x.numerator), int(x.denominator))
     raise TypeError(f"cannot convert {type(x).__name__} to a rational number")
 
 
