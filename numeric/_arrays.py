@@ -18,7 +18,8 @@ from numeric.errors import PGVerifyError
 
 
 def is_exact_scalar(x: Any) -> bool:
-    return isinstance(x, (int, Fraction, np.integer)) and not isinstance(x, (bool, np.bool_))
+    """An int, a Fraction or another exact rational (e.g. python-flint's :class:`numeric.flint_exact.Q`)."""
+    return isinstance(x, (int, np.integer, numbers.Rational)) and not isinstance(x, (bool, np.bool_))
 
 
 def as_array(value: Any, name: str, error: type[PGVerifyError], *, exact: bool | None = None) -> np.ndarray:
@@ -64,7 +65,7 @@ def _looks_exact(value: Any) -> bool:
     """True when ``value`` (nested sequences allowed) contains a Fraction."""
     if isinstance(value, np.ndarray):
         return value.dtype == object
-    if isinstance(value, Fraction):
+    if isinstance(value, numbers.Rational) and not isinstance(value, (int, bool)):
         return True
     if isinstance(value, (list, tuple)):
         return any(_looks_exact(v) for v in value)

@@ -12,6 +12,7 @@ import numpy as np
 
 from numeric.arithmetic import EXACT, FLOAT64
 from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError
+from numeric.flint_exact import Q, to_q
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 
@@ -51,11 +52,14 @@ class Policy(Protocol):
     def to_float(self) -> "Policy": ...
 
 
-def model(mdp: FiniteMDP, policy: Policy, *, exact: bool | None = None, family: str = "") -> Model:
+def model(mdp: FiniteMDP, policy: Policy, *, exact: bool | None = None, family: str = "",
+          flint_rationals: bool = False) -> Model:
     """The :class:`Model` of ``policy`` on ``mdp``.
 
     ``exact=None`` is exact when both are exact; ``exact=True`` demands it;
-    ``exact=False`` evaluates in float64.
+    ``exact=False`` evaluates in float64.  ``flint_rationals=True`` holds the
+    exact arrays as python-flint rationals (:class:`~numeric.flint_exact.Q`,
+    several times faster than ``Fraction``, and mixing with it exactly).
     """
     if not isinstance(mdp, FiniteMDP):
         raise InvalidMDPError(f"mdp must be a numeric.FiniteMDP, got {type(mdp).__name__}")
@@ -68,6 +72,9 @@ def model(mdp: FiniteMDP, policy: Policy, *, exact: bool | None = None, family: 
         which = "mdp" if not mdp.exact else "policy"
         raise InvalidMDPError(f"exact=True needs an exact mdp and an exact policy, but the {which} is float64")
     use_exact = both_exact if exact is None else exact
+    if use_exact and flint_rationals:  # Q mixes exactly with the Fractions of the policy's Jacobian
+        return Model(arithmetic=EXACT, P=to_q(mdp.P), r=to_q(mdp.r), lam=Q(mdp.discount), mu0=to_q(mdp.mu0),
+                     pi=to_q(policy.probabilities()), jacobian=policy.jacobian, vjp=policy.vjp, family=family)
     if use_exact:
         return Model(arithmetic=EXACT, P=mdp.P, r=mdp.r, lam=mdp.discount, mu0=mdp.mu0, pi=policy.probabilities(),
                      jacobian=policy.jacobian, vjp=policy.vjp, family=family)

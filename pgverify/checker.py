@@ -444,6 +444,8 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
                                             found["example"], found["lhs"], found["rhs"], True)
+    if "symbolic" in settings.methods:  # dedicated universal proofs (e.g. pgt.theorem on 3 × 3)
+        checks.extend(run() for _, run in claim.proofs)
     for name, _, run in claim.opt_in:
         if name in settings.opt_in:
             checks.append(run())

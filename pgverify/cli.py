@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
         sp.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
         sp.add_argument("--opt-in", action="append", default=[], metavar="NAME",
-                        help="also run a costly check (e.g. symbolic-3x2); the table lists the available ones")
+                        help="also run a costly check (e.g. symbolic-4x2); the table lists the available ones")
         sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
                         "cached ones (the cache is keyed by the engines' source code)")
 
