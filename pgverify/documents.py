@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,9 @@ def _conventions(display: Any) -> tuple[Conventions, list[dict[str, int]]]:
 
     profile = load_profile(display.profile)
     ann = display.annotations
-    conv = Conventions(time_base=profile.time_base)
+    conditions = tuple(q.condition for q in ann.quantifiers if q.condition is not None) + tuple(ann.conditions) \
+        if ann is not None else ()
+    conv = Conventions(time_base=profile.time_base, conditions=conditions)
     quantified = set(ann.quantified) if ann is not None else set()
     horizons = list(ann.horizons) if ann is not None else []
     if "T" in quantified and horizons:
@@ -200,10 +202,6 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
 
 
 # ------------------------------------------------------------------------------- output
-def _values(x: Any) -> Any:
-    return x
-
-
 def to_json(run: DocumentRun) -> dict[str, Any]:
     """One object: per display its source line, its LaTeX, the AST rendered back, steps, verdict, catalogue id."""
     from pgverify import __version__
