@@ -146,6 +146,15 @@ def _step_verdicts(claim: Any, settings: Settings) -> tuple[StepVerdict, ...]:
     return tuple(StepVerdict(s.label, s.relation, s.ok) for s in ev.steps)
 
 
+def _catalogue(cid: str | None) -> Any:
+    """The catalogue's claim ``cid`` (its methods apply to the display), or None."""
+    if cid is None:
+        return None
+    from pgverify.registry import all_claims
+
+    return next((c for c in all_claims() if c.id == cid), None)
+
+
 def _check_display(display: Any, settings: Settings, understood: str | None) -> DisplayResult:
     ann = display.annotations
     cid = ann.id if ann is not None else None
@@ -161,9 +170,12 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     conv, assignments = _conventions(display)
     chain = _prepared(display)
     name = cid or f"display {display.index + 1} (line {display.line})"
+    catalogue = _catalogue(cid)
+    how = {"methods": catalogue.methods, "slow_methods": catalogue.slow_methods,
+           "section": catalogue.section} if catalogue is not None else {}
     try:
         claims = [compile_display(chain, name=name, statement=display.latex,
-                                  conventions=replace(conv, constants=a)) for a in assignments]
+                                  conventions=replace(conv, constants=a), **how) for a in assignments]
     except IllFormedDisplay as exc:
         return DisplayResult(**base, verdict="ill-formed", reason=str(exc))
     except NotEvaluable as exc:

@@ -240,12 +240,17 @@ def _mentions(node: Any, pred: Callable[[Any], bool]) -> bool:
 
 
 def choose_families(chain: A.Chain) -> tuple[str, ...]:
-    """``episodic-softmax`` when a display speaks of trajectories, a horizon T or a baseline; else tabular."""
-    episodic = any(_mentions(r, lambda n: isinstance(n, (A.At, A.Return)) or (isinstance(n, A.Sym) and n.name == "T")
-                             or (isinstance(n, A.Var) and n.sort == "trajectory")
-                             or (isinstance(n, A.Fn) and n.name in ("Traj", "b")))
-                   for r in chain.rows)
-    return ("episodic-softmax",) if episodic else ("tabular-softmax",)
+    """``episodic-softmax`` when a display speaks of trajectories (s_t, R_τ, 𝒯θ, τ), a horizon T or a baseline b;
+    else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory."""
+    def episodic(n: Any) -> bool:
+        if isinstance(n, A.Apply) and n.fn.name == "Pr" and len(n.given) == 1:
+            return False  # decided by the Markov law where it applies (else evaluation says why)
+        if isinstance(n, (A.At, A.Return)) or (isinstance(n, A.Sym) and n.name == "T") or (
+                isinstance(n, A.Var) and n.sort == "trajectory") or (isinstance(n, A.Fn) and n.name in ("Traj", "b")):
+            return True
+        return isinstance(n, A.Node) and any(episodic(c) for c in A.children(n))
+
+    return ("episodic-softmax",) if any(episodic(r) for r in chain.rows) else ("tabular-softmax",)
 
 
 # -------------------------------------------------------------- evaluation
@@ -723,17 +728,96 @@ def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
 
 
 def _probability(node: A.Apply, sc: _Scope) -> Tensor:
-    """ℙ_{s⁰}^{π}(events | given) by summing 𝒯_θ over the enumerated trajectories."""
+    """ℙ_{s⁰}^{π}(events | given).
+
+    A one-step conditional ℙ(s_{u+1} = y, a_u = b | s_u = x) is the Markov transition law π(b|x) 𝒫(y|x, b)
+    (defined for every x, whatever its probability); anything else is a sum of 𝒯_θ over the enumerated
+    trajectories.  An event is s_t = x or a_t = b; a bare coordinate (ℙ(s_1, a_1, …, s_T)) is the event that it
+    takes its value along the display's trajectory τ; ``…`` stands for every coordinate in between.
+    """
     if node.fn.state is not None and not _is(node.fn.state, A.Sym, name="s0"):
         raise NotEvaluable("ℙ started elsewhere than s⁰")
     _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability")
+    markov = _markov(node, sc)
+    if markov is not None:
+        return markov
+    args, given = _expand(node.args, sc), _expand(node.given, sc)
     inner, axis = _bind_trajectory(None, sc)
     prob = _trajectory_probability(inner, inner.env[_TRAJ])
-    if not node.given:
-        return _sum_axis(_mul(prob, _events(node.args, inner)), axis)
-    cond = _sum_axis(_mul(prob, _events(node.given, inner)), axis)
-    joint2 = _sum_axis(_mul(prob, _mul(_events(node.args, inner), _events(node.given, inner))), axis)
-    return _safe_div(joint2, cond)
+    joint = _sum_axis(_mul(prob, _match(args + given, sc, inner)), axis)
+    if not given:
+        return joint
+    return _safe_div(joint, _sum_axis(_mul(prob, _match(given, sc, inner)), axis))
+
+
+def _match(items: tuple[Any, ...], outer: _Scope, inner: _Scope) -> Tensor:
+    out = ONE
+    for it in items:
+        if isinstance(it, A.Rel):
+            out = _mul(out, _events((it,), inner))
+        elif isinstance(it, A.At) and it.name in ("s", "a"):
+            if _TRAJ not in outer.env:
+                raise NotEvaluable("a bare coordinate in ℙ(…) outside any trajectory")
+            here = _ev(it, outer)
+            out = _mul(out, _binary(lambda x, y: np.asarray(x == y).astype(np.int64), _ev(it, inner), here))
+        else:
+            raise NotEvaluable(f"the event {type(it).__name__} (only s_t = s, a_t = a and coordinates s_t, a_t)")
+    return out
+
+
+def _expand(items: tuple[Any, ...], sc: _Scope) -> tuple[Any, ...]:
+    """``…`` between two coordinates: every coordinate strictly between them (s_t before a_t)."""
+    if not any(isinstance(x, A.Dots) for x in items):
+        return tuple(items)
+    out: list[Any] = []
+    for i, it in enumerate(items):
+        if not isinstance(it, A.Dots):
+            out.append(it)
+            continue
+        before, after = (items[i - 1] if i > 0 else None), (items[i + 1] if i + 1 < len(items) else None)
+        if not (isinstance(before, A.At) and isinstance(after, A.At)):
+            raise NotEvaluable("… must stand between two trajectory coordinates")
+        key = lambda c: 2 * _as_int(_ev(c.time, sc), "a time before or after …") + (c.name == "a")
+        lo, hi = key(before), key(after)
+        for k in range(lo + 1, hi):
+            out.append(A.At("a" if k % 2 else "s", A.Num(k // 2)))
+    return tuple(out)
+
+
+def _markov(node: A.Apply, sc: _Scope) -> Tensor | None:
+    """ℙ(s_{u+1} = y, a_u = b | s_u = x) by the Markov transition law, or None if the pattern does not apply."""
+    if len(node.given) != 1 or not node.args:
+        return None
+    g = node.given[0]
+    if not (isinstance(g, A.Rel) and g.op == "=" and isinstance(g.left, A.At) and g.left.name == "s"):
+        return None
+    probe = _Scope(sc.model, replace(sc.conv, constants={"T": 0, **sc.conv.constants}), sc.env, sc.counter)
+    try:
+        u = _ev(g.left.time, probe)
+        state = action = None
+        for ev in node.args:
+            if not (isinstance(ev, A.Rel) and ev.op == "=" and isinstance(ev.left, A.At)):
+                return None
+            diff = _binary(lambda x, y: x - y, _ev(ev.left.time, probe), u)
+            want = 1 if ev.left.name == "s" else 0 if ev.left.name == "a" else None
+            if want is None or not np.all(np.asarray(diff.value) == want):
+                return None
+            if ev.left.name == "s":
+                state = ev.right if state is None else None
+            else:
+                action = ev.right if action is None else None
+    except NotEvaluable:
+        return None
+    m = sc.model
+    x = _ev(g.right, sc)
+    if action is not None and state is not None:
+        b, y = _ev(action, sc), _ev(state, sc)
+        return _mul(_gather(m.pi, [x, b]), _gather(m.P, [x, b, y]))
+    if action is not None:
+        return _gather(m.pi, [x, _ev(action, sc)])
+    if state is not None:
+        return _gather(m.P_pi, [x, _ev(state, sc)])
+    return None
 
 
 def _safe_div(num: Tensor, den: Tensor) -> Tensor:
@@ -1010,8 +1094,11 @@ def _masked(x: Tensor, mask: Tensor | None) -> Tensor:
 
 
 def compile_display(display: A.Chain, *, name: str, statement: str = "", conventions: Conventions = Conventions(),
-                    section: str = "", methods: tuple[str, ...] = METHODS) -> Claim:
+                    section: str = "", methods: tuple[str, ...] = METHODS, slow_methods: tuple[str, ...] = ()) -> Claim:
     """The :class:`~pgverify.registry.Claim` of a parsed, well-formed display: one step per relation.
+
+    ``methods`` and ``slow_methods`` as for a catalogue claim (a display that is a catalogue claim is checked by
+    the same methods as the catalogue's transcription).
 
     The display's free variables are the identity's arguments (every state, action, trajectory, and every
     time at which the trajectory acts); ``conventions.conditions`` (annotations such as ``for k < t`` or
@@ -1037,6 +1124,11 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         _sorts(cond, sorts)
     const = set(conventions.constants)
     families = conventions.families or choose_families(display)
+    needed = _dots_horizon(display)
+    if needed is not None and families == ("episodic-softmax",):
+        from pgverify.families.restrict import restricted
+
+        families = (restricted("episodic-softmax", min_horizon=needed),)
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
 
     def evaluate(model: Model) -> Chain:
@@ -1064,7 +1156,49 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             out.append(Step(label, a, _RELATIONS[step.rel], b))
         return Chain(tuple(out), details)
 
-    return Claim(name, section, statement, evaluate, families, methods)
+    return Claim(name, section, statement, evaluate, families, methods, slow_methods=slow_methods)
+
+
+def _time_of(expr: Any, T: int) -> int | None:
+    if isinstance(expr, A.Num):
+        return expr.value
+    if _is(expr, A.Sym, name="T"):
+        return T
+    if isinstance(expr, (A.Add, A.Sub)):
+        a, b = _time_of(expr.left, T), _time_of(expr.right, T)
+        return None if a is None or b is None else a + b if isinstance(expr, A.Add) else a - b
+    return None
+
+
+def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
+    """The least horizon T ≥ 2 at which every ``x, …, y`` of the display runs forwards (y after x), if one is needed.
+
+    ``ℙ(s_1, a_1, …, s_{T−1})`` presumes T ≥ 3: at T = 2 its last coordinate s_1 comes before a_1.
+    """
+    pairs: list[tuple[A.At, A.At]] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, A.Apply):
+            for items in (n.args, n.given):
+                for i, x in enumerate(items):
+                    if isinstance(x, A.Dots) and 0 < i < len(items) - 1 and isinstance(items[i - 1], A.At) \
+                            and isinstance(items[i + 1], A.At):
+                        pairs.append((items[i - 1], items[i + 1]))
+        if isinstance(n, A.Node):
+            for c in A.children(n):
+                walk(c)
+
+    for r in display.rows:
+        walk(r)
+    if not pairs:
+        return None
+    for T in range(2, longest + 1):
+        keys = [(_time_of(x.time, T), x.name, _time_of(y.time, T), y.name) for x, y in pairs]
+        if any(k[0] is None or k[2] is None for k in keys):
+            return None
+        if all(2 * ty + (ny == "a") >= 2 * tx + (nx == "a") for tx, nx, ty, ny in keys):
+            return T if T > 2 else None
+    return None
 
 
 def _continuous(display: A.Chain) -> None:
@@ -1074,8 +1208,8 @@ def _continuous(display: A.Chain) -> None:
             not isinstance(n.args[0], A.Blank) and not (isinstance(n.args[0], A.Var) and n.args[0].sort == "action")
 
     for r in display.rows:
-        if _mentions(r, lambda n: isinstance(n, (A.Dot, A.EvalAt)) or (isinstance(n, A.Grad) and not _is(
-                n.wrt, A.Sym, name="theta") and not _is(n.wrt, A.Sym, name="mu"))):
+        if _mentions(r, lambda n: isinstance(n, (A.Dot, A.EvalAt)) or deterministic(n) or (isinstance(
+                n, A.Grad) and not _is(n.wrt, A.Sym, name="theta") and not _is(n.wrt, A.Sym, name="mu"))):
             raise NotEvaluable("continuous actions (∇ₐ, |_{a=πθ(s)}, ∇θπθ(s)·): the deterministic policy gradient "
                                "is checked by the catalogue on its continuous families, not from displays yet")
 
