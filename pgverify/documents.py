@@ -25,7 +25,7 @@ from pgverify.checker import Settings, check_claim, evaluate_chain
 from pgverify.families import get_family
 from pgverify.notation import ast as A
 from pgverify.notation.errors import IllFormedDisplay, NotationError
-from pgverify.notation.evaluate import Conventions, NotEvaluable, compile_display
+from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
 from pgverify.verdicts import VERDICTS, ClaimResult
 
 __all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "verify_document", "to_json", "table", "DOCUMENT_SUFFIXES"]
@@ -183,10 +183,17 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     results = [check_claim(c, settings) for c in claims]
     worst = max(results, key=lambda r: VERDICTS.index(r.verdict))
     reason = worst.reason
-    if worst.verdict == "undecided":
+    skipped = {k: v for r in results for c in r.checks for k, v in c.details.get(NOT_EVALUATED, {}).items()}
+    if skipped and worst.verdict in ("proved", "verified"):  # the evaluated steps hold; the others say why not
+        worst = replace(worst, verdict="undecided")
+        reason = "cannot evaluate " + "; ".join(f"{k}: {v}" for k, v in skipped.items())
+    elif skipped:
+        reason = (reason + "; " if reason else "") + "not evaluated: " + "; ".join(
+            f"{k} ({v})" for k, v in skipped.items())
+    if worst.verdict == "undecided" and not skipped:
         msgs = [c.message for r in results for c in r.checks if c.passed is None and c.message]
         reason = "cannot be evaluated: " + msgs[0].split(": ", 1)[-1] if msgs else "no method could run"
-    steps = _step_verdicts(claims[0], settings) if worst.verdict != "undecided" else ()
+    steps = _step_verdicts(claims[0], settings)
     return DisplayResult(**base, verdict=worst.verdict, reason=reason, steps=steps, result=worst)
 
 

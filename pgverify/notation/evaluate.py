@@ -41,8 +41,11 @@ from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, Step
 
-__all__ = ["NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
+__all__ = ["NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
            "choose_families", "GRAD_AXIS"]
+
+#: The key of a chain's details listing the steps that could not be evaluated (label → why).
+NOT_EVALUATED = "steps not evaluated"
 
 #: The axis ∇θ appends.
 GRAD_AXIS = "∇θ"
@@ -929,7 +932,7 @@ def _conditional(node: A.Expect, sc: _Scope, inner: _Scope, axis: str, prob: Ten
 # ---------------------------------------------------------------- gradients
 def _grad(node: A.Grad, sc: _Scope) -> Tensor:
     if not _is(node.wrt, A.Sym, name="theta"):
-        raise NotEvaluable(f"∇ with respect to {node.wrt}: only ∇θ is evaluated on these families "
+        raise NotEvaluable(f"∇ with respect to {getattr(node.wrt, 'name', node.wrt)}: only ∇θ is evaluated on these families "
                            "(∇ₐ belongs to continuous actions, ∇_μ to a Gaussian objective)")
     return _d(node.body, sc)
 
@@ -1135,13 +1138,20 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         sc = _Scope(model, conventions, {}, itertools.count())
         out: list[Step] = []
         details: dict[str, Any] = {}
+        skipped: dict[str, str] = {}
         for i, (left, step) in enumerate(steps):
-            free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
-            scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
-            mask = _condition_mask(conventions.conditions, scope)
             label = _label(i, step)
-            lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
-            rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
+            try:
+                free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
+                scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
+                mask = _condition_mask(conventions.conditions, scope)
+                lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
+                rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
+            except NotEvaluable as exc:
+                if len(steps) == 1:
+                    raise
+                skipped[label] = str(exc)
+                continue
             if step.rel == "propto":
                 c = _constant(lhs, rhs, model)
                 details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
@@ -1154,6 +1164,10 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                 continue
             a, b = _aligned(lhs, rhs)
             out.append(Step(label, a, _RELATIONS[step.rel], b))
+        if not out:
+            raise NotEvaluable("; ".join(f"{k}: {v}" for k, v in skipped.items()))
+        if skipped:
+            details[NOT_EVALUATED] = skipped
         return Chain(tuple(out), details)
 
     return Claim(name, section, statement, evaluate, families, methods, slow_methods=slow_methods)
@@ -1207,11 +1221,19 @@ def _continuous(display: A.Chain) -> None:
         return isinstance(n, A.Apply) and n.fn.name == "pi" and not n.given and len(n.args) == 1 and \
             not isinstance(n.args[0], A.Blank) and not (isinstance(n.args[0], A.Var) and n.args[0].sort == "action")
 
-    for r in display.rows:
-        if _mentions(r, lambda n: isinstance(n, (A.Dot, A.EvalAt)) or deterministic(n) or (isinstance(
-                n, A.Grad) and not _is(n.wrt, A.Sym, name="theta") and not _is(n.wrt, A.Sym, name="mu"))):
-            raise NotEvaluable("continuous actions (∇ₐ, |_{a=πθ(s)}, ∇θπθ(s)·): the deterministic policy gradient "
-                               "is checked by the catalogue on its continuous families, not from displays yet")
+    def continuous(n: Any) -> bool:
+        if isinstance(n, (A.Dot, A.EvalAt)) or deterministic(n):
+            return True
+        if isinstance(n, A.Grad) and not _is(n.wrt, A.Sym, name="theta") and not _is(n.wrt, A.Sym, name="mu"):
+            return True
+        if isinstance(n, A.Expect) and isinstance(n.dist, A.Apply) and n.dist.fn.name == "pi":
+            # 𝔼_{a∼πθ(s)}: πθ(s) is the distribution of a stochastic policy here
+            return any(continuous(c) for c in (n.body, *n.given))
+        return isinstance(n, A.Node) and any(continuous(c) for c in A.children(n))
+
+    if any(continuous(r) for r in display.rows):
+        raise NotEvaluable("continuous actions (∇ₐ, |_{a=πθ(s)}, ∇θπθ(s)·): the deterministic policy gradient "
+                           "is checked by the catalogue on its continuous families, not from displays yet")
 
 
 def _label(i: int, step: A.Step) -> str:
