@@ -53,11 +53,11 @@ Statements
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Iterator, Union
+from typing import Any, Iterator, Union
 
 __all__ = ["Pos", "Node", "Expr", "Num", "Infinity", "Sym", "Var", "At", "Return", "Space", "Fn", "Apply", "Blank",
            "Dots", "Add", "Sub", "Neg", "Mul", "Dot", "Frac", "Pow", "Log", "Grad", "EvalAt", "Sum", "Prod", "Expect",
-           "Indicator", "Opt", "Rel", "Step", "Row", "Chain", "SORTS", "RELATIONS", "FUNCTIONS", "children"]
+           "Indicator", "Opt", "Rel", "Step", "Row", "Chain", "SORTS", "RELATIONS", "FUNCTIONS", "children", "lift"]
 
 #: Sorts of index variables.
 SORTS = ("time", "state", "action", "trajectory", "sample", "real")
@@ -83,9 +83,59 @@ class Pos:
 
 @dataclass(frozen=True)
 class Node:
-    """Base of every AST node.  ``pos`` is not part of equality."""
+    """Base of every AST node.  ``pos`` is not part of equality.
+
+    Python operators build the nodes the parser builds (``x + y`` is ``Add``, ``x * y`` a flat ``Mul``,
+    ``x / y`` ``Frac``, ``x ** y`` ``Pow``, ``-x`` ``Neg``, ``x @ y`` ``Dot``; integers become ``Num``).
+    """
 
     pos: Pos | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def __add__(self, o: Any) -> "Add":
+        return Add(self, lift(o))
+
+    def __radd__(self, o: Any) -> "Add":
+        return Add(lift(o), self)
+
+    def __sub__(self, o: Any) -> "Sub":
+        return Sub(self, lift(o))
+
+    def __rsub__(self, o: Any) -> "Sub":
+        return Sub(lift(o), self)
+
+    def __mul__(self, o: Any) -> "Mul":
+        return _mul(self, lift(o))
+
+    def __rmul__(self, o: Any) -> "Mul":
+        return _mul(lift(o), self)
+
+    def __truediv__(self, o: Any) -> "Frac":
+        return Frac(self, lift(o))
+
+    def __rtruediv__(self, o: Any) -> "Frac":
+        return Frac(lift(o), self)
+
+    def __pow__(self, o: Any) -> "Pow":
+        return Pow(self, lift(o))
+
+    def __neg__(self) -> "Neg":
+        return Neg(self)
+
+    def __matmul__(self, o: Any) -> "Dot":
+        return Dot(self, lift(o))
+
+
+def lift(x: Any) -> "Node":
+    """``x`` as an AST node: integers become ``Num`` (negative ones ``Neg(Num)``, as the parser reads ``-1``)."""
+    if isinstance(x, Node):
+        return x
+    if isinstance(x, int) and not isinstance(x, bool):
+        return Num(x) if x >= 0 else Neg(Num(-x))
+    raise TypeError(f"expected an int or an AST node, got {type(x).__name__}: {x!r}")
+
+
+def _mul(x: "Node", y: "Node") -> "Mul":
+    return Mul((x.factors if isinstance(x, Mul) else (x,)) + (y.factors if isinstance(y, Mul) else (y,)))
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,11 @@ _OTHER_ENV = re.compile(r"\\(begin|end)\{([^}]*)\}")
 
 
 def split_rows(src: Source) -> list[Source]:
-    """The rows of a display: environment markers removed, split at ``\\\\``; empty rows dropped."""
+    """The rows of a display: environment markers removed, split at ``\\\\``; empty rows dropped.
+
+    A row that starts with ``+`` or ``-`` (after ``&`` and spacing) continues the row before it: an expression
+    broken over two lines.
+    """
     text = src.text
     m = _OTHER_ENV.search(text)
     while m is not None:
@@ -175,7 +179,19 @@ def split_rows(src: Source) -> list[Source]:
             depth -= 1
         i += 1
     rows.append(Source(text[start:], src.where[start:]))
-    return [r.strip() for r in rows if r.text.strip()]
+    out: list[Source] = []
+    for r in rows:
+        if not r.text.strip():
+            continue
+        if out and _CONTINUES.match(r.text):  # "&\quad + x": the previous row's expression goes on
+            gap = Source(" ", (out[-1].pos(len(out[-1].text)),) * 2)
+            out[-1] = _concat([out[-1], gap, r.strip()])
+        else:
+            out.append(r.strip())
+    return out
+
+
+_CONTINUES = re.compile(r"^(?:\s|&|\\[,;:! ]|\\q?quad\b)*[+-]")
 
 
 # --------------------------------------------------------------------------- the vocabulary-aware lexer
@@ -212,6 +228,13 @@ _UNICODE = {
     "𝒯": ("NAME", "\\mathcal{T}"), "𝒩": ("NAME", "\\mathcal{N}"), "ℙ": ("NAME", "\\mathbb{P}"),
     "ℝ": ("NAME", "\\mathbb{R}"), "ℕ": ("NAME", "\\mathbb{N}"),
 }
+#: LaTeX commands that are mathematics outside the vocabulary: named in the message.
+_OUTSIDE = {"\\int": "an integral", "\\iint": "an integral", "\\oint": "an integral", "\\lim": "a limit",
+            "\\partial": "a partial derivative", "\\sqrt": "a square root", "\\exp": "an exponential",
+            "\\neq": "a relation other than = < > ≤ ≥ ∝ := ← ∈", "\\approx": "an approximate relation",
+            "\\to": "a limit or a map", "\\mapsto": "a map", "\\forall": "a quantifier (use an annotation)",
+            "\\exists": "a quantifier", "\\times": "a cross product", "\\otimes": "a tensor product",
+            "\\top": "a transpose", "\\Pr": "a probability (not in this profile)"}
 _CHARS = {"_": "SUB", "^": "SUP", "{": "LBRACE", "}": "RBRACE", "(": "LPAR", ")": "RPAR", "[": "LBRACK",
           "]": "RBRACK", "|": "BAR", "+": "PLUS", "-": "MINUS", "/": "SLASH", ",": "COMMA", ".": "PERIOD",
           ";": "PERIOD"}
@@ -398,11 +421,39 @@ def _skip_scripts(toks: list[_Tok], k: int) -> int:
     return k
 
 
+_KINDS: dict[int, tuple[Profile, dict[str, str]]] = {}
+
+
+def _token_kinds(profile: Profile) -> dict[str, str]:
+    hit = _KINDS.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    kinds = {**{k: "FNAME" for k in profile.functions}, **{k: "NAME" for k in profile.symbols},
+            **{k: "NAME" for k in profile.variables}, **{k: "NAME" for k in profile.spaces}}
+    _KINDS[id(profile)] = (profile, kinds)
+    return kinds
+
+
+def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
+    """R_τ, G_τ^t, r_k, b_t: a decorated function name that is a value, not a function (no application follows).
+
+    R and G with a subscript are returns; r and b with a subscript made of time indices and numbers are the
+    reward and the baseline at that time (b_ω(s), with a parameter, is a function).
+    """
+    role = profile.functions[toks[0].value]
+    scripts = toks[1:]
+    if role in ("R", "G"):
+        return bool(scripts)
+    if role in ("r", "b") and scripts and scripts[0].type == "SUB" and all(x.type != "SUP" for x in scripts):
+        inner = [x for x in scripts[1:] if x.type not in ("LBRACE", "RBRACE")]
+        return all(x.type in ("NUMBER", "PLUS", "MINUS") or profile.variables.get(x.value) == "time" for x in inner)
+    return False
+
+
 def tokenize(src: Source, profile: Profile) -> list[Token]:
     """The lark tokens of one row, classified with ``profile``; positions from ``src``."""
     toks = _raw_tokens(src)
-    names = {**{k: "FNAME" for k in profile.functions}, **{k: "NAME" for k in profile.symbols},
-             **{k: "NAME" for k in profile.variables}, **{k: "NAME" for k in profile.spaces}}
+    names = _token_kinds(profile)
     # multi-name constants (\delta\theta): merge adjacent names when the profile lists the concatenation
     merged: list[_Tok] = []
     for t in toks:
@@ -415,10 +466,10 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
     for t in toks:
         if t.type == "NAME":
             kind = names.get(t.value)
-            if kind is None and t.value.rstrip("'") in names and names[t.value.rstrip("'")] == "NAME" \
-                    and t.value.rstrip("'") in profile.variables:
-                kind = None  # s'' is not s'
             if kind is None:
+                what = _OUTSIDE.get(t.value)
+                if what:
+                    raise UnsupportedNotation(f"{t.value} ({what})", src.pos(t.i))
                 raise UnsupportedNotation(f"symbol {t.value} (not in profile {profile.name!r})", src.pos(t.i))
             t.type = kind
     # drop trailing punctuation, then refuse any left
@@ -432,7 +483,7 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
         if t.type in ("FNAME", "EXPECT"):
             j = _skip_scripts(toks, k + 1)
             if j < len(toks):
-                if t.type == "FNAME" and toks[j].type == "LPAR":
+                if t.type == "FNAME" and toks[j].type == "LPAR" and not _is_coordinate(toks[k:j], profile):
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"
@@ -841,34 +892,61 @@ class _NoLexer(Lexer):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    """The LALR parser; its tables are cached on disk under a name that hashes the grammar and lark's version."""
+    import hashlib
+
+    import lark
+
+    from pgverify.cache import cache_dir
+
     grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer=_NoLexer, strict=True, propagate_positions=True,
-                maybe_placeholders=False)
+    options = dict(parser="lalr", lexer=_NoLexer, strict=True, propagate_positions=True, maybe_placeholders=False)
+    key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:20]
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return Lark(grammar, cache=str(folder / f"notation-grammar-{key}.lark"), **options)
+    except OSError:  # an unwritable cache directory only costs the 0.3 s of building the tables
+        return Lark(grammar, **options)
 
 
 _DESCRIBE = {"$END": "the end of the line", "RBRACK": "']'", "RPAR": "')'", "RBRACE": "'}'", "REL": "a relation",
-             "BAR": "'|'"}
+             "BAR": "'|'", "COMMA": "','", "SUB": "'_'", "SUP": "'^'", "REVAL": "\\right|", "LBRACE": "'{'",
+             "LBRACK": "'['", "MINUS": "'-'", "PLUS": "'+'"}
+_STARTS = {"NAME", "NUMBER", "FNAME", "LPAR"}
+
+
+def _expected(e: UnexpectedInput) -> str:
+    expected = set(getattr(e, "expected", ()) or ())
+    if expected & _STARTS:
+        return "expected an expression"
+    if not expected or len(expected) > 4:
+        return ""
+    return "expected " + " or ".join(sorted(_DESCRIBE.get(x, x) for x in expected))
 
 
 def _unexpected(e: UnexpectedInput, src: Source, tokens: list[Token]) -> NotationError:
     tok = getattr(e, "token", None)
+    want = _expected(e)
     if tok is None or tok.type == "$END":
-        end = src.pos(len(src.text))
-        expected = sorted(getattr(e, "expected", ()) or ())
-        want = ", ".join(_DESCRIBE.get(x, x) for x in expected[:4])
-        return MalformedNotation(f"the line ends early (expected {want})", end)
+        return MalformedNotation(f"the line ends early ({want or 'incomplete'})", src.pos(len(src.text)))
     pos = Pos(tok.line, tok.column)
     k = next((i for i, t in enumerate(tokens) if t.start_pos == tok.start_pos), None)
     nxt = tokens[k + 1] if k is not None and k + 1 < len(tokens) else None
+    prev = tokens[k - 1] if k else None
     if tok.type == "BAR" and nxt is not None and nxt.type == "SUB":
         return AmbiguousNotation("evaluation bar |_{…} without \\left.: its reach is not visible", pos)
+    if tok.type == "BAR":
+        return UnsupportedNotation("'|' outside π(a|s), ℙ(·|·) and 𝔼[·|·] (an absolute value or a cardinality?)", pos)
     if tok.type == "REVAL":
         return MalformedNotation("\\right| without a matching \\left.", pos)
     if tok.type == "DOTS":
         return UnsupportedNotation("\\ldots outside an argument list", pos)
     if tok.type == "REL" and tok.value == "sim":
         return MalformedNotation("'∼' outside the subscript of 𝔼", pos)
-    return MalformedNotation(f"unexpected {_show(tok)}", pos)
+    if tok.type == "SUB" and prev is not None and prev.type == "LOG":
+        return UnsupportedNotation("a logarithm with a base", pos)
+    return MalformedNotation(f"unexpected {_show(tok)}" + (f" ({want})" if want else ""), pos)
 
 
 def _show(tok: Token) -> str:

@@ -17,11 +17,21 @@ from typing import Any
 from pgverify.notation import ast as A
 from pgverify.notation.profiles import Profile, load_profile
 
-__all__ = ["render_latex", "REL_LATEX"]
+__all__ = ["render_latex", "REL_LATEX", "DEFAULT_FUNCTIONS", "DEFAULT_SYMBOLS", "DEFAULT_SPACES"]
 
 #: How each relation is written.
 REL_LATEX = {"=": "=", "def": ":=", "<": "<", ">": ">", "<=": "\\leq", ">=": "\\geq", "propto": "\\propto",
              "assign": "\\leftarrow", "in": "\\in", "sim": "\\sim"}
+
+#: How a function or constant is written when the profile has no name for it (the render may then not read back in
+#: that profile: the reader reports the name as unsupported, never guesses).
+DEFAULT_FUNCTIONS = {"v": "v", "q": "q", "A": "A", "d": "d", "mu": "\\mu", "pi": "\\pi", "P": "\\mathcal{P}",
+                     "Pr": "\\mathbb{P}", "Traj": "\\mathcal{T}", "U": "U", "J": "J", "rho": "\\rho", "r": "r",
+                     "b": "b", "f": "f", "Normal": "\\mathcal{N}", "R": "R", "G": "G"}
+DEFAULT_SYMBOLS = {"discount": "\\lambda", "theta": "\\theta", "T": "T", "s0": "s^0", "N": "N", "sigma": "\\sigma",
+                   "mu": "\\mu", "alpha": "\\alpha", "eta": "\\eta", "omega": "\\omega", "omega_hat": "\\hat{\\omega}",
+                   "g_hat": "\\hat{g}", "delta_theta": "\\delta\\theta", "kappa": "\\kappa"}
+DEFAULT_SPACES = {"S": "\\mathcal{S}", "A": "\\mathcal{A}", "R": "\\mathbb{R}", "N": "\\mathbb{N}"}
 
 _SIMPLE = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")
 
@@ -45,24 +55,24 @@ class _Renderer:
         return "\\infty"
 
     def r_Sym(self, x: A.Sym) -> str:
-        base = self.p.latex_of_symbol(x.name) or x.name
+        base = self.p.latex_of_symbol(x.name) or DEFAULT_SYMBOLS.get(x.name, x.name)
         return base if x.index is None else f"{base}_{_script(self(x.index))}"
 
     def r_Var(self, x: A.Var) -> str:
         return x.name
 
     def r_At(self, x: A.At) -> str:
-        base = self.p.latex_of_function(x.name) if x.name in ("r", "b") else x.name
+        base = (self.p.latex_of_function(x.name) or DEFAULT_FUNCTIONS.get(x.name)) if x.name in ("r", "b") else x.name
         out = f"{base or x.name}_{_script(self(x.time))}"
         return out if x.sample is None else f"{out}^{_script(self(x.sample))}"
 
     def r_Return(self, x: A.Return) -> str:
-        base = self.p.latex_of_function(x.kind) or x.kind
+        base = self.p.latex_of_function(x.kind) or DEFAULT_FUNCTIONS[x.kind]
         out = f"{base}_{_script(self(x.traj))}"
         return out if x.time is None else f"{out}^{_script(self(x.time))}"
 
     def r_Space(self, x: A.Space) -> str:
-        return self.p.latex_of_space(x.name) or x.name
+        return self.p.latex_of_space(x.name) or DEFAULT_SPACES.get(x.name, x.name)
 
     def r_Blank(self, x: A.Blank) -> str:
         return "\\cdot"
@@ -71,7 +81,7 @@ class _Renderer:
         return "\\ldots"
 
     def r_Fn(self, x: A.Fn) -> str:
-        base = self.p.latex_of_function(x.name) or x.name
+        base = self.p.latex_of_function(x.name) or DEFAULT_FUNCTIONS.get(x.name, x.name)
         if x.name in ("v", "q", "A", "d", "mu"):
             sub, sup = x.discount, x.policy
         elif x.name in ("P",):
@@ -146,8 +156,7 @@ class _Renderer:
 
     def r_Pow(self, x: A.Pow) -> str:
         b = x.base
-        simple = (isinstance(b, A.Sym) and self.p.latex_of_symbol(b.name) is not None
-                  and "^" not in (self.p.latex_of_symbol(b.name) or "")) \
+        simple = (isinstance(b, A.Sym) and "^" not in self(b)) \
             or (isinstance(b, A.Var) and b.sort == "real") or isinstance(b, A.Apply)
         base = self(b) if simple else self.paren(self(b))
         return f"{base}^{{{self(x.exp)}}}"

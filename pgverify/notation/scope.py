@@ -142,6 +142,9 @@ def check_chain(chain: A.Chain, *, quantified: Iterable[str] = (), substituted: 
     if not steps:
         issues.append(IllFormedDisplay("the display has no relation: it stops after its first side "
                                        f"{_side(chain.first)}", chain.pos))
+    for k, row in enumerate(chain.rows):
+        if k > 0 and row.lhs is not None and not row.steps:
+            issues.append(IllFormedDisplay(f"line {k + 1} of the display has no relation: {_side(row.lhs)}", row.pos))
     for k, (left, step) in enumerate(steps):
         if defines and k == 0:
             continue
