@@ -41,6 +41,7 @@ class StepVerdict:
     label: str
     relation: str
     holds: bool | None
+    latex: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,21 @@ def _prepared(display: Any) -> A.Chain:
 
 
 # ------------------------------------------------------------------------------- checking
-def _step_verdicts(claim: Any, settings: Settings) -> tuple[StepVerdict, ...]:
+def _step_latex(chain: A.Chain, profile: str) -> dict[str, str]:
+    """Each step of the display as understood (the AST rendered back), by its label."""
+    from pgverify.notation.evaluate import step_label
+    from pgverify.notation.render import render_latex
+
+    out = {}
+    for i, (left, step) in enumerate(chain.steps()):
+        try:
+            out[step_label(i, step)] = render_latex(A.Row(left, (step,)), profile=profile)
+        except NotationError:
+            pass
+    return out
+
+
+def _step_verdicts(claim: Any, settings: Settings, latex: dict[str, str]) -> tuple[StepVerdict, ...]:
     """Each step at the first exact point of the claim's first family (cheap; the checker decides the verdict)."""
     family = get_family(claim.families[0])
     try:
@@ -143,7 +158,7 @@ def _step_verdicts(claim: Any, settings: Settings) -> tuple[StepVerdict, ...]:
         return ()
     if ev.ill_formed:
         return ()
-    return tuple(StepVerdict(s.label, s.relation, s.ok) for s in ev.steps)
+    return tuple(StepVerdict(s.label, s.relation, s.ok, latex.get(s.label, "")) for s in ev.steps)
 
 
 def _catalogue(cid: str | None) -> Any:
@@ -193,7 +208,7 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     if worst.verdict == "undecided" and not skipped:
         msgs = [c.message for r in results for c in r.checks if c.passed is None and c.message]
         reason = "cannot be evaluated: " + msgs[0].split(": ", 1)[-1] if msgs else "no method could run"
-    steps = _step_verdicts(claims[0], settings)
+    steps = _step_verdicts(claims[0], settings, _step_latex(chain, display.profile))
     return DisplayResult(**base, verdict=worst.verdict, reason=reason, steps=steps, result=worst)
 
 
@@ -232,7 +247,7 @@ def to_json(run: DocumentRun) -> dict[str, Any]:
         "displays": [{
             "display": r.index + 1, "line": r.line, "latex": r.latex, "understood": r.understood,
             "id": r.catalogue_id, "verdict": r.verdict, **({"reason": r.reason} if r.reason else {}),
-            "steps": [{"label": s.label, "relation": s.relation, "holds": s.holds} for s in r.steps],
+            "steps": [{"label": s.label, "relation": s.relation, "holds": s.holds, "latex": s.latex} for s in r.steps],
             "first_failing_step": r.first_failing_step,
             "checks": [_check_json(c) for c in r.result.checks] if r.result is not None else [],
             "counterexample": _counterexample_json(r.result.counterexample) if r.result is not None else None,
@@ -259,6 +274,9 @@ def table(run: DocumentRun) -> str:
             lines.append(f"{pad}{r.reason}")
         if r.verdict == "refuted":
             lines.append(f"{pad}fails at step: {r.first_failing_step}")
+            shown = next((s.latex for s in r.steps if s.label == r.first_failing_step and s.latex), None)
+            if shown:
+                lines.append(f"{pad}  {shown}")
             ce = r.result.counterexample if r.result else None
             if ce is not None:
                 lines.append(f"{pad}counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "

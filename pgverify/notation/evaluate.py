@@ -41,7 +41,7 @@ from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, Step
 
-__all__ = ["NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
+__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
            "choose_families", "GRAD_AXIS"]
 
 #: The key of a chain's details listing the steps that could not be evaluated (label → why).
@@ -333,7 +333,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         if node.name == "T":
             if "T" in sc.conv.constants:
                 return _const(sc.conv.constants["T"])
-            return _const(_horizon(m))
+            # T is the time of the trajectory's last state: τ = (s_1, …, s_T) (post), (s_0, …, s_T) (textbook)
+            return _const(_horizon(m) - 1 + sc.conv.time_base)
         if node.name in sc.conv.constants:
             return _const(sc.conv.constants[node.name])
         if node.name == "s0":
@@ -1140,7 +1141,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         details: dict[str, Any] = {}
         skipped: dict[str, str] = {}
         for i, (left, step) in enumerate(steps):
-            label = _label(i, step)
+            label = step_label(i, step)
             try:
                 free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
                 scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
@@ -1236,7 +1237,8 @@ def _continuous(display: A.Chain) -> None:
                            "is checked by the catalogue on its continuous families, not from displays yet")
 
 
-def _label(i: int, step: A.Step) -> str:
+def step_label(i: int, step: A.Step) -> str:
+    """The label of the i-th step (0-based) of a display: ``step 2 (ii) (=)``."""
     rel = {"def": ":=", "propto": "∝"}.get(step.rel, step.rel)
     return f"step {i + 1}{' ' + step.label if step.label else ''} ({rel})"
 
