@@ -93,7 +93,7 @@ def test_the_markdown_keeps_the_text_and_adds_each_verdict(annotated):
     _, run, _ = annotated
     md = annotated_markdown(DOCUMENT, run)
     assert md.replace("\n> **pgverify: ", "\0").count("\0") == 3
-    stripped = re.sub(r"\n> \*\*pgverify: [^\n]*\n\n", "", md)
+    stripped = re.sub(r"\n> \*\*pgverify: [^\n]*\n", "", md)
     assert stripped == DOCUMENT
 
 

@@ -32,6 +32,9 @@ def _detail(r: DisplayResult) -> str:
     out = f" ({r.catalogue_id})" if r.catalogue_id else ""
     if r.verdict == "refuted":
         out += f" — fails at {r.first_failing_step}"
+        shown = next((s.latex for s in r.steps if s.label == r.first_failing_step and s.latex), None)
+        if shown:
+            out += f", ${shown}$"
         ce = r.result.counterexample if r.result is not None else None
         if ce is not None:
             out += (f"; counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "
@@ -54,10 +57,17 @@ def _offsets(text: str) -> list[int]:
     return out
 
 
-def _display_end(text: str, start: int) -> int:
-    """Offset just past the display that starts on the line at ``start``: the closing ``$$``, ``\\]`` or ``\\end{…}``."""
-    m = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{([a-z]+\*?)\}.*?\\end\{\3\}", re.S).search(text, start)
-    return m.end() if m else len(text)
+_DISPLAY = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{([a-z]+\*?)\}.*?\\end\{\3\}", re.S)
+
+
+def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
+    """The display delimited in ``text`` (``$$…$$``, ``\\[…\\]`` or an environment) that overlaps the given line."""
+    for m in _DISPLAY.finditer(text):
+        if m.start() < line_end and m.end() > line_start:
+            return m.start(), m.end()
+        if m.start() >= line_end:
+            break
+    return line_start, line_end
 
 
 def annotated_markdown(text: str, run: DocumentRun) -> str:
@@ -66,10 +76,11 @@ def annotated_markdown(text: str, run: DocumentRun) -> str:
     inserts: list[tuple[int, str]] = []
     for r in run.results:
         start = offsets[min(r.line - 1, len(offsets) - 1)]
-        end = _display_end(text, start)
+        _, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
         eol = text.find("\n", end)
         at = len(text) if eol < 0 else eol + 1
-        inserts.append((at, f"\n> **pgverify: {r.verdict}**{_detail(r)}\n\n"))
+        after = "" if text[at:at + 1] in ("\n", "") else "\n"
+        inserts.append((at, f"\n> **pgverify: {r.verdict}**{_detail(r)}\n{after}"))
     out, last = [], 0
     for at, block in sorted(inserts, key=lambda x: x[0]):
         out.append(text[last:at])
@@ -111,9 +122,7 @@ def annotated_html(text: str, run: DocumentRun, *, title: str | None = None) -> 
     last = 0
     for r in run.results:
         start = offsets[min(r.line - 1, len(offsets) - 1)]
-        begin = text.find("$$", start)
-        begin = start if begin < 0 or begin > _display_end(text, start) else begin
-        end = _display_end(text, start)
+        begin, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
         if begin > last:
             parts.append(_prose(text[last:begin]))
         try:
