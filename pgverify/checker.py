@@ -36,6 +36,7 @@ from pgverify import cache
 from pgverify.families import GRID, Family, get_family
 from pgverify.registry import SLOW_METHODS_OPT_IN, Claim
 from pgverify.statement import MISSING, Chain
+from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
 
 __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
@@ -46,8 +47,6 @@ __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "Claim
 #: seven digits of margin above float64's 1e-16 for λ ≤ 0.9 and small MDPs.
 NUMERIC_RTOL = 1e-8
 
-#: Verdicts, from best to worst (``undecided`` when no method could run).
-VERDICTS = ("proved", "verified", "undecided", "refuted", "ill-formed")
 
 @dataclass(frozen=True)
 class Settings:
@@ -72,39 +71,6 @@ class Settings:
 
 class InvalidSettingsError(PGVerifyError, ValueError):
     """A bad :class:`Settings` value (a negative seed, no exact points, …)."""
-
-@dataclass(frozen=True)
-class Check:
-    """One method on one family: passed, failed (with the step), or could not run (``passed=None``)."""
-
-    method: str
-    family: str
-    passed: bool | None
-    seconds: float
-    details: dict[str, Any] = field(default_factory=dict)
-    failing_step: str | None = None
-    message: str = ""
-
-@dataclass(frozen=True)
-class Counterexample:
-    """Where a refuted claim fails: the model, the step, both sides' values."""
-
-    family: str
-    method: str
-    step: str
-    step_index: int
-    example: dict[str, Any]
-    lhs: Any
-    rhs: Any
-    exact: bool
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    verdict: str
-    checks: tuple[Check, ...]
-    counterexample: Counterexample | None
-    reason: str = ""
 
 @dataclass(frozen=True)
 class StepResult:

@@ -21,7 +21,7 @@ from pgverify.registry import claim
 from pgverify.statement import Chain, chain, conjunction, identity
 
 if TYPE_CHECKING:
-    from pgverify.checker import Check
+    from pgverify.verdicts import Check
 
 SECTION = "Policy gradient theorem"
 FAMILIES = ("tabular-softmax", "linear-softmax")
@@ -326,7 +326,7 @@ def theorem_polynomial_check(num_states: int = 3, num_actions: int = 2) -> "Chec
     >>> check.method, check.family, check.passed
     ('symbolic', 'tabular-softmax S=2 A=1 (polynomial identities)', True)
     """
-    from pgverify.checker import Check
+    from pgverify.verdicts import Check
     from symbolic.pgt_proof import prove_theorem_tabular
 
     proof = prove_theorem_tabular(num_states, num_actions)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgverify import __version__, tex
-from pgverify.checker import VERDICTS, Check, ClaimResult, Counterexample, Settings
+from pgverify.checker import Settings
+from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample
 from pgverify.registry import SLOW_METHODS_OPT_IN
 
 __all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
