@@ -28,6 +28,7 @@ actions carries the whole return.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -82,12 +83,30 @@ def _require_int(name: str, value: Any, low: int) -> None:
         raise InvalidTestArgument(f"{name} must be an integer >= {low}, got {value!r}")
 
 
+def _require_grad_fn(grad_fn: Any, params: tuple[str, ...]) -> None:
+    """``grad_fn`` must be callable with the positional arguments ``params``."""
+    if not callable(grad_fn):
+        raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+    try:
+        signature = inspect.signature(grad_fn)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check up front
+        return
+    try:
+        signature.bind(*params)
+    except TypeError:
+        raise InvalidTestArgument(f"grad_fn must accept {len(params)} positional arguments ({', '.join(params)}), "
+                                  f"but its signature is {signature}") from None
+
+
 def _reference(mdp: FiniteMDP, policy: TabularSoftmax) -> np.ndarray:
     g = build_model(mdp, policy, exact=True).grad_U
     return np.asarray(g, dtype=np.float64).reshape(policy.shape)
 
 
 def _as_gradient(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    if value is None:
+        raise InvalidTestArgument(f"{what} returned None; it must return the gradient, an array of shape {shape} "
+                                  f"(is a `return` missing?)")
     try:
         g = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -210,9 +229,8 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
     reference), and shows the MDP, θ, the difference and, for estimators, the
     tolerance with its dtype and the diagnosis of what E[ĝ] equals.
     """
-    if not callable(grad_fn):
-        raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
-    for name, value, low in (("horizon", horizon, 1), ("max_examples", max_examples, 1),
+    _require_grad_fn(grad_fn, ("mdp", "theta", "trajectories") if estimator else ("mdp", "theta"))
+    for name, value, low in (("horizon", horizon, 1), ("max_examples", max_examples, 1), ("seed", seed, 0),
                              ("max_states", max_states, 1), ("max_actions", max_actions, 1)):
         _require_int(name, value, low)
     if rtol is not None and not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
@@ -323,8 +341,8 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any] | Estimator, mdp
     >>> print(taylor_test(lambda mdp, theta: 2 * exact(mdp, theta), mdp, theta))
     Taylor remainder rate 1.00 (2 for the gradient, 1 otherwise): NOT the gradient
     """
-    if not callable(grad_fn):
-        raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+    _require_grad_fn(grad_fn, ("mdp", "theta"))
+    _require_int("seed", seed, 0)
     if not isinstance(mdp, FiniteMDP):
         raise InvalidTestArgument(f"mdp must be a numeric.FiniteMDP, got {type(mdp).__name__}")
     policy = TabularSoftmax(theta)
@@ -338,7 +356,11 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any] | Estimator, mdp
             raise InvalidTestArgument(f"taylor_test compares with U at the MDP's discount {mdp.discount}; the rollout "
                                       f"declares gamma={rollout.gamma!r}")
         grad_fn = expected_gradient(grad_fn, rollout)
-    g = np.asarray(grad_fn(fmdp, th.copy()), dtype=np.float64)
+    value = grad_fn(fmdp, th.copy())
+    if value is None:
+        raise InvalidTestArgument(f"grad_fn returned None; it must return the gradient, an array of shape {th.shape} "
+                                  f"(is a `return` missing?)")
+    g = np.asarray(value, dtype=np.float64)
     if g.shape != th.shape:
         raise InvalidTestArgument(f"grad_fn returned shape {g.shape}, but theta has shape {th.shape}")
     delta = np.random.default_rng(seed).standard_normal(th.shape)

@@ -1,0 +1,407 @@
+"""Documents: the displays of a Markdown or LaTeX file (or a plain string), each parsed line by line.
+
+``read_document(path_or_text, kind=…, profile=…)`` returns a :class:`Document`:
+every display with its source line, raw and unescaped LaTeX, annotations,
+profile, its rows (each parsed, or the error it got), the chain when every row
+parsed, and the ill-formedness findings of the free-variable analysis.
+
+Markdown: ``$$ … $$`` displays (also several on one line) and bare
+``\\begin{aligned}``-style environments; Hugo shortcode lines (``{{% … %}}``,
+``{{< … >}}``) are skipped; fenced code is skipped.  With Markdown escaping on
+(Hugo/Goldmark, the default when the file has TOML front matter ``+++`` or a
+display contains ``\\_``), ``\\X`` for ASCII punctuation X reads X (``\\_`` is
+``_``, ``\\\\;`` is ``\\;``) and ``\\\\\\`` at the end of a line is the row
+break ``\\\\``; inside ``{{< … >}}`` shortcodes (not rendered as Markdown) the
+text is raw.  LaTeX: ``equation``, ``align``, ``aligned``, ``split``, ``gather``
+(starred or not), ``\\[ … \\]`` and ``$$ … $$``; ``%`` comments and ``\\label``,
+``\\nonumber``, ``\\notag`` are dropped.
+
+Profiles: the API argument wins over the file's own choice (front matter
+``pgverify_profile = "textbook"`` / ``pgverify_profile: textbook``, or a
+``pgverify: profile …`` annotation not next to any display), which wins over
+the default; an annotation next to a display overrides all of them for that
+display.  Annotations come from comments next to a display and from a side
+file (``annotations=`` a path or a shipped name; by default
+``<file>.pgverify.toml`` beside the file, or a shipped side file whose
+``title`` is the front matter's title).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:  # Python ≥ 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from pgverify.notation import ast as A
+from pgverify.notation.annotations import Annotations, load_side_file, parse_annotation, side_file_names
+from pgverify.notation.ast import Pos
+from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
+from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
+from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
+from pgverify.notation.scope import check_chain
+
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "unescape_markdown", "KINDS", "ESCAPES"]
+
+#: What a source can be.
+KINDS = ("md", "tex", "text")
+#: How Markdown escapes are read inside displays.
+ESCAPES = ("auto", "markdown", "none")
+
+_MAX_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class DisplayLine:
+    """One row of a display: where it is, its LaTeX, and the parsed row or the error."""
+
+    line: int
+    latex: str
+    row: A.Row | None
+    error: NotationError | None = None
+
+
+@dataclass(frozen=True)
+class Display:
+    """One display of a document."""
+
+    index: int
+    line: int
+    raw: str
+    latex: str
+    profile: str
+    annotations: Annotations
+    lines: tuple[DisplayLine, ...]
+    chain: A.Chain | None
+    issues: tuple[IllFormedDisplay, ...] = ()
+
+    @property
+    def error(self) -> NotationError | None:
+        """The first reading error (unsupported / malformed / ambiguous), if any row did not parse."""
+        return next((ln.error for ln in self.lines if ln.error is not None), None)
+
+    @property
+    def well_formed(self) -> bool:
+        return self.chain is not None and not self.issues
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``ill-formed`` (parsed, does not type-check), or the error kind that stopped the reading."""
+        if self.error is not None:
+            return self.error.kind
+        return "ill-formed" if self.issues else "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: where, what was written, what was understood (the AST rendered back), findings."""
+        from pgverify.notation.render import render_latex
+
+        return {"line": self.line, "ids": list(self.annotations.ids), "profile": self.profile, "status": self.status,
+                "latex": self.latex.strip(),
+                "understood": render_latex(self.chain, profile=self.profile) if self.chain is not None else None,
+                "lines": [{"line": ln.line, "latex": ln.latex,
+                           "understood": render_latex(ln.row, profile=self.profile) if ln.row is not None else None,
+                           "error": None if ln.error is None else str(ln.error)} for ln in self.lines],
+                "issues": [str(i) for i in self.issues],
+                "annotations": list(self.annotations.texts)}
+
+
+@dataclass(frozen=True)
+class Document:
+    """The displays of one source, in order."""
+
+    path: str | None
+    kind: str
+    profile: str
+    escapes: str
+    displays: tuple[Display, ...]
+    front_matter: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def lines(self) -> tuple[DisplayLine, ...]:
+        """Every displayed line of every display, in order."""
+        return tuple(ln for d in self.displays for ln in d.lines)
+
+    def by_id(self, claim_id: str) -> tuple[Display, ...]:
+        """The displays annotated with catalogue id ``claim_id`` (a statement and its proof share one)."""
+        found = tuple(d for d in self.displays if claim_id in d.annotations.ids)
+        if not found:
+            raise KeyError(f"no display is annotated with id {claim_id!r}")
+        return found
+
+
+# --------------------------------------------------------------------------- escaping
+
+_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def unescape_markdown(src: Source) -> Source:
+    """Undo Markdown backslash escapes (keeping every character's position); ``\\\\\\`` + newline is ``\\\\``."""
+    text, out_chars, out_where, i = src.text, [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and text.startswith("\\\\\\", i) and re.match(r"[ \t]*(\n|$)", text[i + 3:]):
+            out_chars += ["\\", "\\"]
+            out_where += [src.pos(i), src.pos(i + 1)]
+            i += 3
+            continue
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCT:
+            out_chars.append(text[i + 1])
+            out_where.append(src.pos(i))
+            i += 2
+            continue
+        out_chars.append(c)
+        out_where.append(src.pos(i))
+        i += 1
+    return Source("".join(out_chars), tuple(out_where) + (src.pos(len(text)),))
+
+
+# --------------------------------------------------------------------------- extraction
+
+@dataclass(frozen=True)
+class _Raw:
+    src: Source            # the display's content, positions in the file
+    raw: str
+    markdown: bool         # Markdown-rendered region (escapes apply)
+    before: int            # offset where the display starts (with delimiters)
+    after: int             # offset one past its end
+
+
+_FRONT_TOML = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(\n|\Z)", re.S)
+_FRONT_YAML = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
+_MD_COMMENT = re.compile(r"<!--\s*pgverify:(.*?)-->", re.S)
+_TEX_COMMENT = re.compile(r"^[ \t]*%[ \t]*pgverify:(.*)$", re.M)
+_ENVS = r"(?:equation|align|aligned|split|gather|gathered|eqnarray|multline)\*?"
+
+
+def _front_matter(text: str) -> tuple[dict[str, Any], str, int]:
+    m = _FRONT_TOML.match(text)
+    if m:
+        try:
+            data = tomllib.loads(m.group(1))
+        except tomllib.TOMLDecodeError as e:
+            raise MalformedNotation(f"front matter is not valid TOML: {e}", Pos(1, 1)) from None
+        return data, "toml", m.end()
+    m = _FRONT_YAML.match(text)
+    if m:
+        data: dict[str, Any] = {}
+        for line in m.group(1).splitlines():
+            kv = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", line)
+            if kv:
+                data[kv.group(1)] = kv.group(2).strip("'\"")
+        return data, "yaml", m.end()
+    return {}, "", 0
+
+
+def _md_displays(text: str, full: Source) -> list[_Raw]:
+    out: list[_Raw] = []
+    raw_regions: list[tuple[int, int]] = []
+    for m in re.finditer(r"\{\{<\s*(\w+)[^>]*>\}\}(.*?)\{\{<\s*/\1\s*>\}\}", text, re.S):
+        raw_regions.append((m.start(2), m.end(2)))
+    fences = [(m.start(), m.end()) for m in re.finditer(r"^(```|~~~).*?^\1[ \t]*$", text, re.S | re.M)]
+    comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
+
+    def inside(i: int, regions: list[tuple[int, int]]) -> bool:
+        return any(a <= i < b for a, b in regions)
+
+    i = 0
+    pattern = re.compile(r"\$\$(.*?)\$\$|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\3\})", re.S)
+    for m in pattern.finditer(text):
+        if inside(m.start(), fences) or inside(m.start(), comments):
+            continue
+        if m.group(1) is not None:
+            a, b = m.start(1), m.end(1)
+        else:
+            a, b = m.start(2), m.end(2)
+        out.append(_Raw(full.slice(a, b), text[a:b], not inside(a, raw_regions), m.start(), m.end()))
+        i = m.end()
+    return out
+
+
+def _tex_displays(text: str, full: Source) -> list[_Raw]:
+    out: list[_Raw] = []
+    pattern = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\4\})", re.S)
+    for m in pattern.finditer(text):
+        g = next(k for k in (1, 2, 3) if m.group(k) is not None)
+        a, b = m.start(g), m.end(g)
+        out.append(_Raw(full.slice(a, b), text[a:b], False, m.start(), m.end()))
+    return out
+
+
+def _strip_tex(src: Source) -> Source:
+    """Drop ``%`` comments and ``\\label{…}``, ``\\nonumber``, ``\\notag`` (keeping positions of the rest)."""
+    keep = [True] * len(src.text)
+    for m in re.finditer(r"(?<!\\)%[^\n]*|\\label\{[^}]*\}|\\nonumber\b|\\notag\b", src.text):
+        for k in range(m.start(), m.end()):
+            keep[k] = False
+    chars = "".join(c for c, k in zip(src.text, keep) if k)
+    where = tuple(w for w, k in zip(src.where, keep) if k) + (src.where[-1],)
+    return Source(chars, where)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _gap_is_blank(text: str, a: int, b: int) -> bool:
+    return text[a:b].strip() == ""
+
+
+def read_document(path_or_text: "str | Path", *, kind: str | None = None, profile: str | None = None,
+                  escapes: str = "auto", annotations: "str | Path | None" = "auto") -> Document:
+    """Read every display of a file (a :class:`~pathlib.Path`, or a string naming an existing file) or of text.
+
+    ``kind``: ``"md"``, ``"tex"`` or ``"text"`` (default: from the file's suffix; ``"text"`` for a string that is
+    not a path — the whole string is one display).  ``profile``: overrides the file's own choice.
+    ``escapes``: ``"auto"``, ``"markdown"`` or ``"none"``.  ``annotations``: a side file (path or shipped name),
+    ``"auto"`` or None.
+    """
+    if kind is not None and kind not in KINDS:
+        raise MalformedNotation(f"kind={kind!r} is not one of {KINDS}")
+    if escapes not in ESCAPES:
+        raise MalformedNotation(f"escapes={escapes!r} is not one of {ESCAPES}")
+    path: Path | None = None
+    if isinstance(path_or_text, Path) or (isinstance(path_or_text, str) and "\n" not in path_or_text
+                                          and len(path_or_text) < 4096 and Path(path_or_text).is_file()):
+        path = Path(path_or_text)
+        if path.stat().st_size > _MAX_BYTES:
+            raise MalformedNotation(f"{path} is {path.stat().st_size} bytes, more than the limit {_MAX_BYTES}")
+        text = path.read_text(encoding="utf-8")
+        if kind is None:
+            kind = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}.get(path.suffix.lower(), "text")
+    elif isinstance(path_or_text, str):
+        if re.fullmatch(r"[^\s$\\{}]+\.(md|markdown|tex|ltx)", path_or_text):
+            raise MalformedNotation(f"file {path_or_text!r} does not exist (pass a Path, or LaTeX text)")
+        text = path_or_text
+        kind = kind or "text"
+    else:
+        raise TypeError(f"read_document expects a path or a string, got {type(path_or_text).__name__}")
+    text = text.replace("\r\n", "\n")
+    full = source(text)
+
+    front, front_kind, body_start = _front_matter(text) if kind == "md" else ({}, "", 0)
+    file_profile = profile or _profile_from_front(front) or None
+
+    # annotation comments, with their spans
+    comment_re = _MD_COMMENT if kind == "md" else _TEX_COMMENT
+    comments = [(m.start(), m.end(), m.group(1), full.pos(m.start())) for m in comment_re.finditer(text)] \
+        if kind != "text" else []
+
+    if kind == "md":
+        raws = _md_displays(text, full)
+    elif kind == "tex":
+        raws = _tex_displays(text, full)
+    else:
+        raws = [_Raw(full, text, False, 0, len(text))]
+
+    if escapes == "auto":
+        md_escapes = kind == "md" and (front_kind == "toml" or any("\\_" in r.raw for r in raws))
+    else:
+        md_escapes = escapes == "markdown"
+
+    # attach comments: to the display right after (only blank text between), else right before, else file level
+    attached: dict[int, list[tuple[str, Pos]]] = {}
+    file_level: list[tuple[str, Pos]] = []
+    for a, b, body, pos in comments:
+        target = next((k for k, r in enumerate(raws) if r.before >= b and _gap_is_blank(text, b, r.before)), None)
+        if target is None:
+            target = next((k for k, r in enumerate(raws) if r.after <= a and _gap_is_blank(text, r.after, a)), None)
+        if target is None:
+            file_level.append((body, pos))
+        else:
+            attached.setdefault(target, []).append((body, pos))
+    for body, pos in file_level:
+        ann = parse_annotation(body, pos=pos)
+        extra = [c for c in ("id", "for", "whenever", "where", "define", "horizon", "defines", "skip", "depends")
+                 if c in body.split()[:1] or " depends on " in body]
+        if ann.profile is None or extra:
+            raise AnnotationError(f"annotation {body.strip()!r} is not next to a display (only 'profile' may "
+                                  f"stand alone)", pos)
+        if profile is None:
+            file_profile = ann.profile
+    file_profile = file_profile or DEFAULT_PROFILE
+    load_profile(file_profile)
+
+    # side file
+    side_entries = ()
+    side = annotations
+    if side == "auto":
+        side = None
+        if path is not None and path.with_name(path.name + ".pgverify.toml").is_file():
+            side = path.with_name(path.name + ".pgverify.toml")
+        elif front.get("title"):
+            for name in side_file_names():
+                meta, _ = load_side_file(name)
+                if meta.get("title") == front.get("title"):
+                    side = name
+                    break
+    if side is not None:
+        _meta, side_entries = load_side_file(side)
+
+    displays = []
+    contents = []
+    for r in raws:
+        src = unescape_markdown(r.src) if (md_escapes and r.markdown) else r.src
+        if kind == "tex":
+            src = _strip_tex(src)
+        contents.append(src)
+    squashed = [re.sub(r"\s+", "", c.text) for c in contents]
+    side_for: dict[int, list[str]] = {}
+    for e in side_entries:
+        key = re.sub(r"\s+", "", e.match)
+        hits = [k for k, s in enumerate(squashed) if key in s]
+        if len(hits) != 1:
+            raise AnnotationError(f"side-file entry {e.match[:60]!r} matches {len(hits)} displays (it must match "
+                                  f"exactly one)")
+        side_for.setdefault(hits[0], []).append(e.annotation)
+
+    for k, (r, src) in enumerate(zip(raws, contents)):
+        line = r.src.pos(0).line
+        ann = Annotations()
+        for body in side_for.get(k, []):
+            ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
+        for body, pos in attached.get(k, []):
+            ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
+        prof = ann.profile or file_profile
+        displays.append(_read_display(k, r.raw, src, prof, ann))
+    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
+                    tuple(displays), front)
+
+
+def _profile_from_front(front: dict[str, Any]) -> str | None:
+    if isinstance(front.get("pgverify"), dict) and "profile" in front["pgverify"]:
+        return str(front["pgverify"]["profile"])
+    if "pgverify_profile" in front:
+        return str(front["pgverify_profile"])
+    return None
+
+
+def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations) -> Display:
+    prof = load_profile(profile)
+    lines: list[DisplayLine] = []
+    try:
+        rows = split_rows(expand_macros(src, prof))
+    except NotationError as e:
+        start = src.strip()
+        lines.append(DisplayLine(start.pos(0).line, start.text, None, e))
+        return Display(index, src.pos(0).line, raw, src.text, profile, ann, tuple(lines), None)
+    for r in rows:
+        try:
+            lines.append(DisplayLine(r.pos(0).line, r.text, parse_row(r, prof)))
+        except NotationError as e:
+            lines.append(DisplayLine(r.pos(0).line, r.text, None, e))
+    chain, issues = None, ()
+    if lines and all(ln.row is not None for ln in lines):
+        parsed = tuple(ln.row for ln in lines)
+        if parsed[0].lhs is None:
+            issues = (IllFormedDisplay("the first line starts with a relation: it has no left side", parsed[0].pos),)
+        chain = A.Chain(parsed, pos=parsed[0].pos)
+        if not issues:
+            quantified = set(ann.quantified)
+            issues = check_chain(chain, quantified=quantified, substituted=ann.substituted,
+                                 defines=bool(ann.defines))
+    elif not lines:
+        lines.append(DisplayLine(src.pos(0).line, src.text, None, MalformedNotation("an empty display", src.pos(0))))
+    return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues))

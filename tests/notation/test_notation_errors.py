@@ -1,0 +1,157 @@
+"""One table of inputs the reader refuses, each with the message it gets and a valid near-miss.
+
+Every message says what and where: ``<kind>: <what> at line L, column C``.  The
+near-miss next to each bad input is read without error (same profile), so each
+row pins the boundary, not just a failure.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pgverify.notation import (AmbiguousNotation, IllFormedDisplay, MalformedNotation, NotationError,
+                               UnsupportedNotation, check_chain, load_profile, parse, parse_annotation, read_document)
+from numeric.errors import PGVerifyError
+
+BAD = [
+    ('constant-that-is-a-function-elsewhere', '\\mu(s) = 1', '\\mu \\cdot (s) = 1', 'post',
+     "ambiguous: \\mu(…): in profile 'post' \\mu is a constant, in profile 'textbook' a function; write \\mu "
+     "\\cdot (…) for a product, or choose the profile at line 1, column 1"),
+    ('log-then-factor', '\\log x \\theta = 0', '\\log(x) \\theta = 0', 'post',
+     "ambiguous: \\log x followed by another factor: is it inside the logarithm? write \\log(x) … or \\log(… …) "
+     "at line 1, column 1"),
+    ('absolute-value', '\\vert\\mathcal{A}\\vert', '\\sum_{a\\in\\mathcal{A}} 1', 'post',
+     "unsupported: '|' outside π(a|s), ℙ(·|·) and 𝔼[·|·] (an absolute value or a cardinality?) at line 1, column 1"),
+    ('unknown-letter', 'z = 1', 'x = 1', 'post',
+     "unsupported: symbol z (not in profile 'post') at line 1, column 1"),
+    ('discount-of-another-profile', 'v_\\gamma^\\pi(s) = 0', 'v_\\lambda^\\pi(s) = 0', 'post',
+     "unsupported: symbol \\gamma (not in profile 'post') at line 1, column 3"),
+    ('integral', '\\int f(x) = 1', '\\sum_{s} d(s) = 1', 'post',
+     'unsupported: \\int (an integral) at line 1, column 1'),
+    ('prose-in-display', '\\text{hence } U = 0', 'U(\\theta) = 0', 'post',
+     'unsupported: \\text{hence} (prose inside a display; use an annotation) at line 1, column 1'),
+    ('decimal', 'U(\\theta) = 0.5', 'U(\\theta) = \\frac{1}{2}', 'post',
+     'unsupported: decimal number 0.5… at line 1, column 13'),
+    ('bare-evaluation-bar', '\\nabla_a q(s,a)\\vert_{a=\\pi_\\theta(s)}', '\\left.\\nabla_a q(s,a)\\right|_{a=\\pi_\\theta(s)}', 'post',
+     'ambiguous: evaluation bar |_{…} without \\left.: its reach is not visible at line 1, column 16'),
+    ('sum-without-index', '\\sum f(s) = 1', '\\sum_s f(s) = 1', 'post',
+     'ambiguous: Σ without an index: say what it sums over at line 1, column 1'),
+    ('nabla-without-subscript', '\\nabla U(\\theta) = 0', '\\nabla_\\theta U(\\theta) = 0', 'post',
+     'ambiguous: ∇ without a subscript: say what it differentiates with respect to at line 1, column 1'),
+    ('double-superscript', '\\lambda^t^2 = 0', '\\lambda^{2t} = 0', 'post',
+     'ambiguous: double superscript on \\lambda at line 1, column 11'),
+    ('slash-then-factor', 'x/\\lambda \\theta = 0', '\\frac{x}{\\lambda} \\theta = 0', 'post',
+     'ambiguous: a/b c: is c in the numerator or not? write \\frac{a}{b} c or \\frac{a}{b c} at line 1, column 2'),
+    ('policy-pair-in-textbook', '\\pi(s, a) = 1', '\\pi(a \\vert s) = 1', 'textbook',
+     "ambiguous: \\pi(x, y) in profile 'textbook': write π(a|s) for the probability of a in s at line 1, column 1"),
+    ('unclosed-expectation', '\\mathbb{E}_{\\tau\\sim\\mathcal{T}_\\theta}\\left[R_\\tau = 0', '\\mathbb{E}_{\\tau\\sim\\mathcal{T}_\\theta}\\left[R_\\tau\\right] = 0', 'post',
+     "malformed: unexpected '=' (expected '+' or '-' or ']' or '|') at line 1, column 53"),
+    ('q-with-one-argument', 'q(s) = 0', 'q(s, a) = 0', 'post',
+     'malformed: q takes 2 arguments, got 1 at line 1, column 1'),
+    ('sum-over-a-constant', '\\sum_{T=1}^{3} \\lambda = 0', '\\sum_{t=1}^{3} \\lambda = 0', 'post',
+     'malformed: Σ over T, which is not an index variable at line 1, column 7'),
+    ('missing-right-side', 'U(\\theta) = ', 'U(\\theta) = 0', 'post',
+     'malformed: the line ends early (expected an expression) at line 1, column 12'),
+    ('starts-with-relation', '= U(\\theta)', 'U(\\theta) = 0', 'post',
+     'malformed: the first line starts with a relation: it has no left side at line 1, column 1'),
+    ('frac-missing-denominator', '\\frac{1} = 0', '\\frac{1}{2} = 0', 'post',
+     "malformed: unexpected '=' (expected an expression) at line 1, column 10"),
+    ('unclosed-left-paren', '\\left(1 - \\lambda = 0', '\\left(1 - \\lambda\\right) = 0', 'post',
+     "malformed: unexpected '=' (expected ')' or '+' or '-') at line 1, column 19"),
+    ('right-bar-without-left-dot', '\\right| = 0', '\\left.x\\right|_{x=1} = 0', 'post',
+     'malformed: \\right| without a matching \\left. at line 1, column 1'),
+    ('sim-between-sides', 's_t \\sim \\pi', '\\mathbb{E}_{a\\sim\\pi_\\theta(\\cdot\\vert s)}\\left[q(s,a)\\right] = v(s)', 'post',
+     "malformed: '∼' between the sides of a line (a distribution belongs under 𝔼) at line 1, column 5"),
+    ('unknown-environment', '\\begin{cases} 1 \\end{cases}', '\\begin{aligned} x &= 1 \\end{aligned}', 'post',
+     'unsupported: environment {cases} at line 1, column 1'),
+    ('reward-to-go-without-time', 'G_\\tau = 0', 'G_\\tau^t = 0', 'post',
+     'malformed: the reward-to-go G needs its time as a superscript at line 1, column 1'),
+    ('return-with-arguments', "R(s, a, s') = 0", 'R_\\tau = 0', 'post',
+     'unsupported: R applied to arguments (the return is R_τ) at line 1, column 1'),
+    ('expectation-superscript-only', '\\mathbb{E}^\\pi\\left[R_\\tau\\right] = 0', '\\mathbb{E}_s^\\pi\\left[R_\\tau\\right] = 0', 'post',
+     'malformed: 𝔼 with a superscript but no subscript at line 1, column 1'),
+    ('label-over-inequality', '\\overset{(i)}{\\leq} 0', 'x \\overset{(i)}{=} 0', 'post',
+     'unsupported: \\overset{(i)}{\\leq} (a label over a relation other than =) at line 1, column 1'),
+    ('dangling-row', 'U(\\theta) = 1 \\\\ 2', 'U(\\theta) = 1', 'post',
+     'ill-formed: line 2 of the display has no relation: 2 at line 1, column 18'),
+    ('text-after-punctuation', 'x = 1 \\; , y = 2', 'x = 1 \\; ,', 'post',
+     "unsupported: symbol y (not in profile 'post') at line 1, column 12"),
+    ('neq', 'U(\\theta) \\neq 0', 'U(\\theta) \\geq 0', 'post',
+     'unsupported: \\neq (a relation other than = < > ≤ ≥ ∝ := ← ∈) at line 1, column 11'),
+    ('indicator-without-relation', '\\mathbf{1}[s_1] = 1', '\\mathbf{1}[s_1 = s^0] = 1', 'post',
+     "malformed: unexpected ']' (expected '+' or '-' or a relation) at line 1, column 15"),
+    ('dots-outside-arguments', '\\ldots = 0', '\\mathbb{P}(s_1, \\ldots, s_T) = 0', 'post',
+     'unsupported: \\ldots outside an argument list at line 1, column 1'),
+    ('macro-missing-argument', '\\underE{x} f(x) = 0', '\\underE{x}{\\mathcal{N}(\\mu, \\sigma^2)} f(x) = 0', 'post',
+     'malformed: macro \\underE needs 2 braced arguments at line 1, column 1'),
+    ('log-with-base', '\\log_2 x = 0', '\\log x = 0', 'post',
+     'unsupported: a logarithm with a base at line 1, column 5'),
+    ('power-of-a-state', 's^2 = 0', 'x^2 = 0', 'post',
+     'unsupported: superscript on the state s at line 1, column 3'),
+    ('left-bar', '\\left|x\\right| = 0', 'x = 0', 'post',
+     'unsupported: \\left| (an absolute value or a cardinality) at line 1, column 1'),
+    ('mathrm', '\\mathrm{d}x = 0', 'x = 0', 'post',
+     'unsupported: \\mathrm{d} at line 1, column 1'),
+    ('expectation-subscript-equals', '\\mathbb{E}_{\\tau = 1}[R_\\tau] = 0', '\\mathbb{E}_{\\tau\\sim\\mathcal{T}_\\theta}[R_\\tau] = 0', 'post',
+     'malformed: 𝔼 subscript \\tau = 1: expected var ∼ distribution at line 1, column 12'),
+    ('stray-character', 'x = 1 @ 2', 'x = 1', 'post',
+     "unsupported: character '@' at line 1, column 7"),
+]
+
+KINDS = {"unsupported": UnsupportedNotation, "malformed": MalformedNotation, "ambiguous": AmbiguousNotation,
+         "ill-formed": IllFormedDisplay}
+
+
+@pytest.mark.parametrize("text, near_miss, profile, message", [row[1:] for row in BAD], ids=[row[0] for row in BAD])
+def test_bad_input_gets_its_message_and_the_near_miss_reads(text, near_miss, profile, message):
+    kind = KINDS[message.split(":")[0]]
+    if kind is IllFormedDisplay:  # reads, but the free-variable analysis refuses it
+        issues = check_chain(parse(text, profile=profile))
+        assert [str(i) for i in issues][:1] == [message]
+    else:
+        with pytest.raises(kind) as info:
+            parse(text, profile=profile)
+        assert str(info.value) == message
+        assert isinstance(info.value, (NotationError, PGVerifyError, ValueError))
+    parse(near_miss, profile=profile)
+
+
+def test_the_table_is_large_and_covers_every_kind():
+    assert len(BAD) >= 25
+    assert {row[4].split(":")[0] for row in BAD} == set(KINDS)
+
+
+def test_positions_are_in_the_file_not_in_the_display():
+    doc = read_document("intro\n\n$$\nU(\\theta) = \\zeta\n$$\n", kind="md")
+    (line,) = doc.lines
+    assert str(line.error) == "unsupported: symbol \\zeta (not in profile 'post') at line 4, column 13"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: load_profile("nosuch"), "profile: no profile named 'nosuch'; shipped profiles: post, textbook"),
+    (lambda: parse_annotation("horizons 3..2"), "annotation: horizons '3..2': 3 > 2"),
+    (lambda: parse_annotation("horizons 500"),
+     "annotation: horizon 500 is larger than the limit 50 (trajectories are enumerated)"),
+    (lambda: parse_annotation("id Vpg Gradient"), "annotation: id 'Vpg Gradient' is not a catalogue id like 'vpg.gradient'"),
+    (lambda: parse_annotation("because it is obvious"),
+     "annotation: unknown annotation clause 'because it is obvious' (known: id, profile, for, whenever, where, define, "
+     "horizons, defines, skip, '<f> depends on <x>')"),
+    (lambda: parse_annotation("where s_1 = s^0"), "annotation: 'where s_1 = s^0': expected 'where <variable> = <value>'"),
+    (lambda: parse_annotation("define R_\\tau = 1"), "annotation: 'define R_\\tau = 1': expected 'define <name> := <expression>'"),
+    (lambda: read_document("x = 1", kind="pdf"), "malformed: kind='pdf' is not one of ('md', 'tex', 'text')"),
+    (lambda: read_document("x = 1", escapes="hugo"), "malformed: escapes='hugo' is not one of ('auto', 'markdown', 'none')"),
+    (lambda: read_document("<!-- pgverify: for k < t -->\n\ntext\n\n$$x = 1$$\nmore", kind="md"),
+     "annotation: annotation 'for k < t' is not next to a display (only 'profile' may stand alone) at line 1, column 1"),
+    (lambda: read_document("notes.md"), "malformed: file 'notes.md' does not exist (pass a Path, or LaTeX text)"),
+    (lambda: parse("x + " * 2100 + "x"), "malformed: a line of 4201 tokens is longer than the limit 4000 at line 1, "
+                                         "column 1"),
+    (lambda: parse("x + " * 400 + "x"), "malformed: a line nested 402 deep is deeper than the limit 150 at line 1, "
+                                        "column 1"),
+    (lambda: parse(None), "malformed: text must be a string of LaTeX, got NoneType: None"),
+], ids=["unknown-profile", "empty-horizon-range", "horizon-limit", "bad-id", "unknown-clause", "where-not-variable",
+        "define-without-colon-equals", "unknown-kind", "unknown-escapes", "annotation-far-from-display",
+        "missing-file", "line-too-long", "line-too-deep", "not-a-string"])
+def test_bad_arguments_and_annotations(call, message):
+    with pytest.raises(NotationError) as info:
+        call()
+    assert str(info.value) == message
