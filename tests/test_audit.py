@@ -289,7 +289,7 @@ def test_torch_loss_and_gradient(dtype):
 
     assert np.array_equal(expectation(audit.torch_estimator(gradient, output="gradient", dtype=dtype), MDP,
                                       POLICY).value, e.value)
-    testing.assert_policy_gradient(loss, max_examples=10)
+    testing.assert_policy_gradient(loss, max_examples=5)
 
 
 @pytest.mark.slow
