@@ -52,7 +52,7 @@ def test_scripts_print_what_the_audit_shows(command, status, shown):
 
 @pytest.mark.slow
 def test_the_nones_of_the_audit_are_far_from_every_target():
-    """docs/audit.md, section 6: each "none" stays ≥ 5.8e-4 (about 30 tolerances) from every target, after its best factor."""
+    """docs/audit.md, section 6: each "none" stays ≥ 5.8e-4 (about 30 tolerances) from every target (best factor)."""
     missing = [m for m in EXTRA if importlib.util.find_spec(m) is None]
     if missing:
         pytest.skip(f"not run: {', '.join(missing)} not installed (the audit extra: pip install 'pgverify[audit]')")
