@@ -1,7 +1,7 @@
 """Is E[ĝ] the gradient of anything?  The Taylor test (is it ∇U?) and the circulation test (is it ∇f for any f?).
 
-θ ↦ E[ĝ](θ) is evaluated for each θ by enumerating every episode (float64 weights:
-θ moves off the rational points) on the small MDP of audit_common.py.  Run:  python docs/examples/audit_is_a_gradient.py
+θ ↦ E[ĝ](θ) is evaluated for each θ by enumerating every episode (float64 weights: θ moves off
+the rational points) on the small MDP of audit_common.py.  Run:  python docs/examples/audit_is_a_gradient.py
 """
 
 from audit_common import MDP, POLICY
