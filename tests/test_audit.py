@@ -373,3 +373,9 @@ def test_linear_softmax_policies():
 
     d = diagnose(numpy_estimator(linear_reinforce), MDP, policy, rollout=Rollout(n_steps=2))
     assert d.expectation.value.shape == (2,) and d.equals("grad_U") and "grad_rho" in [t.name for t in d.targets]
+
+
+def test_with_gamma_one_the_undiscounted_estimator_passes_and_the_discounted_one_is_the_same():
+    undiscounted = numpy_estimator(lambda th, b: reinforce(th, b, discount_weight=False))
+    testing.assert_policy_gradient(undiscounted, rollout=Rollout(n_steps=2, gamma=1), max_examples=15)
+    testing.assert_policy_gradient(numpy_estimator(reinforce), rollout=Rollout(n_steps=2, gamma=1), max_examples=15)
