@@ -904,6 +904,9 @@ class _ToAST(Transformer):
         raise MalformedNotation(f"𝔼 subscript {_latexish(x)}: expected var ∼ distribution or a start state", sub.pos)
 
     def bigexpect(self, tok, scripts, body):
+        if not scripts:
+            raise AmbiguousNotation("𝔼 with neither a subscript nor brackets: neither its measure nor its reach "
+                                    "is visible", _pos(tok))
         return self._expect(tok, scripts, body)
 
     def expect(self, tok, scripts, _l, body, _r):
