@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput
 from lark.lexer import Lexer
 
 from pgverify.notation import ast as A
@@ -1029,10 +1029,6 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
         row = ip.feed_eof(tokens[-1])
     except UnexpectedInput as e:
         raise _unexpected(e, src, tokens) from None
-    except VisitError as e:  # pragma: no cover - the parser calls the transformer directly
-        if isinstance(e.orig_exc, NotationError):
-            raise e.orig_exc from None
-        raise
     finally:
         _PROFILE.reset(token)
     depth = _depth(row)
