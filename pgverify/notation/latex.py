@@ -449,6 +449,9 @@ def _token_kinds(profile: Profile) -> dict[str, str]:
 
 def _functions_elsewhere(profile: Profile) -> dict[str, str]:
     """LaTeX names that are functions in another shipped profile but not in ``profile``: name → that profile."""
+    hit = _ELSEWHERE.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
     from pgverify.notation.profiles import profile_names
 
     out: dict[str, str] = {}
@@ -458,7 +461,11 @@ def _functions_elsewhere(profile: Profile) -> dict[str, str]:
             for k in other.functions:
                 if k not in profile.functions:
                     out.setdefault(k, other.name)
+    _ELSEWHERE[id(profile)] = (profile, out)
     return out
+
+
+_ELSEWHERE: dict[int, tuple[Profile, dict[str, str]]] = {}
 
 
 def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
