@@ -955,6 +955,7 @@ class _NoLexer(Lexer):
 def _parser() -> Lark:
     """The LALR parser; its tables are cached on disk under a name that hashes the grammar and lark's version."""
     import hashlib
+    import pickle
 
     import lark
 
@@ -967,7 +968,8 @@ def _parser() -> Lark:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         return Lark(grammar, cache=str(folder / f"notation-grammar-{key}.lark"), **options)
-    except OSError:  # an unwritable cache directory only costs the 0.3 s of building the tables
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+        # an unwritable directory or a damaged cache file only costs the 0.3 s of building the tables
         return Lark(grammar, **options)
 
 
