@@ -234,11 +234,12 @@ def _number_prefixes(states: np.ndarray, actions: np.ndarray) -> np.ndarray:
 
 
 def episodic_model(emdp: EpisodicMDP, policy: Policy, *, exact: bool | None = None, family: str = "episodic",
-                   extras: dict[str, Any] | None = None) -> Model:
-    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories."""
+                   extras: dict[str, Any] | None = None, flint_rationals: bool = False) -> Model:
+    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories
+    (``flint_rationals`` as for :func:`numeric.evaluation.model`)."""
     if not isinstance(emdp, EpisodicMDP):
         raise InvalidMDPError(f"emdp must be a numeric.EpisodicMDP, got {type(emdp).__name__}")
-    m = model(emdp.mdp, policy, exact=exact, family=family)
+    m = model(emdp.mdp, policy, exact=exact, family=family, flint_rationals=flint_rationals)
     m.extras.update(extras or {})
     m.extras.update(horizon=emdp.horizon, absorbing=emdp.absorbing, trajectories=emdp.trajectories())
     return m
@@ -251,7 +252,7 @@ class Episodes:
     Shapes (n trajectories, horizon T, K parameters): ``prob`` (n,) = 𝒯_θ(τ);
     ``rewards`` (n, T − 1) = r(s_t, a_t); ``score`` (n, T − 1, K) = ∇θ log π_θ(a_t|s_t);
     ``dpi`` (n, T − 1, K) = ∇θ π_θ(a_t|s_t); ``pi`` (n, T − 1) = π_θ(a_t|s_t);
-    ``kernel`` (n, T − 1) = 𝒫_{s_t}^{a_t}(s_{t+1}); ``disc`` (T − 1,) = λ^{t−1}.
+    ``kernel`` (n, T − 1) = 𝒫_{s_t}^{a_t}(s_{t+1}).
     """
 
     trajectories: EnumeratedTrajectories
@@ -261,7 +262,6 @@ class Episodes:
     dpi: np.ndarray
     pi: np.ndarray
     kernel: np.ndarray
-    disc: np.ndarray
 
     @property
     def states(self) -> np.ndarray:
@@ -302,11 +302,7 @@ def episodes(m: Model) -> Episodes:
         s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
         pi, kernel = m.pi[s, a], m.P[s, a, s_next]
         prob = trajectory_probabilities(m, tr)
-        disc = np.empty(tr.horizon - 1, dtype=object)
-        disc[:] = [m.lam ** t for t in range(tr.horizon - 1)]
-        if m.arithmetic.name == "float64":
-            disc = disc.astype(np.float64)
-        m.extras["episodes"] = Episodes(tr, prob, m.r[s, a], m.score[s, a], m.dpi[s, a], pi, kernel, disc)
+        m.extras["episodes"] = Episodes(tr, prob, m.r[s, a], m.score[s, a], m.dpi[s, a], pi, kernel)
     return m.extras["episodes"]
 
 

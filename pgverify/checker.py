@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
@@ -36,6 +36,7 @@ from pgverify import cache
 from pgverify.families import GRID, Family, get_family
 from pgverify.registry import SLOW_METHODS_OPT_IN, Claim
 from pgverify.statement import MISSING, Chain
+from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
 
 __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
@@ -46,8 +47,6 @@ __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "Claim
 #: seven digits of margin above float64's 1e-16 for λ ≤ 0.9 and small MDPs.
 NUMERIC_RTOL = 1e-8
 
-#: Verdicts, from best to worst (``undecided`` when no method could run).
-VERDICTS = ("proved", "verified", "undecided", "refuted", "ill-formed")
 
 @dataclass(frozen=True)
 class Settings:
@@ -72,39 +71,6 @@ class Settings:
 
 class InvalidSettingsError(PGVerifyError, ValueError):
     """A bad :class:`Settings` value (a negative seed, no exact points, …)."""
-
-@dataclass(frozen=True)
-class Check:
-    """One method on one family: passed, failed (with the step), or could not run (``passed=None``)."""
-
-    method: str
-    family: str
-    passed: bool | None
-    seconds: float
-    details: dict[str, Any] = field(default_factory=dict)
-    failing_step: str | None = None
-    message: str = ""
-
-@dataclass(frozen=True)
-class Counterexample:
-    """Where a refuted claim fails: the model, the step, both sides' values."""
-
-    family: str
-    method: str
-    step: str
-    step_index: int
-    example: dict[str, Any]
-    lhs: Any
-    rhs: Any
-    exact: bool
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    verdict: str
-    checks: tuple[Check, ...]
-    counterexample: Counterexample | None
-    reason: str = ""
 
 @dataclass(frozen=True)
 class StepResult:
@@ -321,7 +287,7 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
     undecidable: list[Evaluation] = []
 
     @hypothesis_settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target, Phase.shrink) if shrink else (Phase.generate, Phase.target),
                          print_blob=False, report_multiple_bugs=False)
     @hypothesis_seed(settings.seed)
     @given(family.examples())
@@ -338,12 +304,34 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         if ev.ill_formed or ev.first_failure:
             last_failure.append((example, ev))
             raise _Refuted(ev)
+        margin = _inequality_margin(ev)
+        if margin is not None:
+            target(-margin, label="violation margin")
 
     try:
         probe()
     except _Refuted:
         return seen, last_failure[-1]
     return seen, None
+
+def _inequality_margin(ev: Evaluation) -> float | None:
+    """The smallest relative margin (R − L)/(|L| + |R|) (for ≥: L − R) over the inequality steps' entries.
+
+    Hypothesis ``target()`` drives its search toward small margins, that is toward violations.
+    """
+    worst = None
+    for s in ev.steps:
+        if s.relation == "=":
+            continue
+        for a, b in zip(np.ravel(np.asarray(s.lhs, dtype=object)), np.ravel(np.asarray(s.rhs, dtype=object))):
+            a, b = float(a), float(b)
+            gap = b - a if s.relation in ("<=", "<") else a - b
+            scale = abs(a) + abs(b)
+            m = gap / scale if scale else gap
+            if np.isfinite(m) and (worst is None or m < worst):
+                worst = m
+    return worst
+
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
     measured: dict[str, Any] = {}
@@ -422,6 +410,8 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
                                             found["example"], found["lhs"], found["rhs"], True)
+    if "symbolic" in settings.methods:  # dedicated universal proofs (e.g. pgt.theorem on 3 × 3)
+        checks.extend(run() for _, run in claim.proofs)
     for name, _, run in claim.opt_in:
         if name in settings.opt_in:
             checks.append(run())

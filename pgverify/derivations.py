@@ -378,6 +378,13 @@ def load_derivations(path: str | Path) -> list[Derivation]:
     if not found:
         raise DerivationError(f"{path} defines no derivation: decorate a generator of lines with "
                               "@pgverify.derivation(name) at module level")
+    seen: dict[str, Derivation] = {}
+    for d in found:
+        if d.name in seen:
+            where = [x.source.rsplit(":", 1)[-1] for x in (seen[d.name], d)]
+            raise DerivationError(f"{path}: two derivations are named {d.name!r} (lines {where[0]} and {where[1]}); "
+                                  f"the results are reported by name, so give each a unique name")
+        seen[d.name] = d
     return found
 
 
@@ -391,6 +398,12 @@ def _import_file(p: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # sys.exit() or exit() at import: never the exit status of pgverify itself
+        sys.modules.pop(name, None)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == p.resolve()]
+        at = f" at line {frames[-1].lineno} ({frames[-1].line})" if frames else ""
+        raise DerivationError(f"{p} called sys.exit({exc.code!r}){at} while being imported; a derivation file "
+                              f"must only define derivations (put scripts under `if __name__ == '__main__':`)") from None
     except Exception as exc:
         sys.modules.pop(name, None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == p.resolve()

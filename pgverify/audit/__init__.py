@@ -15,11 +15,11 @@
 E[ĝ] = grad_U = practice.undiscounted-score-weighting
 """
 
-from pgverify.audit.diagnosis import RTOL, Diagnosis, Target, diagnose, targets, tolerance
+from pgverify.audit.diagnosis import RTOL, Diagnosis, Survey, Target, diagnose, survey, targets, tolerance
 from pgverify.audit.expectation import Expectation, Setting, as_episodic, expectation, setting
 from pgverify.audit.frameworks import Estimator, MissingExtraError, jax_estimator, numpy_estimator, torch_estimator
 from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollout, enumerate_batches
 
 __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "torch_estimator", "jax_estimator",
            "numpy_estimator", "Setting", "setting", "as_episodic", "Expectation", "expectation", "Target",
-           "targets", "Diagnosis", "diagnose", "tolerance", "RTOL", "AuditError", "MissingExtraError", "BATCH_LIMIT"]
+           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "AuditError", "MissingExtraError", "BATCH_LIMIT"]

@@ -199,8 +199,9 @@ def _parameters(example: Example) -> Parameters:
 
 
 def _example(like: Example, p: Parameters) -> Example | None:
-    """The example with the coordinates ``p`` (same structure as ``like``), or None if a transition row is 0."""
-    emdp, policy, baselines = like
+    """The example with the coordinates ``p`` (the structure of ``like``; zero baselines), or None if a
+    transition row is 0."""
+    emdp = like[0]
     n, A = emdp.absorbing, emdp.mdp.P.shape[1]
     S = n + 1
     it = iter(p.values)
@@ -219,7 +220,9 @@ def _example(like: Example, p: Parameters) -> Example | None:
     lam = Fraction(next(it), 10)
     X = [[next(it) for _ in range(A)] for _ in range(S)]
     emdp2 = EpisodicMDP(FiniteMDP(P, r, lam), absorbing=n, horizon=emdp.horizon)
-    return emdp2, TabularSoftmax.from_weights(X), baselines
+    zeros = {"b": np.zeros(S, dtype=np.int64), "c": np.zeros((S, A), dtype=np.int64),
+             "h": np.zeros(emdp2.trajectories().num_prefixes, dtype=np.int64)}
+    return emdp2, TabularSoftmax.from_weights(X), zeros
 
 
 def guided_search(fn: Callable[[Model], Chain], margins: list[tuple[Fraction, Example]], seed: int
@@ -229,21 +232,15 @@ def guided_search(fn: Callable[[Model], Chain], margins: list[tuple[Fraction, Ex
     ordered = sorted(range(len(margins)), key=lambda i: (margins[i][0] == 0, margins[i][0], i))[:SEARCH_STARTS]
     likes = [margins[i][1] for i in ordered]
     starts = [_parameters(e) for e in likes]
-    structure = {p: like for p, like in zip(starts, likes)}
-
-    def margin_of(p: Parameters, like: Example) -> Fraction | None:
-        example = _example(like, p)
-        return None if example is None else _margin(fn(build_example(example, True)).steps)
-
-    current: list[Example] = []
+    # The number of coordinates determines the number of states, hence the structure of the example.
+    like_of = {len(p.values): like for p, like in zip(starts, likes)}
 
     def margin(p: Parameters) -> Fraction | None:
-        if p in structure:
-            current[:] = [structure[p]]
-        return margin_of(p, current[0])
+        example = _example(like_of[len(p.values)], p)
+        return None if example is None else _margin(fn(build_example(example, True)).steps)
 
     result = local_search(margin, starts, seed=seed, budget=SEARCH_BUDGET, patience=SEARCH_PATIENCE)
-    return result, None if result.found is None else _example(current[0], result.found)
+    return result, None if result.found is None else _example(like_of[len(result.found.values)], result.found)
 
 
 def census(fn: Callable[[Model], Chain], *, drawn: int = CENSUS_DRAWS) -> Callable[[int], dict[str, Any]]:
@@ -253,7 +250,7 @@ def census(fn: Callable[[Model], Chain], *, drawn: int = CENSUS_DRAWS) -> Callab
     def run(seed: int) -> dict[str, Any]:
         margins: list[tuple[Fraction, Example]] = []
         held, worst = census_failures(fn, seed, drawn, margins=margins)
-        closest = min(m for m, _ in margins)
+        closest = min((m for m, _ in margins if m != 0), default=Fraction(0))  # exact equalities are no near miss
         search: dict[str, Any] = {"ran": False, "closest_drawn_margin": str(closest),
                                   "closest_drawn_margin_float": float(closest)}
         if worst is None:
@@ -613,14 +610,16 @@ claim("vpg.variance.reward-to-go", section=SECTION, families=FAMILIES, methods=N
                 r"\pi_\theta(a_t\vert s_t)\Big] \le \operatorname{tr}\operatorname{Cov}\Big[R_\tau\sum_{t=1}^{T-1}"
                 r"\nabla_\theta\log\pi_\theta(a_t\vert s_t)\Big]",
       note="Single-trajectory estimators, exact traces of covariance by enumeration; the census says on how "
-           "many seeded random episodic MDPs it held.", census=census(variance_reward_to_go))(variance_reward_to_go)
+           "many seeded random episodic MDPs it held and, when it held on all, how a guided local search from the "
+           "closest draws fared.", census=census(variance_reward_to_go))(variance_reward_to_go)
 
 claim("vpg.variance.value-baseline", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
       statement=r"\operatorname{tr}\operatorname{Cov}\Big[\sum_t\lambda^{t-1}(G_\tau^t-v_\lambda^{\pi_\theta}(s_t))"
                 r"\nabla_\theta\log\pi_\theta(a_t\vert s_t)\Big] \le \operatorname{tr}\operatorname{Cov}\Big["
                 r"\sum_t\lambda^{t-1}G_\tau^t\nabla_\theta\log\pi_\theta(a_t\vert s_t)\Big]",
       note="Single-trajectory estimators, exact traces of covariance by enumeration; the census says on how "
-           "many seeded random episodic MDPs it held.", census=census(variance_value_baseline))(variance_value_baseline)
+           "many seeded random episodic MDPs it held and, when it held on all, how a guided local search from the "
+           "closest draws fared.", census=census(variance_value_baseline))(variance_value_baseline)
 
 
 # ---------------------------------------------------------------- REINFORCE
@@ -701,14 +700,13 @@ def gradient_estimate_linear(m: Model) -> Chain:
                     label="𝔼[ĝ] = ∇U (linear baseline, same roll-outs)")
 
 
-@claim("reinforce.gradient-estimate.linear.corrected", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
-       slow_methods=("symbolic",),
+@claim("reinforce.gradient-estimate.linear.corrected", section=SECTION, families=FAMILIES,
        corrects="reinforce.gradient-estimate.linear",
        statement=r"b_\omega(s) = \phi(s)^\top\omega \text{ fitted on independent roll-outs}:\ \mathbb{E}[\hat g] = "
                  r"\nabla_\theta U(\theta)",
        note="The linear baseline φ(s)ᵀω̂, φ(s) = (1, s), ω̂ from the normal equations on an independent roll-out "
-            "(the expectation over both roll-outs). Not attempted symbolically (ω̂ is a ratio of sums over every "
-            "pair of roll-outs: about 20 s in the symbolic family).")
+            "(the expectation over both roll-outs). Proved symbolically on the episodic family (ω̂ a ratio of sums "
+            "over every pair of roll-outs: 0.3 s in python-flint rational functions, about 20 s in SymPy's field).")
 def gradient_estimate_linear_corrected(m: Model) -> Chain:
     ep = episodes(m)
     idx, p = tuples(ep.prob, 2)
