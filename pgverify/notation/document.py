@@ -254,7 +254,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     """Read every display of a file (a :class:`~pathlib.Path`, or a string naming an existing file) or of text.
 
     ``kind``: ``"md"``, ``"tex"`` or ``"text"`` (default: from the file's suffix; ``"text"`` for a string that is
-    not a path — the whole string is one display).  ``profile``: overrides the file's own choice.
+    not a path — each paragraph, separated by blank lines, is one display).  ``profile``: overrides the file's own choice.
     ``escapes``: ``"auto"``, ``"markdown"`` or ``"none"``.  ``annotations``: a side file (path or shipped name),
     ``"auto"`` or None.
     """
@@ -293,8 +293,9 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         raws = _md_displays(text, full)
     elif kind == "tex":
         raws = _tex_displays(text, full)
-    else:
-        raws = [_Raw(full, text, False, 0, len(text))]
+    else:  # plain text: paragraphs (separated by blank lines) are displays; a single newline is a space
+        raws = [_Raw(full.slice(m.start(), m.end()), m.group(0), False, m.start(), m.end())
+                for m in re.finditer(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", text, re.S)]
 
     if escapes == "auto":
         md_escapes = kind == "md" and (front_kind == "toml" or any("\\_" in r.raw for r in raws))

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput
 from lark.lexer import Lexer
 
 from pgverify.notation import ast as A
@@ -449,6 +449,9 @@ def _token_kinds(profile: Profile) -> dict[str, str]:
 
 def _functions_elsewhere(profile: Profile) -> dict[str, str]:
     """LaTeX names that are functions in another shipped profile but not in ``profile``: name → that profile."""
+    hit = _ELSEWHERE.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
     from pgverify.notation.profiles import profile_names
 
     out: dict[str, str] = {}
@@ -458,7 +461,11 @@ def _functions_elsewhere(profile: Profile) -> dict[str, str]:
             for k in other.functions:
                 if k not in profile.functions:
                     out.setdefault(k, other.name)
+    _ELSEWHERE[id(profile)] = (profile, out)
     return out
+
+
+_ELSEWHERE: dict[int, tuple[Profile, dict[str, str]]] = {}
 
 
 def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
@@ -904,6 +911,9 @@ class _ToAST(Transformer):
         raise MalformedNotation(f"𝔼 subscript {_latexish(x)}: expected var ∼ distribution or a start state", sub.pos)
 
     def bigexpect(self, tok, scripts, body):
+        if not scripts:
+            raise AmbiguousNotation("𝔼 with neither a subscript nor brackets: neither its measure nor its reach "
+                                    "is visible", _pos(tok))
         return self._expect(tok, scripts, body)
 
     def expect(self, tok, scripts, _l, body, _r):
@@ -945,6 +955,7 @@ class _NoLexer(Lexer):
 def _parser() -> Lark:
     """The LALR parser; its tables are cached on disk under a name that hashes the grammar and lark's version."""
     import hashlib
+    import pickle
 
     import lark
 
@@ -957,7 +968,8 @@ def _parser() -> Lark:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         return Lark(grammar, cache=str(folder / f"notation-grammar-{key}.lark"), **options)
-    except OSError:  # an unwritable cache directory only costs the 0.3 s of building the tables
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+        # an unwritable directory or a damaged cache file only costs the 0.3 s of building the tables
         return Lark(grammar, **options)
 
 
@@ -1026,10 +1038,6 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
         row = ip.feed_eof(tokens[-1])
     except UnexpectedInput as e:
         raise _unexpected(e, src, tokens) from None
-    except VisitError as e:  # pragma: no cover - the parser calls the transformer directly
-        if isinstance(e.orig_exc, NotationError):
-            raise e.orig_exc from None
-        raise
     finally:
         _PROFILE.reset(token)
     depth = _depth(row)

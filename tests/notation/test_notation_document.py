@@ -101,9 +101,11 @@ U(\theta) = v_\lambda^{\pi_\theta}(s^0)
         r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
 
 
-def test_plain_string_is_one_display():
+def test_plain_string_is_one_display_per_paragraph():
     doc = read_document(r"q_\lambda^\pi(s, a) := r(s, a)")
     assert doc.kind == "text" and len(doc.displays) == 1 and doc.displays[0].status == "ok"
+    doc = read_document("U(\\theta) =\n  v_\\lambda^{\\pi_\\theta}(s^0)\n\n\n\\nabla_\\theta 1 = 0\n")
+    assert [(d.line, d.status) for d in doc.displays] == [(1, "ok"), (5, "ok")]
 
 
 def test_side_file_keyed_by_display_text(tmp_path: Path):

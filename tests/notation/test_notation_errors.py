@@ -14,6 +14,9 @@ from pgverify.notation import (AmbiguousNotation, IllFormedDisplay, MalformedNot
 from numeric.errors import PGVerifyError
 
 BAD = [
+    ('bare-expectation', '\\mathbb{E} R_\\tau = U(\\theta)', '\\mathbb{E}\\left[R_\\tau\\right] = U(\\theta)', 'post',
+     "ambiguous: 𝔼 with neither a subscript nor brackets: neither its measure nor its reach is visible at line 1, "
+     "column 1"),
     ('constant-that-is-a-function-elsewhere', '\\mu(s) = 1', '\\mu \\cdot (s) = 1', 'post',
      "ambiguous: \\mu(…): in profile 'post' \\mu is a constant, in profile 'textbook' a function; write \\mu "
      "\\cdot (…) for a product, or choose the profile at line 1, column 1"),
