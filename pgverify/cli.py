@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("path", type=Path, help="a Python file defining derivations with @pgverify.derivation")
     seeded(v, catalogue=False)
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
+    v.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax family (default 2)")
+    v.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax family (default 2)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify":
             from pgverify import derivations
 
-            text, refuted = derivations.verify_file(args.path, _settings(args), as_json=args.json)
+            text, refuted = derivations.verify_file(args.path, _settings(args), as_json=args.json,
+                                                    states=args.states, actions=args.actions)
             print(text)
             return EXIT_REFUTED if refuted else EXIT_OK
         if args.command == "list":

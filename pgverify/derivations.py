@@ -27,6 +27,7 @@ names the file, the derivation and the step.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import sys
 import traceback
 import weakref
@@ -47,6 +48,7 @@ from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
 from symbolic.field import Rat
+from symbolic.flint_field import Frac
 
 __all__ = ["Derivation", "DerivationError", "InvalidDerivationError", "DerivationResult", "derivation", "verify",
            "load_derivations", "verify_file", "LATEX_LIMIT", "LATEX_TERMS"]
@@ -187,7 +189,8 @@ class Derivation:
 
 def _is_number(x: Any) -> bool:
     """A scalar of one of the arithmetics: float64, Fraction, a rational function, a degree bound."""
-    return isinstance(x, (int, float, Fraction, np.number, Rat, Degree)) and not isinstance(x, (bool, np.bool_))
+    return isinstance(x, (int, float, numbers.Rational, np.number, Rat, Frac, Degree)) and not isinstance(
+        x, (bool, np.bool_))
 
 
 def derivation(name: str, *, steps: tuple[str, ...] | None = None, relations: str | tuple[str, ...] = "=",
@@ -324,6 +327,8 @@ def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
 
 def _terms(e: Any) -> int:
     """Terms of the numerator plus the denominator of a field element (1 for a number)."""
+    if isinstance(e, Frac):
+        return e.terms()
     return len(e.e.numer) + len(e.e.denom) if isinstance(e, Rat) else 1
 
 
@@ -400,17 +405,21 @@ def _import_file(p: Path) -> ModuleType:
     return module
 
 
-def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, bool]:
+def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False,
+                states: int = 2, actions: int = 2) -> tuple[str, bool]:
     """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and whether any
     is refuted.  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
-    JSON object is ``pgverify check --json``'s with ``"file"`` and, per refuted derivation, ``"latex"``."""
+    JSON object is ``pgverify check --json``'s with ``"file"`` and, per refuted derivation, ``"latex"``.
+    ``states`` × ``actions`` is the size of the symbolic tabular-softmax family (``--states/--actions``)."""
     import json
     import time
 
+    from pgverify.families import symbolic_size
     from pgverify.output import report
 
     start = time.perf_counter()
-    results = [verify(d, settings) for d in load_derivations(path)]
+    with symbolic_size(states, actions):
+        results = [verify(d, settings) for d in load_derivations(path)]
     run = report.Run(tuple(r.result for r in results), settings, time.perf_counter() - start)
     if as_json:
         obj = report.to_json(run)
