@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["cache_dir", "fingerprint", "cacheable", "load", "store"]
+__all__ = ["cache_dir", "fingerprint", "sources", "cacheable", "load", "store"]
 
 _PACKAGES = ("numeric", "symbolic", "pgverify")
 
@@ -46,11 +46,15 @@ def fingerprint() -> str:
     import sympy
 
     h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__} flint {flint.__version__}".encode())
-    for root in _package_roots():
-        for path in sorted(root.rglob("*.py")):
-            h.update(str(path.relative_to(root.parent)).encode())
-            h.update(path.read_bytes())
+    for name, path in sources():
+        h.update(name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def sources() -> list[tuple[str, Path]]:
+    """Every source file the key covers, as (package-relative name, path): all of numeric, symbolic, pgverify."""
+    return [(str(path.relative_to(root.parent)), path) for root in _package_roots() for path in sorted(root.rglob("*.py"))]
 
 
 def cacheable(fn: Callable[..., Any]) -> bool:

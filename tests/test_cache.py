@@ -38,3 +38,9 @@ def test_the_key_changes_with_the_family(tmp_path, monkeypatch):
     monkeypatch.setenv("PGVERIFY_CACHE_DIR", str(tmp_path))
     cache.store({"x": 1}, "a", "family-1")
     assert cache.load("a", "family-1") == {"x": 1} and cache.load("a", "family-2") is None
+
+
+def test_the_key_covers_the_flint_engine():
+    names = {name.replace("\\", "/") for name, _ in cache.sources()}
+    assert {"symbolic/flint_field.py", "symbolic/pgt_proof.py", "numeric/flint_exact.py", "numeric/modular.py",
+            "numeric/arithmetic.py", "pgverify/checker.py"} <= names
