@@ -160,7 +160,9 @@ def test_theorem_polynomial_check_3x2():
     from pgverify.claims.pgt import theorem_polynomial_check
 
     check = theorem_polynomial_check(3, 2)
-    assert check.passed and check.details == {"partials": 6}
+    assert check.passed and check.details == {"partials": 6, "expanded": 6}
+    reduced = theorem_polynomial_check(3, 2, symmetry=True)
+    assert reduced.passed and reduced.details == {"partials": 6, "expanded": 2} and "symmetry" in reduced.family
 
 
 @pytest.mark.parametrize("claim_id", ["pgt.proof.value-gradient", "pgt.average-reward",
