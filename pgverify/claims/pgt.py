@@ -67,6 +67,11 @@ def occupancy_measure(m: Model) -> Chain:
                ("symbolic-4x3", "universal proof on tabular softmax with 4 states x 3 actions (two partials "
                                 "expanded, the rest by symmetry; about a minute, 5 GB)",
                 lambda: theorem_polynomial_check(4, 3, symmetry=True))),
+       note="Proved on the 2 × 2 tabular and linear softmax by the generic symbolic method (the claim as written, "
+            "in python-flint rational functions) and on the 3 × 3 tabular softmax with P, r, λ, θ all symbolic "
+            "by a dedicated polynomial identity (symbolic.pgt_proof: denominators cleared by fraction-free "
+            "elimination, ∇U the quotient-rule derivative of U's closed form, never the theorem); 4 × 2 and 4 × 3 "
+            "on request.",
        statement=r"\nabla_\theta U(\theta) = (1-\lambda)^{-1}\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s)"
                  r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
 def theorem(m: Model) -> Chain:
