@@ -132,6 +132,17 @@ def test_wrong_variants_rejected_at_4x2():
         assert not any(prove_theorem_tabular(4, 2, variant=variant).partials)
 
 
+@pytest.mark.parametrize("size", [(2, 2), (3, 2), (3, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_symmetry_reduction_agrees_with_every_partial(size):
+    """θ_00 and θ_10 stand for their relabelling orbits: the reduced proof decides as the full one, variants too."""
+    for variant in (None, *VARIANTS):
+        full = prove_theorem_tabular(*size, variant=variant)
+        reduced = prove_theorem_tabular(*size, variant=variant, symmetry=True)
+        A = size[1]
+        assert reduced.by_symmetry and reduced.partials == (full.partials[0], full.partials[A])
+        assert len(set(full.partials)) == 1  # every partial of an orbit decides alike
+
+
 def test_stochastic_rows_prove_the_same_theorem():
     assert prove_theorem_tabular(3, 2, stochastic=True).holds
     assert not prove_theorem_tabular(3, 2, stochastic=True, variant="undiscounted-q").holds
