@@ -234,11 +234,12 @@ def _number_prefixes(states: np.ndarray, actions: np.ndarray) -> np.ndarray:
 
 
 def episodic_model(emdp: EpisodicMDP, policy: Policy, *, exact: bool | None = None, family: str = "episodic",
-                   extras: dict[str, Any] | None = None) -> Model:
-    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories."""
+                   extras: dict[str, Any] | None = None, flint_rationals: bool = False) -> Model:
+    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories
+    (``flint_rationals`` as for :func:`numeric.evaluation.model`)."""
     if not isinstance(emdp, EpisodicMDP):
         raise InvalidMDPError(f"emdp must be a numeric.EpisodicMDP, got {type(emdp).__name__}")
-    m = model(emdp.mdp, policy, exact=exact, family=family)
+    m = model(emdp.mdp, policy, exact=exact, family=family, flint_rationals=flint_rationals)
     m.extras.update(extras or {})
     m.extras.update(horizon=emdp.horizon, absorbing=emdp.absorbing, trajectories=emdp.trajectories())
     return m
@@ -285,7 +286,7 @@ def trajectory_probabilities(m: Model, tr: EnumeratedTrajectories) -> np.ndarray
 
 
 def path_probabilities(mu0: np.ndarray, pi: np.ndarray, P: np.ndarray, tr: EnumeratedTrajectories) -> np.ndarray:
-    """μ(s_1) ∏_{t=1}^{T−1} π(a_t|s_t) P(s_{t+1}|s_t, a_t) of each enumerated path, shape (n,), in the arrays' arithmetic.
+    """μ(s_1) ∏_{t=1}^{T−1} π(a_t|s_t) P(s_{t+1}|s_t, a_t) of each enumerated path, shape (n,), exact or float.
 
     ``mu0`` (S,), ``pi`` (S, A), ``P`` (S, A, S) of any chain with actions (an MDP, or an augmented one).
     """

@@ -13,7 +13,8 @@ name                    default    environment variable                 what is 
                                                                         :func:`pgverify.trajectories`, plots)
 ``symbolic-parameters`` 20         ``PGVERIFY_MAX_SYMBOLIC_PARAMETERS`` symbols of a tabular-softmax family
                                                                         whose closed forms are printed
-                                                                        (``pgverify latex``)
+                                                                        (``pgverify latex``; 3 × 2 has 25,
+                                                                        an estimated 7 minutes)
 ======================  =========  ===================================  ======================================
 
 A limit is adjusted for one call with the function's ``limit=`` keyword, or

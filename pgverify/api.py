@@ -7,6 +7,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from numeric.limits import progress
 from pgverify.checker import ClaimResult, Settings, check_claim
 from pgverify.registry import Claim, check_opt_in, select
 from pgverify.output.report import Run
@@ -34,10 +35,11 @@ def check(patterns: list[str] | None = None, settings: Settings = Settings(), *,
     check_opt_in(settings.opt_in)
     selected = select(patterns)
     n = min(len(selected), jobs or os.cpu_count() or 1)
+    bar = dict(total=len(selected), desc="checking claims", unit="claim")  # on stderr, after a few seconds
     if n <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results = tuple(check_claim(c, settings) for c in selected)
+        results = tuple(progress((check_claim(c, settings) for c in selected), **bar))
     else:
         with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
-            outs = list(pool.map(_check_by_id, [c.id for c in selected], [settings] * len(selected)))
+            outs = list(progress(pool.map(_check_by_id, [c.id for c in selected], [settings] * len(selected)), **bar))
         results = tuple(ClaimResult(c, *out) for c, out in zip(selected, outs))
     return Run(results, settings, time.perf_counter() - start)

@@ -1,13 +1,16 @@
 """A disk cache of symbolic proofs of the catalogue's claims.
 
 A symbolic check is deterministic: its outcome depends only on the code of
-the engines and the claim, and on the SymPy version.  Its key is a hash of
-every source file of ``numeric``, ``symbolic`` and ``pgverify``, the SymPy
-and NumPy versions, the claim id, the qualified name of its evaluating
-function and the family; change any of them and the proof is recomputed.  A
-claim whose evaluation runs any code outside these packages (a user's own
-derivation, whose ``lines`` the wrapper in :mod:`pgverify.derivations` calls)
-is never cached: the key could not cover that code.  The directory is ``$PGVERIFY_CACHE_DIR``, or
+the engines and the claim, and on the versions of the libraries doing the
+arithmetic.  Its key is a hash of every source file of ``numeric``,
+``symbolic`` and ``pgverify`` (the python-flint engine,
+``symbolic/flint_field.py`` and ``numeric/flint_*.py``, included), the SymPy,
+NumPy and python-flint versions, the claim id, the qualified name of its
+evaluating function and the family; change any of them and the proof is
+recomputed.  A claim whose evaluation runs any code outside these packages (a
+user's own derivation, whose ``lines`` the wrapper in
+:mod:`pgverify.derivations` calls) is never cached: the key could not cover
+that code.  The directory is ``$PGVERIFY_CACHE_DIR``, or
 ``~/.cache/pgverify``; ``pgverify check --no-cache`` bypasses it.
 """
 
@@ -22,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["cache_dir", "fingerprint", "cacheable", "code_key", "load", "store"]
+__all__ = ["cache_dir", "fingerprint", "sources", "cacheable", "code_key", "load", "store"]
 
 _PACKAGES = ("numeric", "symbolic", "pgverify")
 
@@ -41,16 +44,23 @@ def _package_roots() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def fingerprint() -> str:
-    """A hash of the engines' source code and the versions of SymPy and NumPy."""
+    """A hash of the engines' files (source, grammar, profiles) and the versions of SymPy, NumPy and python-flint."""
+    import flint
     import numpy
     import sympy
 
-    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__}".encode())
-    for root in _package_roots():
-        for path in sorted(root.rglob("*.py")):
-            h.update(str(path.relative_to(root.parent)).encode())
-            h.update(path.read_bytes())
+    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__} flint {flint.__version__}".encode())
+    for name, path in sources():
+        h.update(name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def sources() -> list[tuple[str, Path]]:
+    """Every file the key covers, as (package-relative name, path): all of numeric, symbolic, pgverify (source,
+    grammar, profiles and annotation files alike)."""
+    return [(str(path.relative_to(root.parent)), path) for root in _package_roots()
+            for path in sorted(root.rglob("*")) if path.is_file() and "__pycache__" not in path.parts]
 
 
 def cacheable(fn: Callable[..., Any]) -> bool:

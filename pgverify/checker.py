@@ -30,12 +30,13 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
 from numeric.arithmetic import Degree
-from numeric.errors import PGVerifyError
+from numeric.errors import InexactOperandError, PGVerifyError
 from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, get_family
 from pgverify.registry import SLOW_METHODS_OPT_IN, Claim
 from pgverify.statement import MISSING, Chain
+from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
 
 __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
@@ -46,8 +47,6 @@ __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "Claim
 #: seven digits of margin above float64's 1e-16 for λ ≤ 0.9 and small MDPs.
 NUMERIC_RTOL = 1e-8
 
-#: Verdicts, from best to worst (``undecided`` when no method could run).
-VERDICTS = ("proved", "verified", "undecided", "refuted", "ill-formed")
 
 @dataclass(frozen=True)
 class Settings:
@@ -74,39 +73,6 @@ class InvalidSettingsError(PGVerifyError, ValueError):
     """A bad :class:`Settings` value (a negative seed, no exact points, …)."""
 
 @dataclass(frozen=True)
-class Check:
-    """One method on one family: passed, failed (with the step), or could not run (``passed=None``)."""
-
-    method: str
-    family: str
-    passed: bool | None
-    seconds: float
-    details: dict[str, Any] = field(default_factory=dict)
-    failing_step: str | None = None
-    message: str = ""
-
-@dataclass(frozen=True)
-class Counterexample:
-    """Where a refuted claim fails: the model, the step, both sides' values."""
-
-    family: str
-    method: str
-    step: str
-    step_index: int
-    example: dict[str, Any]
-    lhs: Any
-    rhs: Any
-    exact: bool
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    verdict: str
-    checks: tuple[Check, ...]
-    counterexample: Counterexample | None
-    reason: str = ""
-
-@dataclass(frozen=True)
 class StepResult:
     index: int
     label: str
@@ -125,7 +91,7 @@ class Evaluation:
 
     ill_formed: str | None
     steps: tuple[StepResult, ...]
-    chain: Chain
+    chain: Chain | None  # None when the chain could not be built in this arithmetic (``undecidable`` says why)
     undecidable: str | None = None
 
     @property
@@ -199,13 +165,27 @@ def _float_in_exact(c: Chain) -> str | None:
     return None
 
 
+def _inexact(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a float meeting exact arithmetic."""
+    while exc is not None:
+        if isinstance(exc, InexactOperandError):
+            return True
+        exc = exc.__cause__
+    return False
+
+
 def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
     """Evaluate ``claim`` on ``model`` and check each of its steps.
 
     In an exact arithmetic (exact rationals, symbolic, degree bounds) a chain with a float on
     any side is not compared: the evaluation is ``undecidable`` and says which step holds it.
     """
-    c = claim.evaluate(model)
+    try:
+        c = claim.evaluate(model)
+    except Exception as exc:
+        if not model.arithmetic.exact or not _inexact(exc):
+            raise
+        return Evaluation(None, (), None, str(exc))
     if not isinstance(c, Chain):
         raise TypeError(f"claim {claim.id!r} returned {type(c).__name__}, not a Chain")
     bad = _well_formed(c)
@@ -272,7 +252,7 @@ def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
     return check
 
 def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dict[str, Any]) -> Check:
-    details = {**ev.chain.details, **details}
+    details = {**(ev.chain.details if ev.chain else {}), **details}
     if ev.undecidable:
         return Check(method, label, None, secs, details, None, ev.undecidable)
     if ev.ill_formed:
@@ -293,7 +273,7 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     for model in family.exact_points(settings.exact_points, settings.seed):
         ev = evaluate_chain(claim, model)
         evaluated += 1
-        measured = ev.chain.details
+        measured = ev.chain.details if ev.chain else {}
         if ev.ill_formed or ev.undecidable or ev.first_failure:
             stop = ev
             break
@@ -331,7 +311,7 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         ev = evaluate_chain(claim, family.build(example, exact))
         if measured is not None:
             measured.clear()
-            measured.update(ev.chain.details)
+            measured.update(ev.chain.details if ev.chain else {})
         if ev.undecidable:
             undecidable.append(ev)
             return
@@ -444,6 +424,8 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
                                             found["example"], found["lhs"], found["rhs"], True)
+    if "symbolic" in settings.methods:  # dedicated universal proofs (e.g. pgt.theorem on 3 × 3)
+        checks.extend(run() for _, run in claim.proofs)
     for name, _, run in claim.opt_in:
         if name in settings.opt_in:
             checks.append(run())

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
         sp.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
         sp.add_argument("--opt-in", action="append", default=[], metavar="NAME",
-                        help="also run a costly check (e.g. symbolic-3x2); the table lists the available ones")
+                        help="also run a costly check (e.g. symbolic-4x2); the table lists the available ones")
         sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
                         "cached ones (the cache is keyed by the engines' source code)")
 
@@ -59,10 +59,21 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="write docs/report.md and docs/report.tex")
     seeded(r)
     r.add_argument("--out", type=Path, default=Path("docs"), help="output directory (default docs/)")
-    v = sub.add_parser("verify", help="check the derivations defined in your own Python file; exit statuses as for check")
-    v.add_argument("path", type=Path, help="a Python file defining derivations with @pgverify.derivation")
+    v = sub.add_parser("verify", help="check every display of a Markdown/LaTeX file, or the derivations of a "
+                       "Python file; exit statuses as for check")
+    v.add_argument("path", type=Path, help="FILE.md | FILE.tex (every display) or FILE.py (derivations defined "
+                   "with @pgverify.derivation)")
     seeded(v, catalogue=False)
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
+    _document_options(v)
+    an = sub.add_parser("annotate", help="write a Markdown/LaTeX file back with each display's verdict beside it: "
+                        "<name>.annotated.md and a self-contained <name>.annotated.html")
+    an.add_argument("path", type=Path, help="FILE.md or FILE.tex")
+    seeded(an, catalogue=False)
+    an.add_argument("--out", type=Path, default=Path("."), help="output directory (default: the current one)")
+    _document_options(an)
+    v.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax family (default 2)")
+    v.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax family (default 2)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
@@ -78,6 +89,39 @@ def _parser() -> argparse.ArgumentParser:
                     help="variance: a JSON file {P, r, discount, absorbing, horizon[, initial, theta]} "
                          "(default: the census counterexample of vpg.variance.value-baseline)")
     return p
+
+
+# --- documents (notation wing): verify FILE.md|FILE.tex, annotate --------------------------------------------
+
+
+def _document_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--profile", default=None, help="notation profile (post, textbook, or a .toml file); "
+                    "default: the file's own choice, else post")
+    sp.add_argument("--annotations", default="auto", help="side file of annotations (default: <file>.pgverify.toml "
+                    "or a shipped one matching the document's title)")
+
+
+def _document(args: argparse.Namespace) -> int:
+    from pgverify import documents
+
+    suffix = args.path.suffix.lower()
+    if suffix not in documents.DOCUMENT_SUFFIXES:
+        raise PGVerifyError(f"{args.path}: expected a Markdown or LaTeX file ({', '.join(documents.DOCUMENT_SUFFIXES)})"
+                            f"{'; pgverify verify reads Python derivations too' if args.command == 'annotate' else ''}")
+    run = documents.verify_document(args.path, _settings(args), profile=args.profile, annotations=args.annotations)
+    if args.command == "annotate":
+        from pgverify.output.annotate import annotated_html, annotated_markdown
+
+        text = args.path.read_text(encoding="utf-8")
+        args.out.mkdir(parents=True, exist_ok=True)
+        md, page = args.out / f"{args.path.stem}.annotated.md", args.out / f"{args.path.stem}.annotated.html"
+        md.write_text(annotated_markdown(text, run), encoding="utf-8")
+        page.write_text(annotated_html(text, run, title=args.path.name), encoding="utf-8")
+        _emit(f"wrote {md}\nwrote {page}")
+    else:
+        _emit(documents.dumps(run) if args.json else documents.table(run))
+    return _status(run)
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -128,10 +172,13 @@ def main(argv: list[str] | None = None) -> int:
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             _emit(report.dumps(run) if args.json else report.table(run))
             return _status(run)
+        if args.command == "annotate" or (args.command == "verify" and args.path.suffix.lower() != ".py"):
+            return _document(args)
         if args.command == "verify":
             from pgverify import derivations
 
-            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json)
+            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json,
+                                                states=args.states, actions=args.actions)
             _emit(text)
             return _status(run)
         if args.command == "list":

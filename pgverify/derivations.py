@@ -27,6 +27,7 @@ names the file, the derivation and the step.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import sys
 import traceback
 import weakref
@@ -40,13 +41,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from numeric.arithmetic import Degree
-from numeric.errors import PGVerifyError
+from numeric.errors import InexactOperandError, PGVerifyError
 from numeric.model import Model
 from pgverify.checker import ClaimResult, Settings, check_claim, evaluate_chain
 from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
 from symbolic.field import Rat
+from symbolic.flint_field import Frac
 
 if TYPE_CHECKING:
     from pgverify.output.report import Run
@@ -177,6 +179,10 @@ class Derivation:
         code = getattr(self.lines, "__code__", None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if code and f.filename == code.co_filename]
         at = f" (at line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+        if isinstance(exc, InexactOperandError):
+            return DerivationError(f"{self._where()}derivation {self.name!r}: cannot evaluate exactly {what}{at}: "
+                                   f"{exc}. Write integers or fractions.Fraction (m.U / 2, np.zeros(shape, "
+                                   f"dtype=int)) for an exact check")
         return DerivationError(f"{self._where()}derivation {self.name!r} raised {what}{at}: "
                                f"{type(exc).__name__}: {exc}")
 
@@ -189,8 +195,8 @@ class Derivation:
 
 
 def _is_number(x: Any) -> bool:
-    """A scalar of one of the arithmetics: float64, Fraction, a rational function, a degree bound."""
-    return isinstance(x, (int, float, Fraction, np.number, Rat, Degree)) and not isinstance(x, (bool, np.bool_))
+    """A scalar of one of the arithmetics: float64, a rational (Fraction, Q), a rational function, a degree bound."""
+    return isinstance(x, (numbers.Number, Rat, Frac, Degree)) and not isinstance(x, (bool, np.bool_))
 
 
 def derivation(name: str, *, steps: tuple[str, ...] | None = None, relations: str | tuple[str, ...] = "=",
@@ -327,6 +333,8 @@ def _symbolic_difference(d: Derivation, step_label: str) -> str | None:
 
 def _terms(e: Any) -> int:
     """Terms of the numerator plus the denominator of a field element (1 for a number)."""
+    if isinstance(e, Frac):
+        return e.terms()
     return len(e.e.numer) + len(e.e.denom) if isinstance(e, Rat) else 1
 
 
@@ -378,6 +386,13 @@ def load_derivations(path: str | Path) -> list[Derivation]:
     if not found:
         raise DerivationError(f"{path} defines no derivation: decorate a generator of lines with "
                               "@pgverify.derivation(name) at module level")
+    seen: dict[str, Derivation] = {}
+    for d in found:
+        if d.name in seen:
+            where = [x.source.rsplit(":", 1)[-1] for x in (seen[d.name], d)]
+            raise DerivationError(f"{path}: two derivations are named {d.name!r} (lines {where[0]} and {where[1]}); "
+                                  f"the results are reported by name, so give each a unique name")
+        seen[d.name] = d
     return found
 
 
@@ -391,6 +406,12 @@ def _import_file(p: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # sys.exit() or exit() at import: never the exit status of pgverify itself
+        sys.modules.pop(name, None)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == p.resolve()]
+        at = f" at line {frames[-1].lineno} ({frames[-1].line})" if frames else ""
+        raise DerivationError(f"{p} called sys.exit({exc.code!r}){at} while being imported; a derivation file "
+                              f"must only define derivations (put scripts under `if __name__ == '__main__':`)") from None
     except Exception as exc:
         sys.modules.pop(name, None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == p.resolve()
@@ -403,17 +424,22 @@ def _import_file(p: Path) -> ModuleType:
     return module
 
 
-def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, "Run"]:
+def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False,
+                states: int = 2, actions: int = 2) -> tuple[str, "Run"]:
     """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and the
-    :class:`~pgverify.output.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
-    JSON object is ``pgverify check --json``'s with ``"file"`` and, per refuted derivation, ``"latex"``."""
+    :class:`~pgverify.output.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s,
+    followed by the LaTeX of each first failing step; the JSON object is ``pgverify check --json``'s with
+    ``"file"`` and, per refuted derivation, ``"latex"``.  ``states`` × ``actions`` is the size of the symbolic
+    tabular-softmax family (``--states/--actions``)."""
     import json
     import time
 
+    from pgverify.families import symbolic_size
     from pgverify.output import report
 
     start = time.perf_counter()
-    results = [verify(d, settings) for d in load_derivations(path)]
+    with symbolic_size(states, actions):
+        results = [verify(d, settings) for d in load_derivations(path)]
     run = report.Run(tuple(r.result for r in results), settings, time.perf_counter() - start)
     if as_json:
         obj = report.to_json(run)

@@ -39,7 +39,8 @@ class Claim:
     run)``: ``run()`` returns a :class:`~pgverify.checker.Check` and runs only
     when ``name`` is in ``Settings.opt_in`` (``pgverify check --opt-in name``).
     ``slow_methods`` apply but are too slow for the default run; they run with
-    ``--opt-in`` :data:`SLOW_METHODS_OPT_IN`.
+    ``--opt-in`` :data:`SLOW_METHODS_OPT_IN`.  ``proofs`` are dedicated
+    universal proofs run by default with the symbolic method, as ``(what, run)``.
     """
 
     id: str
@@ -53,6 +54,7 @@ class Claim:
     census: Callable[[int], dict[str, Any]] | None = None
     opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = ()
     slow_methods: tuple[str, ...] = ()
+    proofs: tuple[tuple[str, Callable[[], Any]], ...] = ()
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -62,7 +64,8 @@ def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = 
           methods: tuple[str, ...] = METHODS, corrects: str | None = None,
           note: str = "", census: Callable[[int], dict[str, Any]] | None = None,
           opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = (),
-          slow_methods: tuple[str, ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
+          slow_methods: tuple[str, ...] = (),
+          proofs: tuple[tuple[str, Callable[[], Any]], ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
     """Register ``fn(model) -> Chain`` as the claim ``id``."""
 
     def register(fn: Callable[[Model], Chain]) -> Callable[[Model], Chain]:
@@ -72,7 +75,7 @@ def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = 
         if unknown:
             raise ValueError(f"claim {id!r}: unknown method {unknown[0]!r}; expected one of {METHODS}")
         _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note,
-                                 census, tuple(opt_in), tuple(slow_methods))
+                                 census, tuple(opt_in), tuple(slow_methods), tuple(proofs))
         return fn
 
     return register

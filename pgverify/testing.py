@@ -28,6 +28,7 @@ actions carries the whole return.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -48,8 +49,9 @@ from pgverify.audit import Batch, Diagnosis, Estimator, Rollout, Setting, diagno
 from pgverify.checker import NUMERIC_RTOL
 from pgverify.strategies import episodic_mdps, mdps_and_tabular_policies, tabular_softmax_policies
 
-__all__ = ["assert_policy_gradient", "taylor_test", "TaylorResult", "Trajectory",
-           "InvalidTestArgument", "RATE_THRESHOLD", "TAYLOR_STEPS", "TAYLOR_FIT"]
+__all__ = ["assert_policy_gradient", "taylor_test", "TaylorResult", "Trajectory", "circulation_test",
+           "CirculationResult", "expected_gradient", "InvalidTestArgument", "RATE_THRESHOLD", "TAYLOR_STEPS",
+           "TAYLOR_FIT", "CIRCULATION_THRESHOLD", "CIRCULATION_STEPS"]
 
 #: The Taylor remainder of a correct gradient is ½h²δᵀ∇²Uδ + O(h³) (rate 2); a wrong one leaves
 #: h⟨∇U − g, δ⟩ (rate 1).  The midpoint 1.5 separates them.
@@ -81,12 +83,30 @@ def _require_int(name: str, value: Any, low: int) -> None:
         raise InvalidTestArgument(f"{name} must be an integer >= {low}, got {value!r}")
 
 
+def _require_grad_fn(grad_fn: Any, params: tuple[str, ...]) -> None:
+    """``grad_fn`` must be callable with the positional arguments ``params``."""
+    if not callable(grad_fn):
+        raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+    try:
+        signature = inspect.signature(grad_fn)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check up front
+        return
+    try:
+        signature.bind(*params)
+    except TypeError:
+        raise InvalidTestArgument(f"grad_fn must accept {len(params)} positional arguments ({', '.join(params)}), "
+                                  f"but its signature is {signature}") from None
+
+
 def _reference(mdp: FiniteMDP, policy: TabularSoftmax) -> np.ndarray:
     g = build_model(mdp, policy, exact=True).grad_U
     return np.asarray(g, dtype=np.float64).reshape(policy.shape)
 
 
 def _as_gradient(value: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    if value is None:
+        raise InvalidTestArgument(f"{what} returned None; it must return the gradient, an array of shape {shape} "
+                                  f"(is a `return` missing?)")
     try:
         g = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -209,9 +229,9 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
     reference), and shows the MDP, θ, the difference and, for estimators, the
     tolerance with its dtype and the diagnosis of what E[ĝ] equals.
     """
-    if not callable(grad_fn):
-        raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
-    for name, value, low in (("horizon", horizon, 1), ("max_examples", max_examples, 1),
+    if not isinstance(grad_fn, Estimator):  # an audit estimator is called as (theta, batch) by pgverify.audit
+        _require_grad_fn(grad_fn, ("mdp", "theta", "trajectories") if estimator else ("mdp", "theta"))
+    for name, value, low in (("horizon", horizon, 1), ("max_examples", max_examples, 1), ("seed", seed, 0),
                              ("max_states", max_states, 1), ("max_actions", max_actions, 1)):
         _require_int(name, value, low)
     if rtol is not None and not (isinstance(rtol, (int, float)) and 0 < rtol < 1):
@@ -295,9 +315,14 @@ class TaylorResult:
         return f"Taylor remainder rate {self.rate:.2f} (2 for the gradient, 1 otherwise): {verdict}"
 
 
-def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any], mdp: FiniteMDP, theta: Any, *,
-                seed: int = 0, steps: tuple[float, ...] = TAYLOR_STEPS) -> TaylorResult:
+def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any] | Estimator, mdp: FiniteMDP, theta: Any, *,
+                seed: int = 0, steps: tuple[float, ...] = TAYLOR_STEPS,
+                rollout: Rollout | None = None) -> TaylorResult:
     """The observed rate at which |U(θ + hδ) − U(θ) − h⟨g, δ⟩| shrinks, g = ``grad_fn(mdp, theta)``.
+
+    ``grad_fn`` may be a :class:`pgverify.audit.Estimator`: g(θ) is then its exact
+    expectation E[ĝ](θ) over the batches of ``rollout`` (:func:`expected_gradient`),
+    on an episodic ``mdp``.
 
     δ is a unit direction drawn from ``numpy.random.default_rng(seed)``; U is
     evaluated in float64 for the tabular softmax policy with parameters θ.
@@ -317,8 +342,9 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any], mdp: FiniteMDP,
     >>> print(taylor_test(lambda mdp, theta: 2 * exact(mdp, theta), mdp, theta))
     Taylor remainder rate 1.00 (2 for the gradient, 1 otherwise): NOT the gradient
     """
-    if not callable(grad_fn):
-        raise InvalidTestArgument(f"grad_fn must be callable, got {type(grad_fn).__name__}")
+    if not isinstance(grad_fn, Estimator):
+        _require_grad_fn(grad_fn, ("mdp", "theta"))
+    _require_int("seed", seed, 0)
     if not isinstance(mdp, FiniteMDP):
         raise InvalidTestArgument(f"mdp must be a numeric.FiniteMDP, got {type(mdp).__name__}")
     policy = TabularSoftmax(theta)
@@ -327,7 +353,16 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any], mdp: FiniteMDP,
         raise InvalidTestArgument(f"steps must be at least three step sizes in (0, 1), got {steps!r}")
     fmdp = mdp.to_float()
     th = policy.theta
-    g = np.asarray(grad_fn(fmdp, th.copy()), dtype=np.float64)
+    if isinstance(grad_fn, Estimator):
+        if rollout is not None and rollout.gamma is not None and rollout.gamma != mdp.discount:
+            raise InvalidTestArgument(f"taylor_test compares with U at the MDP's discount {mdp.discount}; the rollout "
+                                      f"declares gamma={rollout.gamma!r}")
+        grad_fn = expected_gradient(grad_fn, rollout)
+    value = grad_fn(fmdp, th.copy())
+    if value is None:
+        raise InvalidTestArgument(f"grad_fn returned None; it must return the gradient, an array of shape {th.shape} "
+                                  f"(is a `return` missing?)")
+    g = np.asarray(value, dtype=np.float64)
     if g.shape != th.shape:
         raise InvalidTestArgument(f"grad_fn returned shape {g.shape}, but theta has shape {th.shape}")
     delta = np.random.default_rng(seed).standard_normal(th.shape)
@@ -341,3 +376,100 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any], mdp: FiniteMDP,
         return TaylorResult(None, tuple(steps), rem)
     x, y = np.array(kept[-TAYLOR_FIT:]).T
     return TaylorResult(float(np.polyfit(x, y, 1)[0]), tuple(steps), rem)
+
+
+# --- is E[ĝ] the gradient of anything? -------------------------------------------------------------------------
+#: The circulation of a gradient field around a square of side h (midpoint rule on each side) is O(h⁴);
+#: a field whose Jacobian is not symmetric leaves h²⟨δ₂, (J − Jᵀ)δ₁⟩ (rate 2); 3 separates them.
+CIRCULATION_THRESHOLD = 3.0
+
+#: Square sides h of :func:`circulation_test`: 2⁻¹, …, 2⁻⁶ keep h⁴-circulations above float64 round-off.
+CIRCULATION_STEPS = tuple(2.0 ** -k for k in range(1, 7))
+
+
+def expected_gradient(estimator: Estimator, rollout: Rollout | None = None) -> Callable[[FiniteMDP, np.ndarray], Any]:
+    """θ ↦ E[ĝ](θ), the exact expectation of ``estimator`` over the batches of ``rollout``, as a grad_fn.
+
+    For :func:`taylor_test` (is E[ĝ] = ∇U?) and :func:`circulation_test` (is E[ĝ] a gradient at all?);
+    float64 weights (θ is any real array here), on an episodic ``mdp``.
+    """
+    if not isinstance(estimator, Estimator):
+        raise InvalidTestArgument(f"estimator must be a pgverify.audit.Estimator, got {type(estimator).__name__}")
+
+    def field(mdp: FiniteMDP, theta: np.ndarray) -> np.ndarray:
+        return expectation(estimator, mdp, TabularSoftmax(theta), rollout=rollout).value
+
+    return field
+
+
+@dataclass(frozen=True)
+class CirculationResult:
+    """Circulations c(h) = ∮ g·dl around squares of side h in a random plane, and their observed rate.
+
+    ``rate`` is None when every c(h) is within round-off (the field is curl-free to working precision
+    in that plane: undecided).
+    """
+
+    rate: float | None
+    steps: tuple[float, ...]
+    circulations: tuple[float, ...]
+
+    @property
+    def conservative(self) -> bool | None:
+        """True for rate ≥ :data:`CIRCULATION_THRESHOLD` (a gradient field), False below, None undecided."""
+        return None if self.rate is None else self.rate >= CIRCULATION_THRESHOLD
+
+    def __str__(self) -> str:
+        if self.rate is None:
+            return "circulation test undecided: the circulations are within round-off"
+        verdict = "consistent with the gradient of some function" if self.conservative else \
+            "NOT the gradient of any function (its Jacobian is not symmetric)"
+        return f"circulation rate {self.rate:.2f} (4 for a gradient field, 2 otherwise): {verdict}"
+
+
+def circulation_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any] | Estimator, mdp: FiniteMDP, theta: Any, *,
+                     seed: int = 0, steps: tuple[float, ...] = CIRCULATION_STEPS,
+                     rollout: Rollout | None = None) -> CirculationResult:
+    """Whether the vector field θ ↦ g(θ) = ``grad_fn(mdp, θ)`` is the gradient of *any* function, near θ.
+
+    g is integrated (midpoint rule) around squares θ → θ + hδ₁ → θ + hδ₁ + hδ₂ → θ + hδ₂ → θ,
+    δ₁ ⊥ δ₂ unit directions from ``numpy.random.default_rng(seed)``.  A gradient field's circulation
+    is O(h⁴); otherwise it is h²⟨δ₂, (J − Jᵀ)δ₁⟩ + O(h³).  The rate is fitted as in
+    :func:`taylor_test` over the circulations above round-off (10⁻¹²·h·(1 + |g|)).  An
+    :class:`pgverify.audit.Estimator` is tested through θ ↦ E[ĝ](θ) (:func:`expected_gradient`).
+    Nota & Thomas (2020) show that E[Σ_t G_t ∇log π(a_t|s_t)] is in general not a gradient.
+    """
+    if isinstance(grad_fn, Estimator):
+        grad_fn = expected_gradient(grad_fn, rollout)
+    _require_grad_fn(grad_fn, ("mdp", "theta"))
+    _require_int("seed", seed, 0)
+    if not isinstance(mdp, FiniteMDP):
+        raise InvalidTestArgument(f"mdp must be a numeric.FiniteMDP, got {type(mdp).__name__}")
+    policy = TabularSoftmax(theta)
+    policy.check_compatible(mdp)
+    if len(steps) < 3 or not all(isinstance(h, (int, float)) and 0 < h < 1 for h in steps):
+        raise InvalidTestArgument(f"steps must be at least three step sizes in (0, 1), got {steps!r}")
+    fmdp, th = mdp.to_float(), policy.theta
+    rng = np.random.default_rng(seed)
+    d1, d2 = np.linalg.qr(rng.standard_normal((th.size, 2)))[0].T
+    d1, d2 = d1.reshape(th.shape), d2.reshape(th.shape)
+
+    def g(x: np.ndarray) -> np.ndarray:
+        out = np.asarray(grad_fn(fmdp, x), dtype=np.float64)
+        if out.shape != th.shape:
+            raise InvalidTestArgument(f"grad_fn returned shape {out.shape}, but theta has shape {th.shape}")
+        return out
+
+    size = float(np.max(np.abs(g(th)))) + 1
+    circ, kept = [], []
+    for h in steps:
+        sides = ((th + h * d1 / 2, d1), (th + h * d1 + h * d2 / 2, d2), (th + h * d2 + h * d1 / 2, -d1),
+                 (th + h * d2 / 2, -d2))
+        c = abs(sum(h * float(np.sum(g(x) * v)) for x, v in sides))
+        circ.append(c)
+        if c > 1e-12 * h * size:
+            kept.append((math.log(h), math.log(c)))
+    if len(kept) < TAYLOR_FIT:
+        return CirculationResult(None, tuple(steps), tuple(circ))
+    x, y = np.array(kept[-TAYLOR_FIT:]).T
+    return CirculationResult(float(np.polyfit(x, y, 1)[0]), tuple(steps), tuple(circ))

@@ -29,9 +29,13 @@ def _env() -> dict[str, str]:
 
 
 def test_the_guide_has_its_examples():
-    assert [f for f, _ in FILES] == ["docs/examples/reward_to_go.py", "docs/examples/reinforce.py",
-                                     "docs/examples/check_reinforce.py"]
-    assert [c for c, _, _ in RUNS] == ["pgverify verify docs/examples/reward_to_go.py",
+    assert [f for f, _ in FILES] == ["docs/examples/reward_to_go.md", "docs/examples/reward_to_go.annotated.md",
+                                     "docs/examples/textbook.md", "docs/examples/reward_to_go.py",
+                                     "docs/examples/reinforce.py", "docs/examples/check_reinforce.py"]
+    assert [c for c, _, _ in RUNS] == ["pgverify verify docs/examples/reward_to_go.md",
+                                       "pgverify annotate docs/examples/reward_to_go.md --out docs/examples",
+                                       "pgverify verify docs/examples/textbook.md",
+                                       "pgverify verify docs/examples/reward_to_go.py",
                                        "python docs/examples/check_reinforce.py"]
     assert len(PYTESTS) == 1
 
@@ -39,6 +43,16 @@ def test_the_guide_has_its_examples():
 @pytest.mark.parametrize("path, shown", FILES, ids=[f for f, _ in FILES])
 def test_shown_files_are_the_example_files(path, shown):
     assert shown == (ROOT / path).read_text(encoding="utf-8")
+
+
+def test_the_annotated_example_is_what_annotate_writes(tmp_path):
+    """The annotated Markdown shown (and kept in docs/examples) is what `pgverify annotate` writes now."""
+    done = subprocess.run([sys.executable, "-m", "pgverify", "annotate", "docs/examples/reward_to_go.md", "--out",
+                           str(tmp_path)], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert (tmp_path / "reward_to_go.annotated.md").read_text(encoding="utf-8") == (
+        ROOT / "docs/examples/reward_to_go.annotated.md").read_text(encoding="utf-8")
+    assert "<math" in (tmp_path / "reward_to_go.annotated.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("command, status, shown", RUNS, ids=[c for c, _, _ in RUNS])

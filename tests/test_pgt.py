@@ -135,7 +135,7 @@ def test_polynomial_proof_of_the_theorem_holds_and_discriminates():
     from symbolic.pgt_proof import prove_theorem_tabular, theorem_identities
 
     assert prove_theorem_tabular(2, 2).holds and prove_theorem_tabular(3, 1).holds
-    sides = theorem_identities(2, 2)
+    sides = list(theorem_identities(2, 2))
     assert all(lhs != 0 for lhs, _ in sides)
     assert sides[0][0] != sides[1][1]  # the comparison is not vacuous: other partials' sides differ
     with pytest.raises(ValueError, match="num_states=0"):
@@ -160,13 +160,15 @@ def test_theorem_polynomial_check_3x2():
     from pgverify.claims.pgt import theorem_polynomial_check
 
     check = theorem_polynomial_check(3, 2)
-    assert check.passed and check.details == {"partials": 6}
+    assert check.passed and check.details == {"partials": 6, "expanded": 6}
+    reduced = theorem_polynomial_check(3, 2, symmetry=True)
+    assert reduced.passed and reduced.details == {"partials": 6, "expanded": 2} and "symmetry" in reduced.family
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("claim_id", ["pgt.proof.value-gradient", "pgt.average-reward",
-                                      "pgt.compatible-approximation"])
-def test_slow_symbolic_checks_left_out_of_the_default_run(claim_id):
+                                      "pgt.compatible-approximation",
+                                      "reinforce.gradient-estimate.linear.corrected"])
+def test_once_slow_symbolic_checks_hold_universally(claim_id):
     from pgverify.checker import evaluate_chain
     from pgverify.families import get_family
 
@@ -174,3 +176,15 @@ def test_slow_symbolic_checks_left_out_of_the_default_run(claim_id):
     for name in c.families:
         ev = evaluate_chain(c, get_family(name).symbolic())
         assert ev.ill_formed is None and ev.first_failure is None
+
+
+@pytest.mark.parametrize("claim_id", ["pgt.theorem", "pgt.proof.induction.reading", "pgt.proof.value-gradient",
+                                      "pgt.vpg-consistency", "pgt.average-reward", "pgt.compatible-approximation",
+                                      "pgt.gae"])
+def test_pgt_rational_identities_are_proved_by_default(claim_id):
+    from pgverify.checker import Settings
+
+    result = check_claim(select([claim_id])[0], Settings(seed=0, methods=("symbolic",), cache=False))
+    assert result.verdict == "proved", result
+    if claim_id == "pgt.theorem":  # the dedicated universal proof on 3 x 3 runs by default
+        assert any("S=3 A=3" in c.family and c.passed for c in result.checks)

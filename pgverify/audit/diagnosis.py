@@ -44,7 +44,7 @@ from pgverify.audit.frameworks import Estimator
 from pgverify.audit.layout import AuditError, Rollout
 from pgverify.checker import NUMERIC_RTOL
 
-__all__ = ["Target", "Diagnosis", "targets", "diagnose", "tolerance", "RTOL"]
+__all__ = ["Target", "Diagnosis", "Survey", "targets", "diagnose", "survey", "tolerance", "RTOL"]
 
 #: Relative tolerance by dtype.  float64: the project's numeric tolerance.  float32: 2⁻¹⁶ ≈ 1.5e-5, about
 #: 128 float32 ulps (ε₃₂ = 1.2e-7): a sum of n returns times scores rounds by ~n·ε₃₂ relative, far below it,
@@ -112,8 +112,8 @@ def targets(st: Setting, *, lambdas: tuple[Any, ...] = ()) -> tuple[Target, ...]
         kappa = gamma * lam_x
         out.append(Target(f"lambda-returns({_lam_name(lam)})",
                           f"E[Σ_t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}", weighted(kappa, None)))
-        out.append(Target(f"discounted-lambda-returns({_lam_name(lam)})",
-                          f"E[Σ_t γ^t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}", weighted(kappa, gw)))
+        formula = f"E[Σ_t γ^t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}"
+        out.append(Target(f"discounted-lambda-returns({_lam_name(lam)})", formula, weighted(kappa, gw)))
     try:
         rho = _reset_chain_gradient(st)
         out.append(Target("grad_rho", "∇θρ of the reset chain (average reward per step)", rho))
@@ -226,3 +226,76 @@ def diagnose(estimator: Estimator | Expectation, mdp: FiniteMDP | Setting, polic
     stack = np.array([t.value.ravel() for t in applicable]) if applicable else np.zeros((0, 1))
     dim = int(np.linalg.matrix_rank(stack, tol=tol)) if stack.size else 0
     return Diagnosis(e, ts, matches, residuals, factors, r, tol, dim)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What E[ĝ] equals on Hypothesis-drawn episodic MDPs: per target, on how many examples and with which factors.
+
+    ``examples`` = how many MDPs were drawn; ``informative`` = how many of them had applicable targets
+    spanning more than one direction (on the others a match up to a factor is automatic, and they are
+    left out); ``matched[name]`` = (informative examples where E[ĝ] equals the target up to a positive
+    factor, smallest factor, largest factor).
+    """
+
+    examples: int
+    informative: int
+    matched: dict
+    rollout: Rollout
+    dtype: str
+
+    def holds(self, name: str) -> bool:
+        """True when E[ĝ] equals ``name`` up to a positive factor on every informative example (and there is one)."""
+        return self.informative > 0 and self.matched.get(name, (0,))[0] == self.informative
+
+    def __str__(self) -> str:
+        lines = [f"{self.examples} Hypothesis-drawn MDPs ({self.informative} with targets in more than one "
+                 f"direction), {self.dtype}:"]
+        for name, (count, lo, hi) in self.matched.items():
+            if count:
+                span = "1" if lo == hi == 1.0 else (f"{lo:.6g}" if lo == hi else f"{lo:.6g} to {hi:.6g}")
+                lines.append(f"  {name}: on {count}/{self.informative} (factor {span})")
+        if not any(c for c, _, _ in self.matched.values()):
+            lines.append("  no target on any of them")
+        return "\n".join(lines)
+
+
+def survey(estimator: Estimator, *, rollout: Rollout | None = None, lambdas: tuple[Any, ...] = (),
+           max_examples: int = 20, seed: int = 0, horizon: int = 2, max_actions: int = 3,
+           rtol: float | None = None) -> Survey:
+    """Diagnose ``estimator`` on ``max_examples`` episodic MDPs and tabular softmax policies drawn by Hypothesis.
+
+    Draws are those of :func:`pgverify.testing.assert_policy_gradient` (exact MDPs of at most
+    ``horizon`` + 1 states, seeded by ``seed``); nothing is shrunk.  ``rollout`` defaults to
+    ``Rollout(n_steps=horizon)``.
+    """
+    from hypothesis import HealthCheck, Phase, given, seed as hseed, settings as hsettings, strategies as hst
+
+    from pgverify.strategies import episodic_mdps, tabular_softmax_policies
+
+    rollout = Rollout(n_steps=horizon) if rollout is None else rollout
+    seen: list[Diagnosis] = []
+
+    @hst.composite
+    def examples(draw: Any) -> tuple[FiniteMDP, TabularSoftmax]:
+        mdp = draw(episodic_mdps(horizon=horizon, max_actions=max_actions))
+        return mdp, draw(tabular_softmax_policies(num_states=mdp.num_states, num_actions=mdp.num_actions))
+
+    @hsettings(max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate],
+               suppress_health_check=list(HealthCheck), print_blob=False)
+    @hseed(seed)
+    @given(examples())
+    def run(example: tuple[FiniteMDP, TabularSoftmax]) -> None:
+        seen.append(diagnose(estimator, *example, rollout=rollout, lambdas=lambdas, rtol=rtol))
+
+    run()
+    matched: dict = {}
+    informative = [d for d in seen if d.dimension > 1]
+    for d in informative:
+        for t in d.targets:
+            count, lo, hi = matched.get(t.name, (0, float("inf"), 0.0))
+            if t.name in d.matches:
+                c = d.matches[t.name]
+                count, lo, hi = count + 1, min(lo, c), max(hi, c)
+            matched[t.name] = (count, lo, hi)
+    return Survey(len(seen), len(informative), matched, rollout, estimator.dtype)

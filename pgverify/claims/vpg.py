@@ -700,14 +700,13 @@ def gradient_estimate_linear(m: Model) -> Chain:
                     label="𝔼[ĝ] = ∇U (linear baseline, same roll-outs)")
 
 
-@claim("reinforce.gradient-estimate.linear.corrected", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
-       slow_methods=("symbolic",),
+@claim("reinforce.gradient-estimate.linear.corrected", section=SECTION, families=FAMILIES,
        corrects="reinforce.gradient-estimate.linear",
        statement=r"b_\omega(s) = \phi(s)^\top\omega \text{ fitted on independent roll-outs}:\ \mathbb{E}[\hat g] = "
                  r"\nabla_\theta U(\theta)",
        note="The linear baseline φ(s)ᵀω̂, φ(s) = (1, s), ω̂ from the normal equations on an independent roll-out "
-            "(the expectation over both roll-outs). Not attempted symbolically (ω̂ is a ratio of sums over every "
-            "pair of roll-outs: about 20 s in the symbolic family).")
+            "(the expectation over both roll-outs). Proved symbolically on the episodic family (ω̂ a ratio of sums "
+            "over every pair of roll-outs: 0.3 s in python-flint rational functions, about 20 s in SymPy's field).")
 def gradient_estimate_linear_corrected(m: Model) -> Chain:
     ep = episodes(m)
     idx, p = tuples(ep.prob, 2)

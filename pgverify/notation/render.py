@@ -17,11 +17,21 @@ from typing import Any
 from pgverify.notation import ast as A
 from pgverify.notation.profiles import Profile, load_profile
 
-__all__ = ["render_latex", "REL_LATEX"]
+__all__ = ["render_latex", "REL_LATEX", "DEFAULT_FUNCTIONS", "DEFAULT_SYMBOLS", "DEFAULT_SPACES"]
 
 #: How each relation is written.
 REL_LATEX = {"=": "=", "def": ":=", "<": "<", ">": ">", "<=": "\\leq", ">=": "\\geq", "propto": "\\propto",
              "assign": "\\leftarrow", "in": "\\in", "sim": "\\sim"}
+
+#: How a function or constant is written when the profile has no name for it (the render may then not read back in
+#: that profile: the reader reports the name as unsupported, never guesses).
+DEFAULT_FUNCTIONS = {"v": "v", "q": "q", "A": "A", "d": "d", "mu": "\\mu", "pi": "\\pi", "P": "\\mathcal{P}",
+                     "Pr": "\\mathbb{P}", "Traj": "\\mathcal{T}", "U": "U", "J": "J", "rho": "\\rho", "r": "r",
+                     "b": "b", "f": "f", "Normal": "\\mathcal{N}", "R": "R", "G": "G"}
+DEFAULT_SYMBOLS = {"discount": "\\lambda", "theta": "\\theta", "T": "T", "s0": "s^0", "N": "N", "sigma": "\\sigma",
+                   "mu": "\\mu", "alpha": "\\alpha", "eta": "\\eta", "omega": "\\omega", "omega_hat": "\\hat{\\omega}",
+                   "g_hat": "\\hat{g}", "delta_theta": "\\delta\\theta", "kappa": "\\kappa"}
+DEFAULT_SPACES = {"S": "\\mathcal{S}", "A": "\\mathcal{A}", "R": "\\mathbb{R}", "N": "\\mathbb{N}"}
 
 _SIMPLE = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")
 
@@ -45,24 +55,24 @@ class _Renderer:
         return "\\infty"
 
     def r_Sym(self, x: A.Sym) -> str:
-        base = self.p.latex_of_symbol(x.name) or x.name
+        base = self.p.latex_of_symbol(x.name) or DEFAULT_SYMBOLS.get(x.name, x.name)
         return base if x.index is None else f"{base}_{_script(self(x.index))}"
 
     def r_Var(self, x: A.Var) -> str:
         return x.name
 
     def r_At(self, x: A.At) -> str:
-        base = self.p.latex_of_function(x.name) if x.name in ("r", "b") else x.name
+        base = (self.p.latex_of_function(x.name) or DEFAULT_FUNCTIONS.get(x.name)) if x.name in ("r", "b") else x.name
         out = f"{base or x.name}_{_script(self(x.time))}"
         return out if x.sample is None else f"{out}^{_script(self(x.sample))}"
 
     def r_Return(self, x: A.Return) -> str:
-        base = self.p.latex_of_function(x.kind) or x.kind
+        base = self.p.latex_of_function(x.kind) or DEFAULT_FUNCTIONS[x.kind]
         out = f"{base}_{_script(self(x.traj))}"
         return out if x.time is None else f"{out}^{_script(self(x.time))}"
 
     def r_Space(self, x: A.Space) -> str:
-        return self.p.latex_of_space(x.name) or x.name
+        return self.p.latex_of_space(x.name) or DEFAULT_SPACES.get(x.name, x.name)
 
     def r_Blank(self, x: A.Blank) -> str:
         return "\\cdot"
@@ -71,7 +81,7 @@ class _Renderer:
         return "\\ldots"
 
     def r_Fn(self, x: A.Fn) -> str:
-        base = self.p.latex_of_function(x.name) or x.name
+        base = self.p.latex_of_function(x.name) or DEFAULT_FUNCTIONS.get(x.name, x.name)
         if x.name in ("v", "q", "A", "d", "mu"):
             sub, sup = x.discount, x.policy
         elif x.name in ("P",):
@@ -88,6 +98,9 @@ class _Renderer:
         return out
 
     def r_Apply(self, x: A.Apply) -> str:
+        if x.fn.name == "P" and self.p.kernel_form == "given" and x.fn.state is not None and not x.given:
+            base = self.p.latex_of_function("P") or DEFAULT_FUNCTIONS["P"]
+            return f"{base}({', '.join(self(a) for a in x.args)} \\vert {self(x.fn.state)}, {self(x.fn.action)})"
         args = ", ".join(self.item(a) for a in x.args)
         if x.given:
             args += " \\vert " + ", ".join(self.item(a) for a in x.given)
@@ -121,10 +134,13 @@ class _Renderer:
                       else self(x.operand))
 
     def r_Mul(self, x: A.Mul) -> str:
-        parts = []
-        for k, f in enumerate(x.factors):
-            last = k == len(x.factors) - 1
-            parts.append(self.factor(f, last))
+        parts = [self.factor(f, k == len(x.factors) - 1) for k, f in enumerate(x.factors)]
+        for k in range(len(parts) - 1):
+            # a bare name before a parenthesis would read as an application where another profile has that
+            # function (μ(s)): group the name
+            if isinstance(x.factors[k], (A.Sym, A.Var)) and parts[k + 1].startswith("\\left(") \
+                    and "_" not in parts[k] and "^" not in parts[k]:
+                parts[k] = "{" + parts[k] + "}"
         return " ".join(parts)
 
     def factor(self, f: Any, last: bool) -> str:
@@ -146,14 +162,15 @@ class _Renderer:
 
     def r_Pow(self, x: A.Pow) -> str:
         b = x.base
-        simple = (isinstance(b, A.Sym) and self.p.latex_of_symbol(b.name) is not None
-                  and "^" not in (self.p.latex_of_symbol(b.name) or "")) \
+        simple = (isinstance(b, A.Sym) and "^" not in self(b)) \
             or (isinstance(b, A.Var) and b.sort == "real") or isinstance(b, A.Apply)
         base = self(b) if simple else self.paren(self(b))
         return f"{base}^{{{self(x.exp)}}}"
 
     def r_Log(self, x: A.Log) -> str:
-        arg = self(x.arg) if _is_unary(x.arg) else self.paren(self(x.arg))
+        # a bare name or number after \log is ambiguous when a factor follows: always bracket it
+        bare = isinstance(x.arg, (A.Num, A.Infinity, A.Sym, A.Var, A.At, A.Return, A.Space, A.Pow))
+        arg = self(x.arg) if _is_unary(x.arg) and not bare else self.paren(self(x.arg))
         return f"{self.p.log} {arg}" if not arg.startswith("\\") else f"{self.p.log}{arg}"
 
     def r_Grad(self, x: A.Grad) -> str:

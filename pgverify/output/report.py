@@ -7,8 +7,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pgverify import __version__
-from pgverify.checker import VERDICTS, Check, ClaimResult, Counterexample, Settings
+from pgverify import __version__, tex
+from pgverify.checker import Settings
+from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample
 from pgverify.registry import SLOW_METHODS_OPT_IN
 
 __all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
@@ -180,29 +181,37 @@ def markdown(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _tex_escape(s: str) -> str:
-    return (s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
-            .replace("#", r"\#").replace("{", r"\{").replace("}", r"\}").replace("$", r"\$"))
+def _statement_tex(statement: str) -> list[str]:
+    """A claim's statement displayed: broken to the page width, or as a quote if it is words (\\text{…})."""
+    s = statement.replace("\n", " ").strip()
+    words, math = tex.leading_text(s)
+    out = [r"\begin{quote}", words, r"\end{quote}"] if words else []
+    return out + ([r"\begin{align*}", tex.break_display(math), r"\end{align*}"] if math else [])
 
 
 def latex_document(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
-    """docs/report.tex: each claim's statement in an align* block with its verdict."""
-    out = [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
-           r"\DeclareMathOperator*{\argmin}{arg\,min}", r"\allowdisplaybreaks",
+    """docs/report.tex for pdflatex: each claim's statement in an align* block with its verdict.
+
+    Running text goes through :func:`pgverify.tex.text` (no Unicode left for pdflatex to reject) and
+    displayed equations through :func:`pgverify.tex.break_display` (none wider than the page).
+    """
+    out = [r"\documentclass{article}", r"\usepackage[T1]{fontenc}", r"\usepackage{lmodern}",
+           r"\usepackage{textcomp}", r"\usepackage{amsmath,amssymb,mathtools}", r"\usepackage[margin=2cm]{geometry}",
+           r"\DeclareMathOperator*{\argmin}{arg\,min}", r"\allowdisplaybreaks", r"\sloppy",
            r"\begin{document}", r"\section*{pgverify report: A Tale of Policy Gradients}",
-           _tex_escape(f"Version {__version__}, seed {run.settings.seed}. ")
-           + _tex_escape(", ".join(f"{v} {k}" for k, v in run.summary.items())) + "."]
+           tex.text(f"Version {__version__}, seed {run.settings.seed}. ")
+           + tex.text(", ".join(f"{v} {k}" for k, v in run.summary.items())) + "."]
     for section, results in _sections(run).items():
-        out.append(rf"\subsection*{{{_tex_escape(section)}}}")
+        out.append(rf"\subsection*{{{tex.text(section)}}}")
         for r in results:
-            out.append(rf"\paragraph{{\texttt{{{_tex_escape(r.claim.id)}}} --- {r.verdict}}}")
-            out += [r"\begin{align*}", r.claim.statement.replace("\n", " "), r"\end{align*}"]
+            out.append(rf"\paragraph{{\texttt{{{tex.text(r.claim.id)}}} --- {r.verdict}}}")
+            out += _statement_tex(r.claim.statement)
             if r.counterexample is not None:
                 ce = r.counterexample
-                out.append(_tex_escape(f"Fails at step “{ce.step}”; counterexample: "
-                                       f"{json.dumps(ce.example, ensure_ascii=False)}; lhs = {_short(ce.lhs, 200)}; "
-                                       f"rhs = {_short(ce.rhs, 200)}."))
+                out.append(tex.text(f"Fails at step “{ce.step}”; counterexample: "
+                                    f"{json.dumps(ce.example, ensure_ascii=False)}; lhs = {_short(ce.lhs, 200)}; "
+                                    f"rhs = {_short(ce.rhs, 200)}."))
     for title, body in (extra_sections or {}).items():
-        out += [rf"\subsection*{{{_tex_escape(title)}}}", body]
+        out += [rf"\subsection*{{{tex.text(title)}}}", tex.break_align(body)]
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

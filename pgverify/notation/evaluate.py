@@ -1,0 +1,1260 @@
+"""Evaluation of a parsed display on a model: AST → :class:`~pgverify.statement.Chain` → the checker.
+
+A display's AST (:mod:`pgverify.notation.ast`) compiles into a
+:class:`~pgverify.registry.Claim` whose ``evaluate(model)`` returns the chain of
+its steps, so every display is checked by the catalogue's checker: symbolically,
+exactly at random points and in float64, with the same counterexamples.
+
+Values are arrays with *named axes* (:class:`Tensor`): a free or bound index
+variable (s, a, t, τ, …) is an axis; Σ sums an axis, a function applied to
+index variables gathers (``q(s_t, a_t)`` is ``q[states[τ, t], actions[τ, t]]``),
+and ∇θ appends the parameter axis ``∇θ``.  Both sides of a step must have the
+same free variables; the sides are then aligned axis by axis.
+
+* Gradients come from the model's derivatives of its quantities (∇θπ, ∇θv,
+  ∇θq, ∇θU; ∇θd and ∇θ𝒯_θ from :mod:`numeric.derivatives`) combined by the sum,
+  product, quotient and chain rules — never from an identity under test.
+* Trajectory expectations 𝔼_{τ∼𝒯_θ} are exact sums over the enumerated
+  trajectories of an episodic family (its horizon T); a series to ∞ over a
+  trajectory is summed to T + 1 and accepted only when its terms past T are
+  exactly 0 (the absorbing state), otherwise the display cannot be evaluated.
+* ``∝`` holds when lhs = c·rhs with c > 0; c is reported (``constant``) and, in
+  the symbolic engine, checked independent of θ (∇θc = 0).
+* ``:=`` (a definition) is checked as ``=``: the definition against the model's
+  own quantity of that name.
+
+What cannot be evaluated raises :class:`NotEvaluable` with the reason (a
+Gaussian expectation, an infinite series on a continuing MDP, pseudo-code, …).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.errors import PGVerifyError
+from numeric.model import Model
+from pgverify.notation import ast as A
+from pgverify.registry import METHODS, Claim
+from pgverify.statement import Chain, Step
+
+__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
+           "choose_families", "GRAD_AXIS"]
+
+#: The key of a chain's details listing the steps that could not be evaluated (label → why).
+NOT_EVALUATED = "steps not evaluated"
+
+#: The axis ∇θ appends.
+GRAD_AXIS = "∇θ"
+
+_TRAJ = "#trajectory"  # the environment key of the trajectory the coordinates s_t, a_t refer to
+
+
+class NotEvaluable(PGVerifyError, ValueError):
+    """A display that parses but that pgverify cannot evaluate on its models; the message says why."""
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """What the source's profile and annotations fix: time base, free-variable ranges, families."""
+
+    time_base: int = 1
+    #: Families to check on (None: chosen from the display's content, :func:`choose_families`).
+    families: tuple[str, ...] | None = None
+    #: Values of free constants, e.g. {"T": 0} for "initialised at T = 0".
+    constants: dict[str, int] = field(default_factory=dict)
+    #: Where the display is claimed (annotations ``for k < t``, ``whenever s_1 = s^0``): comparisons (``Rel``).
+    conditions: tuple[Any, ...] = ()
+
+
+# ------------------------------------------------------------------ tensors
+@dataclass(frozen=True, eq=False)
+class Tensor:
+    """An array whose axes are named by the index variables they range over (``∇θ`` last)."""
+
+    value: Any
+    axes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if np.ndim(self.value) != len(self.axes):
+            raise AssertionError(f"tensor of shape {np.shape(self.value)} with axes {self.axes}")
+
+    def arr(self) -> np.ndarray:
+        return self.value if isinstance(self.value, np.ndarray) else np.asarray(self.value, dtype=object)
+
+    def expand(self, axes: tuple[str, ...]) -> Any:
+        """The value broadcastable to ``axes`` (a superset of ``self.axes``)."""
+        if not self.axes:
+            return self.value
+        v = self.arr()
+        order = [self.axes.index(x) for x in axes if x in self.axes]
+        v = np.transpose(v, order)
+        shape, it = [], iter(v.shape)
+        for x in axes:
+            shape.append(next(it) if x in self.axes else 1)
+        return v.reshape(shape)
+
+    def sum(self, axis: str) -> "Tensor":
+        if axis not in self.axes:
+            raise AssertionError(axis)
+        i = self.axes.index(axis)
+        return Tensor(self.arr().sum(axis=i), self.axes[:i] + self.axes[i + 1:])
+
+
+def _union(*axes: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for ax in axes:
+        out += [x for x in ax if x not in out and x != GRAD_AXIS]
+    if any(GRAD_AXIS in ax for ax in axes):
+        out.append(GRAD_AXIS)
+    return tuple(out)
+
+
+def _binary(op: Callable[[Any, Any], Any], x: Tensor, y: Tensor) -> Tensor:
+    axes = _union(x.axes, y.axes)
+    out = op(x.expand(axes), y.expand(axes))
+    if axes and not isinstance(out, np.ndarray):
+        out = np.asarray(out, dtype=object)
+    if axes:
+        full = np.broadcast_shapes(np.shape(x.expand(axes)), np.shape(y.expand(axes)))
+        out = np.broadcast_to(out, full)
+    return Tensor(out, axes)
+
+
+def _add(x: Tensor, y: Tensor) -> Tensor:
+    return _binary(lambda a, b: a + b, x, y)
+
+
+def _mul(x: Tensor, y: Tensor) -> Tensor:
+    if GRAD_AXIS in x.axes and GRAD_AXIS in y.axes:
+        raise NotEvaluable("a product of two gradients (an outer product) is not a quantity pgverify evaluates")
+    return _binary(lambda a, b: a * b, x, y)
+
+
+def _neg(x: Tensor) -> Tensor:
+    return Tensor(-x.value if x.axes else -x.value, x.axes)
+
+
+def _div(x: Tensor, y: Tensor) -> Tensor:
+    if GRAD_AXIS in y.axes:
+        raise NotEvaluable("division by a gradient")
+    return _binary(lambda a, b: a / b, x, y)
+
+
+def _const(c: Any) -> Tensor:
+    return Tensor(c, ())
+
+
+ZERO = _const(0)
+ONE = _const(1)
+
+
+def _gather(table: np.ndarray, indices: list[Tensor], trailing: tuple[str, ...] = ()) -> Tensor:
+    """``table[i₁, …, i_m, …]`` for integer index tensors, named axes combined; ``trailing`` names the rest.
+
+    An index −1 (an action after the end of a trajectory) gives the table's value when it is the same for
+    every action there (r at the absorbing state), else :data:`UNDEFINED` (NaN in float64).
+    """
+    axes = _union(*(t.axes for t in indices))
+    idx = [np.asarray(t.expand(axes), dtype=np.int64) if t.axes else np.asarray(int(t.value)) for t in indices]
+    shape = np.broadcast_shapes(*(i.shape for i in idx)) if axes else ()
+    idx = [np.broadcast_to(i, shape) for i in idx]
+    bad = np.zeros(shape, dtype=bool)
+    for i in idx:
+        bad |= i < 0
+    safe = tuple(np.where(i < 0, 0, i) for i in idx)
+    out = table[safe]
+    if bad.any():
+        out = np.array(out, dtype=object if out.dtype == object else np.float64)
+        for pos in zip(*np.nonzero(bad)):
+            where = [int(i[pos]) for i in idx]
+            free = [k for k, w in enumerate(where) if w < 0]
+            block = table[tuple(slice(None) if k in free else where[k] for k in range(len(where)))]
+            block = np.asarray(block, dtype=object).reshape((-1,) + table.shape[len(indices):])
+            first = block[0]
+            same = all(np.all(np.asarray(row == first, dtype=bool)) if isinstance(row, np.ndarray) else row == first
+                       for row in block)
+            out[pos] = first if same else (np.nan if out.dtype == np.float64 else UNDEFINED)
+    if not axes:
+        return Tensor(out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out, trailing)
+    return Tensor(out, axes + trailing)
+
+
+# --------------------------------------------------------------- variables
+def free_variables(node: Any) -> set[str]:
+    """Names of the variables free in ``node``: the parser's analysis (:func:`pgverify.notation.scope.free_indices`);
+    the implicit trajectory of s_t, a_t is :data:`~pgverify.notation.scope.TRAJECTORY`."""
+    from pgverify.notation.scope import free_indices
+
+    return set(free_indices(node))
+
+
+class _Undefined:
+    """A value that does not exist (0 to a negative power, an action after the end of τ): it must be masked away
+    by a sum's bounds, or the display cannot be evaluated."""
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+    def _op(self, *_: Any) -> "_Undefined":
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = __pow__ = _op
+    __neg__ = __pos__ = _op
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    __hash__ = object.__hash__
+
+
+UNDEFINED = _Undefined()
+
+
+def _zero(x: Any) -> Any:
+    return 0.0 if _is_float(x if isinstance(x, Tensor) else Tensor(x, ("?",) * np.ndim(x))) else 0
+
+
+def _defined(t: Tensor, what: str) -> Tensor:
+    """``t``, or :class:`NotEvaluable` if an undefined value survived."""
+    arr = np.asarray(t.value)
+    if arr.dtype == np.float64:
+        if np.isnan(arr).any():
+            raise NotEvaluable(f"{what} uses a value that does not exist (an action after the end of the "
+                               "trajectory, or 0 to a negative power) outside the bounds of any sum")
+        return t
+    if arr.dtype == object and any(x is UNDEFINED for x in arr.ravel()):
+        raise NotEvaluable(f"{what} uses a value that does not exist (an action after the end of the "
+                           "trajectory, or 0 to a negative power) outside the bounds of any sum")
+    return t
+
+
+# ---------------------------------------------------------------- families
+def _mentions(node: Any, pred: Callable[[Any], bool]) -> bool:
+    if pred(node):
+        return True
+    return isinstance(node, A.Node) and any(_mentions(c, pred) for c in A.children(node))
+
+
+def choose_families(chain: A.Chain) -> tuple[str, ...]:
+    """``episodic-softmax`` when a display speaks of trajectories (s_t, R_τ, 𝒯θ, τ), a horizon T or a baseline b;
+    else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory."""
+    def episodic(n: Any) -> bool:
+        if isinstance(n, A.Apply) and n.fn.name == "Pr" and len(n.given) == 1:
+            return False  # decided by the Markov law where it applies (else evaluation says why)
+        if isinstance(n, (A.At, A.Return)) or (isinstance(n, A.Sym) and n.name == "T") or (
+                isinstance(n, A.Var) and n.sort == "trajectory") or (isinstance(n, A.Fn) and n.name in ("Traj", "b")):
+            return True
+        return isinstance(n, A.Node) and any(episodic(c) for c in A.children(n))
+
+    return ("episodic-softmax",) if any(episodic(r) for r in chain.rows) else ("tabular-softmax",)
+
+
+# -------------------------------------------------------------- evaluation
+@dataclass
+class _Scope:
+    model: Model
+    conv: Conventions
+    env: dict[str, Tensor]
+    counter: itertools.count
+
+    def bind(self, name: str, t: Tensor) -> "_Scope":
+        return _Scope(self.model, self.conv, {**self.env, name: t}, self.counter)
+
+    def fresh(self, name: str) -> str:
+        return f"{name}#{next(self.counter)}"
+
+
+def _is(node: Any, cls: type, **attrs: Any) -> bool:
+    return isinstance(node, cls) and all(getattr(node, k) == v for k, v in attrs.items())
+
+
+def _trajectories(m: Model) -> Any:
+    tr = m.extras.get("trajectories")
+    if tr is None:
+        raise NotEvaluable(f"a trajectory quantity needs an episodic family with enumerable trajectories; "
+                           f"{m.family or 'this family'} has none (annotate `family: episodic-softmax`)")
+    return tr
+
+
+def _padded(m: Model) -> tuple[np.ndarray, np.ndarray, int]:
+    """states, actions of the enumerated trajectories padded to time T + 1 (0-based columns): the absorbing
+    state repeats and the action is −1 (none: τ ends at s_T) from time T on; and T."""
+    key = "#padded"
+    if key not in m.extras:
+        tr = _trajectories(m)
+        n, T = tr.states.shape
+        states = np.concatenate([tr.states, tr.states[:, -1:]], axis=1)  # s_1 … s_{T+1}
+        actions = np.concatenate([tr.actions, np.full((n, 2), -1, dtype=np.int64)], axis=1)  # a_1 … a_{T+1}
+        m.extras[key] = (states, actions, T)
+    return m.extras[key]
+
+
+def _horizon(m: Model) -> int:
+    return _padded(m)[2]
+
+
+def _as_int(t: Tensor, what: str) -> int:
+    if t.axes:
+        raise NotEvaluable(f"{what} depends on an index variable")
+    v = t.value
+    try:
+        if int(v) == v:
+            return int(v)
+    except (TypeError, ValueError):
+        pass
+    raise NotEvaluable(f"{what} is {v!r}, not an integer")
+
+
+def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
+                  free: dict[str, Tensor] | None = None) -> Tensor:
+    """The value of one side on ``model``, free variables as axes (``free`` overrides their ranges)."""
+    sc = _Scope(model, conv, dict(free or {}), itertools.count())
+    return _ev(node, sc)
+
+
+def _ev(node: Any, sc: _Scope) -> Tensor:
+    m = sc.model
+    if isinstance(node, _GradOf):  # Σ of ∇θ (see _d): the body's derivative
+        return _d(node.body, sc)
+    if isinstance(node, A.Num):
+        return _const(node.value)
+    if isinstance(node, A.Infinity):
+        raise NotEvaluable("∞ outside the bound of a sum")
+    if isinstance(node, A.Sym):
+        if node.name == "discount":
+            return _const(m.lam)
+        if node.name == "T":
+            if "T" in sc.conv.constants:
+                return _const(sc.conv.constants["T"])
+            # T is the time of the trajectory's last state: τ = (s_1, …, s_T) (post), (s_0, …, s_T) (textbook)
+            return _const(_horizon(m) - 1 + sc.conv.time_base)
+        if node.name in sc.conv.constants:
+            return _const(sc.conv.constants[node.name])
+        if node.name == "s0":
+            return _const(_initial_state(m))
+        raise NotEvaluable(f"the constant {node.name!r} has no value on a model (θ is the parameter of ∇θ; "
+                           "σ, N, η … belong to estimators and pseudo-code)")
+    if isinstance(node, A.Var):
+        if node.name in sc.env:
+            return sc.env[node.name]
+        raise NotEvaluable(f"the index {node.name!r} is free here")
+    if isinstance(node, A.Add):
+        return _add(_ev(node.left, sc), _ev(node.right, sc))
+    if isinstance(node, A.Sub):
+        return _add(_ev(node.left, sc), _neg(_ev(node.right, sc)))
+    if isinstance(node, A.Neg):
+        return _neg(_ev(node.operand, sc))
+    if isinstance(node, A.Mul):
+        out = _ev(node.factors[0], sc)
+        for f in node.factors[1:]:
+            out = _mul(out, _ev(f, sc))
+        return out
+    if isinstance(node, A.Frac):
+        return _div(_ev(node.num, sc), _ev(node.den, sc))
+    if isinstance(node, A.Pow):
+        return _pow(_ev(node.base, sc), _ev(node.exp, sc))
+    if isinstance(node, A.Log):
+        raise NotEvaluable("a logarithm is evaluated only under ∇θ (∇θ log x = ∇θx / x); log itself is "
+                           "transcendental")
+    if isinstance(node, A.Grad):
+        return _grad(node, sc)
+    if isinstance(node, (A.Sum, A.Prod)):
+        return _bigop(node, sc)
+    if isinstance(node, A.Expect):
+        return _expect(node, sc)
+    if isinstance(node, A.Indicator):
+        return _indicator(node.cond, sc)
+    if isinstance(node, A.At):
+        return _at(node, sc)
+    if isinstance(node, A.Return):
+        return _return(node, sc)
+    if isinstance(node, A.Apply):
+        return _apply(node, sc)
+    if isinstance(node, A.Fn) and node.name in ("U", "J"):
+        return _const(m.U)
+    if isinstance(node, A.Dot):
+        raise NotEvaluable("a Jacobian–vector product ∇θπθ(s)·∇ₐq belongs to continuous actions (DPG), "
+                           "which displays do not evaluate yet")
+    if isinstance(node, A.EvalAt):
+        raise NotEvaluable("an evaluation bar |_{a=…} belongs to continuous actions (DPG), which displays do not "
+                           "evaluate yet")
+    if isinstance(node, A.Opt):
+        raise NotEvaluable(f"{node.op} is not a quantity of the model")
+    raise NotEvaluable(f"{type(node).__name__} is not evaluated")
+
+
+def _initial_state(m: Model) -> int:
+    mu = np.asarray(m.mu0, dtype=object)
+    nonzero = [i for i, x in enumerate(mu) if x != 0]
+    if len(nonzero) != 1:
+        raise NotEvaluable("s⁰ needs a family with one initial state (the model has an initial distribution)")
+    return nonzero[0]
+
+
+def _pow(b: Tensor, e: Tensor) -> Tensor:
+    if GRAD_AXIS in e.axes or GRAD_AXIS in b.axes:
+        raise NotEvaluable("a power of a gradient")
+    if not e.axes:
+        k = _as_int(e, "an exponent")
+        if k >= 0:
+            return Tensor(b.value ** k if not b.axes else b.arr() ** k, b.axes)
+        if not b.axes and b.value == 0:
+            raise NotEvaluable("0 to a negative power")
+        return _div(ONE, Tensor(b.value ** (-k) if not b.axes else b.arr() ** (-k), b.axes))
+    axes = _union(b.axes, e.axes)
+    bb = np.broadcast_to(np.asarray(b.expand(axes), dtype=object), np.broadcast_shapes(
+        np.shape(b.expand(axes)), np.shape(e.expand(axes))))
+    ee = np.broadcast_to(np.asarray(e.expand(axes)), bb.shape)
+    out = np.empty(bb.shape, dtype=object)
+    for idx in np.ndindex(*bb.shape):
+        k = int(ee[idx])
+        x = bb[idx]
+        out[idx] = x ** k if k >= 0 else (UNDEFINED if x == 0 else 1 / x ** (-k))
+    if _is_float(b):
+        out = np.array([np.nan if x is UNDEFINED else x for x in out.ravel()], dtype=np.float64).reshape(out.shape)
+    return Tensor(out, axes)
+
+
+def _is_float(t: Tensor) -> bool:
+    return isinstance(t.value, (float, np.floating)) or (isinstance(t.value, np.ndarray) and t.value.dtype == np.float64)
+
+
+# ----------------------------------------------------------- index ranges
+def _range_of(var: A.Var, sc: _Scope, domain: Any = None) -> np.ndarray:
+    m = sc.model
+    if var.sort == "state" or _is(domain, A.Space, name="S"):
+        return np.arange(m.S)
+    if var.sort == "action" or _is(domain, A.Space, name="A"):
+        return np.arange(m.A)
+    if var.sort == "time":
+        T = _horizon(m)
+        return np.arange(sc.conv.time_base, T + sc.conv.time_base)  # times at which an action is taken … T
+    raise NotEvaluable(f"the index {var.name!r} of sort {var.sort} has no range on a model")
+
+
+def _bind_index(var: A.Var, values: np.ndarray, sc: _Scope) -> tuple[_Scope, str]:
+    axis = sc.fresh(var.name)
+    return sc.bind(var.name, Tensor(values, (axis,))), axis
+
+
+def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
+    if len(node.indices) == 1 and node.indices[0].sort == "trajectory":
+        if node.lower is not None or node.upper is not None:
+            raise NotEvaluable("bounds on a sum over trajectories")
+        inner, axis = _bind_trajectory(node.indices[0], sc)
+        body = _ev(node.body, inner)
+        if isinstance(node, A.Prod):
+            raise NotEvaluable("a product over trajectories")
+        return _sum_axis(body, axis)
+    masks: list[Tensor] = []
+    scope = sc
+    axes: list[str] = []
+    infinite = False
+    for var in node.indices:
+        if node.lower is not None or node.upper is not None:
+            if var.sort != "time" and len(node.indices) == 1 and var.sort not in ("sample",):
+                pass
+            lo_t = _ev(node.lower, scope) if node.lower is not None else _const(sc.conv.time_base)
+            infinite = isinstance(node.upper, A.Infinity)
+            hi_t = None if infinite or node.upper is None else _ev(node.upper, scope)
+            if var.sort == "sample":
+                raise NotEvaluable("a sum over roll-outs n = 1 … N is a sample average (pseudo-code), "
+                                   "not a quantity of the model")
+            if infinite and _TRAJ not in scope.env:
+                raise NotEvaluable("an infinite series on a continuing MDP: pgverify sums series only along "
+                                   "enumerated episodic trajectories")
+            T = _horizon(scope.model) if (infinite or hi_t is None or lo_t.axes or (hi_t is not None and hi_t.axes)) \
+                else None
+            if T is None:
+                lo, hi = _as_int(lo_t, "a lower bound"), _as_int(hi_t, "an upper bound")  # type: ignore[arg-type]
+                values = np.arange(lo, hi + 1, dtype=np.int64)
+                scope, axis = _bind_index(var, values, scope)
+                axes.append(axis)
+                continue
+            top = T + 1  # the padded trajectory reaches time T + 1 (1-based)
+            values = np.arange(min(sc.conv.time_base, 0), top + 1, dtype=np.int64)
+            scope, axis = _bind_index(var, values, scope)
+            t = scope.env[var.name]
+            mask = _binary(lambda a, b: a >= b, t, lo_t)
+            if hi_t is not None:
+                mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= b, t, hi_t))
+            else:
+                mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= top, t, ZERO))
+            masks.append(mask)
+            axes.append(axis)
+        else:
+            scope, axis = _bind_index(var, _range_of(var, scope, node.domain), scope)
+            axes.append(axis)
+    body = _ev(node.body, scope)
+    for mk in masks:
+        if isinstance(node, A.Prod):
+            body = _binary(lambda b, k: np.where(k, b, 1), body, mk)
+        else:
+            body = _binary(lambda b, k: np.where(k, b, _zero(b)), body, mk)
+    if infinite:
+        _check_tail(body, axes[-1], scope, node)
+    for axis in axes:
+        body = _sum_axis(body, axis) if isinstance(node, A.Sum) else _prod_axis(body, axis)
+    return body
+
+
+def _check_tail(body: Tensor, axis: str, sc: _Scope, node: Any) -> None:
+    """An infinite series along a trajectory, summed to T + 1: the terms at times ≥ T must be exactly 0."""
+    i = body.axes.index(axis)
+    arr = body.arr()
+    size = arr.shape[i]
+    # the axis runs over min(time_base, 0) … T + 1: the last two entries are times T and T + 1
+    tail = np.take(arr, [size - 2, size - 1], axis=i)
+    if not all(x == 0 for x in np.asarray(tail, dtype=object).ravel()):
+        raise NotEvaluable("an infinite series whose terms do not vanish after the horizon T (a continuing MDP)")
+
+
+def _sum_axis(t: Tensor, axis: str) -> Tensor:
+    if axis not in t.axes:  # a body that does not depend on the index: |range| copies
+        raise NotEvaluable(f"a sum over {axis.split('#')[0]!r} whose body does not depend on it")
+    return t.sum(axis)
+
+
+def _prod_axis(t: Tensor, axis: str) -> Tensor:
+    if axis not in t.axes:
+        raise NotEvaluable(f"a product over {axis.split('#')[0]!r} whose body does not depend on it")
+    i = t.axes.index(axis)
+    return Tensor(np.prod(t.arr(), axis=i), t.axes[:i] + t.axes[i + 1:])
+
+
+# ------------------------------------------------------------ trajectories
+def _bind_trajectory(var: Any, sc: _Scope) -> tuple[_Scope, str]:
+    states, _, _ = _padded(sc.model)
+    axis = sc.fresh("τ")
+    t = Tensor(np.arange(states.shape[0]), (axis,))
+    inner = sc.bind(_TRAJ, t)
+    if isinstance(var, A.Var):
+        inner = inner.bind(var.name, t)
+    return inner, axis
+
+
+def _current_trajectory(sc: _Scope) -> Tensor:
+    if _TRAJ in sc.env:
+        return sc.env[_TRAJ]
+    raise NotEvaluable("a trajectory coordinate (s_t, a_t) outside any trajectory")
+
+
+def _time_index(time: Any, sc: _Scope) -> Tensor:
+    t = _ev(time, sc)
+    T = _horizon(sc.model)
+    shifted = _binary(lambda a, b: a - b, t, _const(sc.conv.time_base))
+    vals = np.asarray(shifted.value)
+    if np.any(vals < 0) or np.any(vals > T):
+        # masked-out times of a bounded sum may fall outside: clip, the mask zeroes them
+        shifted = Tensor(np.clip(vals, 0, T), shifted.axes) if shifted.axes else _const(int(np.clip(vals, 0, T)))
+    return shifted
+
+
+def _coordinate(name: str, time: Any, sc: _Scope) -> Tensor:
+    states, actions, _ = _padded(sc.model)
+    tau = _current_trajectory(sc)
+    t = _time_index(time, sc)
+    table = states if name == "s" else actions
+    return _gather(table, [tau, t])
+
+
+def _at(node: A.At, sc: _Scope) -> Tensor:
+    if node.sample is not None:
+        raise NotEvaluable("a roll-out coordinate s_t^n belongs to a sample average (pseudo-code)")
+    if node.name in ("s", "a"):
+        return _coordinate(node.name, node.time, sc)
+    if node.name == "r":
+        return _gather(sc.model.r, [_coordinate("s", node.time, sc), _coordinate("a", node.time, sc)])
+    if node.name == "b":
+        raise NotEvaluable("b_t, a random baseline, is not a quantity of the model")
+    raise NotEvaluable(f"the trajectory coordinate {node.name}_t")
+
+
+def _return(node: A.Return, sc: _Scope) -> Tensor:
+    if not (isinstance(node.traj, A.Var) and node.traj.sort == "trajectory"):
+        raise NotEvaluable("a return of roll-out n (G_n^t) belongs to a sample average (pseudo-code)")
+    m = sc.model
+    states, actions, T = _padded(m)
+    tau = sc.env.get(node.traj.name) or _current_trajectory(sc)
+    base = sc.conv.time_base
+    start = _const(base) if node.kind == "R" else _ev(node.time, sc)
+    times = np.arange(base, T + base, dtype=np.int64)  # r at times ≥ T is 0 (absorbing)
+    axis = sc.fresh("k")
+    k = Tensor(times, (axis,))
+    rew = _gather(m.r, [_gather(states, [tau, _binary(lambda a, b: a - b, k, _const(base))]),
+                        _gather(actions, [tau, _binary(lambda a, b: a - b, k, _const(base))])])
+    exponent = _binary(lambda a, b: a - b, k, start)
+    valid = _binary(lambda a, b: a >= 0, exponent, ZERO)
+    safe_exp = _binary(lambda a, v: np.where(v, a, 0), exponent, valid)
+    disc = _pow(_const(m.lam), safe_exp)
+    term = _mul(disc, rew)
+    term = _binary(lambda x, v: np.where(v, x, _zero(x)), term, valid)
+    return term.sum(axis)
+
+
+def _trajectory_probability(sc: _Scope, tau: Tensor) -> Tensor:
+    from numeric.episodic import trajectory_probabilities
+
+    m = sc.model
+    key = "#traj-prob"
+    if key not in m.extras:
+        m.extras[key] = trajectory_probabilities(m, _trajectories(m))
+    return _gather(m.extras[key], [tau])
+
+
+def _trajectory_probability_grad(sc: _Scope, tau: Tensor) -> Tensor:
+    from numeric.derivatives import trajectory_gradient
+
+    m = sc.model
+    key = "#traj-grad"
+    if key not in m.extras:
+        tr = _trajectories(m)
+        m.extras[key] = (m.derivative(_trajectory_probability(sc, Tensor(np.arange(tr.count), ("i",))).arr())
+                         if m._derivative is not None else trajectory_gradient(m, tr.states, tr.actions))
+    return _gather(m.extras[key], [tau], (GRAD_AXIS,))
+
+
+# ---------------------------------------------------------------- functions
+def _check_policy(fn: A.Fn | None, what: str) -> None:
+    if fn is None:
+        return
+    if isinstance(fn, A.Fn) and fn.name == "pi":
+        if fn.param is None or _is(fn.param, A.Sym, name="theta"):
+            return
+    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ is a policy of the model")
+
+
+def _describe(node: Any) -> str:
+    return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + (
+        f" with parameter {node.param}" if node.param is not None else "")
+
+
+def _index_args(node: A.Apply, sc: _Scope, n: int) -> list[Tensor]:
+    if len(node.args) != n:
+        raise NotEvaluable(f"{node.fn.name} takes {n} argument(s), got {len(node.args)}")
+    return [_ev(a, sc) for a in node.args]
+
+
+def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
+    """The value (or, with ``grad``, the ∇θ) of a function of the vocabulary applied to its arguments."""
+    m, fn = sc.model, node.fn
+    name = fn.name
+    if name in ("U", "J"):
+        return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
+    if name == "pi":
+        _check_policy(fn, "a probability")
+        if node.given:
+            (a,), (s,) = node.args, node.given
+            if isinstance(a, A.Blank):
+                raise NotEvaluable("π(·|s) is a distribution, not a number")
+            idx = [_ev(s, sc), _ev(a, sc)]
+        elif len(node.args) == 2:  # π(s, a)
+            idx = [_ev(node.args[0], sc), _ev(node.args[1], sc)]
+        else:
+            raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
+        return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
+    if name in ("v", "q", "A", "d"):
+        _check_policy(fn.policy, f"the {name} function")
+        if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
+            raise NotEvaluable(f"{name} with discount {fn.discount}")
+        if name == "v":
+            idx = _index_args(node, sc, 1)
+            return _gather(m.grad_v, idx, (GRAD_AXIS,)) if grad else _gather(m.v, idx)
+        if name == "d":
+            idx = _index_args(node, sc, 1)
+            if grad:
+                from numeric.derivatives import grad_d
+
+                return _gather(grad_d(m), idx, (GRAD_AXIS,))
+            return _gather(m.d, idx)
+        idx = _index_args(node, sc, 2)
+        if name == "q":
+            return _gather(m.grad_q, idx, (GRAD_AXIS,)) if grad else _gather(m.q, idx)
+        adv = m.grad_q - m.grad_v[:, None, :] if grad else m.q - m.v[:, None]
+        return _gather(adv, idx, (GRAD_AXIS,) if grad else ())
+    if name == "r":
+        idx = _index_args(node, sc, 2)
+        return ZERO if grad else _gather(m.r, idx)
+    if name == "P":
+        if fn.state is None or fn.action is None:
+            raise NotEvaluable("a transition kernel needs its state and action: 𝒫_s^a(s')")
+        idx = [_ev(fn.state, sc), _ev(fn.action, sc)] + _index_args(node, sc, 1)
+        return ZERO if grad else _gather(m.P, idx)
+    if name == "b":
+        if "b" not in m.extras:
+            raise NotEvaluable(f"a baseline b(s) needs a family that draws one (episodic-softmax); "
+                               f"{m.family} has none")
+        idx = _index_args(node, sc, 1)
+        return ZERO if grad else _gather(m.extras["b"], idx)
+    if name == "Traj":
+        _check_param(fn)
+        (arg,) = node.args
+        tau = _ev(arg, sc)
+        return _trajectory_probability_grad(sc, tau) if grad else _trajectory_probability(sc, tau)
+    if name == "R":
+        raise NotEvaluable("R(τ)")
+    if name == "Pr":
+        if grad:
+            raise NotEvaluable("∇θ of a probability of events")
+        return _probability(node, sc)
+    if name in ("f", "Normal", "mu", "rho"):
+        raise NotEvaluable({"f": "an arbitrary function f is not a quantity of the model",
+                            "Normal": "a Gaussian density (continuous actions) is not evaluated on these families",
+                            "mu": "μ, an on-policy distribution, is not on this family",
+                            "rho": "the average reward ρ needs an ergodic family"}[name])
+    raise NotEvaluable(f"the function {name!r}")
+
+
+def _check_param(fn: A.Fn) -> None:
+    if fn.param is not None and not _is(fn.param, A.Sym, name="theta"):
+        raise NotEvaluable(f"{fn.name} with parameter {fn.param}")
+
+
+def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
+    """The indicator of events s_t = x, a_t = y (all of them) along the current trajectory."""
+    out = ONE
+    for ev in items:
+        if isinstance(ev, A.Rel) and ev.op == "=":
+            out = _mul(out, _binary(lambda a, b: (a == b).astype(np.int64) if isinstance(a == b, np.ndarray)
+                                    else int(a == b), _ev(ev.left, sc), _ev(ev.right, sc)))
+        elif isinstance(ev, A.Dots):
+            raise NotEvaluable("an event written with … (a trajectory prefix)")
+        else:
+            raise NotEvaluable(f"the event {type(ev).__name__} (only s_t = s, a_t = a are evaluated)")
+    return out
+
+
+def _probability(node: A.Apply, sc: _Scope) -> Tensor:
+    """ℙ_{s⁰}^{π}(events | given).
+
+    A one-step conditional ℙ(s_{u+1} = y, a_u = b | s_u = x) is the Markov transition law π(b|x) 𝒫(y|x, b)
+    (defined for every x, whatever its probability); anything else is a sum of 𝒯_θ over the enumerated
+    trajectories.  An event is s_t = x or a_t = b; a bare coordinate (ℙ(s_1, a_1, …, s_T)) is the event that it
+    takes its value along the display's trajectory τ; ``…`` stands for every coordinate in between.
+    """
+    if node.fn.state is not None and not _is(node.fn.state, A.Sym, name="s0"):
+        raise NotEvaluable("ℙ started elsewhere than s⁰")
+    _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability")
+    markov = _markov(node, sc)
+    if markov is not None:
+        return markov
+    args, given = _expand(node.args, sc), _expand(node.given, sc)
+    inner, axis = _bind_trajectory(None, sc)
+    prob = _trajectory_probability(inner, inner.env[_TRAJ])
+    joint = _sum_axis(_mul(prob, _match(args + given, sc, inner)), axis)
+    if not given:
+        return joint
+    return _safe_div(joint, _sum_axis(_mul(prob, _match(given, sc, inner)), axis))
+
+
+def _match(items: tuple[Any, ...], outer: _Scope, inner: _Scope) -> Tensor:
+    out = ONE
+    for it in items:
+        if isinstance(it, A.Rel):
+            out = _mul(out, _events((it,), inner))
+        elif isinstance(it, A.At) and it.name in ("s", "a"):
+            if _TRAJ not in outer.env:
+                raise NotEvaluable("a bare coordinate in ℙ(…) outside any trajectory")
+            here = _ev(it, outer)
+            out = _mul(out, _binary(lambda x, y: np.asarray(x == y).astype(np.int64), _ev(it, inner), here))
+        else:
+            raise NotEvaluable(f"the event {type(it).__name__} (only s_t = s, a_t = a and coordinates s_t, a_t)")
+    return out
+
+
+def _expand(items: tuple[Any, ...], sc: _Scope) -> tuple[Any, ...]:
+    """``…`` between two coordinates: every coordinate strictly between them (s_t before a_t)."""
+    if not any(isinstance(x, A.Dots) for x in items):
+        return tuple(items)
+    out: list[Any] = []
+    for i, it in enumerate(items):
+        if not isinstance(it, A.Dots):
+            out.append(it)
+            continue
+        before, after = (items[i - 1] if i > 0 else None), (items[i + 1] if i + 1 < len(items) else None)
+        if not (isinstance(before, A.At) and isinstance(after, A.At)):
+            raise NotEvaluable("… must stand between two trajectory coordinates")
+        key = lambda c: 2 * _as_int(_ev(c.time, sc), "a time before or after …") + (c.name == "a")
+        lo, hi = key(before), key(after)
+        for k in range(lo + 1, hi):
+            out.append(A.At("a" if k % 2 else "s", A.Num(k // 2)))
+    return tuple(out)
+
+
+def _markov(node: A.Apply, sc: _Scope) -> Tensor | None:
+    """ℙ(s_{u+1} = y, a_u = b | s_u = x) by the Markov transition law, or None if the pattern does not apply."""
+    if len(node.given) != 1 or not node.args:
+        return None
+    g = node.given[0]
+    if not (isinstance(g, A.Rel) and g.op == "=" and isinstance(g.left, A.At) and g.left.name == "s"):
+        return None
+    probe = _Scope(sc.model, replace(sc.conv, constants={"T": 0, **sc.conv.constants}), sc.env, sc.counter)
+    try:
+        u = _ev(g.left.time, probe)
+        state = action = None
+        for ev in node.args:
+            if not (isinstance(ev, A.Rel) and ev.op == "=" and isinstance(ev.left, A.At)):
+                return None
+            diff = _binary(lambda x, y: x - y, _ev(ev.left.time, probe), u)
+            want = 1 if ev.left.name == "s" else 0 if ev.left.name == "a" else None
+            if want is None or not np.all(np.asarray(diff.value) == want):
+                return None
+            if ev.left.name == "s":
+                state = ev.right if state is None else None
+            else:
+                action = ev.right if action is None else None
+    except NotEvaluable:
+        return None
+    m = sc.model
+    x = _ev(g.right, sc)
+    if action is not None and state is not None:
+        b, y = _ev(action, sc), _ev(state, sc)
+        return _mul(_gather(m.pi, [x, b]), _gather(m.P, [x, b, y]))
+    if action is not None:
+        return _gather(m.pi, [x, _ev(action, sc)])
+    if state is not None:
+        return _gather(m.P_pi, [x, _ev(state, sc)])
+    return None
+
+
+def _safe_div(num: Tensor, den: Tensor) -> Tensor:
+    """num / den, 0 where den = 0 (a conditional on a null event: it always multiplies that event's probability)."""
+    def div(a: Any, b: Any) -> Any:
+        a, b = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+        out = np.empty(a.shape, dtype=object)
+        for i in np.ndindex(*a.shape):
+            out[i] = a[i] / b[i] if b[i] != 0 else 0
+        return out
+    t = _binary(div, num, den)
+    if _is_float(num) or _is_float(den):
+        return Tensor(np.asarray(t.value, dtype=np.float64), t.axes)
+    return t
+
+
+def _indicator(cond: Any, sc: _Scope) -> Tensor:
+    return _events((cond,), sc)
+
+
+# ------------------------------------------------------------ expectations
+def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
+    var, dist = node.var, node.dist
+    if node.start is not None or (var is None and dist is None and node.policy is not None):
+        raise NotEvaluable("𝔼_s^π[…], an expectation started at s under π, is a series on a continuing MDP "
+                           "(the value function's definition); pgverify evaluates v by its Bellman equation")
+    if isinstance(dist, A.Apply) and dist.fn.name == "Normal" or _is(dist, A.Fn, name="Normal"):
+        raise NotEvaluable("a Gaussian expectation 𝔼_{x∼𝒩(μ,σ²)}: no exact enumeration applies")
+    if var is None or (isinstance(var, A.Var) and var.sort == "trajectory") or _is(dist, A.Fn, name="Traj"):
+        if dist is not None:
+            if not _is(dist, A.Fn, name="Traj"):
+                raise NotEvaluable("an expectation over trajectories under another law than 𝒯θ")
+            _check_param(dist)
+        return _traj_expect(node, sc, grad)
+    if node.given:
+        raise NotEvaluable("a conditional expectation over a state or an action")
+    if isinstance(var, A.Var) and var.sort == "action":
+        if not (isinstance(dist, A.Apply) and dist.fn.name == "pi"):
+            raise NotEvaluable("an action drawn from another law than πθ(·|s)")
+        _check_policy(dist.fn, "an expectation")
+        state = dist.given[0] if dist.given else dist.args[0]
+        s = _ev(state, sc)
+        inner, axis = _bind_index(var, np.arange(sc.model.A), sc)
+        a = inner.env[var.name]
+        weight = _gather(sc.model.pi, [s, a])
+        body = _ev(node.body, inner)
+        if not grad:
+            return _sum_axis(_mul(weight, body), axis) if axis in body.axes else _mul(_sum_axis(weight, axis), body)
+        dweight = _gather(sc.model.dpi, [s, a], (GRAD_AXIS,))
+        return _sum_axis(_add(_mul(dweight, body), _mul(weight, _d(node.body, inner))), axis)
+    if isinstance(var, A.Var) and var.sort == "state":
+        if isinstance(dist, A.Fn) and dist.name == "d" or isinstance(dist, A.Apply) and dist.fn.name == "d":
+            fn = dist if isinstance(dist, A.Fn) else dist.fn
+            _check_policy(fn.policy, "the occupancy")
+            inner, axis = _bind_index(var, np.arange(sc.model.S), sc)
+            s = inner.env[var.name]
+            weight = _gather(sc.model.d, [s])
+            if not grad:
+                return _sum_axis(_mul(weight, _ev(node.body, inner)), axis)
+            from numeric.derivatives import grad_d
+
+            dweight = _gather(grad_d(sc.model), [s], (GRAD_AXIS,))
+            return _sum_axis(_add(_mul(dweight, _ev(node.body, inner)),
+                                  _mul(weight, _d(node.body, inner))), axis)
+        if isinstance(dist, A.Fn) and dist.name == "P":
+            inner, axis = _bind_index(var, np.arange(sc.model.S), sc)
+            weight = _gather(sc.model.P, [_ev(dist.state, sc), _ev(dist.action, sc), inner.env[var.name]])
+            body = _d(node.body, inner) if grad else _ev(node.body, inner)
+            return _sum_axis(_mul(weight, body), axis)
+        raise NotEvaluable("a state drawn from another law than d or 𝒫_s^a")
+    raise NotEvaluable("this expectation")
+
+
+def _traj_expect(node: A.Expect, sc: _Scope, grad: bool) -> Tensor:
+    inner, axis = _bind_trajectory(node.var, sc)
+    tau = inner.env[_TRAJ]
+    prob = _trajectory_probability(inner, tau)
+    body = _ev(node.body, inner)
+    if node.given:
+        if grad:
+            raise NotEvaluable("∇θ of a conditional expectation")
+        return _conditional(node, sc, inner, axis, prob, body)
+    if not grad:
+        return _sum_axis(_mul(prob, body), axis) if axis in _mul(prob, body).axes else body
+    dprob = _trajectory_probability_grad(inner, tau)
+    return _sum_axis(_add(_mul(dprob, body), _mul(prob, _d(node.body, inner))), axis)
+
+
+def _conditional(node: A.Expect, sc: _Scope, inner: _Scope, axis: str, prob: Tensor, body: Tensor) -> Tensor:
+    """𝔼[body | given]: events (s_t = s') or conditioning coordinates (s_t, a_t), matched against the outer τ."""
+    events: list[Any] = []
+    match = ONE
+    for g in node.given:
+        if isinstance(g, A.Rel):
+            events.append(g)
+        elif isinstance(g, A.At):
+            outer = _ev(g, sc)  # the coordinate along the trajectory the display speaks of (free τ)
+            mine = _ev(g, inner)
+            match = _mul(match, _binary(lambda a, b: (a == b).astype(np.int64), mine, outer))
+        else:
+            raise NotEvaluable(f"conditioning on {type(g).__name__}")
+    if events:
+        match = _mul(match, _events(tuple(events), inner))
+    num = _sum_axis(_mul(_mul(prob, body), match), axis)
+    den = _sum_axis(_mul(prob, match), axis)
+    return _safe_div(num, den)
+
+
+# ---------------------------------------------------------------- gradients
+def _grad(node: A.Grad, sc: _Scope) -> Tensor:
+    if not _is(node.wrt, A.Sym, name="theta"):
+        raise NotEvaluable(f"∇ with respect to {getattr(node.wrt, 'name', node.wrt)}: only ∇θ is evaluated on these families "
+                           "(∇ₐ belongs to continuous actions, ∇_μ to a Gaussian objective)")
+    return _d(node.body, sc)
+
+
+def _d(node: Any, sc: _Scope) -> Tensor:
+    """∇θ node: forward rules over the AST; leaves are the model's derivatives."""
+    if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or _is(node, A.Sym, name="discount") or \
+            _is(node, A.Sym, name="T") or _is(node, A.Sym, name="s0"):
+        if isinstance(node, A.At) and node.name not in ("s", "a", "r"):
+            raise NotEvaluable(f"∇θ of {node.name}_t")
+        return ZERO
+    if isinstance(node, A.Return):
+        _return(node, sc)  # rewards do not depend on θ
+        return ZERO
+    if isinstance(node, A.Add):
+        return _add(_d(node.left, sc), _d(node.right, sc))
+    if isinstance(node, A.Sub):
+        return _add(_d(node.left, sc), _neg(_d(node.right, sc)))
+    if isinstance(node, A.Neg):
+        return _neg(_d(node.operand, sc))
+    if isinstance(node, A.Mul):
+        total = ZERO
+        values = [_ev(f, sc) for f in node.factors]
+        for i, f in enumerate(node.factors):
+            term = _d(f, sc)
+            if term is ZERO:
+                continue
+            for j, v in enumerate(values):
+                if j != i:
+                    term = _mul(term, v)
+            total = term if total is ZERO else _add(total, term)
+        return total
+    if isinstance(node, A.Frac):
+        num, den = _ev(node.num, sc), _ev(node.den, sc)
+        dn, dd = _d(node.num, sc), _d(node.den, sc)
+        out = _div(dn, den) if dn is not ZERO else ZERO
+        if dd is not ZERO:
+            out = _add(out, _neg(_div(_mul(dd, num), _mul(den, den))))
+        return out
+    if isinstance(node, A.Pow):
+        e = _ev(node.exp, sc)
+        if _d(node.exp, sc) is not ZERO:
+            raise NotEvaluable("∇θ of a power with a θ-dependent exponent")
+        db = _d(node.base, sc)
+        if db is ZERO:
+            return ZERO
+        k = _as_int(e, "an exponent under ∇θ")
+        return _mul(_mul(_const(k), _pow(_ev(node.base, sc), _const(k - 1))), db)
+    if isinstance(node, A.Log):
+        dx = _d(node.arg, sc)
+        return ZERO if dx is ZERO else _div(dx, _ev(node.arg, sc))
+    if isinstance(node, A.Sum):
+        if len(node.indices) == 1 and node.indices[0].sort == "trajectory":
+            inner, axis = _bind_trajectory(node.indices[0], sc)
+            return _sum_axis_or_zero(_d(node.body, inner), axis)
+        return _bigop(A.Sum(node.indices, _GradOf(node.body), node.lower, node.upper, node.domain), sc)
+    if isinstance(node, _GradOf):
+        return _d(node.body, sc)
+    if isinstance(node, A.Prod):
+        raise NotEvaluable("∇θ of a product Π (write the product rule out)")
+    if isinstance(node, A.Expect):
+        return _expect(node, sc, grad=True)
+    if isinstance(node, A.Apply):
+        return _apply(node, sc, grad=True)
+    if isinstance(node, A.Fn) and node.name in ("U", "J"):
+        return Tensor(sc.model.grad_U, (GRAD_AXIS,))
+    if isinstance(node, A.Grad):
+        raise NotEvaluable("a second derivative")
+    raise NotEvaluable(f"∇θ of {type(node).__name__}")
+
+
+def _sum_axis_or_zero(t: Tensor, axis: str) -> Tensor:
+    return t.sum(axis) if axis in t.axes else t
+
+
+@dataclass(frozen=True)
+class _GradOf(A.Node):
+    """Internal: ∇θ body inside a bounded Σ (so the Σ's masks apply to the derivative)."""
+
+    body: Any = None
+
+
+
+
+# ------------------------------------------------------------------ compile
+def _aligned(lhs: Tensor, rhs: Tensor) -> tuple[Any, Any]:
+    """Both sides over the union of their axes (a side built from numbers alone stands for that constant at every
+    index of the other: the parser's analysis has already rejected any other mismatch)."""
+    axes = _union(lhs.axes, rhs.axes)
+    if not axes:
+        return lhs.value, rhs.value
+    l_, r_ = lhs.expand(axes), rhs.expand(axes)
+    shape = np.broadcast_shapes(np.shape(l_), np.shape(r_))
+
+    def full(x: Any) -> np.ndarray:
+        arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+        out = np.broadcast_to(arr, shape)
+        return np.array(out, dtype=np.float64) if _is_float(lhs) or _is_float(rhs) else np.array(out, dtype=object)
+
+    return full(l_), full(r_)
+
+
+_RELATIONS = {"=": "=", "def": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+def _sorts(node: Any, out: dict[str, str]) -> dict[str, str]:
+    if isinstance(node, A.Var):
+        out.setdefault(node.name, node.sort)
+    if isinstance(node, A.Node):
+        for c in A.children(node):
+            _sorts(c, out)
+    return out
+
+
+def _free_values(names: set[str], sorts: dict[str, str], sc: _Scope) -> dict[str, Tensor]:
+    """Ranges of the display's free variables: states, actions, trajectories; times at which τ takes an action."""
+    from pgverify.notation.scope import TRAJECTORY
+
+    m = sc.model
+    out: dict[str, Tensor] = {}
+    for name in sorted(names):
+        sort = "trajectory" if name == TRAJECTORY else sorts.get(name)
+        if sort == "trajectory":
+            states, _, _ = _padded(m)
+            t = Tensor(np.arange(states.shape[0]), (name,))
+            out[name] = t
+            out[_TRAJ] = t
+        elif sort == "state":
+            out[name] = Tensor(np.arange(m.S), (name,))
+        elif sort == "action":
+            out[name] = Tensor(np.arange(m.A), (name,))
+        elif sort == "time":
+            T = _horizon(m)  # τ = (s_1, a_1, …, a_{T−1}, s_T) takes actions at times 1 … T − 1 (profile's base)
+            out[name] = Tensor(np.arange(sc.conv.time_base, T - 1 + sc.conv.time_base), (name,))
+        else:
+            raise NotEvaluable(f"the free variable {name!r} has no range on a model")
+    return out
+
+
+def _condition_mask(conditions: tuple[Any, ...], sc: _Scope) -> Tensor | None:
+    mask: Tensor | None = None
+    for cond in conditions:
+        if not isinstance(cond, A.Rel) or cond.op not in _COMPARE:
+            raise NotEvaluable(f"the condition {cond} (only comparisons =, <, ≤, >, ≥ are evaluated)")
+        op = _COMPARE[cond.op]
+        here = _binary(lambda a, b: np.asarray(op(np.asarray(a), np.asarray(b))).astype(bool),
+                       _ev(cond.left, sc), _ev(cond.right, sc))
+        mask = here if mask is None else _binary(lambda a, b: a & b, mask, here)
+    return mask
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+
+
+def _masked(x: Tensor, mask: Tensor | None) -> Tensor:
+    if mask is None:
+        return x
+    return _binary(lambda v, k: np.where(k, v, _zero(v)) if isinstance(v, np.ndarray) or isinstance(k, np.ndarray)
+                   else (v if k else _zero(v)), x, mask)
+
+
+def compile_display(display: A.Chain, *, name: str, statement: str = "", conventions: Conventions = Conventions(),
+                    section: str = "", methods: tuple[str, ...] = METHODS, slow_methods: tuple[str, ...] = ()) -> Claim:
+    """The :class:`~pgverify.registry.Claim` of a parsed, well-formed display: one step per relation.
+
+    ``methods`` and ``slow_methods`` as for a catalogue claim (a display that is a catalogue claim is checked by
+    the same methods as the catalogue's transcription).
+
+    The display's free variables are the identity's arguments (every state, action, trajectory, and every
+    time at which the trajectory acts); ``conventions.conditions`` (annotations such as ``for k < t`` or
+    ``whenever s_1 = s^0``) restrict where it is claimed.  Ill-formedness is the parser's analysis
+    (:func:`pgverify.notation.scope.check_chain`); a display with no relation raises
+    :class:`~pgverify.notation.errors.IllFormedDisplay`, one that is not a statement about the model
+    :class:`NotEvaluable`.
+    """
+    from pgverify.notation.errors import IllFormedDisplay
+
+    steps = list(display.steps())
+    if not steps:
+        raise IllFormedDisplay("the display has no relation: it stops after its first side", display.pos)
+    for left, step in steps:
+        if step.rel in ("assign", "in"):
+            raise NotEvaluable(f"{'←, an assignment of pseudo-code,' if step.rel == 'assign' else '∈, a membership,'}"
+                               " is not an identity about the model")
+    _continuous(display)
+    sorts: dict[str, str] = {}
+    for r in display.rows:
+        _sorts(r, sorts)
+    for cond in conventions.conditions:
+        _sorts(cond, sorts)
+    const = set(conventions.constants)
+    families = conventions.families or choose_families(display)
+    needed = _dots_horizon(display)
+    if needed is not None and families == ("episodic-softmax",):
+        from pgverify.families.restrict import restricted
+
+        families = (restricted("episodic-softmax", min_horizon=needed),)
+    cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
+
+    def evaluate(model: Model) -> Chain:
+        sc = _Scope(model, conventions, {}, itertools.count())
+        out: list[Step] = []
+        details: dict[str, Any] = {}
+        skipped: dict[str, str] = {}
+        for i, (left, step) in enumerate(steps):
+            label = step_label(i, step)
+            try:
+                free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
+                scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
+                mask = _condition_mask(conventions.conditions, scope)
+                lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
+                rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
+            except NotEvaluable as exc:
+                if len(steps) == 1:
+                    raise
+                skipped[label] = str(exc)
+                continue
+            if step.rel == "propto":
+                c = _constant(lhs, rhs, model)
+                details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
+                a, b = _aligned(lhs, _mul(_const(c), rhs))
+                out.append(Step(label, a, "=", b))
+                out.append(Step(f"{label}: the constant is positive", c, ">", 0))
+                if model._derivative is not None:
+                    out.append(Step(f"{label}: the constant does not depend on θ", model.derivative(
+                        np.asarray([c], dtype=object))[0], "=", np.zeros(model.K, dtype=object) * c))
+                continue
+            a, b = _aligned(lhs, rhs)
+            out.append(Step(label, a, _RELATIONS[step.rel], b))
+        if not out:
+            raise NotEvaluable("; ".join(f"{k}: {v}" for k, v in skipped.items()))
+        if skipped:
+            details[NOT_EVALUATED] = skipped
+        return Chain(tuple(out), details)
+
+    return Claim(name, section, statement, evaluate, families, methods, slow_methods=slow_methods)
+
+
+def _time_of(expr: Any, T: int) -> int | None:
+    if isinstance(expr, A.Num):
+        return expr.value
+    if _is(expr, A.Sym, name="T"):
+        return T
+    if isinstance(expr, (A.Add, A.Sub)):
+        a, b = _time_of(expr.left, T), _time_of(expr.right, T)
+        return None if a is None or b is None else a + b if isinstance(expr, A.Add) else a - b
+    return None
+
+
+def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
+    """The least horizon T ≥ 2 at which every ``x, …, y`` of the display runs forwards (y after x), if one is needed.
+
+    ``ℙ(s_1, a_1, …, s_{T−1})`` presumes T ≥ 3: at T = 2 its last coordinate s_1 comes before a_1.
+    """
+    pairs: list[tuple[A.At, A.At]] = []
+
+    def walk(n: Any) -> None:
+        if isinstance(n, A.Apply):
+            for items in (n.args, n.given):
+                for i, x in enumerate(items):
+                    if isinstance(x, A.Dots) and 0 < i < len(items) - 1 and isinstance(items[i - 1], A.At) \
+                            and isinstance(items[i + 1], A.At):
+                        pairs.append((items[i - 1], items[i + 1]))
+        if isinstance(n, A.Node):
+            for c in A.children(n):
+                walk(c)
+
+    for r in display.rows:
+        walk(r)
+    if not pairs:
+        return None
+    for T in range(2, longest + 1):
+        keys = [(_time_of(x.time, T), x.name, _time_of(y.time, T), y.name) for x, y in pairs]
+        if any(k[0] is None or k[2] is None for k in keys):
+            return None
+        if all(2 * ty + (ny == "a") >= 2 * tx + (nx == "a") for tx, nx, ty, ny in keys):
+            return T if T > 2 else None
+    return None
+
+
+def _continuous(display: A.Chain) -> None:
+    """Continuous actions (∇ₐ, a deterministic πθ(s), |_{a=…}, ·) and Gaussian objectives are not evaluated yet."""
+    def deterministic(n: Any) -> bool:
+        return isinstance(n, A.Apply) and n.fn.name == "pi" and not n.given and len(n.args) == 1 and \
+            not isinstance(n.args[0], A.Blank) and not (isinstance(n.args[0], A.Var) and n.args[0].sort == "action")
+
+    def continuous(n: Any) -> bool:
+        if isinstance(n, (A.Dot, A.EvalAt)) or deterministic(n):
+            return True
+        if isinstance(n, A.Grad) and not _is(n.wrt, A.Sym, name="theta") and not _is(n.wrt, A.Sym, name="mu"):
+            return True
+        if isinstance(n, A.Expect) and isinstance(n.dist, A.Apply) and n.dist.fn.name == "pi":
+            # 𝔼_{a∼πθ(s)}: πθ(s) is the distribution of a stochastic policy here
+            return any(continuous(c) for c in (n.body, *n.given))
+        return isinstance(n, A.Node) and any(continuous(c) for c in A.children(n))
+
+    if any(continuous(r) for r in display.rows):
+        raise NotEvaluable("continuous actions (∇ₐ, |_{a=πθ(s)}, ∇θπθ(s)·): the deterministic policy gradient "
+                           "is checked by the catalogue on its continuous families, not from displays yet")
+
+
+def step_label(i: int, step: A.Step) -> str:
+    """The label of the i-th step (0-based) of a display: ``step 2 (ii) (=)``."""
+    rel = {"def": ":=", "propto": "∝"}.get(step.rel, step.rel)
+    return f"step {i + 1}{' ' + step.label if step.label else ''} ({rel})"
+
+
+def _constant(lhs: Tensor, rhs: Tensor, model: Model) -> Any:
+    """c with lhs = c·rhs, read off the entry where |rhs| is largest (the step then checks every entry).
+
+    When the right-hand side is 0 everywhere any c > 0 will do: c = 1 (the step then checks lhs = 0).
+    """
+    l_, r_ = _aligned(lhs, rhs)
+    r = np.asarray(r_, dtype=object).ravel()
+    l_ = np.asarray(l_, dtype=object).ravel()
+    if model.arithmetic.name == "float64":
+        i = int(np.argmax(np.abs(r.astype(np.float64))))
+        return l_[i] / r[i] if r[i] != 0 else 1.0
+    for x, y in zip(l_, r):
+        if y != 0:
+            return x / y
+    return 1

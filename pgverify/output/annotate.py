@@ -1,0 +1,146 @@
+"""The annotated document: the source written back with each display's verdict beside it.
+
+* :func:`annotated_markdown` — the Markdown source unchanged, each display followed by a
+  block quote ``> **pgverify: refuted** — …`` (the failing step and, for a refutation, the
+  counterexample's two sides);
+* :func:`annotated_html` — a self-contained HTML page (no script, no network): the prose as
+  paragraphs, each display as MathML (latex2mathml, converted at run time) with its verdict
+  beside it in an element ``class="verdict verdict-<verdict>"``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from pgverify.documents import DisplayResult, DocumentRun
+
+__all__ = ["verdict_line", "annotated_markdown", "annotated_html"]
+
+_COLOURS = {"proved": "#1b7f3b", "verified": "#2f6fb3", "undecided": "#8a6d00", "refuted": "#b3261e",
+            "ill-formed": "#7a3fb0"}
+
+
+def verdict_line(r: DisplayResult) -> str:
+    """One line of plain text: the verdict and why (failing step, counterexample sides, reason)."""
+    return f"pgverify: {r.verdict}{_detail(r)}"
+
+
+def _detail(r: DisplayResult) -> str:
+    out = f" ({r.catalogue_id})" if r.catalogue_id else ""
+    if r.verdict == "refuted":
+        out += f" — fails at {r.first_failing_step}"
+        shown = next((s.latex for s in r.steps if s.label == r.first_failing_step and s.latex), None)
+        if shown:
+            out += f", ${shown}$"
+        ce = r.result.counterexample if r.result is not None else None
+        if ce is not None:
+            out += (f"; counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "
+                    f"lhs = {_short(ce.lhs)}, rhs = {_short(ce.rhs)}")
+    elif r.reason:
+        out += f" — {r.reason}"
+    return out
+
+
+def _short(x: Any, limit: int = 120) -> str:
+    s = json.dumps(x, ensure_ascii=False)
+    return s if len(s) <= limit else s[:limit - 1] + "…"
+
+
+def _offsets(text: str) -> list[int]:
+    out, total = [0], 0
+    for line in text.splitlines(keepends=True):
+        total += len(line)
+        out.append(total)
+    return out
+
+
+_DISPLAY = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{([a-z]+\*?)\}.*?\\end\{\3\}", re.S)
+
+
+def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
+    """The display delimited in ``text`` (``$$…$$``, ``\\[…\\]`` or an environment) that overlaps the given line."""
+    for m in _DISPLAY.finditer(text):
+        if m.start() < line_end and m.end() > line_start:
+            return m.start(), m.end()
+        if m.start() >= line_end:
+            break
+    return line_start, line_end
+
+
+def annotated_markdown(text: str, run: DocumentRun) -> str:
+    """``text`` with a verdict block quote after each display (the line after its closing delimiter)."""
+    offsets = _offsets(text)
+    inserts: list[tuple[int, str]] = []
+    for r in run.results:
+        start = offsets[min(r.line - 1, len(offsets) - 1)]
+        _, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
+        eol = text.find("\n", end)
+        at = len(text) if eol < 0 else eol + 1
+        after = "" if text[at:at + 1] in ("\n", "") else "\n"
+        inserts.append((at, f"\n> **pgverify: {r.verdict}**{_detail(r)}\n{after}"))
+    out, last = [], 0
+    for at, block in sorted(inserts, key=lambda x: x[0]):
+        out.append(text[last:at])
+        if not text[:at].endswith("\n"):
+            out.append("\n")
+        out.append(block)
+        last = at
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _mathml(latex: str) -> str:
+    from latex2mathml.converter import convert
+
+    return convert(latex, display="block")
+
+
+_STYLE = """
+body { font-family: Georgia, serif; max-width: 52rem; margin: 2rem auto; line-height: 1.5; color: #222; }
+.display { border-left: 3px solid #ccc; margin: 1.2rem 0; padding: 0.3rem 0 0.3rem 1rem; }
+.display math { font-size: 1.1em; overflow-x: auto; }
+.verdict { display: inline-block; font-family: sans-serif; font-size: 0.9rem; padding: 0.2rem 0.6rem;
+           border-radius: 0.3rem; color: white; margin-top: 0.3rem; }
+.why { font-family: sans-serif; font-size: 0.85rem; color: #444; margin: 0.3rem 0 0 0; white-space: pre-wrap; }
+.summary { font-family: sans-serif; }
+pre.source { font-size: 0.8rem; white-space: pre-wrap; color: #555; }
+"""
+
+
+def _prose(chunk: str) -> str:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", chunk) if p.strip()]
+    return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def annotated_html(text: str, run: DocumentRun, *, title: str | None = None) -> str:
+    """A self-contained HTML page: prose, each display in MathML with its verdict; no script, no network."""
+    offsets = _offsets(text)
+    parts: list[str] = []
+    last = 0
+    for r in run.results:
+        start = offsets[min(r.line - 1, len(offsets) - 1)]
+        begin, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
+        if begin > last:
+            parts.append(_prose(text[last:begin]))
+        try:
+            math = _mathml(r.latex)
+        except Exception as exc:  # latex2mathml could not convert: show the LaTeX, say so
+            math = (f'<pre class="source">{html.escape(r.latex)}</pre><p class="why">(not rendered: '
+                    f'{html.escape(type(exc).__name__)})</p>')
+        colour = _COLOURS.get(r.verdict, "#555")
+        why = html.escape(_detail(r).lstrip(" —"))
+        parts.append(
+            f'<div class="display" id="display-{r.index + 1}" data-line="{r.line}">{math}'
+            f'<span class="verdict verdict-{r.verdict}" style="background:{colour}">{html.escape(r.verdict)}</span>'
+            f'<p class="why">line {r.line}: {why}</p></div>')
+        last = max(last, end)
+    parts.append(_prose(text[last:]))
+    summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
+    name = html.escape(title or run.path)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>pgverify: {name}</title><style>{_STYLE}</style></head><body>"
+            f"<h1>{name}</h1><p class=\"summary\">pgverify: {len(run.results)} displays — {html.escape(summary)} "
+            f"(seed {run.settings.seed})</p>\n" + "\n".join(parts) + "\n</body></html>\n")

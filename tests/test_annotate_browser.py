@@ -1,0 +1,132 @@
+"""The annotated HTML page in a real browser: every display is rendered and every verdict is visible.
+
+Headless Chromium (Debian's ``chromium``; .ci/run installs it) loads the page ``pgverify annotate`` writes, with
+a probe script appended that measures each display's MathML and verdict element after layout, and the DOM is
+dumped.  The page itself has no script and loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pgverify.checker import Settings
+from pgverify.documents import verify_document
+from pgverify.output.annotate import annotated_html, annotated_markdown
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+DOCUMENT = r"""# A derivation with one wrong step
+
+The utility is the value at the initial state:
+
+$$
+U(\theta) := v\_\lambda^{\pi\_\theta}(s^0)\\; .
+$$
+
+The policy gradient theorem, with a slip in its proof (a missing factor):
+
+$$
+\begin{aligned}
+\nabla\_\theta U(\theta) &= (1-\lambda)^{-1}\sum\_{s\in\mathcal{S}} d\_\lambda^{\pi\_\theta}(s) \sum\_{a\in\mathcal{A}} q\_\lambda^{\pi\_\theta}(s, a) \nabla\_\theta \pi\_\theta(a\vert s)\\; ,\\\
+&= \sum\_{s\in\mathcal{S}} d\_\lambda^{\pi\_\theta}(s) \sum\_{a\in\mathcal{A}} q\_\lambda^{\pi\_\theta}(s, a) \nabla\_\theta \pi\_\theta(a\vert s)\\; .
+\end{aligned}
+$$
+
+And a display that stops: $$\mathbb{E}\_{\tau\sim\mathcal{T}\_\theta}\left[r(s\_k, a\_k)\right]$$
+"""
+
+PROBE = """<script>
+const out = {displays: [], verdicts: []};
+for (const d of document.querySelectorAll('.display')) {
+  const m = d.querySelector('math'); const r = m ? m.getBoundingClientRect() : {width: 0, height: 0};
+  out.displays.push({id: d.id, math: !!m, width: r.width, height: r.height});
+}
+for (const v of document.querySelectorAll('.verdict')) {
+  const r = v.getBoundingClientRect(); const s = getComputedStyle(v);
+  out.verdicts.push({text: v.textContent, width: r.width, height: r.height, visible: s.visibility === 'visible'
+    && s.display !== 'none' && parseFloat(s.opacity) > 0 && s.color !== s.backgroundColor});
+}
+document.body.setAttribute('data-probe', JSON.stringify(out));
+</script>"""
+
+
+def _probe(page: Path, tmp: Path) -> dict:
+    probed = tmp / "probed.html"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    profile = tmp / "chromium-profile"
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+         "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    m = re.search(r"data-probe=\"(.*?)\"", done.stdout, re.S)
+    assert m, f"no probe result in the dumped DOM (exit {done.returncode}): {done.stderr[-2000:]}"
+    import html
+
+    return json.loads(html.unescape(m.group(1)))
+
+
+@pytest.fixture(scope="module")
+def annotated(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("annotate")
+    src = tmp / "derivation.md"
+    src.write_text(DOCUMENT, encoding="utf-8")
+    run = verify_document(src, Settings(numeric_examples=10, exact_points=2, counterexample_examples=100))
+    page = tmp / "derivation.annotated.html"
+    page.write_text(annotated_html(DOCUMENT, run, title="derivation.md"), encoding="utf-8")
+    return tmp, run, page
+
+
+def test_the_document_gets_one_verdict_per_display(annotated):
+    _, run, _ = annotated
+    assert [r.verdict for r in run.results] == ["proved", "refuted", "ill-formed"]
+    assert run.results[1].first_failing_step.startswith("step 2")
+
+
+def test_the_markdown_keeps_the_text_and_adds_each_verdict(annotated):
+    _, run, _ = annotated
+    md = annotated_markdown(DOCUMENT, run)
+    assert md.replace("\n> **pgverify: ", "\0").count("\0") == 3
+    stripped = re.sub(r"\n> \*\*pgverify: [^\n]*\n", "", md)
+    assert stripped == DOCUMENT
+
+
+def test_the_page_is_self_contained(annotated):
+    _, _, page = annotated
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text and "<link" not in text and "@import" not in text
+    assert not re.search(r"\b(src|href)\s*=", text)  # nothing is fetched (the MathML xmlns is a name, not a fetch)
+    assert text.count("<math") == 3
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)")
+def test_every_display_renders_and_every_verdict_is_visible_in_chromium(annotated, tmp_path):
+    _, run, page = annotated
+    probe = _probe(page, tmp_path)
+    assert len(probe["displays"]) == len(run.results) == 3
+    for d in probe["displays"]:
+        assert d["math"] and d["width"] > 20 and d["height"] > 5, d
+    assert [v["text"] for v in probe["verdicts"]] == [r.verdict for r in run.results]
+    for v in probe["verdicts"]:
+        assert v["visible"] and v["width"] > 0 and v["height"] > 0, v
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)")
+def test_the_post_renders_in_chromium(tmp_path):
+    post = Path("/work/shared/post.md")
+    if not post.is_file():
+        pytest.skip("the post is not at /work/shared/post.md")
+    run = verify_document(post, Settings(numeric_examples=5, exact_points=1, counterexample_examples=50))
+    page = tmp_path / "post.annotated.html"
+    page.write_text(annotated_html(post.read_text(encoding="utf-8"), run), encoding="utf-8")
+    probe = _probe(page, tmp_path)
+    assert len(probe["displays"]) == len(run.results) == 33
+    assert all(d["math"] and d["width"] > 0 and d["height"] > 0 for d in probe["displays"])
+    assert all(v["visible"] and v["width"] > 0 for v in probe["verdicts"])
