@@ -105,6 +105,8 @@ def progress(iterable: Iterable[T], *, total: int | None = None, desc: str, unit
     """
     from tqdm import tqdm
 
+    tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
     kw: dict[str, Any] = dict(total=total, desc=desc, unit=unit, file=sys.stderr, delay=delay,
+                              mininterval=0.1 if tty else 10.0,  # a log file gets a line every 10 s, not 10 a second
                               leave=False, dynamic_ncols=True)
     return iter(tqdm(iterable, **kw))
