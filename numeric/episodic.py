@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from numeric.arithmetic import Degree
-from numeric.errors import InvalidMDPError
+from numeric.errors import InvalidArgumentError, InvalidMDPError
+from numeric.limits import limit as limit_in_force
 from numeric.limits import progress, refuse_above
 from numeric.evaluation import Policy, model
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
@@ -81,9 +82,13 @@ class EpisodicMDP:
                                       f"with probability 1")
             if r[z, a] != 0:
                 raise InvalidMDPError(f"r[{z}, {a}] = {r[z, a]}: the absorbing state {z} must have reward 0")
-        path = _escaping_path(P, self.mdp.mu0, z, self.horizon)
-        if path is not None:
+        escape = _escaping_path(P, self.mdp.mu0, z, self.horizon)
+        if escape is not None:
+            path, forever = escape
             shown = " ".join(f"{s} -a{a}->" for s, a in path[:-1]) + f" {path[-1][0]}"
+            if forever:
+                raise InvalidMDPError(f"horizon={self.horizon} is too short, and so is every horizon: the path {shown} "
+                                      f"can go on around a cycle that never reaches the absorbing state {z}")
             raise InvalidMDPError(f"horizon={self.horizon} is too short: the path {shown} is not in the absorbing "
                                   f"state {z} at round {self.horizon}; every path from the initial state must reach "
                                   f"it within T rounds")
@@ -111,11 +116,20 @@ class EpisodicMDP:
         return f"EpisodicMDP({self.mdp!r}, absorbing={self.absorbing}, horizon={self.horizon})"
 
 
-def _escaping_path(P: np.ndarray, mu0: np.ndarray, absorbing: int, horizon: int) -> list[tuple[int, int]] | None:
-    """A path (s_1, a_1), …, (s_T, −) of the support graph with s_T ≠ absorbing, or None."""
+def _escaping_path(P: np.ndarray, mu0: np.ndarray, absorbing: int,
+                   horizon: int) -> tuple[list[tuple[int, int]], bool] | None:
+    """A path (s_1, a_1), …, (s_T, −) of the support graph with s_T ≠ absorbing, or None.
+
+    The second item is True when the reachable sets have started to repeat before round T with a
+    non-absorbing state among them: then no horizon suffices, and the path shown is the one at the
+    repeat.  Stops as soon as only the absorbing state is reachable, so a long horizon costs little.
+    """
     S, A, _ = P.shape
     frontier = {s: [(s, -1)] for s in range(S) if not is_zero(mu0[s])}
+    seen = {frozenset(frontier)}
     for _ in range(horizon - 1):
+        if set(frontier) == {absorbing}:
+            return None
         nxt: dict[int, list[tuple[int, int]]] = {}
         for s, path in frontier.items():
             for a in range(A):
@@ -123,8 +137,12 @@ def _escaping_path(P: np.ndarray, mu0: np.ndarray, absorbing: int, horizon: int)
                     if t not in nxt and not is_zero(P[s, a, t]):
                         nxt[t] = path[:-1] + [(s, a), (t, -1)]
         frontier = nxt
+        if frozenset(frontier) in seen:  # periodic from here on, and never only the absorbing state
+            bad = [s for s in frontier if s != absorbing]
+            return frontier[bad[0]], True
+        seen.add(frozenset(frontier))
     bad = [s for s in frontier if s != absorbing]
-    return frontier[bad[0]] if bad else None
+    return (frontier[bad[0]], False) if bad else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,6 +177,22 @@ def _support(P: np.ndarray) -> np.ndarray:
     return np.vectorize(lambda x: not is_zero(x), otypes=[bool])(P).reshape(P.shape)
 
 
+#: Trajectory counts are exact up to this many states; beyond, only far enough to refuse a too large job.
+EXACT_COUNT_STEPS = 1000
+
+
+def _count(P: np.ndarray, mu0: np.ndarray, horizon: int, stop_above: int | None) -> tuple[int, int]:
+    """(Σ_s n_t(s), t): the trajectories of t states, t = ``horizon``, or t = ``EXACT_COUNT_STEPS`` when the
+    count is already above ``stop_above`` there (it never shrinks: every state has an action leading on)."""
+    branches = _support(P).sum(axis=1).astype(object)  # (S, S'): actions leading s → s'
+    n = np.array([int(not is_zero(x)) for x in mu0], dtype=object)
+    total, t = int(n.sum()), 1
+    while t < horizon and not (stop_above is not None and total > stop_above and t >= EXACT_COUNT_STEPS):
+        n = n @ branches
+        total, t = int(n.sum()), t + 1
+    return total, t
+
+
 def count_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> int:
     """The number of trajectories :func:`enumerate_trajectories` would list, counted without listing them.
 
@@ -168,11 +202,7 @@ def count_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> int:
     >>> count_trajectories(np.full((2, 2, 2), 0.5), np.array([1.0, 0.0]), 17)
     4294967296
     """
-    branches = _support(P).sum(axis=1).astype(object)  # (S, S'): actions leading s → s'
-    n = np.array([int(not is_zero(x)) for x in mu0], dtype=object)
-    for _ in range(horizon - 1):
-        n = n @ branches
-    return int(n.sum())
+    return _count(P, mu0, horizon, None)[0]
 
 
 def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int, *,
@@ -183,24 +213,38 @@ def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int, *,
     Trajectories come in lexicographic order of (s_1, a_1, s_2, …).  Their number
     (:func:`count_trajectories`) is counted first; above the ``trajectories`` limit
     (:mod:`numeric.limits`; ``limit`` overrides it, 0 for none) this raises
-    :class:`~numeric.limits.TooLargeError` before any work.
+    :class:`~numeric.limits.TooLargeError` before any work.  The work is
+    proportional to the number of trajectories times ``horizon``.
 
     >>> import numpy as np
     >>> tr = enumerate_trajectories(np.array([[[0.0, 1.0]], [[0.0, 1.0]]]), np.array([1.0, 0.0]), 3)
     >>> tr.states.tolist(), tr.actions.tolist()
     ([[0, 1, 1]], [[0, 0]])
     """
-    count = count_trajectories(P, mu0, horizon)
-    refuse_above("trajectories", count, f"enumerating every trajectory of T={horizon} states "
-                 f"on S={P.shape[0]} states and A={P.shape[1]} actions", override=limit)
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise InvalidArgumentError(f"horizon must be an integer T >= 1 (states per trajectory), got {horizon!r}")
+    horizon = int(horizon)
+    bound = limit_in_force("trajectories", limit)
+    count, t = _count(P, mu0, horizon, bound or None)
+    job = f"enumerating every trajectory of T={horizon} states on S={P.shape[0]} states and A={P.shape[1]} actions"
+    refuse_above("trajectories", count, job, override=limit, detail="" if t == horizon else
+                 f" or more (counted up to T={t} states; the count never shrinks as T grows)")
     support = _support(P)
-    states = np.array([[s] for s in range(P.shape[0]) if not is_zero(mu0[s])], dtype=np.int64).reshape(-1, 1)
-    actions = np.zeros((states.shape[0], 0), dtype=np.int64)
+    start = np.array([s for s in range(P.shape[0]) if not is_zero(mu0[s])], dtype=np.int64)
+    # Grow the frontier one state at a time, keeping for each new path its parent and its (a, s');
+    # row-major nonzero order = (parent, a, s') lexicographic: the listing order of the paths.
+    last, steps = start, []
     for _ in progress(range(horizon - 1), desc="enumerating trajectories", unit="step"):
-        # row-major nonzero order = (path, a, s') lexicographic: the listing order of the paths.
-        path, a, s_next = np.nonzero(support[states[:, -1]])
-        states = np.concatenate([states[path], s_next[:, None]], axis=1)
-        actions = np.concatenate([actions[path], a[:, None]], axis=1)
+        parent, a, s_next = np.nonzero(support[last])
+        steps.append((parent, a, s_next))
+        last = s_next
+    states = np.empty((len(last), horizon), dtype=np.int64)
+    actions = np.empty((len(last), horizon - 1), dtype=np.int64)
+    row = np.arange(len(last))
+    for t_, (parent, a, s_next) in reversed(list(enumerate(steps))):  # follow the parents back to s_1
+        states[:, t_ + 1], actions[:, t_] = s_next[row], a[row]
+        row = parent[row]
+    states[:, 0] = start[row]
     return EnumeratedTrajectories(states, actions, _number_prefixes(states, actions))
 
 

@@ -34,7 +34,7 @@ import os
 import sys
 from typing import Any, Iterable, Iterator, TypeVar
 
-from numeric.errors import PGVerifyError
+from numeric.errors import InvalidArgumentError, PGVerifyError
 
 __all__ = ["TooLargeError", "LIMITS", "limit", "refuse_above", "progress", "PROGRESS_DELAY"]
 
@@ -65,7 +65,7 @@ def limit(name: str, override: int | None = None) -> int:
     10
     """
     if name not in LIMITS:
-        raise PGVerifyError(f"unknown limit {name!r}; expected one of {sorted(LIMITS)}")
+        raise InvalidArgumentError(f"unknown limit {name!r}; expected one of {sorted(LIMITS)}")
     default, env, _ = LIMITS[name]
     if override is not None:
         value, source = override, f"limit={override!r}"
@@ -76,9 +76,9 @@ def limit(name: str, override: int | None = None) -> int:
         try:
             value, source = int(raw), f"{env}={raw!r}"
         except ValueError:
-            raise PGVerifyError(f"{env}={raw!r} is not an integer (0 means no limit)") from None
+            raise InvalidArgumentError(f"{env}={raw!r} is not an integer (0 means no limit)") from None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PGVerifyError(f"{source}: a limit must be a non-negative integer (0 means no limit)")
+        raise InvalidArgumentError(f"{source}: a limit must be a non-negative integer (0 means no limit)")
     return value
 
 
@@ -105,6 +105,8 @@ def progress(iterable: Iterable[T], *, total: int | None = None, desc: str, unit
     """
     from tqdm import tqdm
 
+    tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
     kw: dict[str, Any] = dict(total=total, desc=desc, unit=unit, file=sys.stderr, delay=delay,
+                              mininterval=0.1 if tty else 10.0,  # a log file gets a line every 10 s, not 10 a second
                               leave=False, dynamic_ncols=True)
     return iter(tqdm(iterable, **kw))

@@ -51,9 +51,9 @@ class FiniteMDP:
     initial: int | np.ndarray = 0
 
     def __post_init__(self) -> None:
-        atol = stochastic_atol(getattr(self.P, "dtype", None), np.shape(self.P)[-1] if np.ndim(self.P) else 1)
         P = as_array(self.P, "P", InvalidMDPError)
         r = as_array(self.r, "r", InvalidMDPError)
+        atol = stochastic_atol(getattr(self.P, "dtype", None), P.shape[-1] if P.ndim else 1)
         lam = _scalar(self.discount, "discount")
         exact = P.dtype == object and r.dtype == object and is_exact_scalar(lam)
         if isinstance(self.initial, (int, np.integer)) and not isinstance(self.initial, bool):

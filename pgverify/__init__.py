@@ -9,6 +9,8 @@ and gradient code (:mod:`pgverify.testing`).
 __version__ = "0.1.0"
 
 from numeric.errors import InvalidMDPError, InvalidPolicyError, PGVerifyError  # noqa: E402
+import pgverify.claims  # noqa: E402,F401  (the catalogue; imported first so that the function below, not the
+#                          subpackage, is what ``pgverify.claims`` names)
 from pgverify.api import check, claims  # noqa: E402
 from pgverify.checker import Settings  # noqa: E402
 from pgverify.derivations import Derivation, DerivationError, DerivationResult, derivation, verify  # noqa: E402

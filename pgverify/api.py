@@ -9,7 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from numeric.limits import progress
 from pgverify.checker import ClaimResult, Settings, check_claim
-from pgverify.registry import Claim, check_opt_in, select
+from numeric.errors import InvalidArgumentError
+from pgverify.registry import METHODS, Claim, UnknownClaimError, check_opt_in, select
 from pgverify.output.report import Run
 
 __all__ = ["claims", "check"]
@@ -17,12 +18,41 @@ __all__ = ["claims", "check"]
 
 def claims(patterns: list[str] | None = None) -> list[Claim]:
     """The catalogue's claims whose ids match the shell-style ``patterns`` (all when None)."""
-    return select(patterns)
+    return select(_patterns(patterns))
 
 
 def _check_by_id(claim_id: str, settings: Settings) -> tuple:  # type: ignore[type-arg]
     r = check_claim(select([claim_id])[0], settings)
     return r.verdict, r.checks, r.counterexample, r.reason
+
+
+def _patterns(patterns: object) -> list[str] | None:
+    """``patterns`` as a list of strings (one string is one pattern), or a clear error."""
+    if isinstance(patterns, str):
+        return [patterns]
+    if patterns is not None and (not isinstance(patterns, (list, tuple))
+                                 or not all(isinstance(p, str) for p in patterns)):
+        raise UnknownClaimError(f"patterns must be a list of claim-id patterns (strings such as 'pgt.*') or None, "
+                                f"got {patterns!r}")
+    return None if patterns is None else list(patterns)
+
+
+def _validate(patterns: object, settings: object, jobs: object) -> list[str] | None:
+    """The public boundary of :func:`check`: clear errors naming the argument, before any work."""
+    patterns = _patterns(patterns)
+    if not isinstance(settings, Settings):
+        raise InvalidArgumentError(f"settings must be a pgverify.Settings, got {type(settings).__name__}")
+    for name, low in (("seed", 0), ("exact_points", 1), ("numeric_examples", 1), ("counterexample_examples", 1)):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InvalidArgumentError(f"Settings.{name} must be an integer >= {low}, got {value!r}")
+    unknown = [m for m in settings.methods if m not in METHODS]
+    if unknown or not settings.methods:
+        raise InvalidArgumentError(f"Settings.methods must name some of {METHODS}, got {settings.methods!r}")
+    check_opt_in(settings.opt_in)
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InvalidArgumentError(f"jobs must be a positive integer or None (one per CPU), got {jobs!r}")
+    return patterns
 
 
 def check(patterns: list[str] | None = None, settings: Settings = Settings(), *, jobs: int | None = None) -> Run:
@@ -32,7 +62,7 @@ def check(patterns: list[str] | None = None, settings: Settings = Settings(), *,
     each claim's result depends only on ``settings.seed``, never on ``jobs``.
     """
     start = time.perf_counter()
-    check_opt_in(settings.opt_in)
+    patterns = _validate(patterns, settings, jobs)
     selected = select(patterns)
     n = min(len(selected), jobs or os.cpu_count() or 1)
     bar = dict(total=len(selected), desc="checking claims", unit="claim")  # on stderr, after a few seconds

@@ -349,7 +349,8 @@ def taylor_test(grad_fn: Callable[[FiniteMDP, np.ndarray], Any] | Estimator, mdp
         raise InvalidTestArgument(f"mdp must be a numeric.FiniteMDP, got {type(mdp).__name__}")
     policy = TabularSoftmax(theta)
     policy.check_compatible(mdp)
-    if len(steps) < 3 or not all(isinstance(h, (int, float)) and 0 < h < 1 for h in steps):
+    if not isinstance(steps, (tuple, list)) or len(steps) < 3 or not all(
+            isinstance(h, (int, float)) and not isinstance(h, bool) and 0 < h < 1 for h in steps):
         raise InvalidTestArgument(f"steps must be at least three step sizes in (0, 1), got {steps!r}")
     fmdp = mdp.to_float()
     th = policy.theta

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import numeric
+import pgverify
 from numeric import (EpisodicMDP, FiniteMDP, InvalidArgumentError, InvalidMDPError, InvalidPolicyError,
                      TabularSoftmax, brute_force_optimum, deterministic_policy_value, policy_iteration, policy_value)
 from numeric import strategies as nst
@@ -25,6 +26,7 @@ from numeric.limits import TooLargeError
 from numeric.sampling import sample_trajectories
 from pgverify import testing
 from pgverify.derivations import DerivationError
+from pgverify.registry import UnknownClaimError
 from pgverify.trajectories import TrajectoryError, trajectories
 
 P_OK = [[[0.5, 0.5]], [[0.0, 1.0]]]
@@ -47,6 +49,7 @@ SMALL = FiniteMDP(P=[[[F(1, 2), F(1, 2), 0], [F(1, 5), 0, F(4, 5)]], [[0, F(1, 3
 SMALL_POLICY = TabularSoftmax.from_weights([[1, 2], [3, 1], [1, 1]])
 CHAIN = FiniteMDP([[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
                   [[1, 2], [3, 4], [0, 0]], F(1, 2))
+LOOP = FiniteMDP([[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 1, 0], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]], CHAIN.r, F(1, 2))
 TWO_BY_TWO = FiniteMDP(P=np.full((2, 2, 2), 0.5), r=[[1.0, 0.0], [0.0, 2.0]], discount=0.5)
 
 
@@ -100,6 +103,12 @@ def derivation_file(body: str) -> Any:
 def _two(name_a: str, name_b: str) -> str:
     return "".join(f"@pgverify.derivation({n!r})\ndef f{i}(m):\n    yield m.U\n    yield m.U\n\n"
                    for i, n in enumerate((name_a, name_b)))
+
+
+def validate_settings(settings: Any, jobs: Any = None) -> None:
+    from pgverify.api import _validate
+
+    _validate(["pgt.theorem"], settings, jobs)
 
 
 def model_2x2(**kw: Any) -> Any:
@@ -272,7 +281,8 @@ ROWS: list[tuple[str, Callable[[], Any], type[PGVerifyError], str, Callable[[], 
     ("episodic/loop-never-absorbs",
      lambda: episodic(mdp=FiniteMDP([[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 1, 0], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
                                     CHAIN.r, F(1, 2))), InvalidMDPError,
-     r"horizon=3 is too short: the path 0 -a0-> 1 -a0-> 1 is not in the absorbing state 2 at round 3",
+     r"horizon=3 is too short, and so is every horizon: the path 0 -a0-> 1 -a0-> 1 can go on around a cycle "
+     r"that never reaches the absorbing state 2",
      lambda: episodic(mdp=FiniteMDP([[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
                                     CHAIN.r, F(1, 2)))),
     ("episodic/enumeration-too-large", lambda: episodic(horizon=40).trajectories(), TooLargeError,
@@ -292,6 +302,40 @@ ROWS: list[tuple[str, Callable[[], Any], type[PGVerifyError], str, Callable[[], 
     ("trajectories/mean-wrong-length", lambda: trajectories(horizon_mdp_model(), horizon=1).mean(np.zeros(3)),
      TrajectoryError, r"leading trajectory axis of length 4, got shape \(3,\)",
      lambda: trajectories(horizon_mdp_model(), horizon=1).mean(np.zeros(4))),
+    ("episodic/loop-with-a-huge-horizon", lambda: episodic(mdp=LOOP, horizon=10**6), InvalidMDPError,
+     r"horizon=1000000 is too short, and so is every horizon", lambda: episodic(horizon=10**6)),
+    ("enumerate/horizon-zero", lambda: numeric.enumerate_trajectories(CHAIN.P, CHAIN.mu0, 0), InvalidArgumentError,
+     r"horizon must be an integer T >= 1 \(states per trajectory\), got 0",
+     lambda: numeric.enumerate_trajectories(CHAIN.P, CHAIN.mu0, 1)),
+    ("enumerate/limit-negative", lambda: numeric.enumerate_trajectories(CHAIN.P, CHAIN.mu0, 3, limit=-1), InvalidArgumentError,
+     r"limit=-1: a limit must be a non-negative integer \(0 means no limit\)",
+     lambda: numeric.enumerate_trajectories(CHAIN.P, CHAIN.mu0, 3, limit=0)),
+    # ------------------------------------------------------------------ pgverify.check and claims
+    ("api/patterns-not-strings", lambda: pgverify.check([1]), UnknownClaimError,
+     r"patterns must be a list of claim-id patterns .* got \[1\]", lambda: pgverify.claims(["pgt.theorem"])),
+    ("api/claims-patterns-int", lambda: pgverify.claims(5), UnknownClaimError, r"got 5", lambda: pgverify.claims("pgt.*")),
+    ("api/settings-none", lambda: pgverify.check(["pgt.theorem"], None), InvalidArgumentError,
+     r"settings must be a pgverify.Settings, got NoneType", lambda: pgverify.claims(None)),
+    ("api/seed-negative", lambda: pgverify.check(["pgt.theorem"], pgverify.Settings(seed=-1)), InvalidArgumentError,
+     r"Settings.seed must be an integer >= 0, got -1", lambda: validate_settings(pgverify.Settings(seed=7))),
+    ("api/seed-string", lambda: pgverify.check(["pgt.theorem"], pgverify.Settings(seed="a")), InvalidArgumentError,
+     r"Settings.seed must be an integer >= 0, got 'a'", lambda: validate_settings(pgverify.Settings(seed=2**40))),
+    ("api/examples-zero", lambda: pgverify.check(["pgt.theorem"], pgverify.Settings(numeric_examples=0)),
+     InvalidArgumentError, r"Settings.numeric_examples must be an integer >= 1, got 0",
+     lambda: validate_settings(pgverify.Settings(numeric_examples=1))),
+    ("api/methods-unknown", lambda: pgverify.check(["pgt.theorem"], pgverify.Settings(methods=("bogus",))),
+     InvalidArgumentError, r"Settings.methods must name some of \('symbolic', 'exact', 'numeric'\), got \('bogus',\)",
+     lambda: validate_settings(pgverify.Settings(methods=("exact",)))),
+    ("api/opt-in-unknown", lambda: pgverify.check(["pgt.theorem"], pgverify.Settings(opt_in=("bogus",))),
+     UnknownClaimError, r"--opt-in 'bogus' is not a costly check",
+     lambda: validate_settings(pgverify.Settings(opt_in=("symbolic-3x2",)))),
+    ("api/jobs-zero", lambda: pgverify.check(["pgt.theorem"], jobs=0), InvalidArgumentError,
+     r"jobs must be a positive integer or None \(one per CPU\), got 0",
+     lambda: validate_settings(pgverify.Settings(), jobs=1)),
+    ("api/jobs-string", lambda: pgverify.check(["pgt.theorem"], jobs="2"), InvalidArgumentError, r"got '2'",
+     lambda: validate_settings(pgverify.Settings(), jobs=None)),
+    ("mdp/P-ragged", lambda: mdp(P=[[[1.0], [0.5, 0.5]]], r=[[1.0, 1.0]]), InvalidMDPError, r"P must be an array of numbers",
+     lambda: mdp(P=[[[1.0, 0.0], [0.5, 0.5]], [[0.0, 1.0], [0.0, 1.0]]], r=[[1.0, 1.0], [0.0, 0.0]])),
     # ------------------------------------------------------------------ derivation files (pgverify verify)
     ("verify/two-derivations-one-name", lambda: derivation_file(_two("same", "same")), DerivationError,
      r"two derivations are named 'same' \(lines 4 and 9\)", lambda: derivation_file(_two("same", "other"))),
@@ -328,6 +372,8 @@ ROWS: list[tuple[str, Callable[[], Any], type[PGVerifyError], str, Callable[[], 
      r"grad_fn returned shape \(4,\)", lambda: taylor(lambda m, th: np.zeros((2, 2)))),
     ("testing/taylor-returns-none", lambda: taylor(lambda m, th: None), testing.InvalidTestArgument,
      r"grad_fn returned None", lambda: taylor(lambda m, th: exact_gradient(m, th))),
+    ("testing/taylor-steps-none", lambda: taylor(steps=None), testing.InvalidTestArgument,
+     r"steps must be at least three step sizes in \(0, 1\), got None", lambda: taylor(steps=[0.1, 0.01, 0.001])),
     ("testing/taylor-seed-negative", lambda: taylor(seed=-1), testing.InvalidTestArgument,
      r"seed must be an integer >= 0, got -1", lambda: taylor(seed=1)),
 ]
