@@ -184,7 +184,7 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
         return DisplayResult(**base, verdict="ill-formed", reason="; ".join(str(i) for i in display.issues))
     conv, assignments = _conventions(display)
     chain = _prepared(display)
-    name = cid or f"display {display.index + 1} (line {display.line})"
+    name = cid or f"display {display.index + 1}"  # compile_display adds a digest of the text to the id
     catalogue = _catalogue(cid)
     how = {"methods": catalogue.methods, "slow_methods": catalogue.slow_methods,
            "section": catalogue.section} if catalogue is not None else {}

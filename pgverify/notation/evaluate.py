@@ -29,6 +29,7 @@ Gaussian expectation, an infinite series on a continuing MDP, pseudo-code, …).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -1171,7 +1172,10 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             details[NOT_EVALUATED] = skipped
         return Chain(tuple(out), details)
 
-    return Claim(name, section, statement, evaluate, families, methods, slow_methods=slow_methods)
+    # The id keys the checker's symbolic cache: it names the display's content and conventions, so a display is
+    # never answered with the proof of another one (or of a catalogue claim) that has the same name.
+    digest = hashlib.sha256(repr((display, conventions, families, methods)).encode()).hexdigest()[:16]
+    return Claim(f"{name}@text:{digest}", section, statement, evaluate, families, methods, slow_methods=slow_methods)
 
 
 def _time_of(expr: Any, T: int) -> int | None:
