@@ -102,7 +102,25 @@ class Tensor:
         if axis not in self.axes:
             raise AssertionError(axis)
         i = self.axes.index(axis)
-        return Tensor(self.arr().sum(axis=i), self.axes[:i] + self.axes[i + 1:])
+        arr = self.arr()
+        out = _object_sum(arr, i) if arr.dtype == object else arr.sum(axis=i)
+        return Tensor(out, self.axes[:i] + self.axes[i + 1:])
+
+
+def _object_sum(arr: np.ndarray, axis: int) -> Any:
+    """Σ along ``axis`` of an object array, skipping exact integer zeros (masked terms): no arithmetic on them."""
+    a = np.moveaxis(arr, axis, -1)
+    flat = a.reshape(-1, a.shape[-1])
+    out = np.empty(flat.shape[0], dtype=object)
+    for i, row in enumerate(flat):
+        acc: Any = 0
+        for x in row:
+            if x.__class__ is int and x == 0:
+                continue
+            acc = x if (acc.__class__ is int and acc == 0) else acc + x
+        out[i] = acc
+    out = out.reshape(a.shape[:-1])
+    return out[()] if out.ndim == 0 else out
 
 
 def _union(*axes: tuple[str, ...]) -> tuple[str, ...]:
@@ -129,9 +147,28 @@ def _add(x: Tensor, y: Tensor) -> Tensor:
     return _binary(lambda a, b: a + b, x, y)
 
 
+def _indicator_array(v: Any) -> bool:
+    """An integer array of 0s and 1s (an event's indicator)."""
+    return isinstance(v, np.ndarray) and v.dtype.kind in "biu" and bool(((v == 0) | (v == 1)).all())
+
+
+def _select(mask: Any, other: Any) -> Any:
+    """mask · other for a 0/1 mask: a selection, no arithmetic (exact and symbolic values are costly to multiply)."""
+    full = np.broadcast_shapes(np.shape(mask), np.shape(other))
+    zero = 0.0 if isinstance(other, np.ndarray) and other.dtype == np.float64 else 0
+    return np.where(np.broadcast_to(mask, full).astype(bool), np.broadcast_to(other, full), zero)
+
+
 def _mul(x: Tensor, y: Tensor) -> Tensor:
     if GRAD_AXIS in x.axes and GRAD_AXIS in y.axes:
         raise NotEvaluable("a product of two gradients (an outer product) is not a quantity pgverify evaluates")
+    if x is ONE:
+        return y
+    if y is ONE:
+        return x
+    xi, yi = _indicator_array(x.value), _indicator_array(y.value)
+    if xi != yi and (isinstance(x.value, np.ndarray) and isinstance(y.value, np.ndarray)):
+        return _binary(lambda a, b: _select(a, b) if xi else _select(b, a), x, y)
     return _binary(lambda a, b: a * b, x, y)
 
 
