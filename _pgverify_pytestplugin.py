@@ -9,8 +9,10 @@ Fixtures:
 * ``pgverify_settings`` — :class:`pgverify.Settings` seeded by ``--pgverify-seed`` (default 0);
 * ``verify_derivation`` — ``verify_derivation(d)`` checks a :func:`pgverify.derivation` and
   fails the test, with the failing step and its LaTeX, unless it is proved or verified;
-* ``assert_policy_gradient`` — :func:`pgverify.testing.assert_policy_gradient`, seeded;
-* ``taylor_test`` — :func:`pgverify.testing.taylor_test`, seeded.
+* ``assert_policy_gradient`` — :func:`pgverify.testing.assert_policy_gradient`, seeded; it takes
+  NumPy functions and :mod:`pgverify.audit` estimators (PyTorch, JAX code on rollout batches) alike;
+* ``taylor_test`` — :func:`pgverify.testing.taylor_test`, seeded;
+* ``circulation_test`` — :func:`pgverify.testing.circulation_test` (is E[ĝ] the gradient of anything?), seeded.
 """
 
 from __future__ import annotations
@@ -62,5 +64,15 @@ def taylor_test(pgverify_settings: Any) -> Callable[..., Any]:
 
     def run(grad_fn: Callable[..., Any], mdp: Any, theta: Any, **options: Any) -> Any:
         return testing.taylor_test(grad_fn, mdp, theta, **{"seed": pgverify_settings.seed, **options})
+
+    return run
+
+
+@pytest.fixture
+def circulation_test(pgverify_settings: Any) -> Callable[..., Any]:
+    from pgverify import testing
+
+    def run(grad_fn: Callable[..., Any], mdp: Any, theta: Any, **options: Any) -> Any:
+        return testing.circulation_test(grad_fn, mdp, theta, **{"seed": pgverify_settings.seed, **options})
 
     return run

@@ -13,6 +13,8 @@ from numeric.model import Model
 from numeric.linear import LinearSoftmax
 from numeric.policies import TabularSoftmax
 from numeric.errors import InvalidArgumentError
+from numeric.limits import TooLargeError
+from numeric.evaluation import NonFiniteResultError
 from numeric.sampling import Trajectories, sample_trajectories
 from numeric.optimal import (BruteForceOptimum, OptimalPolicy, brute_force_optimum, deterministic_policy_value,
                              policy_iteration, policy_value)
@@ -41,6 +43,8 @@ __all__ = [
     "InvalidMDPError",
     "InvalidPolicyError",
     "InvalidArgumentError",
+    "TooLargeError",
+    "NonFiniteResultError",
     "Trajectories",
     "sample_trajectories",
     "OptimalPolicy",

@@ -18,7 +18,8 @@ from numeric.errors import PGVerifyError
 
 
 def is_exact_scalar(x: Any) -> bool:
-    return isinstance(x, (int, Fraction, np.integer)) and not isinstance(x, (bool, np.bool_))
+    """An int, a Fraction or another exact rational (e.g. python-flint's :class:`numeric.flint_exact.Q`)."""
+    return isinstance(x, (int, np.integer, numbers.Rational)) and not isinstance(x, (bool, np.bool_))
 
 
 def as_array(value: Any, name: str, error: type[PGVerifyError], *, exact: bool | None = None) -> np.ndarray:
@@ -50,7 +51,11 @@ def as_array(value: Any, name: str, error: type[PGVerifyError], *, exact: bool |
     elif arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
         raise error(f"{name} must be an array of real numbers, got dtype {arr.dtype} ({value!r})")
     if exact:
-        raise error(f"{name} must hold exact numbers (int or fractions.Fraction) for exact arithmetic, got dtype {arr.dtype}")
+        flat = np.asarray(arr, dtype=np.float64).ravel()
+        bad = next((i for i, x in enumerate(flat) if not (np.isfinite(x) and x == int(x))), 0)
+        where = ", ".join(str(int(i)) for i in np.unravel_index(bad, arr.shape)) if arr.size else ""
+        raise error(f"{name} must hold exact numbers (int or fractions.Fraction) for exact arithmetic, got dtype "
+                    f"{arr.dtype}" + (f" with {name}[{where}] = {float(flat[bad])!r}" if arr.size else ""))
     out = np.array(arr, dtype=np.float64)
     out.flags.writeable = False
     return out
@@ -60,7 +65,7 @@ def _looks_exact(value: Any) -> bool:
     """True when ``value`` (nested sequences allowed) contains a Fraction."""
     if isinstance(value, np.ndarray):
         return value.dtype == object
-    if isinstance(value, Fraction):
+    if isinstance(value, numbers.Rational) and not isinstance(value, (int, bool)):
         return True
     if isinstance(value, (list, tuple)):
         return any(_looks_exact(v) for v in value)

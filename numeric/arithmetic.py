@@ -5,11 +5,35 @@ the one non-elementwise operation the models need: solving the Bellman system
 M x = b together with the adjoint system Mᵀ y = c, sharing one factorisation.
 
 * ``FLOAT64`` — NumPy float64 (``np.linalg``; SciPy's LU when installed);
-* ``EXACT`` — object arrays of :class:`fractions.Fraction`, Doolittle LU;
+* ``EXACT`` — object arrays of exact rationals (:class:`fractions.Fraction`,
+  or python-flint ``fmpq`` where it is hot, :mod:`numeric.flint_exact`), LU;
 * ``DEGREE`` — object arrays of :class:`Degree`, which track a bound on the
   total degree of numerator and denominator of a rational function of the
   random-point coordinates; the Schwartz–Zippel bound of an exact check;
-* the symbolic engine adds ``SYMBOLIC`` (SymPy fraction-field elements).
+* ``symbolic.family.SYMBOLIC`` — object arrays of rational functions of a
+  family's symbols (:class:`symbolic.flint_field.Frac`, python-flint
+  ``fmpz_mpoly`` pairs; SymPy's field, :class:`symbolic.field.Rat`, for the LQR);
+* ``numeric.modular.MODULAR`` — residues mod a 61-bit prime, for scale
+  (``flint.nmod``; whole-matrix solves by ``nmod_mat``, :mod:`numeric.flint_modular`).
+
+The interface every arithmetic honours (what claims, derivations and the
+notation wing may rely on): a :class:`numeric.model.Model`'s arrays are NumPy
+arrays — ``float64``, or ``dtype=object`` holding the arithmetic's scalars —
+and its scalars (``lam``, ``U``, entries) support
+
+* ``+ − * /`` and ``**`` (integer exponents) with each other and with Python
+  ints, :class:`fractions.Fraction` and ``flint.fmpq`` (a float is refused by
+  the exact arithmetics: it never enters exact or symbolic arithmetic);
+* on arrays: broadcasting, ``@``, ``.sum(axis)``, ``np.einsum`` (object arrays,
+  NumPy ≥ 1.25), indexing and fancy indexing;
+* ``x == 0`` / ``x == y``: exact in every exact arithmetic (in the symbolic one,
+  equality of rational functions: a proof for every parameter value);
+  ``<, <=, >, >=`` only where the values are numbers (not in ``SYMBOLIC``);
+* ``model.derivative(x)`` (∂/∂θ of any array built from the model, a trailing
+  axis K) in the symbolic arithmetic; the reference ∇U everywhere.
+
+Scalars of an exact arithmetic return ``NotImplemented`` for an ``ndarray``
+operand, so ``scalar * array`` is applied elementwise by NumPy.
 """
 
 from __future__ import annotations
@@ -32,7 +56,13 @@ class Arithmetic:
 
 
 def _float_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(M⁻¹b, M⁻ᵀc) in float64; one LU factorisation with SciPy, two solves without."""
+    """(M⁻¹b, M⁻ᵀc) in float64; one LU factorisation with SciPy, two solves without.
+
+    The operands may be object arrays holding floats (the continuous-action
+    models build them so); both paths convert them to float64 first, so the
+    result does not depend on whether SciPy is installed.
+    """
+    M, b, c = (np.asarray(x, dtype=np.float64) for x in (M, b, c))
     try:
         from scipy.linalg import lu_factor, lu_solve
     except ImportError:

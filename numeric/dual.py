@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Dual", "variables", "value", "tangent"]
+__all__ = ["Dual", "variables", "seeded", "value", "tangent", "solve"]
 
 
 class Dual:
@@ -124,6 +124,63 @@ def variables(x: Any) -> np.ndarray:
     for k, xk in enumerate(x):
         out[k] = Dual(xk, tuple(xk * 0 + (1 if j == k else 0) for j in range(K)))
     return out
+
+
+def seeded(x: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Duals x + Σ_k dx[..., k] ε_k: the entries of ``x`` (any shape) with given tangents ``dx`` (shape x.shape + (K,)).
+
+    Seeding a policy's probabilities π[s, a] with their Jacobian ∇θπ[s, a, k] and
+    evaluating U(θ) on them differentiates U with respect to θ by the chain rule.
+    """
+    x = np.asarray(x, dtype=object)
+    if np.shape(dx)[:-1] != x.shape:
+        raise ValueError(f"seeded: tangents of shape {np.shape(dx)} do not extend values of shape {x.shape}")
+    out = np.empty(x.shape, dtype=object)
+    for idx in np.ndindex(*x.shape):
+        out[idx] = Dual(x[idx], tuple(dx[idx]))
+    return out
+
+
+def solve(M: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """M⁻¹b by Gaussian elimination over any field, duals included (``M`` (n, n), ``b`` (n,) or (n, m)).
+
+    The pivot of column k is the first row whose *value* part is non-zero: a dual with
+    value 0 is not invertible even if its derivatives are not 0.  Raises
+    ``ZeroDivisionError`` when M's value part is singular.
+
+    >>> from fractions import Fraction
+    >>> x = variables([Fraction(1, 2)])[0]            # λ = 1/2 + ε
+    >>> v = solve(np.array([[1 - x]], dtype=object), np.array([1], dtype=object))
+    >>> value(v[0]), tangent(v[0])[0]                 # 1/(1 − λ) and its derivative 1/(1 − λ)²
+    (Fraction(2, 1), Fraction(4, 1))
+    """
+    n = M.shape[0]
+    A = [list(row) for row in np.asarray(M, dtype=object)]
+    B = [list(np.atleast_1d(row)) for row in np.asarray(b, dtype=object).reshape(n, -1)]
+    for k in range(n):
+        p = next((i for i in range(k, n) if _value_of(A[i][k]) != 0), None)
+        if p is None:
+            raise ZeroDivisionError("singular matrix")
+        A[k], A[p], B[k], B[p] = A[p], A[k], B[p], B[k]
+        for i in range(k + 1, n):
+            f = A[i][k] / A[k][k]
+            A[i] = [A[i][j] - f * A[k][j] if j > k else A[i][j] for j in range(n)]
+            B[i] = [B[i][j] - f * B[k][j] for j in range(len(B[i]))]
+    X: list[list[Any]] = [[] for _ in range(n)]
+    for i in reversed(range(n)):
+        row = list(B[i])
+        for j in range(i + 1, n):
+            row = [r - A[i][j] * x for r, x in zip(row, X[j])]
+        X[i] = [r / A[i][i] for r in row]
+    out = np.empty((n, len(X[0]) if n else 0), dtype=object)
+    for i in range(n):
+        for j, x in enumerate(X[i]):
+            out[i, j] = x
+    return out.reshape(np.shape(b))
+
+
+def _value_of(x: Any) -> Any:
+    return x.re if isinstance(x, Dual) else x
 
 
 def value(x: Any) -> Any:

@@ -23,12 +23,14 @@ import numpy as np
 
 from numeric.arithmetic import Degree
 from numeric.errors import InvalidMDPError
+from numeric.limits import progress, refuse_above
 from numeric.evaluation import Policy, model
 from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
 from numeric.model import Model
 
-__all__ = ["EpisodicMDP", "EnumeratedTrajectories", "Episodes", "enumerate_trajectories", "episodic_model",
-           "episodes", "expect", "tuples", "is_zero", "trajectory_probabilities"]
+__all__ = ["EpisodicMDP", "EnumeratedTrajectories", "Episodes", "count_trajectories", "enumerate_trajectories",
+           "episodic_model", "episodes", "expect", "tuples", "is_zero", "trajectory_probabilities",
+           "path_probabilities"]
 
 
 def is_zero(x: Any) -> bool:
@@ -150,38 +152,94 @@ class EnumeratedTrajectories:
         return int(self.prefix.max()) + 1 if self.prefix.size else 0
 
 
-def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> EnumeratedTrajectories:
+def _support(P: np.ndarray) -> np.ndarray:
+    """The boolean support ``P[s, a, s'] ≠ 0`` (exact zeros only) of a kernel in any arithmetic."""
+    if P.dtype != object:
+        return np.asarray(P != 0, dtype=bool)
+    return np.vectorize(lambda x: not is_zero(x), otypes=[bool])(P).reshape(P.shape)
+
+
+def count_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int) -> int:
+    """The number of trajectories :func:`enumerate_trajectories` would list, counted without listing them.
+
+    Dynamic programming on the support graph: n_{t+1}(s') = Σ_s n_t(s) · #{a : 𝒫_s^a(s') ≠ 0};
+    the count is Σ_s n_T(s), an exact Python integer however large.
+
+    >>> count_trajectories(np.full((2, 2, 2), 0.5), np.array([1.0, 0.0]), 17)
+    4294967296
+    """
+    branches = _support(P).sum(axis=1).astype(object)  # (S, S'): actions leading s → s'
+    n = np.array([int(not is_zero(x)) for x in mu0], dtype=object)
+    for _ in range(horizon - 1):
+        n = n @ branches
+    return int(n.sum())
+
+
+def enumerate_trajectories(P: np.ndarray, mu0: np.ndarray, horizon: int, *,
+                           limit: int | None = None) -> EnumeratedTrajectories:
     """Every τ with μ(s_1) ≠ 0 and 𝒫_{s_t}^{a_t}(s_{t+1}) ≠ 0, every action allowed (softmax policies are positive).
 
     Works on ``P`` (S, A, S) and ``mu0`` (S,) in any arithmetic: only exact zeros are pruned.
+    Trajectories come in lexicographic order of (s_1, a_1, s_2, …).  Their number
+    (:func:`count_trajectories`) is counted first; above the ``trajectories`` limit
+    (:mod:`numeric.limits`; ``limit`` overrides it, 0 for none) this raises
+    :class:`~numeric.limits.TooLargeError` before any work.
 
     >>> import numpy as np
     >>> tr = enumerate_trajectories(np.array([[[0.0, 1.0]], [[0.0, 1.0]]]), np.array([1.0, 0.0]), 3)
     >>> tr.states.tolist(), tr.actions.tolist()
     ([[0, 1, 1]], [[0, 0]])
     """
-    S, A, _ = P.shape
-    paths: list[tuple[list[int], list[int]]] = [([s], []) for s in range(S) if not is_zero(mu0[s])]
-    for _ in range(horizon - 1):
-        paths = [(st + [t], ac + [a]) for st, ac in paths for a in range(A) for t in range(S)
-                 if not is_zero(P[st[-1], a, t])]
-    states = np.array([p[0] for p in paths], dtype=np.int64).reshape(len(paths), horizon)
-    actions = np.array([p[1] for p in paths], dtype=np.int64).reshape(len(paths), horizon - 1)
-    prefix = np.zeros((len(paths), horizon - 1), dtype=np.int64)
-    ids: dict[tuple[int, ...], int] = {}
-    for i, (st, ac) in enumerate(paths):
-        for t in range(horizon - 1):
-            key = tuple(x for pair in zip(st[:t + 1], ac[:t] + [-1]) for x in pair)
-            prefix[i, t] = ids.setdefault(key, len(ids))
-    return EnumeratedTrajectories(states, actions, prefix)
+    count = count_trajectories(P, mu0, horizon)
+    refuse_above("trajectories", count, f"enumerating every trajectory of T={horizon} states "
+                 f"on S={P.shape[0]} states and A={P.shape[1]} actions", override=limit)
+    support = _support(P)
+    states = np.array([[s] for s in range(P.shape[0]) if not is_zero(mu0[s])], dtype=np.int64).reshape(-1, 1)
+    actions = np.zeros((states.shape[0], 0), dtype=np.int64)
+    for _ in progress(range(horizon - 1), desc="enumerating trajectories", unit="step"):
+        # row-major nonzero order = (path, a, s') lexicographic: the listing order of the paths.
+        path, a, s_next = np.nonzero(support[states[:, -1]])
+        states = np.concatenate([states[path], s_next[:, None]], axis=1)
+        actions = np.concatenate([actions[path], a[:, None]], axis=1)
+    return EnumeratedTrajectories(states, actions, _number_prefixes(states, actions))
+
+
+def _number_prefixes(states: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """prefix[i, t]: the histories (s_1, a_1, …, s_{t+1}) numbered in order of first appearance, row by row."""
+    n, T = states.shape
+    prefix = np.zeros((n, T - 1), dtype=np.int64)
+    if n == 0 or T == 1:
+        return prefix
+    # The paths are in lexicographic order, so the rows sharing a history up to s_{t+1} are consecutive:
+    # a new history starts at row i when row i differs from row i - 1 in (s_1, a_1, …, s_{t+1}).
+    first_rows, local = [], []
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for t in range(T - 1):
+        new[1:] |= states[1:, t] != states[:-1, t]
+        if t:
+            new[1:] |= actions[1:, t - 1] != actions[:-1, t - 1]
+        local.append(np.cumsum(new) - 1)  # history id within column t, in row order
+        first_rows.append(np.flatnonzero(new))
+    # Global id: histories ordered by (first row, t) — the row-major scan of prefix[i, t].
+    rows = np.concatenate(first_rows)
+    cols = np.concatenate([np.full(len(r), t) for t, r in enumerate(first_rows)])
+    order = np.lexsort((cols, rows))
+    global_id = np.empty(len(order), dtype=np.int64)
+    global_id[order] = np.arange(len(order))
+    offsets = np.cumsum([0] + [len(r) for r in first_rows])
+    for t in range(T - 1):
+        prefix[:, t] = global_id[offsets[t] + local[t]]
+    return prefix
 
 
 def episodic_model(emdp: EpisodicMDP, policy: Policy, *, exact: bool | None = None, family: str = "episodic",
-                   extras: dict[str, Any] | None = None) -> Model:
-    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories."""
+                   extras: dict[str, Any] | None = None, flint_rationals: bool = False) -> Model:
+    """The :class:`Model` of ``policy`` on ``emdp`` with ``extras`` horizon, absorbing, trajectories
+    (``flint_rationals`` as for :func:`numeric.evaluation.model`)."""
     if not isinstance(emdp, EpisodicMDP):
         raise InvalidMDPError(f"emdp must be a numeric.EpisodicMDP, got {type(emdp).__name__}")
-    m = model(emdp.mdp, policy, exact=exact, family=family)
+    m = model(emdp.mdp, policy, exact=exact, family=family, flint_rationals=flint_rationals)
     m.extras.update(extras or {})
     m.extras.update(horizon=emdp.horizon, absorbing=emdp.absorbing, trajectories=emdp.trajectories())
     return m
@@ -194,7 +252,7 @@ class Episodes:
     Shapes (n trajectories, horizon T, K parameters): ``prob`` (n,) = 𝒯_θ(τ);
     ``rewards`` (n, T − 1) = r(s_t, a_t); ``score`` (n, T − 1, K) = ∇θ log π_θ(a_t|s_t);
     ``dpi`` (n, T − 1, K) = ∇θ π_θ(a_t|s_t); ``pi`` (n, T − 1) = π_θ(a_t|s_t);
-    ``kernel`` (n, T − 1) = 𝒫_{s_t}^{a_t}(s_{t+1}); ``disc`` (T − 1,) = λ^{t−1}.
+    ``kernel`` (n, T − 1) = 𝒫_{s_t}^{a_t}(s_{t+1}).
     """
 
     trajectories: EnumeratedTrajectories
@@ -204,7 +262,6 @@ class Episodes:
     dpi: np.ndarray
     pi: np.ndarray
     kernel: np.ndarray
-    disc: np.ndarray
 
     @property
     def states(self) -> np.ndarray:
@@ -225,9 +282,17 @@ def trajectory_probabilities(m: Model, tr: EnumeratedTrajectories) -> np.ndarray
 
     In the model's arithmetic; ``tr`` lists trajectories of ``m``'s MDP (any horizon T ≥ 1).
     """
+    return path_probabilities(m.mu0, m.pi, m.P, tr)
+
+
+def path_probabilities(mu0: np.ndarray, pi: np.ndarray, P: np.ndarray, tr: EnumeratedTrajectories) -> np.ndarray:
+    """μ(s_1) ∏_{t=1}^{T−1} π(a_t|s_t) P(s_{t+1}|s_t, a_t) of each enumerated path, shape (n,), in the arrays' arithmetic.
+
+    ``mu0`` (S,), ``pi`` (S, A), ``P`` (S, A, S) of any chain with actions (an MDP, or an augmented one).
+    """
     s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
-    first = m.mu0[tr.states[:, 0]]
-    return first * np.prod(m.pi[s, a] * m.P[s, a, s_next], axis=1) if tr.horizon > 1 else first
+    first = mu0[tr.states[:, 0]]
+    return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first
 
 
 def episodes(m: Model) -> Episodes:
@@ -237,11 +302,7 @@ def episodes(m: Model) -> Episodes:
         s, a, s_next = tr.states[:, :-1], tr.actions, tr.states[:, 1:]
         pi, kernel = m.pi[s, a], m.P[s, a, s_next]
         prob = trajectory_probabilities(m, tr)
-        disc = np.empty(tr.horizon - 1, dtype=object)
-        disc[:] = [m.lam ** t for t in range(tr.horizon - 1)]
-        if m.arithmetic.name == "float64":
-            disc = disc.astype(np.float64)
-        m.extras["episodes"] = Episodes(tr, prob, m.r[s, a], m.score[s, a], m.dpi[s, a], pi, kernel, disc)
+        m.extras["episodes"] = Episodes(tr, prob, m.r[s, a], m.score[s, a], m.dpi[s, a], pi, kernel)
     return m.extras["episodes"]
 
 

@@ -11,11 +11,33 @@ from typing import Any, Protocol
 import numpy as np
 
 from numeric.arithmetic import EXACT, FLOAT64
-from numeric.errors import InvalidMDPError, InvalidPolicyError
+from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError
+from numeric.flint_exact import Q, to_q
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 
-__all__ = ["Policy", "model", "value", "action_value", "occupancy", "utility", "utility_gradient"]
+__all__ = ["Policy", "model", "value", "action_value", "occupancy", "utility", "utility_gradient",
+           "NonFiniteResultError"]
+
+
+class NonFiniteResultError(InvalidArgumentError):
+    """A float64 result overflowed (inf or nan): the inputs are too large for float64."""
+
+
+def _finite(name: str, compute: Any, mdp: FiniteMDP) -> Any:
+    """``compute()`` unless a float64 entry is inf or nan, which raises :class:`NonFiniteResultError` with the
+    likely cause (and no overflow warnings on the way)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = compute()
+    arr = np.asarray(x)
+    if arr.dtype == object or np.all(np.isfinite(arr)):
+        return x
+    with np.errstate(over="ignore"):
+        bound = float(np.max(np.abs(np.asarray(mdp.r, dtype=np.float64)))) / (1 - float(mdp.discount))
+    raise NonFiniteResultError(
+        f"{name} is not finite in float64 (got {float(arr.ravel()[~np.isfinite(arr.ravel())][0])}): returns can reach "
+        f"max|r| / (1 − λ) = {bound:.3g}, so the arithmetic overflows; rescale r (the gradient scales with it) "
+        f"or use exact arithmetic (Fraction entries)")
 
 
 class Policy(Protocol):
@@ -30,11 +52,14 @@ class Policy(Protocol):
     def to_float(self) -> "Policy": ...
 
 
-def model(mdp: FiniteMDP, policy: Policy, *, exact: bool | None = None, family: str = "") -> Model:
+def model(mdp: FiniteMDP, policy: Policy, *, exact: bool | None = None, family: str = "",
+          flint_rationals: bool = False) -> Model:
     """The :class:`Model` of ``policy`` on ``mdp``.
 
     ``exact=None`` is exact when both are exact; ``exact=True`` demands it;
-    ``exact=False`` evaluates in float64.
+    ``exact=False`` evaluates in float64.  ``flint_rationals=True`` holds the
+    exact arrays as python-flint rationals (:class:`~numeric.flint_exact.Q`,
+    several times faster than ``Fraction``, and mixing with it exactly).
     """
     if not isinstance(mdp, FiniteMDP):
         raise InvalidMDPError(f"mdp must be a numeric.FiniteMDP, got {type(mdp).__name__}")
@@ -47,6 +72,9 @@ def model(mdp: FiniteMDP, policy: Policy, *, exact: bool | None = None, family: 
         which = "mdp" if not mdp.exact else "policy"
         raise InvalidMDPError(f"exact=True needs an exact mdp and an exact policy, but the {which} is float64")
     use_exact = both_exact if exact is None else exact
+    if use_exact and flint_rationals:  # Q mixes exactly with the Fractions of the policy's Jacobian
+        return Model(arithmetic=EXACT, P=to_q(mdp.P), r=to_q(mdp.r), lam=Q(mdp.discount), mu0=to_q(mdp.mu0),
+                     pi=to_q(policy.probabilities()), jacobian=policy.jacobian, vjp=policy.vjp, family=family)
     if use_exact:
         return Model(arithmetic=EXACT, P=mdp.P, r=mdp.r, lam=mdp.discount, mu0=mdp.mu0, pi=policy.probabilities(),
                      jacobian=policy.jacobian, vjp=policy.vjp, family=family)
@@ -65,22 +93,22 @@ def value(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     >>> value(mdp, TabularSoftmax.from_weights([[1]]))
     array([Fraction(2, 1)], dtype=object)
     """
-    return model(mdp, policy).v
+    return _finite("v", lambda: model(mdp, policy).v, mdp)
 
 
 def action_value(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     """q^π(s, a) = r(s, a) + λ Σ_{s'} P(s'|s, a) v^π(s'), shape ``(S, A)``."""
-    return model(mdp, policy).q
+    return _finite("q", lambda: model(mdp, policy).q, mdp)
 
 
 def occupancy(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     """d^π(s) = (1 − λ) Σ_{t≥1} λ^{t−1} P_μ(s_t = s), a distribution over states, shape ``(S,)``."""
-    return model(mdp, policy).d
+    return _finite("d", lambda: model(mdp, policy).d, mdp)
 
 
 def utility(mdp: FiniteMDP, policy: Policy) -> Any:
     """U(θ) = Σ_s μ(s) v^{π_θ}(s) — v^{π_θ}(s⁰) for an initial state s⁰."""
-    return model(mdp, policy).U
+    return _finite("U", lambda: model(mdp, policy).U, mdp)
 
 
 def utility_gradient(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
@@ -97,6 +125,6 @@ def utility_gradient(mdp: FiniteMDP, policy: Policy) -> np.ndarray:
     >>> utility_gradient(mdp, TabularSoftmax(np.zeros((1, 2))))
     array([[ 0.5, -0.5]])
     """
-    g = model(mdp, policy).grad_U
+    g = _finite("∇U", lambda: model(mdp, policy).grad_U_adjoint, mdp)
     theta = getattr(policy, "theta", None)
     return g.reshape(np.shape(theta)) if theta is not None else g

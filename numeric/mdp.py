@@ -12,7 +12,7 @@ import numpy as np
 from numeric._arrays import as_array, is_exact_scalar, show
 from numeric.errors import InvalidMDPError
 
-__all__ = ["FiniteMDP", "STOCHASTIC_ATOL"]
+__all__ = ["FiniteMDP", "STOCHASTIC_ATOL", "stochastic_atol"]
 
 #: How far a float64 row of ``P`` (or an initial distribution) may sum from 1.
 #: Rows built by normalising in float64 are within a few ulps of 1; 1e-9 leaves
@@ -51,12 +51,16 @@ class FiniteMDP:
     initial: int | np.ndarray = 0
 
     def __post_init__(self) -> None:
+        atol = stochastic_atol(getattr(self.P, "dtype", None), np.shape(self.P)[-1] if np.ndim(self.P) else 1)
         P = as_array(self.P, "P", InvalidMDPError)
         r = as_array(self.r, "r", InvalidMDPError)
         lam = _scalar(self.discount, "discount")
         exact = P.dtype == object and r.dtype == object and is_exact_scalar(lam)
         if isinstance(self.initial, (int, np.integer)) and not isinstance(self.initial, bool):
             initial: int | np.ndarray = int(self.initial)
+        elif np.ndim(self.initial) == 0:
+            raise InvalidMDPError(f"initial must be a state index (an int) or a distribution over the states, "
+                                  f"got {self.initial!r}")
         else:
             initial = as_array(self.initial, "initial", InvalidMDPError)
             exact = exact and initial.dtype == object
@@ -65,7 +69,7 @@ class FiniteMDP:
             lam = float(lam)
             if not isinstance(initial, int):
                 initial = as_array(initial, "initial", InvalidMDPError, exact=False)
-        _validate(P, r, lam, initial)
+        _validate(P, r, lam, initial, atol)
         object.__setattr__(self, "P", P)
         object.__setattr__(self, "r", r)
         object.__setattr__(self, "discount", lam)
@@ -129,8 +133,26 @@ def _scalar(value: Any, name: str) -> float | Fraction:
     raise InvalidMDPError(f"{name} must be a real number, got {value!r}")
 
 
-def _validate(P: np.ndarray, r: np.ndarray, lam: float | Fraction, initial: int | np.ndarray) -> None:
-    if P.ndim != 3 or P.shape[0] != P.shape[2] or P.shape[0] == 0 or P.shape[1] == 0:
+def stochastic_atol(dtype: Any, n: int) -> float:
+    """The tolerance on a sum of ``n`` probabilities given in ``dtype``.
+
+    :data:`STOCHASTIC_ATOL` for float64 (and exact input); for a coarser float
+    (float32, float16) the rounding of each entry adds up to n·eps/2, so the
+    tolerance is 4·n·eps of that dtype: a float32 row [0.1, 0.9] is accepted.
+    """
+    try:
+        eps = float(np.finfo(dtype).eps) if dtype is not None and np.dtype(dtype).kind == "f" else 0.0
+    except TypeError:
+        eps = 0.0
+    return max(STOCHASTIC_ATOL, 4 * max(n, 1) * eps)
+
+
+def _validate(P: np.ndarray, r: np.ndarray, lam: float | Fraction, initial: int | np.ndarray,
+              atol: float = STOCHASTIC_ATOL) -> None:
+    if P.ndim == 3 and 0 in P.shape:
+        raise InvalidMDPError(f"P has shape {P.shape}: an MDP needs at least one state and one action "
+                              f"(P of shape (S, A, S) with S, A >= 1)")
+    if P.ndim != 3 or P.shape[0] != P.shape[2]:
         raise InvalidMDPError(f"P must have shape (S, A, S) with matching first and last axes, got {P.shape}")
     S, A, _ = P.shape
     if r.shape != (S, A):
@@ -146,10 +168,13 @@ def _validate(P: np.ndarray, r: np.ndarray, lam: float | Fraction, initial: int 
     sums = P.sum(axis=2)
     for s in range(S):
         for a in range(A):
-            if not _is_one(sums[s, a]):
+            if not _is_one(sums[s, a], atol):
+                total = sums[s, a]
+                shown = show(total) if P.dtype == object else f"{show(total)} (1 {'+' if total > 1 else '-'} " \
+                    f"{abs(float(total) - 1):.2g})"
                 raise InvalidMDPError(
-                    f"P[{s}, {a}, :] = {show(P[s, a])} sums to {show(sums[s, a])}, not 1"
-                    + ("" if P.dtype == object else f" (tolerance STOCHASTIC_ATOL={STOCHASTIC_ATOL:g})"))
+                    f"P[{s}, {a}, :] = {show(P[s, a])} sums to {shown}, not 1"
+                    + ("" if P.dtype == object else f" (tolerance {atol:.2g})"))
     if isinstance(lam, float) and math.isnan(lam) or not (0 <= lam < 1):
         raise InvalidMDPError(f"discount must lie in [0, 1), got {show(lam)}")
     if isinstance(initial, int):
@@ -158,11 +183,11 @@ def _validate(P: np.ndarray, r: np.ndarray, lam: float | Fraction, initial: int 
         return
     if initial.shape != (S,):
         raise InvalidMDPError(f"initial must be a state index or a distribution of shape ({S},), got shape {initial.shape}")
-    if initial.dtype != object and not np.all(np.isfinite(initial)) or np.any(initial < 0) or not _is_one(initial.sum()):
+    if initial.dtype != object and not np.all(np.isfinite(initial)) or np.any(initial < 0) or not _is_one(initial.sum(), atol):
         raise InvalidMDPError(f"initial = {show(initial)} is not a probability distribution over the {S} states")
 
 
-def _is_one(x: Any) -> bool:
+def _is_one(x: Any, atol: float = STOCHASTIC_ATOL) -> bool:
     if isinstance(x, Fraction):
         return x == 1
-    return bool(abs(float(x) - 1.0) <= STOCHASTIC_ATOL)
+    return bool(abs(float(x) - 1.0) <= atol)

@@ -18,8 +18,14 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.arithmetic import Arithmetic
+from numeric.dual import seeded, solve, tangent
 
-__all__ = ["Model"]
+__all__ = ["Model", "FORWARD_MODE_LIMIT"]
+
+#: The largest S³K for which the reference gradient comes from dual numbers (about S³K/3 dual
+#: operations on K-vectors): every model the checks draw (S ≤ 5, K ≤ 15) is far below; larger
+#: models (benchmarks, users' big MDPs) use the adjoint of the Bellman solve.
+FORWARD_MODE_LIMIT = 100_000
 
 
 class Model:
@@ -131,27 +137,64 @@ class Model:
         return self.dpi / self.pi[:, :, None]
 
     # ------------------------------------------------- the reference gradient
+    @property
+    def forward_mode(self) -> bool:
+        """Whether ``grad_U``/``grad_v`` come from dual numbers (S³K ≤ :data:`FORWARD_MODE_LIMIT`, not symbolic)."""
+        return (self._derivative is None and self.arithmetic.name != "degree"
+                and self.S ** 3 * self.K <= FORWARD_MODE_LIMIT)
+
+    @cached_property
+    def _forward(self) -> np.ndarray:
+        """v as dual numbers: π seeded with ∇θπ, then P_π, r_π and a generic solve of (I − λP_π) v = r_π."""
+        pi = seeded(self.pi, self.dpi)
+        P_pi = np.einsum("sa,sat->st", pi, self.P.astype(object))
+        r_pi = np.einsum("sa,sa->s", pi, self.r.astype(object))
+        M = -self.lam * P_pi
+        for s in range(self.S):
+            M[s, s] = M[s, s] + 1
+        return solve(M, r_pi)
+
+    def _tangent(self, x: np.ndarray) -> np.ndarray:
+        out = tangent(x, self.K)
+        return out.astype(np.float64) if self.arithmetic.name == "float64" else out
+
     @cached_property
     def grad_U(self) -> np.ndarray:
         """∇θU, shape ``(K,)``: the reference every gradient identity is checked against.
 
-        Differentiates U = μᵀ M⁻¹ b with M = I − λP_π and b = r_π directly: by the
-        derivative of the closed form in the symbolic engine; otherwise by the
-        adjoint of the Bellman solve, ∂U = wᵀ(∂b − ∂M v) with Mᵀw = μ, where
-        ∂b = Σ_a ∂π(a|s) r(s, a) and ∂M = −λ Σ_a ∂π(a|s) P(·|s, a); both are
-        applied through the policy's vector–Jacobian product.  No identity under
-        test is evaluated.
+        U(θ) = μᵀ(I − λP_π)⁻¹r_π differentiated directly, by a path that forms none of w, d, q:
+        by the derivative of the closed form in the symbolic engine; otherwise (when
+        :attr:`forward_mode`) by forward-mode dual numbers: π(a|s) seeded with its
+        Jacobian ∇θπ(a|s), P_π, r_π and (I − λP_π) v = r_π computed and solved by Gaussian
+        elimination in dual arithmetic, U = μᵀv, ∇θU its tangent.  Models too large for that
+        (S³K above :data:`FORWARD_MODE_LIMIT`) and degree bounds use :attr:`grad_U_adjoint`.
         """
         if self._derivative is not None:
             return self._derivative(self.U)
+        if not self.forward_mode:
+            return self.grad_U_adjoint
+        return self._tangent(np.asarray(self.mu0, dtype=object) @ self._forward)
+
+    @cached_property
+    def grad_U_adjoint(self) -> np.ndarray:
+        """∇θU by the adjoint of the Bellman solve, ∂U = wᵀ(∂b − ∂M v) with Mᵀw = μ, shape ``(K,)``.
+
+        ∂b = Σ_a ∂π(a|s) r(s, a) and ∂M = −λ Σ_a ∂π(a|s) P(·|s, a), applied through the
+        policy's vector–Jacobian product: one LU factorisation, no (S, A, K) Jacobian, for
+        large models.  It shares w and P v with the policy gradient theorem's right-hand
+        side, so the checks use :attr:`grad_U` (forward mode) as their reference.
+        """
         w = self.w[:, None]
         return self._vjp(w * self.r) + self.lam * self._vjp(w * self.Pv)
 
     @cached_property
     def grad_v(self) -> np.ndarray:
-        """∇θv as ``grad_v[s, k]``: the forward derivative of v = M⁻¹b, M⁻¹(∂b − ∂M v)."""
+        """∇θv as ``grad_v[s, k]``: the tangent of the dual solve (:attr:`grad_U`), or for large models the
+        forward rule M⁻¹(∂b − ∂M v)."""
         if self._derivative is not None:
             return self._derivative(self.v)
+        if self.forward_mode:
+            return self._tangent(self._forward)
         db = np.einsum("sak,sa->sk", self.dpi, self.r)
         dM_v = -self.lam * np.einsum("sak,sa->sk", self.dpi, self.Pv)
         return self.arithmetic.solve_pair(self.M, db - dM_v, self.mu0)[0]

@@ -1,13 +1,16 @@
 """Exact arithmetic in the prime field F_p, p = 2⁶¹ − 1: the fast exact check at large S.
 
-Rational arithmetic (``Fraction``) pays a gcd per operation on numbers that
-grow through the Bellman solve (≈ 50 s for ``pgt.theorem`` at S = 50, A = 4).
-In F_p every number stays below p, and the Schwartz–Zippel argument holds
-over any field: a non-zero rational function with integer coefficients whose
-numerator has total degree D vanishes at a uniform point of F_pᵐ with
-probability at most D/p — provided its numerator is not ≡ 0 mod p (a prime
-dividing every coefficient), which is the one extra assumption of this check
-and is reported with it.
+Rational arithmetic pays a gcd per operation on numbers that grow through the
+Bellman solve.  In F_p every number stays below p, and the Schwartz–Zippel
+argument holds over any field: a non-zero rational function with integer
+coefficients whose numerator has total degree D vanishes at a uniform point of
+F_pᵐ with probability at most D/p — provided its numerator is not ≡ 0 mod p (a
+prime dividing every coefficient), which is the one extra assumption of this
+check and is reported with it.
+
+Elements are python-flint ``nmod`` residues (C arithmetic; they mix with Python
+ints and NumPy object arrays, and refuse floats and Fractions); the Bellman
+solves are ``nmod_mat`` solves of the whole system (:func:`nmod_solve_pair`).
 
 >>> a, b = ModP(3), ModP(5)
 >>> (a / b) * b == 3
@@ -18,97 +21,59 @@ from __future__ import annotations
 
 from typing import Any
 
+import flint
 import numpy as np
 
-from numeric.arithmetic import Arithmetic, lu_solve_pair
+from numeric.arithmetic import Arithmetic
 from numeric.model import Model
 from numeric.policies import softmax_from_weights, softmax_jacobian, softmax_vjp
 
-__all__ = ["PRIME", "ModP", "MODULAR", "random_tabular_point_mod_p"]
+__all__ = ["PRIME", "ModP", "MODULAR", "nmod_solve_pair", "random_tabular_point_mod_p"]
 
 #: The Mersenne prime 2⁶¹ − 1.
 PRIME = 2 ** 61 - 1
 
 
-class ModP:
-    """An element of F_p; mixes with Python ints (and NumPy object arrays, elementwise)."""
-
-    __slots__ = ("n",)
-
-    def __init__(self, n: int) -> None:
-        self.n = n % PRIME
-
-    @staticmethod
-    def _of(x: Any) -> int | None:
-        if isinstance(x, ModP):
-            return x.n
-        if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
-            return int(x)
-        return None
-
-    def __add__(self, other: Any) -> Any:
-        o = ModP._of(other)
-        return NotImplemented if o is None else ModP(self.n + o)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> Any:
-        o = ModP._of(other)
-        return NotImplemented if o is None else ModP(self.n - o)
-
-    def __rsub__(self, other: Any) -> Any:
-        o = ModP._of(other)
-        return NotImplemented if o is None else ModP(o - self.n)
-
-    def __mul__(self, other: Any) -> Any:
-        o = ModP._of(other)
-        return NotImplemented if o is None else ModP(self.n * o)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other: Any) -> Any:
-        o = ModP._of(other)
-        if o is None:
-            return NotImplemented
-        if o % PRIME == 0:
-            raise ZeroDivisionError("division by zero in F_p")
-        return ModP(self.n * pow(o, -1, PRIME))
-
-    def __rtruediv__(self, other: Any) -> Any:
-        o = ModP._of(other)
-        if o is None:
-            return NotImplemented
-        if self.n == 0:
-            raise ZeroDivisionError("division by zero in F_p")
-        return ModP(o * pow(self.n, -1, PRIME))
-
-    def __neg__(self) -> "ModP":
-        return ModP(-self.n)
-
-    def __pow__(self, k: int) -> "ModP":
-        return ModP(pow(self.n, k, PRIME))
-
-    def __eq__(self, other: object) -> bool:
-        o = ModP._of(other)
-        return NotImplemented if o is None else self.n == o % PRIME  # type: ignore[return-value]
-
-    def __ne__(self, other: object) -> bool:
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"ModP({self.n})"
+def ModP(n: int) -> flint.nmod:
+    """The residue of the integer ``n`` in F_p (a python-flint ``nmod``)."""
+    return flint.nmod(int(n), PRIME)
 
 
-#: Exact arithmetic in F_p (Doolittle LU as for the rationals).
-MODULAR = Arithmetic("mod-p", exact=True, solve_pair=lu_solve_pair)
+def _matrix(a: np.ndarray) -> flint.nmod_mat:
+    rows = a.reshape(a.shape[0], -1)
+    return flint.nmod_mat([[int(x) for x in row] for row in rows], PRIME)
+
+
+def _array(m: flint.nmod_mat, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty((m.nrows(), m.ncols()), dtype=object)
+    for i in range(m.nrows()):
+        for j in range(m.ncols()):
+            out[i, j] = m[i, j]
+    return out.reshape(shape)
+
+
+def nmod_solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(M⁻¹b, M⁻ᵀc) in F_p by FLINT's ``nmod_mat`` solve; ``b``, ``c`` vectors or matrices.
+
+    Raises ``ZeroDivisionError`` when M is singular mod p.
+    """
+    A = _matrix(np.asarray(M, dtype=object))
+    b, c = np.asarray(b, dtype=object), np.asarray(c, dtype=object)
+    try:
+        x = A.solve(_matrix(b.reshape(b.shape[0], -1)))
+        y = A.transpose().solve(_matrix(c.reshape(c.shape[0], -1)))
+    except ZeroDivisionError:
+        raise ZeroDivisionError("singular matrix mod p") from None
+    return _array(x, b.shape), _array(y, c.shape)
+
+
+#: Exact arithmetic in F_p (FLINT ``nmod`` elements, ``nmod_mat`` solves).
+MODULAR = Arithmetic("mod-p", exact=True, solve_pair=nmod_solve_pair)
 
 
 def _field(a: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape, dtype=object)
-    out.ravel()[:] = [ModP(int(x)) for x in a.ravel()]
+    out.ravel()[:] = [flint.nmod(int(x), PRIME) for x in a.ravel()]
     return out
 
 

@@ -88,6 +88,12 @@ class TabularSoftmax:
         if not np.all(np.isfinite(theta)):
             idx = tuple(int(i) for i in np.argwhere(~np.isfinite(theta))[0])
             raise InvalidPolicyError(f"theta[{', '.join(map(str, idx))}] is {theta[idx]}: entries must be finite")
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = theta.max(axis=1) - theta.min(axis=1)
+        if not np.all(np.isfinite(spread)):
+            s = int(np.argwhere(~np.isfinite(spread))[0, 0])
+            raise InvalidPolicyError(f"theta[{s}, :] spans from {float(theta[s].min())!r} to {float(theta[s].max())!r}: the "
+                                     f"softmax's differences θ_sa − θ_sb overflow float64; use a smaller theta")
         object.__setattr__(self, "theta", theta)
         if self.weights is not None:
             w = as_array(self.weights, "weights", InvalidPolicyError, exact=True)

@@ -1,16 +1,22 @@
 """A disk cache of symbolic proofs of the catalogue's claims.
 
 A symbolic check is deterministic: its outcome depends only on the code of
-the engines and the claim, and on the SymPy version.  Its key is a hash of
-every source file of ``numeric``, ``symbolic`` and ``pgverify``, the SymPy
-and NumPy versions, the claim id and the family; change any of them and the
-proof is recomputed.  Claims defined outside these packages (a user's own
-derivations) are never cached.  The directory is ``$PGVERIFY_CACHE_DIR``, or
+the engines and the claim, and on the versions of the libraries doing the
+arithmetic.  Its key is a hash of every source file of ``numeric``,
+``symbolic`` and ``pgverify`` (the python-flint engine,
+``symbolic/flint_field.py`` and ``numeric/flint_*.py``, included), the SymPy,
+NumPy and python-flint versions, the claim id, the qualified name of its
+evaluating function and the family; change any of them and the proof is
+recomputed.  A claim whose evaluation runs any code outside these packages (a
+user's own derivation, whose ``lines`` the wrapper in
+:mod:`pgverify.derivations` calls) is never cached: the key could not cover
+that code.  The directory is ``$PGVERIFY_CACHE_DIR``, or
 ``~/.cache/pgverify``; ``pgverify check --no-cache`` bypasses it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -19,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["cache_dir", "fingerprint", "cacheable", "load", "store"]
+__all__ = ["cache_dir", "fingerprint", "cacheable", "code_key", "load", "store"]
 
 _PACKAGES = ("numeric", "symbolic", "pgverify")
 
@@ -38,22 +44,77 @@ def _package_roots() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def fingerprint() -> str:
-    """A hash of the engines' source code and the versions of SymPy and NumPy."""
+    """A hash of the engines' files (source, grammar, profiles) and the versions of SymPy, NumPy and python-flint."""
+    import flint
     import numpy
     import sympy
 
-    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__}".encode())
+    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__} flint {flint.__version__}".encode())
     for root in _package_roots():
-        for path in sorted(root.rglob("*.py")):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(path.relative_to(root.parent)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
 
 
 def cacheable(fn: Callable[..., Any]) -> bool:
-    """True when ``fn`` is defined in one of pgverify's own packages."""
-    source = inspect.getsourcefile(fn)
+    """True when every piece of code ``fn`` runs is one of pgverify's own packages' (hashed in the key).
+
+    Looks through bound methods (the object's attributes: a :class:`~pgverify.derivations.Derivation`'s
+    ``evaluate`` runs the user's ``lines``), ``functools.partial`` and closures: a user's function anywhere
+    in there makes ``fn`` uncacheable, because the key covers only the packages' source.
+    """
+    return all(_own(f) for f in _code_of(fn, set()))
+
+
+def _own(fn: Any) -> bool:
+    try:
+        source = inspect.getsourcefile(fn)
+    except TypeError:  # a builtin: its behaviour is NumPy's or Python's, covered by their versions
+        return True
     return source is not None and any(Path(source).resolve().is_relative_to(r.resolve()) for r in _package_roots())
+
+
+def _code_of(fn: Any, seen: set[int]) -> list[Any]:
+    """The functions ``fn`` stands for: itself, and whatever callables its object, partial or closure holds."""
+    if id(fn) in seen:
+        return []
+    seen.add(id(fn))
+    if isinstance(fn, functools.partial):
+        return [*_code_of(fn.func, seen), *(f for a in (*fn.args, *fn.keywords.values()) if callable(a)
+                                            for f in _code_of(a, seen))]
+    if inspect.ismethod(fn):
+        owner = fn.__self__
+        held = [v for v in _attributes(owner) if callable(v) and not inspect.isclass(v)]
+        return [*_code_of(fn.__func__, seen), *(f for v in held for f in _code_of(v, seen))]
+    if inspect.isfunction(fn):
+        cells = [c.cell_contents for c in fn.__closure__ or () if _filled(c)]
+        return [fn, *(f for v in cells if callable(v) and not inspect.isclass(v) for f in _code_of(v, seen))]
+    if callable(fn) and not inspect.isbuiltin(fn) and not inspect.isclass(fn):
+        call = type(fn).__call__
+        return [*_code_of(call, seen), *(f for v in _attributes(fn) if callable(v) and not inspect.isclass(v)
+                                         for f in _code_of(v, seen))]
+    return [fn]
+
+
+def _attributes(obj: Any) -> list[Any]:
+    if hasattr(obj, "__dict__"):
+        return list(vars(obj).values())
+    return [getattr(obj, name) for name in getattr(type(obj), "__slots__", ()) if hasattr(obj, name)]
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def code_key(fn: Callable[..., Any]) -> str:
+    """The qualified name of ``fn`` (its module and qualname), part of a proof's key."""
+    base = getattr(fn, "__func__", fn)
+    return f"{getattr(base, '__module__', '?')}.{getattr(base, '__qualname__', repr(base))}"
 
 
 def _path(*parts: str) -> Path:

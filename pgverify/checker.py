@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, target
 from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
 from numeric.arithmetic import Degree
+from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, get_family
@@ -38,7 +39,7 @@ from pgverify.statement import MISSING, Chain
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
 
-__all__ = ["Settings", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
+__all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
            "evaluate_chain", "NUMERIC_RTOL", "VERDICTS"]
 
 #: Relative tolerance of a float64 comparison, before scaling by (1 + |values|)/(1 − λ).
@@ -59,6 +60,18 @@ class Settings:
     cache: bool = True
     opt_in: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise InvalidSettingsError(f"seed must be a non-negative integer, got {self.seed!r}")
+        for name in ("exact_points", "numeric_examples", "counterexample_examples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise InvalidSettingsError(f"{name} must be a positive integer, got {value!r}")
+
+
+class InvalidSettingsError(PGVerifyError, ValueError):
+    """A bad :class:`Settings` value (a negative seed, no exact points, …)."""
+
 @dataclass(frozen=True)
 class StepResult:
     index: int
@@ -70,11 +83,16 @@ class StepResult:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The outcome of one chain on one model."""
+    """The outcome of one chain on one model.
+
+    ``undecidable`` says why this arithmetic cannot decide the chain (a float in an exact
+    method's line); its steps are then not compared at all.
+    """
 
     ill_formed: str | None
     steps: tuple[StepResult, ...]
     chain: Chain
+    undecidable: str | None = None
 
     @property
     def first_failure(self) -> StepResult | None:
@@ -116,14 +134,55 @@ def _holds(a: Any, b: Any, relation: str, model: Model) -> bool:
         return bool(np.all(diff <= tol)) if relation == "<=" else bool(np.all(diff < -tol))
     return bool(np.all(diff >= -tol)) if relation == ">=" else bool(np.all(diff > tol))
 
+def _first_float(x: Any) -> Any:
+    """The first rounded (binary floating-point) entry of ``x``, or None."""
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind in "fc":
+            return x.ravel()[0] if x.size else None
+        if x.dtype != object:
+            return None
+        return next((e for e in x.ravel() if isinstance(e, _FLOATS)), None)
+    return x if isinstance(x, _FLOATS) else None
+
+
+_FLOATS = (float, complex, np.floating, np.complexfloating)
+
+
+def _float_in_exact(c: Chain) -> str | None:
+    """Why an exact method cannot decide ``c``: the first step with a float on a side, or None.
+
+    A float is rounded (``0.5 * U`` is ``float(U) * 0.5`` once Python meets a Fraction and a
+    float, ``float(U)`` rounds U), so comparing it with an exact value could refute a true
+    identity; the exact methods leave such a chain to the float64 method instead.
+    """
+    for i, s in enumerate(c.steps):
+        for side, x in (("left", s.lhs), ("right", s.rhs)):
+            f = _first_float(x)
+            if f is not None:
+                return (f"cannot evaluate step {i + 1} ({s.label!r}) exactly: its {side}-hand side holds the "
+                        f"float {float(np.real(f))!r} (a float literal, float(), or an array of floats such as "
+                        f"np.zeros(shape)); a float is rounded and an exact value is never compared with a "
+                        f"rounded one. Write integers or fractions.Fraction (m.U / 2, np.zeros(shape, dtype=int)) "
+                        f"for an exact check")
+    return None
+
+
 def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
-    """Evaluate ``claim`` on ``model`` and check each of its steps."""
+    """Evaluate ``claim`` on ``model`` and check each of its steps.
+
+    In an exact arithmetic (exact rationals, symbolic, degree bounds) a chain with a float on
+    any side is not compared: the evaluation is ``undecidable`` and says which step holds it.
+    """
     c = claim.evaluate(model)
     if not isinstance(c, Chain):
         raise TypeError(f"claim {claim.id!r} returned {type(c).__name__}, not a Chain")
     bad = _well_formed(c)
     if bad:
         return Evaluation(bad, (), c)
+    if model.arithmetic.exact:
+        why = _float_in_exact(c)
+        if why:
+            return Evaluation(None, (), c, why)
     only_equalities = model.arithmetic.name == "symbolic"
     steps = tuple(StepResult(i, s.label, s.relation, _holds(s.lhs, s.rhs, s.relation, model), s.lhs, s.rhs)
                   for i, s in enumerate(c.steps) if not (only_equalities and s.relation != "="))
@@ -164,46 +223,58 @@ def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
     """
     use_cache = settings.cache and cache.cacheable(claim.evaluate)
     if use_cache:
-        hit = cache.load(claim.id, family.symbolic_label)
+        hit = cache.load(claim.id, cache.code_key(claim.evaluate), family.symbolic_label)
         if hit is not None:
             return Check("symbolic", family.symbolic_label, hit["passed"], 0.0,
                          {**hit["details"], "cached": True, "computed_seconds": hit["seconds"]},
                          hit["failing_step"], hit["message"])
     model = family.symbolic()  # type: ignore[misc]
     ev, secs = _timed(lambda: evaluate_chain(claim, model))
-    undecided = [s.label for s in ev.chain.steps if s.relation != "="] if not ev.ill_formed else []
+    undecided = [s.label for s in ev.chain.steps if s.relation != "="] if not (ev.ill_formed or ev.undecidable) else []
     details = {"undecided_steps": undecided} if undecided else {}
     check = _as_check("symbolic", family.symbolic_label, ev, secs, details)
     if use_cache:
         cache.store({"passed": check.passed, "details": check.details, "seconds": check.seconds,
-                     "failing_step": check.failing_step, "message": check.message}, claim.id, family.symbolic_label)
+                     "failing_step": check.failing_step, "message": check.message}, claim.id,
+                    cache.code_key(claim.evaluate), family.symbolic_label)
     return check
 
 def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dict[str, Any]) -> Check:
     details = {**ev.chain.details, **details}
+    if ev.undecidable:
+        return Check(method, label, None, secs, details, None, ev.undecidable)
     if ev.ill_formed:
         return Check(method, label, False, secs, details, None, "ill-formed: " + ev.ill_formed)
     bad = ev.first_failure
     return Check(method, label, bad is None, secs, details, None if bad is None else bad.label)
 
 def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
+    """Every step at ``settings.exact_points`` random grid points (all of them, each one evaluated).
+
+    ``details["points"]`` counts the points evaluated; the Schwartz–Zippel bound is given
+    only when every point was evaluated and passed.
+    """
     t = time.perf_counter()
-    failure: Evaluation | None = None
+    stop: Evaluation | None = None
     measured: dict[str, Any] = {}
+    evaluated = 0
     for model in family.exact_points(settings.exact_points, settings.seed):
         ev = evaluate_chain(claim, model)
+        evaluated += 1
         measured = ev.chain.details
-        if ev.ill_formed or ev.first_failure:
-            failure = ev
+        if ev.ill_formed or ev.undecidable or ev.first_failure:
+            stop = ev
             break
-    details: dict[str, Any] = {**measured, "points": settings.exact_points, "grid": GRID}
-    if failure is None:
+    details: dict[str, Any] = {**measured, "points": evaluated, "grid": GRID}
+    if stop is None:
+        if evaluated != settings.exact_points:
+            raise RuntimeError(f"family {family.name!r} gave {evaluated} exact points, {settings.exact_points} asked")
         degree = _degree_bound(claim, family)
         details["degree_bound"] = degree
-        details["error_bound"] = None if degree is None else schwartz_zippel_bound(degree, GRID, settings.exact_points)
+        details["error_bound"] = None if degree is None else schwartz_zippel_bound(degree, GRID, evaluated)
     secs = time.perf_counter() - t
-    if failure is not None:
-        return _as_check("exact", family.exact_label, failure, secs, details)
+    if stop is not None:
+        return _as_check("exact", family.exact_label, stop, secs, details)
     return Check("exact", family.exact_label, True, secs, details)
 
 def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exact: bool,
@@ -215,9 +286,10 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
     """
     seen = 0
     last_failure: list[tuple[Any, Evaluation]] = []
+    undecidable: list[Evaluation] = []
 
     @hypothesis_settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
-                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+                         suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target, Phase.shrink) if shrink else (Phase.generate, Phase.target),
                          print_blob=False, report_multiple_bugs=False)
     @hypothesis_seed(settings.seed)
     @given(family.examples())
@@ -228,15 +300,40 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         if measured is not None:
             measured.clear()
             measured.update(ev.chain.details)
+        if ev.undecidable:
+            undecidable.append(ev)
+            return
         if ev.ill_formed or ev.first_failure:
             last_failure.append((example, ev))
             raise _Refuted(ev)
+        margin = _inequality_margin(ev)
+        if margin is not None:
+            target(-margin, label="violation margin")
 
     try:
         probe()
     except _Refuted:
         return seen, last_failure[-1]
     return seen, None
+
+def _inequality_margin(ev: Evaluation) -> float | None:
+    """The smallest relative margin (R − L)/(|L| + |R|) (for ≥: L − R) over the inequality steps' entries.
+
+    Hypothesis ``target()`` drives its search toward small margins, that is toward violations.
+    """
+    worst = None
+    for s in ev.steps:
+        if s.relation == "=":
+            continue
+        for a, b in zip(np.ravel(np.asarray(s.lhs, dtype=object)), np.ravel(np.asarray(s.rhs, dtype=object))):
+            a, b = float(a), float(b)
+            gap = b - a if s.relation in ("<=", "<") else a - b
+            scale = abs(a) + abs(b)
+            m = gap / scale if scale else gap
+            if np.isfinite(m) and (worst is None or m < worst):
+                worst = m
+    return worst
+
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
     measured: dict[str, Any] = {}
@@ -291,7 +388,8 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
                     check, float_failure = _numeric(claim, family, settings)
                     checks.append(check)
             except Exception as exc:  # an error inside the claim's evaluation: undecided, said so
-                checks.append(Check(method, name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
+                checks.append(Check(method, name, None, 0.0, {}, None,
+                                    f"the {method} method cannot evaluate this claim: {type(exc).__name__}: {exc}"))
             if checks and checks[-1].message.startswith("ill-formed"):
                 return ClaimResult(claim, "ill-formed", tuple(checks), None, checks[-1].message[len("ill-formed: "):])
         failed = [c for c in checks if c.passed is False]
@@ -302,16 +400,32 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
                 checks.append(Check("counterexample", name, None, 0.0, {}, None, f"{type(exc).__name__}: {exc}"))
     if claim.census is not None and "exact" in settings.methods:
         details, secs = _timed(lambda: claim.census(settings.seed))  # type: ignore[misc]
-        checks.append(Check("census", details["family"], details["held_on"] == details["drawn"], secs, details,
-                            message=f"held on {details['held_on']} of {details['drawn']} random MDPs drawn"))
+        search = details.get("search") or {}
+        held = details["held_on"] == details["drawn"] and not details.get("counterexample")
+        said = f"held on {details['held_on']} of {details['drawn']} random MDPs drawn"
+        if search.get("ran"):
+            said += (f"; guided search from the closest draws: {search['evaluations']} models evaluated, "
+                     f"{'a violation found' if search['found'] else 'no violation'} "
+                     f"(smallest relative margin {search['best_margin_float']:.3g})")
+        checks.append(Check("census", details["family"], held, secs, details, message=said))
         found = details.get("counterexample")
         if counterexample is None and found:
             counterexample = Counterexample(details["family"], "census", found["step"], found["step_index"],
                                             found["example"], found["lhs"], found["rhs"], True)
+    if "symbolic" in settings.methods:  # dedicated universal proofs (e.g. pgt.theorem on 3 × 3)
+        checks.extend(run() for _, run in claim.proofs)
     for name, _, run in claim.opt_in:
         if name in settings.opt_in:
             checks.append(run())
-    return ClaimResult(claim, _verdict(checks), tuple(checks), counterexample)
+    verdict = _verdict(checks)
+    return ClaimResult(claim, verdict, tuple(checks), counterexample,
+                       _undecided_reason(checks) if verdict == "undecided" else "")
+
+
+def _undecided_reason(checks: list[Check]) -> str:
+    """Why no verdict: each check that could not decide, with its message."""
+    why = [f"{c.method} on {c.family}: {c.message or 'could not decide'}" for c in checks if c.passed is None]
+    return "; ".join(why) if why else "no method applies to this claim's families"
 
 def _verdict(checks: list[Check]) -> str:
     if any(c.passed is False for c in checks):

@@ -7,19 +7,38 @@ import sys
 from pathlib import Path
 
 from numeric.errors import PGVerifyError
+from pgverify import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_REFUTED, EXIT_ERROR = 0, 1, 2
+#: Exit statuses: 0 every claim proved or verified; 1 some claim refuted or ill-formed (this wins over 3);
+#: 2 a usage or internal error (no verdicts); 3 some claim undecided and none refuted or ill-formed.
+EXIT_OK, EXIT_REFUTED, EXIT_ERROR, EXIT_UNDECIDED = 0, 1, 2, 3
+
+
+def _status(run) -> int:  # type: ignore[no-untyped-def]
+    return EXIT_REFUTED if run.refuted else EXIT_UNDECIDED if run.undecided else EXIT_OK
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a seed is a non-negative integer (argparse names ``--seed`` in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pgverify", description="Verify the policy-gradient claims of "
                                 "“A Tale of Policy Gradients”: proved, verified, refuted or ill-formed.")
+    p.add_argument("--version", action="version", version=f"pgverify {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def seeded(sp: argparse.ArgumentParser, *, catalogue: bool = True) -> None:
-        sp.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+        sp.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (default 0)")
         sp.add_argument("--examples", type=int, default=None, help="Hypothesis examples per numeric check")
         sp.add_argument("--points", type=int, default=None, help="random points per exact check")
         if not catalogue:
@@ -28,11 +47,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="shell-style pattern of claim ids (e.g. 'pgt.*'); may repeat")
         sp.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
         sp.add_argument("--opt-in", action="append", default=[], metavar="NAME",
-                        help="also run a costly check (e.g. symbolic-3x2); the table lists the available ones")
+                        help="also run a costly check (e.g. symbolic-4x2); the table lists the available ones")
         sp.add_argument("--no-cache", action="store_true", help="recompute symbolic proofs instead of reusing "
                         "cached ones (the cache is keyed by the engines' source code)")
 
-    c = sub.add_parser("check", help="check claims; exit 1 if any is refuted")
+    c = sub.add_parser("check", help="check claims; exit 0 if all are proved or verified, 1 if any is refuted or "
+                       "ill-formed, 3 if any is undecided (and none refuted), 2 on an error")
     seeded(c)
     c.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
     sub.add_parser("list", help="list the claim ids with their statements")
@@ -40,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     seeded(r)
     r.add_argument("--out", type=Path, default=Path("docs"), help="output directory (default docs/)")
     v = sub.add_parser("verify", help="check every display of a Markdown/LaTeX file, or the derivations of a "
-                       "Python file; exit 1 if any is refuted")
+                       "Python file; exit statuses as for check")
     v.add_argument("path", type=Path, help="FILE.md | FILE.tex (every display) or FILE.py (derivations defined "
                    "with @pgverify.derivation)")
     seeded(v, catalogue=False)
@@ -55,14 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
-    lx.add_argument("--states", type=int, default=2, help="tabular-softmax: number of states")
-    lx.add_argument("--actions", type=int, default=2, help="tabular-softmax: number of actions")
+    lx.add_argument("--states", type=int, default=None, help="tabular-softmax: number of states (default 2)")
+    lx.add_argument("--actions", type=int, default=None, help="tabular-softmax: number of actions (default 2)")
     pl = sub.add_parser("plot", help="write a PNG (needs the plot extra: pip install 'pgverify[plot]')")
     pl.add_argument("what", choices=("variance", "stochastic-limit"),
                     help="variance: the VPG estimators' error against roll-outs; "
                          "stochastic-limit: the Gaussian policy gradient → DPG as σ → 0")
     pl.add_argument("--out", type=Path, default=None, help="the PNG to write (default docs/variance.png or docs/dpg-limit.png)")
-    pl.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+    pl.add_argument("--seed", type=_seed, default=0, help="seed of every random choice (default 0)")
     pl.add_argument("--mdp", type=Path, default=None,
                     help="variance: a JSON file {P, r, discount, absorbing, horizon[, initial, theta]} "
                          "(default: the census counterexample of vpg.variance.value-baseline)")
@@ -70,7 +90,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --- documents (notation wing): verify FILE.md|FILE.tex, annotate --------------------------------------------
-EXIT_UNDECIDED_DOCUMENT = 3  # a display left undecided (the same status `check` gives undecided claims)
 
 
 def _document_options(sp: argparse.ArgumentParser) -> None:
@@ -98,10 +117,10 @@ def _document(args: argparse.Namespace) -> int:
         page = args.out / f"{args.path.stem}.annotated.html"
         md.write_text(annotated_markdown(text, run, latex=tex), encoding="utf-8")
         page.write_text(annotated_html(text, run, title=args.path.name), encoding="utf-8")
-        print(f"wrote {md}\nwrote {page}")
+        _emit(f"wrote {md}\nwrote {page}")
     else:
-        print(documents.dumps(run) if args.json else documents.table(run))
-    return EXIT_REFUTED if run.refuted else EXIT_UNDECIDED_DOCUMENT if run.undecided else EXIT_OK
+        _emit(documents.dumps(run) if args.json else documents.table(run))
+    return _status(run)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -129,6 +148,20 @@ def _jobs(args: argparse.Namespace) -> int | None:
     return args.jobs
 
 
+def _emit(text: str) -> None:
+    """Print ``text``; if the reader has gone (``pgverify list | head -1``), drop the rest quietly.
+
+    Standard output is then pointed at /dev/null so that the interpreter's final flush cannot fail
+    either; the command still returns its own exit status.
+    """
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -137,40 +170,44 @@ def main(argv: list[str] | None = None) -> int:
             from pgverify.output import report
 
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
-            print(report.dumps(run) if args.json else report.table(run))
-            return EXIT_REFUTED if run.refuted else EXIT_OK
+            _emit(report.dumps(run) if args.json else report.table(run))
+            return _status(run)
         if args.command == "annotate" or (args.command == "verify" and args.path.suffix.lower() != ".py"):
             return _document(args)
         if args.command == "verify":
             from pgverify import derivations
 
-            text, refuted = derivations.verify_file(args.path, _settings(args), as_json=args.json)
-            print(text)
-            return EXIT_REFUTED if refuted else EXIT_OK
+            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json)
+            _emit(text)
+            return _status(run)
         if args.command == "list":
             from pgverify import api
 
             for c in api.claims():
-                print(f"{c.id}\n    {c.statement}")
+                _emit(f"{c.id}\n    {c.statement}")
             return EXIT_OK
         if args.command == "report":
             from pgverify.output.docs import write_report
 
             written = write_report(args.out, _settings(args), args.claims, jobs=_jobs(args))
             for path in written:
-                print(f"wrote {path}")
+                _emit(f"wrote {path}")
             return EXIT_OK
         if args.command == "latex":
             if args.family == "lqr":
+                if args.states is not None or args.actions is not None:
+                    raise PGVerifyError("--states and --actions apply to --family tabular-softmax only; "
+                                        "the LQR family is scalar")
                 from symbolic.dpg import lqr_latex
 
-                print(lqr_latex())
+                _emit(lqr_latex())
                 return EXIT_OK
             from symbolic.latex import family_latex
 
-            if args.states < 1 or args.actions < 1:
+            states, actions = args.states or 2, args.actions or 2
+            if (args.states is not None and args.states < 1) or (args.actions is not None and args.actions < 1):
                 raise PGVerifyError(f"--states and --actions must be at least 1, got {args.states} and {args.actions}")
-            print(family_latex(args.states, args.actions))
+            _emit(family_latex(states, actions))
             return EXIT_OK
         if args.command == "plot":
             out = args.out or Path("docs") / {"variance": "variance.png", "stochastic-limit": "dpg-limit.png"}[args.what]
@@ -178,13 +215,13 @@ def main(argv: list[str] | None = None) -> int:
                 from pgverify.output.plot_vpg import load_episodic_json, plot_variance
 
                 mdp, policy = load_episodic_json(args.mdp) if args.mdp else (None, None)
-                print(f"wrote {plot_variance(mdp, policy, out=out, seed=args.seed)}")
+                _emit(f"wrote {plot_variance(mdp, policy, out=out, seed=args.seed)}")
             else:
                 if args.mdp is not None:
                     raise PGVerifyError("--mdp applies to `pgverify plot variance` only")
                 from pgverify.output.plot_dpg import plot_stochastic_limit
 
-                print(f"wrote {plot_stochastic_limit(out, seed=args.seed)}")
+                _emit(f"wrote {plot_stochastic_limit(out, seed=args.seed)}")
             return EXIT_OK
     except PGVerifyError as exc:
         print(f"pgverify: error: {exc}", file=sys.stderr)

@@ -35,7 +35,7 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
 from symbolic.field import Rat
+
+if TYPE_CHECKING:
+    from pgverify.output.report import Run
 
 __all__ = ["Derivation", "DerivationError", "InvalidDerivationError", "DerivationResult", "derivation", "verify",
            "load_derivations", "verify_file", "LATEX_LIMIT", "LATEX_TERMS"]
@@ -377,6 +380,13 @@ def load_derivations(path: str | Path) -> list[Derivation]:
     if not found:
         raise DerivationError(f"{path} defines no derivation: decorate a generator of lines with "
                               "@pgverify.derivation(name) at module level")
+    seen: dict[str, Derivation] = {}
+    for d in found:
+        if d.name in seen:
+            where = [x.source.rsplit(":", 1)[-1] for x in (seen[d.name], d)]
+            raise DerivationError(f"{path}: two derivations are named {d.name!r} (lines {where[0]} and {where[1]}); "
+                                  f"the results are reported by name, so give each a unique name")
+        seen[d.name] = d
     return found
 
 
@@ -390,6 +400,12 @@ def _import_file(p: Path) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # sys.exit() or exit() at import: never the exit status of pgverify itself
+        sys.modules.pop(name, None)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == p.resolve()]
+        at = f" at line {frames[-1].lineno} ({frames[-1].line})" if frames else ""
+        raise DerivationError(f"{p} called sys.exit({exc.code!r}){at} while being imported; a derivation file "
+                              f"must only define derivations (put scripts under `if __name__ == '__main__':`)") from None
     except Exception as exc:
         sys.modules.pop(name, None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == p.resolve()
@@ -402,9 +418,9 @@ def _import_file(p: Path) -> ModuleType:
     return module
 
 
-def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, bool]:
-    """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and whether any
-    is refuted.  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
+def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, "Run"]:
+    """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and the
+    :class:`~pgverify.output.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s, followed by the LaTeX of each first failing step; the
     JSON object is ``pgverify check --json``'s with ``"file"`` and, per refuted derivation, ``"latex"``."""
     import json
     import time
@@ -419,7 +435,7 @@ def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: b
         obj["file"] = str(path)
         for entry, r in zip(obj["claims"], results):
             entry["latex"] = r.latex
-        return json.dumps(obj, indent=2, ensure_ascii=False), run.refuted
+        return json.dumps(obj, indent=2, ensure_ascii=False), run
     failing = [r.render() for r in results if r.latex is not None]
     text = report.table(run) + ("\n\n" + "\n\n".join(failing) if failing else "")
-    return text, run.refuted
+    return text, run

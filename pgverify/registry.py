@@ -10,7 +10,8 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.statement import Chain
 
-__all__ = ["Claim", "claim", "all_claims", "select", "UnknownClaimError", "METHODS", "SLOW_METHODS_OPT_IN", "POST_TEXT"]
+__all__ = ["Claim", "claim", "all_claims", "select", "opt_in_names", "check_opt_in", "UnknownClaimError", "METHODS",
+           "SLOW_METHODS_OPT_IN", "POST_TEXT"]
 
 #: The methods a claim can be checked by, strongest first.
 METHODS = ("symbolic", "exact", "numeric")
@@ -42,7 +43,8 @@ class Claim:
     run)``: ``run()`` returns a :class:`~pgverify.checker.Check` and runs only
     when ``name`` is in ``Settings.opt_in`` (``pgverify check --opt-in name``).
     ``slow_methods`` apply but are too slow for the default run; they run with
-    ``--opt-in`` :data:`SLOW_METHODS_OPT_IN`.
+    ``--opt-in`` :data:`SLOW_METHODS_OPT_IN`.  ``proofs`` are dedicated
+    universal proofs run by default with the symbolic method, as ``(what, run)``.
     """
 
     id: str
@@ -56,6 +58,7 @@ class Claim:
     census: Callable[[int], dict[str, Any]] | None = None
     opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = ()
     slow_methods: tuple[str, ...] = ()
+    proofs: tuple[tuple[str, Callable[[], Any]], ...] = ()
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -65,7 +68,8 @@ def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = 
           methods: tuple[str, ...] = METHODS, corrects: str | None = None,
           note: str = "", census: Callable[[int], dict[str, Any]] | None = None,
           opt_in: tuple[tuple[str, str, Callable[[], Any]], ...] = (),
-          slow_methods: tuple[str, ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
+          slow_methods: tuple[str, ...] = (),
+          proofs: tuple[tuple[str, Callable[[], Any]], ...] = ()) -> Callable[[Callable[[Model], Chain]], Callable[[Model], Chain]]:
     """Register ``fn(model) -> Chain`` as the claim ``id``."""
 
     def register(fn: Callable[[Model], Chain]) -> Callable[[Model], Chain]:
@@ -75,7 +79,7 @@ def claim(id: str, *, section: str, statement: str, families: tuple[str, ...] = 
         if unknown:
             raise ValueError(f"claim {id!r}: unknown method {unknown[0]!r}; expected one of {METHODS}")
         _REGISTRY[id] = Claim(id, section, statement, fn, tuple(families), tuple(methods), corrects, note,
-                                 census, tuple(opt_in), tuple(slow_methods))
+                                 census, tuple(opt_in), tuple(slow_methods), tuple(proofs))
         return fn
 
     return register
@@ -109,3 +113,16 @@ def select(patterns: list[str] | None) -> list[Claim]:
         if not any(fnmatch.fnmatchcase(c.id, p) for c in claims):
             raise UnknownClaimError(f"--claims {p!r} matches no claim id; `pgverify list` shows the ids")
     return [c for c in claims if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
+
+
+def opt_in_names() -> list[str]:
+    """Every name ``--opt-in`` accepts: :data:`SLOW_METHODS_OPT_IN` and each claim's costly checks."""
+    return [SLOW_METHODS_OPT_IN, *dict.fromkeys(name for c in all_claims() for name, _, _ in c.opt_in)]
+
+
+def check_opt_in(names: tuple[str, ...] | list[str]) -> None:
+    """Raise :class:`UnknownClaimError` naming the first opt-in name that no check answers to."""
+    known = opt_in_names()
+    for name in names:
+        if name not in known:
+            raise UnknownClaimError(f"--opt-in {name!r} is not a costly check; expected one of {', '.join(known)}")

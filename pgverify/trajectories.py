@@ -61,12 +61,15 @@ class Trajectories:
         return expect(self.probability, v)
 
 
-def trajectories(m: Model, *, horizon: int) -> Trajectories:
+def trajectories(m: Model, *, horizon: int, limit: int | None = None) -> Trajectories:
     """The trajectories of ``m`` with ``horizon`` actions, and their probabilities 𝒯_θ(τ).
 
     Every τ with μ(s₁) ≠ 0 and 𝒫_{s_t}^{a_t}(s_{t+1}) ≠ 0 (exact zeros pruned,
     every action kept: softmax policies are positive), in the order of
     :func:`numeric.episodic.enumerate_trajectories` with T = ``horizon`` + 1 states.
+    Their number is counted first: above the ``trajectories`` limit of
+    :mod:`numeric.limits` (250 000; ``limit`` overrides it, 0 for none) this
+    raises :class:`~numeric.limits.TooLargeError` with the count.
 
     >>> from fractions import Fraction as F
     >>> from numeric import FiniteMDP, TabularSoftmax, model
@@ -75,7 +78,10 @@ def trajectories(m: Model, *, horizon: int) -> Trajectories:
     >>> tr.states.tolist(), tr.actions.tolist(), [str(p) for p in tr.probability]
     ([[0, 0], [0, 1]], [[0, 0]], ['1/2', '1/2'])
     """
+    if not isinstance(m, Model):
+        hint = " (build one with numeric.model(mdp, policy))" if hasattr(m, "P") else ""
+        raise TrajectoryError(f"m must be a numeric Model{hint}, got {type(m).__name__}")
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 0:
         raise TrajectoryError(f"horizon must be a non-negative integer, got {horizon!r}")
-    tr = enumerate_trajectories(m.P, m.mu0, int(horizon) + 1)
+    tr = enumerate_trajectories(m.P, m.mu0, int(horizon) + 1, limit=limit)
     return Trajectories(tr.states.T, tr.actions.T, trajectory_probabilities(m, tr))

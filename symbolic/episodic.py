@@ -20,12 +20,11 @@ from functools import lru_cache
 
 import numpy as np
 import sympy
-from sympy import QQ
 
 from numeric.episodic import enumerate_trajectories
 from numeric.model import Model
-from symbolic.family import SYMBOLIC, theta_derivative
-from symbolic.field import Rat
+from symbolic.family import SYMBOLIC
+from symbolic.flint_field import FlintField, theta_derivative
 
 __all__ = ["episodic_softmax_family", "EPISODIC_LABEL", "EPISODIC_FEATURES"]
 
@@ -52,9 +51,9 @@ def episodic_softmax_family() -> Model:
     names = ([f"p_{{{a}}}" for a in range(A)] + [f"r_{{{s}{a}}}" for s in range(2) for a in range(A)] + ["lambda"]
              + [f"x_{{{s}{a}}}" for s in range(S) for a in range(A)] + [f"b_{{{s}}}" for s in range(S)]
              + [f"c_{{{s}{a}}}" for s in range(S) for a in range(A)] + [f"h_{{{j}}}" for j in range(tr.num_prefixes)])
-    K = QQ.frac_field(*[sympy.Symbol(n) for n in names]).field  # type: ignore[attr-defined]
-    g = iter(Rat(e) for e in K.gens)
-    one, zero = Rat(K.one), Rat(K.zero)
+    K = FlintField([sympy.Symbol(n) for n in names])
+    g = iter(K.gens)
+    one, zero = K.one, K.zero
     p = [next(g) for _ in range(A)]
     r2 = [next(g) for _ in range(2 * A)]
     lam = next(g)

@@ -9,9 +9,10 @@ The tabular-softmax family with S states and A actions has the symbols
 * with ``initial_distribution=True``, ``mu_s`` for s < S − 1 and
   μ(S − 1) = 1 − Σ_s mu_s (otherwise the initial state is s⁰ = 0).
 
-Arrays hold elements of the field of rational functions ℚ(symbols) (SymPy's
-``FracElement``), which are kept in canonical, cancelled form: a difference
-is identically zero exactly when it compares equal to 0.
+Arrays hold elements of the field of rational functions ℚ(symbols)
+(:class:`symbolic.flint_field.Frac`, python-flint polynomials), kept in
+canonical, cancelled form: a difference is identically zero exactly when it
+compares equal to 0.
 """
 
 from __future__ import annotations
@@ -21,29 +22,17 @@ from functools import cached_property
 
 import numpy as np
 import sympy
-from sympy import QQ
 
 from numeric.arithmetic import Arithmetic, lu_solve_pair
 from numeric.model import Model
-from symbolic.field import Rat
+from symbolic.flint_field import FlintField, Frac
+from symbolic.flint_field import theta_derivative as theta_derivative
 
 __all__ = ["SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family", "theta_derivative"]
 
-#: Exact arithmetic in a field of rational functions (SymPy ``FracElement``).
+#: Exact arithmetic in a field of rational functions (:class:`~symbolic.flint_field.Frac`, or SymPy's
+#: ``FracElement`` wrapped in :class:`~symbolic.field.Rat` for the LQR families).
 SYMBOLIC = Arithmetic("symbolic", exact=True, solve_pair=lu_solve_pair)
-
-
-def theta_derivative(y: object, x: list[Rat], zero: Rat) -> np.ndarray:
-    """∇θ y = (x_k ∂y/∂x_k)_k, since x_k = e^{θ_k}: shape ``np.shape(y) + (K,)`` for K = len(x) symbols.
-
-    Entries of ``y`` outside the field (plain numbers) are constants: their derivative is ``zero``.
-    """
-    arr = np.asarray(y, dtype=object)
-    out = np.empty(arr.shape + (len(x),), dtype=object)
-    for idx in np.ndindex(*arr.shape):
-        e = arr[idx]
-        out[idx] = [xk * e.diff(xk) if isinstance(e, Rat) else zero for xk in x]
-    return out
 
 
 @dataclass(frozen=True)
@@ -76,9 +65,9 @@ class TabularSoftmaxFamily:
         return f"tabular-softmax{mu} S={self.num_states} A={self.num_actions}"
 
     @cached_property
-    def field(self) -> sympy.polys.fields.FracField:
+    def field(self) -> FlintField:
         """ℚ(P, r, λ, x): the field every array of the model lives in."""
-        return QQ.frac_field(*self.field_symbols).field  # type: ignore[attr-defined]
+        return FlintField(self.field_symbols)
 
     @property
     def x_symbols(self) -> list[sympy.Symbol]:
@@ -93,8 +82,8 @@ class TabularSoftmaxFamily:
         """The family's :class:`numeric.Model`, differentiating closed forms in θ."""
         S, A = self.num_states, self.num_actions
         K = self.field
-        gens = [Rat(g) for g in K.gens]
-        one, zero = Rat(K.one), Rat(K.zero)
+        gens = list(K.gens)
+        one, zero = K.one, K.zero
         n_p, n_r = S * A * (S - 1), S * A
         p, r, lam = gens[:n_p], gens[n_p:n_p + n_r], gens[n_p + n_r]
         x, mu = gens[n_p + n_r + 1:n_p + 2 * n_r + 1], gens[n_p + 2 * n_r + 1:]
@@ -125,7 +114,7 @@ class TabularSoftmaxFamily:
 
     def field_expr(self, e: object) -> sympy.Expr:
         """A field element as a SymPy expression in the family's symbols (x = e^θ)."""
-        return e.e.as_expr() if isinstance(e, Rat) else sympy.Integer(e)  # type: ignore[arg-type]
+        return self.field.to_sympy(e)
 
     def latex(self, e: object) -> str:
         """A field element as factored LaTeX in π_θ(a|s) = e^{θ_{sa}} / Σ_b e^{θ_{sb}}.

@@ -9,8 +9,8 @@ The symbols are
   ``x_k`` (linear softmax with fixed integer features φ[s, a, k]), so that π
   is rational and ∂/∂θ_k = x_k ∂/∂x_k.
 
-The initial state is s⁰ = 0.  Arrays hold :class:`~symbolic.field.Rat`
-elements of ℚ(symbols), kept cancelled, so a difference is identically zero
+The initial state is s⁰ = 0.  Arrays hold :class:`~symbolic.flint_field.Frac`
+elements of ℚ(symbols) (python-flint), kept cancelled, so a difference is identically zero
 exactly when it compares equal to 0.
 """
 
@@ -21,13 +21,12 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy import QQ
 
 from numeric.linear import linear_softmax_from_weights
 from numeric.model import Model
 from numeric.policies import softmax_from_weights
-from symbolic.family import SYMBOLIC, theta_derivative
-from symbolic.field import Rat
+from symbolic.family import SYMBOLIC
+from symbolic.flint_field import FlintField, theta_derivative
 
 __all__ = ["StructuredFamily"]
 
@@ -58,9 +57,9 @@ class StructuredFamily:
             x_syms = [sympy.Symbol(f"x_{{{s}{a}}}", positive=True) for s in range(S) for a in range(A)]
         else:
             x_syms = [sympy.Symbol(f"x_{k}", positive=True) for k in range(self.features.shape[2])]
-        K = QQ.frac_field(*[y for _, y in p_syms], *[y for _, y in r_syms], sympy.Symbol("lambda"), *x_syms).field
-        gens = [Rat(g) for g in K.gens]
-        one, zero = Rat(K.one), Rat(K.zero)
+        K = FlintField([*[y for _, y in p_syms], *[y for _, y in r_syms], sympy.Symbol("lambda"), *x_syms])
+        gens = list(K.gens)
+        one, zero = K.one, K.zero
         n_p, n_r = len(p_syms), len(r_syms)
         P = np.full((S, A, S), zero, dtype=object)
         for (idx, _), g in zip(p_syms, gens[:n_p]):

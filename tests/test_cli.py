@@ -41,10 +41,49 @@ def test_globs_may_repeat(capsys):
     (["check", "--claims", "nope.*"], "matches no claim id"),
     (["check", "--examples", "0"], "--examples must be at least 1"),
     (["latex", "--states", "0"], "--states and --actions must be at least 1"),
-], ids=["unknown-glob", "zero-examples", "zero-states"])
-def test_usage_errors_exit_2_with_a_message(capsys, argv, message):
-    code, _, err = run(capsys, *argv)
-    assert code == 2 and message in err
+    (["latex", "--states", "3", "--actions", "2"], "25 symbolic parameters (estimated time"),
+    (["latex", "--family", "lqr", "--states", "3"], "--states and --actions apply to --family tabular-softmax only"),
+    (["check", "--opt-in", "bogus"], "--opt-in 'bogus' is not a costly check; expected one of slow-methods"),
+    (["report", "--out", "{file}"], "out must be a directory"),
+], ids=["unknown-glob", "zero-examples", "zero-states", "latex-above-the-limit", "lqr-with-states", "opt-in-unknown",
+        "report-out-is-a-file"])
+def test_usage_errors_exit_2_with_a_message(capsys, tmp_path, argv, message):
+    existing = tmp_path / "report.md"
+    existing.write_text("keep me")
+    code, _, err = run(capsys, *(a.format(file=existing) for a in argv))
+    assert code == 2 and message in err and "internal error" not in err
+    assert existing.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("argv", [["check", "--opt-in", "symbolic-3x2", "--claims", "setting.utility"],
+                                  ["latex", "--family", "lqr"]], ids=["opt-in-known", "lqr-without-states"])
+def test_valid_near_misses_of_the_usage_errors(capsys, argv):
+    code, _, err = run(capsys, *argv, *(["--examples", "5", "--points", "1"] if argv[0] == "check" else []))
+    assert code == 0, err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.strip() == f"pgverify {__import__('pgverify').__version__}"
+
+
+def test_one_claim_is_singular(capsys):
+    _, out, _ = run(capsys, "check", "--claims", "setting.utility", "--examples", "5", "--points", "1")
+    assert "\n1 claim: " in out
+
+
+@pytest.mark.parametrize("argv", [["list"], ["latex", "--states", "1", "--actions", "2"]], ids=["list", "latex"])
+def test_a_closed_pipe_ends_quietly(argv):
+    # `pgverify list | head -1`: the reader goes away; no BrokenPipeError, no traceback, the command's own status.
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "pgverify", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # no reader: every write fails with EPIPE
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Error" not in err and "Traceback" not in err, err  # (a progress bar may appear on a slow machine)
 
 
 def test_argparse_errors_exit_2(capsys):
@@ -95,3 +134,10 @@ def test_plot_variance_rejects_a_bad_mdp_file(tmp_path, capsys, content, message
     spec.write_text(content)
     code, _, err = run(capsys, "plot", "variance", "--mdp", str(spec), "--out", str(tmp_path / "v.png"))
     assert code == 2 and message in err
+
+
+def test_verify_of_a_file_calling_sys_exit_is_an_error_not_its_exit_status(tmp_path, capsys):
+    path = tmp_path / "script.py"
+    path.write_text("import sys\nsys.exit(5)\n")
+    code, _, err = run(capsys, "verify", str(path))
+    assert code == 2 and "called sys.exit(5) at line 2" in err

@@ -225,8 +225,8 @@ def test_good_file_table_and_json(tmp_path):
     path.write_text(GOOD_FILE)
     [d] = load_derivations(path)
     assert d.name == "utility two ways"
-    text, refuted = verify_file(path, FAST)
-    assert not refuted and "utility two ways" in text and "proved" in text
+    text, run = verify_file(path, FAST)
+    assert not run.refuted and not run.undecided and "utility two ways" in text and "proved" in text
     obj = json.loads(verify_file(path, FAST, as_json=True)[0])
     assert obj["file"] == str(path) and obj["claims"][0]["verdict"] == "proved" and obj["claims"][0]["latex"] is None
 
@@ -255,9 +255,9 @@ def test_refuted_json_carries_the_latex(tmp_path):
 
     path = tmp_path / "wrong.py"
     path.write_text(GOOD_FILE.replace("m.mu0 @ m.v", "m.mu0 @ m.v * m.lam"))
-    text, refuted = verify_file(path, FAST, as_json=True)
+    text, run = verify_file(path, FAST, as_json=True)
     entry = json.loads(text)["claims"][0]
-    assert refuted and entry["verdict"] == "refuted"
+    assert run.refuted and entry["verdict"] == "refuted"
     assert entry["latex"]["step"] == "line 1 = line 2" == entry["counterexample"]["step"]
     assert entry["latex"]["lhs"] != entry["latex"]["rhs"]
 

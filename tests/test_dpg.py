@@ -170,3 +170,28 @@ def test_plot_writes_a_png(tmp_path):
 
     out = plot_stochastic_limit(tmp_path / "limit.png", seed=1)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(params=["with-scipy", "without-scipy"])
+def scipy_presence(request, monkeypatch):
+    """Run a test twice: as installed, and as if SciPy were absent (``import scipy`` raises ImportError)."""
+    if request.param == "without-scipy":
+        for name in ("scipy", "scipy.linalg"):
+            monkeypatch.setitem(__import__("sys").modules, name, None)
+    return request.param
+
+
+def test_float_model_is_the_same_with_or_without_scipy(scipy_presence):
+    # The continuous-action models hold floats in object arrays; the float64 solve must take them either way.
+    m = continuous_model(ContinuousActionMDP(**MDP3), [0.5, -1.0, 2.0], exact=False)
+    exact = continuous_model(ContinuousActionMDP(**MDP3), [F(1, 2), F(-1), F(2)], exact=True)
+    assert np.asarray(m.d, dtype=float) == pytest.approx(np.asarray(exact.d, dtype=float), rel=1e-12)
+    assert float(m.U) == pytest.approx(float(exact.U), rel=1e-12)
+
+
+def test_dpg_numeric_check_decides_without_scipy(scipy_presence):
+    # The README's main command installs no SciPy; the dpg claims' numeric checks must still decide.
+    settings = Settings(methods=("numeric",), numeric_examples=5, cache=False)
+    result = check_claim(select(["dpg.theorem"])[0], settings)
+    assert result.verdict == "verified", result.reason
+    assert result.checks and all(c.passed is True for c in result.checks), [c.message for c in result.checks]

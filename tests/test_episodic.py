@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from numeric.episodic import EpisodicMDP, episodes, expect, tuples
-from numeric.errors import InvalidMDPError, PGVerifyError
+from numeric.errors import PGVerifyError
 from numeric.estimators import (InvalidBatchError, linear_baseline_fit, linear_baseline_weights, reward_to_go,
                                 reward_to_go_estimator, tabular_baseline_fit, total_return)
 from numeric.mdp import FiniteMDP
@@ -23,33 +23,6 @@ CHAIN_R = [[1, 2], [3, 4], [0, 0]]
 
 def chain_mdp(P=CHAIN_P, r=CHAIN_R) -> FiniteMDP:
     return FiniteMDP(P, r, F(1, 2))
-
-
-BAD = [
-    pytest.param(dict(mdp="not an mdp"), "mdp must be a numeric.FiniteMDP", id="mdp-not-finite-mdp"),
-    pytest.param(dict(absorbing=3), "absorbing=3 must be a state index", id="absorbing-out-of-range"),
-    pytest.param(dict(absorbing=True), "absorbing=True", id="absorbing-bool"),
-    pytest.param(dict(horizon=0), "horizon=0 must be an integer T >= 1", id="horizon-zero"),
-    pytest.param(dict(horizon=2.5), "horizon=2.5", id="horizon-float"),
-    pytest.param(dict(horizon=2), "horizon=2 is too short: the path 0 -a0-> 1 is not in the absorbing state 2",
-                 id="horizon-too-short"),
-    pytest.param(dict(absorbing=1), "P[1, 0, 1] = 0: the absorbing state 1 must loop", id="absorbing-no-self-loop"),
-    pytest.param(dict(mdp=chain_mdp(r=[[1, 2], [3, 4], [0, 5]])), "r[2, 1] = 5: the absorbing state 2 must have reward 0",
-                 id="absorbing-reward"),
-    pytest.param(dict(mdp=chain_mdp(P=[[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 1, 0], [0, 0, 1]],
-                                        [[0, 0, 1], [0, 0, 1]]])),
-                 "horizon=3 is too short: the path 0 -a0-> 1 -a0-> 1 is not in the absorbing state 2 at round 3",
-                 id="loop-never-absorbs"),
-]
-
-
-@pytest.mark.parametrize("change, message", BAD)
-def test_invalid_episodic_mdp(change, message):
-    args = dict(mdp=chain_mdp(), absorbing=2, horizon=3)
-    EpisodicMDP(**args)  # the valid near-miss
-    with pytest.raises(InvalidMDPError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
-        EpisodicMDP(**{**args, **change})
-    assert isinstance(info.value, (PGVerifyError, ValueError))
 
 
 def test_enumeration_sums_to_one_in_every_arithmetic():
@@ -125,3 +98,55 @@ def test_linear_weights_refuse_a_rank_deficient_batch():
     phi = np.ones((1, 2, 2, 2), dtype=np.int64)  # both features equal: ΦᵀΦ singular
     with pytest.raises(InvalidBatchError, match="do not have full column rank"):
         linear_baseline_weights(phi, np.zeros((1, 2, 2), dtype=object))
+
+
+def _naive_enumeration(support: np.ndarray, start: np.ndarray, T: int):
+    """The specification: extend every path by every (a, s') of the support, in order; number histories."""
+    S, A, _ = support.shape
+    paths = [([s], []) for s in range(S) if start[s]]
+    for _ in range(T - 1):
+        paths = [(st + [t], ac + [a]) for st, ac in paths for a in range(A) for t in range(S) if support[st[-1], a, t]]
+    ids: dict = {}
+    prefix = [[ids.setdefault((tuple(st[:t + 1]), tuple(ac[:t])), len(ids)) for t in range(T - 1)] for st, ac in paths]
+    return [p[0] for p in paths], [p[1] for p in paths], prefix
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_enumeration_and_count_match_the_naive_specification(seed):
+    from numeric.episodic import count_trajectories, enumerate_trajectories
+
+    rng = np.random.default_rng(seed)
+    S, A, T = int(rng.integers(1, 4)), int(rng.integers(1, 3)), int(rng.integers(1, 5))
+    support, start = rng.random((S, A, S)) < 0.5, rng.random(S) < 0.7
+    P = np.where(support, F(1), F(0)).astype(object) if seed % 2 else support.astype(float)
+    states, actions, prefix = _naive_enumeration(support, start, T)
+    tr = enumerate_trajectories(P, start.astype(float), T)
+    assert tr.states.tolist() == states and tr.actions.tolist() == [list(a) for a in actions]
+    assert tr.prefix.tolist() == prefix
+    assert count_trajectories(P, start.astype(float), T) == len(states)
+
+
+def test_enumeration_refuses_above_the_limit_before_any_work():
+    from numeric.episodic import enumerate_trajectories
+    from numeric.limits import TooLargeError
+
+    P, mu = np.full((2, 2, 2), 0.5), np.array([1.0, 0.0])
+    with pytest.raises(TooLargeError, match=r": 4,294,967,296 trajectories, above the limit of 250,000.*"
+                                            r"PGVERIFY_MAX_TRAJECTORIES"):
+        enumerate_trajectories(P, mu, 17)
+    assert enumerate_trajectories(P, mu, 5, limit=256).count == 256  # at the limit: allowed
+
+
+def test_the_limit_is_adjustable_by_environment(monkeypatch):
+    from numeric.episodic import enumerate_trajectories
+    from numeric.limits import TooLargeError
+
+    P, mu = np.full((2, 2, 2), 0.5), np.array([1.0, 0.0])
+    monkeypatch.setenv("PGVERIFY_MAX_TRAJECTORIES", "63")
+    with pytest.raises(TooLargeError, match=": 64 trajectories, above the limit of 63"):
+        enumerate_trajectories(P, mu, 4)
+    monkeypatch.setenv("PGVERIFY_MAX_TRAJECTORIES", "0")
+    assert enumerate_trajectories(P, mu, 4).count == 64
+    monkeypatch.setenv("PGVERIFY_MAX_TRAJECTORIES", "lots")
+    with pytest.raises(PGVerifyError, match="PGVERIFY_MAX_TRAJECTORIES='lots' is not an integer"):
+        enumerate_trajectories(P, mu, 4)

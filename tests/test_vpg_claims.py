@@ -105,3 +105,32 @@ VERDICTS = {
 def test_verdicts_with_every_method(claim_id):
     (claim,) = select([claim_id])
     assert check_claim(claim, Settings(seed=0)).verdict == VERDICTS[claim_id]
+
+
+def test_the_guided_search_refutes_when_the_random_draws_miss():
+    # At seed 2 none of the census's 200 random MDPs violates the inequality: the local search from the
+    # closest draws must find a violation, and say how hard it searched.
+    (claim,) = select(["vpg.variance.reward-to-go"])
+    details = claim.census(2)
+    assert details["held_on"] == details["drawn"]
+    search = details["search"]
+    assert search["ran"] and search["found"] and 0 < search["evaluations"] <= 1500 and search["starts"] >= 1
+    assert Fraction(search["best_margin"]) < 0
+    found = details["counterexample"]
+    assert Fraction(found["lhs"]) > Fraction(found["rhs"])
+    result = check_claim(claim, Settings(seed=2, methods=("exact",)))
+    assert result.verdict == "refuted" and "guided search" in result.checks[-1].message
+
+
+def test_local_search_walks_to_a_violation_and_reports_its_effort():
+    from pgverify.search import Parameters, local_search, relative_margin
+
+    assert relative_margin(1, 3, "<=") == Fraction(1, 2) and relative_margin(3, 1, "<=") == Fraction(-1, 2)
+    assert relative_margin(0, 0, "<=") == 0 and relative_margin(2, 1, ">=") == Fraction(1, 3)
+    start = Parameters((5, 5), (-9, -9), (9, 9))
+    # x + y ≥ 0 fails only when x + y < 0: the margin x + y + 1/2 leads there.
+    result = local_search(lambda p: Fraction(sum(p.values)) + Fraction(1, 2), [start], seed=0, budget=500, patience=50)
+    assert result.found is not None and sum(result.found.values) < 0
+    assert result.effort()["found"] and result.effort()["evaluations"] == result.evaluations <= 500
+    never = local_search(lambda p: Fraction(1), [start], seed=0, budget=40, patience=10)
+    assert never.found is None and never.evaluations <= 40 and never.best_margin == 1

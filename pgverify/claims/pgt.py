@@ -59,9 +59,20 @@ def occupancy_measure(m: Model) -> Chain:
 
 
 @claim("pgt.theorem", section=SECTION, families=FAMILIES,
+<<<<<<< HEAD
        opt_in=(("symbolic-3x2", "universal proof on tabular softmax with 3 states x 2 actions (a few seconds)",
                 lambda: theorem_polynomial_check(3, 2)),),
        statement=POST_TEXT)
+=======
+       proofs=(("universal proof on tabular softmax with 3 states x 3 actions (polynomial identities, < 1 s)",
+                lambda: theorem_polynomial_check(3, 3)),),
+       opt_in=(("symbolic-4x2", "universal proof on tabular softmax with 4 states x 2 actions (a few seconds)",
+                lambda: theorem_polynomial_check(4, 2)),
+               ("symbolic-4x3", "universal proof on tabular softmax with 4 states x 3 actions (about a minute)",
+                lambda: theorem_polynomial_check(4, 3))),
+       statement=r"\nabla_\theta U(\theta) = (1-\lambda)^{-1}\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s)"
+                 r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
+>>>>>>> parse
 def theorem(m: Model) -> Chain:
     return identity(m.grad_U, theorem_rhs(m))
 
@@ -113,14 +124,22 @@ def proof_induction_reading(m: Model) -> Chain:
     return conjunction(steps[0], step, *steps[1:])
 
 
+<<<<<<< HEAD
 @claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES, methods=("exact", "numeric"), slow_methods=("symbolic",),
        statement=POST_TEXT,
+=======
+@claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES,
+       statement=r"\nabla_\theta v_\lambda^{\pi_\theta}(s) = \sum_a\pi_\theta(a\vert s)\nabla_\theta q(s,a)"
+                 r" + \sum_a q(s,a)\nabla_\theta\pi_\theta(a\vert s) = \ldots = \lambda\sum_{s'}"
+                 r"\mathbb{P}(s_{T+2}=s'\vert s_{T+1}=s)\nabla_\theta v(s') + \sum_a q(s,a)"
+                 r"\nabla_\theta\pi_\theta(a\vert s)",
+>>>>>>> parse
        note="Each of the six displayed lines is evaluated as a function of s (shape (S, K)); q is the action "
             "value with the discount inside, q = r + λ Σ P v, which is what line 2 substitutes (the post's own "
             "definition omits λ, see setting.action-value-function). The conditional laws of lines 5 and 6 are "
             "those of the time-homogeneous chain: P(s_{T+2}=s', a_{T+1}=a | s_{T+1}=s) = π(a|s) P(s'|s, a), "
-            "whatever T. Not checked symbolically by default: each line costs about 2 s in SymPy's field at "
-            "2 × 2 (17 s for the chain); benchmarks/bench_pgt.py --symbolic runs it.")
+            "whatever T. Proved symbolically on the 2 × 2 families (python-flint rational functions, under 1 s; "
+            "17 s in SymPy's field before).")
 def proof_value_gradient(m: Model) -> Chain:
     q_term = np.einsum("sa,sak->sk", m.q, m.dpi)  # Σ_a q(s, a) ∇π(a|s)
     line1 = np.einsum("sa,sak->sk", m.pi, m.grad_q) + q_term
@@ -185,14 +204,14 @@ def vpg_consistency(m: Model) -> Chain:
                          "E[Σ_t λ^{t−1} q ∇log π] = theorem's right-hand side"))
 
 
-@claim("pgt.average-reward", section=SECTION, families=ERGODIC, methods=("exact", "numeric"), slow_methods=("symbolic",),
+@claim("pgt.average-reward", section=SECTION, families=ERGODIC,
        statement=r"\nabla_\theta\rho(\theta) = \sum_s d^{\pi_\theta}(s)\sum_a \tilde q^{\pi_\theta}(s,a)"
                  r"\nabla_\theta\pi_\theta(a\vert s)",
        note="On ergodic MDPs (all transition probabilities positive): d the stationary distribution "
             "(dᵀP_π = dᵀ, Σd = 1), ρ = Σ d r_π, q̃ = r − ρ + P h with h the differential values (dᵀh = 0). "
             "The reference ∇ρ differentiates ρ = dᵀr_π through the stationary linear system "
-            "(numeric.average). The discount of the MDP plays no role. Not checked symbolically by default "
-            "(26 s in SymPy's field at 2 × 2, tabular and linear); benchmarks/bench_pgt.py --symbolic runs it.")
+            "(numeric.average). The discount of the MDP plays no role. Proved symbolically on the 2 × 2 ergodic families "
+            "(python-flint rational functions, about 0.2 s each; 26 s in SymPy's field before).")
 def average_reward(m: Model) -> Chain:
     avg = average_reward_of(m)
     return conjunction(
@@ -235,7 +254,7 @@ def _normal_equations_solution(m: Model, G: np.ndarray, b: np.ndarray) -> np.nda
     return w
 
 
-@claim("pgt.compatible-approximation", section=SECTION, families=FAMILIES, methods=("exact", "numeric"), slow_methods=("symbolic",),
+@claim("pgt.compatible-approximation", section=SECTION, families=FAMILIES,
        statement=r"\nabla_w f_w(s,a) = \nabla_\theta\log\pi_\theta(a\vert s),\ w\in\arg\min_w\sum_s d(s)\sum_a"
                  r"\pi_\theta(a\vert s)\left(q(s,a)-f_w(s,a)\right)^2 \Rightarrow \nabla_\theta U = (1-\lambda)^{-1}"
                  r"\sum_s d(s)\sum_a\nabla_\theta\pi_\theta(a\vert s)f_w(s,a)",
@@ -243,8 +262,9 @@ def _normal_equations_solution(m: Model, G: np.ndarray, b: np.ndarray) -> np.nda
             "b = Σ d π q ∇log π, exactly. G is singular (tabular softmax: Σ_a π ∇log π = 0 at each state), so "
             "the minimiser is not unique; the right-hand side equals G w/(1 − λ) and so is the same for every "
             "minimiser — checking one (free variables 0; minimum norm in float64) decides all. No "
-            "Schwartz–Zippel bound: the exact solve depends on the rank. Not checked symbolically by default "
-            "(9 s at 2 × 2, tabular and linear); benchmarks/bench_pgt.py --symbolic runs it.")
+            "Schwartz–Zippel bound: the exact solve depends on the rank. Symbolically the solve runs in "
+            "ℚ(symbols), where the pivots are the generic ones: the proof covers every parameter value at which "
+            "that elimination's pivots are non-zero, and the exact and float64 checks cover the others drawn.")
 def compatible_approximation(m: Model) -> Chain:
     weights = m.d[:, None] * m.pi  # d(s) π(a|s)
     G = np.einsum("sa,sak,saj->kj", weights, m.score, m.score)
@@ -305,7 +325,7 @@ def theorem_latex(num_states: int = 2, num_actions: int = 2) -> str:
 
 def theorem_polynomial_check(num_states: int = 3, num_actions: int = 2) -> "Check":
     """The universal proof of ``pgt.theorem`` on the S × A tabular softmax by polynomial identities, as a
-    checker :class:`~pgverify.checker.Check` (opt-in: 3 × 2 takes a few seconds; see :mod:`symbolic.pgt_proof`).
+    checker :class:`~pgverify.checker.Check` (3 × 3 by default, 4 × 2 and 4 × 3 opt-in; :mod:`symbolic.pgt_proof`).
 
     >>> check = theorem_polynomial_check(2, 1)
     >>> check.method, check.family, check.passed

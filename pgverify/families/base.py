@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from numeric import strategies as nst
 from numeric.arithmetic import DEGREE, EXACT, Arithmetic, Degree
 from numeric.evaluation import model as build_model
+from numeric.flint_exact import Q, to_q
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import softmax_from_weights, softmax_jacobian, softmax_vjp
@@ -77,9 +78,8 @@ def _one_hot(S: int) -> np.ndarray:
 
 
 def _fractions(a: np.ndarray) -> np.ndarray:
-    out = np.empty(a.shape, dtype=object)
-    out.ravel()[:] = [Fraction(int(x)) for x in a.ravel()]
-    return out
+    """Exact rationals (python-flint :class:`~numeric.flint_exact.Q`) from an integer array."""
+    return to_q(a)
 
 
 def random_tabular_point(rng: np.random.Generator, S: int, A: int, label: str, *,
@@ -87,7 +87,7 @@ def random_tabular_point(rng: np.random.Generator, S: int, A: int, label: str, *
     """An exact tabular-softmax model at a uniform random point of the grid (μ = normalised weights or s⁰ = 0)."""
     W = _fractions(rng.integers(1, GRID, size=(S, A, S), endpoint=True))
     R = _fractions(rng.integers(-GRID // 2, GRID // 2, size=(S, A)))
-    lam = Fraction(int(rng.integers(0, GRID)), GRID)
+    lam = Q(int(rng.integers(0, GRID)), GRID)
     X = _fractions(rng.integers(1, GRID, size=(S, A), endpoint=True))
     if initial_distribution:
         weights = _fractions(rng.integers(1, GRID, size=S, endpoint=True))
@@ -136,7 +136,7 @@ def _tabular_examples(mu: bool) -> st.SearchStrategy[Any]:
 
 def _tabular_build(example: tuple[FiniteMDP, Any], exact: bool) -> Model:
     mdp, policy = example
-    return build_model(mdp, policy, exact=exact, family="tabular-softmax")
+    return build_model(mdp, policy, exact=exact, family="tabular-softmax", flint_rationals=True)
 
 
 def describe_example(example: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numeric.arithmetic import DEGREE, EXACT, Arithmetic, Degree
+from numeric.flint_exact import Q, to_q
 from numeric.episodic import EpisodicMDP, enumerate_trajectories, episodic_model
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
@@ -67,9 +68,7 @@ def _model(arithmetic: Arithmetic, W: np.ndarray, R: np.ndarray, lam: Any, X: np
 
 
 def _draw(rng: np.random.Generator, shape: tuple[int, ...], low: int, high: int) -> np.ndarray:
-    out = np.empty(shape, dtype=object)
-    out.ravel()[:] = [Fraction(int(v)) for v in rng.integers(low, high, size=shape, endpoint=True).ravel()]
-    return out
+    return to_q(rng.integers(low, high, size=shape, endpoint=True))
 
 
 def random_layered_episodic(rng: np.random.Generator, n: int = EXACT_NONABSORBING, A: int = EXACT_ACTIONS) -> Model:
@@ -79,7 +78,7 @@ def random_layered_episodic(rng: np.random.Generator, n: int = EXACT_NONABSORBIN
     W = np.where(support, _draw(rng, (S, A, S), 1, GRID), Fraction(0))
     R = _draw(rng, (S, A), -GRID // 2, GRID // 2 - 1)
     R[n] = Fraction(0)
-    lam = Fraction(int(rng.integers(0, GRID)), GRID)
+    lam = Q(int(rng.integers(0, GRID)), GRID)
     X = _draw(rng, (S, A), 1, GRID)
     n_prefix = enumerate_trajectories(support, np.arange(S) == 0, S).num_prefixes
     extras = {"b": _draw(rng, (S,), -GRID // 2, GRID // 2 - 1), "c": _draw(rng, (S, A), -GRID // 2, GRID // 2 - 1),
@@ -178,11 +177,10 @@ def census_models(seed: int, drawn: int) -> Iterator[tuple[Example, Model]]:
 def build_example(example: Example, exact: bool) -> Model:
     """The model of a drawn example, exact or in float64."""
     emdp, policy, baselines = example
-    conv = (lambda a: np.array([Fraction(v) for v in a.ravel()], dtype=object).reshape(a.shape)) if exact else (
-        lambda a: a.astype(np.float64))
+    conv = to_q if exact else (lambda a: a.astype(np.float64))
     extras = {k: conv(v) for k, v in baselines.items()}
     extras["features"] = conv(features(emdp.num_states))
-    return episodic_model(emdp, policy, exact=exact, family=EPISODIC, extras=extras)
+    return episodic_model(emdp, policy, exact=exact, family=EPISODIC, extras=extras, flint_rationals=True)
 
 
 def describe(example: Example) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from numeric.arithmetic import DEGREE, EXACT, Arithmetic
 from numeric.evaluation import model as build_model
+from numeric.flint_exact import Q, to_q
 from numeric.linear import LinearSoftmax, linear_softmax_from_weights, linear_softmax_jacobian, linear_softmax_vjp
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
@@ -97,9 +98,8 @@ def demo_features(S: int, A: int, K: int) -> np.ndarray:
 
 
 def _fractions(a: np.ndarray) -> np.ndarray:
-    out = np.empty(a.shape, dtype=object)
-    out.ravel()[:] = [Fraction(int(x)) for x in a.ravel()]
-    return out
+    """Exact rationals (python-flint :class:`~numeric.flint_exact.Q`) from an integer array."""
+    return to_q(a)
 
 
 def linear_from_base(arithmetic: Arithmetic, W: np.ndarray, R: np.ndarray, lam: Any, X: np.ndarray,
@@ -163,7 +163,7 @@ def _exact_points(k: int, seed: int, structure: str, linear: bool) -> list[Model
     for _ in range(k):
         W = _fractions(rng.integers(1, GRID, size=(S, A, S), endpoint=True))
         R = _fractions(rng.integers(-GRID // 2, GRID // 2, size=(S, A)))
-        lam = Fraction(int(rng.integers(0, GRID)), GRID)
+        lam = Q(int(rng.integers(0, GRID)), GRID)
         X = _fractions(rng.integers(1, GRID, size=EXACT_K if linear else S * A, endpoint=True))
         out.append(structured_model(EXACT, STRUCTURES[structure], W, R, lam, X, features, label))
     return out
@@ -213,7 +213,7 @@ def _build(structure: str) -> Any:
     def build(example: tuple[FiniteMDP, Any], exact: bool) -> Model:
         mdp, policy = example
         linear = isinstance(policy, LinearSoftmax)
-        m = build_model(mdp, policy, exact=exact, family=_label(structure, linear, "").strip())
+        m = build_model(mdp, policy, exact=exact, family=_label(structure, linear, "").strip(), flint_rationals=True)
         m.extras.update(STRUCTURES[structure].extras(mdp.num_states))
         return m
     return build

@@ -13,8 +13,8 @@ clause                                     meaning
 ``profile textbook``                       this display uses another profile
 ``for k < t`` / ``for any t \\le T``         quantifiers and their conditions (the variables become bound)
 ``for any T`` / ``for all s, a``           quantifiers without a condition
-``whenever s_1 = s^0``                     a condition under which the display is claimed
-``where s = s^0``                          a variable fixed to a value (read as substituted everywhere)
+``whenever s_1 = s^0`` (``, …`` for more)   a condition under which the display is claimed
+``where s = s^0`` (``, …`` for more)        a variable fixed to a value (read as substituted everywhere)
 ``define R_\\tau := \\sum_{t=1}^\\infty …``   a definition stated inline in the prose
 ``horizons 2, 3, 5`` / ``horizons 2..4``   the horizon(s) T at which to check
 ``b depends on s`` (``only`` optional)     what a function may depend on
@@ -25,6 +25,8 @@ clause                                     meaning
 >>> a = parse_annotation("id vpg.past-rewards-vanish; for k < t; horizons 2..4")
 >>> a.id, a.quantified, a.horizons
 ('vpg.past-rewards-vanish', ('k', 't'), (2, 3, 4))
+>>> parse_annotation(r"for any t \\in [T]; whenever s_1 = s^0, a_1 = a").quantified
+('t',)
 """
 
 from __future__ import annotations
@@ -171,12 +173,14 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
                 cond = _rel(row) if row.steps else None
                 out = out.merge(Annotations(quantifiers=(Quantifier(tuple(names), cond),)))
         elif word == "whenever":
-            out = out.merge(Annotations(conditions=(_rel(_latex(rest, profile, pos)),)))
+            conds = tuple(_rel(_latex(part, profile, pos)) for part in _split_commas(rest))
+            out = out.merge(Annotations(conditions=conds))
         elif word == "where":
-            row = _latex(rest, profile, pos)
-            if not isinstance(row.lhs, A.Var) or len(row.steps) != 1 or row.steps[0].rel != "=":
-                raise AnnotationError(f"'where {rest}': expected 'where <variable> = <value>'", pos)
-            out = out.merge(Annotations(substitutions=((row.lhs, row.steps[0].rhs),)))
+            for part in _split_commas(rest):
+                row = _latex(part, profile, pos)
+                if not isinstance(row.lhs, A.Var) or len(row.steps) != 1 or row.steps[0].rel != "=":
+                    raise AnnotationError(f"'where {part}': expected 'where <variable> = <value>'", pos)
+                out = out.merge(Annotations(substitutions=((row.lhs, row.steps[0].rhs),)))
         elif word == "define":
             row = _latex(rest, profile, pos)
             if row.lhs is None or len(row.steps) != 1 or row.steps[0].rel != "def":

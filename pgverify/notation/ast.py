@@ -140,22 +140,29 @@ def _mul(x: "Node", y: "Node") -> "Mul":
 
 @dataclass(frozen=True)
 class Num(Node):
+    """An integer literal (negative numbers are ``Neg(Num)``)."""
+
     value: int
 
 
 @dataclass(frozen=True)
 class Infinity(Node):
-    pass
+    """∞ (``\\infty``), as an upper bound."""
+
 
 
 @dataclass(frozen=True)
 class Sym(Node):
+    """A constant of the vocabulary (``discount``, ``theta``, ``T``, ``s0``, a profile's extras), optionally indexed."""
+
     name: str
     index: "Expr | None" = None
 
 
 @dataclass(frozen=True)
 class Var(Node):
+    """An index or bound variable of a sort in :data:`SORTS` (``name`` is its LaTeX: ``s'``, ``\\tau``)."""
+
     name: str
     sort: str
 
@@ -166,6 +173,8 @@ class Var(Node):
 
 @dataclass(frozen=True)
 class At(Node):
+    """A coordinate of the trajectory at ``time``: s_t, a_t, r_k, b_t; ``sample`` is a roll-out index (s_t^n)."""
+
     name: str
     time: "Expr"
     sample: "Expr | None" = None
@@ -173,6 +182,8 @@ class At(Node):
 
 @dataclass(frozen=True)
 class Return(Node):
+    """R_τ (``kind='R'``) or G_τ^t (``kind='G'``, ``time`` t) of trajectory (or roll-out) ``traj``."""
+
     kind: str
     traj: "Expr"
     time: "Expr | None" = None
@@ -180,11 +191,15 @@ class Return(Node):
 
 @dataclass(frozen=True)
 class Space(Node):
+    """A set: 𝒮 (``'S'``), 𝒜 (``'A'``), ℝ, ℕ."""
+
     name: str
 
 
 @dataclass(frozen=True)
 class Fn(Node):
+    """A vocabulary function (``name`` in :data:`FUNCTIONS`) with its decorations, unapplied."""
+
     name: str
     discount: "Expr | None" = None
     policy: "Expr | None" = None
@@ -195,6 +210,8 @@ class Fn(Node):
 
 @dataclass(frozen=True)
 class Apply(Node):
+    """``fn(args | given)``; policies, kernels and probabilities in canonical form (π(a|s), 𝒫_s^a(s'))."""
+
     fn: Fn
     args: "tuple[Expr, ...]"
     given: "tuple[Expr, ...]" = ()
@@ -202,67 +219,89 @@ class Apply(Node):
 
 @dataclass(frozen=True)
 class Blank(Node):
-    pass
+    """The ``\\cdot`` placeholder of π_θ(·|s)."""
+
 
 
 @dataclass(frozen=True)
 class Dots(Node):
-    pass
+    """``\\ldots`` inside an argument list (an elided sequence, kept as written)."""
+
 
 
 @dataclass(frozen=True)
 class Add(Node):
+    """``left + right``."""
+
     left: "Expr"
     right: "Expr"
 
 
 @dataclass(frozen=True)
 class Sub(Node):
+    """``left - right``."""
+
     left: "Expr"
     right: "Expr"
 
 
 @dataclass(frozen=True)
 class Neg(Node):
+    """``-operand``."""
+
     operand: "Expr"
 
 
 @dataclass(frozen=True)
 class Mul(Node):
+    """A product by juxtaposition: ≥ 2 factors, none of them a ``Mul``."""
+
     factors: "tuple[Expr, ...]"
 
 
 @dataclass(frozen=True)
 class Dot(Node):
+    """``left \\cdot right``: a Jacobian/vector product (∇_θ π_θ(s) · ∇_a q)."""
+
     left: "Expr"
     right: "Expr"
 
 
 @dataclass(frozen=True)
 class Frac(Node):
+    """``\\frac{num}{den}`` (also ``num / den``)."""
+
     num: "Expr"
     den: "Expr"
 
 
 @dataclass(frozen=True)
 class Pow(Node):
+    """``base^{exp}``."""
+
     base: "Expr"
     exp: "Expr"
 
 
 @dataclass(frozen=True)
 class Log(Node):
+    """The natural logarithm (``\\log`` or ``\\ln``)."""
+
     arg: "Expr"
 
 
 @dataclass(frozen=True)
 class Grad(Node):
+    """∇_wrt body (binds nothing)."""
+
     wrt: "Expr"
     body: "Expr"
 
 
 @dataclass(frozen=True)
 class EvalAt(Node):
+    """``\\left. body \\right|_{var=value}``: binds ``var`` in ``body``."""
+
     body: "Expr"
     var: "Expr"
     value: "Expr"
@@ -270,6 +309,8 @@ class EvalAt(Node):
 
 @dataclass(frozen=True)
 class Sum(Node):
+    """Σ over ``indices`` with ``lower``/``upper`` bounds, or over a ``domain``; binds the indices in ``body``."""
+
     indices: "tuple[Var, ...]"
     body: "Expr"
     lower: "Expr | None" = None
@@ -279,6 +320,8 @@ class Sum(Node):
 
 @dataclass(frozen=True)
 class Prod(Node):
+    """Π, like :class:`Sum`."""
+
     indices: "tuple[Var, ...]"
     body: "Expr"
     lower: "Expr | None" = None
@@ -288,6 +331,8 @@ class Prod(Node):
 
 @dataclass(frozen=True)
 class Expect(Node):
+    """𝔼_{var∼dist}[body | given], or 𝔼_{start}^{policy}[body] (over trajectories), or 𝔼[body]."""
+
     body: "Expr"
     var: "Expr | None" = None
     dist: "Expr | None" = None
@@ -298,11 +343,15 @@ class Expect(Node):
 
 @dataclass(frozen=True)
 class Indicator(Node):
+    """𝟙[cond]."""
+
     cond: "Expr"
 
 
 @dataclass(frozen=True)
 class Opt(Node):
+    """min / max / argmin / argmax of ``body`` over ``indices`` (in ``domain``)."""
+
     op: str
     body: "Expr"
     indices: "tuple[Var, ...]" = ()
@@ -311,6 +360,8 @@ class Opt(Node):
 
 @dataclass(frozen=True)
 class Rel(Node):
+    """A relation inside an expression: an event (s_t = s), a condition (k < t), a binding (τ ∼ 𝒯_θ)."""
+
     op: str
     left: "Expr"
     right: "Expr"
@@ -322,6 +373,8 @@ Expr = Union[Num, Infinity, Sym, Var, At, Return, Space, Fn, Apply, Blank, Dots,
 
 @dataclass(frozen=True)
 class Step(Node):
+    """One relation of a display and its right side; ``label`` is the ``(i)`` of ``\\overset{(i)}{=}``."""
+
     rel: str
     rhs: "Expr"
     label: str | None = None
@@ -333,12 +386,16 @@ class Step(Node):
 
 @dataclass(frozen=True)
 class Row(Node):
+    """One displayed line; ``lhs`` is None for a continuation row (``&= …``)."""
+
     lhs: "Expr | None"
     steps: "tuple[Step, ...]" = ()
 
 
 @dataclass(frozen=True)
 class Chain(Node):
+    """A whole display: its rows in order."""
+
     rows: "tuple[Row, ...]"
 
     def steps(self) -> Iterator[tuple["Expr", Step]]:

@@ -96,6 +96,19 @@ class Display:
             return self.error.kind
         return "ill-formed" if self.issues else "ok"
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary: where, what was written, what was understood (the AST rendered back), findings."""
+        from pgverify.notation.render import render_latex
+
+        return {"line": self.line, "ids": list(self.annotations.ids), "profile": self.profile, "status": self.status,
+                "latex": self.latex.strip(),
+                "understood": render_latex(self.chain, profile=self.profile) if self.chain is not None else None,
+                "lines": [{"line": ln.line, "latex": ln.latex,
+                           "understood": render_latex(ln.row, profile=self.profile) if ln.row is not None else None,
+                           "error": None if ln.error is None else str(ln.error)} for ln in self.lines],
+                "issues": [str(i) for i in self.issues],
+                "annotations": list(self.annotations.texts)}
+
 
 @dataclass(frozen=True)
 class Document:
@@ -241,7 +254,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     """Read every display of a file (a :class:`~pathlib.Path`, or a string naming an existing file) or of text.
 
     ``kind``: ``"md"``, ``"tex"`` or ``"text"`` (default: from the file's suffix; ``"text"`` for a string that is
-    not a path — the whole string is one display).  ``profile``: overrides the file's own choice.
+    not a path — each paragraph, separated by blank lines, is one display).  ``profile``: overrides the file's own choice.
     ``escapes``: ``"auto"``, ``"markdown"`` or ``"none"``.  ``annotations``: a side file (path or shipped name),
     ``"auto"`` or None.
     """
@@ -259,6 +272,8 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         if kind is None:
             kind = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}.get(path.suffix.lower(), "text")
     elif isinstance(path_or_text, str):
+        if re.fullmatch(r"[^\s$\\{}]+\.(md|markdown|tex|ltx)", path_or_text):
+            raise MalformedNotation(f"file {path_or_text!r} does not exist (pass a Path, or LaTeX text)")
         text = path_or_text
         kind = kind or "text"
     else:
@@ -278,8 +293,9 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         raws = _md_displays(text, full)
     elif kind == "tex":
         raws = _tex_displays(text, full)
-    else:
-        raws = [_Raw(full, text, False, 0, len(text))]
+    else:  # plain text: paragraphs (separated by blank lines) are displays; a single newline is a space
+        raws = [_Raw(full.slice(m.start(), m.end()), m.group(0), False, m.start(), m.end())
+                for m in re.finditer(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", text, re.S)]
 
     if escapes == "auto":
         md_escapes = kind == "md" and (front_kind == "toml" or any("\\_" in r.raw for r in raws))

@@ -28,13 +28,14 @@ Reading rules (the conventions of the vocabulary, applied the same way everywher
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedInput
 from lark.lexer import Lexer
 
 from pgverify.notation import ast as A
@@ -42,7 +43,14 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 
-__all__ = ["Source", "source", "tokenize", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
+__all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
+
+#: The longest line (in tokens) the reader accepts; the post's longest has about 150.
+MAX_TOKENS = 4000
+
+#: The deepest expression tree the reader accepts (the post's deepest is about 20); deeper ones would exhaust
+#: Python's recursion in the analyses and the renderer.
+MAX_DEPTH = 150
 
 #: LaTeX environments a display may use (each also starred).
 ENVIRONMENTS = ("equation", "align", "aligned", "split", "gather", "gathered", "eqnarray")
@@ -405,6 +413,11 @@ def _raw_tokens(src: Source) -> list[_Tok]:
     return out
 
 
+#: Tokens that can start a factor of a product.
+_FACTOR_START = {"NAME", "FNAME", "NUMBER", "INF", "LPAR", "LBRACK", "LBRACE", "EXPECT", "NABLA", "SUM", "PRODOP",
+                 "LOG", "FRAC", "INDICATOR", "OPT", "LDOT"}
+
+
 def _skip_scripts(toks: list[_Tok], k: int) -> int:
     """Index of the first token after the sub/superscripts starting at ``k``."""
     while k < len(toks) and toks[k].type in ("SUB", "SUP"):
@@ -432,6 +445,27 @@ def _token_kinds(profile: Profile) -> dict[str, str]:
             **{k: "NAME" for k in profile.variables}, **{k: "NAME" for k in profile.spaces}}
     _KINDS[id(profile)] = (profile, kinds)
     return kinds
+
+
+def _functions_elsewhere(profile: Profile) -> dict[str, str]:
+    """LaTeX names that are functions in another shipped profile but not in ``profile``: name → that profile."""
+    hit = _ELSEWHERE.get(id(profile))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    from pgverify.notation.profiles import profile_names
+
+    out: dict[str, str] = {}
+    for name in profile_names():
+        other = load_profile(name)
+        if other.name != profile.name:
+            for k in other.functions:
+                if k not in profile.functions:
+                    out.setdefault(k, other.name)
+    _ELSEWHERE[id(profile)] = (profile, out)
+    return out
+
+
+_ELSEWHERE: dict[int, tuple[Profile, dict[str, str]]] = {}
 
 
 def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
@@ -487,6 +521,20 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"
+    # μ(s) where μ is a constant here but a function in another shipped profile: which one is meant?
+    elsewhere = _functions_elsewhere(profile)
+    for k, t in enumerate(toks[:-1]):
+        if t.type == "NAME" and t.value in elsewhere and toks[k + 1].type == "LPAR":
+            raise AmbiguousNotation(f"{t.value}(…): in profile {profile.name!r} {t.value} is a constant, in profile "
+                                    f"{elsewhere[t.value]!r} a function; write {t.value} \\cdot (…) for a product, "
+                                    f"or choose the profile", src.pos(t.i))
+    # \log x y: is y inside the logarithm?  (\log π(a|s) q and \log(x) y are clear)
+    for k, t in enumerate(toks):
+        if t.type == "LOG" and k + 1 < len(toks) and toks[k + 1].type in ("NAME", "NUMBER"):
+            j = _skip_scripts(toks, k + 2)
+            if j < len(toks) and toks[j].type in _FACTOR_START:
+                raise AmbiguousNotation(f"\\log {toks[k + 1].value} followed by another factor: is it inside the "
+                                        f"logarithm? write \\log({toks[k + 1].value}) … or \\log(… …)", src.pos(t.i))
     out = []
     for t in toks:
         p = src.pos(t.i)
@@ -516,8 +564,8 @@ def _pos(x: Any) -> Pos | None:
     return None
 
 
-def _meta_pos(meta: Any) -> Pos | None:
-    return None if getattr(meta, "empty", True) else Pos(meta.line, meta.column)
+def _first(*xs: Any) -> Pos | None:
+    return next((p for p in map(_pos, xs) if p is not None), None)
 
 
 def _latexish(x: Any) -> str:
@@ -528,110 +576,115 @@ def _latexish(x: Any) -> str:
         return type(x).__name__
 
 
-@v_args(meta=True, inline=True)
+_PROFILE: ContextVar[Profile] = ContextVar("pgverify_notation_profile")
+
+
+@v_args(inline=True)
 class _ToAST(Transformer):
-    def __init__(self, profile: Profile) -> None:
-        super().__init__()
-        self.p = profile
+    """Tree → AST, run by the parser at each reduction; the profile comes from the parse in progress."""
+
+    @property
+    def p(self) -> Profile:
+        return _PROFILE.get()
 
     # ---- statements
-    def row(self, meta, lhs, *steps):
-        return A.Row(lhs, tuple(steps), pos=_meta_pos(meta))
+    def row(self, lhs, *steps):
+        return A.Row(lhs, tuple(steps), pos=_first(lhs, *steps))
 
-    def controw(self, meta, *steps):
-        return A.Row(None, tuple(steps), pos=_meta_pos(meta))
+    def controw(self, *steps):
+        return A.Row(None, tuple(steps), pos=_first(*steps))
 
-    def relstep(self, meta, rel, rhs):
+    def relstep(self, rel, rhs):
         value, _, label = rel.value.partition("@")
         if value == "sim":
             raise MalformedNotation("'∼' between the sides of a line (a distribution belongs under 𝔼)", _pos(rel))
         return A.Step(value, rhs, label or None, pos=_pos(rel))
 
     # ---- arithmetic
-    def add(self, meta, a, _op, b):
-        return A.Add(a, b, pos=_meta_pos(meta))
+    def add(self, a, _op, b):
+        return A.Add(a, b, pos=_first(a, _op))
 
-    def sub(self, meta, a, _op, b):
-        return A.Sub(a, b, pos=_meta_pos(meta))
+    def sub(self, a, _op, b):
+        return A.Sub(a, b, pos=_first(a, _op))
 
-    def neg(self, meta, _op, a):
-        return A.Neg(a, pos=_meta_pos(meta))
+    def neg(self, _op, a):
+        return A.Neg(a, pos=_pos(_op))
 
-    def mul(self, meta, a, b):
+    def mul(self, a, b):
         fa = a.factors if isinstance(a, A.Mul) else (a,)
         fb = b.factors if isinstance(b, A.Mul) else (b,)
-        return A.Mul(fa + fb, pos=_meta_pos(meta))
+        return A.Mul(fa + fb, pos=_first(a, b))
 
-    def dot(self, meta, a, _op, b):
-        return A.Dot(a, b, pos=_meta_pos(meta))
+    def dot(self, a, _op, b):
+        return A.Dot(a, b, pos=_first(a, _op))
 
-    def div(self, meta, a, _op, b):
-        return A.Frac(a, b, pos=_meta_pos(meta))
+    def div(self, a, _op, b):
+        return A.Frac(a, b, pos=_first(a, _op))
 
-    def div_juxt(self, meta, a, op, b, rest):
+    def div_juxt(self, a, op, b, rest):
         raise AmbiguousNotation("a/b c: is c in the numerator or not? write \\frac{a}{b} c or \\frac{a}{b c}",
                                 _pos(op))
 
-    def paren(self, meta, _l, e, _r):
+    def paren(self, _l, e, _r):
         return e
 
-    def paren_pow(self, meta, _l, e, _r, _sup, g):
-        return A.Pow(e, self._one(g, "an exponent"), pos=_meta_pos(meta))
+    def paren_pow(self, _l, e, _r, _sup, g):
+        return A.Pow(e, self._one(g, "an exponent"), pos=_pos(_l))
 
-    def frac(self, meta, _f, a, b):
-        return A.Frac(self._one(a, "a numerator"), self._one(b, "a denominator"), pos=_meta_pos(meta))
+    def frac(self, _f, a, b):
+        return A.Frac(self._one(a, "a numerator"), self._one(b, "a denominator"), pos=_pos(_f))
 
-    def number(self, meta, tok):
+    def number(self, tok):
         return A.Num(int(tok.value), pos=_pos(tok))
 
-    def infinity(self, meta, tok):
+    def infinity(self, tok):
         return A.Infinity(pos=_pos(tok))
 
-    def log(self, meta, tok, arg):
+    def log(self, tok, arg):
         return A.Log(arg, pos=_pos(tok))
 
-    def indicator(self, meta, tok, _l, a, rel, b, _r):
+    def indicator(self, tok, _l, a, rel, b, _r):
         return A.Indicator(A.Rel(rel.value, a, b, pos=_pos(a)), pos=_pos(tok))
 
     # ---- scripts and groups
-    def scripts(self, meta, *ss):
+    def scripts(self, *ss):
         return list(ss)
 
-    def subscript(self, meta, tok, g):
+    def subscript(self, tok, g):
         return ("sub", g)
 
-    def superscript(self, meta, tok, g):
+    def superscript(self, tok, g):
         return ("sup", g)
 
-    def group(self, meta, _l, items, _r):
-        return _Group(tuple(items), _meta_pos(meta))
+    def group(self, _l, items, _r):
+        return _Group(tuple(items), _pos(_l))
 
-    def group_nested(self, meta, _l, _sub, g, _r):
+    def group_nested(self, _l, _sub, g, _r):
         return g
 
-    def group_token(self, meta, tok):
+    def group_token(self, tok):
         return _Group((self._token_expr(tok),), _pos(tok))
 
-    def items(self, meta, *xs):
+    def items(self, *xs):
         return [x for x in xs if not (isinstance(x, Token) and x.type == "COMMA")]
 
-    def item(self, meta, e):
+    def item(self, e):
         return e
 
-    def item_rel(self, meta, a, rel, b):
+    def item_rel(self, a, rel, b):
         value = rel.value.partition("@")[0]
         return A.Rel(value, a, b, pos=_pos(a))
 
-    def item_dots(self, meta, tok):
+    def item_dots(self, tok):
         return A.Dots(pos=_pos(tok))
 
-    def item_blank(self, meta, tok):
+    def item_blank(self, tok):
         return A.Blank(pos=_pos(tok))
 
-    def args(self, meta, items):
+    def args(self, items):
         return (tuple(items), ())
 
-    def args_given(self, meta, items, _bar, given):
+    def args_given(self, items, _bar, given):
         return (tuple(items), tuple(given))
 
     def _token_expr(self, tok: Token) -> Any:
@@ -663,7 +716,7 @@ class _ToAST(Transformer):
         return sub, sup
 
     # ---- names
-    def name(self, meta, tok, scripts):
+    def name(self, tok, scripts):
         return self._name(tok, scripts)
 
     def _name(self, tok: Token, scripts: list) -> Any:
@@ -701,7 +754,7 @@ class _ToAST(Transformer):
             return A.Pow(var, self._one(sup, "an exponent"), pos=pos)
         return var
 
-    def fname(self, meta, tok, scripts):
+    def fname(self, tok, scripts):
         return self._fname(tok, scripts)
 
     def _fname(self, tok: Token, scripts: list, args: tuple | None = None, given: tuple = ()) -> Any:
@@ -765,6 +818,11 @@ class _ToAST(Transformer):
             if n != 1:
                 raise MalformedNotation(f"{written} takes (a|s) or (s), got {n} arguments", ap.pos)
             return ap
+        if role == "P" and ap.given:
+            if len(ap.args) != 1 or len(ap.given) != 2 or ap.fn.state is not None or ap.fn.action is not None:
+                raise MalformedNotation(f"{written}(s' | s, a) takes one next state and a state-action pair", ap.pos)
+            fn = A.Fn("P", state=ap.given[0], action=ap.given[1], pos=ap.fn.pos)
+            return A.Apply(fn, ap.args, pos=ap.pos)
         if role in ("Pr", "f", "Normal"):
             return ap
         want = self._ARITY.get(role)
@@ -773,10 +831,10 @@ class _ToAST(Transformer):
                                     f"{' and a condition' if ap.given else ''}", ap.pos)
         return ap
 
-    def apply(self, meta, tok, scripts, _l, args, _r):
+    def apply(self, tok, scripts, _l, args, _r):
         return self._fname(tok, scripts, *args)
 
-    def apply_pow(self, meta, tok, scripts, _l, args, _r, _sup, g):
+    def apply_pow(self, tok, scripts, _l, args, _r, _sup, g):
         return A.Pow(self._fname(tok, scripts, *args), self._one(g, "an exponent"), pos=_pos(tok))
 
     # ---- binders
@@ -802,10 +860,10 @@ class _ToAST(Transformer):
             raise MalformedNotation(f"{what} subscript with relation {last.op!r}", sub.pos)
         return {"indices": self._indices(items, what, sub.pos)}
 
-    def bigsum(self, meta, tok, scripts, body):
+    def bigsum(self, tok, scripts, body):
         return self._big(A.Sum, "Σ", tok, scripts, body)
 
-    def bigprod(self, meta, tok, scripts, body):
+    def bigprod(self, tok, scripts, body):
         return self._big(A.Prod, "Π", tok, scripts, body)
 
     def _big(self, cls, what, tok, scripts, body):
@@ -819,7 +877,7 @@ class _ToAST(Transformer):
             raise MalformedNotation(f"{what} with an upper bound but no lower bound", pos)
         return cls(b["indices"], body, b.get("lower"), upper, b.get("domain"), pos=pos)
 
-    def bigopt(self, meta, tok, scripts, body):
+    def bigopt(self, tok, scripts, body):
         pos = _pos(tok)
         sub, sup = self._scripts(scripts, pos, tok.value)
         if sup is not None:
@@ -852,16 +910,19 @@ class _ToAST(Transformer):
                             pos=pos)
         raise MalformedNotation(f"𝔼 subscript {_latexish(x)}: expected var ∼ distribution or a start state", sub.pos)
 
-    def bigexpect(self, meta, tok, scripts, body):
+    def bigexpect(self, tok, scripts, body):
+        if not scripts:
+            raise AmbiguousNotation("𝔼 with neither a subscript nor brackets: neither its measure nor its reach "
+                                    "is visible", _pos(tok))
         return self._expect(tok, scripts, body)
 
-    def expect(self, meta, tok, scripts, _l, body, _r):
+    def expect(self, tok, scripts, _l, body, _r):
         return self._expect(tok, scripts, body)
 
-    def expect_given(self, meta, tok, scripts, _l, body, _bar, given, _r):
+    def expect_given(self, tok, scripts, _l, body, _bar, given, _r):
         return self._expect(tok, scripts, body, given)
 
-    def grad(self, meta, tok, scripts, body):
+    def grad(self, tok, scripts, body):
         pos = _pos(tok)
         sub, sup = self._scripts(scripts, pos, "∇")
         if sub is None:
@@ -873,7 +934,7 @@ class _ToAST(Transformer):
             return A.EvalAt(A.Grad(wrt, body.body, pos=pos), body.var, body.value, pos=pos)
         return A.Grad(wrt, body, pos=pos)
 
-    def evalat(self, meta, ldot, body, _bar, _sub, g):
+    def evalat(self, ldot, body, _bar, _sub, g):
         x = g.items[0] if len(g.items) == 1 else None
         if not isinstance(x, A.Rel) or x.op != "=":
             raise MalformedNotation("an evaluation bar needs |_{var=value}", g.pos)
@@ -894,19 +955,21 @@ class _NoLexer(Lexer):
 def _parser() -> Lark:
     """The LALR parser; its tables are cached on disk under a name that hashes the grammar and lark's version."""
     import hashlib
+    import pickle
 
     import lark
 
     from pgverify.cache import cache_dir
 
     grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
-    options = dict(parser="lalr", lexer=_NoLexer, strict=True, propagate_positions=True, maybe_placeholders=False)
+    options = dict(parser="lalr", lexer=_NoLexer, strict=True, maybe_placeholders=False, transformer=_ToAST())
     key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:20]
     try:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         return Lark(grammar, cache=str(folder / f"notation-grammar-{key}.lark"), **options)
-    except OSError:  # an unwritable cache directory only costs the 0.3 s of building the tables
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+        # an unwritable directory or a damaged cache file only costs the 0.3 s of building the tables
         return Lark(grammar, **options)
 
 
@@ -944,6 +1007,9 @@ def _unexpected(e: UnexpectedInput, src: Source, tokens: list[Token]) -> Notatio
         return UnsupportedNotation("\\ldots outside an argument list", pos)
     if tok.type == "REL" and tok.value == "sim":
         return MalformedNotation("'∼' outside the subscript of 𝔼", pos)
+    if tok.type == "SUB" and prev is not None and prev.type == "BAR":
+        return AmbiguousNotation("evaluation bar |_{…} without \\left.: its reach is not visible",
+                                 Pos(prev.line, prev.column))
     if tok.type == "SUB" and prev is not None and prev.type == "LOG":
         return UnsupportedNotation("a logarithm with a base", pos)
     return MalformedNotation(f"unexpected {_show(tok)}" + (f" ({want})" if want else ""), pos)
@@ -962,19 +1028,32 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     tokens = tokenize(src, prof)
     if not tokens:
         raise MalformedNotation("an empty line", src.pos(0))
-    ip = _parser().parse_interactive("")
+    if len(tokens) > MAX_TOKENS:
+        raise MalformedNotation(f"a line of {len(tokens)} tokens is longer than the limit {MAX_TOKENS}", src.pos(0))
+    token = _PROFILE.set(prof)
     try:
+        ip = _parser().parse_interactive("")
         for t in tokens:
             ip.feed_token(t)
-        tree = ip.feed_eof(tokens[-1])
+        row = ip.feed_eof(tokens[-1])
     except UnexpectedInput as e:
         raise _unexpected(e, src, tokens) from None
-    try:
-        return _ToAST(prof).transform(tree)
-    except VisitError as e:
-        if isinstance(e.orig_exc, NotationError):
-            raise e.orig_exc from None
-        raise
+    finally:
+        _PROFILE.reset(token)
+    depth = _depth(row)
+    if depth > MAX_DEPTH:
+        raise MalformedNotation(f"a line nested {depth} deep is deeper than the limit {MAX_DEPTH}", src.pos(0))
+    return row
+
+
+def _depth(node: A.Node) -> int:
+    """The depth of the tree, without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in A.children(n))
+    return deepest
 
 
 def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.Chain:
@@ -990,3 +1069,33 @@ def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.C
     if parsed[0].lhs is None:
         raise MalformedNotation("the first line starts with a relation: it has no left side", parsed[0].pos)
     return A.Chain(parsed, pos=parsed[0].pos)
+
+
+def parse(text: str, *, profile: "Profile | str" = "post") -> A.Chain:
+    """A display's LaTeX (one line, or ``aligned``/``align``/… rows) → :class:`~pgverify.notation.ast.Chain`.
+
+    ``profile``: a shipped profile's name (``"post"``, ``"textbook"``), a ``.toml`` path, or a
+    :class:`~pgverify.notation.profiles.Profile`.  Raises :class:`~pgverify.notation.errors.NotationError`
+    (``unsupported``, ``malformed`` or ``ambiguous``, with the line and column) — never guesses.
+
+    >>> from pgverify.notation.render import render_latex
+    >>> render_latex(parse(r"\\nabla_\\theta U(\\theta) = \\mathbb{E}_{\\tau\\sim\\mathcal{T}_\\theta}[R_\\tau]"))
+    '\\\\nabla_\\\\theta U(\\\\theta) = \\\\mathbb{E}_{\\\\tau \\\\sim \\\\mathcal{T}_\\\\theta}\\\\left[R_\\\\tau\\\\right]'
+    """
+    if not isinstance(text, str):
+        raise MalformedNotation(f"text must be a string of LaTeX, got {type(text).__name__}: {text!r:.80}")
+    return parse_display(source(text), profile)
+
+
+def parse_expression(text: str, *, profile: "Profile | str" = "post") -> A.Expr:
+    """One expression, no relation (an annotation's value, a builder check): ``"q(s, a)"`` → ``Apply``.
+
+    >>> parse_expression(r"\\lambda^{t-1}").exp
+    Sub(left=Var(name='t', sort='time'), right=Num(value=1))
+    """
+    if not isinstance(text, str):
+        raise MalformedNotation(f"text must be a string of LaTeX, got {type(text).__name__}: {text!r:.80}")
+    row = parse_row(expand_macros(source(text), load_profile(profile)), profile)
+    if row.lhs is None or row.steps:
+        raise MalformedNotation(f"expected one expression, got a relation in {text!r:.80}", row.pos)
+    return row.lhs

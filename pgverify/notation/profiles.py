@@ -1,6 +1,6 @@
 """Profiles: a source's notation as data (``profiles/*.toml``), never as code.
 
-A profile says which LaTeX names are functions of the vocabulary (and which
+A profile says how transitions are written (``kernel_form``: 𝒫_s^a(s') or p(s'|s, a)), which LaTeX names are functions of the vocabulary (and which
 role each plays), which are constants, which are index variables (and their
 sort), which are spaces, the macros the site defines, the discount letter, the
 time base (0 or 1), the objective's name, whether π(s, a) is accepted for
@@ -73,6 +73,7 @@ class Profile:
     policy_pair_form: bool
     log: str
     initial_state: str
+    kernel_form: str = "scripts"
     functions: Mapping[str, str] = field(default_factory=dict)
     symbols: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
@@ -96,6 +97,10 @@ class Profile:
         log = need("log", str)
         if log not in ("\\log", "\\ln"):
             raise ProfileError(f"profile {source}: log={log!r} must be '\\\\log' or '\\\\ln'")
+        kernel_form = str(data.get("kernel_form", "scripts"))
+        if kernel_form not in ("scripts", "given"):
+            raise ProfileError(f"profile {source}: kernel_form={kernel_form!r} must be 'scripts' (𝒫_s^a(s')) or "
+                               f"'given' (p(s'|s, a))")
         functions = dict(data.get("functions", {}))
         for k, v in functions.items():
             if v not in FUNCTION_ROLES:
@@ -121,7 +126,7 @@ class Profile:
         return cls(name=need("name", str), description=str(data.get("description", "")), time_base=time_base,
                    objective=need("objective", str), occupancy_normalised=bool(data.get("occupancy_normalised", True)),
                    policy_pair_form=bool(data.get("policy_pair_form", False)), log=log,
-                   initial_state=need("initial_state", str), functions=_frozen(functions), symbols=_frozen(symbols),
+                   initial_state=need("initial_state", str), kernel_form=kernel_form, functions=_frozen(functions), symbols=_frozen(symbols),
                    variables=_frozen(variables), spaces=_frozen(spaces), macros=_frozen(macros))
 
     # Reverse look-ups, for rendering back: the first LaTeX name listed for a role wins.

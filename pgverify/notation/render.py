@@ -98,6 +98,9 @@ class _Renderer:
         return out
 
     def r_Apply(self, x: A.Apply) -> str:
+        if x.fn.name == "P" and self.p.kernel_form == "given" and x.fn.state is not None and not x.given:
+            base = self.p.latex_of_function("P") or DEFAULT_FUNCTIONS["P"]
+            return f"{base}({', '.join(self(a) for a in x.args)} \\vert {self(x.fn.state)}, {self(x.fn.action)})"
         args = ", ".join(self.item(a) for a in x.args)
         if x.given:
             args += " \\vert " + ", ".join(self.item(a) for a in x.given)
@@ -131,10 +134,13 @@ class _Renderer:
                       else self(x.operand))
 
     def r_Mul(self, x: A.Mul) -> str:
-        parts = []
-        for k, f in enumerate(x.factors):
-            last = k == len(x.factors) - 1
-            parts.append(self.factor(f, last))
+        parts = [self.factor(f, k == len(x.factors) - 1) for k, f in enumerate(x.factors)]
+        for k in range(len(parts) - 1):
+            # a bare name before a parenthesis would read as an application where another profile has that
+            # function (μ(s)): group the name
+            if isinstance(x.factors[k], (A.Sym, A.Var)) and parts[k + 1].startswith("\\left(") \
+                    and "_" not in parts[k] and "^" not in parts[k]:
+                parts[k] = "{" + parts[k] + "}"
         return " ".join(parts)
 
     def factor(self, f: Any, last: bool) -> str:
@@ -162,7 +168,9 @@ class _Renderer:
         return f"{base}^{{{self(x.exp)}}}"
 
     def r_Log(self, x: A.Log) -> str:
-        arg = self(x.arg) if _is_unary(x.arg) else self.paren(self(x.arg))
+        # a bare name or number after \log is ambiguous when a factor follows: always bracket it
+        bare = isinstance(x.arg, (A.Num, A.Infinity, A.Sym, A.Var, A.At, A.Return, A.Space, A.Pow))
+        arg = self(x.arg) if _is_unary(x.arg) and not bare else self.paren(self(x.arg))
         return f"{self.p.log} {arg}" if not arg.startswith("\\") else f"{self.p.log}{arg}"
 
     def r_Grad(self, x: A.Grad) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from numeric.errors import PGVerifyError
 from pgverify import api
 from pgverify.checker import Settings
 from pgverify.output.report import latex_document, markdown
@@ -16,7 +17,11 @@ __all__ = ["write_report"]
 
 def write_report(out: Path, settings: Settings, patterns: list[str] | None = None, *,
                  jobs: int | None = None) -> list[Path]:
-    """Check the claims and write ``report.md`` and ``report.tex`` into ``out``."""
+    """Check the claims and write ``report.md`` and ``report.tex`` into the directory ``out``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise PGVerifyError(f"out must be a directory (report.md and report.tex are written into it); "
+                            f"{str(out)!r} is an existing file")
     run = api.check(patterns, settings, jobs=jobs)
     closed_form, beside, lqr = family_latex(2, 2), theorem_latex(2, 2), lqr_latex()
     md_extra = {

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pgverify import __version__
+from pgverify import __version__, tex
 from pgverify.checker import Settings
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample
 from pgverify.registry import SLOW_METHODS_OPT_IN
@@ -28,11 +28,17 @@ class Run:
         counts = {v: 0 for v in VERDICTS}
         for r in self.results:
             counts[r.verdict] += 1
-        return {k: v for k, v in counts.items() if v or k in ("proved", "verified", "refuted", "ill-formed")}
+        return counts
 
     @property
     def refuted(self) -> bool:
-        return any(r.verdict == "refuted" for r in self.results)
+        """Some claim is refuted or ill-formed: the run exits 1."""
+        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
+
+    @property
+    def undecided(self) -> bool:
+        """Some claim is undecided: without a refutation the run exits 3."""
+        return any(r.verdict == "undecided" for r in self.results)
 
 
 def _check_json(c: Check) -> dict[str, Any]:
@@ -108,7 +114,7 @@ def table(run: Run) -> str:
             step = next((c.failing_step for c in r.checks if c.failing_step), None)
             lines.append(f"{pad}fails at step: {step} (no small counterexample found; see the failing checks)")
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
-    lines.append(f"\n{len(run.results)} claims: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
+    lines.append(f"\n{len(run.results)} claim{'' if len(run.results) == 1 else 's'}: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
     for r in run.results:
         for name, what, _ in r.claim.opt_in:
             if name not in run.settings.opt_in:
@@ -175,29 +181,37 @@ def markdown(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _tex_escape(s: str) -> str:
-    return (s.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("&", r"\&").replace("%", r"\%")
-            .replace("#", r"\#").replace("{", r"\{").replace("}", r"\}").replace("$", r"\$"))
+def _statement_tex(statement: str) -> list[str]:
+    """A claim's statement displayed: broken to the page width, or as a quote if it is words (\\text{…})."""
+    s = statement.replace("\n", " ").strip()
+    words, math = tex.leading_text(s)
+    out = [r"\begin{quote}", words, r"\end{quote}"] if words else []
+    return out + ([r"\begin{align*}", tex.break_display(math), r"\end{align*}"] if math else [])
 
 
 def latex_document(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
-    """docs/report.tex: each claim's statement in an align* block with its verdict."""
-    out = [r"\documentclass{article}", r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}",
-           r"\DeclareMathOperator*{\argmin}{arg\,min}", r"\allowdisplaybreaks",
+    """docs/report.tex for pdflatex: each claim's statement in an align* block with its verdict.
+
+    Running text goes through :func:`pgverify.tex.text` (no Unicode left for pdflatex to reject) and
+    displayed equations through :func:`pgverify.tex.break_display` (none wider than the page).
+    """
+    out = [r"\documentclass{article}", r"\usepackage[T1]{fontenc}", r"\usepackage{lmodern}",
+           r"\usepackage{textcomp}", r"\usepackage{amsmath,amssymb,mathtools}", r"\usepackage[margin=2cm]{geometry}",
+           r"\DeclareMathOperator*{\argmin}{arg\,min}", r"\allowdisplaybreaks", r"\sloppy",
            r"\begin{document}", r"\section*{pgverify report: A Tale of Policy Gradients}",
-           _tex_escape(f"Version {__version__}, seed {run.settings.seed}. ")
-           + _tex_escape(", ".join(f"{v} {k}" for k, v in run.summary.items())) + "."]
+           tex.text(f"Version {__version__}, seed {run.settings.seed}. ")
+           + tex.text(", ".join(f"{v} {k}" for k, v in run.summary.items())) + "."]
     for section, results in _sections(run).items():
-        out.append(rf"\subsection*{{{_tex_escape(section)}}}")
+        out.append(rf"\subsection*{{{tex.text(section)}}}")
         for r in results:
-            out.append(rf"\paragraph{{\texttt{{{_tex_escape(r.claim.id)}}} --- {r.verdict}}}")
-            out += [r"\begin{align*}", r.claim.statement.replace("\n", " "), r"\end{align*}"]
+            out.append(rf"\paragraph{{\texttt{{{tex.text(r.claim.id)}}} --- {r.verdict}}}")
+            out += _statement_tex(r.claim.statement)
             if r.counterexample is not None:
                 ce = r.counterexample
-                out.append(_tex_escape(f"Fails at step “{ce.step}”; counterexample: "
-                                       f"{json.dumps(ce.example, ensure_ascii=False)}; lhs = {_short(ce.lhs, 200)}; "
-                                       f"rhs = {_short(ce.rhs, 200)}."))
+                out.append(tex.text(f"Fails at step “{ce.step}”; counterexample: "
+                                    f"{json.dumps(ce.example, ensure_ascii=False)}; lhs = {_short(ce.lhs, 200)}; "
+                                    f"rhs = {_short(ce.rhs, 200)}."))
     for title, body in (extra_sections or {}).items():
-        out += [rf"\subsection*{{{_tex_escape(title)}}}", body]
+        out += [rf"\subsection*{{{tex.text(title)}}}", tex.break_align(body)]
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

@@ -101,9 +101,11 @@ U(\theta) = v_\lambda^{\pi_\theta}(s^0)
         r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
 
 
-def test_plain_string_is_one_display():
+def test_plain_string_is_one_display_per_paragraph():
     doc = read_document(r"q_\lambda^\pi(s, a) := r(s, a)")
     assert doc.kind == "text" and len(doc.displays) == 1 and doc.displays[0].status == "ok"
+    doc = read_document("U(\\theta) =\n  v_\\lambda^{\\pi_\\theta}(s^0)\n\n\n\\nabla_\\theta 1 = 0\n")
+    assert [(d.line, d.status) for d in doc.displays] == [(1, "ok"), (5, "ok")]
 
 
 def test_side_file_keyed_by_display_text(tmp_path: Path):
@@ -147,3 +149,22 @@ def test_free_indices_name_where_they_are():
     chain = parse(text)
     assert {k: (p.line, p.column) for k, p in free_indices(chain).items()} == {"a": (1, text.rindex("a)") + 1)}
     assert free_indices(B.Sum(B.s, B.q(B.s, B.a))) == {"a": None}
+
+
+def test_textbook_kernel_and_values_read_as_the_posts():
+    textbook = parse(r"V^\pi(s) = \sum_a \pi(a|s) \sum_{s'} p(s'|s,a) \left(r(s,a) + \gamma V^\pi(s')\right)",
+                     profile="textbook")
+    assert render_latex(textbook, profile="textbook") == (
+        r"V^\pi(s) = \sum_a \pi(a \vert s) \sum_{s'} p(s' \vert s, a) \left(r(s, a) + \gamma V^\pi(s')\right)")
+    post = parse(r"v^\pi(s) = \sum_a \pi(a|s) \sum_{s'} \mathcal{P}_s^a(s') \left(r(s,a) + \lambda v^\pi(s')\right)")
+    assert textbook == post
+
+
+def test_latex_file_level_profile_line_and_per_display_override(tmp_path: Path):
+    tex = tmp_path / "t.tex"
+    tex.write_text("% pgverify: profile textbook\n\nSome text.\n\n\\[ \\nabla_\\theta J(\\theta) = 0 \\]\n\n"
+                   "% pgverify: profile post\n\\[ \\nabla_\\theta U(\\theta) = 0 \\]\n")
+    doc = read_document(tex)
+    assert doc.profile == "textbook" and [d.profile for d in doc.displays] == ["textbook", "post"]
+    assert doc.displays[0].chain == doc.displays[1].chain
+    assert read_document(tex, profile="post").displays[0].chain != doc.displays[0].chain

@@ -14,6 +14,15 @@ from pgverify.notation import (AmbiguousNotation, IllFormedDisplay, MalformedNot
 from numeric.errors import PGVerifyError
 
 BAD = [
+    ('bare-expectation', '\\mathbb{E} R_\\tau = U(\\theta)', '\\mathbb{E}\\left[R_\\tau\\right] = U(\\theta)', 'post',
+     "ambiguous: 𝔼 with neither a subscript nor brackets: neither its measure nor its reach is visible at line 1, "
+     "column 1"),
+    ('constant-that-is-a-function-elsewhere', '\\mu(s) = 1', '\\mu \\cdot (s) = 1', 'post',
+     "ambiguous: \\mu(…): in profile 'post' \\mu is a constant, in profile 'textbook' a function; write \\mu "
+     "\\cdot (…) for a product, or choose the profile at line 1, column 1"),
+    ('log-then-factor', '\\log x \\theta = 0', '\\log(x) \\theta = 0', 'post',
+     "ambiguous: \\log x followed by another factor: is it inside the logarithm? write \\log(x) … or \\log(… …) "
+     "at line 1, column 1"),
     ('absolute-value', '\\vert\\mathcal{A}\\vert', '\\sum_{a\\in\\mathcal{A}} 1', 'post',
      "unsupported: '|' outside π(a|s), ℙ(·|·) and 𝔼[·|·] (an absolute value or a cardinality?) at line 1, column 1"),
     ('unknown-letter', 'z = 1', 'x = 1', 'post',
@@ -136,8 +145,15 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: read_document("x = 1", escapes="hugo"), "malformed: escapes='hugo' is not one of ('auto', 'markdown', 'none')"),
     (lambda: read_document("<!-- pgverify: for k < t -->\n\ntext\n\n$$x = 1$$\nmore", kind="md"),
      "annotation: annotation 'for k < t' is not next to a display (only 'profile' may stand alone) at line 1, column 1"),
+    (lambda: read_document("notes.md"), "malformed: file 'notes.md' does not exist (pass a Path, or LaTeX text)"),
+    (lambda: parse("x + " * 2100 + "x"), "malformed: a line of 4201 tokens is longer than the limit 4000 at line 1, "
+                                         "column 1"),
+    (lambda: parse("x + " * 400 + "x"), "malformed: a line nested 402 deep is deeper than the limit 150 at line 1, "
+                                        "column 1"),
+    (lambda: parse(None), "malformed: text must be a string of LaTeX, got NoneType: None"),
 ], ids=["unknown-profile", "empty-horizon-range", "horizon-limit", "bad-id", "unknown-clause", "where-not-variable",
-        "define-without-colon-equals", "unknown-kind", "unknown-escapes", "annotation-far-from-display"])
+        "define-without-colon-equals", "unknown-kind", "unknown-escapes", "annotation-far-from-display",
+        "missing-file", "line-too-long", "line-too-deep", "not-a-string"])
 def test_bad_arguments_and_annotations(call, message):
     with pytest.raises(NotationError) as info:
         call()

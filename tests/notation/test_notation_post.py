@@ -120,3 +120,17 @@ def test_annotations_bind_what_the_prose_quantifies():
 def test_displays_the_catalogue_finds_well_formed_are_well_formed(claim_id):
     for d in read_document(POST).by_id(claim_id):
         assert d.status == "ok", (d.line, [str(i) for i in d.issues])
+
+
+def test_every_node_of_every_line_knows_where_it_is():
+    from pgverify.notation import ast as A
+
+    def walk(node):
+        yield node
+        for child in A.children(node):
+            yield from walk(child)
+
+    for d in read_document(POST).displays:
+        for node in walk(d.chain):
+            assert node.pos is not None, (d.line, node)
+            assert d.line <= node.pos.line <= d.lines[-1].line + 2

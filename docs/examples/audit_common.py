@@ -1,0 +1,42 @@
+"""The small MDP every audit script shows in full, and how each configuration is reported.
+
+Each configuration is diagnosed twice: on the MDP below (E[ĝ] printed in full),
+and on Hypothesis-drawn episodic MDPs (pgverify.audit.survey: on how many
+examples each target holds, with which factors).
+"""
+
+from fractions import Fraction as F
+
+import numpy as np
+
+from numeric import FiniteMDP, TabularSoftmax
+from pgverify.audit import diagnose, survey
+
+# s0 -a0-> s1 or the end (1/2 each), s0 -a1-> s1 (1/4) or the end (3/4); s1 -any-> the end.
+# r(s0, a0) = 1, r(s1, a1) = 2, γ = 1/2; state 2 is absorbing with reward 0.
+MDP = FiniteMDP(P=[[[0, F(1, 2), F(1, 2)], [0, F(1, 4), F(3, 4)]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
+                r=[[1, 0], [0, 2], [0, 0]], discount=F(1, 2))
+POLICY = TabularSoftmax.from_weights([[1, 2], [3, 1], [1, 1]])   # π(·|s0) = (1/3, 2/3), π(·|s1) = (3/4, 1/4)
+
+
+def show(a):
+    return "[" + ", ".join(show(x) for x in a) + "]" if np.ndim(a) else f"{float(a):.4g}"
+
+
+def audit(name, estimator, rollout, *, lambdas=(), max_examples=20, max_actions=3):
+    """Print what E[ĝ] of ``estimator`` equals, on MDP and on Hypothesis-drawn MDPs."""
+    d = diagnose(estimator, MDP, POLICY, rollout=rollout, lambdas=lambdas)
+    factors = "; ".join(f"{n} ({span(c, c)})" for n, c in d.matches.items())
+    print(f"{name}")
+    print(f"  small MDP:  {'none of the targets' if not d.matches else factors}")
+    print(f"              E[ĝ] = {show(d.expectation.value)}  ({d.expectation.batches} batches, "
+          f"{d.expectation.dtype}, tolerance {d.tolerance:.2g})")
+    s = survey(estimator, rollout=rollout, lambdas=lambdas, max_examples=max_examples, max_actions=max_actions)
+    held = [f"{n} ({span(lo, hi)})" for n, (count, lo, hi) in s.matched.items() if s.holds(n)]
+    where = f"on each of the {s.informative} informative MDPs among {s.examples} drawn"
+    print(f"  drawn MDPs: {'; '.join(held)} ({where})" if held else f"  drawn MDPs: none of the targets holds {where}")
+
+
+def span(lo, hi):
+    lo, hi = f"{lo:.4g}", f"{hi:.4g}"
+    return f"factor {lo}" if lo == hi else f"factor {lo} to {hi}"
