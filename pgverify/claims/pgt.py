@@ -59,20 +59,13 @@ def occupancy_measure(m: Model) -> Chain:
 
 
 @claim("pgt.theorem", section=SECTION, families=FAMILIES,
-<<<<<<< HEAD
-       opt_in=(("symbolic-3x2", "universal proof on tabular softmax with 3 states x 2 actions (a few seconds)",
-                lambda: theorem_polynomial_check(3, 2)),),
-       statement=POST_TEXT)
-=======
        proofs=(("universal proof on tabular softmax with 3 states x 3 actions (polynomial identities, < 1 s)",
                 lambda: theorem_polynomial_check(3, 3)),),
        opt_in=(("symbolic-4x2", "universal proof on tabular softmax with 4 states x 2 actions (a few seconds)",
                 lambda: theorem_polynomial_check(4, 2)),
                ("symbolic-4x3", "universal proof on tabular softmax with 4 states x 3 actions (about a minute)",
                 lambda: theorem_polynomial_check(4, 3))),
-       statement=r"\nabla_\theta U(\theta) = (1-\lambda)^{-1}\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s)"
-                 r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
->>>>>>> parse
+       statement=POST_TEXT)
 def theorem(m: Model) -> Chain:
     return identity(m.grad_U, theorem_rhs(m))
 
@@ -124,16 +117,8 @@ def proof_induction_reading(m: Model) -> Chain:
     return conjunction(steps[0], step, *steps[1:])
 
 
-<<<<<<< HEAD
-@claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES, methods=("exact", "numeric"), slow_methods=("symbolic",),
-       statement=POST_TEXT,
-=======
 @claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta v_\lambda^{\pi_\theta}(s) = \sum_a\pi_\theta(a\vert s)\nabla_\theta q(s,a)"
-                 r" + \sum_a q(s,a)\nabla_\theta\pi_\theta(a\vert s) = \ldots = \lambda\sum_{s'}"
-                 r"\mathbb{P}(s_{T+2}=s'\vert s_{T+1}=s)\nabla_\theta v(s') + \sum_a q(s,a)"
-                 r"\nabla_\theta\pi_\theta(a\vert s)",
->>>>>>> parse
+       statement=POST_TEXT,
        note="Each of the six displayed lines is evaluated as a function of s (shape (S, K)); q is the action "
             "value with the discount inside, q = r + λ Σ P v, which is what line 2 substitutes (the post's own "
             "definition omits λ, see setting.action-value-function). The conditional laws of lines 5 and 6 are "

@@ -22,15 +22,10 @@ from numeric.estimators import (discounts, linear_baseline_fit, linear_baseline_
                                 undiscounted_estimator)
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
-<<<<<<< HEAD
-from pgverify.families.episodic import EPISODIC, Example, census_models, describe
-from pgverify.registry import POST_TEXT, claim
-=======
 from numeric.policies import TabularSoftmax
 from pgverify.families.episodic import EPISODIC, Example, build_example, census_models, describe
 from pgverify.search import Parameters, SearchResult, local_search, relative_margin
-from pgverify.registry import claim
->>>>>>> parse
+from pgverify.registry import POST_TEXT, claim
 from pgverify.statement import MISSING, Chain, chain, conjunction, identity
 
 SECTION = "Vanilla policy gradient"
