@@ -81,3 +81,23 @@ def test_users_derivations_on_continuous_actions():
 
     assert pgverify.verify(dpg, QUICK).verdict == "verified"
     assert pgverify.verify(dpg_wrong, QUICK).verdict == "refuted"
+
+
+def test_gradient_of_any_quantity_in_exact_and_float64_arithmetic():
+    from numeric.derivatives import grad_d, gradient
+    from pgverify.families import get_family
+
+    m = get_family("linear-softmax").exact_points(1, 0)[0]
+    assert np.all(gradient(m, lambda x: x.U) == m.grad_U)
+    assert np.all(gradient(m, lambda x: x.d) == grad_d(m))
+    assert np.all(gradient(m, lambda x: x.q) == m.grad_q)
+    ratio = gradient(m, lambda x: x.v[0] / x.v[1])  # any function of the model's quantities
+    expected = (m.grad_v[0] * m.v[1] - m.v[0] * m.grad_v[1]) / m.v[1] ** 2
+    assert np.all(ratio == expected)
+    fam = get_family("tabular-softmax")
+    from hypothesis import find, settings
+
+    example = find(fam.examples(), lambda e: fam.build(e, False).S >= 2, settings=settings(database=None))
+    mf = fam.build(example, False)
+    assert gradient(mf, lambda x: x.d).dtype == np.float64
+    assert np.allclose(gradient(mf, lambda x: x.d), grad_d(mf), rtol=1e-10, atol=1e-12)
