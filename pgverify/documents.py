@@ -90,7 +90,8 @@ class DocumentRun:
 
     @property
     def refuted(self) -> bool:
-        return any(r.verdict == "refuted" for r in self.results)
+        """Some display is refuted or ill-formed: the run exits 1 (as ``pgverify check``)."""
+        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
 
     @property
     def undecided(self) -> bool:
