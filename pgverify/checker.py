@@ -125,7 +125,7 @@ def _holds(a: Any, b: Any, relation: str, model: Model) -> bool:
     if not (np.all(np.isfinite(a_)) and np.all(np.isfinite(b_))):
         return False
     # issue 9: a model may state the conditioning of its Bellman solve (λ = 1 on an episode: its horizon)
-    conditioning = model.extras.get("conditioning") or 1 / (1 - float(model.lam))
+    conditioning = getattr(model, "extras", {}).get("conditioning") or 1 / (1 - float(model.lam))
     tol = NUMERIC_RTOL * (1 + np.maximum(np.abs(a_), np.abs(b_))) * conditioning
     diff = a_ - b_
     if relation == "=":
