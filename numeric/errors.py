@@ -5,7 +5,7 @@ bad arguments are also :class:`ValueError` so that ordinary ``except
 ValueError`` code keeps working.
 """
 
-__all__ = ["PGVerifyError", "InvalidMDPError", "InvalidPolicyError", "InvalidArgumentError"]
+__all__ = ["PGVerifyError", "InvalidMDPError", "InvalidPolicyError", "InvalidArgumentError", "InexactOperandError"]
 
 
 class PGVerifyError(Exception):
@@ -22,3 +22,11 @@ class InvalidPolicyError(PGVerifyError, ValueError):
 
 class InvalidArgumentError(PGVerifyError, ValueError):
     """Any other argument (a horizon, a sample size, a random generator, …) is not valid."""
+
+
+class InexactOperandError(PGVerifyError, TypeError):
+    """A float met exact arithmetic (rationals or rational functions): the exact method cannot decide.
+
+    An exact value is never combined with, or compared to, a rounded one; the
+    checker reports the method as unable to decide, never as a refutation.
+    """

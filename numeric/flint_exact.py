@@ -35,6 +35,8 @@ from typing import Any
 import flint
 import numpy as np
 
+from numeric.errors import InexactOperandError
+
 __all__ = ["Q", "to_q"]
 
 _fmpq = flint.fmpq
@@ -56,7 +58,8 @@ def _of(x: Any) -> Any:
     if isinstance(x, (int, np.integer)):
         return _fmpq(int(x))
     if isinstance(x, (float, complex, np.floating, np.complexfloating)):
-        raise TypeError(f"an inexact number {x!r} cannot enter exact rational arithmetic")
+        raise InexactOperandError(f"the float {x!r} cannot enter exact rational arithmetic (an exact value is "
+                                  f"never combined with a rounded one)")
     if isinstance(x, Fraction):
         return _fmpq(x.numerator, x.denominator)
     return None

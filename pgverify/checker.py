@@ -30,7 +30,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
 from numeric.arithmetic import Degree
-from numeric.errors import PGVerifyError
+from numeric.errors import InexactOperandError, PGVerifyError
 from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, get_family
@@ -91,7 +91,7 @@ class Evaluation:
 
     ill_formed: str | None
     steps: tuple[StepResult, ...]
-    chain: Chain
+    chain: Chain | None  # None when the chain could not be built in this arithmetic (``undecidable`` says why)
     undecidable: str | None = None
 
     @property
@@ -167,13 +167,27 @@ def _float_in_exact(c: Chain) -> str | None:
     return None
 
 
+def _inexact(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a float meeting exact arithmetic."""
+    while exc is not None:
+        if isinstance(exc, InexactOperandError):
+            return True
+        exc = exc.__cause__
+    return False
+
+
 def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
     """Evaluate ``claim`` on ``model`` and check each of its steps.
 
     In an exact arithmetic (exact rationals, symbolic, degree bounds) a chain with a float on
     any side is not compared: the evaluation is ``undecidable`` and says which step holds it.
     """
-    c = claim.evaluate(model)
+    try:
+        c = claim.evaluate(model)
+    except Exception as exc:
+        if not model.arithmetic.exact or not _inexact(exc):
+            raise
+        return Evaluation(None, (), None, str(exc))
     if not isinstance(c, Chain):
         raise TypeError(f"claim {claim.id!r} returned {type(c).__name__}, not a Chain")
     bad = _well_formed(c)
@@ -240,7 +254,7 @@ def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
     return check
 
 def _as_check(method: str, label: str, ev: Evaluation, secs: float, details: dict[str, Any]) -> Check:
-    details = {**ev.chain.details, **details}
+    details = {**(ev.chain.details if ev.chain else {}), **details}
     if ev.undecidable:
         return Check(method, label, None, secs, details, None, ev.undecidable)
     if ev.ill_formed:
@@ -261,7 +275,7 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     for model in family.exact_points(settings.exact_points, settings.seed):
         ev = evaluate_chain(claim, model)
         evaluated += 1
-        measured = ev.chain.details
+        measured = ev.chain.details if ev.chain else {}
         if ev.ill_formed or ev.undecidable or ev.first_failure:
             stop = ev
             break
@@ -299,7 +313,7 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         ev = evaluate_chain(claim, family.build(example, exact))
         if measured is not None:
             measured.clear()
-            measured.update(ev.chain.details)
+            measured.update(ev.chain.details if ev.chain else {})
         if ev.undecidable:
             undecidable.append(ev)
             return

@@ -27,6 +27,7 @@ names the file, the derivation and the step.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import sys
 import traceback
 import weakref
@@ -40,13 +41,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import numpy as np
 
 from numeric.arithmetic import Degree
-from numeric.errors import PGVerifyError
+from numeric.errors import InexactOperandError, PGVerifyError
 from numeric.model import Model
 from pgverify.checker import ClaimResult, Settings, check_claim, evaluate_chain
 from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step
 from symbolic.field import Rat
+from symbolic.flint_field import Frac
 
 if TYPE_CHECKING:
     from pgverify.output.report import Run
@@ -177,6 +179,10 @@ class Derivation:
         code = getattr(self.lines, "__code__", None)
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if code and f.filename == code.co_filename]
         at = f" (at line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+        if isinstance(exc, InexactOperandError):
+            return DerivationError(f"{self._where()}derivation {self.name!r}: cannot evaluate exactly {what}{at}: "
+                                   f"{exc}. Write integers or fractions.Fraction (m.U / 2, np.zeros(shape, "
+                                   f"dtype=int)) for an exact check")
         return DerivationError(f"{self._where()}derivation {self.name!r} raised {what}{at}: "
                                f"{type(exc).__name__}: {exc}")
 
@@ -189,8 +195,8 @@ class Derivation:
 
 
 def _is_number(x: Any) -> bool:
-    """A scalar of one of the arithmetics: float64, Fraction, a rational function, a degree bound."""
-    return isinstance(x, (int, float, Fraction, np.number, Rat, Degree)) and not isinstance(x, (bool, np.bool_))
+    """A scalar of one of the arithmetics: float64, a rational (Fraction, Q), a rational function, a degree bound."""
+    return isinstance(x, (numbers.Number, Rat, Frac, Degree)) and not isinstance(x, (bool, np.bool_))
 
 
 def derivation(name: str, *, steps: tuple[str, ...] | None = None, relations: str | tuple[str, ...] = "=",

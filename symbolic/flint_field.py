@@ -44,6 +44,8 @@ import flint
 import numpy as np
 import sympy
 
+from numeric.errors import InexactOperandError
+
 __all__ = ["FlintField", "Frac", "theta_derivative"]
 
 _INTS = (int, np.integer, flint.fmpz)
@@ -111,7 +113,8 @@ class FlintField:
 
 def _rational(x: Any) -> flint.fmpq:
     if isinstance(x, (bool, np.bool_)) or isinstance(x, (float, np.floating, complex)):
-        raise TypeError(f"an inexact number {x!r} cannot enter the field of rational functions")
+        raise InexactOperandError(f"the float {x!r} cannot enter the field of rational functions (an exact value "
+                                  f"is never combined with a rounded one)")
     if isinstance(x, flint.fmpq):
         return x
     if isinstance(x, _INTS):

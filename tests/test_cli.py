@@ -55,7 +55,7 @@ def test_usage_errors_exit_2_with_a_message(capsys, tmp_path, argv, message):
     assert existing.read_text() == "keep me"
 
 
-@pytest.mark.parametrize("argv", [["check", "--opt-in", "symbolic-3x2", "--claims", "setting.utility"],
+@pytest.mark.parametrize("argv", [["check", "--opt-in", "symbolic-4x2", "--claims", "setting.utility"],
                                   ["latex", "--family", "lqr"]], ids=["opt-in-known", "lqr-without-states"])
 def test_valid_near_misses_of_the_usage_errors(capsys, argv):
     code, _, err = run(capsys, *argv, *(["--examples", "5", "--points", "1"] if argv[0] == "check" else []))

@@ -64,7 +64,7 @@ def _episodic_with_initial_distribution() -> tuple[EpisodicMDP, TabularSoftmax]:
 
 
 def _episodic_model():
-    from pgverify.episodic import build_example
+    from pgverify.families.episodic import build_example
 
     emdp, policy = _episodic_with_initial_distribution()
     S, A = emdp.num_states, emdp.num_actions

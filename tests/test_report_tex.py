@@ -49,10 +49,10 @@ def test_the_committed_report_compiles_cleanly(tmp_path):
 
 def test_a_report_with_unicode_steps_and_long_equations_compiles(tmp_path):
     # Every Unicode symbol the issue listed, in running text, and equations far wider than the page.
-    from pgverify.report import latex_document
+    from pgverify.output.report import latex_document
     from pgverify.checker import ClaimResult, Counterexample, Settings
     from pgverify.registry import Claim
-    from pgverify.report import Run
+    from pgverify.output.report import Run
 
     long_sum = " + ".join(f"P_{{{i}00}} \\lambda r_{{{i}1}} {{\\pi_\\theta(0|{i})}}" for i in range(40))
     statement = (r"\nabla_\theta U(\theta) = \mathbb{E}\left[R_\tau\right] = \frac{" + long_sum + "}{" + long_sum

@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-POST = Path(__file__).with_name("data") / "post.md"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+POST = ROOT / "tests" / "notation" / "data" / "post.md"
 
 
 def main() -> None:
