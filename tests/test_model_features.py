@@ -64,6 +64,7 @@ def test_gamma_one_has_no_normalised_occupancy():
 
     m = get_family("episodic-softmax-undiscounted").exact_points(1, 0)[0]
     assert m.lam == 1
+    assert np.all(m.grad_U == m.grad_U_adjoint)  # forward mode and the adjoint agree on the pinned system
     with pytest.raises(NotImplementedError, match="not defined at λ = 1"):
         m.d
 

@@ -41,6 +41,22 @@ class UndiscountedModel(Model):
         return M
 
     @cached_property
+    def _forward(self) -> np.ndarray:
+        """v in dual numbers (the forward-mode reference gradient) with the same pinned row."""
+        from numeric.dual import seeded, solve
+
+        pi = seeded(self.pi, self.dpi)
+        M = -self.lam * np.einsum("sa,sat->st", pi, np.asarray(self.P, dtype=object))
+        r_pi = np.einsum("sa,sa->s", pi, np.asarray(self.r, dtype=object))
+        for s in range(self.S):
+            M[s, s] = M[s, s] + 1
+        a = self.extras["absorbing"]
+        M[a, :] = [x * 0 for x in M[a, :]]
+        M[a, a] = M[a, a] + 1
+        r_pi[a] = r_pi[a] * 0
+        return solve(M, r_pi)
+
+    @cached_property
     def d(self) -> np.ndarray:
         raise NotImplementedError("the normalised discounted occupancy d = (1 − λ)w is not defined at λ = 1; "
                                   "use w, the expected number of visits")
