@@ -12,7 +12,8 @@ M x = b together with the adjoint system Mᵀ y = c, sharing one factorisation.
   random-point coordinates; the Schwartz–Zippel bound of an exact check;
 * ``symbolic.family.SYMBOLIC`` — object arrays of rational functions of a
   family's symbols (:class:`symbolic.flint_field.Frac`, python-flint
-  ``fmpz_mpoly`` pairs; SymPy's field, :class:`symbolic.field.Rat`, for the LQR);
+  ``fmpz_mpoly`` pairs, for every family; SymPy's field, :class:`symbolic.field.Rat`,
+  remains for callers who build their own SymPy models);
 * ``numeric.modular.MODULAR`` — residues mod a 61-bit prime, for scale
   (``flint.nmod``; whole-matrix solves by ``nmod_mat``, :mod:`numeric.flint_modular`).
 

@@ -286,7 +286,7 @@ def trajectory_probabilities(m: Model, tr: EnumeratedTrajectories) -> np.ndarray
 
 
 def path_probabilities(mu0: np.ndarray, pi: np.ndarray, P: np.ndarray, tr: EnumeratedTrajectories) -> np.ndarray:
-    """μ(s_1) ∏_{t=1}^{T−1} π(a_t|s_t) P(s_{t+1}|s_t, a_t) of each enumerated path, shape (n,), in the arrays' arithmetic.
+    """μ(s_1) ∏_{t=1}^{T−1} π(a_t|s_t) P(s_{t+1}|s_t, a_t) of each enumerated path, shape (n,), exact or float.
 
     ``mu0`` (S,), ``pi`` (S, A), ``P`` (S, A, S) of any chain with actions (an MDP, or an augmented one).
     """

@@ -89,38 +89,65 @@ class Q:
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Any:
-        if type(other) is Q:
+        t = type(other)
+        if t is Q:
             out = _new(Q)
             out.v = self.v + other.v
+            return out
+        if t is int:
+            out = _new(Q)
+            out.v = self.v + other
             return out
         o = _of(other)
         return NotImplemented if o is None else _wrap(self.v + o)
 
     def __radd__(self, other: Any) -> Any:
+        if type(other) is int:
+            out = _new(Q)
+            out.v = other + self.v
+            return out
         o = _of(other)
         return NotImplemented if o is None else _wrap(o + self.v)
 
     def __sub__(self, other: Any) -> Any:
-        if type(other) is Q:
+        t = type(other)
+        if t is Q:
             out = _new(Q)
             out.v = self.v - other.v
+            return out
+        if t is int:
+            out = _new(Q)
+            out.v = self.v - other
             return out
         o = _of(other)
         return NotImplemented if o is None else _wrap(self.v - o)
 
     def __rsub__(self, other: Any) -> Any:
+        if type(other) is int:
+            out = _new(Q)
+            out.v = other - self.v
+            return out
         o = _of(other)
         return NotImplemented if o is None else _wrap(o - self.v)
 
     def __mul__(self, other: Any) -> Any:
-        if type(other) is Q:
+        t = type(other)
+        if t is Q:
             out = _new(Q)
             out.v = self.v * other.v
+            return out
+        if t is int:
+            out = _new(Q)
+            out.v = self.v * other
             return out
         o = _of(other)
         return NotImplemented if o is None else _wrap(self.v * o)
 
     def __rmul__(self, other: Any) -> Any:
+        if type(other) is int:
+            out = _new(Q)
+            out.v = other * self.v
+            return out
         o = _of(other)
         return NotImplemented if o is None else _wrap(o * self.v)
 

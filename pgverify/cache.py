@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["cache_dir", "fingerprint", "cacheable", "code_key", "load", "store"]
+__all__ = ["cache_dir", "fingerprint", "sources", "cacheable", "code_key", "load", "store"]
 
 _PACKAGES = ("numeric", "symbolic", "pgverify")
 
@@ -50,11 +50,17 @@ def fingerprint() -> str:
     import sympy
 
     h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__} flint {flint.__version__}".encode())
-    for root in _package_roots():
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            h.update(str(path.relative_to(root.parent)).encode())
-            h.update(path.read_bytes())
+    for name, path in sources():
+        h.update(name.encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def sources() -> list[tuple[str, Path]]:
+    """Every file the key covers, as (package-relative name, path): all of numeric, symbolic, pgverify (source,
+    grammar, profiles and annotation files alike)."""
+    return [(str(path.relative_to(root.parent)), path) for root in _package_roots()
+            for path in sorted(root.rglob("*")) if path.is_file() and "__pycache__" not in path.parts]
 
 
 def cacheable(fn: Callable[..., Any]) -> bool:

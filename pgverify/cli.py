@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     seeded(an, catalogue=False)
     an.add_argument("--out", type=Path, default=Path("."), help="output directory (default: the current one)")
     _document_options(an)
+    v.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax family (default 2)")
+    v.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax family (default 2)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
@@ -177,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify":
             from pgverify import derivations
 
-            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json)
+            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json,
+                                                states=args.states, actions=args.actions)
             _emit(text)
             return _status(run)
         if args.command == "list":

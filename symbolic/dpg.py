@@ -16,13 +16,12 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy
-from sympy import QQ
 
 from numeric.arithmetic import Arithmetic, lu_solve_pair
 from numeric.continuous import TWO_POINT_RULE, ContinuousModel, PolynomialReward, RationalKernel
 from numeric.lqr import ScalarLQR
 from symbolic.family import SYMBOLIC
-from symbolic.field import Rat
+from symbolic.flint_field import FlintField, Frac
 from symbolic.limit import leading_term, limit_at_zero
 
 __all__ = ["continuous_rational_model", "lqr_symbols", "lqr_model", "lqr_latex", "symbolic_sigma_limit",
@@ -32,7 +31,7 @@ __all__ = ["continuous_rational_model", "lqr_symbols", "lqr_model", "lqr_latex",
 LQR_NAMES = ("a", "b", "W", "Q", "R", "lambda", "x_0", "k", "sigma")
 
 
-def symbolic_sigma_limit(sigma: Rat) -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]]:
+def symbolic_sigma_limit(sigma: Frac) -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]]:
     """lim_{σ→0} g(σ) for g rational in the field generator ``sigma``, exactly, with the leading term of g − g(0)."""
 
     def limit(g: Callable[[Any], Any]) -> tuple[Any, dict[str, Any]]:
@@ -85,7 +84,7 @@ def _short(c: Any) -> str:
     try:
         return f"{float(Fraction(str(c))):.6g}"
     except ValueError:
-        return str(sympy.factor(c.e.as_expr()))
+        return str(sympy.factor(c.field.to_sympy(c)))
 
 
 def field_limit_in() -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, Any]]]:
@@ -94,8 +93,8 @@ def field_limit_in() -> Callable[[Callable[[Any], Any]], tuple[Any, dict[str, An
 
 
 @lru_cache(maxsize=None)
-def _sigma_field() -> Rat:
-    return Rat(QQ.frac_field(sympy.Symbol("sigma")).field.gens[0])
+def _sigma_field() -> Frac:
+    return FlintField([sympy.Symbol("sigma")]).gens[0]
 
 
 def field_derivative(theta: np.ndarray) -> Callable[[Any], np.ndarray]:
@@ -106,7 +105,7 @@ def field_derivative(theta: np.ndarray) -> Callable[[Any], np.ndarray]:
         out = np.empty(arr.shape + (len(theta),), dtype=object)
         for idx in np.ndindex(*arr.shape):
             e = arr[idx]
-            out[idx] = [e.diff(t) if isinstance(e, Rat) else t * 0 for t in theta]
+            out[idx] = [e.diff(t) if isinstance(e, Frac) else t * 0 for t in theta]
         return out
 
     return derivative
@@ -118,13 +117,13 @@ def continuous_rational_model(num_states: int = 2) -> ContinuousModel:
     S = num_states
     names = ([f"c_{{{s}{t}}}" for s in range(S) for t in range(S)] + [f"m_{{{s}{t}}}" for s in range(S) for t in range(S)]
              + [f"r_{{{s}{j}}}" for s in range(S) for j in range(3)] + ["lambda"] + [f"theta_{s}" for s in range(S)])
-    field = QQ.frac_field(*sympy.symbols(names)).field
-    gens = [Rat(g) for g in field.gens]
+    field = FlintField(sympy.symbols(names))
+    gens = list(field.gens)
     c = np.array(gens[:S * S], dtype=object).reshape(S, S)
     m = np.array(gens[S * S:2 * S * S], dtype=object).reshape(S, S)
     r = np.array(gens[2 * S * S:2 * S * S + 3 * S], dtype=object).reshape(S, 3)
     lam, theta = gens[2 * S * S + 3 * S], np.array(gens[2 * S * S + 3 * S + 1:], dtype=object)
-    one, zero = Rat(field.one), Rat(field.zero)
+    one, zero = field.one, field.zero
     features = np.array([[one if s == k else zero for k in range(S)] for s in range(S)], dtype=object)
     mu0 = np.array([one] + [zero] * (S - 1), dtype=object)
     return ContinuousModel(arithmetic=SYMBOLIC, kernel=RationalKernel(c, m), reward=PolynomialReward(r), lam=lam,
@@ -133,10 +132,10 @@ def continuous_rational_model(num_states: int = 2) -> ContinuousModel:
 
 
 @lru_cache(maxsize=None)
-def lqr_symbols(gaussian: bool = False) -> tuple[Rat, ...]:
-    """The generators (a, b, W, Q, R, λ, x₀, k) of the LQR field (and σ when ``gaussian``), as :class:`Rat`."""
-    field = QQ.frac_field(*sympy.symbols(LQR_NAMES if gaussian else LQR_NAMES[:-1])).field
-    return tuple(Rat(g) for g in field.gens)
+def lqr_symbols(gaussian: bool = False) -> tuple[Frac, ...]:
+    """The generators (a, b, W, Q, R, λ, x₀, k) of the LQR field (and σ when ``gaussian``), python-flint
+    :class:`~symbolic.flint_field.Frac` elements."""
+    return FlintField(sympy.symbols(LQR_NAMES if gaussian else LQR_NAMES[:-1])).gens
 
 
 @lru_cache(maxsize=None)
@@ -171,6 +170,6 @@ def lqr_latex() -> str:
         rf"U(k) &= {sympy.latex(U)}",
         rf"\frac{{dU}}{{dk}} &= {sympy.latex(sympy.factor(sympy.diff(U, k)))}",
         r"(1-\lambda)^{-1}\mathbb{E}_{x\sim d_\lambda^{\pi_k}}\left[\nabla_k\pi_k(x)\,\nabla_u q(x,u)"
-        rf"\big|_{{u=-kx}}\right] &= {sympy.latex(sympy.factor(dpg.e.as_expr()))}",
+        rf"\big|_{{u=-kx}}\right] &= {sympy.latex(sympy.factor(dpg.field.to_sympy(dpg)))}",
     ]
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"

@@ -30,8 +30,8 @@ from symbolic.flint_field import theta_derivative as theta_derivative
 
 __all__ = ["SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family", "theta_derivative"]
 
-#: Exact arithmetic in a field of rational functions (:class:`~symbolic.flint_field.Frac`, or SymPy's
-#: ``FracElement`` wrapped in :class:`~symbolic.field.Rat` for the LQR families).
+#: Exact arithmetic in a field of rational functions (:class:`~symbolic.flint_field.Frac`; SymPy's
+#: ``FracElement`` wrapped in :class:`~symbolic.field.Rat` works too).
 SYMBOLIC = Arithmetic("symbolic", exact=True, solve_pair=lu_solve_pair)
 
 

@@ -32,6 +32,17 @@ imposes the row sums instead.
 
 :data:`VARIANTS` are wrong versions of the theorem (the tests show each is
 rejected); ``variant=`` proves (or fails to prove) one of them.
+
+``symmetry=True`` expands only the partials θ_{00} and θ_{10} and obtains the
+others by relabelling: the family (free P, r, x; s⁰ = 0) is invariant under a
+permutation of the actions of one state (x_{sa}, r_{sa}, P_{sa·} permuted
+together) and under a permutation of the states other than s⁰ (rows and
+columns of P permuted with them), and the construction above commutes with
+these renamings of the variables — M' is conjugated by a permutation matrix,
+D and row 0 of adj(M') r' are unchanged.  So the identity for θ_{sb} is the
+identity for θ_{00} (s = 0) or θ_{10} (s ≥ 1) with its variables renamed, and a
+polynomial identity stays one under renaming.  It is used for 4 × 3 only;
+smaller sizes expand every partial.
 """
 
 from __future__ import annotations
@@ -42,8 +53,7 @@ from typing import Any, Iterator
 
 import flint
 
-__all__ = ["TheoremProof", "prove_theorem_tabular", "theorem_identities", "VARIANTS", "estimated_terms",
-           "MAX_SIZE"]
+__all__ = ["TheoremProof", "prove_theorem_tabular", "theorem_identities", "bareiss_solve", "VARIANTS", "MAX_SIZE"]
 
 #: Wrong versions of the theorem: no (1 − λ)⁻¹; λ² in the Bellman matrix; q without the discount.
 VARIANTS = ("no-inverse-discount", "lambda-squared-bellman", "undiscounted-q")
@@ -54,12 +64,13 @@ MAX_SIZE = 12
 
 @dataclass(frozen=True)
 class TheoremProof:
-    """The outcome: one flag per partial ∂/∂θ_{sb} (C order), and the time taken."""
+    """The outcome: one flag per partial ∂/∂θ_{sb} expanded (C order; θ_{00}, θ_{10} when ``by_symmetry``)."""
 
     num_states: int
     num_actions: int
     partials: tuple[bool, ...]
     seconds: float
+    by_symmetry: bool = False
 
     @property
     def holds(self) -> bool:
@@ -127,8 +138,9 @@ def _ring(S: int, A: int, stochastic: bool) -> tuple[Any, list, list, Any, list]
 
 
 def theorem_identities(num_states: int, num_actions: int, *, stochastic: bool = False,
-                       variant: str | None = None) -> Iterator[tuple[Any, Any]]:
-    """The two sides of the cleared identity for each θ_{sb}, C order (see the module docstring).
+                       variant: str | None = None,
+                       partials: tuple[tuple[int, int], ...] | None = None) -> Iterator[tuple[Any, Any]]:
+    """The two sides of the cleared identity for each θ_{sb} in ``partials`` (default: all, C order).
 
     A generator: one partial's polynomials at a time (at 4 × 3 each side has millions of terms).
     """
@@ -148,25 +160,18 @@ def theorem_identities(num_states: int, num_actions: int, *, stochastic: bool = 
     Q = [[r[s * A + a] * D + q_disc * sum((P[s][a][t] * Nv[t] for t in range(S)), zero) for a in range(A)]
          for s in range(S)]
     gen_index = {str(g): i for i, g in enumerate(ctx.gens())}
-    for s in range(S):
-        for b in range(A):
-            xk = xs(s, b)
-            i = gen_index[str(xk)]
-            lhs = X[s] * xk * (N.derivative(i) * D - N * D.derivative(i))
-            rhs = adj_row0[s] * sum((Q[s][a] * xs(s, a) * ((X[s] if a == b else zero) - xk) for a in range(A)),
-                                    zero)
-            if variant == "no-inverse-discount":  # (1 − λ)⁻¹ dropped: the right-hand side gains a factor (1 − λ)
-                rhs = rhs * (1 - lam)
-            yield lhs, rhs
-
-
-def estimated_terms(num_states: int, num_actions: int) -> int:
-    """A rough size of the job: S·A, the number of policy parameters (each partial is one identity)."""
-    return num_states * num_actions
+    for s, b in partials if partials is not None else [(s, b) for s in range(S) for b in range(A)]:
+        xk = xs(s, b)
+        i = gen_index[str(xk)]
+        lhs = X[s] * xk * (N.derivative(i) * D - N * D.derivative(i))
+        rhs = adj_row0[s] * sum((Q[s][a] * xs(s, a) * ((X[s] if a == b else zero) - xk) for a in range(A)), zero)
+        if variant == "no-inverse-discount":  # (1 − λ)⁻¹ dropped: the right-hand side gains a factor (1 − λ)
+            rhs = rhs * (1 - lam)
+        yield lhs, rhs
 
 
 def prove_theorem_tabular(num_states: int, num_actions: int, *, stochastic: bool = False,
-                          variant: str | None = None) -> TheoremProof:
+                          variant: str | None = None, symmetry: bool = False) -> TheoremProof:
     """Prove ∇θU = (1 − λ)⁻¹ Σ_s d(s) Σ_a q(s, a) ∇θπ(a|s) for every ∂/∂θ_{sb} of the S × A tabular softmax.
 
     Universal over P, r, λ and θ (s⁰ = 0).  3 × 3 takes well under a second, 4 × 2 a few seconds;
@@ -185,7 +190,11 @@ def prove_theorem_tabular(num_states: int, num_actions: int, *, stochastic: bool
     if num_states * num_actions > MAX_SIZE:
         raise ValueError(f"num_states * num_actions = {num_states * num_actions} exceeds MAX_SIZE={MAX_SIZE} "
                          f"(4 x 3 takes about a minute; the cost grows much faster than S·A)")
+    if symmetry and stochastic:
+        raise ValueError("symmetry=True needs the free-P family (stochastic=False): the row constraint "
+                         "P_{sa(S-1)} = 1 - Σ singles out the last state")
+    partials = ((0, 0),) + (((1, 0),) if num_states > 1 else ()) if symmetry else None
     t = time.perf_counter()
     flags = tuple(bool(lhs == rhs) for lhs, rhs in theorem_identities(num_states, num_actions, stochastic=stochastic,
-                                                                      variant=variant))
-    return TheoremProof(num_states, num_actions, flags, time.perf_counter() - t)
+                                                                      variant=variant, partials=partials))
+    return TheoremProof(num_states, num_actions, flags, time.perf_counter() - t, symmetry)

@@ -87,3 +87,9 @@ def test_code_held_by_a_bound_object_a_partial_or_a_closure_makes_a_claim_uncach
     assert not cache.cacheable(functools.partial(lambda m, f: f(m), f=utility))
     assert not cache.cacheable(closure)
     assert cache.code_key(utility) == "pgverify.claims.setting.utility"
+
+
+def test_the_key_covers_the_flint_engine():
+    names = {name.replace("\\", "/") for name, _ in cache.sources()}
+    assert {"symbolic/flint_field.py", "symbolic/pgt_proof.py", "numeric/flint_exact.py", "numeric/modular.py",
+            "numeric/arithmetic.py", "pgverify/checker.py"} <= names

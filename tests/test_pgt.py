@@ -160,7 +160,9 @@ def test_theorem_polynomial_check_3x2():
     from pgverify.claims.pgt import theorem_polynomial_check
 
     check = theorem_polynomial_check(3, 2)
-    assert check.passed and check.details == {"partials": 6}
+    assert check.passed and check.details == {"partials": 6, "expanded": 6}
+    reduced = theorem_polynomial_check(3, 2, symmetry=True)
+    assert reduced.passed and reduced.details == {"partials": 6, "expanded": 2} and "symmetry" in reduced.family
 
 
 @pytest.mark.parametrize("claim_id", ["pgt.proof.value-gradient", "pgt.average-reward",
@@ -174,3 +176,15 @@ def test_once_slow_symbolic_checks_hold_universally(claim_id):
     for name in c.families:
         ev = evaluate_chain(c, get_family(name).symbolic())
         assert ev.ill_formed is None and ev.first_failure is None
+
+
+@pytest.mark.parametrize("claim_id", ["pgt.theorem", "pgt.proof.induction.reading", "pgt.proof.value-gradient",
+                                      "pgt.vpg-consistency", "pgt.average-reward", "pgt.compatible-approximation",
+                                      "pgt.gae"])
+def test_pgt_rational_identities_are_proved_by_default(claim_id):
+    from pgverify.checker import Settings
+
+    result = check_claim(select([claim_id])[0], Settings(seed=0, methods=("symbolic",), cache=False))
+    assert result.verdict == "proved", result
+    if claim_id == "pgt.theorem":  # the dedicated universal proof on 3 x 3 runs by default
+        assert any("S=3 A=3" in c.family and c.passed for c in result.checks)

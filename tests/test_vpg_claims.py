@@ -94,7 +94,7 @@ VERDICTS = {
     "vpg.value-baseline": "proved", "vpg.variance.reward-to-go": "refuted", "vpg.variance.value-baseline": "refuted",
     "reinforce.baseline-fit": "proved", "reinforce.gradient-estimate": "refuted",
     "reinforce.gradient-estimate.corrected": "proved", "reinforce.gradient-estimate.linear": "refuted",
-    "reinforce.gradient-estimate.linear.corrected": "verified",
+    "reinforce.gradient-estimate.linear.corrected": "proved",
     "reinforce.ascent-step": "verified", "practice.undiscounted-score-weighting": "refuted",
     "practice.undiscounted-score-weighting.corrected": "proved",
 }

@@ -33,10 +33,23 @@ def audit(name, estimator, rollout, *, lambdas=(), max_examples=20, max_actions=
           f"{d.expectation.dtype}, tolerance {d.tolerance:.2g})")
     s = survey(estimator, rollout=rollout, lambdas=lambdas, max_examples=max_examples, max_actions=max_actions)
     held = [f"{n} ({span(lo, hi)})" for n, (count, lo, hi) in s.matched.items() if s.holds(n)]
-    where = f"on each of the {s.informative} informative MDPs among {s.examples} drawn"
-    print(f"  drawn MDPs: {'; '.join(held)} ({where})" if held else f"  drawn MDPs: none of the targets holds {where}")
+    where = f"all {s.informative} informative MDPs among {s.examples} drawn"
+    print(f"  drawn MDPs: {'; '.join(held)} (on {where})" if held else f"  drawn MDPs: no target holds on {where}")
 
 
 def span(lo, hi):
     lo, hi = f"{lo:.4g}", f"{hi:.4g}"
     return f"factor {lo}" if lo == hi else f"factor {lo} to {hi}"
+
+
+if __name__ == "__main__":  # the small MDP in full, and its targets
+    from pgverify.audit import Rollout, setting, targets
+
+    print(repr(MDP))
+    print(f"policy {POLICY!r}, π = {show(POLICY.probabilities())}")
+    st = setting(MDP, POLICY, Rollout())
+    b = st.batches
+    length = sum(p * int(b.arrays["mask"][i].sum()) for i, p in enumerate(b.probability))
+    print(f"U = {MDP.mu0 @ st.values}, v = {show(st.values)}, expected episode length L = {length}")
+    for t in targets(st, lambdas=(0.95,)):
+        print(f"{t.name:40} {show(t.value)}")

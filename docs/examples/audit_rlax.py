@@ -60,5 +60,5 @@ if __name__ == "__main__":
                 continue        # the value cancels in expectation as it does for λ-returns: shown once below
             for weight in ("1", "gamma^t"):
                 lam = () if kind == "discounted_returns" else (LAMBDA,)
-                audit(f"{kind}, w_t = {weight}, {critic} value function", jax_estimator(rlax_loss(kind, weight, critic)),
-                      Rollout(), lambdas=lam)
+                audit(f"{kind}, w_t = {weight}, {critic} value function",
+                      jax_estimator(rlax_loss(kind, weight, critic)), Rollout(), lambdas=lam)

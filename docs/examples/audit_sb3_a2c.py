@@ -1,28 +1,59 @@
-"""Audit Stable-Baselines3's A2C: its RolloutBuffer (GAE) and its policy loss, on exactly enumerated batches.
+"""Audit Stable-Baselines3's A2C: its RolloutBuffer (GAE) and its own A2C.train(), on exactly enumerated batches.
 
 For each batch the real ``stable_baselines3.common.buffers.RolloutBuffer`` is
 filled the way ``OnPolicyAlgorithm.collect_rollouts`` fills it (episode_start =
 the previous step's done), ``compute_returns_and_advantage(last_values, dones)``
-computes the advantages, ``get()`` flattens them, and the loss is A2C.train's
-policy loss ``-(advantages * log_prob).mean()`` (normalize_advantage=False, the
-default; the value and entropy losses do not depend on the policy's logits or
-vanish at ent_coef = 0).  log π comes from the tabular softmax logits θ[s].
-The critic is zero or the exact v_θ.  Run:  python docs/examples/audit_sb3_a2c.py
+computes the advantages, and the real ``A2C.train()`` takes one gradient step
+on it.  The A2C policy is made tabular: no hidden layers (``net_arch`` empty),
+so on SB3's one-hot observations the action logits are W[:, s] + b, with W = θᵀ
+and b = 0.  Its optimizer is SGD with learning rate 1, gradient clipping off
+(max_grad_norm = ∞) and ent_coef = 0 (A2C's default), so the step W_after − W_before
+is exactly −∇θ of A2C's policy loss −mean(advantages·log π) (the value loss
+moves only the separate value head).  The critic fed to the buffer is zero or
+the exact v_θ.  Run:  python docs/examples/audit_sb3_a2c.py
 """
 
-import numpy as np
+import gymnasium as gym
 import torch
-from gymnasium import spaces
+from stable_baselines3 import A2C
 from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.logger import configure
 
-from audit_common import MDP, audit
+from audit_common import audit
 from pgverify.audit import Rollout, torch_estimator
 
 
-def a2c_policy_loss(gae_lambda, critic):
-    def loss(theta, batch):
+class SpacesOnly(gym.Env):
+    """A2C needs an environment for its spaces; train() reads the batch from the rollout buffer only."""
+
+    def __init__(self, S, A):
+        self.observation_space, self.action_space = gym.spaces.Discrete(S), gym.spaces.Discrete(A)
+
+
+MODELS = {}
+
+
+def tabular_a2c(S, A, n_steps):
+    if (S, A, n_steps) not in MODELS:
+        model = A2C("MlpPolicy", SpacesOnly(S, A), n_steps=n_steps, learning_rate=1.0, ent_coef=0.0,
+                    max_grad_norm=float("inf"), use_rms_prop=False, device="cpu",
+                    policy_kwargs=dict(net_arch=dict(pi=[], vf=[]), optimizer_class=torch.optim.SGD,
+                                       optimizer_kwargs={}))
+        model.set_logger(configure(None, []))
+        MODELS[S, A, n_steps] = model
+    return MODELS[S, A, n_steps]
+
+
+def a2c_step(gae_lambda, critic):
+    def step(theta, batch):
         S, A = theta.shape
-        buffer = RolloutBuffer(batch.n_steps, spaces.Discrete(S), spaces.Discrete(A), device="cpu",
+        model = tabular_a2c(S, A, batch.n_steps)
+        logits = model.policy.action_net
+        with torch.no_grad():
+            logits.weight.copy_(theta.detach().T)
+            logits.bias.zero_()
+        before = logits.weight.detach().clone()
+        buffer = RolloutBuffer(batch.n_steps, model.observation_space, model.action_space, device="cpu",
                                gae_lambda=gae_lambda, gamma=batch.gamma, n_envs=batch.n_envs)
         values = batch.values if critic == "exact" else torch.zeros_like(batch.values)
         last_values = batch.last_values if critic == "exact" else torch.zeros_like(batch.last_values)
@@ -30,13 +61,12 @@ def a2c_policy_loss(gae_lambda, critic):
             buffer.add(batch.states[t].numpy(), batch.actions[t].numpy(), batch.rewards[t].numpy(),
                        batch.episode_starts[t].numpy(), values[t], torch.zeros(batch.n_envs))
         buffer.compute_returns_and_advantage(last_values=last_values, dones=batch.last_dones.numpy())
-        data = next(buffer.get(batch_size=None))
-        obs, actions = data.observations.long().reshape(-1), data.actions.long().reshape(-1)
-        log_prob = torch.log_softmax(theta[obs], dim=-1).gather(-1, actions[:, None])[:, 0]
-        return -(data.advantages * log_prob).mean()          # A2C.train's policy_loss
+        model.rollout_buffer = buffer
+        model.train()                                          # SB3's own A2C update
+        return (logits.weight.detach() - before).T             # = −∇θ policy_loss (SGD, learning rate 1)
 
-    loss.__name__ = f"a2c_gae{gae_lambda}_{critic}_critic"
-    return loss
+    step.__name__ = f"a2c_train_gae{gae_lambda}_{critic}_critic"
+    return step
 
 
 if __name__ == "__main__":
@@ -51,5 +81,5 @@ if __name__ == "__main__":
         for gae_lambda in (1.0, 0.95):
             for critic in ("zero", "exact"):
                 audit(f"A2C, gae_lambda={gae_lambda}, {critic} critic",
-                      torch_estimator(a2c_policy_loss(gae_lambda, critic)), rollout, lambdas=(gae_lambda,),
-                      max_actions=max_actions)
+                      torch_estimator(a2c_step(gae_lambda, critic), output="gradient"), rollout,
+                      lambdas=(gae_lambda,), max_actions=max_actions)

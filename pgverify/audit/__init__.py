@@ -1,18 +1,24 @@
 """Audit real RL code: the exact expectation of a PyTorch, JAX or NumPy estimator, and what it equals.
 
->>> from pgverify.audit import Rollout, numpy_estimator, diagnose
->>> from numeric import FiniteMDP, TabularSoftmax
+>>> from fractions import Fraction as F
 >>> import numpy as np
->>> mdp = FiniteMDP(P=[[[0, 1], [0, 1]], [[0, 1], [0, 1]]], r=[[1, 0], [0, 0]], discount=0)
->>> def vanilla(theta, batch):            # Σ_t r_t ∇log π(a_t|s_t), NumPy
+>>> from numeric import FiniteMDP, TabularSoftmax
+>>> from pgverify.audit import diagnose, numpy_estimator
+>>> mdp = FiniteMDP(P=[[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
+...                 r=[[1, 0], [0, 2], [0, 0]], discount=F(1, 2))
+>>> def undiscounted(theta, batch):       # Σ_t G_t ∇log π(a_t|s_t): the γ^t weight dropped
 ...     pi = np.exp(theta) / np.exp(theta).sum(axis=1, keepdims=True)
-...     g = np.zeros_like(theta)
-...     for t in range(batch.n_steps):
+...     g, G = np.zeros_like(theta), 0.0
+...     for t in reversed(range(batch.n_steps)):
+...         G = batch.rewards[t, 0] + batch.discounts[t, 0] * G
 ...         s, a = batch.states[t, 0], batch.actions[t, 0]
-...         g[s] += batch.rewards[t, 0] * (np.eye(2)[a] - pi[s])
+...         g[s] += G * (np.eye(2)[a] - pi[s])
 ...     return g
->>> print(diagnose(numpy_estimator(vanilla), mdp, TabularSoftmax.from_weights([[1, 1], [1, 1]])).summary)
-E[ĝ] = grad_U = practice.undiscounted-score-weighting
+>>> policy = TabularSoftmax.from_weights([[1, 2], [3, 1], [1, 1]])
+>>> print(diagnose(numpy_estimator(undiscounted), mdp, policy).summary)
+E[ĝ] = practice.undiscounted-score-weighting
+
+See docs/audit.md.
 """
 
 from pgverify.audit.diagnosis import RTOL, Diagnosis, Survey, Target, diagnose, survey, targets, tolerance
@@ -22,4 +28,5 @@ from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollo
 
 __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "torch_estimator", "jax_estimator",
            "numpy_estimator", "Setting", "setting", "as_episodic", "Expectation", "expectation", "Target",
-           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "AuditError", "MissingExtraError", "BATCH_LIMIT"]
+           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "AuditError",
+           "MissingExtraError", "BATCH_LIMIT"]

@@ -112,8 +112,8 @@ def targets(st: Setting, *, lambdas: tuple[Any, ...] = ()) -> tuple[Target, ...]
         kappa = gamma * lam_x
         out.append(Target(f"lambda-returns({_lam_name(lam)})",
                           f"E[Σ_t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}", weighted(kappa, None)))
-        out.append(Target(f"discounted-lambda-returns({_lam_name(lam)})",
-                          f"E[Σ_t γ^t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}", weighted(kappa, gw)))
+        formula = f"E[Σ_t γ^t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}"
+        out.append(Target(f"discounted-lambda-returns({_lam_name(lam)})", formula, weighted(kappa, gw)))
     try:
         rho = _reset_chain_gradient(st)
         out.append(Target("grad_rho", "∇θρ of the reset chain (average reward per step)", rho))

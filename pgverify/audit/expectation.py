@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from numeric.episodic import EpisodicMDP
-from numeric.errors import InvalidMDPError
 from numeric.evaluation import Policy
 from numeric.evaluation import model as build_model
 from numeric.mdp import FiniteMDP
@@ -86,7 +85,7 @@ def _gamma_model(emdp: EpisodicMDP, policy: Policy, gamma: Any, exact: bool) -> 
     dpi = m.dpi
     d_rpi = np.einsum("sak,sa->sk", dpi, m.r)
     v = m.r_pi * 0
-    gv = np.einsum("sk,s->sk", d_rpi, v) * 0
+    gv = d_rpi * 0
     for _ in range(emdp.horizon):
         v, gv = m.r_pi + gamma * (m.P_pi @ v), d_rpi + gamma * (np.einsum("sak,sat,t->sk", dpi, m.P, v) + m.P_pi @ gv)
     return m, v, m.mu0 @ gv
@@ -101,8 +100,6 @@ def setting(mdp: FiniteMDP | EpisodicMDP, policy: Policy, rollout: Rollout | Non
     policy.check_compatible(emdp.mdp)
     gamma = rollout.discount(emdp)
     exact = bool(emdp.exact and policy.exact)
-    if gamma == 1 and not isinstance(emdp, EpisodicMDP):
-        raise InvalidMDPError("gamma = 1 needs an episodic MDP")
     m, v, grad = _gamma_model(emdp, policy, gamma, exact)
     features = getattr(policy, "features", None)
     batches = enumerate_batches(emdp, m.pi, v, rollout, features=features)

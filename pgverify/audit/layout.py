@@ -117,7 +117,7 @@ class Rollout:
                 raise AuditError(f"gamma must be a number in [0, 1] (1 on episodic MDPs), got {self.gamma!r}")
 
     def discount(self, emdp: EpisodicMDP) -> Any:
-        """γ: the MDP's discount, or ``gamma`` (on an exact MDP a float is read as its shortest decimal: 0.9 = 9/10)."""
+        """γ: the MDP's discount, or ``gamma`` (on an exact MDP a float is its shortest decimal: 0.9 = 9/10)."""
         if self.gamma is None:
             return emdp.mdp.discount
         if not emdp.exact:

@@ -27,11 +27,15 @@ pgverify.families.UnknownFamilyError: unknown model family 'tabular'; known: ['c
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from numeric.errors import PGVerifyError
 from pgverify.families import base, continuous, episodic, pair, structured, undiscounted
 from pgverify.families.base import GRID, Family
 
-__all__ = ["Family", "FAMILIES", "GRID", "UnknownFamilyError", "get_family"]
+__all__ = ["Family", "FAMILIES", "GRID", "UnknownFamilyError", "InvalidFamilySizeError", "get_family",
+           "symbolic_size"]
 
 
 class UnknownFamilyError(PGVerifyError, KeyError):
@@ -46,8 +50,48 @@ FAMILIES: dict[str, Family] = {f.name: f for module in (base, structured, episod
                                for f in module.FAMILIES}
 
 
+class InvalidFamilySizeError(PGVerifyError, ValueError):
+    """A symbolic family size (``--states/--actions``) that is not allowed."""
+
+
+#: The tabular families whose symbolic model :func:`symbolic_size` resizes.
+_RESIZABLE = {"tabular-softmax": False, "tabular-softmax-mu": True}
+_SIZED: dict[str, Family] = {}
+
+
+@contextmanager
+def symbolic_size(states: int, actions: int) -> Iterator[None]:
+    """Within the block, ``tabular-softmax(-mu)``'s symbolic model has ``states`` × ``actions`` (default 2 × 2).
+
+    The other methods' models are unchanged.  Limits: :data:`~pgverify.families.base.MAX_SYMBOLIC_STATES`,
+    :data:`~pgverify.families.base.MAX_SYMBOLIC_PARAMETERS`.
+
+    >>> with symbolic_size(3, 2):
+    ...     get_family("tabular-softmax").symbolic_label
+    'tabular-softmax S=3 A=2'
+    >>> with symbolic_size(4, 3):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    pgverify.families.InvalidFamilySizeError: a symbolic tabular family with states=4 and actions=3 is too large: ...
+    """
+    try:
+        sized = {name: base.tabular_family(mu, states, actions) for name, mu in _RESIZABLE.items()}
+    except ValueError as exc:
+        raise InvalidFamilySizeError(str(exc)) from None
+    previous = dict(_SIZED)
+    _SIZED.update(sized)
+    try:
+        yield
+    finally:
+        _SIZED.clear()
+        _SIZED.update(previous)
+
+
 def get_family(name: str) -> Family:
     """The family called ``name``; :class:`UnknownFamilyError` lists the known names."""
+    if name in _SIZED:
+        return _SIZED[name]
     try:
         return FAMILIES[name]
     except KeyError:

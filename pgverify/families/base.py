@@ -29,7 +29,8 @@ from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import softmax_from_weights, softmax_jacobian, softmax_vjp
 
-__all__ = ["Family", "FAMILIES", "describe_example", "GRID"]
+__all__ = ["Family", "FAMILIES", "describe_example", "GRID", "tabular_family", "MAX_SYMBOLIC_STATES",
+           "MAX_SYMBOLIC_PARAMETERS"]
 
 #: Each coordinate of an exact random point is drawn uniformly from a set of
 #: GRID values (weights 1..GRID, rewards −GRID/2..GRID/2−1, λ = u/GRID).
@@ -162,16 +163,34 @@ def _strings(a: Any) -> Any:
     return [_strings(x) for x in arr]
 
 
+#: The largest symbolic tabular family a user may ask for (``--states/--actions``): S ≤ 3 and S·A ≤ 6.
+#: In the generic field the cost grows steeply (pgt.theorem: 2 × 2 0.1 s, 3 × 2 about 3 s, 3 × 3 over
+#: 2 minutes); the dedicated prover :mod:`symbolic.pgt_proof` reaches 3 × 3 and 4 × 2 for the theorem.
+MAX_SYMBOLIC_STATES, MAX_SYMBOLIC_PARAMETERS = 3, 6
+
+
+def tabular_family(mu: bool, S: int = 2, A: int = 2) -> Family:
+    """The ``tabular-softmax`` family (``tabular-softmax-mu`` with ``mu``) with an S × A symbolic model."""
+    for name, value in (("states", S), ("actions", A)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name}={value!r} must be an integer at least 1")
+    if S > MAX_SYMBOLIC_STATES or S * A > MAX_SYMBOLIC_PARAMETERS:
+        raise ValueError(f"a symbolic tabular family with states={S} and actions={A} is too large: the limit is "
+                         f"S <= {MAX_SYMBOLIC_STATES} and S*A <= {MAX_SYMBOLIC_PARAMETERS} (3 x 3 takes minutes "
+                         f"per claim)")
+    return Family(
+        name=_label(mu, "", "").split(" ")[0],
+        symbolic=lambda: _tabular_symbolic(mu, S, A),
+        symbolic_label=_label(mu, S, A),
+        exact_points=lambda k, seed: _tabular_exact_points(k, seed, mu),
+        exact_label=_label(mu, EXACT_STATES, EXACT_ACTIONS),
+        degree=lambda: _tabular_degree(mu),
+        examples=lambda: _tabular_examples(mu),
+        build=_tabular_build,
+        numeric_label=_label(mu, "<=3", "<=3"),
+        describe=describe_example,
+    )
+
+
 #: ``tabular-softmax`` (initial state s⁰ = 0) and ``tabular-softmax-mu`` (a general initial distribution μ).
-FAMILIES = tuple(Family(
-    name=_label(mu, "", "").split(" ")[0],
-    symbolic=lambda mu=mu: _tabular_symbolic(mu),
-    symbolic_label=_label(mu, 2, 2),
-    exact_points=lambda k, seed, mu=mu: _tabular_exact_points(k, seed, mu),
-    exact_label=_label(mu, EXACT_STATES, EXACT_ACTIONS),
-    degree=lambda mu=mu: _tabular_degree(mu),
-    examples=lambda mu=mu: _tabular_examples(mu),
-    build=_tabular_build,
-    numeric_label=_label(mu, "<=3", "<=3"),
-    describe=describe_example,
-) for mu in (False, True))
+FAMILIES = tuple(tabular_family(mu) for mu in (False, True))

@@ -1,0 +1,215 @@
+"""Figures of the python-flint exact engine (issue 12; design.md §6, §11), printed, not asserted.
+
+    python benchmarks/bench_flint.py            # the default figures
+    python benchmarks/bench_flint.py --large    # also the 4 × 3 universal proof (minutes, GBs of memory)
+    python benchmarks/bench_flint.py --sympy    # also the SymPy-field comparison of the generic method
+
+* universal proof of ``pgt.theorem`` on the S × A tabular softmax, every partial, by polynomial identities
+  (:mod:`symbolic.pgt_proof`, ``fmpz_mpoly``, Bareiss): 2×2, 3×2, 3×3, 4×2 (4×3 with ``--large``);
+* the generic symbolic method (the claim in NumPy syntax on the flint field, :mod:`symbolic.flint_field`)
+  on the 2 × 2 family, and with ``--sympy`` the same on SymPy's field (the engine it replaced);
+* exact check of ``pgt.theorem`` at one random point of F_p (``nmod``/``nmod_mat``), S=50 and S=200, A=4;
+* exact points in python-flint rationals (:class:`numeric.flint_exact.Q`) against ``fractions.Fraction``;
+* the reference ∇U at S=1000, A=10 as a ratio to one LU factorisation (SciPy ``lu_factor``) and to torch
+  autograd through ``torch.linalg.solve`` (when torch is installed).
+
+The load average is printed first: on a shared machine the figures are labelled as measured under load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from numeric.modular import random_tabular_point_mod_p  # noqa: E402
+from pgverify.checker import evaluate_chain  # noqa: E402
+from pgverify.registry import select  # noqa: E402
+from symbolic.pgt_proof import prove_theorem_tabular  # noqa: E402
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        _, secs = timed(fn)
+        best = min(best, secs)
+    return best
+
+
+def load_label() -> str:
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    return f"load average {load:.1f} on {cpus} CPUs" + (" — figures measured UNDER LOAD" if load > 0.5 * cpus else "")
+
+
+def universal_proofs(large: bool) -> None:
+    targets = {(3, 3): "target <= 1 s", (4, 2): "target <= 10 s", (4, 3): "target <= 60 s"}
+    for S, A in [(2, 2), (3, 2), (3, 3), (4, 2)] + ([(4, 3)] if large else []):
+        proof = prove_theorem_tabular(S, A)
+        print(f"universal proof pgt.theorem tabular {S}x{A}, {len(proof.partials)} partials: "
+              f"holds={proof.holds} in {proof.seconds:.3f} s {('(' + targets[S, A] + ')') if (S, A) in targets else ''}")
+
+
+def sympy_field_model():
+    """The 2 × 2 tabular-softmax model in SymPy's field (the engine the flint field replaced), for comparison."""
+    import sympy
+    from sympy import QQ
+
+    from numeric.model import Model
+    from symbolic.family import SYMBOLIC, tabular_softmax_family
+    from symbolic.field import Rat
+
+    fam = tabular_softmax_family(2, 2)
+    K = QQ.frac_field(*fam.field_symbols).field
+    gens = [Rat(g) for g in K.gens]
+    one, zero = Rat(K.one), Rat(K.zero)
+    p, r, lam, x = gens[:4], gens[4:8], gens[8], gens[9:13]
+    P = np.empty((2, 2, 2), dtype=object)
+    for i, (s, a) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        P[s, a] = [p[i], one - p[i]]
+    X = np.array(x, dtype=object).reshape(2, 2)
+    pi = X / X.sum(axis=1, keepdims=True)
+
+    def derivative(y):
+        arr = np.asarray(y, dtype=object)
+        out = np.empty(arr.shape + (4,), dtype=object)
+        for idx in np.ndindex(*arr.shape):
+            out[idx] = [xk * arr[idx].diff(xk) if isinstance(arr[idx], Rat) else zero for xk in x]
+        return out
+
+    del sympy
+    return Model(arithmetic=SYMBOLIC, P=P, r=np.array(r, dtype=object).reshape(2, 2), lam=lam,
+                 mu0=np.array([one, zero], dtype=object), pi=pi, jacobian=lambda: derivative(pi),
+                 vjp=lambda g: np.einsum("sa,sak->k", g, derivative(pi)), derivative=derivative)
+
+
+def generic_method(with_sympy: bool) -> None:
+    from symbolic.family import tabular_softmax_family
+
+    theorem = select(["pgt.theorem"])[0]
+    (ev, secs) = timed(lambda: evaluate_chain(theorem, tabular_softmax_family(2, 2).model()))
+    print(f"generic symbolic method, pgt.theorem on the flint field, tabular 2x2 (model built in the timing): "
+          f"holds={ev.first_failure is None} in {secs:.3f} s")
+    for cid in ("pgt.proof.value-gradient", "pgt.average-reward", "pgt.compatible-approximation",
+                "reinforce.gradient-estimate.linear.corrected"):
+        from pgverify.families import get_family
+
+        c = select([cid])[0]
+        for name in c.families:
+            model = get_family(name).symbolic()
+            ev, secs = timed(lambda: evaluate_chain(c, model))
+            print(f"generic symbolic method, {cid} on {name}: holds={ev.first_failure is None} in {secs:.2f} s "
+                  f"(once 9-27 s per claim in SymPy's field, opt-in)")
+    if with_sympy:
+        ev, secs = timed(lambda: evaluate_chain(theorem, sympy_field_model()))
+        print(f"generic symbolic method, pgt.theorem on SymPy's field, tabular 2x2: holds={ev.first_failure is None} "
+              f"in {secs:.3f} s")
+
+
+def modular() -> None:
+    theorem = select(["pgt.theorem"])[0]
+    rng = np.random.default_rng(0)
+    for S, target in ((50, 0.05), (200, 0.5)):
+        model = random_tabular_point_mod_p(rng, S, 4)
+        ev, secs = timed(lambda: evaluate_chain(theorem, model))
+        print(f"exact check pgt.theorem in F_p (nmod, nmod_mat), S={S} A=4, one point: "
+              f"holds={ev.first_failure is None} in {secs:.3f} s (target <= {target} s; model built outside)")
+
+
+def rationals() -> None:
+    from numeric.arithmetic import EXACT
+    from numeric.flint_exact import to_q
+    from pgverify.families.base import tabular_from_base
+
+    theorem = select(["pgt.theorem"])[0]
+    rng = np.random.default_rng(1)
+    S, A = 12, 4
+    ints = [rng.integers(1, 2 ** 32, size=(S, A, S)), rng.integers(-2 ** 31, 2 ** 31, size=(S, A)),
+            rng.integers(1, 2 ** 32, size=(S, A))]
+    frac = lambda a: np.vectorize(lambda v: Fraction(int(v)), otypes=[object])(a)  # noqa: E731
+    mu0 = np.array([Fraction(1)] + [Fraction(0)] * (S - 1), dtype=object)
+    times = {}
+    for name, conv, lam in (("Fraction", frac, Fraction(3, 4)), ("flint Q", to_q, to_q([3])[0] / 4)):
+        W, R, X = (conv(a) for a in ints)
+        _, secs = timed(lambda: evaluate_chain(theorem, tabular_from_base(EXACT, W, R, lam, X, mu0, "bench")))
+        times[name] = secs
+    print(f"exact point pgt.theorem S={S} A={A}, 32-bit coordinates: Fraction {times['Fraction']:.2f} s, "
+          f"flint Q {times['flint Q']:.2f} s ({times['Fraction'] / times['flint Q']:.1f}x)")
+    from pgverify.checker import Settings, _exact
+    from pgverify.families import get_family
+
+    for cid in ("reinforce.baseline-fit", "reinforce.gradient-estimate.corrected"):
+        c = select([cid])[0]
+        check, secs = timed(lambda: _exact(c, get_family(c.families[0]), Settings()))
+        print(f"exact check {cid} (episodic, 3 points in flint Q, degree bound included): {secs:.2f} s "
+              f"(passed={check.passed})")
+
+
+def reference_gradient(S: int = 1000, A: int = 10) -> None:
+    import numeric
+
+    rng = np.random.default_rng(0)
+    P = rng.random((S, A, S))
+    P /= P.sum(axis=2, keepdims=True)
+    mdp = numeric.FiniteMDP(P, rng.standard_normal((S, A)), 0.95)
+    policy = numeric.TabularSoftmax(rng.standard_normal((S, A)))
+    M = np.eye(S) - 0.9 * P[:, 0, :]
+    grad = best_of(lambda: numeric.utility_gradient(mdp, policy))
+    try:
+        from scipy.linalg import lu_factor
+
+        lu = best_of(lambda: lu_factor(M, check_finite=False))
+        lu_name = "one LU factorisation (scipy lu_factor)"
+    except ImportError:
+        lu = best_of(lambda: np.linalg.solve(M, np.ones(S)))
+        lu_name = "one np.linalg.solve (no SciPy)"
+    print(f"reference grad U S={S} A={A}: {grad * 1e3:.1f} ms; {lu_name}: {lu * 1e3:.1f} ms; "
+          f"ratio {grad / lu:.2f}x (target <= 1.2x)")
+    try:
+        import torch
+    except ImportError:
+        print("torch autograd comparison: skipped (torch not installed; `pip install torch==2.13.0` for it)")
+        return
+    Pt, rt = torch.tensor(P), torch.tensor(mdp.r)
+    th = torch.tensor(policy.theta, requires_grad=True)
+
+    def torch_grad() -> None:
+        pi = torch.softmax(th, dim=1)
+        Ppi = torch.einsum("sa,sat->st", pi, Pt)
+        v = torch.linalg.solve(torch.eye(S, dtype=torch.float64) - 0.95 * Ppi, (pi * rt).sum(1))
+        v[0].backward()
+        th.grad = None
+
+    t_torch = best_of(torch_grad)
+    print(f"torch autograd through torch.linalg.solve: {t_torch * 1e3:.1f} ms; ours / torch = {grad / t_torch:.2f}x "
+          f"(target <= 0.75x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also the 4x3 universal proof (minutes, GBs)")
+    parser.add_argument("--sympy", action="store_true", help="also the generic method on SymPy's field")
+    args = parser.parse_args()
+    print(load_label())
+    universal_proofs(args.large)
+    generic_method(args.sympy)
+    modular()
+    rationals()
+    reference_gradient()
+    print(load_label())
+
+
+if __name__ == "__main__":
+    main()
