@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -1173,7 +1174,22 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         families = (restricted("episodic-softmax", min_horizon=needed),)
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
 
+    memo: "weakref.WeakKeyDictionary[Model, Chain]" = weakref.WeakKeyDictionary()
+
     def evaluate(model: Model) -> Chain:
+        """The chain on ``model``, computed once per model (the per-step report re-reads an exact point's)."""
+        try:
+            return memo[model]
+        except (KeyError, TypeError):
+            pass
+        out = _evaluate(model)
+        try:
+            memo[model] = out
+        except TypeError:
+            pass
+        return out
+
+    def _evaluate(model: Model) -> Chain:
         sc = _Scope(model, conventions, {}, itertools.count())
         out: list[Step] = []
         details: dict[str, Any] = {}
