@@ -153,7 +153,7 @@ def _step_verdicts(claim: Any, settings: Settings, latex: dict[str, str]) -> tup
     """Each step at the first exact point of the claim's first family (cheap; the checker decides the verdict)."""
     family = get_family(claim.families[0])
     try:
-        model = family.exact_points(1, settings.seed)[0]
+        model = family.exact_points(settings.exact_points, settings.seed)[0]  # the checker's first point (cached)
         ev = evaluate_chain(claim, model)
     except Exception:
         return ()
