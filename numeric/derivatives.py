@@ -13,13 +13,14 @@ for n enumerated trajectories.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from numeric.arithmetic import Arithmetic
 from numeric.model import Model
 
-__all__ = ["grad_w", "grad_d", "grad_P_pi", "trajectory_gradient"]
+__all__ = ["grad_w", "grad_d", "grad_P_pi", "trajectory_gradient", "gradient"]
 
 
 def grad_P_pi(m: Model) -> np.ndarray:
@@ -65,3 +66,34 @@ def trajectory_gradient(m: Model, states: np.ndarray, actions: np.ndarray) -> np
         others = np.prod(np.delete(factors, t, axis=1), axis=1) if T > 2 else np.ones(n, dtype=factors.dtype)
         total = total + dfactors[:, t, :] * others[:, None]
     return first[:, None] * total
+
+
+def gradient(m: Model, quantity: Callable[[Model], Any]) -> np.ndarray:
+    """∇θ of any quantity computed from the model, ``quantity(model)``, in the model's own arithmetic.
+
+    Forward mode: the policy's probabilities are seeded with their Jacobian, π + Σₖ ∇θₖπ εₖ
+    (:func:`numeric.dual.seeded`), and the quantity is recomputed on a copy of the model in dual numbers —
+    Bellman solves included (:func:`numeric.dual.solve`) — so its tangents are ∂/∂θₖ by the chain rule.
+    P, r, λ and μ do not depend on θ.  Exact models give exact derivatives; float64 models float64 ones.
+    Shape: ``np.shape(quantity(m)) + (K,)``.
+
+    >>> from pgverify.families import get_family
+    >>> m = get_family("tabular-softmax").exact_points(1, 0)[0]
+    >>> bool(np.all(gradient(m, lambda x: x.U) == m.grad_U))
+    True
+    """
+    from numeric import dual
+
+    def solve_pair(M: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return dual.solve(M, b), dual.solve(np.asarray(M).T.copy(), c)
+
+    def no_second_derivative(*_: Any) -> Any:
+        raise NotImplementedError("gradient(): ∇θ of a quantity that itself uses ∇θπ is a second derivative")
+
+    K = m.K
+    arithmetic = Arithmetic(f"{m.arithmetic.name} (dual)", exact=m.arithmetic.exact, solve_pair=solve_pair)
+    seeded = Model(arithmetic=arithmetic, P=np.asarray(m.P, dtype=object), r=np.asarray(m.r, dtype=object),
+                   lam=m.lam, mu0=np.asarray(m.mu0, dtype=object), pi=dual.seeded(m.pi, m.dpi),
+                   jacobian=no_second_derivative, vjp=no_second_derivative, family=m.family, extras=dict(m.extras))
+    out = dual.tangent(quantity(seeded), K)
+    return out.astype(np.float64) if m.arithmetic.name == "float64" else out

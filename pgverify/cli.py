@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
     _document_options(v)
     an = sub.add_parser("annotate", help="write a Markdown/LaTeX file back with each display's verdict beside it: "
-                        "<name>.annotated.md and a self-contained <name>.annotated.html")
+                        "<name>.annotated.md (or .tex) and a self-contained <name>.annotated.html")
     an.add_argument("path", type=Path, help="FILE.md or FILE.tex")
     seeded(an, catalogue=False)
     an.add_argument("--out", type=Path, default=Path("."), help="output directory (default: the current one)")
@@ -114,8 +114,10 @@ def _document(args: argparse.Namespace) -> int:
 
         text = args.path.read_text(encoding="utf-8")
         args.out.mkdir(parents=True, exist_ok=True)
-        md, page = args.out / f"{args.path.stem}.annotated.md", args.out / f"{args.path.stem}.annotated.html"
-        md.write_text(annotated_markdown(text, run), encoding="utf-8")
+        tex = suffix in (".tex", ".ltx")
+        md = args.out / f"{args.path.stem}.annotated{'.tex' if tex else '.md'}"
+        page = args.out / f"{args.path.stem}.annotated.html"
+        md.write_text(annotated_markdown(text, run, latex=tex), encoding="utf-8")
         page.write_text(annotated_html(text, run, title=args.path.name), encoding="utf-8")
         _emit(f"wrote {md}\nwrote {page}")
     else:

@@ -361,6 +361,8 @@ def _probe_model(family_name: str) -> Model:
 
     def useful(example: Any) -> bool:
         m = family.build(example, False)
+        if not hasattr(m, "A"):  # continuous actions (issue 9): any model with two states or more
+            return m.S >= 2
         return m.S >= 2 and m.A >= 2 and m.S != m.A
 
     example = find(family.examples(), useful, settings=hsettings(database=None, max_examples=1000))

@@ -90,7 +90,8 @@ class DocumentRun:
 
     @property
     def refuted(self) -> bool:
-        return any(r.verdict == "refuted" for r in self.results)
+        """Some display is refuted or ill-formed: the run exits 1 (as ``pgverify check``)."""
+        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
 
     @property
     def undecided(self) -> bool:
@@ -152,7 +153,7 @@ def _step_verdicts(claim: Any, settings: Settings, latex: dict[str, str]) -> tup
     """Each step at the first exact point of the claim's first family (cheap; the checker decides the verdict)."""
     family = get_family(claim.families[0])
     try:
-        model = family.exact_points(1, settings.seed)[0]
+        model = family.exact_points(settings.exact_points, settings.seed)[0]  # the checker's first point (cached)
         ev = evaluate_chain(claim, model)
     except Exception:
         return ()
@@ -184,7 +185,7 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
         return DisplayResult(**base, verdict="ill-formed", reason="; ".join(str(i) for i in display.issues))
     conv, assignments = _conventions(display)
     chain = _prepared(display)
-    name = cid or f"display {display.index + 1} (line {display.line})"
+    name = cid or f"display {display.index + 1}"  # compile_display adds a digest of the text to the id
     catalogue = _catalogue(cid)
     how = {"methods": catalogue.methods, "slow_methods": catalogue.slow_methods,
            "section": catalogue.section} if catalogue is not None else {}

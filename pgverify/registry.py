@@ -11,13 +11,17 @@ from numeric.model import Model
 from pgverify.statement import Chain
 
 __all__ = ["Claim", "claim", "all_claims", "select", "opt_in_names", "check_opt_in", "UnknownClaimError", "METHODS",
-           "SLOW_METHODS_OPT_IN"]
+           "SLOW_METHODS_OPT_IN", "POST_TEXT"]
 
 #: The methods a claim can be checked by, strongest first.
 METHODS = ("symbolic", "exact", "numeric")
 
 #: The ``--opt-in`` name that also runs every claim's ``slow_methods``.
 SLOW_METHODS_OPT_IN = "slow-methods"
+
+
+#: ``statement=POST_TEXT``: the claim is stated by the post's display annotated with its id (:mod:`pgverify.claims.text`).
+POST_TEXT = "<the post's display annotated with this id>"
 
 
 class UnknownClaimError(PGVerifyError, ValueError):
@@ -85,6 +89,18 @@ def all_claims() -> list[Claim]:
     """Every registered claim, in catalogue order."""
     import pgverify.claims  # noqa: F401  (registers the catalogue)
 
+    if any(c.statement is POST_TEXT for c in _REGISTRY.values()):
+        from dataclasses import replace
+
+        from pgverify.claims.text import post_statements
+
+        texts = post_statements()
+        for cid, c in list(_REGISTRY.items()):
+            if c.statement is POST_TEXT:
+                if cid not in texts:
+                    raise ValueError(f"claim {cid!r} is stated by the post's text, but no display of the post is "
+                                     "annotated with its id")
+                _REGISTRY[cid] = replace(c, statement=texts[cid])
     return list(_REGISTRY.values())
 
 

@@ -34,6 +34,7 @@ DIFFERENT = {
 }
 
 pytestmark = pytest.mark.skipif(not POST.is_file(), reason=f"the post is not at {POST}")
+slow = pytest.mark.slow  # verifying the whole post takes a minute
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +48,26 @@ def catalogue(run):
     return {c.id: check_claim(c, SETTINGS).verdict for c in select(ids)}
 
 
-def test_every_display_line_is_parsed(run):
-    assert len(run.results) == 33
-    assert sum(r.rows for r in run.results) == 64
-    assert all(r.rows_parsed == r.rows for r in run.results), [(r.line, r.rows_parsed, r.rows) for r in run.results]
+def test_every_display_line_is_parsed():
+    from pgverify.notation.document import read_document
+
+    doc = read_document(POST)
+    assert len(doc.displays) == 33
+    assert sum(len(d.lines) for d in doc.displays) == 64
+    assert all(ln.row is not None for d in doc.displays for ln in d.lines)
+
+
+def test_the_catalogue_reads_the_post_it_verifies():
+    """One copy: the catalogue's post is shared/post.md, and each display-claim is stated by its display."""
+    from pgverify.claims.text import POST as CATALOGUE_POST, post_statements
+    from pgverify.registry import all_claims
+
+    assert CATALOGUE_POST.read_text(encoding="utf-8") == POST.read_text(encoding="utf-8")
+    statements = post_statements()
+    claims = {c.id: c for c in all_claims()}
+    assert len(statements) == 26
+    for cid, text in statements.items():
+        assert claims[cid].statement == text
 
 
 @pytest.mark.slow
@@ -64,6 +81,7 @@ def test_each_catalogue_display_gets_the_catalogues_verdict(run, catalogue):
     assert compared == 22
 
 
+@slow
 def test_displays_that_cannot_be_evaluated_say_why(run):
     for r in run.results:
         if r.catalogue_id in DIFFERENT:
@@ -71,6 +89,7 @@ def test_displays_that_cannot_be_evaluated_say_why(run):
             assert (r.verdict, why in r.reason) == (verdict, True), (r.line, r.verdict, r.reason)
 
 
+@slow
 def test_ill_formed_displays_come_from_the_free_variable_analysis(run):
     by_id = {r.catalogue_id: r for r in run.results if r.catalogue_id}
     assert by_id["vpg.past-rewards-vanish"].verdict == "ill-formed"
@@ -79,6 +98,7 @@ def test_ill_formed_displays_come_from_the_free_variable_analysis(run):
     assert "free index a on the right side" in by_id["pgt.proof.induction"].reason
 
 
+@slow
 def test_the_slips_are_refuted_at_the_step_that_has_them(run):
     by_line = {r.line: r for r in run.results}
     first = by_line[19]  # v := …; q := r + E[v(s')] (no λ): the second row is refuted, the series is not evaluated
@@ -90,6 +110,7 @@ def test_the_slips_are_refuted_at_the_step_that_has_them(run):
     assert [s.holds for s in proof.steps] == [True, True, True, False]
 
 
+@slow
 def test_the_expectation_form_reports_its_constant(run):
     r = [r for r in run.results if r.catalogue_id == "pgt.expectation-form"][0]
     symbolic = [c for c in r.result.checks if c.method == "symbolic"][0]

@@ -14,7 +14,7 @@ import numpy as np
 from numeric.continuous import ContinuousModel, gaussian_policy_gradient, loglog_slope
 from numeric.dual import tangent, variables
 from numeric.gaussian import GaussianObjective
-from pgverify.registry import claim
+from pgverify.registry import POST_TEXT, claim
 from pgverify.statement import Chain, chain, conjunction, identity
 
 SECTION = "Deterministic policy gradients"
@@ -36,8 +36,7 @@ def _variance(m: GaussianObjective) -> Any:
 
 
 @claim("score.gaussian-likelihood-ratio", section=SECTION, families=GAUSSIAN,
-       statement=r"J(\mu) := \mathbb{E}_{x\sim\mathcal{N}(\mu,\sigma^2)}[f(x)],\quad \nabla_\mu J(\mu) = "
-                 r"\mathbb{E}_{x\sim\mathcal{N}(\mu,\sigma^2)}\left[f(x)\nabla_\mu\mathcal{N}(x\vert\mu,\sigma^2)\right]",
+       statement=POST_TEXT,
        note="As displayed the expectation multiplies f by the gradient of the density itself, "
             "∇_μ𝒩 = 𝒩 (x − μ)/σ², so the right side is ∫ f 𝒩² (x − μ)/σ² dx (it carries a factor "
             "1/(2σ√π)). ∇_μJ is J differentiated directly. Polynomial f: exact Gaussian moments (SymPy); "
@@ -91,8 +90,7 @@ def _dpg(m: ContinuousModel) -> np.ndarray:
 
 
 @claim("dpg.theorem", section=SECTION, families=DPG_FAMILIES,
-       statement=r"\nabla_\theta U(\theta) \propto \mathbb{E}_{s\sim d_\lambda^{\pi_\theta}}\left[\nabla_\theta\pi_\theta(s)"
-                 r"\cdot\nabla_a q_\lambda^{\pi_\theta}(s,a)\vert_{a=\pi_\theta(s)}\right]",
+       statement=POST_TEXT,
        note="Checked with the constant (1 − λ)⁻¹ (d normalised), against ∇θU obtained by differentiating "
             "U(θ) = μ₀ᵀ(I − λP_μθ)⁻¹r_μθ directly (closed form symbolically, dual numbers otherwise). "
             "On the LQR, d is represented by exact signed quadrature weights on three nodes (every integrand is "
@@ -130,9 +128,7 @@ _FIRST_STEP_LABELS = ("∇θU = ∇θv(s⁰)", "(i) = ∇θq(s⁰, πθ(s⁰))",
 
 
 @claim("dpg.proof.first-step", section=SECTION, families=DPG_FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \nabla_\theta v_\lambda^{\pi_\theta}(s^0) = \ldots = "
-                 r"\nabla_\theta\pi_\theta(s^0)\cdot\nabla_a q_\lambda^{\pi_\theta}(s,a)\vert_{a=\pi_\theta(s^0)} + "
-                 r"\lambda\sum_s\mathcal{P}_{s^0}^{\pi_\theta(s^0)}(s)\nabla_\theta v_\lambda^{\pi_\theta}(s)",
+       statement=POST_TEXT,
        note="Each displayed line. From (ii) on the display writes ∇_a r(s, a) and ∇_a q(s, a) with an s bound by "
             "no sum (the Σ_s covers only the λ term): a free index; the evident reading s = s⁰ is checked under "
             "dpg.proof.first-step.reading.")
@@ -184,9 +180,7 @@ def _improvement_parts(m: ContinuousModel) -> tuple[np.ndarray, np.ndarray]:
 
 
 @claim("dpg.policy-improvement", section=SECTION, families=DPG_FAMILIES,
-       statement=r"\text{for small enough }\alpha:\ q^{\pi_{\theta_t}}(s,\pi_{\theta_t+\delta\theta}(s)) > "
-                 r"q^{\pi_{\theta_t}}(s,\pi_{\theta_t}(s)),\ \delta\theta = \alpha\,\nabla_\theta\pi_\theta(s)\cdot"
-                 r"\nabla_a q^{\pi_{\theta_t}}(s,a)\vert_{a=\pi_{\theta_t}(s)};\ \text{averaging over states gives the DPG}",
+       statement=POST_TEXT,
        note="h_s(α) = q(s, π_{θ+δθ(α)}(s)) is smooth with h_s(0) = q(s, πθ(s)); strict improvement for all small α > 0 "
             "holds iff h′_s(0) > 0 or (h′_s(0) = 0 and a higher term is positive). Steps: h′_s(0) = |g_s|² (chain rule), "
             "|g_s|² > 0 at every state (if g_s = 0 then δθ = 0 and q does not change: no strict improvement), and the "

@@ -17,7 +17,7 @@ from numeric.average import average_reward_of
 from numeric.episodic import enumerate_trajectories, expect, trajectory_probabilities
 from numeric.model import Model
 from pgverify.claims.setting import SERIES_HORIZONS
-from pgverify.registry import claim
+from pgverify.registry import POST_TEXT, claim
 from pgverify.statement import Chain, chain, conjunction, identity
 
 if TYPE_CHECKING:
@@ -40,8 +40,7 @@ def theorem_rhs(m: Model) -> np.ndarray:
 
 
 @claim("pgt.occupancy-measure", section=SECTION, families=FAMILIES,
-       statement=r"d_\lambda^{\pi_\theta}(s) = (1-\lambda)\sum_{t=1}^\infty\lambda^{t-1}\mathbb{P}_{s^0}^\pi(s_t=s)"
-                 r"\text{ is a valid probability measure over }\mathcal{S}",
+       statement=POST_TEXT,
        note="d agrees with its series (d = (1 − λ) Σ_{t≤T} λ^{t−1} μᵀP_π^{t−1} + λ^T d P_π^T for T = 1, 2), "
             "sums to 1, and is non-negative. Non-negativity is an inequality: checked exactly and in float64, "
             "not proved symbolically.")
@@ -72,8 +71,7 @@ def occupancy_measure(m: Model) -> Chain:
             "by a dedicated polynomial identity (symbolic.pgt_proof: denominators cleared by fraction-free "
             "elimination, ∇U the quotient-rule derivative of U's closed form, never the theorem); 4 × 2 and 4 × 3 "
             "on request.",
-       statement=r"\nabla_\theta U(\theta) = (1-\lambda)^{-1}\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s)"
-                 r"\sum_{a\in\mathcal{A}} q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(a\vert s)")
+       statement=POST_TEXT)
 def theorem(m: Model) -> Chain:
     return identity(m.grad_U, theorem_rhs(m))
 
@@ -89,10 +87,7 @@ def _induction_terms(m: Model, T: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @claim("pgt.proof.induction", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \sum_{s\in\mathcal{S}}\left(\sum_{t=1}^T\lambda^{t-1}"
-                 r"\mathbb{P}_{s^0}^{\pi_\theta}(s_t=s)\right)q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\pi_\theta(s,a)"
-                 r" + \lambda^T\sum_{s\in\mathcal{S}}\mathbb{P}_{s^0}^{\pi_\theta}(s_{T+1}=s)"
-                 r"\nabla_\theta v_\lambda^{\pi_\theta}(s)",
+       statement=POST_TEXT,
        note="As displayed the first term keeps a free action index a (no Σ_a): its value is indexed by (a, k) "
             "while ∇U is indexed by k, so the identity does not type-check. The evident reading, with Σ_a, is "
             "pgt.proof.induction.reading.")
@@ -129,10 +124,7 @@ def proof_induction_reading(m: Model) -> Chain:
 
 
 @claim("pgt.proof.value-gradient", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta v_\lambda^{\pi_\theta}(s) = \sum_a\pi_\theta(a\vert s)\nabla_\theta q(s,a)"
-                 r" + \sum_a q(s,a)\nabla_\theta\pi_\theta(a\vert s) = \ldots = \lambda\sum_{s'}"
-                 r"\mathbb{P}(s_{T+2}=s'\vert s_{T+1}=s)\nabla_\theta v(s') + \sum_a q(s,a)"
-                 r"\nabla_\theta\pi_\theta(a\vert s)",
+       statement=POST_TEXT,
        note="Each of the six displayed lines is evaluated as a function of s (shape (S, K)); q is the action "
             "value with the discount inside, q = r + λ Σ P v, which is what line 2 substitutes (the post's own "
             "definition omits λ, see setting.action-value-function). The conditional laws of lines 5 and 6 are "
@@ -157,9 +149,7 @@ def proof_value_gradient(m: Model) -> Chain:
 
 
 @claim("pgt.expectation-form", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) \propto \mathbb{E}_{s\sim d_\lambda^{\pi_\theta}}"
-                 r"\mathbb{E}_{a\sim\pi_\theta(s)}\left[q_\lambda^{\pi_\theta}(s,a)\nabla_\theta\log\pi_\theta(a\vert s)"
-                 r"\right]",
+       statement=POST_TEXT,
        note="The constant is c = (1 − λ)⁻¹: ∇U = c · E_{s∼d} E_{a∼π}[q ∇log π], and c > 0 since λ ∈ [0, 1); "
             "c is independent of s, a and θ. Positivity is an inequality step: checked exactly and in float64, "
             "not proved symbolically.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numeric.model import Model
-from pgverify.registry import claim
+from pgverify.registry import POST_TEXT, claim
 from pgverify.statement import Chain, chain, conjunction, identity
 
 SECTION = "Setting"
@@ -67,7 +67,7 @@ def action_value_function_corrected(m: Model) -> Chain:
 
 
 @claim("setting.utility", section=SECTION, families=("tabular-softmax", "tabular-softmax-initial-distribution"),
-       statement=r"U(\theta) := v_\lambda^{\pi_\theta}(s^0)",
+       statement=POST_TEXT,
        note="U = Σ_s μ(s) v(s) (v(s⁰) for an initial state; the extension to an initial distribution μ) "
             "equals the expected discounted return computed from the other side of the Bellman system, "
             "(1 − λ)⁻¹ Σ_s d(s) r_π(s), with d the occupancy of μ.")

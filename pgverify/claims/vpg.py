@@ -25,7 +25,7 @@ from numeric.model import Model
 from numeric.policies import TabularSoftmax
 from pgverify.families.episodic import EPISODIC, Example, build_example, census_models, describe
 from pgverify.search import Parameters, SearchResult, local_search, relative_margin
-from pgverify.registry import claim
+from pgverify.registry import POST_TEXT, claim
 from pgverify.statement import MISSING, Chain, chain, conjunction, identity
 
 SECTION = "Vanilla policy gradient"
@@ -282,8 +282,7 @@ def _holds_exact(lhs: Any, relation: str, rhs: Any) -> bool:
 
 # ---------------------------------------------------------------- the trajectory measure
 @claim("vpg.utility-as-expected-return", section=SECTION, families=FAMILIES,
-       statement=r"U(\theta) = \mathbb{E}_{\tau\sim\mathcal{T}_\theta}[R_\tau],\quad "
-                 r"R_\tau := \sum_{t=1}^\infty \lambda^{t-1} r(s_t,a_t)",
+       statement=POST_TEXT,
        note="U from the Bellman solve; the expectation by enumerating every τ (the series stops at T: s_T is "
             "absorbing with reward 0).")
 def utility_as_expected_return(m: Model) -> Chain:
@@ -292,8 +291,7 @@ def utility_as_expected_return(m: Model) -> Chain:
 
 
 @claim("vpg.likelihood-ratio", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \mathbb{E}_{\tau\sim\mathcal{T}_\theta}"
-                 r"\left[R_\tau \nabla_\theta \mathcal{T}_\theta(\tau)\right]",
+       statement=POST_TEXT,
        note="As written the weight is ∇𝒯_θ(τ) (computed by the product rule), so the right-hand side is "
             "Σ_τ 𝒯_θ(τ)² R_τ ∇log 𝒯_θ(τ), not ∇U.")
 def likelihood_ratio(m: Model) -> Chain:
@@ -328,10 +326,7 @@ def _likelihood_ratio_lines(m: Model) -> tuple[Chain, list[Any]]:
 
 
 @claim("vpg.likelihood-ratio.proof", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \nabla_\theta \sum_\tau R(\tau)\mathcal{T}_\theta(\tau) "
-                 r"= \sum_\tau R(\tau)\nabla_\theta\mathcal{T}_\theta(\tau) "
-                 r"= \sum_\tau R(\tau)\mathcal{T}_\theta(\tau)\nabla_\theta\log\mathcal{T}_\theta(\tau) "
-                 r"= \mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[R_\tau\nabla_\theta\mathcal{T}_\theta(\tau)\right]",
+       statement=POST_TEXT,
        note="The ingredient ∇f = f∇log f on f = 𝒯_θ(τ), then the four displayed lines. The last line writes "
             "∇𝒯 where the line before has ∇log 𝒯.")
 def likelihood_ratio_proof(m: Model) -> Chain:
@@ -358,11 +353,7 @@ def likelihood_ratio_proof_corrected(m: Model) -> Chain:
 
 
 @claim("vpg.trajectory-probability", section=SECTION, families=FAMILIES,
-       statement=r"\mathcal{T}_\theta(\tau) = \mathbb{P}_s^\pi(s_1,a_1,\ldots,a_{T-1},s_T) \overset{(i)}{=} "
-                 r"\mathbb{P}(s_T\vert s_1,\ldots,a_{T-1})\,\mathbb{P}(a_{T-1}\vert a_1,\ldots,s_{T-1})\,"
-                 r"\mathbb{P}(s_1,\ldots,s_{T-1}) \overset{(ii)}{=} \mathcal{P}_{s_{T-1}}^{a_{T-1}}(s_T)\,"
-                 r"\pi_\theta(a_{T-1}\vert s_{T-1})\,\mathbb{P}(s_1,\ldots,s_{T-1}) \overset{(iii)}{=} "
-                 r"\mathbf{1}[s_1=s^0]\prod_{t=1}^{T-1}\mathcal{P}_{s_t}^{a_t}(s_{t+1})\,\pi_\theta(a_t\vert s_t)",
+       statement=POST_TEXT,
        note="For every enumerated τ. The joint law is the Markov chain's (it sums to 1 and its marginals are "
             "μᵀP_π^{t−1}); the conditionals of (i) are ratios of its marginals, summed over the trajectories "
             "sharing a history.")
@@ -388,9 +379,7 @@ def trajectory_probability(m: Model) -> Chain:
 
 
 @claim("vpg.log-trajectory-gradient", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta\log\mathcal{T}_\theta(\tau) = \nabla_\theta\sum_{t=1}^{T-1}\left[\log"
-                 r"\mathcal{P}_{s_t}^{a_t}(s_{t+1}) + \log\pi_\theta(a_t\vert s_t)\right] = "
-                 r"\sum_{t=1}^{T-1}\nabla_\theta\log\pi_\theta(a_t\vert s_t)",
+       statement=POST_TEXT,
        note="For every enumerated τ (all have s_1 = s⁰); the left side is ∇𝒯/𝒯 with ∇𝒯 differentiated directly.")
 def log_trajectory_gradient(m: Model) -> Chain:
     ep = episodes(m)
@@ -401,8 +390,7 @@ def log_trajectory_gradient(m: Model) -> Chain:
 
 
 @claim("vpg.gradient", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[R_\tau\sum_{t=1}^{T-1}"
-                 r"\nabla_\theta\log\pi_\theta(a_t\vert s_t)\right]")
+       statement=POST_TEXT)
 def gradient(m: Model) -> Chain:
     ep = episodes(m)
     return identity(m.grad_U, expect(ep.prob, _total(m, ep)), label="∇U = 𝔼[R_τ Σ_t ∇logπ]")
@@ -414,8 +402,7 @@ def _pairs(T: int) -> list[tuple[int, int]]:
 
 
 @claim("vpg.past-rewards-vanish", section=SECTION, families=FAMILIES,
-       statement=r"k<t:\ \mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[r(s_k,a_k)\nabla_\theta\log\pi_\theta"
-                 r"(a_t\vert s_t)\right]",
+       statement=POST_TEXT,
        note="The display stops after the expectation: there is no right-hand side. Read under "
             "vpg.past-rewards-vanish.reading.")
 def past_rewards_vanish(m: Model) -> Chain:
@@ -425,10 +412,7 @@ def past_rewards_vanish(m: Model) -> Chain:
 
 
 @claim("vpg.past-rewards-vanish.reading", section=SECTION, families=FAMILIES, corrects="vpg.past-rewards-vanish",
-       statement=r"k<t:\ \mathbb{E}\left[r_k\nabla_\theta\log\pi_\theta(a_t\vert s_t)\right] \overset{(i)}{=} "
-                 r"\sum_{s,a,s'} r(s,a)\mathbb{P}(s_k=s,a_k=a,s_t=s')\mathbb{E}[\nabla\log\pi(a_t\vert s_t)\vert "
-                 r"s_k=s,a_k=a,s_t=s'] \overset{(ii)}{=} \ldots\mathbb{E}[\cdot\vert s_t=s'] = \ldots"
-                 r"\mathbb{E}_{a'\sim\pi(\cdot\vert s')}[\nabla\log\pi(a'\vert s')] = 0",
+       statement=POST_TEXT,
        note="The evident reading (the proof's conclusion): = 0 for every 1 ≤ k < t ≤ T − 1, with the proof's "
             "lines (i), (ii), the expectation over a', and 0; conditional expectations by enumeration. "
             "Vacuous when T = 2.")
@@ -461,9 +445,7 @@ def past_rewards_vanish_reading(m: Model) -> Chain:
 
 
 @claim("vpg.score-mean-zero", section=SECTION, families=(EPISODIC, "tabular-softmax"),
-       statement=r"\mathbb{E}_{a'\sim\pi_\theta(\cdot\vert s')}\left[\nabla_\theta\log\pi_\theta(a'\vert s')\right]"
-                 r" = \sum_{a'}\pi_\theta(a'\vert s')\nabla_\theta\log\pi_\theta(a'\vert s') = \sum_{a'}\nabla_\theta"
-                 r"\pi_\theta(a'\vert s') = \nabla_\theta\sum_{a'}\pi_\theta(a'\vert s') = \nabla_\theta 1 = 0",
+       statement=POST_TEXT,
        note="For every state s'. ∇Σπ is differentiated directly in the symbolic engine.")
 def score_mean_zero(m: Model) -> Chain:
     weighted = (m.pi[:, :, None] * m.score).sum(axis=1)
@@ -474,10 +456,7 @@ def score_mean_zero(m: Model) -> Chain:
 
 
 @claim("vpg.reward-to-go", section=SECTION, families=FAMILIES,
-       statement=r"G_\tau^t := \sum_{k=t}^T \lambda^{k-t} r(s_k,a_k):\ \nabla_\theta U(\theta) = "
-                 r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[\sum_{t=1}^{T-1}\lambda^{t-1}G_\tau^t\nabla_\theta"
-                 r"\log\pi_\theta(a_t\vert s_t)\right]; \text{ proof: } \ldots = \mathbb{E}\left[\sum_{t=1}^{T-1}"
-                 r"\nabla_\theta\log\pi_\theta(a_t\vert s_t)\sum_{k=t}^{T-1}\lambda^{k-1}r(s_k,a_k)\right]",
+       statement=POST_TEXT,
        note="The identity, and the three-line proof ∇U = 𝔼[R Σ∇logπ] = 𝔼[Σ_t ∇logπ Σ_{k=1}^{T−1} λ^{k−1} r_k] = "
             "𝔼[Σ_t ∇logπ Σ_{k=t}^{T−1} λ^{k−1} r_k]. G sums to T and the proof to T − 1: the same, since r at the "
             "absorbing s_T is 0; λ^{t−1}λ^{k−t} = λ^{k−1}.")
@@ -519,8 +498,7 @@ def conditional_mean(m: Model) -> Chain:
 
 
 @claim("vpg.q-weighted-gradient", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[\sum_{t=1}^{T-1}"
-                 r"\lambda^{t-1}q_\lambda^{\pi_\theta}(s_t,a_t)\nabla_\theta\log\pi_\theta(a_t\vert s_t)\right]")
+       statement=POST_TEXT)
 def q_weighted_gradient(m: Model) -> Chain:
     ep = episodes(m)
     g = q_weighted_estimator(_single(m.q[ep.now, ep.actions]), _single(ep.score), m.lam)
@@ -529,9 +507,7 @@ def q_weighted_gradient(m: Model) -> Chain:
 
 # ---------------------------------------------------------------- baselines
 @claim("vpg.baseline", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \mathbb{E}\left[\sum_{t=1}^{T-1}\lambda^{t-1}\left(G_\tau^t-b(s_t)"
-                 r"\right)\nabla_\theta\log\pi_\theta(a_t\vert s_t)\right],\ \mathbb{E}\left[b(s_t)\nabla_\theta"
-                 r"\log\pi_\theta(a_t\vert s_t)\right]=0",
+       statement=POST_TEXT,
        note="b an arbitrary function of the state (symbols b_s in the symbolic family). The lemma's six-line "
             "proof is checked for every round t ≤ T − 1 (a_T is not part of τ; at s_T the lemma is "
             "vpg.score-mean-zero).")
@@ -585,8 +561,7 @@ def baseline_action_dependent(m: Model) -> Chain:
 
 
 @claim("vpg.value-baseline", section=SECTION, families=FAMILIES,
-       statement=r"\nabla_\theta U(\theta) = \mathbb{E}\left[\sum_{t=1}^{T-1}\lambda^{t-1}\left(G_\tau^t-"
-                 r"v_\lambda^{\pi_\theta}(s_t)\right)\nabla_\theta\log\pi_\theta(a_t\vert s_t)\right]")
+       statement=POST_TEXT)
 def value_baseline(m: Model) -> Chain:
     ep = episodes(m)
     return _baseline_identity(m, ep, m.v[ep.now], "∇U = 𝔼[Σ λ^{t−1}(G^t − v(s_t))∇logπ]")
@@ -647,7 +622,7 @@ def reinforce_estimate(m: Model, ep: Episodes, fit_idx: np.ndarray, use_idx: np.
 
 
 @claim("reinforce.baseline-fit", section=SECTION, families=FAMILIES,
-       statement=r"\hat\omega \leftarrow \arg\min\sum_{n=1}^N\sum_{t=1}^T\left(b_\omega(s_t^n)-G_n^t\right)^2",
+       statement=POST_TEXT,
        note=f"For a tabular b_ω the per-state sample mean ω̂ of the observed reward-to-go is the argmin: the "
             f"objective is a convex quadratic and its gradient 2 Σ_n Σ_t 1[s_t^n = s](ω_s − G_n^t) vanishes at ω̂ "
             f"(unvisited states do not enter it); every N-tuple of roll-outs, N = {ROLLOUTS}, t = 1, …, T.")
@@ -664,8 +639,7 @@ def baseline_fit(m: Model) -> Chain:
 
 
 @claim("reinforce.gradient-estimate", section=SECTION, families=FAMILIES,
-       statement=r"\hat g_n \leftarrow \frac1N\sum_{n=1}^N\sum_{t=1}^T\lambda^{t-1}\left(G_n^t-b_{\hat\omega}(s_t^n)"
-                 r"\right)\nabla_\theta\log\pi_\theta(a_t^n\vert s_t^n):\ \mathbb{E}[\hat g] = \nabla_\theta U(\theta)",
+       statement=POST_TEXT,
        note=f"ω̂ (tabular) fitted on the same N = {ROLLOUTS} roll-outs, as the pseudo-code does; the expectation "
             f"is over all N-tuples. The fitted b(s_t^n) depends on a_t^n through G_n^t, so the baseline lemma does "
             f"not apply.")
@@ -719,8 +693,7 @@ def gradient_estimate_linear_corrected(m: Model) -> Chain:
 
 
 @claim("reinforce.ascent-step", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
-       statement=r"\theta \leftarrow \theta + \eta\cdot\hat g:\ \text{for small } \eta,\ \mathbb{E}[U(\theta+\eta\hat g)]"
-                 r" > U(\theta) \text{ whenever } \nabla_\theta U(\theta)\neq 0",
+       statement=POST_TEXT,
        note=f"d/dη 𝔼[U(θ + ηĝ)] at η = 0 is ∇U·𝔼[ĝ] (ĝ as in reinforce.gradient-estimate, N = {ROLLOUTS}); "
             f"U increases for every small enough η > 0 when it is > 0 and decreases when it is < 0. Vacuous "
             f"when ∇U = 0.")

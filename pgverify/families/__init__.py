@@ -11,7 +11,11 @@ points with their degree bounds, and small Hypothesis-drawn examples.
 * :mod:`~pgverify.families.episodic` — layered episodic MDPs with trajectory
   enumeration (``episodic-softmax``);
 * :mod:`~pgverify.families.continuous` — continuous actions: rational
-  kernels, Gaussian policies, the scalar LQR.
+  kernels, Gaussian policies, the scalar LQR;
+* :mod:`~pgverify.families.pair` — two policies π, π' on one MDP
+  (``tabular-softmax-pair``, the performance difference lemma);
+* :mod:`~pgverify.families.undiscounted` — γ = 1 on episodic MDPs
+  (``episodic-softmax-undiscounted``).
 
 >>> get_family("tabular-softmax").symbolic_label
 'tabular-softmax S=2 A=2'
@@ -27,7 +31,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from numeric.errors import PGVerifyError
-from pgverify.families import base, continuous, episodic, structured
+from pgverify.families import base, continuous, episodic, pair, structured, undiscounted
 from pgverify.families.base import GRID, Family
 
 __all__ = ["Family", "FAMILIES", "GRID", "UnknownFamilyError", "InvalidFamilySizeError", "get_family",
@@ -42,7 +46,7 @@ class UnknownFamilyError(PGVerifyError, KeyError):
 
 
 #: Every family by name: the one registry.
-FAMILIES: dict[str, Family] = {f.name: f for module in (base, structured, episodic, continuous)
+FAMILIES: dict[str, Family] = {f.name: f for module in (base, structured, episodic, continuous, pair, undiscounted)
                                for f in module.FAMILIES}
 
 

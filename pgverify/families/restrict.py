@@ -76,13 +76,13 @@ def restricted(name: str, *, min_horizon: int | None = None, states_equal_action
         raise PGVerifyError(f"family {derived!r}: no exact point of {name!r} satisfies the preconditions "
                             f"{pre.suffix()} in {MAX_REDRAWS + 1} draws")
 
-    symbolic: Callable[[], Model] | None = None
-    if base.symbolic is not None:
-        def symbolic() -> Model:  # type: ignore[misc]
-            m = base.symbolic()  # type: ignore[misc]
-            if not pre.holds(m):
-                raise PGVerifyError(f"the symbolic model of {name!r} does not satisfy {pre.suffix()}")
-            return m
+    def symbolic_model() -> Model:
+        m = base.symbolic()  # type: ignore[misc]
+        if not pre.holds(m):
+            raise PGVerifyError(f"the symbolic model of {name!r} does not satisfy {pre.suffix()}")
+        return m
+
+    symbolic: Callable[[], Model] | None = symbolic_model if base.symbolic is not None else None
 
     FAMILIES[derived] = replace(
         base, name=derived, symbolic=symbolic, symbolic_label=base.symbolic_label + " " + pre.suffix(),

@@ -29,7 +29,9 @@ Gaussian expectation, an infinite series on a continuing MDP, pseudo-code, …).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -101,7 +103,25 @@ class Tensor:
         if axis not in self.axes:
             raise AssertionError(axis)
         i = self.axes.index(axis)
-        return Tensor(self.arr().sum(axis=i), self.axes[:i] + self.axes[i + 1:])
+        arr = self.arr()
+        out = _object_sum(arr, i) if arr.dtype == object else arr.sum(axis=i)
+        return Tensor(out, self.axes[:i] + self.axes[i + 1:])
+
+
+def _object_sum(arr: np.ndarray, axis: int) -> Any:
+    """Σ along ``axis`` of an object array, skipping exact integer zeros (masked terms): no arithmetic on them."""
+    a = np.moveaxis(arr, axis, -1)
+    flat = a.reshape(-1, a.shape[-1])
+    out = np.empty(flat.shape[0], dtype=object)
+    for i, row in enumerate(flat):
+        acc: Any = 0
+        for x in row:
+            if x.__class__ is int and x == 0:
+                continue
+            acc = x if (acc.__class__ is int and acc == 0) else acc + x
+        out[i] = acc
+    out = out.reshape(a.shape[:-1])
+    return out[()] if out.ndim == 0 else out
 
 
 def _union(*axes: tuple[str, ...]) -> tuple[str, ...]:
@@ -128,9 +148,28 @@ def _add(x: Tensor, y: Tensor) -> Tensor:
     return _binary(lambda a, b: a + b, x, y)
 
 
+def _indicator_array(v: Any) -> bool:
+    """An integer array of 0s and 1s (an event's indicator)."""
+    return isinstance(v, np.ndarray) and v.dtype.kind in "biu" and bool(((v == 0) | (v == 1)).all())
+
+
+def _select(mask: Any, other: Any) -> Any:
+    """mask · other for a 0/1 mask: a selection, no arithmetic (exact and symbolic values are costly to multiply)."""
+    full = np.broadcast_shapes(np.shape(mask), np.shape(other))
+    zero = 0.0 if isinstance(other, np.ndarray) and other.dtype == np.float64 else 0
+    return np.where(np.broadcast_to(mask, full).astype(bool), np.broadcast_to(other, full), zero)
+
+
 def _mul(x: Tensor, y: Tensor) -> Tensor:
     if GRAD_AXIS in x.axes and GRAD_AXIS in y.axes:
         raise NotEvaluable("a product of two gradients (an outer product) is not a quantity pgverify evaluates")
+    if x is ONE:
+        return y
+    if y is ONE:
+        return x
+    xi, yi = _indicator_array(x.value), _indicator_array(y.value)
+    if xi != yi and (isinstance(x.value, np.ndarray) and isinstance(y.value, np.ndarray)):
+        return _binary(lambda a, b: _select(a, b) if xi else _select(b, a), x, y)
     return _binary(lambda a, b: a * b, x, y)
 
 
@@ -1135,7 +1174,22 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         families = (restricted("episodic-softmax", min_horizon=needed),)
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
 
+    memo: "weakref.WeakKeyDictionary[Model, Chain]" = weakref.WeakKeyDictionary()
+
     def evaluate(model: Model) -> Chain:
+        """The chain on ``model``, computed once per model (the per-step report re-reads an exact point's)."""
+        try:
+            return memo[model]
+        except (KeyError, TypeError):
+            pass
+        out = _evaluate(model)
+        try:
+            memo[model] = out
+        except TypeError:
+            pass
+        return out
+
+    def _evaluate(model: Model) -> Chain:
         sc = _Scope(model, conventions, {}, itertools.count())
         out: list[Step] = []
         details: dict[str, Any] = {}
@@ -1171,7 +1225,10 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             details[NOT_EVALUATED] = skipped
         return Chain(tuple(out), details)
 
-    return Claim(name, section, statement, evaluate, families, methods, slow_methods=slow_methods)
+    # The id keys the checker's symbolic cache: it names the display's content and conventions, so a display is
+    # never answered with the proof of another one (or of a catalogue claim) that has the same name.
+    digest = hashlib.sha256(repr((display, conventions, families, methods)).encode()).hexdigest()[:16]
+    return Claim(f"{name}@text:{digest}", section, statement, evaluate, families, methods, slow_methods=slow_methods)
 
 
 def _time_of(expr: Any, T: int) -> int | None:

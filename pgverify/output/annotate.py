@@ -57,7 +57,8 @@ def _offsets(text: str) -> list[int]:
     return out
 
 
-_DISPLAY = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{([a-z]+\*?)\}.*?\\end\{\3\}", re.S)
+_DISPLAY = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{((?:equation|align|aligned|gather|gathered|multline|split|"
+                      r"eqnarray)\*?)\}.*?\\end\{\3\}", re.S)
 
 
 def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
@@ -70,8 +71,9 @@ def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
     return line_start, line_end
 
 
-def annotated_markdown(text: str, run: DocumentRun) -> str:
-    """``text`` with a verdict block quote after each display (the line after its closing delimiter)."""
+def annotated_markdown(text: str, run: DocumentRun, *, latex: bool = False) -> str:
+    """``text`` with a verdict block quote after each display (the line after its closing delimiter);
+    with ``latex`` (a ``.tex`` source) a ``% pgverify result:`` comment line instead."""
     offsets = _offsets(text)
     inserts: list[tuple[int, str]] = []
     for r in run.results:
@@ -80,7 +82,8 @@ def annotated_markdown(text: str, run: DocumentRun) -> str:
         eol = text.find("\n", end)
         at = len(text) if eol < 0 else eol + 1
         after = "" if text[at:at + 1] in ("\n", "") else "\n"
-        inserts.append((at, f"\n> **pgverify: {r.verdict}**{_detail(r)}\n{after}"))
+        line = f"% pgverify result: {r.verdict}{_detail(r)}" if latex else f"> **pgverify: {r.verdict}**{_detail(r)}"
+        inserts.append((at, f"\n{line}\n{after}"))
     out, last = [], 0
     for at, block in sorted(inserts, key=lambda x: x[0]):
         out.append(text[last:at])
