@@ -8,6 +8,18 @@ warm (symbolic proofs read from the disk cache; a display's proof is cached unde
 its own text, never under the catalogue's id).
 
 Run: ``python benchmarks/bench_verify.py [--post PATH]``.
+
+Measured 2026-11-27 on the shared 2-core machine under load (other helpers' test runs; figures vary ±50 %
+between runs), after main's python-flint engine:
+
+* parsing the post: 0.26–0.54 s (target ≤ 1 s), 64/64 lines;
+* whole post vs the 26 claims its displays state: cold 7.2 s vs 7.9 s (0.90), warm 9.5 s vs 8.3 s (1.15),
+  earlier run 15.5 s vs 15.6 s (1.00) and 12.8 s vs 14.5 s (0.88) — within 1.2;
+* on the 18 claims whose displays are evaluated (30 displays: the extra proof displays of vpg.baseline and
+  vpg.reward-to-go are checked too): 1.24–1.83 — above the target.  The difference is the interpretation
+  of the AST over named-axis object arrays (trajectory axes materialised with every index axis) against
+  the catalogue's hand-vectorised NumPy;
+* 19 evaluated displays (22 counting the three ill-formed ones) get the catalogue's verdict.
 """
 
 from __future__ import annotations

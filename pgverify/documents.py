@@ -208,7 +208,9 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
             f"{k} ({v})" for k, v in skipped.items())
     if worst.verdict == "undecided" and not skipped:
         msgs = [c.message for r in results for c in r.checks if c.passed is None and c.message]
-        reason = "cannot be evaluated: " + msgs[0].split(": ", 1)[-1] if msgs else "no method could run"
+        why = msgs[0].split("NotEvaluable: ", 1)[-1] if msgs and "NotEvaluable: " in msgs[0] else (
+            msgs[0].split(": ", 1)[-1] if msgs else "")
+        reason = "cannot be evaluated: " + why if why else "no method could run"
     steps = _step_verdicts(claims[0], settings, _step_latex(chain, display.profile))
     return DisplayResult(**base, verdict=worst.verdict, reason=reason, steps=steps, result=worst)
 
