@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from numeric.limits import progress
 from pgverify.checker import ClaimResult, Settings, check_claim
 from numeric.errors import InvalidArgumentError
-from pgverify.registry import METHODS, Claim, UnknownClaimError, check_opt_in, select
+from pgverify.registry import Claim, UnknownClaimError, check_opt_in, select
 from pgverify.output.report import Run
 
 __all__ = ["claims", "check"]
@@ -42,13 +42,6 @@ def _validate(patterns: object, settings: object, jobs: object) -> list[str] | N
     patterns = _patterns(patterns)
     if not isinstance(settings, Settings):
         raise InvalidArgumentError(f"settings must be a pgverify.Settings, got {type(settings).__name__}")
-    for name, low in (("seed", 0), ("exact_points", 1), ("numeric_examples", 1), ("counterexample_examples", 1)):
-        value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise InvalidArgumentError(f"Settings.{name} must be an integer >= {low}, got {value!r}")
-    unknown = [m for m in settings.methods if m not in METHODS]
-    if unknown or not settings.methods:
-        raise InvalidArgumentError(f"Settings.methods must name some of {METHODS}, got {settings.methods!r}")
     check_opt_in(settings.opt_in)
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise InvalidArgumentError(f"jobs must be a positive integer or None (one per CPU), got {jobs!r}")

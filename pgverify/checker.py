@@ -30,11 +30,11 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
 from numeric.arithmetic import Degree
-from numeric.errors import InexactOperandError, PGVerifyError
+from numeric.errors import InexactOperandError, InvalidArgumentError, PGVerifyError
 from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, get_family
-from pgverify.registry import SLOW_METHODS_OPT_IN, Claim
+from pgverify.registry import METHODS, SLOW_METHODS_OPT_IN, Claim
 from pgverify.statement import MISSING, Chain
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
@@ -61,15 +61,15 @@ class Settings:
     opt_in: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
-            raise InvalidSettingsError(f"seed must be a non-negative integer, got {self.seed!r}")
-        for name in ("exact_points", "numeric_examples", "counterexample_examples"):
+        for name, low in (("seed", 0), ("exact_points", 1), ("numeric_examples", 1), ("counterexample_examples", 1)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InvalidSettingsError(f"{name} must be a positive integer, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+                raise InvalidSettingsError(f"Settings.{name} must be an integer >= {low}, got {value!r}")
+        if not self.methods or any(m not in METHODS for m in self.methods):
+            raise InvalidSettingsError(f"Settings.methods must name some of {METHODS}, got {self.methods!r}")
 
 
-class InvalidSettingsError(PGVerifyError, ValueError):
+class InvalidSettingsError(InvalidArgumentError):
     """A bad :class:`Settings` value (a negative seed, no exact points, …)."""
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def test_enumerations_above_the_limit_are_refused():
 
 def test_a_non_episodic_mdp_is_refused():
     loop = FiniteMDP(P=[[[1, 0]], [[0, 1]]], r=[[1], [0]], discount=F(1, 2))
-    with pytest.raises(ValueError, match="not in the absorbing state"):
+    with pytest.raises(ValueError, match="never reaches the absorbing state"):
         setting(loop, TabularSoftmax.from_weights([[1], [1]]))
 
 
