@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-POST = ROOT / "tests" / "notation" / "data" / "post.md"
+POST = ROOT / "pgverify" / "claims" / "post.md"
 
 
 def main() -> None:

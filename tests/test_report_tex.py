@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pgverify import tex
+from pgverify.output import tex
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,8 @@
 """What a run produces for people: the verdict table, JSON, the Markdown and LaTeX report, the pictures.
 
 * :mod:`~pgverify.output.report` — table, JSON, Markdown and LaTeX of a run;
+* :mod:`~pgverify.output.tex` — running text and long equations made fit for pdflatex;
+* :mod:`~pgverify.output.annotate` — a document written back with each display's verdict (Markdown, HTML);
 * :mod:`~pgverify.output.docs` — writes ``docs/report.md`` and ``docs/report.tex``;
 * :mod:`~pgverify.output.plot_vpg` and :mod:`~pgverify.output.plot_dpg` — the report's pictures
   (the ``plot`` extra).

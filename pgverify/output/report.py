@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pgverify import __version__, tex
+from pgverify import __version__
+from pgverify.output import tex
 from pgverify.checker import Settings
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample
 from pgverify.registry import SLOW_METHODS_OPT_IN
@@ -192,8 +193,8 @@ def _statement_tex(statement: str) -> list[str]:
 def latex_document(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
     """docs/report.tex for pdflatex: each claim's statement in an align* block with its verdict.
 
-    Running text goes through :func:`pgverify.tex.text` (no Unicode left for pdflatex to reject) and
-    displayed equations through :func:`pgverify.tex.break_display` (none wider than the page).
+    Running text goes through :func:`pgverify.output.tex.text` (no Unicode left for pdflatex to reject) and
+    displayed equations through :func:`pgverify.output.tex.break_display` (none wider than the page).
     """
     out = [r"\documentclass{article}", r"\usepackage[T1]{fontenc}", r"\usepackage{lmodern}",
            r"\usepackage{textcomp}", r"\usepackage{amsmath,amssymb,mathtools}", r"\usepackage[margin=2cm]{geometry}",

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from pgverify.claims.text import POST as CATALOGUE_POST
 from pgverify.notation import parse, read_document, render_latex
 from pgverify.notation.latex import parse_row, source
 
-#: A verbatim copy of shared/post.md (the post cannot be edited; its annotations live in a side file).
-POST = Path(__file__).with_name("data") / "post.md"
+#: The packaged copy of shared/post.md that the catalogue reads (the post cannot be edited; its annotations live
+#: in a side file).
+POST = CATALOGUE_POST
 GOLDEN = Path(__file__).with_name("golden") / "post_lines.txt"
 
 #: Source line → why its AST is not a faithful reading (reviewed by hand; all other lines are faithful).
