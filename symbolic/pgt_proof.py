@@ -58,7 +58,7 @@ __all__ = ["TheoremProof", "prove_theorem_tabular", "theorem_identities", "barei
 #: Wrong versions of the theorem: no (1 − λ)⁻¹; λ² in the Bellman matrix; q without the discount.
 VARIANTS = ("no-inverse-discount", "lambda-squared-bellman", "undiscounted-q")
 
-#: The largest S·A proved on request (4 × 3: about a minute); larger families are refused before starting.
+#: The largest S·A proved on request (4 × 3: minutes and about 5 GB); larger families are refused before starting.
 MAX_SIZE = 12
 
 
@@ -189,7 +189,7 @@ def prove_theorem_tabular(num_states: int, num_actions: int, *, stochastic: bool
             raise ValueError(f"{name}={value!r} must be an integer at least 1")
     if num_states * num_actions > MAX_SIZE:
         raise ValueError(f"num_states * num_actions = {num_states * num_actions} exceeds MAX_SIZE={MAX_SIZE} "
-                         f"(4 x 3 takes about a minute; the cost grows much faster than S·A)")
+                         f"(4 x 3 takes minutes and about 5 GB; the cost grows much faster than S·A)")
     if symmetry and stochastic:
         raise ValueError("symmetry=True needs the free-P family (stochastic=False): the row constraint "
                          "P_{sa(S-1)} = 1 - Σ singles out the last state")

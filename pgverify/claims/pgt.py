@@ -64,7 +64,7 @@ def occupancy_measure(m: Model) -> Chain:
        opt_in=(("symbolic-4x2", "universal proof on tabular softmax with 4 states x 2 actions (a few seconds)",
                 lambda: theorem_polynomial_check(4, 2)),
                ("symbolic-4x3", "universal proof on tabular softmax with 4 states x 3 actions (two partials "
-                                "expanded, the rest by symmetry; about a minute, 5 GB)",
+                                "expanded, the rest by symmetry; a few minutes, about 5 GB)",
                 lambda: theorem_polynomial_check(4, 3, symmetry=True))),
        note="Proved on the 2 × 2 tabular and linear softmax by the generic symbolic method (the claim as written, "
             "in python-flint rational functions) and on the 3 × 3 tabular softmax with P, r, λ, θ all symbolic "
