@@ -204,7 +204,8 @@ def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
                 first.lhs, first.rhs, first.relation + "=", model):
             return Evaluation(None, steps, c, f"cannot decide step {first.index + 1} ({first.label!r}) in float64: "
                                               f"its sides agree within the tolerance, and a strict inequality "
-                                              f"between values that close needs exact arithmetic")
+                                              f"between values that close needs exact arithmetic (the numeric "
+                                              f"method re-evaluates such an example exactly)")
     return Evaluation(None, steps, c)
 
 def _degree_bound(claim: Claim, family: Family) -> int | None:
@@ -318,6 +319,13 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         if measured is not None:
             measured.clear()
             measured.update(ev.chain.details if ev.chain else {})
+        if ev.undecidable and not exact:  # float64 cannot decide (a tie within tolerance): ask exact arithmetic
+            try:
+                again = evaluate_chain(claim, family.build(example, True))
+            except Exception:  # no exact model of this example (a transcendental family, a float-only line)
+                again = None
+            if again is not None and not again.undecidable:
+                ev = again
         if ev.undecidable:  # this arithmetic cannot decide this example: neither a pass nor a failure
             if skipped is not None:
                 skipped[0] += 1
