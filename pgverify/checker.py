@@ -200,6 +200,14 @@ def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
     only_equalities = model.arithmetic.name == "symbolic"
     steps = tuple(StepResult(i, s.label, s.relation, _holds(s.lhs, s.rhs, s.relation, model), s.lhs, s.rhs)
                   for i, s in enumerate(c.steps) if not (only_equalities and s.relation != "="))
+    if not model.arithmetic.exact:
+        first = next((s for s in steps if not s.ok), None)
+        if first is not None and first.relation in ("<", ">") and _holds(
+                first.lhs, first.rhs, first.relation + "=", model):
+            return Evaluation(None, steps, c, f"cannot decide step {first.index + 1} ({first.label!r}) in float64: "
+                                              f"its sides agree within the tolerance, and a strict inequality "
+                                              f"between values that close needs exact arithmetic (the numeric "
+                                              f"method re-evaluates such an example exactly)")
     return Evaluation(None, steps, c)
 
 def _degree_bound(claim: Claim, family: Family) -> int | None:
@@ -292,15 +300,14 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     return Check("exact", family.exact_label, True, secs, details)
 
 def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exact: bool,
-                       max_examples: int, shrink: bool, measured: dict[str, Any] | None = None
-                       ) -> tuple[int, tuple[Any, Evaluation] | None]:
+                       max_examples: int, shrink: bool, measured: dict[str, Any] | None = None,
+                       skipped: list[int] | None = None) -> tuple[int, tuple[Any, Evaluation] | None]:
     """Run the claim on Hypothesis-drawn examples; return (#examples, a failing example, shrunk if asked).
 
     ``measured`` (if given) receives the details of the last example evaluated.
     """
     seen = 0
     last_failure: list[tuple[Any, Evaluation]] = []
-    undecidable: list[Evaluation] = []
 
     @hypothesis_settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
                          suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target, Phase.shrink) if shrink else (Phase.generate, Phase.target),
@@ -314,8 +321,16 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
         if measured is not None:
             measured.clear()
             measured.update(ev.chain.details if ev.chain else {})
-        if ev.undecidable:
-            undecidable.append(ev)
+        if ev.undecidable and not exact:  # float64 cannot decide (a tie within tolerance): ask exact arithmetic
+            try:
+                again = evaluate_chain(claim, family.build(example, True))
+            except Exception:  # no exact model of this example (a transcendental family, a float-only line)
+                again = None
+            if again is not None and not again.undecidable:
+                ev = again
+        if ev.undecidable:  # this arithmetic cannot decide this example: neither a pass nor a failure
+            if skipped is not None:
+                skipped[0] += 1
             return
         if ev.ill_formed or ev.first_failure:
             last_failure.append((example, ev))
@@ -351,10 +366,16 @@ def _inequality_margin(ev: Evaluation) -> float | None:
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
     measured: dict[str, Any] = {}
+    skipped = [0]
     (seen, failure), secs = _timed(lambda: _hypothesis_search(
         claim, family, settings, exact=False, max_examples=settings.numeric_examples, shrink=False,
-        measured=measured))
-    details = {**({"last_example": measured} if measured else {}), "examples": seen, "rtol": NUMERIC_RTOL}
+        measured=measured, skipped=skipped))
+    details = {**({"last_example": measured} if measured else {}), "examples": seen, "rtol": NUMERIC_RTOL,
+               **({"undecidable_examples": skipped[0]} if skipped[0] else {})}
+    if failure is None and skipped[0] == seen:
+        return Check("numeric", family.numeric_label, None, secs, details, None,
+                     f"float64 could decide none of the {seen} examples (strict inequalities within the "
+                     f"tolerance)"), None
     if failure is None:
         return Check("numeric", family.numeric_label, True, secs, details), None
     return _as_check("numeric", family.numeric_label, failure[1], secs, details), failure

@@ -150,3 +150,30 @@ def test_undecided_claims_say_why_and_count_in_the_summary():
     run = report.Run((r,), FAST, 0.0)
     assert run.summary["undecided"] == 1 and run.undecided and not run.refuted
     assert "1 undecided" in report.table(run)
+
+
+def test_a_strict_inequality_within_float64_tolerance_is_not_refuted_by_rounding():
+    # ∇U = 0 exactly (one state, equal rewards) is ∇U ≈ 1e-17 in float64: reinforce.ascent-step's
+    # "∇U·E[ĝ] > 0 whenever ∇U ≠ 0" was refuted with lhs = rhs = 0.0 at seed 9 (verified at other seeds).
+    from pgverify.registry import Claim, select
+    from pgverify.statement import identity
+
+    (ascent,) = select(["reinforce.ascent-step"])
+    r = check_claim(ascent, Settings(seed=9))
+    numeric = next(c for c in r.checks if c.method == "numeric")
+    assert r.verdict == "verified" and numeric.passed
+    # A tie that is a tie in exact arithmetic too is a real counterexample: the numeric method re-evaluates the
+    # example exactly (dpg.policy-improvement's |g_s|² > 0 fails at g_s = 0).
+    tie = Claim("test.tie", "Tests", "0 > 0", lambda m: identity(m.U * 0, m.U * 0, relation=">"),
+                methods=("numeric",))
+    r = check_claim(tie, FAST)
+    assert r.verdict == "refuted" and r.checks[0].passed is False
+    (improvement,) = select(["dpg.policy-improvement"])
+    assert check_claim(improvement, Settings(seed=9)).verdict == "refuted"
+
+    def float_tie(m):
+        x = float(m.U) * 0
+        return identity(x, x, relation=">")
+
+    r = check_claim(Claim("test.float-tie", "Tests", "0.0 > 0.0", float_tie, methods=("numeric",)), FAST)
+    assert r.verdict == "undecided" and "could decide none" in r.checks[0].message
