@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,7 +188,16 @@ def _statement_tex(statement: str) -> list[str]:
     s = statement.replace("\n", " ").strip()
     words, math = tex.leading_text(s)
     out = [r"\begin{quote}", words, r"\end{quote}"] if words else []
-    return out + ([r"\begin{align*}", tex.break_display(math), r"\end{align*}"] if math else [])
+    if not math:
+        return out
+    # A statement quoted from the post may be an aligned block written for MathJax: its rows become the
+    # align* rows (each broken to the page width), and \middle without \left…\right (MathJax accepts it,
+    # pdflatex does not) becomes \mid.
+    math = re.sub(r"\\(begin|end)\{(aligned|split)\*?\}", " ", math)
+    math = re.sub(r"\\middle\s*(\\vert|\|)", r"\\mid ", math)
+    # Displays that state one claim together are joined by \qquad (pgverify.claims.text.JOIN): one row each.
+    rows = [r.strip() for r in re.split(r"\\\\|\\qquad", math) if r.strip()]
+    return out + [tex.break_align("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")]
 
 
 def latex_document(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
