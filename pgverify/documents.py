@@ -86,7 +86,7 @@ class DocumentRun:
         counts = {v: 0 for v in VERDICTS}
         for r in self.results:
             counts[r.verdict] += 1
-        return {k: v for k, v in counts.items() if v}
+        return counts
 
     @property
     def refuted(self) -> bool:
@@ -287,5 +287,6 @@ def table(run: DocumentRun) -> str:
                 lines.append(f"{pad}lhs = {_short(ce.lhs)}")
                 lines.append(f"{pad}rhs = {_short(ce.rhs)}")
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
-    lines.append(f"\n{len(run.results)} displays: {summary}  ({run.seconds:.1f} s, seed {run.settings.seed})")
+    lines.append(f"\n{len(run.results)} display{'' if len(run.results) == 1 else 's'}: {summary}  "
+                 f"({run.seconds:.1f} s, seed {run.settings.seed})")
     return "\n".join(lines)
