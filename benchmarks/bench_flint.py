@@ -33,6 +33,7 @@ from numeric.modular import random_tabular_point_mod_p  # noqa: E402
 from pgverify.checker import evaluate_chain  # noqa: E402
 from pgverify.registry import select  # noqa: E402
 from symbolic.pgt_proof import prove_theorem_tabular  # noqa: E402
+from bench_skeleton import torch_gradient_seconds  # noqa: E402  (the same torch timing)
 
 
 def timed(fn):
@@ -177,22 +178,10 @@ def reference_gradient(S: int = 1000, A: int = 10) -> None:
         lu_name = "one np.linalg.solve (no SciPy)"
     print(f"reference grad U S={S} A={A}: {grad * 1e3:.1f} ms; {lu_name}: {lu * 1e3:.1f} ms; "
           f"ratio {grad / lu:.2f}x (target <= 1.2x)")
-    try:
-        import torch
-    except ImportError:
+    t_torch = torch_gradient_seconds(P, np.asarray(mdp.r, dtype=np.float64), np.asarray(policy.theta), 0.95)
+    if t_torch is None:
         print("torch autograd comparison: skipped (torch not installed; `pip install torch==2.13.0` for it)")
         return
-    Pt, rt = torch.tensor(P), torch.tensor(mdp.r)
-    th = torch.tensor(policy.theta, requires_grad=True)
-
-    def torch_grad() -> None:
-        pi = torch.softmax(th, dim=1)
-        Ppi = torch.einsum("sa,sat->st", pi, Pt)
-        v = torch.linalg.solve(torch.eye(S, dtype=torch.float64) - 0.95 * Ppi, (pi * rt).sum(1))
-        v[0].backward()
-        th.grad = None
-
-    t_torch = best_of(torch_grad)
     print(f"torch autograd through torch.linalg.solve: {t_torch * 1e3:.1f} ms; ours / torch = {grad / t_torch:.2f}x "
           f"(target <= 0.75x)")
 

@@ -29,6 +29,25 @@ def best_of(fn, repeat: int = 5) -> float:
         times.append(time.perf_counter() - t)
     return min(times)
 
+def torch_gradient_seconds(P: np.ndarray, r: np.ndarray, theta: np.ndarray, lam: float) -> float | None:
+    """Best-of-5 seconds of ∇θ v(s⁰) by torch autograd through ``torch.linalg.solve``; None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    S = P.shape[0]
+    Pt, rt = torch.tensor(P), torch.tensor(r)
+    th = torch.tensor(theta, requires_grad=True)
+
+    def torch_grad() -> None:
+        pi = torch.softmax(th, dim=1)
+        Ppi = torch.einsum("sa,sat->st", pi, Pt)
+        v = torch.linalg.solve(torch.eye(S, dtype=torch.float64) - lam * Ppi, (pi * rt).sum(1))
+        v[0].backward()
+        th.grad = None
+
+    return best_of(torch_grad)
+
 
 def symbolic_proof() -> None:
     from pgverify.checker import evaluate_chain
@@ -80,22 +99,10 @@ def reference_gradient(S: int = 1000, A: int = 10) -> None:
         lu = "two solves (no SciPy)"
     print(f"numeric.utility_gradient S={S} A={A}: {grad * 1e3:.1f} ms; np.linalg.solve({S}): {solve * 1e3:.1f} ms; "
           f"ratio {grad / solve:.2f}x [{lu}] (target <= 3x, aim 1.5x)")
-    try:
-        import torch
-    except ImportError:
+    t_torch = torch_gradient_seconds(P, np.asarray(mdp.r, dtype=np.float64), np.asarray(policy.theta), 0.95)
+    if t_torch is None:
         print("torch autograd comparison: skipped (torch not installed; `pip install torch==2.13.0` for it)")
         return
-    Pt, rt = torch.tensor(P), torch.tensor(mdp.r)
-    th = torch.tensor(policy.theta, requires_grad=True)
-
-    def torch_grad() -> None:
-        pi = torch.softmax(th, dim=1)
-        Ppi = torch.einsum("sa,sat->st", pi, Pt)
-        v = torch.linalg.solve(torch.eye(S, dtype=torch.float64) - 0.95 * Ppi, (pi * rt).sum(1))
-        v[0].backward()
-        th.grad = None
-
-    t_torch = best_of(torch_grad)
     print(f"torch autograd through torch.linalg.solve: {t_torch * 1e3:.1f} ms; ours / torch = {grad / t_torch:.2f}x "
           f"(target <= 1.0x, aim 0.75x)")
 

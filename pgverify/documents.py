@@ -26,7 +26,7 @@ from pgverify.families import get_family
 from pgverify.notation import ast as A
 from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
-from pgverify.verdicts import VERDICTS, ClaimResult
+from pgverify.verdicts import VERDICTS, ClaimResult, Tally
 
 __all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "verify_document", "to_json", "table", "DOCUMENT_SUFFIXES"]
 
@@ -72,7 +72,7 @@ class DisplayResult:
 
 
 @dataclass(frozen=True)
-class DocumentRun:
+class DocumentRun(Tally):
     """Every display of one document, checked."""
 
     path: str
@@ -80,22 +80,6 @@ class DocumentRun:
     settings: Settings
     seconds: float
     profile: str = "post"
-
-    @property
-    def summary(self) -> dict[str, int]:
-        counts = {v: 0 for v in VERDICTS}
-        for r in self.results:
-            counts[r.verdict] += 1
-        return counts
-
-    @property
-    def refuted(self) -> bool:
-        """Some display is refuted or ill-formed: the run exits 1 (as ``pgverify check``)."""
-        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
-
-    @property
-    def undecided(self) -> bool:
-        return any(r.verdict == "undecided" for r in self.results)
 
 
 # ------------------------------------------------------------------ annotations → conventions

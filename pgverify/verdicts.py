@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pgverify.registry import Claim
 
-__all__ = ["VERDICTS", "Check", "Counterexample", "ClaimResult"]
+__all__ = ["VERDICTS", "Check", "Counterexample", "ClaimResult", "Tally"]
 
 #: Verdicts, from best to worst (``undecided`` when no method could run).
 VERDICTS = ("proved", "verified", "undecided", "refuted", "ill-formed")
@@ -57,3 +57,28 @@ class ClaimResult:
     checks: tuple[Check, ...]
     counterexample: Counterexample | None
     reason: str = ""
+
+
+class Tally:
+    """The verdict counts and exit conditions of a run: mixed into any record with ``results``, each with a
+    ``verdict`` (a ``pgverify check`` run, a checked document)."""
+
+    results: tuple[Any, ...]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many results have each verdict, every verdict listed (zeros included)."""
+        counts = {v: 0 for v in VERDICTS}
+        for r in self.results:
+            counts[r.verdict] += 1
+        return counts
+
+    @property
+    def refuted(self) -> bool:
+        """Some result is refuted or ill-formed: the run exits 1."""
+        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
+
+    @property
+    def undecided(self) -> bool:
+        """Some result is undecided: without a refutation the run exits 3."""
+        return any(r.verdict == "undecided" for r in self.results)

@@ -11,36 +11,19 @@ from typing import Any
 from pgverify import __version__
 from pgverify.output import tex
 from pgverify.checker import Settings
-from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample
+from pgverify.verdicts import Check, ClaimResult, Counterexample, Tally
 from pgverify.registry import SLOW_METHODS_OPT_IN
 
 __all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(Tally):
     """The results of one ``pgverify check`` run."""
 
     results: tuple[ClaimResult, ...]
     settings: Settings
     seconds: float
-
-    @property
-    def summary(self) -> dict[str, int]:
-        counts = {v: 0 for v in VERDICTS}
-        for r in self.results:
-            counts[r.verdict] += 1
-        return counts
-
-    @property
-    def refuted(self) -> bool:
-        """Some claim is refuted or ill-formed: the run exits 1."""
-        return any(r.verdict in ("refuted", "ill-formed") for r in self.results)
-
-    @property
-    def undecided(self) -> bool:
-        """Some claim is undecided: without a refutation the run exits 3."""
-        return any(r.verdict == "undecided" for r in self.results)
 
 
 def _check_json(c: Check) -> dict[str, Any]:
