@@ -76,6 +76,8 @@ class Model:
     @cached_property
     def P_pi(self) -> np.ndarray:
         """P_π[s, s'] = Σ_a π(a|s) P[s, a, s'], shape ``(S, S)``."""
+        if self.P.dtype == np.float64 and self.pi.dtype == np.float64:
+            return np.einsum("sa,sat->st", self.pi, self.P)  # one pass over P, no (S, 1, S) temporaries
         return (self.pi[:, None, :] @ self.P)[:, 0, :]
 
     @cached_property
@@ -86,7 +88,7 @@ class Model:
     @cached_property
     def M(self) -> np.ndarray:
         """The Bellman matrix I − λP_π, shape ``(S, S)``."""
-        M = -self.lam * self.P_pi
+        M = self.P_pi * -self.lam
         diagonal = np.diag_indices(self.S)
         M[diagonal] = M[diagonal] + 1
         return M
@@ -113,6 +115,8 @@ class Model:
     @cached_property
     def Pv(self) -> np.ndarray:
         """E_{s'∼P(·|s,a)} v(s') as ``Pv[s, a]``, shape ``(S, A)``."""
+        if self.P.dtype == np.float64 and self.P.flags.c_contiguous and self.v.dtype == np.float64:
+            return (self.P.reshape(self.S * self.A, self.S) @ self.v).reshape(self.S, self.A)  # one BLAS matvec
         return self.P @ self.v
 
     @cached_property
