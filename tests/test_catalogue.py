@@ -3,7 +3,10 @@
 ``EXPECTED`` is the reference table: ``pgverify check --json`` at seed 0 before the soundness work of issue 10
 (every verdict kept), with the four symbolic proofs the python-flint engine added to the default run
 (reinforce.gradient-estimate.linear.corrected, pgt.proof.value-gradient, pgt.average-reward,
-pgt.compatible-approximation: verified → proved).  A new claim must be added here with its verdict.
+pgt.compatible-approximation: verified → proved) and the free index the notation wing found in the REINFORCE
+pseudo-code (ĝ_n with an n no sum binds: reinforce.gradient-estimate refuted → ill-formed, reinforce.ascent-step
+verified → ill-formed; their former checks kept under ``.reading``).  A new claim must be added here with its
+verdict.
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ EXPECTED = {
     "vpg.variance.reward-to-go": "refuted",
     "vpg.variance.value-baseline": "refuted",
     "reinforce.baseline-fit": "proved",
-    "reinforce.gradient-estimate": "refuted",
+    "reinforce.gradient-estimate": "ill-formed",
+    "reinforce.gradient-estimate.reading": "refuted",
     "reinforce.gradient-estimate.corrected": "proved",
     "reinforce.gradient-estimate.linear": "refuted",
     "reinforce.gradient-estimate.linear.corrected": "proved",
-    "reinforce.ascent-step": "verified",
+    "reinforce.ascent-step": "ill-formed",
+    "reinforce.ascent-step.reading": "verified",
     "practice.undiscounted-score-weighting": "refuted",
     "practice.undiscounted-score-weighting.corrected": "proved",
     "pgt.occupancy-measure": "verified",

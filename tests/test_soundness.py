@@ -153,12 +153,12 @@ def test_undecided_claims_say_why_and_count_in_the_summary():
 
 
 def test_a_strict_inequality_within_float64_tolerance_is_not_refuted_by_rounding():
-    # ∇U = 0 exactly (one state, equal rewards) is ∇U ≈ 1e-17 in float64: reinforce.ascent-step's
+    # ∇U = 0 exactly (one state, equal rewards) is ∇U ≈ 1e-17 in float64: reinforce.ascent-step(.reading)'s
     # "∇U·E[ĝ] > 0 whenever ∇U ≠ 0" was refuted with lhs = rhs = 0.0 at seed 9 (verified at other seeds).
     from pgverify.registry import Claim, select
     from pgverify.statement import identity
 
-    (ascent,) = select(["reinforce.ascent-step"])
+    (ascent,) = select(["reinforce.ascent-step.reading"])
     r = check_claim(ascent, Settings(seed=9))
     numeric = next(c for c in r.checks if c.method == "numeric")
     assert r.verdict == "verified" and numeric.passed

@@ -30,7 +30,7 @@ EXPECTED = [
     ("vpg.baseline.random.action-dependent", "∇U = 𝔼[Σ λ^{t−1}(G^t − c(s_t, a_t))∇logπ]"),
     ("vpg.value-baseline", None),
     ("reinforce.baseline-fit", None),
-    ("reinforce.gradient-estimate", "𝔼[ĝ] = ∇U (same roll-outs)"),
+    ("reinforce.gradient-estimate.reading", "𝔼[ĝ] = ∇U (same roll-outs)"),
     ("reinforce.gradient-estimate.corrected", None),
     ("reinforce.gradient-estimate.linear", "𝔼[ĝ] = ∇U (linear baseline, same roll-outs)"),
     ("reinforce.gradient-estimate.linear.corrected", None),
@@ -92,10 +92,11 @@ VERDICTS = {
     "vpg.reward-to-go.conditional-mean": "proved", "vpg.q-weighted-gradient": "proved", "vpg.baseline": "proved",
     "vpg.baseline.random": "proved", "vpg.baseline.random.action-dependent": "refuted",
     "vpg.value-baseline": "proved", "vpg.variance.reward-to-go": "refuted", "vpg.variance.value-baseline": "refuted",
-    "reinforce.baseline-fit": "proved", "reinforce.gradient-estimate": "refuted",
+    "reinforce.baseline-fit": "proved", "reinforce.gradient-estimate": "ill-formed",
+    "reinforce.gradient-estimate.reading": "refuted",
     "reinforce.gradient-estimate.corrected": "proved", "reinforce.gradient-estimate.linear": "refuted",
     "reinforce.gradient-estimate.linear.corrected": "proved",
-    "reinforce.ascent-step": "verified", "practice.undiscounted-score-weighting": "refuted",
+    "reinforce.ascent-step": "ill-formed", "reinforce.ascent-step.reading": "verified", "practice.undiscounted-score-weighting": "refuted",
     "practice.undiscounted-score-weighting.corrected": "proved",
 }
 

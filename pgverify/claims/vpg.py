@@ -640,17 +640,32 @@ def baseline_fit(m: Model) -> Chain:
 
 @claim("reinforce.gradient-estimate", section=SECTION, families=FAMILIES,
        statement=POST_TEXT,
+       note=f"As written the display assigns ĝ_n, with an n that no sum binds (the Σ_n on the right binds its own "
+            f"n): one estimate per n = 1, …, N against one ∇U, a free index. The evident reading (ĝ, the average "
+            f"over the N roll-outs) is checked under reinforce.gradient-estimate.reading.")
+def gradient_estimate(m: Model) -> Chain:
+    ep = episodes(m)
+    idx, p = tuples(ep.prob, ROLLOUTS)
+    g = expect(p, reinforce_estimate(m, ep, idx, idx))
+    return identity(np.stack([g] * ROLLOUTS), m.grad_U, label="𝔼[ĝ_n] = ∇U for a free n")
+
+
+@claim("reinforce.gradient-estimate.reading", section=SECTION, families=FAMILIES,
+       corrects="reinforce.gradient-estimate",
+       statement=r"\hat g \leftarrow \frac{1}{N}\sum_{n=1}^N \sum_{t=1}^T \lambda^{t-1}\left(G_n^t - "
+                 r"b_{\hat\omega}(s_t^n)\right)\nabla_\theta \log\pi_\theta(a_t^n\vert s_t^n):\ "
+                 r"\mathbb{E}[\hat g] = \nabla_\theta U(\theta)",
        note=f"ω̂ (tabular) fitted on the same N = {ROLLOUTS} roll-outs, as the pseudo-code does; the expectation "
             f"is over all N-tuples. The fitted b(s_t^n) depends on a_t^n through G_n^t, so the baseline lemma does "
             f"not apply.")
-def gradient_estimate(m: Model) -> Chain:
+def gradient_estimate_reading(m: Model) -> Chain:
     ep = episodes(m)
     idx, p = tuples(ep.prob, ROLLOUTS)
     return identity(expect(p, reinforce_estimate(m, ep, idx, idx)), m.grad_U, label="𝔼[ĝ] = ∇U (same roll-outs)")
 
 
 @claim("reinforce.gradient-estimate.corrected", section=SECTION, families=FAMILIES,
-       corrects="reinforce.gradient-estimate",
+       corrects="reinforce.gradient-estimate.reading",
        statement=r"\hat\omega \text{ fitted on independent roll-outs}:\ \mathbb{E}[\hat g] = \nabla_\theta U(\theta)",
        note="The tabular baseline fitted on an independent roll-out (one for the fit, one for ĝ; the expectation "
             "over both) is a function of s_t only given the fit, so ĝ is unbiased.")
@@ -662,7 +677,7 @@ def gradient_estimate_corrected(m: Model) -> Chain:
 
 
 @claim("reinforce.gradient-estimate.linear", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
-       corrects="reinforce.gradient-estimate",
+       corrects="reinforce.gradient-estimate.reading",
        statement=r"b_\omega(s) = \phi(s)^\top\omega \text{ fitted on the same roll-outs}:\ \mathbb{E}[\hat g] = "
                  r"\nabla_\theta U(\theta)",
        note=f"The same claim with a baseline linear in the features φ(s) = (1, s), fitted by least squares on the "
@@ -692,18 +707,38 @@ def gradient_estimate_linear_corrected(m: Model) -> Chain:
     return identity(expect(p, g), m.grad_U, label="𝔼[ĝ] = ∇U (linear baseline fitted on independent roll-outs)")
 
 
+def _ascent_slopes(m: Model) -> Any:
+    """∇U·𝔼[ĝ] with ĝ as in reinforce.gradient-estimate.reading, or None when ∇U = 0 (the claim is vacuous)."""
+    if all(is_zero(g) for g in m.grad_U):
+        return None
+    ep = episodes(m)
+    idx, p = tuples(ep.prob, ROLLOUTS)
+    return (m.grad_U * expect(p, reinforce_estimate(m, ep, idx, idx))).sum()
+
+
 @claim("reinforce.ascent-step", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
        statement=POST_TEXT,
-       note=f"d/dη 𝔼[U(θ + ηĝ)] at η = 0 is ∇U·𝔼[ĝ] (ĝ as in reinforce.gradient-estimate, N = {ROLLOUTS}); "
+       note="As written the update uses ĝ_n with the free n of reinforce.gradient-estimate: one step per n against "
+            "one claim, a free index. The evident reading (θ ← θ + ηĝ) is checked under reinforce.ascent-step.reading.")
+def ascent_step(m: Model) -> Chain:
+    zero = m.lam * 0
+    slope = _ascent_slopes(m)
+    slopes = np.array([zero if slope is None else slope] * ROLLOUTS, dtype=object)
+    return identity(slopes, zero, relation=">", label="∇U·𝔼[ĝ_n] > 0 for a free n")
+
+
+@claim("reinforce.ascent-step.reading", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,
+       corrects="reinforce.ascent-step",
+       statement=r"\theta \leftarrow \theta + \eta\cdot\hat g:\ U \text{ increases for every small enough } \eta > 0 "
+                 r"\text{ whenever } \nabla_\theta U(\theta) \neq 0",
+       note=f"d/dη 𝔼[U(θ + ηĝ)] at η = 0 is ∇U·𝔼[ĝ] (ĝ as in reinforce.gradient-estimate.reading, N = {ROLLOUTS}); "
             f"U increases for every small enough η > 0 when it is > 0 and decreases when it is < 0. Vacuous "
             f"when ∇U = 0.")
-def ascent_step(m: Model) -> Chain:
-    ep = episodes(m)
+def ascent_step_reading(m: Model) -> Chain:
     zero = m.lam * 0
-    if all(is_zero(g) for g in m.grad_U):
+    slope = _ascent_slopes(m)
+    if slope is None:
         return identity(zero, zero, label="∇U = 0: vacuous")
-    idx, p = tuples(ep.prob, ROLLOUTS)
-    slope = (m.grad_U * expect(p, reinforce_estimate(m, ep, idx, idx))).sum()
     return identity(slope, zero, relation=">", label="∇U·𝔼[ĝ] > 0")
 
 
