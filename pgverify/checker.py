@@ -33,7 +33,7 @@ from numeric.arithmetic import Degree
 from numeric.errors import InexactOperandError, InvalidArgumentError, PGVerifyError
 from numeric.model import Model
 from pgverify import cache
-from pgverify.families import GRID, Family, get_family
+from pgverify.families import GRID, Family, InvalidFamilySizeError, sized_family
 from pgverify.registry import METHODS, SLOW_METHODS_OPT_IN, Claim
 from pgverify.statement import MISSING, Chain
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
@@ -59,6 +59,9 @@ class Settings:
     methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
     cache: bool = True
     opt_in: tuple[str, ...] = ()
+    #: States × actions of the symbolic tabular-softmax families (``verify --states/--actions``); the other
+    #: methods' models and the other families do not change.
+    symbolic_size: tuple[int, int] = (2, 2)
 
     def __post_init__(self) -> None:
         for name, low in (("seed", 0), ("exact_points", 1), ("numeric_examples", 1), ("counterexample_examples", 1)):
@@ -67,6 +70,15 @@ class Settings:
                 raise InvalidSettingsError(f"Settings.{name} must be an integer >= {low}, got {value!r}")
         if not self.methods or any(m not in METHODS for m in self.methods):
             raise InvalidSettingsError(f"Settings.methods must name some of {METHODS}, got {self.methods!r}")
+        size = self.symbolic_size
+        if not (isinstance(size, tuple) and len(size) == 2 and all(
+                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in size)):
+            raise InvalidSettingsError(f"Settings.symbolic_size must be (states, actions), two integers >= 1, "
+                                       f"got {size!r}")
+        try:
+            sized_family("tabular-softmax", size)
+        except InvalidFamilySizeError as exc:
+            raise InvalidSettingsError(f"Settings.symbolic_size={size!r}: {exc}") from None
 
 
 class InvalidSettingsError(InvalidArgumentError):
@@ -406,7 +418,7 @@ def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
     checks: list[Check] = []
     counterexample: Counterexample | None = None
     for name in claim.families:
-        family = get_family(name)
+        family = sized_family(name, settings.symbolic_size)
         float_failure = None
         for method in settings.methods:
             slow_but_asked = method in claim.slow_methods and SLOW_METHODS_OPT_IN in settings.opt_in

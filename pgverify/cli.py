@@ -72,8 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     seeded(an, catalogue=False)
     an.add_argument("--out", type=Path, default=Path("."), help="output directory (default: the current one)")
     _document_options(an)
-    v.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax family (default 2)")
-    v.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax family (default 2)")
+    for sp in (v, an):
+        sp.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax families "
+                        "(default 2; at most 3, and states × actions at most 6)")
+        sp.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax families "
+                        "(default 2)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
@@ -139,6 +142,17 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         if args.points < 1:
             raise PGVerifyError(f"--points must be at least 1, got {args.points}")
         kw["exact_points"] = args.points
+    if getattr(args, "states", None) is not None:  # verify / annotate: the symbolic tabular family's size
+        for flag, value in (("--states", args.states), ("--actions", args.actions)):
+            if value < 1:
+                raise PGVerifyError(f"{flag} must be at least 1, got {value}")
+        from pgverify.families import InvalidFamilySizeError, sized_family
+
+        try:
+            sized_family("tabular-softmax", (args.states, args.actions))
+        except InvalidFamilySizeError as exc:
+            raise PGVerifyError(f"--states {args.states} --actions {args.actions}: {exc}") from None
+        kw["symbolic_size"] = (args.states, args.actions)
     from dataclasses import replace
 
     return replace(s, **kw)
@@ -179,8 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify":
             from pgverify import derivations
 
-            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json,
-                                                states=args.states, actions=args.actions)
+            text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json)
             _emit(text)
             return _status(run)
         if args.command == "list":

@@ -426,22 +426,19 @@ def _import_file(p: Path) -> ModuleType:
     return module
 
 
-def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False,
-                states: int = 2, actions: int = 2) -> tuple[str, "Run"]:
+def verify_file(path: str | Path, settings: Settings = Settings(), *, as_json: bool = False) -> tuple[str, "Run"]:
     """``pgverify verify PATH``: the table (or JSON object) of every derivation in ``path``, and the
     :class:`~pgverify.output.report.Run` (``run.refuted``, ``run.undecided``).  The table is ``pgverify check``'s,
     followed by the LaTeX of each first failing step; the JSON object is ``pgverify check --json``'s with
-    ``"file"`` and, per refuted derivation, ``"latex"``.  ``states`` × ``actions`` is the size of the symbolic
-    tabular-softmax family (``--states/--actions``)."""
+    ``"file"`` and, per refuted derivation, ``"latex"``.  ``settings.symbolic_size`` is the size of the
+    symbolic tabular-softmax families (``--states/--actions``)."""
     import json
     import time
 
-    from pgverify.families import symbolic_size
     from pgverify.output import report
 
     start = time.perf_counter()
-    with symbolic_size(states, actions):
-        results = [verify(d, settings) for d in load_derivations(path)]
+    results = [verify(d, settings) for d in load_derivations(path)]
     run = report.Run(tuple(r.result for r in results), settings, time.perf_counter() - start)
     if as_json:
         obj = report.to_json(run)

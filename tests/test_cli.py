@@ -45,8 +45,11 @@ def test_globs_may_repeat(capsys):
     (["latex", "--family", "lqr", "--states", "3"], "--states and --actions apply to --family tabular-softmax only"),
     (["check", "--opt-in", "bogus"], "--opt-in 'bogus' is not a costly check; expected one of slow-methods"),
     (["report", "--out", "{file}"], "out must be a directory"),
+    (["verify", "{file}", "--states", "0"], "--states must be at least 1, got 0"),
+    (["annotate", "{file}", "--states", "4", "--actions", "3"],
+     "--states 4 --actions 3: a symbolic tabular family with states=4 and actions=3 is too large"),
 ], ids=["unknown-glob", "zero-examples", "zero-states", "latex-above-the-limit", "lqr-with-states", "opt-in-unknown",
-        "report-out-is-a-file"])
+        "report-out-is-a-file", "verify-zero-states", "annotate-above-the-limit"])
 def test_usage_errors_exit_2_with_a_message(capsys, tmp_path, argv, message):
     existing = tmp_path / "report.md"
     existing.write_text("keep me")
@@ -60,6 +63,33 @@ def test_usage_errors_exit_2_with_a_message(capsys, tmp_path, argv, message):
 def test_valid_near_misses_of_the_usage_errors(capsys, argv):
     code, _, err = run(capsys, *argv, *(["--examples", "5", "--points", "1"] if argv[0] == "check" else []))
     assert code == 0, err
+
+
+PGT_DISPLAY = r"""$$
+\nabla_\theta U(\theta) = (1-\lambda)^{-1}\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s)\sum_{a\in\mathcal{A}}
+\nabla_\theta\pi_\theta(a\vert s)\, q_\lambda^{\pi_\theta}(s,a)
+$$
+"""
+
+
+@pytest.mark.parametrize("suffix", [".md", ".py"])
+def test_verify_states_and_actions_size_the_symbolic_family_of_documents_and_derivations(capsys, tmp_path, suffix):
+    path = tmp_path / f"pgt{suffix}"
+    if suffix == ".md":
+        path.write_text(PGT_DISPLAY)
+    else:
+        path.write_text("import pgverify\n\n@pgverify.derivation('value', families=('tabular-softmax',))\n"
+                        "def value(m):\n    yield m.U\n    yield (m.mu0 * m.v).sum()\n")
+    code, out, err = run(capsys, "verify", str(path), "--states", "3", "--actions", "2", "--json",
+                         "--examples", "3", "--points", "1")
+    assert code == 0, err
+    labels = {c["family"] for c in _checks(json.loads(out)) if c["method"] == "symbolic"}
+    assert labels == {"tabular-softmax S=3 A=2"}
+
+
+def _checks(obj):
+    entries = obj.get("displays") or obj.get("claims")
+    return [c for e in entries for c in e["checks"]]
 
 
 def test_version(capsys):

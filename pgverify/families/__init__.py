@@ -27,15 +27,14 @@ pgverify.families.UnknownFamilyError: unknown model family 'tabular'; known: ['c
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
+from functools import lru_cache
 
 from numeric.errors import PGVerifyError
 from pgverify.families import base, continuous, episodic, pair, structured, undiscounted
 from pgverify.families.base import GRID, Family
 
 __all__ = ["Family", "FAMILIES", "GRID", "UnknownFamilyError", "InvalidFamilySizeError", "get_family",
-           "symbolic_size"]
+           "sized_family"]
 
 
 class UnknownFamilyError(PGVerifyError, KeyError):
@@ -54,44 +53,42 @@ class InvalidFamilySizeError(PGVerifyError, ValueError):
     """A symbolic family size (``--states/--actions``) that is not allowed."""
 
 
-#: The tabular families whose symbolic model :func:`symbolic_size` resizes.
+#: The tabular families whose symbolic model :func:`sized_family` resizes (value: with an initial distribution μ).
 _RESIZABLE = {"tabular-softmax": False, "tabular-softmax-mu": True}
-_SIZED: dict[str, Family] = {}
 
 
-@contextmanager
-def symbolic_size(states: int, actions: int) -> Iterator[None]:
-    """Within the block, ``tabular-softmax(-mu)``'s symbolic model has ``states`` × ``actions`` (default 2 × 2).
+@lru_cache(maxsize=None)
+def _resized(name: str, states: int, actions: int) -> Family:
+    try:
+        return base.tabular_family(_RESIZABLE[name], states, actions)
+    except ValueError as exc:
+        raise InvalidFamilySizeError(str(exc)) from None
 
-    The other methods' models are unchanged.  Limits: :data:`~pgverify.families.base.MAX_SYMBOLIC_STATES`,
+
+def sized_family(name: str, symbolic_size: tuple[int, int] = (2, 2)) -> Family:
+    """The family called ``name``, with a ``states`` × ``actions`` symbolic model when it is tabular-softmax(-mu).
+
+    ``symbolic_size`` is ``(states, actions)`` (default 2 × 2, the registry's); the other methods' models and
+    the other families do not change.  Limits: :data:`~pgverify.families.base.MAX_SYMBOLIC_STATES`,
     :data:`~pgverify.families.base.MAX_SYMBOLIC_PARAMETERS`.
 
-    >>> with symbolic_size(3, 2):
-    ...     get_family("tabular-softmax").symbolic_label
+    >>> sized_family("tabular-softmax", (3, 2)).symbolic_label
     'tabular-softmax S=3 A=2'
-    >>> with symbolic_size(4, 3):
-    ...     pass
+    >>> sized_family("episodic-softmax", (3, 2)) is get_family("episodic-softmax")
+    True
+    >>> sized_family("tabular-softmax", (4, 3))
     Traceback (most recent call last):
     ...
     pgverify.families.InvalidFamilySizeError: a symbolic tabular family with states=4 and actions=3 is too large: ...
     """
-    try:
-        sized = {name: base.tabular_family(mu, states, actions) for name, mu in _RESIZABLE.items()}
-    except ValueError as exc:
-        raise InvalidFamilySizeError(str(exc)) from None
-    previous = dict(_SIZED)
-    _SIZED.update(sized)
-    try:
-        yield
-    finally:
-        _SIZED.clear()
-        _SIZED.update(previous)
+    states, actions = symbolic_size
+    if name in _RESIZABLE and (states, actions) != (2, 2):
+        return _resized(name, states, actions)
+    return get_family(name)
 
 
 def get_family(name: str) -> Family:
     """The family called ``name``; :class:`UnknownFamilyError` lists the known names."""
-    if name in _SIZED:
-        return _SIZED[name]
     try:
         return FAMILIES[name]
     except KeyError:
