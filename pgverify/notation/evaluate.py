@@ -1173,6 +1173,8 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
 
         families = (restricted("episodic-softmax", min_horizon=needed),)
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
+    # the identity's arguments of each step: a property of the text, computed once (not per model)
+    step_free = [(free_variables(left) | free_variables(step.rhs) | cond_free) - const for left, step in steps]
 
     memo: "weakref.WeakKeyDictionary[Model, Chain]" = weakref.WeakKeyDictionary()
 
@@ -1194,10 +1196,9 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         out: list[Step] = []
         details: dict[str, Any] = {}
         skipped: dict[str, str] = {}
-        for i, (left, step) in enumerate(steps):
+        for i, ((left, step), free) in enumerate(zip(steps, step_free)):
             label = step_label(i, step)
             try:
-                free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
                 scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
                 mask = _condition_mask(conventions.conditions, scope)
                 lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
