@@ -147,3 +147,27 @@ def test_exact_lu_solves_both_systems(S):
     b = np.array([F(i + 1) for i in range(S)], dtype=object)
     x, y = lu_solve_pair(M, b, b)
     assert list(M @ x) == list(b) and list(M.T @ y) == list(b)
+
+
+# ------------------------------------------------ the float64 solve from MIXED_PRECISION_MIN_SIZE on
+@pytest.mark.parametrize("lam, scale", [(0.5, 1), (0.95, 1), (0.999, 1), (1 - 1e-9, 1), (0.9, 1e39)],
+                         ids=["0.5", "0.95", "0.999", "1-1e-9", "beyond float32 (falls back)"])
+@pytest.mark.parametrize("columns", [None, 3], ids=["vector", "matrix"])
+def test_the_large_float64_solve_has_float64_accuracy(lam, scale, columns):
+    """A float32 factor refined in float64 must give what a float64 LU gives (to ~1e-15 relative to the
+    conditioning, not float32's 1e-7); a matrix float32 cannot hold is solved by the float64 LU."""
+    from numeric.arithmetic import FLOAT64, MIXED_PRECISION_MIN_SIZE, _refined_solve_pair
+
+    S = MIXED_PRECISION_MIN_SIZE + 44
+    rng = np.random.default_rng(3)
+    P = rng.random((S, S))
+    P /= P.sum(axis=1, keepdims=True)
+    M = (np.eye(S) - lam * P) * scale
+    shape = (S,) if columns is None else (S, columns)
+    b, c = rng.standard_normal(shape), rng.standard_normal(S)
+    v, w = FLOAT64.solve_pair(M, b, c)
+    v0, w0 = np.linalg.solve(M, b), np.linalg.solve(M.T, c)
+    cond = (1 + lam) / (1 - lam)
+    assert np.abs(v - v0).max() <= 1e-13 * cond * np.abs(v0).max()
+    assert np.abs(w - w0).max() <= 1e-13 * cond * np.abs(w0).max()
+    assert (_refined_solve_pair(M, b, c) is None) == (scale > 1)
