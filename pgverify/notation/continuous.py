@@ -532,3 +532,19 @@ def evaluate_step(left: Any, step: A.Step, model: Any, conventions: Any, *, free
     if conventions.conditions:
         raise NotEvaluable("conditions (`whenever`, `for k < t`) on a continuous-action or Gaussian display")
     return tuple(evaluate_continuous(x, model, free=free, sorts=sorts) for x in (left, step.rhs))  # type: ignore
+
+
+def positivity_certificate(c: Any, model: Any, label: str) -> Any:
+    """On a symbolic continuous model, the step proving an ∝ constant c > 0 when (1 − λ)·c is a positive rational
+    number (λ ∈ [0, 1) on every model of the family); None otherwise (the step stays an inequality)."""
+    from pgverify.statement import Step
+
+    field = getattr(c, "field", None)
+    if getattr(model, "_derivative", None) is None or field is None or not hasattr(field, "to_sympy"):
+        return None
+    k = c * (1 - model.lam)
+    value = field.to_sympy(k)
+    if not (value.is_Rational and value > 0):
+        return None
+    return Step(f"{label}: the constant is positive: (1 − λ)·c = {value} > 0 with λ ∈ [0, 1)", k, "=",
+                field.constant(value))

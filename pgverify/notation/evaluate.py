@@ -1222,7 +1222,8 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                 details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
                 a, b = _aligned(lhs, _mul(_const(c), rhs))
                 out.append(Step(label, a, "=", b))
-                out.append(Step(f"{label}: the constant is positive", c, ">", 0))
+                out.append((kind and C.positivity_certificate(c, model, label)) or
+                           Step(f"{label}: the constant is positive", c, ">", 0))
                 if getattr(model, "_derivative", None) is not None:
                     out.append(Step(f"{label}: the constant does not depend on θ", _theta_derivative(model)(
                         np.asarray([c], dtype=object))[0], "=", np.zeros(model.K, dtype=object) * c))
