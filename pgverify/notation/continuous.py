@@ -103,6 +103,8 @@ def evaluate_continuous(node: Any, model: Any, *, free: set[str], sorts: dict[st
     from numeric.gaussian import GaussianObjective
 
     if isinstance(model, GaussianObjective):
+        if bound:
+            raise NotEvaluable(f"{', '.join(bound)} in a Gaussian display")
         return _gaussian_side(node, model)
     if not isinstance(model, ContinuousModel):
         raise NotEvaluable(f"continuous actions (∇ₐ, πθ(s), |_{{a=…}}) on {getattr(model, 'family', '') or 'a'} "
@@ -118,10 +120,7 @@ def evaluate_continuous(node: Any, model: Any, *, free: set[str], sorts: dict[st
             raise NotEvaluable(f"the free variable {name!r} ({sort}) has no range on a continuous-action model "
                                "(an action is fixed by a bar |_{a=…})")
     sc = _Scope(model, model, env, itertools.count(), None, dict(bound or {}))
-    out = _ev(node, sc)
-    if model.arithmetic is FLOAT64:
-        out = Tensor(np.asarray(out.value, dtype=np.float64) if out.axes else float(out.value), out.axes)
-    return out
+    return _ev(node, sc)
 
 
 # ------------------------------------------------------------------ DPG
@@ -525,13 +524,169 @@ def _dmu(node: Any, m: Any, x: str) -> _Terms:
     raise NotEvaluable(f"∇_μ of {type(node).__name__} inside a Gaussian expectation")
 
 
+# ------------------------------------------------------------------ small α
+class Jet:
+    """A Taylor polynomial Σ_{k≤N} c_k αᵏ at α = 0 (N = :data:`GERM_ORDER`); ``exact`` is False once a dropped
+    term (beyond N, or of a division by a non-constant jet) may be non-zero.
+
+    >>> a = Jet.variable(1)
+    >>> ((a + 1) * (a + 1)).coef, (1 / (1 - a)).coef, (1 / (1 - a)).exact
+    ((1, 2, 1, 0, 0), (1, 1, 1, 1, 1), False)
+    """
+
+    __slots__ = ("coef", "exact")
+
+    def __init__(self, coef: tuple[Any, ...], exact: bool = True) -> None:
+        self.coef, self.exact = tuple(coef), exact
+
+    @staticmethod
+    def variable(one: Any) -> "Jet":
+        zero = one * 0
+        return Jet((zero, one) + (zero,) * (GERM_ORDER - 1))
+
+    def _other(self, x: Any) -> "Jet":
+        if isinstance(x, Jet):
+            return x
+        if isinstance(x, Dual):
+            raise NotEvaluable("the step size α inside a derivative (∇ₐ of an expression in α) is not evaluated")
+        return Jet((x,) + (x * 0,) * GERM_ORDER)
+
+    def constant(self) -> bool:
+        return all(c == 0 for c in self.coef[1:])
+
+    def __add__(self, x: Any) -> "Jet":
+        if isinstance(x, np.ndarray):
+            return NotImplemented
+        o = self._other(x)
+        return Jet(tuple(a + b for a, b in zip(self.coef, o.coef)), self.exact and o.exact)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "Jet":
+        return Jet(tuple(-a for a in self.coef), self.exact)
+
+    def __sub__(self, x: Any) -> "Jet":
+        if isinstance(x, np.ndarray):
+            return NotImplemented
+        return self + -self._other(x)
+
+    def __rsub__(self, x: Any) -> "Jet":
+        if isinstance(x, np.ndarray):
+            return NotImplemented
+        return self._other(x) - self
+
+    def __mul__(self, x: Any) -> "Jet":
+        if isinstance(x, np.ndarray):
+            return NotImplemented
+        o = self._other(x)
+        n = GERM_ORDER + 1
+        full = [self.coef[0] * 0] * (2 * n - 1)
+        for i, a in enumerate(self.coef):
+            for j, b in enumerate(o.coef):
+                full[i + j] = full[i + j] + a * b
+        dropped = any(c != 0 for c in full[n:])
+        return Jet(tuple(full[:n]), self.exact and o.exact and not dropped)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, x: Any) -> "Jet":
+        if isinstance(x, np.ndarray):
+            return NotImplemented
+        o = self._other(x)
+        if o.coef[0] == 0:
+            raise NotEvaluable("a division by a quantity that vanishes at α = 0")
+        inv = [1 / o.coef[0]]
+        for k in range(1, GERM_ORDER + 1):
+            inv.append(-sum((o.coef[j] * inv[k - j] for j in range(1, k + 1)), o.coef[0] * 0) / o.coef[0])
+        return self * Jet(tuple(inv), o.exact and o.constant())
+
+    def __rtruediv__(self, x: Any) -> "Jet":
+        if isinstance(x, np.ndarray):
+            return NotImplemented
+        return self._other(x) / self
+
+    def __pow__(self, k: int) -> "Jet":
+        out = self._other(self.coef[0] * 0 + 1)
+        for _ in range(k):
+            out = out * self
+        return out
+
+    def __repr__(self) -> str:
+        return f"Jet({self.coef}{'' if self.exact else ', truncated'})"
+
+
+def _germ(t: Tensor, model: Any) -> tuple[np.ndarray, bool]:
+    """The Taylor coefficients of every entry (a trailing axis of GERM_ORDER + 1) and whether all are exact."""
+    arr = np.asarray(t.value, dtype=object)
+    out = np.empty(arr.shape + (GERM_ORDER + 1,), dtype=object)
+    exact = True
+    for idx in np.ndindex(*arr.shape):
+        e = arr[idx]
+        jet = e if isinstance(e, Jet) else Jet((e,) + (e * 0,) * GERM_ORDER)
+        out[idx] = list(jet.coef)
+        exact = exact and jet.exact
+    return out, exact
+
+
+def _small_step(lhs: Tensor, rhs: Tensor, rel: str, model: Any) -> tuple[Tensor, Tensor, str]:
+    """A relation claimed for every small enough α > 0, decided on the Taylor coefficients at α = 0."""
+    axes = _union(lhs.axes, rhs.axes)
+    diff, exact = _germ(_add(lhs, _neg(rhs)), model)
+    floats = model.arithmetic is FLOAT64
+    if floats:
+        from pgverify.checker import NUMERIC_RTOL
+
+        diff = np.asarray(diff, dtype=np.float64)
+        scale = 1 + max(np.max(np.abs(np.asarray(_germ(lhs, model)[0], dtype=np.float64)), initial=0),
+                        np.max(np.abs(np.asarray(_germ(rhs, model)[0], dtype=np.float64)), initial=0))
+        zero = lambda c: abs(c) <= NUMERIC_RTOL * scale / (1 - float(model.lam))  # noqa: E731
+    else:
+        zero = lambda c: c == 0  # noqa: E731
+    lead = np.empty(diff.shape[:-1], dtype=object)
+    for idx in np.ndindex(*lead.shape):
+        found = next((c for c in diff[idx] if not zero(c)), None)
+        if found is None and not exact:
+            raise NotEvaluable(f"as α → 0⁺ the first {GERM_ORDER + 1} Taylor coefficients of both sides agree and "
+                               "the sides are not polynomials of that degree in α: the relation is not decided")
+        lead[idx] = diff[idx][0] * 0 if found is None else found
+    if rel == "=":  # equal germs: every coefficient (exact polynomials) — or a coefficient that differs
+        l_, r_ = _germ(lhs, model)[0], _germ(rhs, model)[0]
+        if not exact and all(zero(c) for c in np.asarray(diff).ravel()):
+            raise NotEvaluable("equal Taylor coefficients of sides that are not polynomials in α")
+        return Tensor(l_, axes + ("α^k",)), Tensor(r_, axes + ("α^k",)), "="
+    value = np.asarray(lead, dtype=np.float64) if floats else lead
+    return Tensor(value, axes), Tensor(value * 0, axes), rel
+
+
 # ------------------------------------------------------------------ steps
-def evaluate_step(left: Any, step: A.Step, model: Any, conventions: Any, *, free: set[str],
-                  sorts: dict[str, str]) -> tuple[Tensor, Tensor]:
-    """Both sides of one relation of a continuous or Gaussian display on ``model``."""
+def _finish(t: Tensor, model: Any) -> Tensor:
+    if getattr(model, "arithmetic", None) is FLOAT64:
+        return Tensor(np.asarray(t.value, dtype=np.float64) if t.axes else float(t.value), t.axes)
+    return t
+
+
+def evaluate_step(index: int, left: Any, step: A.Step, model: Any, conventions: Any, *, free: set[str],
+                  sorts: dict[str, str], defined: dict[str, Tensor]) -> tuple[Tensor, Tensor, str] | None:
+    """Both sides of the ``index``-th relation of a continuous or Gaussian display on ``model``, and the relation
+    to check; None for a definition (annotation ``defines``: its value is kept in ``defined`` for the next steps).
+
+    ``for small \alpha`` (``conventions.small``) evaluates α as the germ at 0⁺ (:class:`Jet`).
+    """
     if conventions.conditions:
         raise NotEvaluable("conditions (`whenever`, `for k < t`) on a continuous-action or Gaussian display")
-    return tuple(evaluate_continuous(x, model, free=free, sorts=sorts) for x in (left, step.rhs))  # type: ignore
+    symbols: dict[str, Any] = dict(defined)
+    small = "alpha" in conventions.small
+    if small:
+        one = getattr(model, "lam", 0) * 0 + 1
+        symbols["alpha"] = _const(Jet.variable(one))
+    if index == 0 and conventions.defines and isinstance(left, A.Sym) and left.index is None:
+        defined[left.name] = evaluate_continuous(step.rhs, model, free=free, sorts=sorts, bound=symbols)
+        return None
+    lhs, rhs = (evaluate_continuous(x, model, free=free, sorts=sorts, bound=symbols) for x in (left, step.rhs))
+    rel = {"def": "=", "propto": "propto"}.get(step.rel, step.rel)
+    if small and rel in ("=", "<", ">", "<=", ">="):
+        lhs, rhs, rel = _small_step(lhs, rhs, rel, model)
+    return _finish(lhs, model), _finish(rhs, model), rel
 
 
 def positivity_certificate(c: Any, model: Any, label: str) -> Any:

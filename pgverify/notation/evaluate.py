@@ -72,6 +72,8 @@ class Conventions:
     conditions: tuple[Any, ...] = ()
     #: Symbols claimed for every small enough positive value (``for small \alpha``: the germ at 0⁺).
     small: tuple[str, ...] = ()
+    #: The first relation defines its left side (annotation ``defines``): a name for the next steps, not a claim.
+    defines: bool = False
 
 
 # ------------------------------------------------------------------ tensors
@@ -1201,12 +1203,18 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         out: list[Step] = []
         details: dict[str, Any] = {}
         skipped: dict[str, str] = {}
+        defined: dict[str, Any] = {}
         for i, (left, step) in enumerate(steps):
             label = step_label(i, step)
+            rel = step.rel
             try:
                 free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
                 if kind is not None:
-                    lhs, rhs = C.evaluate_step(left, step, model, conventions, free=free, sorts=sorts)
+                    sides = C.evaluate_step(i, left, step, model, conventions, free=free, sorts=sorts,
+                                            defined=defined)
+                    if sides is None:  # a definition (annotation `defines`)
+                        continue
+                    lhs, rhs, rel = sides
                 else:
                     scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
                     mask = _condition_mask(conventions.conditions, scope)
@@ -1217,7 +1225,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                     raise
                 skipped[label] = str(exc)
                 continue
-            if step.rel == "propto":
+            if rel == "propto":
                 c = _constant(lhs, rhs, model)
                 details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
                 a, b = _aligned(lhs, _mul(_const(c), rhs))
@@ -1229,7 +1237,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                         np.asarray([c], dtype=object))[0], "=", np.zeros(model.K, dtype=object) * c))
                 continue
             a, b = _aligned(lhs, rhs)
-            out.append(Step(label, a, _RELATIONS[step.rel], b))
+            out.append(Step(label, a, _RELATIONS[rel], b))
         if not out:
             raise NotEvaluable("; ".join(f"{k}: {v}" for k, v in skipped.items()))
         if skipped:
