@@ -191,12 +191,13 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Frac):
         return _div(_ev(node.num, sc), _ev(node.den, sc))
     if isinstance(node, A.Pow):
-        if not isinstance(node.exp, A.Num) or not isinstance(node.exp.value, int) or node.exp.value < 0:
-            raise NotEvaluable("a power other than a non-negative integer on a continuous-action model")
+        e = _ev(node.exp, sc)
+        if e.axes or isinstance(e.value, (Dual, Jet)) or int(e.value) != e.value:
+            raise NotEvaluable("a power other than an integer on a continuous-action model")
         base, out = _ev(node.base, sc), ONE
-        for _ in range(node.exp.value):
+        for _ in range(abs(int(e.value))):
             out = _mul(out, base)
-        return out
+        return out if e.value >= 0 else _div(ONE, out)
     if isinstance(node, A.Grad):
         if _is(node.wrt, A.Sym, name="theta"):
             return _grad_theta(node.body, sc)
