@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any, Callable
 
 import numpy as np
@@ -195,6 +196,7 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         if e.axes or isinstance(e.value, (Dual, Jet)) or int(e.value) != e.value:
             raise NotEvaluable("a power other than an integer on a continuous-action model")
         base, out = _ev(node.base, sc), ONE
+        base = Tensor(_exact_int(base.value), ()) if not base.axes else base
         for _ in range(abs(int(e.value))):
             out = _mul(out, base)
         return out if e.value >= 0 else _div(ONE, out)
@@ -526,19 +528,24 @@ def _dmu(node: Any, m: Any, x: str) -> _Terms:
 
 
 # ------------------------------------------------------------------ small α
+def _exact_int(x: Any) -> Any:
+    """An int becomes a Fraction, so that a division stays exact."""
+    return Fraction(x) if isinstance(x, (int, np.integer)) and not isinstance(x, bool) else x
+
+
 class Jet:
     """A Taylor polynomial Σ_{k≤N} c_k αᵏ at α = 0 (N = :data:`GERM_ORDER`); ``exact`` is False once a dropped
     term (beyond N, or of a division by a non-constant jet) may be non-zero.
 
     >>> a = Jet.variable(1)
-    >>> ((a + 1) * (a + 1)).coef, (1 / (1 - a)).coef, (1 / (1 - a)).exact
-    ((1, 2, 1, 0, 0), (1, 1, 1, 1, 1), False)
+    >>> [str(c) for c in ((a + 1) * (a + 1)).coef], [str(c) for c in (1 / (1 - a)).coef], (1 / (1 - a)).exact
+    (['1', '2', '1', '0', '0'], ['1', '1', '1', '1', '1'], False)
     """
 
     __slots__ = ("coef", "exact")
 
     def __init__(self, coef: tuple[Any, ...], exact: bool = True) -> None:
-        self.coef, self.exact = tuple(coef), exact
+        self.coef, self.exact = tuple(_exact_int(c) for c in coef), exact
 
     @staticmethod
     def variable(one: Any) -> "Jet":
