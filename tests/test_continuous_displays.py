@@ -112,6 +112,19 @@ def test_improvement_for_small_alpha_is_decided_on_taylor_coefficients(model):
     assert check_claim(claim, QUICK).verdict == "refuted"  # a state where ∇ₐq = 0 or φ(s) = 0: no strict gain
 
 
+def test_the_chain_rule_step_of_the_choice_is_proved_universally():
+    """δθ := α∇θ(q^{π_{θ_t}}(s, πθ(s)))|_{θ=θ_t} = α ∇θπθ(s)·∇ₐq(s, a)|_{a=π_{θ_t}(s)}: θ_t held fixed, symbolically too."""
+    text = (r"\delta\theta = \alpha \nabla_\theta\left.\left(q_\lambda^{\pi_{\theta_t}}(s, \pi_\theta(s))\right)"
+            r"\right|_{\theta=\theta_t} = \alpha \nabla_\theta\left.\pi_\theta(s)\right|_{\theta=\theta_t} \cdot "
+            r"\nabla_a \left.q_\lambda^{\pi_{\theta_t}}(s, a)\right|_{a=\pi_{\theta_t}(s)}")
+    claim = compile_display(parse(text), name="t", conventions=Conventions(small=("alpha",), defines=True))
+    r = check_claim(claim, QUICK)
+    assert r.verdict == "proved", [c.message for c in r.checks]
+    dropped = compile_display(parse(text.replace(r"\alpha \nabla_\theta\left.\pi", r"\nabla_\theta\left.\pi")),
+                              name="t", conventions=Conventions(small=("alpha",), defines=True))
+    assert check_claim(dropped, QUICK).verdict == "refuted"
+
+
 def test_alpha_without_the_annotation_says_so(model):
     with pytest.raises(NotEvaluable, match="for small"):
         side(r"\alpha \nabla_\theta \pi_\theta(s)", model)

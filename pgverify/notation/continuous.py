@@ -11,7 +11,8 @@ objective (𝔼_{x∼𝒩(μ,σ²)}, ∇_μ).  Values are the evaluator's named-
 
   - ∇θ X: X evaluated on the model whose θ carries dual numbers (symbolically: on the field model, then
     differentiated in its θ generators) — ∇θU is then the model's reference gradient, U differentiated directly.
-    A quantity written at θ_t (q^{π_{θ_t}}, π_{θ_t}(s)) is held at the model's point inside ∇θ.
+    A quantity written at θ_t (q^{π_{θ_t}}, π_{θ_t}(s)) is held at the model's point inside ∇θ (on the symbolic
+    model, whose closed form cannot tell θ_t from θ, that ∇θ runs on dual numbers over the field).
   - ∇ₐ X at a = a₀ (the bar |_{a=a₀} fixes a₀): X evaluated with a = a₀ + ε, a dual number; r, 𝒫 and q are
     the model's closed forms in the action.  ∇ₐ needs the bar: a free action has no range on these families.
   - 𝔼_{s∼d}[X] = Σ_s d(s) X(s) with d the model's normalised occupancy; q(s, a) = r(s, a) + λ Σ_{s'} 𝒫_s^a(s')
@@ -40,7 +41,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.arithmetic import FLOAT64
-from numeric.dual import Dual
+from numeric.dual import Dual, tangent
 from pgverify.notation import ast as A
 from pgverify.notation.evaluate import (GRAD_AXIS, NotEvaluable, Tensor, _add, _binary, _const, _div, _initial_state,
                                         _is, _mul, _neg, _union, ONE, ZERO)
@@ -240,9 +241,9 @@ def _theta_model(sym: Any, sc: _Scope) -> Any:
     if _is(sym, A.Sym, name="theta"):
         if sym.index is None:
             return sc.cur
-        if sc.deriving == "θ" and sc.base._derivative is not None:
-            raise NotEvaluable("θ_t held fixed inside ∇θ on the symbolic model (its closed form is differentiated "
-                               "in the same generators); the exact points and float64 examples decide")
+        if sc.deriving == "θ" and sc.cur is sc.base:
+            raise _HeldFixed("θ_t held fixed inside ∇θ: the closed form of the symbolic model is differentiated in "
+                             "the same generators (∇θ then runs on dual numbers)")
         return sc.base
     raise NotEvaluable(f"the parameter {sym}: only θ and θ_t are points of the model")
 
@@ -300,6 +301,10 @@ def _apply(node: A.Apply, sc: _Scope) -> Tensor:
     raise NotEvaluable(f"the function {name!r} on a continuous-action model")
 
 
+class _HeldFixed(NotEvaluable):
+    """A quantity at θ_t inside ∇θ on a model whose ∇θ cannot tell θ_t from θ."""
+
+
 class _Box:
     """A parameter vector carried as one entry of an object array (so that entries can be vectors)."""
 
@@ -315,14 +320,18 @@ def _grad_theta(body: Any, sc: _Scope) -> Tensor:
     axes: list[tuple[str, ...]] = []
 
     def value(mm: Any) -> Any:
+        axes.clear()
         t = _ev(body, replace(sc, cur=mm, deriving="θ"))
         if GRAD_AXIS in t.axes:
             raise NotEvaluable("∇θ of a gradient (a second derivative) is not evaluated")
         axes.append(t.axes)
         return np.asarray(t.value, dtype=object) if t.axes else np.asarray([t.value], dtype=object)
 
-    out = sc.cur.grad(value)
-    return Tensor(out, axes[0] + (GRAD_AXIS,)) if axes[0] else Tensor(out[0], (GRAD_AXIS,))
+    try:
+        out = sc.cur.grad(value)  # the symbolic model: its closed form differentiated in its θ generators
+    except _HeldFixed:  # dual numbers over the field: θ_t stays the model's point, θ moves
+        out = tangent(value(sc.cur._dual), sc.cur.K)
+    return Tensor(out, axes[-1] + (GRAD_AXIS,)) if axes[-1] else Tensor(out[0], (GRAD_AXIS,))
 
 
 def _grad_action(node: A.Grad, sc: _Scope) -> Tensor:
