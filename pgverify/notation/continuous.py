@@ -218,7 +218,10 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         return _const(m.U)
     if isinstance(node, A.Apply):
         return _apply(node, sc)
-    raise NotEvaluable(f"{type(node).__name__} on a continuous-action model")
+    what = {"At": "a trajectory coordinate", "Return": "a return", "Log": "a logarithm",
+            "Indicator": "an indicator"}.get(type(node).__name__, type(node).__name__)
+    raise NotEvaluable(f"{what} on a continuous-action model (trajectories, logarithms and events belong to the "
+                       "finite families)")
 
 
 def _symbol(node: A.Sym, sc: _Scope) -> Tensor:

@@ -23,8 +23,11 @@ same free variables; the sides are then aligned axis by axis.
 * ``:=`` (a definition) is checked as ``=``: the definition against the model's
   own quantity of that name.
 
-What cannot be evaluated raises :class:`NotEvaluable` with the reason (a
-Gaussian expectation, an infinite series on a continuing MDP, pseudo-code, …).
+Continuous actions (∇ₐ, πθ(s), |_{a=…}, ·) and Gaussian objectives (𝔼_{x∼𝒩(μ,σ²)}, ∇_μ) are evaluated by
+:mod:`pgverify.notation.continuous` on the catalogue's continuous families.
+
+What cannot be evaluated raises :class:`NotEvaluable` with the reason (an
+infinite series on a continuing MDP, pseudo-code, …).
 """
 
 from __future__ import annotations
