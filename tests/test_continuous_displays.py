@@ -36,10 +36,6 @@ def side(text, m, free=("s",)):
     return evaluate_continuous(parse_expression(text), m, free=set(free), sorts={"s": "state"})
 
 
-def values(t, axes):
-    return [t.value[i] for i in range(len(t.value))] if axes else t.value
-
-
 # ------------------------------------------------------------------ constructs
 def test_action_gradient_at_the_bar_is_the_models_closed_form(model):
     t = side(BAR, model)

@@ -43,10 +43,11 @@ import numpy as np
 from numeric.arithmetic import FLOAT64
 from numeric.dual import Dual, tangent
 from pgverify.notation import ast as A
-from pgverify.notation.evaluate import (GRAD_AXIS, NotEvaluable, Tensor, _add, _binary, _const, _div, _initial_state,
-                                        _is, _mul, _neg, _union, ONE, ZERO)
+from pgverify.notation.evaluate import (GRAD_AXIS, ONE, NotEvaluable, Tensor, _add, _const, _div, _initial_state, _is,
+                                        _mul, _neg, _union)
 
-__all__ = ["DPG_FAMILIES", "GAUSSIAN_FAMILIES", "GERM_ORDER", "continuous_kind", "evaluate_continuous"]
+__all__ = ["DPG_FAMILIES", "GAUSSIAN_FAMILIES", "GERM_ORDER", "Jet", "continuous_kind", "evaluate_continuous",
+           "evaluate_step", "positivity_certificate"]
 
 #: The families of the catalogue's DPG claims (:mod:`pgverify.claims.dpg`).
 DPG_FAMILIES = ("lqr", "continuous-rational")
@@ -99,7 +100,7 @@ def evaluate_continuous(node: Any, model: Any, *, free: set[str], sorts: dict[st
                         bound: dict[str, Any] | None = None) -> Tensor:
     """The value of one side of a continuous display on ``model``; free states are axes named by the variable.
 
-    ``bound`` fixes symbols (e.g. ``{"alpha": GERM}`` for ``for small \\alpha``).
+    ``bound`` gives symbols their values (α as a :class:`Jet` for ``for small \\alpha``, δθ once defined).
     """
     from numeric.continuous import ContinuousModel
     from numeric.gaussian import GaussianObjective
