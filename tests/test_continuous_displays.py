@@ -213,3 +213,25 @@ def test_a_users_dpg_document(tmp_path):
     run = verify_document(path, QUICK, annotations=None)
     assert [r.verdict for r in run.results] == ["proved", "refuted"]
     assert run.results[1].result.counterexample is not None
+
+
+def test_germs_that_agree_are_decided_only_for_polynomials(model):
+    from pgverify.notation.continuous import evaluate_step
+
+    def run(text):
+        (left, step), = parse(text).steps()
+        return evaluate_step(0, left, step, model, Conventions(small=("alpha",)), free=set(), sorts={}, defined={})
+
+    lhs, rhs, rel = run(r"\alpha \cdot \alpha > \alpha \cdot \alpha")  # the same polynomial: never strictly greater
+    assert (lhs.value, rhs.value, rel) == (0, 0, ">")
+    lhs, rhs, rel = run(r"\frac{1}{1 + \alpha} > 1")  # −α + α² − …: the first coefficient that is not 0 is −1
+    assert (lhs.value, rel) == (-1, ">")
+    with pytest.raises(NotEvaluable, match="not polynomials"):
+        run(r"\frac{1}{1 + \alpha} > \frac{2}{2 + 2\alpha}")
+
+
+def test_annotations_for_small_ensures_and_where_on_a_symbol():
+    from pgverify.notation import parse_annotation
+
+    a = parse_annotation(r"for small \alpha; ensures q(s, a) > 0; where \delta\theta = \alpha")
+    assert a.small == ("alpha",) and len(a.ensures) == 1 and a.substituted == ("delta_theta",)
