@@ -84,7 +84,8 @@ class DocumentRun(Tally):
 
 # ------------------------------------------------------------------ annotations → conventions
 def _substitute(node: Any, name: str, value: Any) -> Any:
-    if isinstance(node, A.Var) and node.name == name:
+    if isinstance(node, A.Var) and node.name == name or isinstance(node, A.Sym) and node.name == name and \
+            node.index is None:
         return value
     if isinstance(node, tuple):
         return tuple(_substitute(x, name, value) for x in node)
@@ -102,7 +103,8 @@ def _conventions(display: Any) -> tuple[Conventions, list[dict[str, int]]]:
     ann = display.annotations
     conditions = tuple(q.condition for q in ann.quantifiers if q.condition is not None) + tuple(ann.conditions) \
         if ann is not None else ()
-    conv = Conventions(time_base=profile.time_base, conditions=conditions)
+    conv = Conventions(time_base=profile.time_base, conditions=conditions,
+                       small=ann.small if ann is not None else (), defines=bool(ann is not None and ann.defines))
     quantified = set(ann.quantified) if ann is not None else set()
     horizons = list(ann.horizons) if ann is not None else []
     if "T" in quantified and horizons:
@@ -113,6 +115,8 @@ def _conventions(display: Any) -> tuple[Conventions, list[dict[str, int]]]:
 def _prepared(display: Any) -> A.Chain:
     chain = display.chain
     ann = display.annotations
+    if ann is not None and ann.ensures:  # what the prose says the display guarantees: one more row each
+        chain = replace(chain, rows=chain.rows + ann.ensures)
     for var, value in (ann.substitutions if ann is not None else ()):
         chain = _substitute(chain, var.name, value)
     return chain

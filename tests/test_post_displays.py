@@ -27,10 +27,11 @@ SETTINGS = Settings(numeric_examples=10, exact_points=2, counterexample_examples
 DIFFERENT = {
     "reinforce.baseline-fit": ("undecided", "assignment of pseudo-code"),
     "pgt.occupancy-measure": ("undecided", "infinite series on a continuing MDP"),
-    "score.gaussian-likelihood-ratio": ("undecided", "Gaussian"),
-    "dpg.theorem": ("undecided", "continuous actions"),
-    "dpg.policy-improvement": ("undecided", "continuous actions"),
 }
+
+#: Displays that state only a definition of a claim made with the next display: the definition holds by itself
+#: (J(μ) := 𝔼_{x∼𝒩(μ,σ²)}[f(x)] against the objective's own J); the catalogue's verdict is the pair's.
+DEFINITION_ONLY = {r"J(\mu) :=": "proved"}
 
 pytestmark = pytest.mark.skipif(not POST.is_file(), reason=f"the post is not at {POST}")
 slow = pytest.mark.slow  # verifying the whole post takes a minute
@@ -76,9 +77,13 @@ def test_each_catalogue_display_gets_the_catalogues_verdict(run, catalogue):
     for r in run.results:
         if r.catalogue_id is None or r.catalogue_id in DIFFERENT:
             continue
+        definition = next((v for k, v in DEFINITION_ONLY.items() if r.latex.strip().startswith(k)), None)
+        if definition is not None:
+            assert r.verdict == definition, (r.line, r.verdict, r.reason)
+            continue
         assert r.verdict == catalogue[r.catalogue_id], (r.line, r.catalogue_id, r.verdict, r.reason)
         compared += 1
-    assert compared == 24
+    assert compared == 28
 
 
 @slow

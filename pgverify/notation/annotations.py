@@ -19,6 +19,8 @@ clause                                     meaning
 ``horizons 2, 3, 5`` / ``horizons 2..4``   the horizon(s) T at which to check
 ``b depends on s`` (``only`` optional)     what a function may depend on
 ``defines \\delta\\theta``                   the first relation defines its left side (a name, not a claim)
+``for small \\alpha``                        claimed for every small enough α > 0 (the germ at α → 0⁺)
+``ensures a > b``                          a relation the prose says the display's choice guarantees: one more row
 ``skip``                                   not a claim (pseudo-code, a definition for reading only)
 =========================================  ===============================================================
 
@@ -82,6 +84,8 @@ class Annotations:
     horizons: tuple[int, ...] = ()
     dependencies: tuple[Dependence, ...] = ()
     defines: tuple[str, ...] = ()
+    small: tuple[str, ...] = ()
+    ensures: tuple[A.Row, ...] = ()
     skip: bool = False
     texts: tuple[str, ...] = field(default=(), compare=False)
 
@@ -111,7 +115,8 @@ class Annotations:
                            definitions=self.definitions + other.definitions,
                            horizons=tuple(dict.fromkeys(self.horizons + other.horizons)),
                            dependencies=self.dependencies + other.dependencies,
-                           defines=self.defines + other.defines, skip=self.skip or other.skip,
+                           defines=self.defines + other.defines, small=self.small + other.small,
+                           ensures=self.ensures + other.ensures, skip=self.skip or other.skip,
                            texts=self.texts + other.texts)
 
 
@@ -159,6 +164,16 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             from pgverify.notation.profiles import load_profile
             load_profile(rest)
             out = replace(out, profile=rest)
+        elif word == "for" and rest.startswith("small "):
+            row = _latex(rest[len("small "):], profile, pos)
+            if not isinstance(row.lhs, A.Sym) or row.steps:
+                raise AnnotationError(f"'for {rest}': expected 'for small <symbol>' (e.g. for small \\alpha)", pos)
+            out = out.merge(Annotations(small=(row.lhs.name,)))
+        elif word == "ensures":
+            row = _latex(rest, profile, pos)
+            if row.lhs is None or len(row.steps) != 1:
+                raise AnnotationError(f"'ensures {rest}': expected one relation 'a > b'", pos)
+            out = out.merge(Annotations(ensures=(row,)))
         elif word == "for":
             body = re.sub(r"^(any|all|every)\s+", "", rest)
             for part in _split_commas(body):
@@ -178,7 +193,7 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
         elif word == "where":
             for part in _split_commas(rest):
                 row = _latex(part, profile, pos)
-                if not isinstance(row.lhs, A.Var) or len(row.steps) != 1 or row.steps[0].rel != "=":
+                if not isinstance(row.lhs, (A.Var, A.Sym)) or len(row.steps) != 1 or row.steps[0].rel != "=":
                     raise AnnotationError(f"'where {part}': expected 'where <variable> = <value>'", pos)
                 out = out.merge(Annotations(substitutions=((row.lhs, row.steps[0].rhs),)))
         elif word == "define":
@@ -198,7 +213,7 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             out = out.merge(Annotations(dependencies=(Dependence(m.group(1), on),)))
         else:
             raise AnnotationError(f"unknown annotation clause {clause!r} (known: id, profile, for, whenever, where, "
-                                  f"define, horizons, defines, skip, '<f> depends on <x>')", pos)
+                                  f"define, horizons, defines, for small, ensures, skip, '<f> depends on <x>')", pos)
     return out
 
 

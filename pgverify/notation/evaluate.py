@@ -23,8 +23,11 @@ same free variables; the sides are then aligned axis by axis.
 * ``:=`` (a definition) is checked as ``=``: the definition against the model's
   own quantity of that name.
 
-What cannot be evaluated raises :class:`NotEvaluable` with the reason (a
-Gaussian expectation, an infinite series on a continuing MDP, pseudo-code, …).
+Continuous actions (∇ₐ, πθ(s), |_{a=…}, ·) and Gaussian objectives (𝔼_{x∼𝒩(μ,σ²)}, ∇_μ) are evaluated by
+:mod:`pgverify.notation.continuous` on the catalogue's continuous families.
+
+What cannot be evaluated raises :class:`NotEvaluable` with the reason (an
+infinite series on a continuing MDP, pseudo-code, …).
 """
 
 from __future__ import annotations
@@ -70,6 +73,10 @@ class Conventions:
     constants: dict[str, int] = field(default_factory=dict)
     #: Where the display is claimed (annotations ``for k < t``, ``whenever s_1 = s^0``): comparisons (``Rel``).
     conditions: tuple[Any, ...] = ()
+    #: Symbols claimed for every small enough positive value (``for small \alpha``: the germ at 0⁺).
+    small: tuple[str, ...] = ()
+    #: The first relation defines its left side (annotation ``defines``): a name for the next steps, not a claim.
+    defines: bool = False
 
 
 # ------------------------------------------------------------------ tensors
@@ -419,11 +426,11 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Fn) and node.name in ("U", "J"):
         return _const(m.U)
     if isinstance(node, A.Dot):
-        raise NotEvaluable("a Jacobian–vector product ∇θπθ(s)·∇ₐq belongs to continuous actions (DPG), "
-                           "which displays do not evaluate yet")
+        raise NotEvaluable(f"a Jacobian–vector product ∇θπθ(s)·∇ₐq needs continuous actions; {m.family or 'this'} "
+                           "is a finite-action family (the DPG is evaluated on lqr, continuous-rational)")
     if isinstance(node, A.EvalAt):
-        raise NotEvaluable("an evaluation bar |_{a=…} belongs to continuous actions (DPG), which displays do not "
-                           "evaluate yet")
+        raise NotEvaluable(f"an evaluation bar |_{{a=…}} needs continuous actions; {m.family or 'this'} is a "
+                           "finite-action family (the DPG is evaluated on lqr, continuous-rational)")
     if isinstance(node, A.Opt):
         raise NotEvaluable(f"{node.op} is not a quantity of the model")
     raise NotEvaluable(f"{type(node).__name__} is not evaluated")
@@ -888,7 +895,8 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
         raise NotEvaluable("𝔼_s^π[…], an expectation started at s under π, is a series on a continuing MDP "
                            "(the value function's definition); pgverify evaluates v by its Bellman equation")
     if isinstance(dist, A.Apply) and dist.fn.name == "Normal" or _is(dist, A.Fn, name="Normal"):
-        raise NotEvaluable("a Gaussian expectation 𝔼_{x∼𝒩(μ,σ²)}: no exact enumeration applies")
+        raise NotEvaluable("a Gaussian expectation 𝔼_{x∼𝒩(μ,σ²)} needs a Gaussian-objective family "
+                           "(gaussian-polynomial, gaussian-transcendental), not a finite MDP")
     if var is None or (isinstance(var, A.Var) and var.sort == "trajectory") or _is(dist, A.Fn, name="Traj"):
         if dist is not None:
             if not _is(dist, A.Fn, name="Traj"):
@@ -972,8 +980,9 @@ def _conditional(node: A.Expect, sc: _Scope, inner: _Scope, axis: str, prob: Ten
 # ---------------------------------------------------------------- gradients
 def _grad(node: A.Grad, sc: _Scope) -> Tensor:
     if not _is(node.wrt, A.Sym, name="theta"):
-        raise NotEvaluable(f"∇ with respect to {getattr(node.wrt, 'name', node.wrt)}: only ∇θ is evaluated on these families "
-                           "(∇ₐ belongs to continuous actions, ∇_μ to a Gaussian objective)")
+        raise NotEvaluable(f"∇ with respect to {getattr(node.wrt, 'name', node.wrt)} on the finite-action family "
+                           f"{sc.model.family or ''}: only ∇θ is evaluated here (∇ₐ needs a continuous-action family, "
+                           "∇_μ a Gaussian objective)")
     return _d(node.body, sc)
 
 
@@ -1159,14 +1168,17 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         if step.rel in ("assign", "in"):
             raise NotEvaluable(f"{'←, an assignment of pseudo-code,' if step.rel == 'assign' else '∈, a membership,'}"
                                " is not an identity about the model")
-    _continuous(display)
+    from pgverify.notation import continuous as C
+
+    kind = C.continuous_kind(display)  # continuous actions or a Gaussian objective: pgverify.notation.continuous
     sorts: dict[str, str] = {}
     for r in display.rows:
         _sorts(r, sorts)
     for cond in conventions.conditions:
         _sorts(cond, sorts)
     const = set(conventions.constants)
-    families = conventions.families or choose_families(display)
+    families = conventions.families or {"dpg": C.DPG_FAMILIES, "gaussian": C.GAUSSIAN_FAMILIES}.get(
+        kind) or choose_families(display)
     needed = _dots_horizon(display)
     if needed is not None and families == ("episodic-softmax",):
         from pgverify.families.restrict import restricted
@@ -1196,30 +1208,40 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         out: list[Step] = []
         details: dict[str, Any] = {}
         skipped: dict[str, str] = {}
+        defined: dict[str, Any] = {}
         for i, ((left, step), free) in enumerate(zip(steps, step_free)):
             label = step_label(i, step)
+            rel = step.rel
             try:
-                scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
-                mask = _condition_mask(conventions.conditions, scope)
-                lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
-                rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
+                if kind is not None:
+                    sides = C.evaluate_step(i, left, step, model, conventions, free=free, sorts=sorts,
+                                            defined=defined)
+                    if sides is None:  # a definition (annotation `defines`)
+                        continue
+                    lhs, rhs, rel = sides
+                else:
+                    scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
+                    mask = _condition_mask(conventions.conditions, scope)
+                    lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
+                    rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
             except NotEvaluable as exc:
                 if len(steps) == 1:
                     raise
                 skipped[label] = str(exc)
                 continue
-            if step.rel == "propto":
+            if rel == "propto":
                 c = _constant(lhs, rhs, model)
                 details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
                 a, b = _aligned(lhs, _mul(_const(c), rhs))
                 out.append(Step(label, a, "=", b))
-                out.append(Step(f"{label}: the constant is positive", c, ">", 0))
-                if model._derivative is not None:
-                    out.append(Step(f"{label}: the constant does not depend on θ", model.derivative(
+                out.append((kind and C.positivity_certificate(c, model, label)) or
+                           Step(f"{label}: the constant is positive", c, ">", 0))
+                if getattr(model, "_derivative", None) is not None:
+                    out.append(Step(f"{label}: the constant does not depend on θ", _theta_derivative(model)(
                         np.asarray([c], dtype=object))[0], "=", np.zeros(model.K, dtype=object) * c))
                 continue
             a, b = _aligned(lhs, rhs)
-            out.append(Step(label, a, _RELATIONS[step.rel], b))
+            out.append(Step(label, a, _RELATIONS[rel], b))
         if not out:
             raise NotEvaluable("; ".join(f"{k}: {v}" for k, v in skipped.items()))
         if skipped:
@@ -1274,25 +1296,9 @@ def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
     return None
 
 
-def _continuous(display: A.Chain) -> None:
-    """Continuous actions (∇ₐ, a deterministic πθ(s), |_{a=…}, ·) and Gaussian objectives are not evaluated yet."""
-    def deterministic(n: Any) -> bool:
-        return isinstance(n, A.Apply) and n.fn.name == "pi" and not n.given and len(n.args) == 1 and \
-            not isinstance(n.args[0], A.Blank) and not (isinstance(n.args[0], A.Var) and n.args[0].sort == "action")
-
-    def continuous(n: Any) -> bool:
-        if isinstance(n, (A.Dot, A.EvalAt)) or deterministic(n):
-            return True
-        if isinstance(n, A.Grad) and not _is(n.wrt, A.Sym, name="theta") and not _is(n.wrt, A.Sym, name="mu"):
-            return True
-        if isinstance(n, A.Expect) and isinstance(n.dist, A.Apply) and n.dist.fn.name == "pi":
-            # 𝔼_{a∼πθ(s)}: πθ(s) is the distribution of a stochastic policy here
-            return any(continuous(c) for c in (n.body, *n.given))
-        return isinstance(n, A.Node) and any(continuous(c) for c in A.children(n))
-
-    if any(continuous(r) for r in display.rows):
-        raise NotEvaluable("continuous actions (∇ₐ, |_{a=πθ(s)}, ∇θπθ(s)·): the deterministic policy gradient "
-                           "is checked by the catalogue on its continuous families, not from displays yet")
+def _theta_derivative(model: Any) -> Callable[[Any], np.ndarray]:
+    """∂/∂θ of an array's closed form on a symbolic model (a finite model's ``derivative``, a continuous one's)."""
+    return model.derivative if isinstance(model, Model) else model._derivative
 
 
 def step_label(i: int, step: A.Step) -> str:

@@ -138,7 +138,7 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: parse_annotation("id Vpg Gradient"), "annotation: id 'Vpg Gradient' is not a catalogue id like 'vpg.gradient'"),
     (lambda: parse_annotation("because it is obvious"),
      "annotation: unknown annotation clause 'because it is obvious' (known: id, profile, for, whenever, where, define, "
-     "horizons, defines, skip, '<f> depends on <x>')"),
+     "horizons, defines, for small, ensures, skip, '<f> depends on <x>')"),
     (lambda: parse_annotation("where s_1 = s^0"), "annotation: 'where s_1 = s^0': expected 'where <variable> = <value>'"),
     (lambda: parse_annotation("define R_\\tau = 1"), "annotation: 'define R_\\tau = 1': expected 'define <name> := <expression>'"),
     (lambda: read_document("x = 1", kind="pdf"), "malformed: kind='pdf' is not one of ('md', 'tex', 'text')"),
