@@ -406,8 +406,7 @@ def prove_theorem_tabular(num_states: int, num_actions: int, *, stochastic: bool
     refused = _equivariance_failure(ctx, b, stochastic) if symmetry else None
     if symmetry and refused is None:
         orbits = symmetry_orbits(S, A)
-        note = (f"bilinear in (μ, r); {len(orbits)} of {total} sub-identities expanded, one per orbit of the state "
-                f"and per-state action permutations (every block checked equivariant)")
+        note = f"bilinear in (μ, r); {len(orbits)} of {total} sub-identities expanded, one per symmetry orbit"
     else:
         orbits = [((s0, k, p), 1) for s0 in range(S) for k in range(S * A) for p in range(S * A)]
         note = f"bilinear in (μ, r); all {total} sub-identities expanded" + (

@@ -161,7 +161,7 @@ def test_theorem_polynomial_check_3x2():
 
     reduced = theorem_polynomial_check(3, 2)
     assert reduced.passed and reduced.details == {"partials": 6, "sub-identities": 108, "expanded": 7}
-    assert "one per orbit" in reduced.family and reduced.failing_step is None
+    assert "one per symmetry orbit" in reduced.family and reduced.failing_step is None
     full = theorem_polynomial_check(3, 2, symmetry=False)
     assert full.passed and full.details == {"partials": 6, "sub-identities": 108, "expanded": 108}
 
