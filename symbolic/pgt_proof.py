@@ -147,7 +147,7 @@ def determinant_and_adjugate(M: list[list[Any]], one: Any = 1) -> tuple[Any, lis
 # ------------------------------------------------------------------ blocks: everything μ- and r-free
 @dataclass(frozen=True)
 class _Blocks:
-    """What :func:`_sides` reads.  ``omega[s0][s]`` is ω^{s⁰}_s or ω^{s⁰}_s/X_s (then ``clear[s]`` is X_s, else X_s²)."""
+    """What :func:`_sides` reads.  ``omega[s0][s]``: ω^{s⁰}_s/X_s with ``clear[s]`` = X_s, or ω^{s⁰}_s with X_s²."""
 
     S: int
     A: int

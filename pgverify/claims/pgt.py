@@ -334,5 +334,6 @@ def theorem_polynomial_check(num_states: int = 3, num_actions: int = 3, *, symme
     proof = prove_theorem_tabular(S, A, symmetry=symmetry)
     failing = next((k for k, ok in enumerate(proof.partials) if not ok), None)
     return Check("symbolic", f"tabular-softmax S={S} A={A}, any μ (polynomial identities; {proof.note})", proof.holds,
-                 proof.seconds, {"partials": S * A, "sub-identities": S * (S * A) ** 2, "expanded": len(proof.expanded)},
+                 proof.seconds,
+                 {"partials": S * A, "sub-identities": S * (S * A) ** 2, "expanded": len(proof.expanded)},
                  None if failing is None else f"∂/∂θ_{failing // A}{failing % A}")
