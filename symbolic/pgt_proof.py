@@ -117,8 +117,8 @@ class TheoremProof:
 def determinant_and_adjugate(M: list[list[Any]], one: Any = 1) -> tuple[Any, list[list[Any]]]:
     """(det M, adj M) by Laplace expansion along the first row with memoised minors: division-free, exact.
 
-    adj(M)[t][u] = (−1)^{t+u} det(M without row u and column t).  ``one`` is the ring's 1.  Cost about
-    n·2ⁿ⁻¹·n products of minors — meant for n ≤ 5.
+    adj(M)[t][u] = (−1)^{t+u} det(M without row u and column t).  ``one`` is the ring's 1.  At most about
+    n²·2ⁿ products (each minor once, per set of rows and columns) — meant for n ≤ 5.
 
     >>> determinant_and_adjugate([[2, 1], [1, 3]])
     (5, [[3, -1], [-1, 2]])
