@@ -140,7 +140,9 @@ SLOW_3X3 = pytest.param((3, 3), marks=pytest.mark.slow, id="3x3")
                          + [pytest.param((3, 3), False, marks=pytest.mark.slow, id="3x3-every-sub-identity")])
 def test_the_theorem_holds_and_every_wrong_variant_is_rejected(size, symmetry):
     S, A = size
-    assert prove_theorem_tabular(S, A, symmetry=symmetry).holds
+    proof = prove_theorem_tabular(S, A, symmetry=symmetry)
+    assert proof.holds and proof.by_symmetry == symmetry and len(proof.partials) == S * A
+    assert sum(size for _, size, _ in proof.expanded) == S * (S * A) ** 2
     for variant in VARIANTS:
         proof = prove_theorem_tabular(S, A, variant=variant, symmetry=symmetry)
         assert proof.by_symmetry == symmetry and not any(proof.partials), (variant, symmetry, proof.partials)
@@ -216,6 +218,18 @@ def test_the_equivariance_check_catches_one_asymmetric_block(block):
     entries[1][1] = entries[1][1] + 1
     bad = dataclasses.replace(b, **{block: entries})
     assert f"block {block}[" in pgt_proof._equivariance_failure(ctx, bad, False)
+
+
+def test_the_larger_clearing_proves_the_theorem_too():
+    """The theorem's ω^{s⁰}_s are divisible by X_s, so the prover clears by D² X_s; the D² X_s² clearing (used when
+    they are not, as for the transposed occupancy) must prove the theorem as well."""
+    ctx, b = pgt_proof._blocks(3, 2, False, None)
+    assert b.clear == b.X
+    undivided = dataclasses.replace(b, omega=[[X_s * w for X_s, w in zip(b.X, row)] for row in b.omega],
+                                    clear=[X_s * X_s for X_s in b.X])
+    assert all(lhs == rhs for _, lhs, rhs in pgt_proof._expand(ctx, undivided, None))
+    assert not all(lhs == rhs for _, lhs, rhs in pgt_proof._expand(ctx, dataclasses.replace(undivided, clear=b.X),
+                                                                   None))
 
 
 def test_the_bilinearity_check_refuses_other_sides():
