@@ -321,11 +321,14 @@ def theorem_polynomial_check(num_states: int = 3, num_actions: int = 3, *, symme
     """The universal proof of ``pgt.theorem`` on the S × A tabular softmax by polynomial identities, as a
     checker :class:`~pgverify.checker.Check` (3 × 3 by default, 4 × 2 and 4 × 3 opt-in; :mod:`symbolic.pgt_proof`).
     With ``symmetry`` one sub-identity per orbit of the state and action permutations is expanded (the prover
-    checks the reduction applies and expands every sub-identity when it does not).
+    checks the reduction applies and expands every sub-identity when it does not); ``details`` lists the
+    representatives (initial state, reward position, partial) with their orbit sizes, which sum to the total.
 
     >>> check = theorem_polynomial_check(2, 1)
-    >>> check.method, check.passed, check.details
-    ('symbolic', True, {'partials': 2, 'sub-identities': 8, 'expanded': 4})
+    >>> check.method, check.passed, check.details["sub-identities"], check.details["expanded"]
+    ('symbolic', True, 8, 4)
+    >>> check.details["representatives"][0]
+    {'s0': 0, 'reward': (0, 0), 'partial': (0, 0), 'orbit': 2}
     """
     from pgverify.verdicts import Check
     from symbolic.pgt_proof import prove_theorem_tabular
@@ -335,5 +338,7 @@ def theorem_polynomial_check(num_states: int = 3, num_actions: int = 3, *, symme
     failing = next((k for k, ok in enumerate(proof.partials) if not ok), None)
     return Check("symbolic", f"tabular-softmax S={S} A={A}, any μ (polynomial identities; {proof.note})", proof.holds,
                  proof.seconds,
-                 {"partials": S * A, "sub-identities": S * (S * A) ** 2, "expanded": len(proof.expanded)},
+                 {"partials": S * A, "sub-identities": S * (S * A) ** 2, "expanded": len(proof.expanded)}
+                 | ({"representatives": [{"s0": s0, "reward": divmod(k, A), "partial": divmod(p, A), "orbit": size}
+                                         for (s0, k, p), size, _ in proof.expanded]} if proof.by_symmetry else {}),
                  None if failing is None else f"∂/∂θ_{failing // A}{failing % A}")
