@@ -156,6 +156,16 @@ def test_wrong_variants_rejected_at_4x2():
         assert not any(prove_theorem_tabular(4, 2, variant=variant, symmetry=True).partials)
 
 
+@pytest.mark.slow
+def test_4x3_by_symmetry_proves_the_theorem_and_rejects_every_wrong_variant():
+    """The opt-in size (``--opt-in symbolic-4x3``): seconds per run, about 1 GB for the transposed occupancy."""
+    proof = prove_theorem_tabular(4, 3, symmetry=True)
+    assert proof.holds and proof.by_symmetry and len(proof.expanded) == 7
+    for variant in (*VARIANTS, "transposed-occupancy"):
+        wrong = prove_theorem_tabular(4, 3, variant=variant, symmetry=True)
+        assert wrong.by_symmetry and not any(wrong.partials), variant
+
+
 @pytest.mark.parametrize("size", [(2, 2), (2, 3), (3, 2), SLOW_3X3], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_a_variant_wrong_at_one_pair_turns_the_symmetry_off_and_is_rejected_there(size):
     """q undiscounted at the last pair only: the γ block is not equivariant, so the reduced proof expands every
