@@ -1,11 +1,14 @@
 """Figures of the python-flint exact engine (issue 12; design.md §6, §11), printed, not asserted.
 
     python benchmarks/bench_flint.py            # the default figures
-    python benchmarks/bench_flint.py --large    # also the 4 × 3 universal proof (minutes, GBs of memory)
+    python benchmarks/bench_flint.py --large    # also the 4 × 3 universal proof (seconds, 0.6 GB)
+    python benchmarks/bench_flint.py --large --every  # and 4 × 3 with every sub-identity expanded (minutes)
     python benchmarks/bench_flint.py --sympy    # also the SymPy-field comparison of the generic method
 
-* universal proof of ``pgt.theorem`` on the S × A tabular softmax, every partial, by polynomial identities
-  (:mod:`symbolic.pgt_proof`, ``fmpz_mpoly``, Bareiss): 2×2, 3×2, 3×3, 4×2 (4×3 with ``--large``);
+* universal proof of ``pgt.theorem`` on the S × A tabular softmax, every partial, any initial distribution,
+  by polynomial identities (:mod:`symbolic.pgt_proof`, ``fmpz_mpoly``): 2×2, 3×2, 3×3, 4×2 (4×3 with
+  ``--large``), one sub-identity per symmetry orbit (what ``check`` runs) and every sub-identity (4×3: minutes,
+  only with ``--large --every``); each proof in a fresh interpreter, with wall and CPU seconds and its peak RSS;
 * the generic symbolic method (the claim in NumPy syntax on the flint field, :mod:`symbolic.flint_field`)
   on the 2 × 2 family, and with ``--sympy`` the same on SymPy's field (the engine it replaced);
 * exact check of ``pgt.theorem`` at one random point of F_p (``nmod``/``nmod_mat``), S=50 and S=200, A=4;
@@ -55,12 +58,33 @@ def load_label() -> str:
     return f"load average {load:.1f} on {cpus} CPUs" + (" — figures measured UNDER LOAD" if load > 0.5 * cpus else "")
 
 
-def universal_proofs(large: bool) -> None:
+def proof_figures(S: int, A: int, symmetry: bool) -> None:
+    """Run in a fresh interpreter (``--proof``): one line of JSON with the proof's outcome, wall, CPU, peak RSS."""
+    import json
+    import resource
+
+    cpu = time.process_time()
+    proof = prove_theorem_tabular(S, A, symmetry=symmetry)
+    print(json.dumps({"holds": proof.holds, "seconds": proof.seconds, "cpu": time.process_time() - cpu,
+                      "expanded": len(proof.expanded), "total": S * (S * A) ** 2, "by_symmetry": proof.by_symmetry,
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def universal_proofs(large: bool, every: bool) -> None:
+    import json
+    import subprocess
+
     targets = {(3, 3): "target <= 1 s", (4, 2): "target <= 10 s", (4, 3): "target <= 60 s"}
     for S, A in [(2, 2), (3, 2), (3, 3), (4, 2)] + ([(4, 3)] if large else []):
-        proof = prove_theorem_tabular(S, A)
-        print(f"universal proof pgt.theorem tabular {S}x{A}, {len(proof.partials)} partials: "
-              f"holds={proof.holds} in {proof.seconds:.3f} s {('(' + targets[S, A] + ')') if (S, A) in targets else ''}")
+        for symmetry in (True, False) if (S, A) != (4, 3) or every else (True,):
+            out = subprocess.run([sys.executable, __file__, "--proof", str(S), str(A), str(int(symmetry))],
+                                 capture_output=True, text=True, check=True).stdout
+            f = json.loads(out.splitlines()[-1])
+            how = "one per symmetry orbit" if f["by_symmetry"] else "every one"
+            print(f"universal proof pgt.theorem tabular {S}x{A}, {S * A} partials, any μ: {f['expanded']} of "
+                  f"{f['total']} sub-identities ({how}): holds={f['holds']} in {f['seconds']:.3f} s wall, "
+                  f"{f['cpu']:.3f} CPU-s, peak RSS {f['rss_mb']:.0f} MB "
+                  f"{('(' + targets[S, A] + ')') if (S, A) in targets and symmetry else ''}")
 
 
 def sympy_field_model():
@@ -188,11 +212,16 @@ def reference_gradient(S: int = 1000, A: int = 10) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--large", action="store_true", help="also the 4x3 universal proof (minutes, GBs)")
+    parser.add_argument("--large", action="store_true", help="also the 4x3 universal proof (seconds, 0.6 GB)")
+    parser.add_argument("--every", action="store_true", help="with --large: 4x3 with every sub-identity (minutes)")
+    parser.add_argument("--proof", nargs=3, type=int, metavar=("S", "A", "SYMMETRY"), help=argparse.SUPPRESS)
     parser.add_argument("--sympy", action="store_true", help="also the generic method on SymPy's field")
     args = parser.parse_args()
+    if args.proof:
+        proof_figures(args.proof[0], args.proof[1], bool(args.proof[2]))
+        return
     print(load_label())
-    universal_proofs(args.large)
+    universal_proofs(args.large, args.every)
     generic_method(args.sympy)
     modular()
     rationals()

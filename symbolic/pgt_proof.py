@@ -1,200 +1,433 @@
 """A universal proof of the policy gradient theorem on the S × A tabular softmax, by polynomial identities.
 
-The generic symbolic method evaluates the claim in the field ℚ(P, r, λ, x)
-(:mod:`symbolic.flint_field`), paying a gcd per operation.  Here the
-denominators are cleared once, and only polynomials with integer coefficients
-are multiplied (python-flint ``fmpz_mpoly``, no gcd at all).  With
-X_s = Σ_a x_{sa} (x = e^θ, π(a|s) = x_{sa}/X_s):
+The statement (``pgt.theorem``, Sutton et al. 2000; the post's notation), for every parameter θ_{sb}:
 
-* M' = diag(X)(I − λP_π), M'[s, t] = X_s 1[s = t] − λ Σ_a x_{sa} P(t|s, a), and
-  r'_s = Σ_a x_{sa} r(s, a), so v = adj(M') r' / D with D = det M'; D and
-  adj(M') r' come from fraction-free (Bareiss) elimination, every division
-  exact, and so does the row adj(M')_{0·} (the solve of M'ᵀ z = e₀);
-* U = v(s⁰ = 0) = N / D, N = (adj(M') r')_0, and ∇U is the derivative of this
-  closed form of U — never the theorem or any identity under test:
-  ∂U/∂θ_{sb} = x_{sb} ∂_{x_{sb}}(N/D) = x_{sb}(N' D − N D') / D² (quotient rule);
-* w = (I − λP_π)⁻ᵀ e₀ = diag(X) adj(M')ᵀ e₀ / D, i.e. w_s = X_s adj(M')_{0s} / D, and d = (1 − λ) w;
-* q(s, a) = Q_{sa} / D with Q_{sa} = r(s, a) D + λ Σ_t P(t|s, a) (adj(M') r')_t;
+    ∂U/∂θ_{sb} = (1 − λ)⁻¹ Σ_s d(s) Σ_a q(s, a) ∂π(a|s)/∂θ_{sb},   d = (1 − λ) μᵀ(I − λP_π)⁻¹,  U = μᵀ v,
+
+universal over the transition probabilities P, the rewards r, the discount λ, the parameters θ *and* the
+initial distribution μ (``tabular-softmax`` is μ = e₀, ``tabular-softmax-mu`` a general μ).  The generic
+symbolic method evaluates the claim in the field ℚ(P, r, λ, x) (:mod:`symbolic.flint_field`), paying a gcd
+per operation; here the denominators are cleared once and only polynomials with integer coefficients
+(python-flint ``fmpz_mpoly``, no gcd at all) are multiplied.
+
+**The cleared identity.**  With x = e^θ, X_s = Σ_a x_{sa}, π(a|s) = x_{sa}/X_s:
+
+* M = diag(X)(I − λP_π), M[s, t] = X_s 1[s = t] − λ Σ_a x_{sa} P(t|s, a); D = det M and C = adj M by
+  Laplace expansion with memoised minors (division-free, exact); D ≠ 0 because D = Π_s X_s at λ = 0;
+* r'_u = Σ_c x_{uc} r(u, c), v = C r'/D, U = μᵀ v = N/D with N = μᵀ C r';
+* ∇U is the derivative of this closed form of U — never the theorem or any identity under test:
+  ∂U/∂θ_{sb} = x_{sb} ∂_{x_{sb}}(N/D) = x_{sb}(N' D − N D')/D² (quotient rule, ′ = ∂/∂x_{sb});
+* (1 − λ)⁻¹ d(s) = (μᵀ(I − λP_π)⁻¹)_s = X_s (μᵀC)_s / D = ω_s/D, the occupancy numerator ω_s = Σ_{s⁰} μ_{s⁰} ω^{s⁰}_s;
+* q(s, a) = Q_{sa}/D with Q_{sa} = r(s, a) D + λ Σ_t P(t|s, a) (C r')_t;
 * ∂π(a|s)/∂θ_{sb} = x_{sa}(1[a = b] X_s − x_{sb}) / X_s² (zero for parameters of other states).
 
-So (1 − λ)⁻¹ Σ_s d(s) Σ_a q(s, a) ∂π(a|s)/∂θ_{sb} = adj(M')_{0s} Σ_a Q_{sa} x_{sa}(1[a = b] X_s − x_{sb}) / (D² X_s),
-and the theorem for θ_{sb} is the polynomial identity
+Multiplied by D² X_s² (non-zero), the theorem for θ_{sb} is the polynomial identity
 
-    X_s · x_{sb} (N' D − N D') = adj(M')_{0s} Σ_a Q_{sa} x_{sa} (1[a = b] X_s − x_{sb}),
+    X_s² x_{sb} (N' D − N D') = ω_s Σ_a Q_{sa} x_{sa} (1[a = b] X_s − x_{sb});
 
-valid because D and X_s are non-zero polynomials (D = Π_s X_s at λ = 0).
+when every ω^{s⁰}_s is divisible by X_s (checked, exact division) the multiplier D² X_s suffices and
+ω_s/X_s = (μᵀC)_s takes its place — a smaller identity.  The transition probabilities are free symbols
+P_{sat} for *every* t: the identity does not use Σ_t P(t|s, a) = 1, and a polynomial identity in free P
+holds in particular on stochastic P (a proof for a larger family, with sparser polynomials than with
+P_{sa(S−1)} = 1 − Σ…).  ``stochastic=True`` imposes the row sums instead.
 
-The transition probabilities are free symbols P_{sat} for *every* t: the
-identity does not use Σ_t P(t|s, a) = 1, and a polynomial identity in free P
-holds in particular on stochastic P (it is a proof for a larger family, and
-sparser polynomials than with P_{sa(S−1)} = 1 − Σ…).  ``stochastic=True``
-imposes the row sums instead.
+**Reduction 1: bilinearity in (μ, r).**  Write F_{sb} = lhs − rhs ∈ ℤ[P, λ, x][μ, r].  The two sides are
+computed by one function (:func:`_sides`) from blocks that do not involve μ or r, by +, −, × and ∂/∂x only.
+Before anything is expanded, that same function is run on an abstract number type that records, for
+each value, a superset of the bidegrees (deg_μ, deg_r) of its monomials (sum: union; product: sums of
+pairs; ∂/∂x: unchanged; the literal 0: no monomial).  It must find both sides inside {(1, 1)} — else the
+prover refuses.  So F_{sb} = Σ_{s⁰, k} μ_{s⁰} r_k F_{sb}^{s⁰,k} with F_{sb}^{s⁰,k} ∈ ℤ[P, λ, x], and since the
+μ_{s⁰} r_k are distinct monomials, F_{sb} = 0 iff every F_{sb}^{s⁰,k} = 0.  F_{sb}^{s⁰,k} is F_{sb} at μ = e_{s⁰},
+r = e_k, i.e. the same function run on those constants (substitution commutes with +, −, × and with
+∂/∂x).  These *sub-identities* are far smaller: N becomes x_{uc} C_{s⁰u} (one cofactor, not μᵀ C r').
 
-:data:`VARIANTS` are wrong versions of the theorem (the tests show each is
-rejected); ``variant=`` proves (or fails to prove) one of them.
+**Reduction 2: symmetry** (``symmetry=True``).  The group G generated by permuting the states (σ) and,
+independently in each state s, its actions (τ_s) acts on the triples i = (s⁰, k, p) and renames the
+variables — x_{sa} → x_{σ(s)τ_s(a)}, P_{sat} → P_{σ(s)τ_s(a)σ(t)}, λ → λ — a ring automorphism g of
+ℤ[P, λ, x] with g ∘ ∂/∂x_p = ∂/∂x_{g·p} ∘ g.  F_i = :func:`_sides` (blocks, e_{s⁰}, e_k, p) is a polynomial
+expression in the blocks — M, D, C, P, X, the discount γ_{sa} inside q, the occupancy numerators ω^{s⁰}_s, the
+factor ρ in front of the right-hand side, the clearing factors X_s or X_s² — and the variables x, in which every
+index is read at the positions given by (s⁰, k, p) and moved with them (index-uniform: no index is singled
+out).  So g(F_i) is the same expression in the renamed blocks, and if g(block_j) = block_{g·j} for every
+block j, then g(F_i) = F_{g·i}; as g is an automorphism, F_i = 0 iff F_{g·i} = 0, and a sub-identity holds iff
+every one in its orbit does.  *At run time*, for every generator of G (adjacent transpositions of states; of
+actions within one state) the prover checks that g permutes the variables and that g(block_j) = block_{g·j}
+for every block; the tests check g(F_i) = F_{g·i} on the sub-identities themselves (2 × 2, 3 × 2).  The orbits
+are computed by closing the triples under the generators; only the least triple of each orbit is expanded
+(7 of 576 at 4 × 3, 7 of 243 at 3 × 3), and :class:`TheoremProof` lists them with their orbit sizes (which
+sum to the number of triples).  If a block is *not* equivariant (a wrong variant that singles out one state
+or pair, like the first of :data:`LOCAL_VARIANTS`), the prover says so and expands every triple: the
+reduction cannot hide an error.  ``symmetry=False`` expands every triple.
 
-``symmetry=True`` expands only the partials θ_{00} and θ_{10} and obtains the
-others by relabelling: the family (free P, r, x; s⁰ = 0) is invariant under a
-permutation of the actions of one state (x_{sa}, r_{sa}, P_{sa·} permuted
-together) and under a permutation of the states other than s⁰ (rows and
-columns of P permuted with them), and the construction above commutes with
-these renamings of the variables — M' is conjugated by a permutation matrix,
-D and row 0 of adj(M') r' are unchanged.  So the identity for θ_{sb} is the
-identity for θ_{00} (s = 0) or θ_{10} (s ≥ 1) with its variables renamed, and a
-polynomial identity stays one under renaming.  It is used for 4 × 3 only;
-smaller sizes expand every partial.
+:data:`VARIANTS` are wrong versions of the theorem (the tests show each is rejected at every partial);
+:data:`LOCAL_VARIANTS` are wrong only at some indices.  ``variant=`` proves (or fails to prove) one of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import flint
 
-__all__ = ["TheoremProof", "prove_theorem_tabular", "theorem_identities", "bareiss_solve", "VARIANTS", "MAX_SIZE"]
+__all__ = ["TheoremProof", "prove_theorem_tabular", "theorem_identities", "determinant_and_adjugate",
+           "symmetry_orbits", "VARIANTS", "LOCAL_VARIANTS", "MAX_SIZE", "MAX_STATES"]
 
 #: Wrong versions of the theorem: no (1 − λ)⁻¹; λ² in the Bellman matrix; q without the discount.
 VARIANTS = ("no-inverse-discount", "lambda-squared-bellman", "undiscounted-q")
 
-#: The largest S·A proved on request (4 × 3: minutes and about 5 GB); larger families are refused before starting.
+#: Wrong only at some indices: q undiscounted at the last pair (S − 1, A − 1) only; the occupancy taken from
+#: (I − λP_π)⁻¹μ instead of μᵀ(I − λP_π)⁻¹ (rows for columns), which agrees with d at s = s⁰ and only there.
+LOCAL_VARIANTS = ("undiscounted-q-at-last-pair", "transposed-occupancy")
+
+#: The largest S·A and S proved on request; larger families are refused before anything is expanded.  With
+#: ``symmetry=True`` 4 × 3 takes seconds and 5 × 2 about half a minute and 1.6 GB (a 5 × 5 determinant); every
+#: sub-identity without it (``symmetry=False``): 4 × 2 seconds, 4 × 3 minutes.
 MAX_SIZE = 12
+MAX_STATES = 5
+
+Index = tuple[int, int, int]  # (s⁰, k, p): initial state, reward pair k = u·A + c, parameter pair p = s·A + b
 
 
 @dataclass(frozen=True)
 class TheoremProof:
-    """The outcome: one flag per partial ∂/∂θ_{sb} expanded (C order; θ_{00}, θ_{10} when ``by_symmetry``)."""
+    """The outcome of :func:`prove_theorem_tabular`.
+
+    ``partials``: one flag per ∂/∂θ_{sb} (C order), true iff every sub-identity of that partial holds (for
+    ``by_symmetry``: every expanded representative whose orbit meets the partial).  ``expanded``: the
+    triples (s⁰, k, p) expanded, each with its orbit size (1 without symmetry) and whether it holds.
+    ``note`` says which reduction was used, and why symmetry was not when it was asked for and refused.
+    """
 
     num_states: int
     num_actions: int
     partials: tuple[bool, ...]
+    expanded: tuple[tuple[Index, int, bool], ...]
     seconds: float
-    by_symmetry: bool = False
+    by_symmetry: bool
+    note: str
 
     @property
     def holds(self) -> bool:
         return all(self.partials)
 
 
-def bareiss_solve(M: list[list[Any]], b: list[Any]) -> tuple[Any, list[Any]]:
-    """(det M, adj(M) b) over an integral domain by fraction-free (Bareiss) elimination, every division exact.
+def determinant_and_adjugate(M: list[list[Any]], one: Any = 1) -> tuple[Any, list[list[Any]]]:
+    """(det M, adj M) by Laplace expansion along the first row with memoised minors: division-free, exact.
 
-    No pivoting: the leading principal minors must be non-zero (``ZeroDivisionError`` otherwise).
+    adj(M)[t][u] = (−1)^{t+u} det(M without row u and column t).  ``one`` is the ring's 1.  At most about
+    n²·2ⁿ products (each minor once, per set of rows and columns) — meant for n ≤ 5.
 
-    >>> bareiss_solve([[2, 1], [1, 3]], [1, 2])
-    (5, [1, 3])
+    >>> determinant_and_adjugate([[2, 1], [1, 3]])
+    (5, [[3, -1], [-1, 2]])
     """
     n = len(M)
-    A = [list(row) + [b[i]] for i, row in enumerate(M)]
-    prev: Any = 1
-    for k in range(n - 1):
-        pivot = A[k][k]
-        if pivot == 0:
-            raise ZeroDivisionError(f"leading principal minor {k + 1} is zero")
-        for i in range(k + 1, n):
-            for j in range(k + 1, n + 1):
-                A[i][j] = _exact_div(pivot * A[i][j] - A[i][k] * A[k][j], prev)
-            A[i][k] = 0 * pivot
-        prev = pivot
-    det = A[n - 1][n - 1]
-    if det == 0:
-        raise ZeroDivisionError("the matrix is singular")
-    # Row i of the reduced system: Σ_{j≥i} A[i][j] y_j = A[i][n] with y = M⁻¹b; det·y = adj(M) b is integral.
-    x: list[Any] = [None] * n
-    for i in reversed(range(n)):
-        acc = det * A[i][n]
-        for j in range(i + 1, n):
-            acc = acc - A[i][j] * x[j]
-        x[i] = _exact_div(acc, A[i][i])
-    return det, x
+    memo: dict[tuple[tuple[int, ...], tuple[int, ...]], Any] = {}
+
+    def minor(rows: tuple[int, ...], cols: tuple[int, ...]) -> Any:
+        if not rows:
+            return one
+        if (rows, cols) not in memo:
+            acc = 0 * one
+            for j, c in enumerate(cols):
+                if M[rows[0]][c] != 0:
+                    term = M[rows[0]][c] * minor(rows[1:], cols[:j] + cols[j + 1:])
+                    acc = acc + term if j % 2 == 0 else acc - term
+            memo[rows, cols] = acc
+        return memo[rows, cols]
+
+    every = tuple(range(n))
+    without = lambda i: tuple(j for j in every if j != i)  # noqa: E731
+    adj = [[minor(without(u), without(t)) * (-1) ** (t + u) for u in range(n)] for t in range(n)]
+    return minor(every, every), adj
 
 
-def _exact_div(a: Any, b: Any) -> Any:
-    if isinstance(a, int) and isinstance(b, int):
-        q, r = divmod(a, b)
-        if r:
-            raise ArithmeticError(f"{a} is not divisible by {b}")
-        return q
-    return a / b  # fmpz_mpoly: exact division or DomainError
+# ------------------------------------------------------------------ blocks: everything μ- and r-free
+@dataclass(frozen=True)
+class _Blocks:
+    """What :func:`_sides` reads.  ``omega[s0][s]``: ω^{s⁰}_s/X_s with ``clear[s]`` = X_s, or ω^{s⁰}_s with X_s²."""
+
+    S: int
+    A: int
+    zero: Any
+    P: list            # P[s][a][t]
+    x: list            # x[s·A + a]
+    X: list            # X[s]
+    x_index: list      # generator index of x[s·A + a], for ∂/∂x
+    M: list            # the Bellman matrix diag(X)(I − λP_π)
+    D: Any
+    C: list            # adj M
+    gamma: list        # gamma[s][a]: the discount in q(s, a)
+    omega: list
+    clear: list
+    rho: Any           # the factor in front of the right-hand side: 1, or 1 − λ without (1 − λ)⁻¹
 
 
-def _ring(S: int, A: int, stochastic: bool) -> tuple[Any, list, list, Any, list]:
+def _ring(S: int, A: int, stochastic: bool) -> tuple[Any, list, Any, list]:
     n_t = S - 1 if stochastic else S
-    names = ([f"P_{s}_{a}_{t}" for s in range(S) for a in range(A) for t in range(n_t)]
-             + [f"r_{s}_{a}" for s in range(S) for a in range(A)] + ["lam"]
+    names = ([f"P_{s}_{a}_{t}" for s in range(S) for a in range(A) for t in range(n_t)] + ["lam"]
              + [f"x_{s}_{a}" for s in range(S) for a in range(A)])
     ctx = flint.fmpz_mpoly_ctx.get(tuple(names), "degrevlex")
     gens = list(ctx.gens())
     n_p = S * A * n_t
-    p, r, lam, x = gens[:n_p], gens[n_p:n_p + S * A], gens[n_p + S * A], gens[n_p + S * A + 1:]
-    zero = ctx.constant(0)
-    P = [[list(p[(s * A + a) * n_t:(s * A + a + 1) * n_t]) for a in range(A)] for s in range(S)]
+    P = [[list(gens[(s * A + a) * n_t:(s * A + a + 1) * n_t]) for a in range(A)] for s in range(S)]
     if stochastic:
         for s in range(S):
             for a in range(A):
-                P[s][a].append(1 - sum(P[s][a], zero))
-    return ctx, P, r, lam, x
+                P[s][a].append(1 - sum(P[s][a], ctx.constant(0)))
+    return ctx, P, gens[n_p], gens[n_p + 1:]
 
 
-def theorem_identities(num_states: int, num_actions: int, *, stochastic: bool = False,
-                       variant: str | None = None,
-                       partials: tuple[tuple[int, int], ...] | None = None) -> Iterator[tuple[Any, Any]]:
-    """The two sides of the cleared identity for each θ_{sb} in ``partials`` (default: all, C order).
+def _blocks(S: int, A: int, stochastic: bool, variant: str | None) -> tuple[Any, _Blocks]:
+    ctx, P, lam, x = _ring(S, A, stochastic)
+    zero = ctx.constant(0)
+    X = [sum(x[s * A:(s + 1) * A], zero) for s in range(S)]
+    bellman_discount = lam * lam if variant == "lambda-squared-bellman" else lam
+    M = [[(X[s] if s == t else zero) - bellman_discount * sum((x[s * A + a] * P[s][a][t] for a in range(A)), zero)
+          for t in range(S)] for s in range(S)]
+    D, C = determinant_and_adjugate(M, ctx.constant(1))
+    gamma = [[ctx.constant(1) if variant == "undiscounted-q" or (variant == "undiscounted-q-at-last-pair"
+                                                                 and (s, a) == (S - 1, A - 1)) else lam
+              for a in range(A)] for s in range(S)]
+    if variant == "transposed-occupancy":  # ((I − λP_π)⁻¹ e_{s⁰})_s = C[s][s⁰] X_{s⁰} / D
+        omega = [[C[s][s0] * X[s0] for s in range(S)] for s0 in range(S)]
+    else:  # (e_{s⁰}ᵀ(I − λP_π)⁻¹)_s = X_s C[s⁰][s] / D
+        omega = [[X[s] * C[s0][s] for s in range(S)] for s0 in range(S)]
+    divided = [[divmod(omega[s0][s], X[s]) for s in range(S)] for s0 in range(S)]
+    if all(rem == 0 for row in divided for _, rem in row):
+        omega, clear = [[quo for quo, _ in row] for row in divided], X
+    else:
+        clear = [X_s * X_s for X_s in X]
+    rho = 1 - lam if variant == "no-inverse-discount" else ctx.constant(1)
+    gen_index = {str(g): i for i, g in enumerate(ctx.gens())}
+    return ctx, _Blocks(S, A, zero, P, x, X, [gen_index[str(v)] for v in x], M, D, C, gamma, omega, clear, rho)
 
-    A generator: one partial's polynomials at a time (at 4 × 3 each side has millions of terms).
+
+def _sides(b: _Blocks, mu: list, r: list, p: int) -> tuple[Any, Any]:
+    """(lhs, rhs) of the cleared identity for ∂/∂θ_p, p = s·A + b, at initial weights ``mu`` and rewards ``r``
+    (r[u·A + c]): +, −, × and ∂/∂x only, every index moved with its arguments."""
+    S, A, zero = b.S, b.A, b.zero
+    s, a_p = divmod(p, A)
+    rp = [sum((b.x[u * A + c] * r[u * A + c] for c in range(A)), zero) for u in range(S)]
+    Nv = [sum((b.C[t][u] * rp[u] for u in range(S)), zero) for t in range(S)]  # D · v
+    N = sum((mu[s0] * Nv[s0] for s0 in range(S)), zero)  # D · U
+    i, xk = b.x_index[p], b.x[p]
+    lhs = b.clear[s] * xk * (N.derivative(i) * b.D - N * b.D.derivative(i))
+    Q = [r[s * A + a] * b.D + b.gamma[s][a] * sum((b.P[s][a][t] * Nv[t] for t in range(S)), zero)
+         for a in range(A)]  # D · q(s, ·)
+    w = sum((mu[s0] * b.omega[s0][s] for s0 in range(S)), zero)
+    rhs = b.rho * w * sum((Q[a] * b.x[s * A + a] * ((b.X[s] if a == a_p else zero) - xk) for a in range(A)), zero)
+    return lhs, rhs
+
+
+# ------------------------------------------------------------------ reduction 1: bidegree in (μ, r)
+class _Bidegrees:
+    """A superset of the bidegrees (deg_μ, deg_r) of a polynomial's monomials; 0 has none."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: frozenset[tuple[int, int]]):
+        self.pairs = pairs
+
+    @staticmethod
+    def of(value: Any) -> "_Bidegrees":
+        return value if isinstance(value, _Bidegrees) else _Bidegrees(frozenset() if value == 0 else {(0, 0)})
+
+    def __add__(self, other: Any) -> "_Bidegrees":
+        return _Bidegrees(self.pairs | _Bidegrees.of(other).pairs)
+
+    __radd__ = __sub__ = __rsub__ = __add__
+
+    def __mul__(self, other: Any) -> "_Bidegrees":
+        return _Bidegrees(frozenset((i + k, j + m) for i, j in self.pairs for k, m in _Bidegrees.of(other).pairs))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "_Bidegrees":
+        return self
+
+    def derivative(self, i: int) -> "_Bidegrees":  # ∂/∂x of a polynomial in ℤ[P, λ, x][μ, r]
+        return self
+
+
+def _abstract(b: _Blocks) -> _Blocks:
+    def walk(v: Any) -> Any:
+        return [walk(e) for e in v] if isinstance(v, list) else _Bidegrees.of(v)
+    return dataclasses.replace(b, **{f.name: walk(getattr(b, f.name)) for f in dataclasses.fields(b)
+                                     if f.name not in ("S", "A", "x_index")})
+
+
+def _check_bilinear(b: _Blocks, sides: Callable[[_Blocks, list, list, int], tuple[Any, Any]] = _sides) -> None:
+    """Raise unless every side, as a polynomial in μ and r, has only monomials of bidegree (1, 1)."""
+    ab = _abstract(b)
+    mu = [_Bidegrees(frozenset({(1, 0)}))] * b.S
+    r = [_Bidegrees(frozenset({(0, 1)}))] * (b.S * b.A)
+    for p in range(b.S * b.A):
+        for side in sides(ab, mu, r, p):
+            if not _Bidegrees.of(side).pairs <= {(1, 1)}:
+                raise ArithmeticError(f"the sides for partial {p} have μ, r bidegrees {sorted(side.pairs)}, not only "
+                                      "(1, 1): the reduction to μ = e_s0, r = e_k does not apply")
+
+
+# ------------------------------------------------------------------ reduction 2: symmetry
+def _generators(S: int, A: int) -> list[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]]:
+    """(σ, τ) for each adjacent transposition of states, and of actions within one state."""
+    ident_s, ident_a = tuple(range(S)), tuple(range(A))
+    out = []
+    for i in range(S - 1):
+        sigma = list(ident_s)
+        sigma[i], sigma[i + 1] = i + 1, i
+        out.append((tuple(sigma), (ident_a,) * S))
+    for s in range(S):
+        for j in range(A - 1):
+            tau = list(ident_a)
+            tau[j], tau[j + 1] = j + 1, j
+            out.append((ident_s, tuple(tuple(tau) if t == s else ident_a for t in range(S))))
+    return out
+
+
+def _move(g: tuple, A: int, idx: Index) -> Index:
+    sigma, tau = g
+    s0, k, p = idx
+    (u, c), (s, b) = divmod(k, A), divmod(p, A)
+    return sigma[s0], sigma[u] * A + tau[u][c], sigma[s] * A + tau[s][b]
+
+
+def symmetry_orbits(num_states: int, num_actions: int) -> list[tuple[Index, int]]:
+    """Each orbit of the state and per-state action permutations on the triples (s⁰, k, p): (least triple, size).
+
+    >>> symmetry_orbits(2, 1)
+    [((0, 0, 0), 2), ((0, 0, 1), 2), ((0, 1, 0), 2), ((0, 1, 1), 2)]
+    >>> sum(size for _, size in symmetry_orbits(4, 3)), len(symmetry_orbits(4, 3))
+    (576, 7)
     """
     S, A = num_states, num_actions
-    ctx, P, r, lam, x = _ring(S, A, stochastic)
-    zero = ctx.constant(0)
-    xs = lambda s, a: x[s * A + a]  # noqa: E731
-    X = [sum((xs(s, a) for a in range(A)), zero) for s in range(S)]
-    disc = lam * lam if variant == "lambda-squared-bellman" else lam  # the discount inside the Bellman matrix
-    Mp = [[(X[s] if s == t else zero) - disc * sum((xs(s, a) * P[s][a][t] for a in range(A)), zero)
-           for t in range(S)] for s in range(S)]
-    rp = [sum((xs(s, a) * r[s * A + a] for a in range(A)), zero) for s in range(S)]
-    D, Nv = bareiss_solve(Mp, rp)  # D = det M', Nv = adj(M') r'
-    _, adj_row0 = bareiss_solve([list(col) for col in zip(*Mp)], [zero + 1] + [zero] * (S - 1))  # adj(M')_{0·}
-    N = Nv[0]
-    q_disc = 1 if variant == "undiscounted-q" else lam
-    Q = [[r[s * A + a] * D + q_disc * sum((P[s][a][t] * Nv[t] for t in range(S)), zero) for a in range(A)]
-         for s in range(S)]
-    gen_index = {str(g): i for i, g in enumerate(ctx.gens())}
-    for s, b in partials if partials is not None else [(s, b) for s in range(S) for b in range(A)]:
-        xk = xs(s, b)
-        i = gen_index[str(xk)]
-        lhs = X[s] * xk * (N.derivative(i) * D - N * D.derivative(i))
-        rhs = adj_row0[s] * sum((Q[s][a] * xs(s, a) * ((X[s] if a == b else zero) - xk) for a in range(A)), zero)
-        if variant == "no-inverse-discount":  # (1 − λ)⁻¹ dropped: the right-hand side gains a factor (1 − λ)
-            rhs = rhs * (1 - lam)
-        yield lhs, rhs
+    seen: set[Index] = set()
+    out = []
+    for idx in ((s0, k, p) for s0 in range(S) for k in range(S * A) for p in range(S * A)):
+        if idx not in seen:
+            orbit = _orbit(S, A, idx)
+            seen |= orbit
+            out.append((min(orbit), len(orbit)))
+    return out
+
+
+def _orbit(S: int, A: int, idx: Index) -> set[Index]:
+    """The orbit of ``idx``, closed under the generators."""
+    gens = _generators(S, A)
+    orbit, todo = {idx}, [idx]
+    while todo:
+        cur = todo.pop()
+        for g in gens:
+            nxt = _move(g, A, cur)
+            if nxt not in orbit:
+                orbit.add(nxt)
+                todo.append(nxt)
+    return orbit
+
+
+def _equivariance_failure(ctx: Any, b: _Blocks, stochastic: bool) -> str | None:
+    """None if g(block_i) = block_{g·i} for every generator g and block; else which block and generator fail."""
+    if stochastic:
+        return "the row constraint P_{sa(S-1)} = 1 - Σ singles out the last state"
+    S, A = b.S, b.A
+    gens = list(ctx.gens())
+    lam = gens[S * A * S]
+    for sigma, tau in _generators(S, A):
+        images = ([b.P[sigma[s]][tau[s][a]][sigma[t]] for s in range(S) for a in range(A) for t in range(S)] + [lam]
+                  + [b.x[sigma[s] * A + tau[s][a]] for s in range(S) for a in range(A)])
+        if sorted(map(str, images)) != sorted(map(str, gens)):
+            return f"states {sigma}, actions {tau} do not permute the variables"
+        g = lambda v: v.compose(*images)  # noqa: E731  (a renaming of the variables: a ring automorphism)
+        checks = ([("D", g(b.D) == b.D), ("rho", g(b.rho) == b.rho)]
+                  + [(f"P[{s}][{a}][{t}]", g(b.P[s][a][t]) == b.P[sigma[s]][tau[s][a]][sigma[t]])
+                     for s in range(S) for a in range(A) for t in range(S)]
+                  + [(f"X[{s}]", g(b.X[s]) == b.X[sigma[s]]) for s in range(S)]
+                  + [(f"M[{s}][{t}]", g(b.M[s][t]) == b.M[sigma[s]][sigma[t]]) for s in range(S) for t in range(S)]
+                  + [(f"C[{s}][{t}]", g(b.C[s][t]) == b.C[sigma[s]][sigma[t]]) for s in range(S) for t in range(S)]
+                  + [(f"omega[{s0}][{s}]", g(b.omega[s0][s]) == b.omega[sigma[s0]][sigma[s]])
+                     for s0 in range(S) for s in range(S)]
+                  + [(f"clear[{s}]", g(b.clear[s]) == b.clear[sigma[s]]) for s in range(S)]
+                  + [(f"gamma[{s}][{a}]", g(b.gamma[s][a]) == b.gamma[sigma[s]][tau[s][a]])
+                     for s in range(S) for a in range(A)])
+        bad = next((name for name, ok in checks if not ok), None)
+        if bad is not None:
+            return f"block {bad} is not equivariant under states {sigma}, actions {tau}"
+    return None
+
+
+# ------------------------------------------------------------------ the prover
+def _unit(ctx: Any, n: int, i: int) -> list:
+    return [ctx.constant(1 if j == i else 0) for j in range(n)]
+
+
+def theorem_identities(num_states: int, num_actions: int, *, stochastic: bool = False, variant: str | None = None,
+                       indices: list[Index] | None = None) -> Iterator[tuple[Index, Any, Any]]:
+    """(s⁰, k, p), lhs, rhs of each sub-identity F_p^{s⁰,k} in ``indices`` (default: all, in order), after checking
+    that the sides are bilinear in (μ, r).  A generator: one sub-identity's polynomials at a time.
+    """
+    ctx, b = _blocks(num_states, num_actions, stochastic, variant)
+    _check_bilinear(b)
+    yield from _expand(ctx, b, indices)
+
+
+def _expand(ctx: Any, b: _Blocks, indices: list[Index] | None) -> Iterator[tuple[Index, Any, Any]]:
+    S, SA = b.S, b.S * b.A
+    for s0, k, p in indices if indices is not None else [(s0, k, p) for s0 in range(S) for k in range(SA)
+                                                           for p in range(SA)]:
+        yield (s0, k, p), *_sides(b, _unit(ctx, S, s0), _unit(ctx, SA, k), p)
 
 
 def prove_theorem_tabular(num_states: int, num_actions: int, *, stochastic: bool = False,
                           variant: str | None = None, symmetry: bool = False) -> TheoremProof:
     """Prove ∇θU = (1 − λ)⁻¹ Σ_s d(s) Σ_a q(s, a) ∇θπ(a|s) for every ∂/∂θ_{sb} of the S × A tabular softmax.
 
-    Universal over P, r, λ and θ (s⁰ = 0).  3 × 3 takes well under a second, 4 × 2 a few seconds;
-    S·A above :data:`MAX_SIZE` is refused.
+    Universal over P, r, λ, θ and the initial distribution μ.  Every sub-identity (s⁰, k, p) is expanded,
+    or with ``symmetry`` one per orbit (after the run-time equivariance check; see the module docstring).
+    With ``symmetry`` 3 × 3 and 4 × 2 take well under a second, 4 × 3 seconds; S·A above :data:`MAX_SIZE` or
+    S above :data:`MAX_STATES` is refused.
 
     >>> prove_theorem_tabular(2, 2).holds
     True
     >>> prove_theorem_tabular(2, 2, variant="undiscounted-q").holds
     False
     """
-    if variant is not None and variant not in VARIANTS:
-        raise ValueError(f"variant={variant!r} is not one of {VARIANTS}")
+    if variant is not None and variant not in VARIANTS + LOCAL_VARIANTS:
+        raise ValueError(f"variant={variant!r} is not one of {VARIANTS + LOCAL_VARIANTS}")
     for name, value in (("num_states", num_states), ("num_actions", num_actions)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name}={value!r} must be an integer at least 1")
-    if num_states * num_actions > MAX_SIZE:
-        raise ValueError(f"num_states * num_actions = {num_states * num_actions} exceeds MAX_SIZE={MAX_SIZE} "
-                         f"(4 x 3 takes minutes and about 5 GB; the cost grows much faster than S·A)")
+    if num_states * num_actions > MAX_SIZE or num_states > MAX_STATES:
+        raise ValueError(f"num_states={num_states}, num_actions={num_actions} exceeds MAX_SIZE={MAX_SIZE} (S·A) or "
+                         f"MAX_STATES={MAX_STATES} (5 x 2 takes half a minute and 1.6 GB; the cost grows much faster "
+                         "than S·A, fastest in S)")
     if symmetry and stochastic:
         raise ValueError("symmetry=True needs the free-P family (stochastic=False): the row constraint "
                          "P_{sa(S-1)} = 1 - Σ singles out the last state")
-    partials = ((0, 0),) + (((1, 0),) if num_states > 1 else ()) if symmetry else None
+    S, A = num_states, num_actions
     t = time.perf_counter()
-    flags = tuple(bool(lhs == rhs) for lhs, rhs in theorem_identities(num_states, num_actions, stochastic=stochastic,
-                                                                      variant=variant, partials=partials))
-    return TheoremProof(num_states, num_actions, flags, time.perf_counter() - t, symmetry)
+    ctx, b = _blocks(S, A, stochastic, variant)
+    _check_bilinear(b)
+    total = S * (S * A) ** 2
+    refused = _equivariance_failure(ctx, b, stochastic) if symmetry else None
+    if symmetry and refused is None:
+        orbits = symmetry_orbits(S, A)
+        note = f"bilinear in (μ, r); {len(orbits)} of {total} sub-identities expanded, one per symmetry orbit"
+    else:
+        orbits = [((s0, k, p), 1) for s0 in range(S) for k in range(S * A) for p in range(S * A)]
+        note = f"bilinear in (μ, r); all {total} sub-identities expanded" + (
+            f" (symmetry refused: {refused})" if refused else "")
+    sizes = dict(orbits)
+    expanded = tuple((idx, sizes[idx], bool(lhs == rhs)) for idx, lhs, rhs in _expand(ctx, b, [i for i, _ in orbits]))
+    failing_orbits = [idx for idx, _, ok in expanded if not ok]
+    bad_partials = _partials_met(S, A, failing_orbits) if symmetry and refused is None else {p for _, _, p in
+                                                                                              failing_orbits}
+    partials = tuple(p not in bad_partials for p in range(S * A))
+    return TheoremProof(S, A, partials, expanded, time.perf_counter() - t, symmetry and refused is None, note)
+
+
+def _partials_met(S: int, A: int, reps: list[Index]) -> set[int]:
+    """The parameter pairs p met by the orbits of ``reps``."""
+    return {p for rep in reps for _, _, p in _orbit(S, A, rep)}

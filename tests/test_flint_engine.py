@@ -4,15 +4,20 @@
   pairs that differ in one coefficient: ``a == b`` in the flint field iff SymPy's ``cancel(a − b) == 0``;
   arithmetic, derivatives and the SymPy round trip;
 * :mod:`symbolic.pgt_proof` — the theorem holds and every wrong variant (no (1 − λ)⁻¹, λ² in the Bellman
-  matrix, undiscounted q) is rejected at every size with A ≥ 2 (with one action π ≡ 1, both sides are 0);
+  matrix, undiscounted q) is rejected at every size with A ≥ 2 (with one action π ≡ 1, both sides are 0), with
+  and without the symmetry reduction; the reductions cannot hide an error: variants wrong at one pair or only
+  for s ≠ s⁰ are rejected exactly where they are wrong, an asymmetric block turns the symmetry off, sides that
+  are not bilinear in (μ, r) are refused, and the sub-identities really are permuted by the group;
 * :mod:`numeric.flint_exact` and :mod:`numeric.modular` — exact rationals mixing with ``Fraction``, floats
   refused; the ``nmod_mat`` solve agrees with the exact LU.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
+import flint
 import numpy as np
 import pytest
 import sympy
@@ -20,8 +25,10 @@ import sympy
 from numeric.arithmetic import lu_solve_pair
 from numeric.errors import InexactOperandError
 from numeric.flint_exact import Q, to_q
+from symbolic import pgt_proof
 from symbolic.flint_field import FlintField, Frac, theta_derivative
-from symbolic.pgt_proof import VARIANTS, bareiss_solve, prove_theorem_tabular
+from symbolic.pgt_proof import (VARIANTS, determinant_and_adjugate, prove_theorem_tabular,
+                                symmetry_orbits, theorem_identities)
 
 SYMS = sympy.symbols("a b c")
 K = FlintField(SYMS)
@@ -106,23 +113,39 @@ def test_theta_derivative_is_x_times_the_x_derivative():
     assert d[1, 0] == 0
 
 
-def test_bareiss_gives_the_determinant_and_the_adjugate_times_b():
+def test_determinant_and_adjugate_agree_with_sympy():
     rng = np.random.default_rng(0)
     for n in range(1, 6):
-        M = rng.integers(-4, 5, size=(n, n)) + 10 * np.eye(n, dtype=np.int64)
-        b = rng.integers(-4, 5, size=n)
-        det, adj_b = bareiss_solve([[int(x) for x in row] for row in M], [int(x) for x in b])
+        M = rng.integers(-4, 5, size=(n, n))
+        det, adj = determinant_and_adjugate([[int(x) for x in row] for row in M])
         S = sympy.Matrix(M.tolist())
-        assert det == S.det() and list(adj_b) == list(S.adjugate() * sympy.Matrix(b.tolist()))
+        assert det == S.det() and adj == S.adjugate().tolist()
+    ctx = flint.fmpz_mpoly_ctx.get(("a", "b", "c"), "degrevlex")  # polynomial entries: the prover's use
+    a, b, c = ctx.gens()
+    M = [[a, b, ctx.constant(0), c], [c, a * b, ctx.constant(1), a - 2], [b - 1, ctx.constant(2), c * c, a],
+         [a + b, c, ctx.constant(-1), b * c]]
+    det, adj = determinant_and_adjugate(M, ctx.constant(1))
+    SM = sympy.Matrix([[sympy.sympify(str(e).replace("^", "**")) for e in row] for row in M])
+    as_sympy = lambda e: sympy.sympify(str(e).replace("^", "**"))  # noqa: E731
+    assert sympy.expand(as_sympy(det) - SM.det()) == 0
+    assert all(sympy.expand(as_sympy(adj[i][j]) - SM.adjugate()[i, j]) == 0 for i in range(4) for j in range(4))
 
 
-@pytest.mark.parametrize("size", [(1, 2), (2, 2), (2, 3), (3, 2), (3, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_theorem_holds_and_every_wrong_variant_is_rejected(size):
+SIZES = [(1, 2), (2, 2), (2, 3), (3, 2), (3, 3)]
+SLOW_3X3 = pytest.param((3, 3), marks=pytest.mark.slow, id="3x3")
+
+
+@pytest.mark.parametrize("size, symmetry", [(size, symmetry) for size in SIZES for symmetry in (False, True)
+                                            if (size, symmetry) != ((3, 3), False)]
+                         + [pytest.param((3, 3), False, marks=pytest.mark.slow, id="3x3-every-sub-identity")])
+def test_the_theorem_holds_and_every_wrong_variant_is_rejected(size, symmetry):
     S, A = size
-    assert prove_theorem_tabular(S, A).holds
+    proof = prove_theorem_tabular(S, A, symmetry=symmetry)
+    assert proof.holds and proof.by_symmetry == symmetry and len(proof.partials) == S * A
+    assert sum(size for _, size, _ in proof.expanded) == S * (S * A) ** 2
     for variant in VARIANTS:
-        proof = prove_theorem_tabular(S, A, variant=variant)
-        assert not any(proof.partials), (variant, proof.partials)
+        proof = prove_theorem_tabular(S, A, variant=variant, symmetry=symmetry)
+        assert proof.by_symmetry == symmetry and not any(proof.partials), (variant, symmetry, proof.partials)
 
 
 @pytest.mark.slow
@@ -130,17 +153,104 @@ def test_wrong_variants_rejected_at_4x2():
     assert prove_theorem_tabular(4, 2).holds
     for variant in VARIANTS:
         assert not any(prove_theorem_tabular(4, 2, variant=variant).partials)
+        assert not any(prove_theorem_tabular(4, 2, variant=variant, symmetry=True).partials)
 
 
-@pytest.mark.parametrize("size", [(2, 2), (3, 2), (3, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_symmetry_reduction_agrees_with_every_partial(size):
-    """θ_00 and θ_10 stand for their relabelling orbits: the reduced proof decides as the full one, variants too."""
-    for variant in (None, *VARIANTS):
-        full = prove_theorem_tabular(*size, variant=variant)
-        reduced = prove_theorem_tabular(*size, variant=variant, symmetry=True)
-        A = size[1]
-        assert reduced.by_symmetry and reduced.partials == (full.partials[0], full.partials[A])
-        assert len(set(full.partials)) == 1  # every partial of an orbit decides alike
+@pytest.mark.slow
+def test_4x3_by_symmetry_proves_the_theorem_and_rejects_every_wrong_variant():
+    """The opt-in size (``--opt-in symbolic-4x3``): seconds per run, about 1 GB for the transposed occupancy."""
+    proof = prove_theorem_tabular(4, 3, symmetry=True)
+    assert proof.holds and proof.by_symmetry and len(proof.expanded) == 7
+    for variant in (*VARIANTS, "transposed-occupancy"):
+        wrong = prove_theorem_tabular(4, 3, variant=variant, symmetry=True)
+        assert wrong.by_symmetry and not any(wrong.partials), variant
+
+
+@pytest.mark.parametrize("size", [(2, 2), (2, 3), (3, 2), SLOW_3X3], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_variant_wrong_at_one_pair_turns_the_symmetry_off_and_is_rejected_there(size):
+    """q undiscounted at the last pair only: the γ block is not equivariant, so the reduced proof expands every
+    sub-identity, and exactly the partials of the last state fail (only there does that q(s, a) enter)."""
+    S, A = size
+    full = prove_theorem_tabular(S, A, variant="undiscounted-q-at-last-pair")
+    reduced = prove_theorem_tabular(S, A, variant="undiscounted-q-at-last-pair", symmetry=True)
+    assert not reduced.by_symmetry and "symmetry refused: block gamma" in reduced.note
+    assert reduced.partials == full.partials == tuple(p // A != S - 1 for p in range(S * A))
+    assert len(reduced.expanded) == S * (S * A) ** 2
+
+
+@pytest.mark.parametrize("size", [(2, 2), (2, 3), (3, 2), SLOW_3X3], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_variant_wrong_only_for_s_other_than_s0_is_rejected_by_the_reduced_proof(size):
+    """The occupancy from (I − λP_π)⁻¹μ (rows for columns) agrees with d at s = s⁰: exactly the sub-identities
+    with the parameter's state s ≠ s⁰ fail, and the orbit representatives include one of them."""
+    S, A = size
+    full = prove_theorem_tabular(S, A, variant="transposed-occupancy")
+    assert {idx for idx, _, ok in full.expanded if not ok} == {
+        (s0, k, p) for s0 in range(S) for k in range(S * A) for p in range(S * A) if p // A != s0}
+    reduced = prove_theorem_tabular(S, A, variant="transposed-occupancy", symmetry=True)
+    assert reduced.by_symmetry and not reduced.holds and not any(reduced.partials)
+
+
+@pytest.mark.parametrize("size", [(2, 2), (2, 3), (3, 2), (3, 3), (4, 3)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_orbits_partition_the_sub_identities(size):
+    S, A = size
+    orbits = symmetry_orbits(S, A)
+    members = [pgt_proof._orbit(S, A, rep) for rep, _ in orbits]
+    assert [len(m) for m in members] == [n for _, n in orbits] and all(rep == min(m) for (rep, _), m in
+                                                                        zip(orbits, members))
+    assert sum(map(len, members)) == len(set().union(*members)) == S * (S * A) ** 2
+
+
+@pytest.mark.parametrize("size, variant", [((2, 2), v) for v in (None, *VARIANTS, "transposed-occupancy")]
+                         + [((3, 2), None), ((3, 2), "transposed-occupancy")]
+                         + [pytest.param((3, 2), v, marks=pytest.mark.slow) for v in VARIANTS])
+def test_the_group_permutes_the_sub_identities(size, variant):
+    """g(F_i) = F_{g·i} for every generator g and sub-identity i, checked by renaming the variables: the
+    argument that lets one representative stand for its orbit, tested on the polynomials themselves."""
+    S, A = size
+    F = {idx: lhs - rhs for idx, lhs, rhs in theorem_identities(S, A, variant=variant)}
+    ctx = next(iter(F.values())).context()
+    gens = list(ctx.gens())
+    P, lam, x = gens[:S * A * S], gens[S * A * S], gens[S * A * S + 1:]
+    assert any(f != 0 for f in F.values()) == (variant is not None)
+    for g in pgt_proof._generators(S, A):
+        sigma, tau = g
+        images = ([P[(sigma[s] * A + tau[s][a]) * S + sigma[t]] for s in range(S) for a in range(A) for t in range(S)]
+                  + [lam] + [x[sigma[s] * A + tau[s][a]] for s in range(S) for a in range(A)])
+        for idx, f in F.items():
+            assert f.compose(*images) == F[pgt_proof._move(g, A, idx)], (g, idx)
+
+
+@pytest.mark.parametrize("block", ["omega", "C", "gamma"])
+def test_the_equivariance_check_catches_one_asymmetric_block(block):
+    ctx, b = pgt_proof._blocks(3, 2, False, None)
+    assert pgt_proof._equivariance_failure(ctx, b, False) is None
+    entries = [list(row) for row in getattr(b, block)]
+    entries[1][1] = entries[1][1] + 1
+    bad = dataclasses.replace(b, **{block: entries})
+    assert f"block {block}[" in pgt_proof._equivariance_failure(ctx, bad, False)
+
+
+def test_the_larger_clearing_proves_the_theorem_too():
+    """The theorem's ω^{s⁰}_s are divisible by X_s, so the prover clears by D² X_s; the D² X_s² clearing (used when
+    they are not, as for the transposed occupancy) must prove the theorem as well."""
+    ctx, b = pgt_proof._blocks(3, 2, False, None)
+    assert b.clear == b.X
+    undivided = dataclasses.replace(b, omega=[[X_s * w for X_s, w in zip(b.X, row)] for row in b.omega],
+                                    clear=[X_s * X_s for X_s in b.X])
+    assert all(lhs == rhs for _, lhs, rhs in pgt_proof._expand(ctx, undivided, None))
+    assert not all(lhs == rhs for _, lhs, rhs in pgt_proof._expand(ctx, dataclasses.replace(undivided, clear=b.X),
+                                                                   None))
+
+
+def test_the_bilinearity_check_refuses_other_sides():
+    ctx, b = pgt_proof._blocks(2, 2, False, None)
+    pgt_proof._check_bilinear(b)
+    sides = pgt_proof._sides
+    for wrong in (lambda b, mu, r, p: (sides(b, mu, r, p)[0] * r[0], sides(b, mu, r, p)[1]),  # quadratic in r
+                  lambda b, mu, r, p: (sides(b, mu, r, p)[0] + b.D, sides(b, mu, r, p)[1]),  # a μ, r-free term
+                  lambda b, mu, r, p: (sides(b, mu, r, p)[0], sides(b, mu, r, p)[1] * (mu[0] + 1))):
+        with pytest.raises(ArithmeticError, match="bidegrees"):
+            pgt_proof._check_bilinear(b, wrong)
 
 
 def test_stochastic_rows_prove_the_same_theorem():
@@ -149,10 +259,18 @@ def test_stochastic_rows_prove_the_same_theorem():
 
 
 @pytest.mark.parametrize("bad, match", [((0, 2), "num_states=0"), ((2, 0), "num_actions=0"), ((4, 4), "MAX_SIZE"),
-                                        ((2.0, 2), "num_states=2.0")], ids=["S=0", "A=0", "too-large", "float"])
+                                        ((6, 2), "MAX_STATES"), ((2.0, 2), "num_states=2.0")],
+                         ids=["S=0", "A=0", "too-large", "too-many-states", "float"])
 def test_the_prover_refuses_bad_sizes_before_starting(bad, match):
     with pytest.raises(ValueError, match=match):
         prove_theorem_tabular(*bad)
+
+
+def test_the_prover_refuses_bad_options():
+    with pytest.raises(ValueError, match="variant='typo'"):
+        prove_theorem_tabular(2, 2, variant="typo")
+    with pytest.raises(ValueError, match="stochastic=False"):
+        prove_theorem_tabular(2, 2, stochastic=True, symmetry=True)
 
 
 def test_q_mixes_exactly_with_fractions_and_refuses_floats():

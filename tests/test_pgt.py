@@ -135,9 +135,9 @@ def test_polynomial_proof_of_the_theorem_holds_and_discriminates():
     from symbolic.pgt_proof import prove_theorem_tabular, theorem_identities
 
     assert prove_theorem_tabular(2, 2).holds and prove_theorem_tabular(3, 1).holds
-    sides = list(theorem_identities(2, 2))
-    assert all(lhs != 0 for lhs, _ in sides)
-    assert sides[0][0] != sides[1][1]  # the comparison is not vacuous: other partials' sides differ
+    sides = {idx: (lhs, rhs) for idx, lhs, rhs in theorem_identities(2, 2)}
+    assert len(sides) == 2 * 4 * 4 and all(lhs != 0 for lhs, _ in sides.values())
+    assert sides[0, 0, 0][0] != sides[0, 0, 1][1]  # the comparison is not vacuous: other partials' sides differ
     with pytest.raises(ValueError, match="num_states=0"):
         prove_theorem_tabular(0, 2)
 
@@ -159,10 +159,14 @@ def test_modular_exact_check_agrees_and_can_fail():
 def test_theorem_polynomial_check_3x2():
     from pgverify.claims.pgt import theorem_polynomial_check
 
-    check = theorem_polynomial_check(3, 2)
-    assert check.passed and check.details == {"partials": 6, "expanded": 6}
-    reduced = theorem_polynomial_check(3, 2, symmetry=True)
-    assert reduced.passed and reduced.details == {"partials": 6, "expanded": 2} and "symmetry" in reduced.family
+    reduced = theorem_polynomial_check(3, 2)
+    reps = reduced.details["representatives"]
+    assert reduced.passed and {k: v for k, v in reduced.details.items() if k != "representatives"} == {
+        "partials": 6, "sub-identities": 108, "expanded": 7}
+    assert len(reps) == 7 and sum(rep["orbit"] for rep in reps) == 108
+    assert "one per symmetry orbit" in reduced.family and reduced.failing_step is None
+    full = theorem_polynomial_check(3, 2, symmetry=False)
+    assert full.passed and full.details == {"partials": 6, "sub-identities": 108, "expanded": 108}
 
 
 @pytest.mark.parametrize("claim_id", ["pgt.proof.value-gradient", "pgt.average-reward",

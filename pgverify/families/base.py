@@ -165,7 +165,7 @@ def _strings(a: Any) -> Any:
 
 #: The largest symbolic tabular family a user may ask for (``--states/--actions``): S ≤ 3 and S·A ≤ 6.
 #: In the generic field the cost grows steeply (pgt.theorem: 2 × 2 0.1 s, 3 × 2 about 3 s, 3 × 3 over
-#: 2 minutes); the dedicated prover :mod:`symbolic.pgt_proof` reaches 3 × 3 and 4 × 2 for the theorem.
+#: 2 minutes); the dedicated prover :mod:`symbolic.pgt_proof` reaches 4 × 3 (and 5 × 2) for the theorem.
 MAX_SYMBOLIC_STATES, MAX_SYMBOLIC_PARAMETERS = 3, 6
 
 
