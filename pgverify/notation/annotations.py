@@ -19,6 +19,8 @@ clause                                     meaning
 ``horizons 2, 3, 5`` / ``horizons 2..4``   the horizon(s) T at which to check
 ``b depends on s`` (``only`` optional)     what a function may depend on
 ``defines \\delta\\theta``                   the first relation defines its left side (a name, not a claim)
+``also \\sum_s d(s) = 1``                    a relation the prose states about the display in words ("it is a
+                                           probability measure"), checked as one more step of the display
 ``skip``                                   not a claim (pseudo-code, a definition for reading only)
 =========================================  ===============================================================
 
@@ -82,6 +84,7 @@ class Annotations:
     horizons: tuple[int, ...] = ()
     dependencies: tuple[Dependence, ...] = ()
     defines: tuple[str, ...] = ()
+    also: tuple[A.Row, ...] = ()
     skip: bool = False
     texts: tuple[str, ...] = field(default=(), compare=False)
 
@@ -111,7 +114,8 @@ class Annotations:
                            definitions=self.definitions + other.definitions,
                            horizons=tuple(dict.fromkeys(self.horizons + other.horizons)),
                            dependencies=self.dependencies + other.dependencies,
-                           defines=self.defines + other.defines, skip=self.skip or other.skip,
+                           defines=self.defines + other.defines, also=self.also + other.also,
+                           skip=self.skip or other.skip,
                            texts=self.texts + other.texts)
 
 
@@ -186,6 +190,12 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             if row.lhs is None or len(row.steps) != 1 or row.steps[0].rel != "def":
                 raise AnnotationError(f"'define {rest}': expected 'define <name> := <expression>'", pos)
             out = out.merge(Annotations(definitions=(row,)))
+        elif word == "also":
+            row = _latex(rest, profile, pos)
+            if row.lhs is None or not row.steps:
+                raise AnnotationError(f"'also {rest}': expected a relation '<side> = <side>' (or <, ≤, >, ≥)", pos)
+            out = out.merge(Annotations(also=(replace(row, steps=tuple(replace(s, label=s.label or "(prose)")
+                                                                        for s in row.steps)),)))
         elif word == "horizons" or word == "horizon":
             out = out.merge(Annotations(horizons=_horizons(rest, pos)))
         elif word == "defines":
@@ -198,7 +208,7 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             out = out.merge(Annotations(dependencies=(Dependence(m.group(1), on),)))
         else:
             raise AnnotationError(f"unknown annotation clause {clause!r} (known: id, profile, for, whenever, where, "
-                                  f"define, horizons, defines, skip, '<f> depends on <x>')", pos)
+                                  f"define, also, horizons, defines, skip, '<f> depends on <x>')", pos)
     return out
 
 

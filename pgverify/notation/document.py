@@ -401,8 +401,8 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         chain = A.Chain(parsed, pos=parsed[0].pos)
         if not issues:
             quantified = set(ann.quantified)
-            issues = check_chain(chain, quantified=quantified, substituted=ann.substituted,
-                                 defines=bool(ann.defines))
+            issues = check_chain(A.Chain(chain.rows + ann.also, pos=chain.pos), quantified=quantified,
+                                 substituted=ann.substituted, defines=bool(ann.defines))
     elif not lines:
         lines.append(DisplayLine(src.pos(0).line, src.text, None, MalformedNotation("an empty display", src.pos(0))))
     return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues))

@@ -283,10 +283,17 @@ def _mentions(node: Any, pred: Callable[[Any], bool]) -> bool:
 
 def choose_families(chain: A.Chain) -> tuple[str, ...]:
     """``episodic-softmax`` when a display speaks of trajectories (s_t, R_τ, 𝒯θ, τ), a horizon T or a baseline b;
-    else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory."""
+    else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory, nor
+    does a series to ∞ outside any expectation over trajectories (it is summed on the chain:
+    :mod:`pgverify.notation.series`)."""
     def episodic(n: Any) -> bool:
         if isinstance(n, A.Apply) and n.fn.name == "Pr" and len(n.given) == 1:
             return False  # decided by the Markov law where it applies (else evaluation says why)
+        if isinstance(n, A.Sum) and isinstance(n.upper, A.Infinity):
+            return False  # a series on the chain (inside 𝔼 over trajectories the 𝔼 is met first)
+        if isinstance(n, A.Expect) and n.start is None and n.dist is None and n.var is None and \
+                _mentions(n.body, lambda x: isinstance(x, A.At)):
+            return True  # 𝔼[… s_t …]: an expectation over trajectories
         if isinstance(n, (A.At, A.Return)) or (isinstance(n, A.Sym) and n.name == "T") or (
                 isinstance(n, A.Var) and n.sort == "trajectory") or (isinstance(n, A.Fn) and n.name in ("Traj", "b")):
             return True
@@ -492,6 +499,10 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
         if isinstance(node, A.Prod):
             raise NotEvaluable("a product over trajectories")
         return _sum_axis(body, axis)
+    if isinstance(node.upper, A.Infinity) and _TRAJ not in sc.env:  # a discounted series on the model's chain
+        from pgverify.notation.series import continuing_series
+
+        return continuing_series(node, sc)
     masks: list[Tensor] = []
     scope = sc
     axes: list[str] = []
@@ -506,9 +517,6 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
             if var.sort == "sample":
                 raise NotEvaluable("a sum over roll-outs n = 1 … N is a sample average (pseudo-code), "
                                    "not a quantity of the model")
-            if infinite and _TRAJ not in scope.env:
-                raise NotEvaluable("an infinite series on a continuing MDP: pgverify sums series only along "
-                                   "enumerated episodic trajectories")
             T = _horizon(scope.model) if (infinite or hi_t is None or lo_t.axes or (hi_t is not None and hi_t.axes)) \
                 else None
             if T is None:

@@ -138,7 +138,9 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: parse_annotation("id Vpg Gradient"), "annotation: id 'Vpg Gradient' is not a catalogue id like 'vpg.gradient'"),
     (lambda: parse_annotation("because it is obvious"),
      "annotation: unknown annotation clause 'because it is obvious' (known: id, profile, for, whenever, where, define, "
-     "horizons, defines, skip, '<f> depends on <x>')"),
+     "also, horizons, defines, skip, '<f> depends on <x>')"),
+    (lambda: parse_annotation("also \\sum_{s} d(s)"),
+     "annotation: 'also \\sum_{s} d(s)': expected a relation '<side> = <side>' (or <, ≤, >, ≥)"),
     (lambda: parse_annotation("where s_1 = s^0"), "annotation: 'where s_1 = s^0': expected 'where <variable> = <value>'"),
     (lambda: parse_annotation("define R_\\tau = 1"), "annotation: 'define R_\\tau = 1': expected 'define <name> := <expression>'"),
     (lambda: read_document("x = 1", kind="pdf"), "malformed: kind='pdf' is not one of ('md', 'tex', 'text')"),
@@ -151,7 +153,8 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: parse("x + " * 400 + "x"), "malformed: a line nested 402 deep is deeper than the limit 150 at line 1, "
                                         "column 1"),
     (lambda: parse(None), "malformed: text must be a string of LaTeX, got NoneType: None"),
-], ids=["unknown-profile", "empty-horizon-range", "horizon-limit", "bad-id", "unknown-clause", "where-not-variable",
+], ids=["unknown-profile", "empty-horizon-range", "horizon-limit", "bad-id", "unknown-clause", "also-without-relation",
+         "where-not-variable",
         "define-without-colon-equals", "unknown-kind", "unknown-escapes", "annotation-far-from-display",
         "missing-file", "line-too-long", "line-too-deep", "not-a-string"])
 def test_bad_arguments_and_annotations(call, message):
