@@ -285,7 +285,13 @@ def choose_families(chain: A.Chain) -> tuple[str, ...]:
     """``episodic-softmax`` when a display speaks of trajectories (s_t, R_τ, 𝒯θ, τ), a horizon T or a baseline b;
     else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory, nor
     does a series to ∞ outside any expectation over trajectories (it is summed on the chain:
-    :mod:`pgverify.notation.series`)."""
+    :mod:`pgverify.notation.series`).  A second policy π' (or θ') needs ``tabular-softmax-pair``."""
+    def primed(n: Any) -> bool:
+        return isinstance(n, A.Fn) and n.primes > 0 or isinstance(n, A.Sym) and n.name.endswith("'")
+
+    if any(_mentions(r, primed) for r in chain.rows):
+        return ("tabular-softmax-pair",)
+
     def episodic(n: Any) -> bool:
         if isinstance(n, A.Apply) and n.fn.name == "Pr" and len(n.given) == 1:
             return False  # decided by the Markov law where it applies (else evaluation says why)
@@ -669,17 +675,33 @@ def _trajectory_probability_grad(sc: _Scope, tau: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------- functions
-def _check_policy(fn: A.Fn | None, what: str) -> None:
+def _policy_model(fn: Any, sc: _Scope, what: str) -> Model:
+    """The model of the policy ``fn`` names: π, π_θ (or none) the model itself; π' the second policy of a family
+    with two (``tabular-softmax-pair``: ``model.extras["other"]``), which does not depend on θ."""
+    m = sc.model
     if fn is None:
-        return
+        return m
     if isinstance(fn, A.Fn) and fn.name == "pi":
-        if fn.param is None or _is(fn.param, A.Sym, name="theta"):
-            return
-    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ is a policy of the model")
+        if not fn.primes and (fn.param is None or _is(fn.param, A.Sym, name="theta")):
+            return m
+        if fn.primes == 1 and fn.param is None:
+            other = m.extras.get("other")
+            if other is None:
+                raise NotEvaluable(f"{what} of the second policy π' needs a family with two policies "
+                                   f"(tabular-softmax-pair); {m.family or 'this family'} has one")
+            return other
+    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ (and π' on a family with two policies) "
+                       "is a policy of the model")
+
+
+def _check_policy(fn: A.Fn | None, what: str, sc: _Scope) -> None:
+    """π_θ or nothing: the quantities only the model's own policy has (its trajectories)."""
+    if _policy_model(fn, sc, what) is not sc.model:
+        raise NotEvaluable(f"{what} of the second policy π' (its trajectories are not enumerated)")
 
 
 def _describe(node: Any) -> str:
-    return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + (
+    return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + "'" * node.primes + (
         f" with parameter {node.param}" if node.param is not None else "")
 
 
@@ -694,9 +716,11 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     m, fn = sc.model, node.fn
     name = fn.name
     if name in ("U", "J"):
+        if len(node.args) == 1 and _is(node.args[0], A.Sym, name="theta'", index=None):  # U(θ'): π' is θ-free
+            return ZERO if grad else _const(_policy_model(A.Fn("pi", primes=1), sc, "the objective").U)
         return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
     if name == "pi":
-        _check_policy(fn, "a probability")
+        pm = _policy_model(fn, sc, "a probability")
         if node.given:
             (a,), (s,) = node.args, node.given
             if isinstance(a, A.Blank):
@@ -706,11 +730,19 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             idx = [_ev(node.args[0], sc), _ev(node.args[1], sc)]
         else:
             raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
+        if pm is not m:
+            return ZERO if grad else _gather(pm.pi, idx)
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
-        _check_policy(fn.policy, f"the {name} function")
+        pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
+        if pm is not m:  # the second policy's values: θ-free
+            if grad:
+                return ZERO
+            table = {"v": pm.v, "d": pm.d, "q": pm.q}.get(name)
+            table = pm.q - pm.v[:, None] if table is None else table
+            return _gather(table, _index_args(node, sc, 1 if name in ("v", "d") else 2))
         if name == "v":
             idx = _index_args(node, sc, 1)
             return _gather(m.grad_v, idx, (GRAD_AXIS,)) if grad else _gather(m.v, idx)
@@ -788,8 +820,10 @@ def _probability(node: A.Apply, sc: _Scope) -> Tensor:
     """
     if node.fn.state is not None and not _is(node.fn.state, A.Sym, name="s0"):
         raise NotEvaluable("ℙ started elsewhere than s⁰")
-    _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability")
-    markov = _markov(node, sc)
+    pm = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
+    markov = _markov(node, sc, pm)
+    if markov is None:
+        _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability", sc)
     if markov is not None:
         return markov
     args, given = _expand(node.args, sc), _expand(node.given, sc)
@@ -835,7 +869,7 @@ def _expand(items: tuple[Any, ...], sc: _Scope) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _markov(node: A.Apply, sc: _Scope) -> Tensor | None:
+def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
     """ℙ(s_{u+1} = y, a_u = b | s_u = x) by the Markov transition law, or None if the pattern does not apply."""
     if len(node.given) != 1 or not node.args:
         return None
@@ -859,7 +893,6 @@ def _markov(node: A.Apply, sc: _Scope) -> Tensor | None:
                 action = ev.right if action is None else None
     except NotEvaluable:
         return None
-    m = sc.model
     x = _ev(g.right, sc)
     if action is not None and state is not None:
         b, y = _ev(action, sc), _ev(state, sc)
@@ -908,26 +941,30 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
     if isinstance(var, A.Var) and var.sort == "action":
         if not (isinstance(dist, A.Apply) and dist.fn.name == "pi"):
             raise NotEvaluable("an action drawn from another law than πθ(·|s)")
-        _check_policy(dist.fn, "an expectation")
+        pm = _policy_model(dist.fn, sc, "an expectation")
         state = dist.given[0] if dist.given else dist.args[0]
         s = _ev(state, sc)
         inner, axis = _bind_index(var, np.arange(sc.model.A), sc)
         a = inner.env[var.name]
-        weight = _gather(sc.model.pi, [s, a])
+        weight = _gather(pm.pi, [s, a])
         body = _ev(node.body, inner)
         if not grad:
             return _sum_axis(_mul(weight, body), axis) if axis in body.axes else _mul(_sum_axis(weight, axis), body)
+        if pm is not sc.model:  # π' does not depend on θ
+            return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
         dweight = _gather(sc.model.dpi, [s, a], (GRAD_AXIS,))
         return _sum_axis(_add(_mul(dweight, body), _mul(weight, _d(node.body, inner))), axis)
     if isinstance(var, A.Var) and var.sort == "state":
         if isinstance(dist, A.Fn) and dist.name == "d" or isinstance(dist, A.Apply) and dist.fn.name == "d":
             fn = dist if isinstance(dist, A.Fn) else dist.fn
-            _check_policy(fn.policy, "the occupancy")
+            pm = _policy_model(fn.policy, sc, "the occupancy")
             inner, axis = _bind_index(var, np.arange(sc.model.S), sc)
             s = inner.env[var.name]
-            weight = _gather(sc.model.d, [s])
+            weight = _gather(pm.d, [s])
             if not grad:
                 return _sum_axis(_mul(weight, _ev(node.body, inner)), axis)
+            if pm is not sc.model:  # d^{π'} does not depend on θ
+                return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
             from numeric.derivatives import grad_d
 
             dweight = _gather(grad_d(sc.model), [s], (GRAD_AXIS,))

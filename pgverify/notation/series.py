@@ -103,23 +103,24 @@ def _left_over(node: Any, t: str) -> str | None:
     return None
 
 
-def _quantity_at_t(node: Any, t: str, sc: Any) -> Any:
-    """x(σ, α): the factor that depends on t, as an expression of σ = s_t and α = a_t."""
-    from pgverify.notation.evaluate import NotEvaluable, _check_param, _check_policy
+def _quantity_at_t(node: Any, t: str, sc: Any) -> tuple[Any, Any]:
+    """x(σ, α): the factor that depends on t, as an expression of σ = s_t and α = a_t; and the model of the policy
+    that draws the trajectory (π' for ℙ^{π'} on a family with two policies)."""
+    from pgverify.notation.evaluate import NotEvaluable, _check_param, _policy_model
 
     if isinstance(node, A.Apply) and node.fn.name == "Pr":
         if node.given:
             raise NotEvaluable("a conditional probability ℙ(… | …) at time t inside an infinite series")
         if node.fn.state is not None and not (isinstance(node.fn.state, A.Sym) and node.fn.state.name == "s0"):
             raise NotEvaluable("ℙ started elsewhere than s⁰")
-        _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability")
+        chain = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
         events = []
         for ev in node.args:
             if not (isinstance(ev, A.Rel) and ev.op == "=" and _at_time_t(ev.left, t) and ev.left.name in "sa"):
                 raise NotEvaluable("an event of ℙ(…) inside an infinite series other than s_t = x or a_t = y "
                                    "at the series' time t")
             events.append(A.Indicator(_at_t(ev, t)))
-        return A.Mul(tuple(events)) if len(events) > 1 else events[0]
+        return (A.Mul(tuple(events)) if len(events) > 1 else events[0]), chain
     if isinstance(node, A.Expect):
         if node.start is not None or (node.var is None and node.dist is None and node.policy is not None):
             raise NotEvaluable("𝔼_s^π[…] inside an infinite series")
@@ -136,7 +137,7 @@ def _quantity_at_t(node: Any, t: str, sc: Any) -> Any:
         if why is not None:
             raise NotEvaluable(f"an infinite series on a continuing MDP is summed only when its term depends on t "
                                f"through s_t and a_t alone; this one also through {why}")
-        return body
+        return body, sc.model
     if _mentions_coordinate(node, t):
         raise NotEvaluable("an infinite series of random quantities (s_t, a_t, r_t outside ℙ(…) or 𝔼[…]): "
                            "not a quantity of the model")
@@ -160,6 +161,28 @@ def _discount_exponent(exp: Any, t: str, sc: Any) -> tuple[int, int]:
     return at[1] - at[0], at[0]
 
 
+def _finite_sum_outside(node: A.Sum) -> A.Sum | None:
+    """Σ_t c Σ_x B(x, t) as Σ_x Σ_t c B(x, t) (a finite sum of convergent series), or None when no finite Σ over
+    another index holds the time-t quantity (or swapping would capture a variable)."""
+    from pgverify.notation.scope import free_indices
+
+    t = node.indices[0].name
+    factors = node.body.factors if isinstance(node.body, A.Mul) else (node.body,)
+    for k, f in enumerate(factors):
+        if not (isinstance(f, A.Sum) and not isinstance(f.upper, A.Infinity) and _mentions_var(f.body, t)):
+            continue
+        if any(_mentions_var(x, t) for x in (f.lower, f.upper, f.domain) if x is not None):
+            continue
+        others = factors[:k] + factors[k + 1:]
+        bound = {i.name for i in f.indices}
+        if t in bound or any(bound & set(free_indices(x)) for x in others + tuple(
+                x for x in (node.lower,) if x is not None)):
+            continue
+        body = A.Mul(others + (f.body,)) if others else f.body
+        return A.Sum(f.indices, A.Sum(node.indices, body, node.lower, node.upper), f.lower, f.upper, f.domain)
+    return None
+
+
 def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
     """Σ_{t=L}^∞ λ^{t+k} X_t on the model's chain (module docstring); a :class:`Tensor` over the outer axes."""
     from pgverify.notation.evaluate import (GRAD_AXIS, NotEvaluable, Tensor, _GradOf, _add, _as_int, _const, _ev,
@@ -172,6 +195,9 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
     if isinstance(node.body, _GradOf):
         raise NotEvaluable("∇θ of an infinite series on a continuing MDP (write the gradient of its value, "
                            "e.g. ∇θ d, instead)")
+    swapped = _finite_sum_outside(node)
+    if swapped is not None:
+        return _ev(swapped, sc)
     m = sc.model
     if m.lam == 1:
         raise NotEvaluable("an infinite series on an undiscounted (λ = 1) MDP does not converge in general")
@@ -180,12 +206,9 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
     lower = base if node.lower is None else _as_int(_ev(node.lower, sc), "the lower bound of an infinite series")
     if lower < base:
         raise NotEvaluable(f"an infinite series from t = {lower}, before the first time {base} of the profile")
-    start = m.w  # μᵀ(I − λP_π)⁻¹: the model's Bellman solve
-    for _ in range(lower - base):
-        start = start @ m.P_pi
     total: Any = None
     for sign, factors in _expand(node.body, t):
-        slope, offset, quantity, value = 0, 0, None, _const(1)
+        slope, offset, quantity, value, chain = 0, 0, None, _const(1), m
         for f in factors:
             if not _mentions_var(f, t):
                 value = _mul(value, _ev(f, sc))
@@ -194,7 +217,7 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
                 k, c = _discount_exponent(f.exp, t, sc)
                 slope, offset = slope + k, offset + c
             elif quantity is None:
-                quantity = _quantity_at_t(f, t, sc)
+                quantity, chain = _quantity_at_t(f, t, sc)
             else:
                 raise NotEvaluable("a product of two quantities at time t inside an infinite series (the law of "
                                    "(s_t, a_t) is used once per term)")
@@ -204,6 +227,9 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
         if slope != 1:
             raise NotEvaluable(f"an infinite series whose term carries λ^{{{slope}t+k}}: pgverify sums only "
                                "λ^{t+k} (the discount to the power t) on a continuing MDP")
+        start = chain.w  # μᵀ(I − λP_π)⁻¹: the Bellman solve of the policy that draws the trajectory
+        for _ in range(lower - base):
+            start = start @ chain.P_pi
         state = sc.fresh("σ")
         inner = sc.bind(_STATE, Tensor(np.arange(m.S), (state,)))
         weight = Tensor(start, (state,))
@@ -212,7 +238,7 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
         elif _mentions_var(quantity, _ACTION):  # x_π(σ) = Σ_α π(α|σ) x(σ, α)
             action = sc.fresh("α")
             inner = inner.bind(_ACTION, Tensor(np.arange(m.A), (action,)))
-            x = _mul(_gather(m.pi, [inner.env[_STATE], inner.env[_ACTION]]), _ev(quantity, inner))
+            x = _mul(_gather(chain.pi, [inner.env[_STATE], inner.env[_ACTION]]), _ev(quantity, inner))
             x = x.sum(action) if action in x.axes else x
         else:
             x = _ev(quantity, inner)

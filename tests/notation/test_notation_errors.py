@@ -99,6 +99,12 @@ BAD = [
      'malformed: 𝔼 subscript \\tau = 1: expected var ∼ distribution at line 1, column 12'),
     ('stray-character', 'x = 1 @ 2', 'x = 1', 'post',
      "unsupported: character '@' at line 1, column 7"),
+    ('prime-on-the-discount', "v_{\\lambda'}^{\\pi'}(s) = 0", "v_\\lambda^{\\pi'}(s) = 0", 'post',
+     "unsupported: a prime on \\lambda (only a second policy π' and its parameter θ' are primed) at line 1, column 4"),
+    ('third-policy', "\\pi''(a \\vert s) = 1", "\\pi'(a \\vert s) = 1", 'post',
+     "unsupported: \\pi'': more than one prime (a third policy) at line 1, column 1"),
+    ('primed-policy-with-a-parameter', "\\pi'_\\theta(a \\vert s) = 1", "\\pi_{\\theta'}(a \\vert s) = 1", 'post',
+     "unsupported: \\pi' with a parameter: π' is the second policy (π_{θ'} also reads as π') at line 1, column 6"),
 ]
 
 KINDS = {"unsupported": UnsupportedNotation, "malformed": MalformedNotation, "ambiguous": AmbiguousNotation,
