@@ -367,8 +367,10 @@ def _as_int(t: Tensor, what: str) -> int:
 def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
                   free: dict[str, Tensor] | None = None) -> Tensor:
     """The value of one side on ``model``, free variables as axes (``free`` overrides their ranges)."""
+    from pgverify.notation.dots import expand_dots
+
     sc = _Scope(model, conv, dict(free or {}), itertools.count())
-    return _ev(node, sc)
+    return _ev(expand_dots(node), sc)
 
 
 def _ev(node: Any, sc: _Scope) -> Tensor:
@@ -1205,6 +1207,11 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             raise NotEvaluable(f"{'←, an assignment of pseudo-code,' if step.rel == 'assign' else '∈, a membership,'}"
                                " is not an identity about the model")
     _continuous(display)
+    from pgverify.notation.dots import expand_dots
+
+    needed = _dots_horizon(display)
+    display = expand_dots(display)  # x_1 + ⋯ + x_T as the Σ it stands for (the horizon above presumes the terms)
+    steps = list(display.steps())
     sorts: dict[str, str] = {}
     for r in display.rows:
         _sorts(r, sorts)
@@ -1212,7 +1219,6 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         _sorts(cond, sorts)
     const = set(conventions.constants)
     families = conventions.families or choose_families(display)
-    needed = _dots_horizon(display)
     if needed is not None and families == ("episodic-softmax",):
         from pgverify.families.restrict import restricted
 
@@ -1290,11 +1296,22 @@ def _time_of(expr: Any, T: int) -> int | None:
 def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
     """The least horizon T ≥ 2 at which every ``x, …, y`` of the display runs forwards (y after x), if one is needed.
 
-    ``ℙ(s_1, a_1, …, s_{T−1})`` presumes T ≥ 3: at T = 2 its last coordinate s_1 comes before a_1.
+    ``ℙ(s_1, a_1, …, s_{T−1})`` presumes T ≥ 3: at T = 2 its last coordinate s_1 comes before a_1; and a sum or
+    product written with dots presumes its terms in order, as ℙ's coordinates: in ``r_1 + r_2 + ⋯ + r_T`` the last
+    term does not come before the one written just before the dots (T ≥ 2).
     """
+    from pgverify.notation.dots import dotted_parts, expand_dots
+
     pairs: list[tuple[A.At, A.At]] = []
+    counts: list[tuple[Any, int]] = []  # (D, written): Σ_{k=0}^{D}, the last term's k ≥ the k before the dots
 
     def walk(n: Any) -> None:
+        parts = dotted_parts(n) if isinstance(n, (A.Add, A.Mul)) else None
+        if parts is not None:
+            counts.append((expand_dots(n).upper, len(parts[1]) + len(parts[2])))
+            for term in parts[1] + parts[2]:
+                walk(term)
+            return
         if isinstance(n, A.Apply):
             for items in (n.args, n.given):
                 for i, x in enumerate(items):
@@ -1307,13 +1324,15 @@ def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
 
     for r in display.rows:
         walk(r)
-    if not pairs:
+    if not pairs and not counts:
         return None
     for T in range(2, longest + 1):
         keys = [(_time_of(x.time, T), x.name, _time_of(y.time, T), y.name) for x, y in pairs]
         if any(k[0] is None or k[2] is None for k in keys):
             return None
-        if all(2 * ty + (ny == "a") >= 2 * tx + (nx == "a") for tx, nx, ty, ny in keys):
+        spans = [(_time_of(upper, T), written) for upper, written in counts]
+        if all(2 * ty + (ny == "a") >= 2 * tx + (nx == "a") for tx, nx, ty, ny in keys) and all(
+                d is None or d + 2 >= written for d, written in spans):
             return T if T > 2 else None
     return None
 

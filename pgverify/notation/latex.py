@@ -40,6 +40,7 @@ from lark.lexer import Lexer
 
 from pgverify.notation import ast as A
 from pgverify.notation.ast import Pos
+from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 
@@ -600,10 +601,14 @@ class _ToAST(Transformer):
 
     # ---- statements
     def row(self, lhs, *steps):
-        return A.Row(lhs, tuple(steps), pos=_first(lhs, *steps))
+        out = A.Row(lhs, tuple(steps), pos=_first(lhs, *steps))
+        expand_dots(out)  # a sum or product written with dots follows one pattern, or the row is refused
+        return out
 
     def controw(self, *steps):
-        return A.Row(None, tuple(steps), pos=_first(*steps))
+        out = A.Row(None, tuple(steps), pos=_first(*steps))
+        expand_dots(out)
+        return out
 
     def relstep(self, rel, rhs):
         value, _, label = rel.value.partition("@")
@@ -617,6 +622,16 @@ class _ToAST(Transformer):
 
     def sub(self, a, _op, b):
         return A.Sub(a, b, pos=_first(a, _op))
+
+    def add_dots(self, a, _op, dots, _op2, b):
+        return A.Add(A.Add(a, A.Dots(pos=_pos(dots)), pos=_first(a, _op)), b, pos=_first(a, _op))
+
+    def sub_dots(self, a, _op, dots, _op2, b):
+        raise UnsupportedNotation("\\ldots in a difference a - … - z (write the sum with Σ)", _pos(dots))
+
+    def mul_dots(self, a, dots, b):
+        fb = b.factors if isinstance(b, A.Mul) else (b,)
+        return A.Mul((a, A.Dots(pos=_pos(dots))) + fb, pos=_first(a, dots))
 
     def neg(self, _op, a):
         return A.Neg(a, pos=_pos(_op))
@@ -1014,6 +1029,9 @@ def _expected(e: UnexpectedInput) -> str:
 def _unexpected(e: UnexpectedInput, src: Source, tokens: list[Token]) -> NotationError:
     tok = getattr(e, "token", None)
     want = _expected(e)
+    if (tok is None or tok.type == "$END") and tokens and tokens[-1].type == "DOTS":
+        return UnsupportedNotation("a sum or product that ends with \\ldots (a series: write it with Σ_{t=1}^∞)",
+                                   Pos(tokens[-1].line, tokens[-1].column))
     if tok is None or tok.type == "$END":
         return MalformedNotation(f"the line ends early ({want or 'incomplete'})", src.pos(len(src.text)))
     pos = Pos(tok.line, tok.column)
@@ -1027,7 +1045,7 @@ def _unexpected(e: UnexpectedInput, src: Source, tokens: list[Token]) -> Notatio
     if tok.type == "REVAL":
         return MalformedNotation("\\right| without a matching \\left.", pos)
     if tok.type == "DOTS":
-        return UnsupportedNotation("\\ldots outside an argument list", pos)
+        return UnsupportedNotation("\\ldots outside an argument list, a sum a + … + z or a product a … z", pos)
     if tok.type == "REL" and tok.value == "sim":
         return MalformedNotation("'∼' outside the subscript of 𝔼", pos)
     if tok.type == "SUB" and prev is not None and prev.type == "BAR":
