@@ -52,6 +52,8 @@ def test_each_slip_is_refuted_at_every_seed_with_an_exact_counterexample(slip, s
     r"\sum_{s\in\mathcal{S}} d_\lambda^{\pi_\theta}(s) q_\lambda^{\pi_\theta}(s, a) = (1-\lambda)\sum_{t=1}^\infty "
     r"\lambda^{t-1} \mathbb{E}[q_\lambda^{\pi_\theta}(s_t, a)]",
     r"\frac{1}{1-\lambda} = \sum_{t=1}^\infty \lambda^{t-1}",  # geometric: no quantity at time t
+    r"\sum_{t=1}^\infty \lambda^{t-1} \mathbb{E}[v_\lambda^{\pi_\theta}(s_t)] = \sum_{t=1}^\infty \lambda^{t-1} "
+    r"\mathbb{E}[\mathbb{E}_{a\sim\pi_\theta(\cdot\vert s_t)}[q_\lambda^{\pi_\theta}(s_t, a)]]",  # 𝔼 over a at s_t
     r"\sum_{t=2}^\infty \lambda^{t-2} \mathbb{E}[v_\lambda^{\pi_\theta}(s_t)] = \sum_{t=1}^\infty \lambda^{t-1} "
     r"\mathbb{E}[\sum_{s'\in\mathcal{S}} \mathcal{P}_{s_t}^{a_t}(s') v_\lambda^{\pi_\theta}(s')]",  # a later start
     r"U(\theta) = \sum_{t=1}^\infty \lambda^{t-1}\left(\mathbb{E}[q_\lambda^{\pi_\theta}(s_t, a_t)] - \lambda "
@@ -91,6 +93,12 @@ def test_the_series_value_is_the_limit_of_its_partial_sums(lower, exponent, offs
     partial, rest = _brute(model_f, lower, offset, f, terms=60)
     assert abs(Fraction(value) - partial) <= rest
     assert rest < Fraction(1, 10 ** 3)  # the bound is tight enough to catch an off-by-one in λ or in P_π
+
+
+def test_a_series_of_random_quantities_along_a_trajectory_stays_episodic():
+    """Σ λ^{t−1} r(s_t, a_t) along the display's τ is summed along the enumerated trajectories, as before."""
+    claim, r = check(r"R_\tau = \sum_{t=1}^\infty \lambda^{t-1} r(s_t, a_t)")
+    assert claim.families == ("episodic-softmax",) and r.verdict == "proved"
 
 
 def test_time_from_zero_follows_the_profile():

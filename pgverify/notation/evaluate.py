@@ -292,11 +292,16 @@ def choose_families(chain: A.Chain) -> tuple[str, ...]:
     if any(_mentions(r, primed) for r in chain.rows):
         return ("tabular-softmax-pair",)
 
+    def bare(n: Any) -> bool:  # a trajectory coordinate outside any ℙ(…) or 𝔼[…]
+        if isinstance(n, A.Expect) or isinstance(n, A.Apply) and n.fn.name == "Pr":
+            return False
+        return isinstance(n, (A.At, A.Return)) or isinstance(n, A.Node) and any(bare(c) for c in A.children(n))
+
     def episodic(n: Any) -> bool:
         if isinstance(n, A.Apply) and n.fn.name == "Pr" and len(n.given) == 1:
             return False  # decided by the Markov law where it applies (else evaluation says why)
         if isinstance(n, A.Sum) and isinstance(n.upper, A.Infinity):
-            return False  # a series on the chain (inside 𝔼 over trajectories the 𝔼 is met first)
+            return bare(n.body)  # a series of ℙ(s_t …), 𝔼[f(s_t, …)] is summed on the chain; r(s_t, a_t) is not
         if isinstance(n, A.Expect) and n.start is None and n.dist is None and n.var is None and \
                 _mentions(n.body, lambda x: isinstance(x, A.At)):
             return True  # 𝔼[… s_t …]: an expectation over trajectories

@@ -410,8 +410,11 @@ def _raw_tokens(src: Source) -> list[_Tok]:
             continue
         if c in _UNICODE:
             t, v = _UNICODE[c]
-            add(t, v, i, i + 1)
-            i += 1
+            k = i + 1
+            while t == "NAME" and k < n and text[k] == "'":  # π', θ'
+                k += 1
+            add(t, v + text[i + 1:k], i, k)
+            i = k
             continue
         raise UnsupportedNotation(f"character {c!r}", src.pos(i))
     return out

@@ -91,7 +91,9 @@ def _left_over(node: Any, t: str) -> str | None:
 
     if isinstance(node, A.At):
         return f"{show(node)} (a coordinate at another time than t)"
-    if isinstance(node, (A.Return, A.Expect)) or (isinstance(node, A.Apply) and node.fn.name in ("Pr", "Traj")):
+    if isinstance(node, A.Return) or (isinstance(node, A.Apply) and node.fn.name in ("Pr", "Traj")) or (
+            isinstance(node, A.Expect) and (node.start is not None or node.var is None or (
+                isinstance(node.var, A.Var) and node.var.sort == "trajectory"))):
         return f"{show(node)} (another quantity of the trajectory)"
     if isinstance(node, A.Var) and node.name == t:
         return f"the time {node.name} itself"

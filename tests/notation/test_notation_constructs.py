@@ -19,6 +19,7 @@ GOLDEN = [
     ("prime-values", r"q^{\pi'}_\lambda(s,a) - v_\lambda^{\pi'}(s) = A_\lambda^{\pi'}(s, a)",
      r"q_\lambda^{\pi'}(s, a) - v_\lambda^{\pi'}(s) = A_\lambda^{\pi'}(s, a)"),
     ("prime-objective", r"U(\theta') - U(\theta) = 0", r"U(\theta') - U(\theta) = 0"),
+    ("prime-unicode", "U(θ') = π'(a|s)", r"U(\theta') = \pi'(a \vert s)"),
     ("performance-difference-lemma",
      r"U(\theta') - U(\theta) = (1-\lambda)^{-1}\mathbb{E}_{s\sim d_\lambda^{\pi'}}\mathbb{E}_{a\sim\pi'(\cdot\vert s)}"
      r"\left[A_\lambda^{\pi_\theta}(s, a)\right]",
