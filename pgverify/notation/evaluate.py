@@ -92,6 +92,8 @@ class Tensor:
         if not self.axes:
             return self.value
         v = self.arr()
+        if axes == self.axes:
+            return v
         order = [self.axes.index(x) for x in axes if x in self.axes]
         v = np.transpose(v, order)
         shape, it = [], iter(v.shape)
@@ -1229,6 +1231,9 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
 
         families = (restricted("episodic-softmax", min_horizon=needed),)
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
+    # each step's free variables: a property of the display, computed once (not once per model)
+    step_free = [frozenset((free_variables(left) | free_variables(step.rhs) | cond_free) - const)
+                 for left, step in steps]
 
     memo: "weakref.WeakKeyDictionary[Model, Chain]" = weakref.WeakKeyDictionary()
 
@@ -1250,14 +1255,22 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         out: list[Step] = []
         details: dict[str, Any] = {}
         skipped: dict[str, str] = {}
+        sides: dict[tuple[int, frozenset[str]], Tensor] = {}  # a step's right side is the next step's left side
+
+        def side(node: Any, free: frozenset[str], scope: _Scope) -> Tensor:
+            key = (id(node), free)
+            if key not in sides:
+                sides[key] = _ev(node, scope)
+            return sides[key]
+
         for i, (left, step) in enumerate(steps):
             label = step_label(i, step)
             try:
-                free = (free_variables(left) | free_variables(step.rhs) | cond_free) - const
-                scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
+                free = step_free[i]
+                scope = _Scope(model, conventions, _free_values(set(free), sorts, sc), sc.counter)
                 mask = _condition_mask(conventions.conditions, scope)
-                lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
-                rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
+                lhs = _masked(_defined(side(left, free, scope), f"the left side of {label}"), mask)
+                rhs = _masked(_defined(side(step.rhs, free, scope), f"the right side of {label}"), mask)
             except NotEvaluable as exc:
                 if len(steps) == 1:
                     raise
