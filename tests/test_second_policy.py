@@ -1,4 +1,5 @@
-"""A second policy π' (θ') in displays: the performance difference lemma verified from Markdown on tabular-softmax-pair."""
+"""A second policy π' (θ') in displays: the performance difference lemma, verified from Markdown on
+tabular-softmax-pair."""
 
 from __future__ import annotations
 
@@ -26,9 +27,11 @@ Written with sums and q − v, and the occupancy of π' as its series:
 
 $$
 \\begin{{aligned}}
-U(\\theta') - U(\\theta) &= (1-\\lambda)^{{-1}}\\sum_{{s\\in\\mathcal{{S}}}} d_\\lambda^{{\\pi'}}(s) \\sum_{{a\\in\\mathcal{{A}}}}
+U(\\theta') - U(\\theta) &= (1-\\lambda)^{{-1}}\\sum_{{s\\in\\mathcal{{S}}}} d_\\lambda^{{\\pi'}}(s)
+\\sum_{{a\\in\\mathcal{{A}}}}
 \\pi'(a\\vert s)\\left(q_\\lambda^{{\\pi_\\theta}}(s, a) - v_\\lambda^{{\\pi_\\theta}}(s)\\right) \\\\
-&= \\sum_{{t=1}}^\\infty \\lambda^{{t-1}} \\sum_{{s\\in\\mathcal{{S}}}} \\mathbb{{P}}_{{s^0}}^{{\\pi'}}(s_t = s) \\sum_{{a\\in\\mathcal{{A}}}}
+&= \\sum_{{t=1}}^\\infty \\lambda^{{t-1}} \\sum_{{s\\in\\mathcal{{S}}}} \\mathbb{{P}}_{{s^0}}^{{\\pi'}}(s_t = s)
+\\sum_{{a\\in\\mathcal{{A}}}}
 \\pi'(a\\vert s)\\left(q_\\lambda^{{\\pi_\\theta}}(s, a) - v_\\lambda^{{\\pi_\\theta}}(s)\\right)
 \\end{{aligned}}
 $$

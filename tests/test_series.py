@@ -1,4 +1,5 @@
-"""Discounted series on a continuing MDP (pgverify.notation.series): Σ_{t=L}^∞ λ^{t+k} X_t through the Bellman solve."""
+"""Discounted series on a continuing MDP (pgverify.notation.series): Σ_{t=L}^∞ λ^{t+k} X_t through the Bellman
+solve."""
 
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def test_discounted_series_of_time_t_quantities_are_proved(text):
 
 
 def _brute(model, lower: int, offset: int, f: np.ndarray, terms: int) -> tuple[Fraction, Fraction]:
-    """Σ_{t=lower}^{lower+terms−1} λ^{t+offset} μᵀP_π^{t−1} f_π in Fractions, and a bound on the rest (|f| ≤ 1)."""
+    """Σ_{t=lower}^{lower+terms−1} λ^{t+offset} μᵀP_π^{t−1} f_π in Fractions, and a bound on the rest
+    (|f| ≤ 1)."""
     lam = Fraction(model.lam)
     P = np.array([[Fraction(x) for x in row] for row in model.P_pi], dtype=object)
     marginal = np.array([Fraction(x) for x in model.mu0], dtype=object)

@@ -5,9 +5,9 @@ every display with its source line, raw and unescaped LaTeX, annotations,
 profile, its rows (each parsed, or the error it got), the chain when every row
 parsed, and the ill-formedness findings of the free-variable analysis.
 
-Markdown: ``$$ … $$`` and ``\\[ … \\]`` displays (also several on one line, also inside blockquotes ``> $$ …``,
-whose ``>`` markers are dropped) and bare ``\\begin{aligned}``-style environments; Hugo shortcode lines (``{{% … %}}``,
-``{{< … >}}``) are skipped; fenced code is skipped.  With Markdown escaping on
+Markdown: ``$$ … $$`` and ``\\[ … \\]`` displays (also several on one line, also inside blockquotes
+``> $$ …``, whose ``>`` markers are dropped) and bare ``\\begin{aligned}``-style environments; Hugo shortcode
+lines (``{{% … %}}``, ``{{< … >}}``) are skipped; fenced code is skipped.  With Markdown escaping on
 (Hugo/Goldmark, the default when the file has TOML front matter ``+++`` or a
 display contains ``\\_``), a display is ``\\\\[ … \\\\]`` (``\\[`` is an escaped bracket), ``\\X`` for
 ASCII punctuation X reads X (``\\_`` is

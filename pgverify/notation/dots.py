@@ -7,8 +7,8 @@ The terms around the dots must follow one pattern: the first and the last term d
 integer expression (a number, T, N, a time index t, sums and multiples of them), and every such place moves by the
 same amount D from the first term to the last; the term is then a function of k = 0 … D (the place holding a
 becomes a + k).  Every other written term must be that function at its own k (k = 1, 2, … after the first,
-D − 1, D − 2, … before the last).  Anything else — terms of different shapes (r_1 + λ r_2 + ⋯, where the first
-term hides λ⁰), identical terms (how many?), a place that is not an integer expression, a product with a factor
+D − 1, D − 2, … before the last).  Anything else — terms of different shapes (r_1 + λ r_2 + ⋯, where the
+first term hides λ⁰), identical terms (how many?), a place that is not an integer expression, a product with a factor
 outside the pattern — raises :class:`~pgverify.notation.errors.UnsupportedNotation` at the dots.
 
 >>> from pgverify.notation import parse_expression, render_latex

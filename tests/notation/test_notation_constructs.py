@@ -1,5 +1,5 @@
-"""Constructs added to the reader — primes (a second policy π', θ'), sums and products written with dots — rendered
-back as golden text, and round trips; dotted sums read as the Σ they stand for.
+"""Constructs added to the reader — primes (a second policy π', θ'), sums and products written with dots —
+rendered back as golden text, and round trips; dotted sums read as the Σ they stand for.
 
 Each row: the LaTeX as a source writes it, and the canonical rendering of what was understood; the rendering
 reads back to the same AST.

@@ -41,8 +41,9 @@ def applications() -> st.SearchStrategy:
         st.builds(lambda time, s_: B.Pr(B.eq(B.s_at(time), s_), start=B.s0, policy=B.pi_fn()), TIME, STATE),
         st.just(B.Traj()),
         # the second policy π' and its parameter θ'
-        st.builds(lambda s_, a_: B.q(s_, a_, policy=PRIME), STATE, ACTION), st.builds(lambda s_: B.v(s_, policy=PRIME), STATE),
-        st.builds(lambda s_: B.d(s_, policy=PRIME), STATE), st.builds(lambda a_, s_: A.Apply(PRIME, (a_,), (s_,)), ACTION, STATE),
+        st.builds(lambda s_, a_: B.q(s_, a_, policy=PRIME), STATE, ACTION),
+        st.builds(lambda s_: B.v(s_, policy=PRIME), STATE), st.builds(lambda s_: B.d(s_, policy=PRIME), STATE),
+        st.builds(lambda a_, s_: A.Apply(PRIME, (a_,), (s_,)), ACTION, STATE),
         st.just(A.Apply(A.Fn("U"), (A.Sym("theta'"),))),
     )
 
