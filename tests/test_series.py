@@ -151,3 +151,17 @@ def test_the_post_display_is_verified_with_the_prose_claim(tmp_path):
     assert (first.verdict, first.catalogue_id) == ("verified", "pgt.occupancy-measure")
     assert [s.label for s in first.steps] == ["step 1 (=)", "step 2 (prose) (=)", "step 3 (prose) (>=)"]
     assert slip.verdict == "refuted" and slip.first_failing_step.startswith("step 1")
+
+
+def test_the_chain_and_the_enumerated_trajectories_agree_on_an_episodic_family():
+    """R_τ is summed along the enumerated trajectories, the series on the chain (absorbing state, λ < 1): proved."""
+    claim, r = check(r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}[R_\tau] = \sum_{t=1}^\infty \lambda^{t-1} "
+                     r"\mathbb{E}[r(s_t, a_t)]")
+    assert claim.families == ("episodic-softmax",) and r.verdict == "proved"
+
+
+def test_an_undiscounted_family_refuses_the_series():
+    _, r = check(r"U(\theta) = \sum_{t=1}^\infty \lambda^{t-1} \mathbb{E}[r(s_t, a_t)]",
+                 families=("episodic-softmax-undiscounted",))
+    assert r.verdict == "undecided"
+    assert all("undiscounted (λ = 1) MDP does not converge" in c.message for c in r.checks), r.checks
