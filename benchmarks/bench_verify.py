@@ -20,6 +20,25 @@ between runs), after main's python-flint engine:
   of the AST over named-axis object arrays (trajectory axes materialised with every index axis) against
   the catalogue's hand-vectorised NumPy;
 * 19 evaluated displays (22 counting the three ill-formed ones) get the catalogue's verdict.
+
+Measured again 2026-11-27 10:38–10:40 on branch ``series`` (same machine, load average 2.4–2.8, so ±30 %), after
+pgt.occupancy-measure became evaluated (series on the chain) and three changes to the verify path — each step's
+free variables computed once per display instead of once per model, a step's right side reused as the next
+step's left side (a chain of n steps evaluates n + 1 sides, not 2n), ``Tensor.expand`` returning an array already
+in the wanted axis order as is:
+
+* whole post: cold 0.52–0.61, warm 0.79–0.89 (before the changes, same session: cold 0.85–0.96, warm 0.97–1.27);
+* on the 18 claims whose displays are evaluated (20 displays with the catalogue's verdict): cold 0.75–0.82,
+  warm 1.18–1.31 (before: cold 1.13–1.31, warm 1.44–2.09).  What remains is per display, not per claim:
+  vpg.baseline is stated by three displays and vpg.reward-to-go by two, each checked in full (0.69 s and
+  0.49 s against the catalogue's 0.15 s and 0.13 s warm); the exact method on displays with trajectory and time
+  axes (vpg.past-rewards-vanish.reading 0.21 s against 0.03 s, pgt.proof.value-gradient 0.20 s against 0.06 s)
+  interprets the AST over object arrays where the catalogue has hand-vectorised NumPy.  Under cProfile the
+  numeric method's time splits evenly between building the Hypothesis examples (shared with check) and
+  evaluating the display.
+* then ``episodic-softmax``'s exact points cached like the other families' (each display's per-step report
+  re-read the checker's first point — rebuilt and re-evaluated, about 40 ms a display): load average 1.5–3,
+  whole post cold 0.66–0.68, warm 0.79–0.81; on the evaluated claims cold 0.85–0.95, warm 1.19–1.22.
 """
 
 from __future__ import annotations

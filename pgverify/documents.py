@@ -113,10 +113,11 @@ def _conventions(display: Any) -> tuple[Conventions, list[dict[str, int]]]:
 
 
 def _prepared(display: Any) -> A.Chain:
+    """The display's chain, the relations the prose states in words (``also``) appended, substitutions made."""
     chain = display.chain
     ann = display.annotations
-    if ann is not None and ann.ensures:  # what the prose says the display guarantees: one more row each
-        chain = replace(chain, rows=chain.rows + ann.ensures)
+    if ann is not None and ann.also:
+        chain = A.Chain(chain.rows + ann.also, pos=chain.pos)
     for var, value in (ann.substitutions if ann is not None else ()):
         chain = _substitute(chain, var.name, value)
     return chain

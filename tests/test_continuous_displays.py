@@ -230,8 +230,8 @@ def test_germs_that_agree_are_decided_only_for_polynomials(model):
         run(r"\frac{1}{1 + \alpha} > \frac{2}{2 + 2\alpha}")
 
 
-def test_annotations_for_small_ensures_and_where_on_a_symbol():
+def test_annotations_for_small_also_and_where_on_a_symbol():
     from pgverify.notation import parse_annotation
 
-    a = parse_annotation(r"for small \alpha; ensures q(s, a) > 0; where \delta\theta = \alpha")
-    assert a.small == ("alpha",) and len(a.ensures) == 1 and a.substituted == ("delta_theta",)
+    a = parse_annotation(r"for small \alpha; also q(s, a) > 0; where \delta\theta = \alpha")
+    assert a.small == ("alpha",) and len(a.also) == 1 and a.substituted == ("delta_theta",)

@@ -73,8 +73,8 @@ def test_conditions_from_annotations_restrict_where_a_display_is_claimed():
 
 @pytest.mark.parametrize("text, why", [
     (r"J(\mu) = \mathbb{E}_{x\sim\mathcal{N}(0, 1)}[f(x)]", "only the objective's Gaussian"),
-    (r"d_\lambda^{\pi_\theta}(s) = (1-\lambda)\sum_{t=1}^\infty \lambda^{t-1} \mathbb{P}_{s^0}^\pi(s_t = s)",
-     "infinite series on a continuing MDP"),
+    (r"d_\lambda^{\pi_\theta}(s) = (1-\lambda)\sum_{t=1}^\infty \mathbb{P}_{s^0}^\pi(s_t = s)",
+     "infinite series without the discount"),
 ])
 def test_what_cannot_be_evaluated_says_why(text, why):
     r = verdict(text)

@@ -90,7 +90,10 @@ def exact_label(n: int = EXACT_NONABSORBING, A: int = EXACT_ACTIONS) -> str:
     return f"{EPISODIC} layered S={n}+absorbing A={A} T={n + 1}"
 
 
+@lru_cache(maxsize=None)
 def _exact_points(k: int, seed: int) -> list[Model]:
+    """k layered models drawn from ``seed`` (cached, as the other families' points: a display's per-step report
+    re-reads the checker's first point instead of rebuilding and re-evaluating it)."""
     rng = np.random.default_rng([seed, 7, EXACT_NONABSORBING, EXACT_ACTIONS])
     return [random_layered_episodic(rng) for _ in range(k)]
 

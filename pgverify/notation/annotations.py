@@ -20,7 +20,9 @@ clause                                     meaning
 ``b depends on s`` (``only`` optional)     what a function may depend on
 ``defines \\delta\\theta``                   the first relation defines its left side (a name, not a claim)
 ``for small \\alpha``                        claimed for every small enough α > 0 (the germ at α → 0⁺)
-``ensures a > b``                          a relation the prose says the display's choice guarantees: one more row
+``also \\sum_s d(s) = 1``                    a relation the prose states about the display in words ("it is a
+                                           probability measure", "this improvement is guaranteed by the
+                                           choice"), checked as one more step of the display
 ``skip``                                   not a claim (pseudo-code, a definition for reading only)
 =========================================  ===============================================================
 
@@ -85,7 +87,7 @@ class Annotations:
     dependencies: tuple[Dependence, ...] = ()
     defines: tuple[str, ...] = ()
     small: tuple[str, ...] = ()
-    ensures: tuple[A.Row, ...] = ()
+    also: tuple[A.Row, ...] = ()
     skip: bool = False
     texts: tuple[str, ...] = field(default=(), compare=False)
 
@@ -116,7 +118,7 @@ class Annotations:
                            horizons=tuple(dict.fromkeys(self.horizons + other.horizons)),
                            dependencies=self.dependencies + other.dependencies,
                            defines=self.defines + other.defines, small=self.small + other.small,
-                           ensures=self.ensures + other.ensures, skip=self.skip or other.skip,
+                           also=self.also + other.also, skip=self.skip or other.skip,
                            texts=self.texts + other.texts)
 
 
@@ -169,11 +171,6 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             if not isinstance(row.lhs, A.Sym) or row.steps:
                 raise AnnotationError(f"'for {rest}': expected 'for small <symbol>' (e.g. for small \\alpha)", pos)
             out = out.merge(Annotations(small=(row.lhs.name,)))
-        elif word == "ensures":
-            row = _latex(rest, profile, pos)
-            if row.lhs is None or len(row.steps) != 1:
-                raise AnnotationError(f"'ensures {rest}': expected one relation 'a > b'", pos)
-            out = out.merge(Annotations(ensures=(row,)))
         elif word == "for":
             body = re.sub(r"^(any|all|every)\s+", "", rest)
             for part in _split_commas(body):
@@ -201,6 +198,12 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             if row.lhs is None or len(row.steps) != 1 or row.steps[0].rel != "def":
                 raise AnnotationError(f"'define {rest}': expected 'define <name> := <expression>'", pos)
             out = out.merge(Annotations(definitions=(row,)))
+        elif word == "also":
+            row = _latex(rest, profile, pos)
+            if row.lhs is None or not row.steps:
+                raise AnnotationError(f"'also {rest}': expected a relation '<side> = <side>' (or <, ≤, >, ≥)", pos)
+            out = out.merge(Annotations(also=(replace(row, steps=tuple(replace(s, label=s.label or "(prose)")
+                                                                        for s in row.steps)),)))
         elif word == "horizons" or word == "horizon":
             out = out.merge(Annotations(horizons=_horizons(rest, pos)))
         elif word == "defines":
@@ -213,7 +216,7 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             out = out.merge(Annotations(dependencies=(Dependence(m.group(1), on),)))
         else:
             raise AnnotationError(f"unknown annotation clause {clause!r} (known: id, profile, for, whenever, where, "
-                                  f"define, horizons, defines, for small, ensures, skip, '<f> depends on <x>')", pos)
+                                  f"define, also, horizons, defines, for small, skip, '<f> depends on <x>')", pos)
     return out
 
 

@@ -12,7 +12,8 @@ Expressions (``Expr``)
     ``Num(value)``            an integer literal; ``Infinity()`` is ∞.
     ``Sym(name, index)``      a constant of the vocabulary: ``discount`` (λ/γ), ``theta``, ``T`` (horizon),
                               ``s0`` (the initial state s⁰), and a profile's extra constants (σ, μ, N, α, η, ω,
-                              ω̂, ĝ, δθ, …), optionally indexed (θ_t, ĝ_n).
+                              ω̂, ĝ, δθ, …), optionally indexed (θ_t, ĝ_n); ``theta'`` is θ', the parameter of
+                              a second policy π' (``Fn("pi", primes=1)``).
     ``Var(name, sort)``       an index or bound variable: sort ∈ :data:`SORTS` (``t``/``k`` time, ``s``/``s'``
                               states, ``a``/``a'`` actions, ``τ`` trajectory, ``n`` roll-out, ``x`` real).
     ``At(name, time, sample)`` a coordinate of the trajectory: s_t, a_t, r_k (reward), b_t (baseline), s_t^n.
@@ -198,7 +199,10 @@ class Space(Node):
 
 @dataclass(frozen=True)
 class Fn(Node):
-    """A vocabulary function (``name`` in :data:`FUNCTIONS`) with its decorations, unapplied."""
+    """A vocabulary function (``name`` in :data:`FUNCTIONS`) with its decorations, unapplied.
+
+    ``primes``: π' (``primes=1``) is a second policy, as θ' (``Sym("theta'")``) is a second parameter.
+    """
 
     name: str
     discount: "Expr | None" = None
@@ -206,6 +210,7 @@ class Fn(Node):
     param: "Expr | None" = None
     state: "Expr | None" = None
     action: "Expr | None" = None
+    primes: int = 0
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ every display with its source line, raw and unescaped LaTeX, annotations,
 profile, its rows (each parsed, or the error it got), the chain when every row
 parsed, and the ill-formedness findings of the free-variable analysis.
 
-Markdown: ``$$ … $$`` displays (also several on one line) and bare
-``\\begin{aligned}``-style environments; Hugo shortcode lines (``{{% … %}}``,
-``{{< … >}}``) are skipped; fenced code is skipped.  With Markdown escaping on
+Markdown: ``$$ … $$`` and ``\\[ … \\]`` displays (also several on one line, also inside blockquotes
+``> $$ …``, whose ``>`` markers are dropped) and bare ``\\begin{aligned}``-style environments; Hugo shortcode
+lines (``{{% … %}}``, ``{{< … >}}``) are skipped; fenced code is skipped.  With Markdown escaping on
 (Hugo/Goldmark, the default when the file has TOML front matter ``+++`` or a
-display contains ``\\_``), ``\\X`` for ASCII punctuation X reads X (``\\_`` is
+display contains ``\\_``), a display is ``\\\\[ … \\\\]`` (``\\[`` is an escaped bracket), ``\\X`` for
+ASCII punctuation X reads X (``\\_`` is
 ``_``, ``\\\\;`` is ``\\;``) and ``\\\\\\`` at the end of a line is the row
 break ``\\\\``; inside ``{{< … >}}`` shortcodes (not rendered as Markdown) the
 text is raw.  LaTeX: ``equation``, ``align``, ``aligned``, ``split``, ``gather``
@@ -197,8 +198,19 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     return {}, "", 0
 
 
-def _md_displays(text: str, full: Source) -> list[_Raw]:
-    out: list[_Raw] = []
+#: ``\[ … \]`` in Markdown: with escapes on (Hugo) ``\[`` is an escaped bracket and the display is ``\\[ … \\]``.
+_MD_BRACKETS = {False: re.compile(r"(?<!\\)\\\[(.*?)(?<!\\)\\\]", re.S),
+                True: re.compile(r"(?<!\\)\\\\\[(.*?)\\\\\]", re.S)}
+#: A blockquote's markers at the start of a line (``> ``, ``> > ``).
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
+
+
+def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
+    """``$$ … $$``, ``\\[ … \\]`` and bare environments, also inside blockquotes (``> $$ …``: markers dropped).
+
+    ``escapes``: ``"markdown"``, ``"none"`` or ``"auto"`` (on when a display holds ``\\_``); it decides which
+    brackets open a display (``\\\\[`` with escapes, ``\\[`` without).
+    """
     raw_regions: list[tuple[int, int]] = []
     for m in re.finditer(r"\{\{<\s*(\w+)[^>]*>\}\}(.*?)\{\{<\s*/\1\s*>\}\}", text, re.S):
         raw_regions.append((m.start(2), m.end(2)))
@@ -208,18 +220,44 @@ def _md_displays(text: str, full: Source) -> list[_Raw]:
     def inside(i: int, regions: list[tuple[int, int]]) -> bool:
         return any(a <= i < b for a, b in regions)
 
-    i = 0
+    found: list[tuple[int, int, int, int]] = []  # (start, end, content start, content end)
     pattern = re.compile(r"\$\$(.*?)\$\$|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\3\})", re.S)
     for m in pattern.finditer(text):
         if inside(m.start(), fences) or inside(m.start(), comments):
             continue
-        if m.group(1) is not None:
-            a, b = m.start(1), m.end(1)
-        else:
-            a, b = m.start(2), m.end(2)
-        out.append(_Raw(full.slice(a, b), text[a:b], not inside(a, raw_regions), m.start(), m.end()))
-        i = m.end()
+        g = 1 if m.group(1) is not None else 2
+        found.append((m.start(), m.end(), m.start(g), m.end(g)))
+    if escapes == "auto":
+        escaped = any("\\_" in text[a:b] for _, _, a, b in found) or any(
+            "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(text))
+    else:
+        escaped = escapes == "markdown"
+    taken = [(s, e) for s, e, _, _ in found]
+    for m in _MD_BRACKETS[escaped].finditer(text):
+        if inside(m.start(), fences) or inside(m.start(), comments) or inside(m.start(), taken):
+            continue
+        found.append((m.start(), m.end(), m.start(1), m.end(1)))
+    out = []
+    for start, end, a, b in sorted(found):
+        src = full.slice(a, b)
+        line_start = text.rfind("\n", 0, start) + 1
+        if re.fullmatch(r"[ \t]*(?:>[ \t]?)+[ \t]*", text[line_start:start]):
+            src = _unquote(src)
+        out.append(_Raw(src, text[a:b], not inside(a, raw_regions), start, end))
     return out
+
+
+def _unquote(src: Source) -> Source:
+    """A display inside a blockquote: the ``>`` markers at the start of its continuation lines dropped."""
+    keep = [True] * len(src.text)
+    for m in _QUOTE.finditer(src.text):
+        if m.start() == 0 or src.text[m.start() - 1] != "\n":
+            continue
+        for k in range(m.start(), m.end()):
+            keep[k] = False
+    chars = "".join(c for c, k in zip(src.text, keep) if k)
+    where = tuple(w for w, k in zip(src.where, keep) if k) + (src.where[-1],)
+    return Source(chars, where)
 
 
 def _tex_displays(text: str, full: Source) -> list[_Raw]:
@@ -246,7 +284,8 @@ def _strip_tex(src: Source) -> Source:
 # --------------------------------------------------------------------------- reading
 
 def _gap_is_blank(text: str, a: int, b: int) -> bool:
-    return text[a:b].strip() == ""
+    """Only white space (and blockquote markers ``>``) between a and b."""
+    return _QUOTE.sub("", text[a:b]).strip() == ""
 
 
 def read_document(path_or_text: "str | Path", *, kind: str | None = None, profile: str | None = None,
@@ -290,7 +329,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         if kind != "text" else []
 
     if kind == "md":
-        raws = _md_displays(text, full)
+        raws = _md_displays(text, full, "markdown" if front_kind == "toml" and escapes == "auto" else escapes)
     elif kind == "tex":
         raws = _tex_displays(text, full)
     else:  # plain text: paragraphs (separated by blank lines) are displays; a single newline is a space
@@ -401,8 +440,8 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         chain = A.Chain(parsed, pos=parsed[0].pos)
         if not issues:
             quantified = set(ann.quantified)
-            issues = check_chain(chain, quantified=quantified, substituted=ann.substituted,
-                                 defines=bool(ann.defines))
+            issues = check_chain(A.Chain(chain.rows + ann.also, pos=chain.pos), quantified=quantified,
+                                 substituted=ann.substituted, defines=bool(ann.defines))
     elif not lines:
         lines.append(DisplayLine(src.pos(0).line, src.text, None, MalformedNotation("an empty display", src.pos(0))))
     return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues))

@@ -99,6 +99,8 @@ class Tensor:
         if not self.axes:
             return self.value
         v = self.arr()
+        if axes == self.axes:
+            return v
         order = [self.axes.index(x) for x in axes if x in self.axes]
         v = np.transpose(v, order)
         shape, it = [], iter(v.shape)
@@ -290,10 +292,28 @@ def _mentions(node: Any, pred: Callable[[Any], bool]) -> bool:
 
 def choose_families(chain: A.Chain) -> tuple[str, ...]:
     """``episodic-softmax`` when a display speaks of trajectories (s_t, R_τ, 𝒯θ, τ), a horizon T or a baseline b;
-    else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory."""
+    else ``tabular-softmax``.  A one-step conditional ℙ(s_{u+1} | s_u) (the Markov law) needs no trajectory, nor
+    does a series to ∞ outside any expectation over trajectories (it is summed on the chain:
+    :mod:`pgverify.notation.series`).  A second policy π' (or θ') needs ``tabular-softmax-pair``."""
+    def primed(n: Any) -> bool:
+        return isinstance(n, A.Fn) and n.primes > 0 or isinstance(n, A.Sym) and n.name.endswith("'")
+
+    if any(_mentions(r, primed) for r in chain.rows):
+        return ("tabular-softmax-pair",)
+
+    def bare(n: Any) -> bool:  # a trajectory coordinate outside any ℙ(…) or 𝔼[…]
+        if isinstance(n, A.Expect) or isinstance(n, A.Apply) and n.fn.name == "Pr":
+            return False
+        return isinstance(n, (A.At, A.Return)) or isinstance(n, A.Node) and any(bare(c) for c in A.children(n))
+
     def episodic(n: Any) -> bool:
         if isinstance(n, A.Apply) and n.fn.name == "Pr" and len(n.given) == 1:
             return False  # decided by the Markov law where it applies (else evaluation says why)
+        if isinstance(n, A.Sum) and isinstance(n.upper, A.Infinity):
+            return bare(n.body)  # a series of ℙ(s_t …), 𝔼[f(s_t, …)] is summed on the chain; r(s_t, a_t) is not
+        if isinstance(n, A.Expect) and n.start is None and n.dist is None and n.var is None and \
+                _mentions(n.body, lambda x: isinstance(x, A.At)):
+            return True  # 𝔼[… s_t …]: an expectation over trajectories
         if isinstance(n, (A.At, A.Return)) or (isinstance(n, A.Sym) and n.name == "T") or (
                 isinstance(n, A.Var) and n.sort == "trajectory") or (isinstance(n, A.Fn) and n.name in ("Traj", "b")):
             return True
@@ -361,8 +381,10 @@ def _as_int(t: Tensor, what: str) -> int:
 def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
                   free: dict[str, Tensor] | None = None) -> Tensor:
     """The value of one side on ``model``, free variables as axes (``free`` overrides their ranges)."""
+    from pgverify.notation.dots import expand_dots
+
     sc = _Scope(model, conv, dict(free or {}), itertools.count())
-    return _ev(node, sc)
+    return _ev(expand_dots(node), sc)
 
 
 def _ev(node: Any, sc: _Scope) -> Tensor:
@@ -499,6 +521,10 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
         if isinstance(node, A.Prod):
             raise NotEvaluable("a product over trajectories")
         return _sum_axis(body, axis)
+    if isinstance(node.upper, A.Infinity) and _TRAJ not in sc.env:  # a discounted series on the model's chain
+        from pgverify.notation.series import continuing_series
+
+        return continuing_series(node, sc)
     masks: list[Tensor] = []
     scope = sc
     axes: list[str] = []
@@ -513,9 +539,6 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
             if var.sort == "sample":
                 raise NotEvaluable("a sum over roll-outs n = 1 … N is a sample average (pseudo-code), "
                                    "not a quantity of the model")
-            if infinite and _TRAJ not in scope.env:
-                raise NotEvaluable("an infinite series on a continuing MDP: pgverify sums series only along "
-                                   "enumerated episodic trajectories")
             T = _horizon(scope.model) if (infinite or hi_t is None or lo_t.axes or (hi_t is not None and hi_t.axes)) \
                 else None
             if T is None:
@@ -668,17 +691,33 @@ def _trajectory_probability_grad(sc: _Scope, tau: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------- functions
-def _check_policy(fn: A.Fn | None, what: str) -> None:
+def _policy_model(fn: Any, sc: _Scope, what: str) -> Model:
+    """The model of the policy ``fn`` names: π, π_θ (or none) the model itself; π' the second policy of a family
+    with two (``tabular-softmax-pair``: ``model.extras["other"]``), which does not depend on θ."""
+    m = sc.model
     if fn is None:
-        return
+        return m
     if isinstance(fn, A.Fn) and fn.name == "pi":
-        if fn.param is None or _is(fn.param, A.Sym, name="theta"):
-            return
-    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ is a policy of the model")
+        if not fn.primes and (fn.param is None or _is(fn.param, A.Sym, name="theta")):
+            return m
+        if fn.primes == 1 and fn.param is None:
+            other = m.extras.get("other")
+            if other is None:
+                raise NotEvaluable(f"{what} of the second policy π' needs a family with two policies "
+                                   f"(tabular-softmax-pair); {m.family or 'this family'} has one")
+            return other
+    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ (and π' on a family with two policies) "
+                       "is a policy of the model")
+
+
+def _check_policy(fn: A.Fn | None, what: str, sc: _Scope) -> None:
+    """π_θ or nothing: the quantities only the model's own policy has (its trajectories)."""
+    if _policy_model(fn, sc, what) is not sc.model:
+        raise NotEvaluable(f"{what} of the second policy π' (its trajectories are not enumerated)")
 
 
 def _describe(node: Any) -> str:
-    return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + (
+    return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + "'" * node.primes + (
         f" with parameter {node.param}" if node.param is not None else "")
 
 
@@ -693,9 +732,11 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     m, fn = sc.model, node.fn
     name = fn.name
     if name in ("U", "J"):
+        if len(node.args) == 1 and _is(node.args[0], A.Sym, name="theta'", index=None):  # U(θ'): π' is θ-free
+            return ZERO if grad else _const(_policy_model(A.Fn("pi", primes=1), sc, "the objective").U)
         return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
     if name == "pi":
-        _check_policy(fn, "a probability")
+        pm = _policy_model(fn, sc, "a probability")
         if node.given:
             (a,), (s,) = node.args, node.given
             if isinstance(a, A.Blank):
@@ -705,11 +746,19 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             idx = [_ev(node.args[0], sc), _ev(node.args[1], sc)]
         else:
             raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
+        if pm is not m:
+            return ZERO if grad else _gather(pm.pi, idx)
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
-        _check_policy(fn.policy, f"the {name} function")
+        pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
+        if pm is not m:  # the second policy's values: θ-free
+            if grad:
+                return ZERO
+            table = {"v": pm.v, "d": pm.d, "q": pm.q}.get(name)
+            table = pm.q - pm.v[:, None] if table is None else table
+            return _gather(table, _index_args(node, sc, 1 if name in ("v", "d") else 2))
         if name == "v":
             idx = _index_args(node, sc, 1)
             return _gather(m.grad_v, idx, (GRAD_AXIS,)) if grad else _gather(m.v, idx)
@@ -787,8 +836,10 @@ def _probability(node: A.Apply, sc: _Scope) -> Tensor:
     """
     if node.fn.state is not None and not _is(node.fn.state, A.Sym, name="s0"):
         raise NotEvaluable("ℙ started elsewhere than s⁰")
-    _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability")
-    markov = _markov(node, sc)
+    pm = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
+    markov = _markov(node, sc, pm)
+    if markov is None:
+        _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability", sc)
     if markov is not None:
         return markov
     args, given = _expand(node.args, sc), _expand(node.given, sc)
@@ -834,7 +885,7 @@ def _expand(items: tuple[Any, ...], sc: _Scope) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _markov(node: A.Apply, sc: _Scope) -> Tensor | None:
+def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
     """ℙ(s_{u+1} = y, a_u = b | s_u = x) by the Markov transition law, or None if the pattern does not apply."""
     if len(node.given) != 1 or not node.args:
         return None
@@ -858,7 +909,6 @@ def _markov(node: A.Apply, sc: _Scope) -> Tensor | None:
                 action = ev.right if action is None else None
     except NotEvaluable:
         return None
-    m = sc.model
     x = _ev(g.right, sc)
     if action is not None and state is not None:
         b, y = _ev(action, sc), _ev(state, sc)
@@ -908,26 +958,30 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
     if isinstance(var, A.Var) and var.sort == "action":
         if not (isinstance(dist, A.Apply) and dist.fn.name == "pi"):
             raise NotEvaluable("an action drawn from another law than πθ(·|s)")
-        _check_policy(dist.fn, "an expectation")
+        pm = _policy_model(dist.fn, sc, "an expectation")
         state = dist.given[0] if dist.given else dist.args[0]
         s = _ev(state, sc)
         inner, axis = _bind_index(var, np.arange(sc.model.A), sc)
         a = inner.env[var.name]
-        weight = _gather(sc.model.pi, [s, a])
+        weight = _gather(pm.pi, [s, a])
         body = _ev(node.body, inner)
         if not grad:
             return _sum_axis(_mul(weight, body), axis) if axis in body.axes else _mul(_sum_axis(weight, axis), body)
+        if pm is not sc.model:  # π' does not depend on θ
+            return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
         dweight = _gather(sc.model.dpi, [s, a], (GRAD_AXIS,))
         return _sum_axis(_add(_mul(dweight, body), _mul(weight, _d(node.body, inner))), axis)
     if isinstance(var, A.Var) and var.sort == "state":
         if isinstance(dist, A.Fn) and dist.name == "d" or isinstance(dist, A.Apply) and dist.fn.name == "d":
             fn = dist if isinstance(dist, A.Fn) else dist.fn
-            _check_policy(fn.policy, "the occupancy")
+            pm = _policy_model(fn.policy, sc, "the occupancy")
             inner, axis = _bind_index(var, np.arange(sc.model.S), sc)
             s = inner.env[var.name]
-            weight = _gather(sc.model.d, [s])
+            weight = _gather(pm.d, [s])
             if not grad:
                 return _sum_axis(_mul(weight, _ev(node.body, inner)), axis)
+            if pm is not sc.model:  # d^{π'} does not depend on θ
+                return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
             from numeric.derivatives import grad_d
 
             dweight = _gather(grad_d(sc.model), [s], (GRAD_AXIS,))
@@ -1169,8 +1223,12 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             raise NotEvaluable(f"{'←, an assignment of pseudo-code,' if step.rel == 'assign' else '∈, a membership,'}"
                                " is not an identity about the model")
     from pgverify.notation import continuous as C
+    from pgverify.notation.dots import expand_dots
 
     kind = C.continuous_kind(display)  # continuous actions or a Gaussian objective: pgverify.notation.continuous
+    needed = _dots_horizon(display)
+    display = expand_dots(display)  # x_1 + ⋯ + x_T as the Σ it stands for (the horizon above presumes the terms)
+    steps = list(display.steps())
     sorts: dict[str, str] = {}
     for r in display.rows:
         _sorts(r, sorts)
@@ -1179,14 +1237,14 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     const = set(conventions.constants)
     families = conventions.families or {"dpg": C.DPG_FAMILIES, "gaussian": C.GAUSSIAN_FAMILIES}.get(
         kind) or choose_families(display)
-    needed = _dots_horizon(display)
     if needed is not None and families == ("episodic-softmax",):
         from pgverify.families.restrict import restricted
 
         families = (restricted("episodic-softmax", min_horizon=needed),)
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
-    # the identity's arguments of each step: a property of the text, computed once (not per model)
-    step_free = [(free_variables(left) | free_variables(step.rhs) | cond_free) - const for left, step in steps]
+    # each step's free variables: a property of the display, computed once (not once per model)
+    step_free = [frozenset((free_variables(left) | free_variables(step.rhs) | cond_free) - const)
+                 for left, step in steps]
 
     memo: "weakref.WeakKeyDictionary[Model, Chain]" = weakref.WeakKeyDictionary()
 
@@ -1209,21 +1267,29 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         details: dict[str, Any] = {}
         skipped: dict[str, str] = {}
         defined: dict[str, Any] = {}
+        sides: dict[tuple[int, frozenset[str]], Tensor] = {}  # a step's right side is the next step's left side
+
+        def side(node: Any, free: frozenset[str], scope: _Scope) -> Tensor:
+            key = (id(node), free)
+            if key not in sides:
+                sides[key] = _ev(node, scope)
+            return sides[key]
+
         for i, ((left, step), free) in enumerate(zip(steps, step_free)):
             label = step_label(i, step)
             rel = step.rel
             try:
                 if kind is not None:
-                    sides = C.evaluate_step(i, left, step, model, conventions, free=free, sorts=sorts,
-                                            defined=defined)
-                    if sides is None:  # a definition (annotation `defines`)
+                    pair = C.evaluate_step(i, left, step, model, conventions, free=set(free), sorts=sorts,
+                                           defined=defined)
+                    if pair is None:  # a definition (annotation `defines`)
                         continue
-                    lhs, rhs, rel = sides
+                    lhs, rhs, rel = pair
                 else:
-                    scope = _Scope(model, conventions, _free_values(free, sorts, sc), sc.counter)
+                    scope = _Scope(model, conventions, _free_values(set(free), sorts, sc), sc.counter)
                     mask = _condition_mask(conventions.conditions, scope)
-                    lhs = _masked(_defined(_ev(left, scope), f"the left side of {label}"), mask)
-                    rhs = _masked(_defined(_ev(step.rhs, scope), f"the right side of {label}"), mask)
+                    lhs = _masked(_defined(side(left, free, scope), f"the left side of {label}"), mask)
+                    rhs = _masked(_defined(side(step.rhs, free, scope), f"the right side of {label}"), mask)
             except NotEvaluable as exc:
                 if len(steps) == 1:
                     raise
@@ -1268,11 +1334,22 @@ def _time_of(expr: Any, T: int) -> int | None:
 def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
     """The least horizon T ≥ 2 at which every ``x, …, y`` of the display runs forwards (y after x), if one is needed.
 
-    ``ℙ(s_1, a_1, …, s_{T−1})`` presumes T ≥ 3: at T = 2 its last coordinate s_1 comes before a_1.
+    ``ℙ(s_1, a_1, …, s_{T−1})`` presumes T ≥ 3: at T = 2 its last coordinate s_1 comes before a_1; and a sum or
+    product written with dots presumes its terms in order, as ℙ's coordinates: in ``r_1 + r_2 + ⋯ + r_T`` the last
+    term does not come before the one written just before the dots (T ≥ 2).
     """
+    from pgverify.notation.dots import dotted_parts, expand_dots
+
     pairs: list[tuple[A.At, A.At]] = []
+    counts: list[tuple[Any, int]] = []  # (D, written): Σ_{k=0}^{D}, the last term's k ≥ the k before the dots
 
     def walk(n: Any) -> None:
+        parts = dotted_parts(n) if isinstance(n, (A.Add, A.Mul)) else None
+        if parts is not None:
+            counts.append((expand_dots(n).upper, len(parts[1]) + len(parts[2])))
+            for term in parts[1] + parts[2]:
+                walk(term)
+            return
         if isinstance(n, A.Apply):
             for items in (n.args, n.given):
                 for i, x in enumerate(items):
@@ -1285,13 +1362,15 @@ def _dots_horizon(display: A.Chain, longest: int = 12) -> int | None:
 
     for r in display.rows:
         walk(r)
-    if not pairs:
+    if not pairs and not counts:
         return None
     for T in range(2, longest + 1):
         keys = [(_time_of(x.time, T), x.name, _time_of(y.time, T), y.name) for x, y in pairs]
         if any(k[0] is None or k[2] is None for k in keys):
             return None
-        if all(2 * ty + (ny == "a") >= 2 * tx + (nx == "a") for tx, nx, ty, ny in keys):
+        spans = [(_time_of(upper, T), written) for upper, written in counts]
+        if all(2 * ty + (ny == "a") >= 2 * tx + (nx == "a") for tx, nx, ty, ny in keys) and all(
+                d is None or d + 2 >= written for d, written in spans):
             return T if T > 2 else None
     return None
 

@@ -40,6 +40,7 @@ from lark.lexer import Lexer
 
 from pgverify.notation import ast as A
 from pgverify.notation.ast import Pos
+from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 
@@ -370,8 +371,11 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                 arg, _ = _read_arg(text, j, src, f"\\{cmd}")
                 raise UnsupportedNotation(f"\\{cmd}{{{arg}}} (prose inside a display; use an annotation)", src.pos(i))
             else:
-                add("NAME", "\\" + cmd, i, j)
-                i = j
+                k = j
+                while k < n and text[k] == "'":  # θ', π': a prime belongs to the name
+                    k += 1
+                add("NAME", "\\" + cmd + text[j:k], i, k)
+                i = k
             continue
         if c.isalpha() and c.isascii():
             j = i + 1
@@ -406,8 +410,11 @@ def _raw_tokens(src: Source) -> list[_Tok]:
             continue
         if c in _UNICODE:
             t, v = _UNICODE[c]
-            add(t, v, i, i + 1)
-            i += 1
+            k = i + 1
+            while t == "NAME" and k < n and text[k] == "'":  # π', θ'
+                k += 1
+            add(t, v + text[i + 1:k], i, k)
+            i = k
             continue
         raise UnsupportedNotation(f"character {c!r}", src.pos(i))
     return out
@@ -474,7 +481,7 @@ def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
     R and G with a subscript are returns; r and b with a subscript made of time indices and numbers are the
     reward and the baseline at that time (b_ω(s), with a parameter, is a function).
     """
-    role = profile.functions[toks[0].value]
+    role = profile.functions[toks[0].value.rstrip("'")]
     scripts = toks[1:]
     if role in ("R", "G"):
         return bool(scripts)
@@ -500,6 +507,14 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
     for t in toks:
         if t.type == "NAME":
             kind = names.get(t.value)
+            base = t.value.rstrip("'")
+            if kind is None and base != t.value and base in names:
+                if profile.functions.get(base) != "pi" and profile.symbols.get(base) != "theta":
+                    raise UnsupportedNotation(f"a prime on {base} (only a second policy π' and its parameter θ' "
+                                              f"are primed)", src.pos(t.i))
+                if len(t.value) - len(base) > 1:
+                    raise UnsupportedNotation(f"{t.value}: more than one prime (a third policy)", src.pos(t.i))
+                kind = names[base]
             if kind is None:
                 what = _OUTSIDE.get(t.value)
                 if what:
@@ -589,10 +604,14 @@ class _ToAST(Transformer):
 
     # ---- statements
     def row(self, lhs, *steps):
-        return A.Row(lhs, tuple(steps), pos=_first(lhs, *steps))
+        out = A.Row(lhs, tuple(steps), pos=_first(lhs, *steps))
+        expand_dots(out)  # a sum or product written with dots follows one pattern, or the row is refused
+        return out
 
     def controw(self, *steps):
-        return A.Row(None, tuple(steps), pos=_first(*steps))
+        out = A.Row(None, tuple(steps), pos=_first(*steps))
+        expand_dots(out)
+        return out
 
     def relstep(self, rel, rhs):
         value, _, label = rel.value.partition("@")
@@ -606,6 +625,16 @@ class _ToAST(Transformer):
 
     def sub(self, a, _op, b):
         return A.Sub(a, b, pos=_first(a, _op))
+
+    def add_dots(self, a, _op, dots, _op2, b):
+        return A.Add(A.Add(a, A.Dots(pos=_pos(dots)), pos=_first(a, _op)), b, pos=_first(a, _op))
+
+    def sub_dots(self, a, _op, dots, _op2, b):
+        raise UnsupportedNotation("\\ldots in a difference a - … - z (write the sum with Σ)", _pos(dots))
+
+    def mul_dots(self, a, dots, b):
+        fb = b.factors if isinstance(b, A.Mul) else (b,)
+        return A.Mul((a, A.Dots(pos=_pos(dots))) + fb, pos=_first(a, dots))
 
     def neg(self, _op, a):
         return A.Neg(a, pos=_pos(_op))
@@ -734,6 +763,11 @@ class _ToAST(Transformer):
             if sub or sup:
                 raise UnsupportedNotation(f"scripts on the space {tok.value}", pos)
             return A.Space(p.spaces[tok.value], pos=pos)
+        primes = tok.value[len(tok.value.rstrip("'")):] if tok.value.startswith("\\") else ""
+        if tok.value.rstrip("'") in p.symbols and primes:  # θ' (the lexer lets only θ be primed)
+            base = A.Sym(p.symbols[tok.value.rstrip("'")] + primes, self._one(sub, "an index") if sub else None,
+                         pos=pos)
+            return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
         if tok.value in p.symbols:
             base = A.Sym(p.symbols[tok.value], self._one(sub, "an index") if sub else None, pos=pos)
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
@@ -758,8 +792,12 @@ class _ToAST(Transformer):
         return self._fname(tok, scripts)
 
     def _fname(self, tok: Token, scripts: list, args: tuple | None = None, given: tuple = ()) -> Any:
-        role, pos = self.p.functions[tok.value], _pos(tok)
+        primes = len(tok.value) - len(tok.value.rstrip("'"))  # π' (the lexer lets only π be primed)
+        role, pos = self.p.functions[tok.value.rstrip("'")], _pos(tok)
         sub, sup = self._scripts(scripts, pos, tok.value)
+        if primes and sub is not None:
+            raise UnsupportedNotation(f"{tok.value} with a parameter: π' is the second policy (π_{{θ'}} also "
+                                      f"reads as π')", sub.pos)
         s1 = (lambda g, what: self._one(g, what) if g is not None else None)
         if role in ("R", "G"):
             if args is not None:
@@ -795,7 +833,10 @@ class _ToAST(Transformer):
             fields["state"], fields["policy"] = s1(sub, "a start state"), s1(sup, "a policy")
         elif sub is not None or sup is not None:
             raise UnsupportedNotation(f"scripts on {tok.value}", pos)
-        fn = A.Fn(role, **{k: v for k, v in fields.items() if v is not None}, pos=pos)
+        if role == "pi" and isinstance(fields.get("param"), A.Sym) and fields["param"].name == "theta'" \
+                and fields["param"].index is None:
+            fields["param"], primes = None, 1  # π_{θ'} is π', the policy of the parameter θ'
+        fn = A.Fn(role, **{k: v for k, v in fields.items() if v is not None}, primes=primes, pos=pos)
         if args is None:
             return fn
         return self._check_apply(A.Apply(fn, args, given, pos=pos), tok.value)
@@ -991,6 +1032,9 @@ def _expected(e: UnexpectedInput) -> str:
 def _unexpected(e: UnexpectedInput, src: Source, tokens: list[Token]) -> NotationError:
     tok = getattr(e, "token", None)
     want = _expected(e)
+    if (tok is None or tok.type == "$END") and tokens and tokens[-1].type == "DOTS":
+        return UnsupportedNotation("a sum or product that ends with \\ldots (a series: write it with Σ_{t=1}^∞)",
+                                   Pos(tokens[-1].line, tokens[-1].column))
     if tok is None or tok.type == "$END":
         return MalformedNotation(f"the line ends early ({want or 'incomplete'})", src.pos(len(src.text)))
     pos = Pos(tok.line, tok.column)
@@ -1004,7 +1048,7 @@ def _unexpected(e: UnexpectedInput, src: Source, tokens: list[Token]) -> Notatio
     if tok.type == "REVAL":
         return MalformedNotation("\\right| without a matching \\left.", pos)
     if tok.type == "DOTS":
-        return UnsupportedNotation("\\ldots outside an argument list", pos)
+        return UnsupportedNotation("\\ldots outside an argument list, a sum a + … + z or a product a … z", pos)
     if tok.type == "REL" and tok.value == "sim":
         return MalformedNotation("'∼' outside the subscript of 𝔼", pos)
     if tok.type == "SUB" and prev is not None and prev.type == "BAR":

@@ -55,7 +55,8 @@ class _Renderer:
         return "\\infty"
 
     def r_Sym(self, x: A.Sym) -> str:
-        base = self.p.latex_of_symbol(x.name) or DEFAULT_SYMBOLS.get(x.name, x.name)
+        name = x.name.rstrip("'")
+        base = (self.p.latex_of_symbol(name) or DEFAULT_SYMBOLS.get(name, name)) + x.name[len(name):]
         return base if x.index is None else f"{base}_{_script(self(x.index))}"
 
     def r_Var(self, x: A.Var) -> str:
@@ -81,7 +82,7 @@ class _Renderer:
         return "\\ldots"
 
     def r_Fn(self, x: A.Fn) -> str:
-        base = self.p.latex_of_function(x.name) or DEFAULT_FUNCTIONS.get(x.name, x.name)
+        base = (self.p.latex_of_function(x.name) or DEFAULT_FUNCTIONS.get(x.name, x.name)) + "'" * x.primes
         if x.name in ("v", "q", "A", "d", "mu"):
             sub, sup = x.discount, x.policy
         elif x.name in ("P",):

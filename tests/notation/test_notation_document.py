@@ -168,3 +168,33 @@ def test_latex_file_level_profile_line_and_per_display_override(tmp_path: Path):
     assert doc.profile == "textbook" and [d.profile for d in doc.displays] == ["textbook", "post"]
     assert doc.displays[0].chain == doc.displays[1].chain
     assert read_document(tex, profile="post").displays[0].chain != doc.displays[0].chain
+
+
+def test_bracket_displays_in_markdown_follow_the_escaping():
+    plain = "Text with \\[ U(\\theta) = v_\\lambda^{\\pi_\\theta}(s^0) \\] inline, and a link [x](y).\n"
+    (d,) = read_document(plain, kind="md").displays
+    assert (d.line, d.status, render_latex(d.chain)) == (1, "ok", "U(\\theta) = v_\\lambda^{\\pi_\\theta}(s^0)")
+    # Hugo: \[ and \] are escaped brackets (the post cites "\[[Sutton et al](…)\]"); \\[ … \\] is the display
+    hugo = ("+++\ntitle = \"x\"\n+++\nSee \\[[Sutton](https://a.b/c_d)\\].\n\n"
+            "\\\\[ d\\_\\lambda^{\\pi\\_\\theta}(s) \\ge 0 \\\\]\n")
+    (d,) = read_document(hugo, kind="md").displays
+    assert (d.line, d.status, render_latex(d.chain)) == (6, "ok", "d_\\lambda^{\\pi_\\theta}(s) \\geq 0")
+    assert read_document("``` \n\\[ x = 1 \\]\n```\n", kind="md").displays == ()
+
+
+def test_displays_inside_blockquotes_drop_the_markers_and_keep_positions():
+    text = ("> A quoted derivation:\n"
+            "> <!-- pgverify: id pgt.theorem -->\n"
+            "> $$\n"
+            "> \\begin{aligned}\n"
+            "> U(\\theta) &= v_\\lambda^{\\pi_\\theta}(s^0) \\\\\n"
+            ">> &= \\zeta\n"
+            "> \\end{aligned}\n"
+            "> $$\n"
+            "\n> $$U(\\theta) = 1$$\n")
+    first, second = read_document(text, kind="md").displays
+    assert first.annotations.ids == ("pgt.theorem",)
+    assert [ln.line for ln in first.lines] == [5, 6]
+    assert first.lines[0].row is not None
+    assert str(first.lines[1].error) == "unsupported: symbol \\zeta (not in profile 'post') at line 6, column 7"
+    assert (second.line, second.status) == (10, "ok")

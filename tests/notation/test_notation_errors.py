@@ -84,7 +84,30 @@ BAD = [
     ('indicator-without-relation', '\\mathbf{1}[s_1] = 1', '\\mathbf{1}[s_1 = s^0] = 1', 'post',
      "malformed: unexpected ']' (expected '+' or '-' or a relation) at line 1, column 15"),
     ('dots-outside-arguments', '\\ldots = 0', '\\mathbb{P}(s_1, \\ldots, s_T) = 0', 'post',
-     'unsupported: \\ldots outside an argument list at line 1, column 1'),
+     'unsupported: \\ldots outside an argument list, a sum a + … + z or a product a … z at line 1, column 1'),
+    ('dots-hiding-a-first-power', 'x = r_1 + \\lambda r_2 + \\cdots + \\lambda^{T-1} r_T',
+     'x = \\lambda^{0} r_1 + \\lambda^{1} r_2 + \\cdots + \\lambda^{T-1} r_T', 'post',
+     'unsupported: \\ldots: the first and the last term differ by more than an integer index (write every term in the '
+     'same form, e.g. \\lambda^{0} r_1, or write Σ / Π) at line 1, column 25'),
+    ('dots-indices-apart', 'x = \\lambda^{0} r_1 + \\cdots + \\lambda^{T-2} r_T',
+     'x = \\lambda^{0} r_1 + \\cdots + \\lambda^{T-1} r_T', 'post',
+     'unsupported: \\ldots: the indices of the first and the last term do not move together at line 1, column 23'),
+    ('dots-term-off-pattern', 'x = r_1 + r_3 + \\cdots + r_T', 'x = r_1 + r_2 + \\cdots + r_T', 'post',
+     'unsupported: \\ldots: the term r_3 is not the pattern of the first and the last term at its place at line 1, '
+     'column 17'),
+    ('dots-identical-terms', 'x = r_1 + r_1 + \\cdots + r_1', 'x = r_1 + r_2 + \\cdots + r_5', 'post',
+     'unsupported: \\ldots: the terms around it are identical, so how many there are is not visible (write Σ) at '
+     'line 1, column 17'),
+    ('dots-backwards', 'x = r_5 + \\cdots + r_1', 'x = r_1 + \\cdots + r_5', 'post',
+     'unsupported: \\ldots: the last term comes before the first at line 1, column 11'),
+    ('dots-in-a-difference', 'x = r_1 - \\cdots - r_T', 'x = r_1 + \\cdots + r_T', 'post',
+     'unsupported: \\ldots in a difference a - … - z (write the sum with Σ) at line 1, column 11'),
+    ('dots-at-the-end', 'x = r_1 + r_2 + \\cdots', 'x = \\sum_{t=1}^\\infty r_t', 'post',
+     'unsupported: a sum or product that ends with \\ldots (a series: write it with Σ_{t=1}^∞) at line 1, column 17'),
+    ('dots-product-with-a-constant', 'x = \\lambda \\pi(a_1|s_1) \\cdots \\pi(a_T|s_T)',
+     'x = \\lambda \\prod_{t=1}^{T} \\pi(a_t|s_t)', 'post',
+     'unsupported: \\ldots: the first and the last term differ by more than an integer index (write every term in the '
+     'same form, e.g. \\lambda^{0} r_1, or write Σ / Π) at line 1, column 26'),
     ('macro-missing-argument', '\\underE{x} f(x) = 0', '\\underE{x}{\\mathcal{N}(\\mu, \\sigma^2)} f(x) = 0', 'post',
      'malformed: macro \\underE needs 2 braced arguments at line 1, column 1'),
     ('log-with-base', '\\log_2 x = 0', '\\log x = 0', 'post',
@@ -99,6 +122,12 @@ BAD = [
      'malformed: 𝔼 subscript \\tau = 1: expected var ∼ distribution at line 1, column 12'),
     ('stray-character', 'x = 1 @ 2', 'x = 1', 'post',
      "unsupported: character '@' at line 1, column 7"),
+    ('prime-on-the-discount', "v_{\\lambda'}^{\\pi'}(s) = 0", "v_\\lambda^{\\pi'}(s) = 0", 'post',
+     "unsupported: a prime on \\lambda (only a second policy π' and its parameter θ' are primed) at line 1, column 4"),
+    ('third-policy', "\\pi''(a \\vert s) = 1", "\\pi'(a \\vert s) = 1", 'post',
+     "unsupported: \\pi'': more than one prime (a third policy) at line 1, column 1"),
+    ('primed-policy-with-a-parameter', "\\pi'_\\theta(a \\vert s) = 1", "\\pi_{\\theta'}(a \\vert s) = 1", 'post',
+     "unsupported: \\pi' with a parameter: π' is the second policy (π_{θ'} also reads as π') at line 1, column 6"),
 ]
 
 KINDS = {"unsupported": UnsupportedNotation, "malformed": MalformedNotation, "ambiguous": AmbiguousNotation,
@@ -138,7 +167,9 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: parse_annotation("id Vpg Gradient"), "annotation: id 'Vpg Gradient' is not a catalogue id like 'vpg.gradient'"),
     (lambda: parse_annotation("because it is obvious"),
      "annotation: unknown annotation clause 'because it is obvious' (known: id, profile, for, whenever, where, define, "
-     "horizons, defines, for small, ensures, skip, '<f> depends on <x>')"),
+     "also, horizons, defines, for small, skip, '<f> depends on <x>')"),
+    (lambda: parse_annotation("also \\sum_{s} d(s)"),
+     "annotation: 'also \\sum_{s} d(s)': expected a relation '<side> = <side>' (or <, ≤, >, ≥)"),
     (lambda: parse_annotation("where s_1 = s^0"), "annotation: 'where s_1 = s^0': expected 'where <variable> = <value>'"),
     (lambda: parse_annotation("define R_\\tau = 1"), "annotation: 'define R_\\tau = 1': expected 'define <name> := <expression>'"),
     (lambda: read_document("x = 1", kind="pdf"), "malformed: kind='pdf' is not one of ('md', 'tex', 'text')"),
@@ -151,7 +182,8 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: parse("x + " * 400 + "x"), "malformed: a line nested 402 deep is deeper than the limit 150 at line 1, "
                                         "column 1"),
     (lambda: parse(None), "malformed: text must be a string of LaTeX, got NoneType: None"),
-], ids=["unknown-profile", "empty-horizon-range", "horizon-limit", "bad-id", "unknown-clause", "where-not-variable",
+], ids=["unknown-profile", "empty-horizon-range", "horizon-limit", "bad-id", "unknown-clause", "also-without-relation",
+         "where-not-variable",
         "define-without-colon-equals", "unknown-kind", "unknown-escapes", "annotation-far-from-display",
         "missing-file", "line-too-long", "line-too-deep", "not-a-string"])
 def test_bad_arguments_and_annotations(call, message):

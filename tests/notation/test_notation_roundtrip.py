@@ -25,7 +25,7 @@ def leaves() -> st.SearchStrategy:
     return st.one_of(
         st.integers(0, 12).map(A.Num),
         st.sampled_from([B.lam, B.theta, B.T, A.Sym("N"), A.Sym("sigma"), A.Sym("alpha"), B.s0,
-                         A.Sym("theta", B.t)]),
+                         A.Sym("theta", B.t), A.Sym("theta'")]),
         st.sampled_from([B.s, B.a, B.sp, B.ap, B.t, B.k, B.x, B.tau]),
         st.builds(B.s_at, TIME), st.builds(B.a_at, TIME), st.builds(B.r_at, TIME),
         st.just(B.R()), st.builds(lambda time: B.G(B.tau, time), TIME),
@@ -40,7 +40,15 @@ def applications() -> st.SearchStrategy:
         st.builds(lambda s1, s2, a_: B.P(s1, state=s2, action=a_), STATE, STATE, ACTION),
         st.builds(lambda time, s_: B.Pr(B.eq(B.s_at(time), s_), start=B.s0, policy=B.pi_fn()), TIME, STATE),
         st.just(B.Traj()),
+        # the second policy π' and its parameter θ'
+        st.builds(lambda s_, a_: B.q(s_, a_, policy=PRIME), STATE, ACTION),
+        st.builds(lambda s_: B.v(s_, policy=PRIME), STATE), st.builds(lambda s_: B.d(s_, policy=PRIME), STATE),
+        st.builds(lambda a_, s_: A.Apply(PRIME, (a_,), (s_,)), ACTION, STATE),
+        st.just(A.Apply(A.Fn("U"), (A.Sym("theta'"),))),
     )
+
+
+PRIME = A.Fn("pi", primes=1)
 
 
 def _grad(body: A.Node) -> A.Node:
