@@ -621,6 +621,14 @@ def reinforce_estimate(m: Model, ep: Episodes, fit_idx: np.ndarray, use_idx: np.
     return reward_to_go_estimator(ep.rewards[use_idx], ep.score[use_idx], m.lam, baseline=b)
 
 
+def _expected_estimate(m: Model) -> np.ndarray:
+    """𝔼[ĝ] over every N-tuple of roll-outs (N = ROLLOUTS), ω̂ fitted on the same roll-outs as the pseudo-code
+    does; shape (K,)."""
+    ep = episodes(m)
+    idx, p = tuples(ep.prob, ROLLOUTS)
+    return expect(p, reinforce_estimate(m, ep, idx, idx))
+
+
 @claim("reinforce.baseline-fit", section=SECTION, families=FAMILIES,
        statement=POST_TEXT,
        note=f"For a tabular b_ω the per-state sample mean ω̂ of the observed reward-to-go is the argmin: the "
@@ -644,10 +652,7 @@ def baseline_fit(m: Model) -> Chain:
             f"n): one estimate per n = 1, …, N against one ∇U, a free index. The evident reading (ĝ, the average "
             f"over the N roll-outs) is checked under reinforce.gradient-estimate.reading.")
 def gradient_estimate(m: Model) -> Chain:
-    ep = episodes(m)
-    idx, p = tuples(ep.prob, ROLLOUTS)
-    g = expect(p, reinforce_estimate(m, ep, idx, idx))
-    return identity(np.stack([g] * ROLLOUTS), m.grad_U, label="𝔼[ĝ_n] = ∇U for a free n")
+    return identity(np.stack([_expected_estimate(m)] * ROLLOUTS), m.grad_U, label="𝔼[ĝ_n] = ∇U for a free n")
 
 
 @claim("reinforce.gradient-estimate.reading", section=SECTION, families=FAMILIES,
@@ -659,9 +664,7 @@ def gradient_estimate(m: Model) -> Chain:
             f"is over all N-tuples. The fitted b(s_t^n) depends on a_t^n through G_n^t, so the baseline lemma does "
             f"not apply.")
 def gradient_estimate_reading(m: Model) -> Chain:
-    ep = episodes(m)
-    idx, p = tuples(ep.prob, ROLLOUTS)
-    return identity(expect(p, reinforce_estimate(m, ep, idx, idx)), m.grad_U, label="𝔼[ĝ] = ∇U (same roll-outs)")
+    return identity(_expected_estimate(m), m.grad_U, label="𝔼[ĝ] = ∇U (same roll-outs)")
 
 
 @claim("reinforce.gradient-estimate.corrected", section=SECTION, families=FAMILIES,
@@ -711,9 +714,7 @@ def _ascent_slopes(m: Model) -> Any:
     """∇U·𝔼[ĝ] with ĝ as in reinforce.gradient-estimate.reading, or None when ∇U = 0 (the claim is vacuous)."""
     if all(is_zero(g) for g in m.grad_U):
         return None
-    ep = episodes(m)
-    idx, p = tuples(ep.prob, ROLLOUTS)
-    return (m.grad_U * expect(p, reinforce_estimate(m, ep, idx, idx))).sum()
+    return (m.grad_U * _expected_estimate(m)).sum()
 
 
 @claim("reinforce.ascent-step", section=SECTION, families=FAMILIES, methods=NO_SYMBOLIC,

@@ -44,7 +44,7 @@ from numeric.arithmetic import FLOAT64
 from numeric.dual import Dual, tangent
 from pgverify.notation import ast as A
 from pgverify.notation.evaluate import (GRAD_AXIS, ONE, NotEvaluable, Tensor, _add, _const, _div, _initial_state, _is,
-                                        _mul, _neg, _union)
+                                        _mul, _neg, _union, elementary)
 
 __all__ = ["DPG_FAMILIES", "GAUSSIAN_FAMILIES", "GERM_ORDER", "Jet", "continuous_kind", "evaluate_continuous",
            "evaluate_step", "positivity_certificate"]
@@ -175,24 +175,11 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         return _const(node.value)
     if isinstance(node, A.Sym):
         return _symbol(node, sc)
-    if isinstance(node, A.Var):
-        if node.name in sc.env:
-            return sc.env[node.name]
-        raise NotEvaluable(f"the index {node.name!r} is free here")
-    if isinstance(node, A.Add):
-        return _add(_ev(node.left, sc), _ev(node.right, sc))
-    if isinstance(node, A.Sub):
-        return _add(_ev(node.left, sc), _neg(_ev(node.right, sc)))
-    if isinstance(node, A.Neg):
-        return _neg(_ev(node.operand, sc))
-    if isinstance(node, (A.Mul, A.Dot)):
-        factors = node.factors if isinstance(node, A.Mul) else (node.left, node.right)
-        out = _ev(factors[0], sc)
-        for f in factors[1:]:  # a ∈ ℝ: the action axis of ∇θπθ(s) · ∇ₐq has length 1
-            out = _mul(out, _ev(f, sc))
+    if isinstance(node, A.Dot):  # a ∈ ℝ: the action axis of ∇θπθ(s) · ∇ₐq has length 1, · is a product
+        return _mul(_ev(node.left, sc), _ev(node.right, sc))
+    out = elementary(node, sc, _ev)
+    if out is not None:
         return out
-    if isinstance(node, A.Frac):
-        return _div(_ev(node.num, sc), _ev(node.den, sc))
     if isinstance(node, A.Pow):
         e = _ev(node.exp, sc)
         if e.axes or isinstance(e.value, (Dual, Jet)) or int(e.value) != e.value:

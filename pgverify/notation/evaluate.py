@@ -387,6 +387,30 @@ def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
     return _ev(expand_dots(node), sc)
 
 
+def elementary(node: Any, sc: Any, ev: Callable[[Any, Any], Tensor]) -> Tensor | None:
+    """An index, +, −, unary −, ×, or a fraction of sub-expressions evaluated by ``ev`` in ``sc``; None for any
+    other node.  The arithmetic every interpreter of the AST shares (this module's and
+    :mod:`pgverify.notation.continuous`'s, where ``·`` is a product too: a ∈ ℝ)."""
+    if isinstance(node, A.Var):
+        if node.name in sc.env:
+            return sc.env[node.name]
+        raise NotEvaluable(f"the index {node.name!r} is free here")
+    if isinstance(node, A.Add):
+        return _add(ev(node.left, sc), ev(node.right, sc))
+    if isinstance(node, A.Sub):
+        return _add(ev(node.left, sc), _neg(ev(node.right, sc)))
+    if isinstance(node, A.Neg):
+        return _neg(ev(node.operand, sc))
+    if isinstance(node, A.Mul):
+        out = ev(node.factors[0], sc)
+        for f in node.factors[1:]:
+            out = _mul(out, ev(f, sc))
+        return out
+    if isinstance(node, A.Frac):
+        return _div(ev(node.num, sc), ev(node.den, sc))
+    return None
+
+
 def _ev(node: Any, sc: _Scope) -> Tensor:
     m = sc.model
     if isinstance(node, _GradOf):  # Σ of ∇θ (see _d): the body's derivative
@@ -409,23 +433,9 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
             return _const(_initial_state(m))
         raise NotEvaluable(f"the constant {node.name!r} has no value on a model (θ is the parameter of ∇θ; "
                            "σ, N, η … belong to estimators and pseudo-code)")
-    if isinstance(node, A.Var):
-        if node.name in sc.env:
-            return sc.env[node.name]
-        raise NotEvaluable(f"the index {node.name!r} is free here")
-    if isinstance(node, A.Add):
-        return _add(_ev(node.left, sc), _ev(node.right, sc))
-    if isinstance(node, A.Sub):
-        return _add(_ev(node.left, sc), _neg(_ev(node.right, sc)))
-    if isinstance(node, A.Neg):
-        return _neg(_ev(node.operand, sc))
-    if isinstance(node, A.Mul):
-        out = _ev(node.factors[0], sc)
-        for f in node.factors[1:]:
-            out = _mul(out, _ev(f, sc))
+    out = elementary(node, sc, _ev)
+    if out is not None:
         return out
-    if isinstance(node, A.Frac):
-        return _div(_ev(node.num, sc), _ev(node.den, sc))
     if isinstance(node, A.Pow):
         return _pow(_ev(node.base, sc), _ev(node.exp, sc))
     if isinstance(node, A.Log):
