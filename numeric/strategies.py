@@ -50,7 +50,7 @@ def built_once(factory: _F) -> _F:
 
     @functools.wraps(factory)
     def once(*args: Any, **kwargs: Any) -> Any:
-        key = (tuple((type(a), a) for a in args), tuple(sorted((k, type(v), v) for k, v in kwargs.items())))
+        key = (args, tuple(map(type, args)), tuple(kwargs.items()), tuple(map(type, kwargs.values())))
         try:
             return cache[key]
         except TypeError:  # an unhashable option: build it uncached
