@@ -33,6 +33,12 @@ __all__ = ["finite_mdps", "episodic_mdps", "tabular_softmax_policies", "mdps_and
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+try:  # the strategy a lazy one stands for (Hypothesis's own helper; a private module, hence the fallback)
+    from hypothesis.strategies._internal.lazy import unwrap_strategies as _unwrap
+except ImportError:  # pragma: no cover - a Hypothesis without it: draw from the lazy strategy itself
+    def _unwrap(strategy: Any) -> Any:
+        return strategy
+
 
 def built_once(factory: _F) -> _F:
     """``factory`` (a function returning a strategy) memoised on its arguments.
@@ -41,7 +47,9 @@ def built_once(factory: _F) -> _F:
     options; Hypothesis does its per-strategy work (unwrapping a lazy strategy,
     validating it and its parts) the first time a strategy is drawn from, so a
     composite that builds its inner strategies afresh on every draw pays that work
-    on every example.  The choices drawn, and so the examples, are the same.
+    on every example.  The strategy kept is the one a lazy strategy stands for
+    (Hypothesis draws from that one and labels the draw with its label anyway), so
+    no draw looks it up again.  The choices drawn, and so the examples, are the same.
     Arguments are keyed with their types (``1`` and ``True`` differ); unhashable
     arguments are passed through uncached, so bad options still meet the
     factory's own checks.
@@ -56,7 +64,7 @@ def built_once(factory: _F) -> _F:
         except TypeError:  # an unhashable option: build it uncached
             return factory(*args, **kwargs)
         except KeyError:
-            out = cache[key] = factory(*args, **kwargs)
+            out = cache[key] = _unwrap(factory(*args, **kwargs))
             return out
 
     return once  # type: ignore[return-value]
