@@ -42,7 +42,7 @@ from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # th
 from symbolic.zero import schwartz_zippel_bound
 
 __all__ = ["Settings", "InvalidSettingsError", "Check", "Counterexample", "ClaimResult", "check_claim", "check_claims",
-           "evaluate_chain", "NUMERIC_RTOL", "VERDICTS"]
+           "evaluate_chain", "NUMERIC_RTOL", "GC_THRESHOLD", "VERDICTS"]
 
 #: Relative tolerance of a float64 comparison, before scaling by (1 + |values|)/(1 − λ).
 #: A Bellman solve loses about log10(cond) ≤ log10(2/(1 − λ)) digits; 1e-8 keeps
@@ -415,7 +415,7 @@ def _counterexample(claim: Claim, family: Family, settings: Settings,
                           family.describe(example), _values(step.lhs), _values(step.rhs), exact)
 
 @contextmanager
-def few_collections() -> Iterator[None]:
+def _few_collections() -> Iterator[None]:
     """Python's cyclic collector at generation-0 threshold :data:`GC_THRESHOLD` inside the block (restored
     after; a block inside another, or under a caller's higher threshold, changes nothing)."""
     old = gc.get_threshold()
@@ -431,7 +431,7 @@ def few_collections() -> Iterator[None]:
 
 def check_claim(claim: Claim, settings: Settings = Settings()) -> ClaimResult:
     """Run every applicable method of ``settings`` on every family of ``claim``; decide the verdict."""
-    with few_collections():
+    with _few_collections():
         return _check_claim(claim, settings)
 
 
