@@ -2,8 +2,10 @@
 
 Measured twice in one run, in a fresh cache directory: cold (every symbolic proof computed) and warm
 (symbolic proofs read from the disk cache, everything else — exact points, Hypothesis examples, census,
-counterexample searches — recomputed).  Prints the per-method check seconds, and the ten slowest claims of
-the cold run with their dominant method.  The machine's load average is printed with the figures: on a
+counterexample searches — recomputed).  Prints the wall time, the CPU seconds of this process and of the
+worker processes (``--jobs``, default one per CPU; the figure to compare on a loaded machine, where wall
+times are not), the per-method check seconds (the counterexample searches are not among them), and the ten
+slowest claims of the cold run with their dominant method.  The machine's load average is printed with the figures: on a
 shared machine, figures measured under load are labelled so.
 
 Run: ``python benchmarks/bench_check.py [--jobs N]``.
@@ -42,16 +44,21 @@ def main() -> None:
     cold = None
     for label in ("cold", "warm"):
         before = load_label()
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), os.times()
         run = api.check(None, Settings(), jobs=args.jobs)
         wall = time.perf_counter() - t
+        now = os.times()
+        mine = now.user + now.system - cpu.user - cpu.system
+        workers = now.children_user + now.children_system - cpu.children_user - cpu.children_system
         per_method: dict[str, float] = defaultdict(float)
         for r in run.results:
             for c in r.checks:
                 per_method[c.method] += c.seconds
         methods = ", ".join(f"{m} {s:.1f}" for m, s in per_method.items())
-        print(f"pgverify check ({label} cache), {len(run.results)} claims: {wall:.1f} s wall (target <= 10 s cold); "
-              f"check seconds by method: {methods}  [{before} before, {load_label()} after]")
+        print(f"pgverify check ({label} cache), {len(run.results)} claims: {wall:.1f} s wall (target <= 10 s cold), "
+              f"{mine + workers:.1f} CPU-s ({mine:.1f} in this process, {workers:.1f} in worker processes; CPU "
+              f"seconds are the figure to compare on a loaded machine); check seconds by method: {methods}  "
+              f"[{before} before, {load_label()} after]")
         cold = cold or run
     print("slowest ten claims (cold): seconds, claim, dominant method (its seconds, family)")
     rows = []

@@ -106,8 +106,18 @@ class EpisodicMDP:
         return self.mdp.exact
 
     def trajectories(self) -> "EnumeratedTrajectories":
-        """Every trajectory of positive probability under some policy (see :func:`enumerate_trajectories`)."""
-        return enumerate_trajectories(self.mdp.P, self.mdp.mu0, self.horizon)
+        """Every trajectory of positive probability under some policy (see :func:`enumerate_trajectories`).
+
+        Enumerated once per record (the record and its arrays are immutable; the listing's arrays are
+        read-only): drawing an example and building its float64 and exact models share one listing.
+        """
+        listed = self.__dict__.get("_trajectories")
+        if listed is None:
+            listed = enumerate_trajectories(self.mdp.P, self.mdp.mu0, self.horizon)
+            for a in (listed.states, listed.actions, listed.prefix):
+                a.flags.writeable = False
+            object.__setattr__(self, "_trajectories", listed)
+        return listed
 
     def to_float(self) -> "EpisodicMDP":
         return EpisodicMDP(self.mdp.to_float(), self.absorbing, self.horizon)

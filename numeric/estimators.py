@@ -188,8 +188,14 @@ def linear_baseline_weights(features: np.ndarray, G: np.ndarray) -> np.ndarray:
     batch, (N, T, F) = G.shape[:-2], features.shape[-3:]
     X = features.reshape(-1, N * T, F)
     y = G.reshape(-1, N * T)
-    X = _exact(X) if y.dtype == object else X.astype(np.float64)
-    gram, rhs = np.einsum("bif,big->bfg", X, X), np.einsum("bif,bi->bf", X, y)
+    if y.dtype == object:
+        # ΦᵀΦ and ΦᵀG in Python ints where Φ holds integers (exact, and far cheaper than Fractions), then
+        # the integers made Fractions so that the elimination's / stays exact.
+        X = _python_ints(X)
+        gram, rhs = _exact(np.einsum("bif,big->bfg", X, X)), _exact(np.einsum("bif,bi->bf", X, y))
+    else:
+        X = X.astype(np.float64)
+        gram, rhs = np.einsum("bif,big->bfg", X, X), np.einsum("bif,bi->bf", X, y)
     try:
         out = _batched_solve(gram, rhs) if y.dtype == object else np.linalg.solve(gram, rhs[..., None])[..., 0]
     except (ZeroDivisionError, np.linalg.LinAlgError):
@@ -220,6 +226,13 @@ def _batched_solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
                 A[:, j, :] = A[:, j, :] - f[:, None] * A[:, k, :]
                 b[:, j] = b[:, j] - f * b[:, k]
     return b / np.einsum("bkk->bk", A)
+
+
+def _python_ints(a: np.ndarray) -> np.ndarray:
+    """An object array with NumPy integer entries made Python ints (products never overflow)."""
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [int(x) if isinstance(x, np.integer) else x for x in a.ravel()]
+    return out
 
 
 def _exact(a: np.ndarray) -> np.ndarray:

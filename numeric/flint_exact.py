@@ -152,6 +152,14 @@ class Q:
         return NotImplemented if o is None else _wrap(o * self.v)
 
     def __truediv__(self, other: Any) -> Any:
+        t = type(other)
+        if t is Q or t is int:  # the common cases, without the conversion
+            o = other.v if t is Q else other
+            if o == 0:
+                raise ZeroDivisionError("division by zero")
+            out = _new(Q)
+            out.v = self.v / o
+            return out
         o = _of(other)
         if o is None:
             return NotImplemented
@@ -185,6 +193,8 @@ class Q:
 
     # ------------------------------------------------------------ comparison
     def __eq__(self, other: object) -> Any:
+        if type(other) is Q:
+            return bool(self.v == other.v)  # type: ignore[attr-defined]
         o = _of(other)
         return NotImplemented if o is None else bool(self.v == o)
 

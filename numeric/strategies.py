@@ -16,7 +16,9 @@ discount, the uniform policy.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 from hypothesis import strategies as st
@@ -27,7 +29,48 @@ from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 
 __all__ = ["finite_mdps", "episodic_mdps", "tabular_softmax_policies", "mdps_and_tabular_policies",
-           "stochastic_rows"]
+           "stochastic_rows", "built_once"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+try:  # the strategy a lazy one stands for (Hypothesis's own helper; a private module, hence the fallback)
+    from hypothesis.strategies._internal.lazy import unwrap_strategies as _unwrap
+except ImportError:  # pragma: no cover - a Hypothesis without it: draw from the lazy strategy itself
+    def _unwrap(strategy: Any) -> Any:
+        return strategy
+
+
+def built_once(factory: _F) -> _F:
+    """``factory`` (a function returning a strategy) memoised on its arguments.
+
+    A strategy is immutable, so one built strategy serves every call with the same
+    options; Hypothesis does its per-strategy work (unwrapping a lazy strategy,
+    validating it and its parts) the first time a strategy is drawn from, so a
+    composite that builds its inner strategies afresh on every draw pays that work
+    on every example.  The strategy kept is the one a lazy strategy stands for
+    (Hypothesis draws from that one and labels the draw with its label anyway), so
+    no draw looks it up again.  The choices drawn, and so the examples, are the same.
+    Arguments are keyed with their types (``1`` and ``True`` differ); unhashable
+    arguments are passed through uncached, so bad options still meet the
+    factory's own checks.
+    """
+    cache: dict[Any, Any] = {}
+
+    @functools.wraps(factory)
+    def once(*args: Any, **kwargs: Any) -> Any:
+        key = (args, tuple(map(type, args)), tuple(kwargs.items()), tuple(map(type, kwargs.values())))
+        try:
+            return cache[key]
+        except TypeError:  # an unhashable option: build it uncached
+            return factory(*args, **kwargs)
+        except KeyError:
+            out = cache[key] = _unwrap(factory(*args, **kwargs))
+            return out
+
+    return once  # type: ignore[return-value]
+
+
+_integers = built_once(st.integers)
 
 
 def _check_range(name_lo: str, lo: int, name_hi: str, hi: int, floor: int = 1) -> None:
@@ -37,6 +80,7 @@ def _check_range(name_lo: str, lo: int, name_hi: str, hi: int, floor: int = 1) -
         raise InvalidMDPError(f"{name_lo}={lo} is larger than {name_hi}={hi}")
 
 
+@built_once
 @st.composite
 def stochastic_rows(draw: st.DrawFn, n: int, *, max_weight: int = 4) -> list[Fraction]:
     """One probability vector of length ``n`` with exact Fraction entries.
@@ -44,12 +88,18 @@ def stochastic_rows(draw: st.DrawFn, n: int, *, max_weight: int = 4) -> list[Fra
     Drawn as integer weights in [0, max_weight] plus one forced unit at a drawn
     position; shrinks toward the point mass on index 0.
     """
-    weights = draw(st.lists(st.integers(0, max_weight), min_size=n, max_size=n))
-    weights[draw(st.integers(0, n - 1))] += 1
+    weights = draw(_weight_lists(n, max_weight))
+    weights[draw(_integers(0, n - 1))] += 1
     total = sum(weights)
     return [Fraction(w, total) for w in weights]
 
 
+@built_once
+def _weight_lists(n: int, max_weight: int) -> st.SearchStrategy[list[int]]:
+    return st.lists(_integers(0, max_weight), min_size=n, max_size=n)
+
+
+@built_once
 def finite_mdps(*, min_states: int = 1, max_states: int = 4, min_actions: int = 1,
                 max_actions: int = 3, num_states: int | None = None, num_actions: int | None = None,
                 max_weight: int = 4, max_reward: int = 4, max_discount: Fraction = Fraction(9, 10),
@@ -77,21 +127,23 @@ def finite_mdps(*, min_states: int = 1, max_states: int = 4, min_actions: int = 
                         int(max_discount * discount_denominator), discount_denominator, initial_distribution, exact)
 
 
+@built_once
 @st.composite
 def _finite_mdps(draw: st.DrawFn, min_states: int, max_states: int, min_actions: int, max_actions: int,
                  max_weight: int, max_reward: int, top: int, discount_denominator: int,
                  initial_distribution: bool, exact: bool) -> FiniteMDP:
-    S = draw(st.integers(min_states, max_states))
-    A = draw(st.integers(min_actions, max_actions))
+    S = draw(_integers(min_states, max_states))
+    A = draw(_integers(min_actions, max_actions))
     P = [[draw(stochastic_rows(S, max_weight=max_weight)) for _ in range(A)] for _ in range(S)]
-    r = [[Fraction(draw(st.integers(-max_reward, max_reward))) for _ in range(A)] for _ in range(S)]
-    lam = Fraction(draw(st.integers(0, top)), discount_denominator)
+    r = [[Fraction(draw(_integers(-max_reward, max_reward))) for _ in range(A)] for _ in range(S)]
+    lam = Fraction(draw(_integers(0, top)), discount_denominator)
     initial: int | list[Fraction] = draw(stochastic_rows(S, max_weight=max_weight)) if initial_distribution else 0
     mdp = FiniteMDP(np.array(P, dtype=object), np.array(r, dtype=object), lam,
                     np.array(initial, dtype=object) if isinstance(initial, list) else initial)
     return mdp if exact else mdp.to_float()
 
 
+@built_once
 @st.composite
 def episodic_mdps(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: int = 3, max_weight: int = 4,
                   max_reward: int = 4) -> EpisodicMDP:
@@ -113,8 +165,8 @@ def episodic_mdps(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: in
     for name, value in (("max_nonabsorbing", max_nonabsorbing), ("max_actions", max_actions)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidMDPError(f"{name} must be an integer >= 1, got {value!r}")
-    n = draw(st.integers(1, max_nonabsorbing))
-    A = draw(st.integers(1, max_actions))
+    n = draw(_integers(1, max_nonabsorbing))
+    A = draw(_integers(1, max_actions))
     S = n + 1
     zero = Fraction(0)
     P = np.full((S, A, S), zero, dtype=object)
@@ -122,12 +174,13 @@ def episodic_mdps(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: in
     for s in range(n):
         for a in range(A):
             P[s, a, n:s:-1] = draw(stochastic_rows(n - s, max_weight=max_weight))
-            r[s, a] = Fraction(draw(st.integers(-max_reward, max_reward)))
+            r[s, a] = Fraction(draw(_integers(-max_reward, max_reward)))
     P[n, :, n] = Fraction(1)
-    lam = Fraction(draw(st.integers(0, 9)), 10)
+    lam = Fraction(draw(_integers(0, 9)), 10)
     return EpisodicMDP(FiniteMDP(P, r, lam, 0), absorbing=n, horizon=S)
 
 
+@built_once
 def tabular_softmax_policies(*, num_states: int, num_actions: int, max_weight: int = 4,
                              exact: bool = True) -> st.SearchStrategy[TabularSoftmax]:
     """Tabular softmax policies with exp(θ[s, a]) an integer in [1, max_weight].
@@ -138,12 +191,13 @@ def tabular_softmax_policies(*, num_states: int, num_actions: int, max_weight: i
     _check_range("num_states", num_states, "num_states", num_states)
     _check_range("num_actions", num_actions, "num_actions", num_actions)
     _check_range("max_weight", max_weight, "max_weight", max_weight)
-    weights = st.lists(st.lists(st.integers(1, max_weight), min_size=num_actions, max_size=num_actions),
+    weights = st.lists(st.lists(_integers(1, max_weight), min_size=num_actions, max_size=num_actions),
                        min_size=num_states, max_size=num_states)
     exact_policies = weights.map(TabularSoftmax.from_weights)
     return exact_policies if exact else exact_policies.map(TabularSoftmax.to_float)
 
 
+@built_once
 @st.composite
 def mdps_and_tabular_policies(draw: st.DrawFn, *, exact: bool = True, **mdp_options: object) -> tuple[FiniteMDP, TabularSoftmax]:
     """A pair (mdp, policy) with matching shapes; options as in :func:`finite_mdps`."""

@@ -104,3 +104,20 @@ def test_opt_in_checks_run_only_when_asked():
     assert check_claim(claim, FAST).verdict == "proved"
     asked = check_claim(claim, Settings(seed=1, exact_points=2, numeric_examples=15, opt_in=("extra",)))
     assert asked.verdict == "refuted" and asked.checks[-1].family == "elsewhere"
+
+
+def test_the_collector_threshold_is_raised_while_a_claim_is_checked_and_restored_after():
+    import gc
+
+    from pgverify import checker
+
+    before = gc.get_threshold()
+    seen = []
+    claim = make(true_identity)
+    original = checker._check_claim
+    try:
+        checker._check_claim = lambda c, s: seen.append(gc.get_threshold()) or original(c, s)
+        assert check_claim(claim, FAST).verdict == "proved"
+    finally:
+        checker._check_claim = original
+    assert seen == [(checker.GC_THRESHOLD, *before[1:])] and gc.get_threshold() == before

@@ -171,3 +171,46 @@ def test_the_large_float64_solve_has_float64_accuracy(lam, scale, columns):
     assert np.abs(v - v0).max() <= 1e-13 * cond * np.abs(v0).max()
     assert np.abs(w - w0).max() <= 1e-13 * cond * np.abs(w0).max()
     assert (_refined_solve_pair(M, b, c) is None) == (scale > 1)
+
+
+# ---------------------------------------------------------------- strategies built once (issue 12)
+def _drawn(strategy, n=30):
+    """The first ``n`` examples a seeded Hypothesis run draws from ``strategy``, as strings."""
+    from hypothesis import HealthCheck, Phase
+    from hypothesis import seed as hypothesis_seed
+
+    out = []
+
+    @settings(max_examples=n, database=None, deadline=None, phases=(Phase.generate,),
+              suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(3)
+    @given(strategy)
+    def record(x):
+        out.append(repr(x))
+
+    record()
+    return out
+
+
+def test_a_strategy_built_once_is_shared_and_draws_the_same_examples():
+    from pgverify.families.episodic import episodic_examples
+
+    assert nst.tabular_softmax_policies(num_states=2, num_actions=3) is \
+        nst.tabular_softmax_policies(num_states=2, num_actions=3)
+    assert nst.tabular_softmax_policies(num_states=2, num_actions=3) is not \
+        nst.tabular_softmax_policies(num_states=3, num_actions=2)
+    with pytest.raises(Exception):  # an unhashable (bad) option still meets the factory's own checks
+        nst.finite_mdps(max_states=[3])
+    # the kept strategy is the one the lazy strategy stands for: the same choices, the same examples
+    assert _drawn(episodic_examples()) == _drawn(episodic_examples.__wrapped__())
+    assert _drawn(nst.stochastic_rows(3)) == _drawn(nst.stochastic_rows.__wrapped__(3))
+
+
+def test_the_trajectories_of_an_episodic_mdp_are_listed_once_and_read_only():
+    emdp = find(nst.episodic_mdps(max_nonabsorbing=2, max_actions=2), lambda e: e.num_states == 3)
+    tr = emdp.trajectories()
+    assert emdp.trajectories() is tr
+    fresh = numeric.episodic.enumerate_trajectories(emdp.mdp.P, emdp.mdp.mu0, emdp.horizon)
+    assert np.array_equal(fresh.states, tr.states) and np.array_equal(fresh.prefix, tr.prefix)
+    with pytest.raises(ValueError):
+        tr.states[0, 0] = 1

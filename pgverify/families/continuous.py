@@ -26,6 +26,7 @@ from numeric.continuous import (TWO_POINT_RULE, ContinuousActionMDP, continuous_
                                 richardson_limit)
 from numeric.gaussian import TRANSCENDENTAL, GaussianObjective
 from numeric.lqr import ScalarLQR
+from numeric.strategies import built_once
 from pgverify.families.base import GRID, Family
 
 __all__ = ["GAUSS_HERMITE_NODES", "LIMIT_H", "LIMIT_LEVELS"]
@@ -75,20 +76,23 @@ def _rational_exact_points(k: int, seed: int) -> list[Any]:
     return models
 
 
+_integers = built_once(st.integers)
+
+
 @st.composite
 def continuous_examples(draw: st.DrawFn, *, max_states: int = 3) -> tuple[ContinuousActionMDP, Any, Any]:
     """Small exact (mdp, features or None (tabular), θ); shrinks toward one state, flat reward, θ = 0."""
-    S = draw(st.integers(1, max_states))
-    c = [[draw(st.integers(0, 3)) for _ in range(S)] for _ in range(S)]
+    S = draw(_integers(1, max_states))
+    c = [[draw(_integers(0, 3)) for _ in range(S)] for _ in range(S)]
     for row in c:
-        row[draw(st.integers(0, S - 1))] += 1  # c ≥ 0 with a positive entry: rows valid for every a
-    m = [[draw(st.integers(-2, 2)) for _ in range(S)] for _ in range(S)]
-    r = [[draw(st.integers(-3, 3)) for _ in range(3)] for _ in range(S)]
-    lam = Fraction(draw(st.integers(0, 9)), 10)
+        row[draw(_integers(0, S - 1))] += 1  # c ≥ 0 with a positive entry: rows valid for every a
+    m = [[draw(_integers(-2, 2)) for _ in range(S)] for _ in range(S)]
+    r = [[draw(_integers(-3, 3)) for _ in range(3)] for _ in range(S)]
+    lam = Fraction(draw(_integers(0, 9)), 10)
     tabular = draw(st.booleans())
-    K = S if tabular else draw(st.integers(1, 2))
-    features = None if tabular else [[draw(st.integers(-2, 2)) for _ in range(K)] for _ in range(S)]
-    theta = [Fraction(draw(st.integers(-4, 4)), 2) for _ in range(K)]
+    K = S if tabular else draw(_integers(1, 2))
+    features = None if tabular else [[draw(_integers(-2, 2)) for _ in range(K)] for _ in range(S)]
+    theta = [Fraction(draw(_integers(-4, 4)), 2) for _ in range(K)]
     return ContinuousActionMDP(c=c, m=m, r=r, discount=lam), features, theta
 
 
@@ -153,12 +157,12 @@ def _lqr_exact_points(k: int, seed: int, gaussian: bool) -> list[Any]:
 @st.composite
 def lqr_examples(draw: st.DrawFn) -> tuple[ScalarLQR, Fraction]:
     """Small exact (LQR, gain k) with λ (a − b k)² < 1; shrinks toward a = b = 0, λ = 0."""
-    a, b = draw(st.integers(-2, 2)), draw(st.integers(-2, 2))
-    gain = Fraction(draw(st.integers(-4, 4)), 2)
+    a, b = draw(_integers(-2, 2)), draw(_integers(-2, 2))
+    gain = Fraction(draw(_integers(-4, 4)), 2)
     g = a - b * gain
-    lam = Fraction(draw(st.integers(0, 9)), 10) / (1 + g * g)
-    lqr = ScalarLQR(a=a, b=b, noise=draw(st.integers(0, 2)), state_cost=draw(st.integers(0, 2)),
-                    action_cost=draw(st.integers(0, 2)), discount=lam, x0=draw(st.integers(-2, 2)))
+    lam = Fraction(draw(_integers(0, 9)), 10) / (1 + g * g)
+    lqr = ScalarLQR(a=a, b=b, noise=draw(_integers(0, 2)), state_cost=draw(_integers(0, 2)),
+                    action_cost=draw(_integers(0, 2)), discount=lam, x0=draw(_integers(-2, 2)))
     return lqr, gain
 
 
@@ -220,9 +224,9 @@ def _gaussian_exact_points(k: int, seed: int) -> list[GaussianObjective]:
 @st.composite
 def polynomial_examples(draw: st.DrawFn) -> tuple[list[int], Fraction, Fraction]:
     """(coefficients of f, μ, σ) small and exact; shrinks toward f = 0, μ = 0, σ = 1."""
-    coef = draw(st.lists(st.integers(-3, 3), min_size=1, max_size=4))
-    mu = Fraction(draw(st.integers(-4, 4)), 2)
-    sigma = Fraction(draw(st.integers(1, 4)), draw(st.sampled_from([1, 2, 4])))
+    coef = draw(st.lists(_integers(-3, 3), min_size=1, max_size=4))
+    mu = Fraction(draw(_integers(-4, 4)), 2)
+    sigma = Fraction(draw(_integers(1, 4)), draw(st.sampled_from([1, 2, 4])))
     return coef, mu, sigma
 
 

@@ -29,7 +29,7 @@ from numeric.episodic import EpisodicMDP, enumerate_trajectories, episodic_model
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax, softmax_from_weights, softmax_jacobian, softmax_vjp
-from numeric.strategies import episodic_mdps, tabular_softmax_policies
+from numeric.strategies import built_once, episodic_mdps, tabular_softmax_policies
 from pgverify.families.base import GRID, Family
 
 __all__ = ["EPISODIC", "episodic_examples", "build_example", "random_example", "census_models", "describe", "Example", "random_layered_episodic", "layered_support"]
@@ -123,6 +123,10 @@ def _symbolic() -> Model:
     return episodic_softmax_family()
 
 
+_integers = built_once(st.integers)
+
+
+@built_once
 @st.composite
 def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: int = 2, max_weight: int = 3,
                       max_reward: int = 3) -> Example:
@@ -142,7 +146,7 @@ def episodic_examples(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions
     policy = draw(tabular_softmax_policies(num_states=S, num_actions=A))
     # The arbitrary baselines come from one drawn seed: one choice instead of one per entry (drawing is the
     # cost of a Hypothesis example here); they are shown in full with every counterexample.
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16 - 1)))
+    rng = np.random.default_rng(draw(_integers(0, 2 ** 16 - 1)))
     ints = lambda *shape: rng.integers(-max_reward, max_reward, size=shape, endpoint=True).astype(object)
     baselines = {"b": ints(S), "c": ints(S, A), "h": ints(emdp.trajectories().num_prefixes)}
     return emdp, policy, baselines

@@ -36,6 +36,7 @@ from numeric.linear import LinearSoftmax, linear_softmax_from_weights, linear_so
 from numeric.mdp import FiniteMDP
 from numeric.model import Model
 from numeric.policies import TabularSoftmax
+from numeric.strategies import built_once
 from pgverify.families.base import GRID, Family, degree_variables, describe_example, tabular_from_base
 
 __all__ = ["STRUCTURES", "Structure", "demo_features", "structured_model"]
@@ -177,6 +178,10 @@ def _degree(structure: str, linear: bool) -> Model:
                             degree_variables(1)[0], X, demo_features(S, A, EXACT_K) if linear else None, "degree")
 
 
+_integers = built_once(st.integers)
+
+
+@built_once
 @st.composite
 def structured_examples(draw: st.DrawFn, structure: Structure, linear: bool, *, max_states: int = 3,
                         max_actions: int = 3, max_features: int = 3) -> tuple[FiniteMDP, Any]:
@@ -187,8 +192,8 @@ def structured_examples(draw: st.DrawFn, structure: Structure, linear: bool, *, 
     [−4, 4] where allowed; λ ∈ {0, 1/10, …, 9/10}; policy weights x = exp θ in
     [1, 4] and (linear) features in [−2, 2].
     """
-    S = draw(st.integers(structure.min_states, max_states))
-    A = draw(st.integers(1, max_actions))
+    S = draw(_integers(structure.min_states, max_states))
+    A = draw(_integers(1, max_actions))
     P_mask, r_mask = structure.P_mask(S, A), structure.r_mask(S, A)
     P = np.empty((S, A, S), dtype=object)
     for s in range(S):
@@ -196,17 +201,17 @@ def structured_examples(draw: st.DrawFn, structure: Structure, linear: bool, *, 
             allowed = np.flatnonzero(P_mask[s, a])
             w = [0] * S
             for t in allowed:
-                w[t] = draw(st.integers(structure.min_weight, 4))
-            w[int(allowed[draw(st.integers(0, len(allowed) - 1))])] += 1
+                w[t] = draw(_integers(structure.min_weight, 4))
+            w[int(allowed[draw(_integers(0, len(allowed) - 1))])] += 1
             P[s, a] = [Fraction(x, sum(w)) for x in w]
-    r = np.array([[Fraction(draw(st.integers(-4, 4))) if r_mask[s, a] else Fraction(0) for a in range(A)]
+    r = np.array([[Fraction(draw(_integers(-4, 4))) if r_mask[s, a] else Fraction(0) for a in range(A)]
                   for s in range(S)], dtype=object)
-    mdp = FiniteMDP(P, r, Fraction(draw(st.integers(0, 9)), 10))
+    mdp = FiniteMDP(P, r, Fraction(draw(_integers(0, 9)), 10))
     if not linear:
-        return mdp, TabularSoftmax.from_weights([[draw(st.integers(1, 4)) for _ in range(A)] for _ in range(S)])
-    K = draw(st.integers(1, max_features))
-    phi = [[[draw(st.integers(-2, 2)) for _ in range(K)] for _ in range(A)] for _ in range(S)]
-    return mdp, LinearSoftmax.from_weights(phi, [draw(st.integers(1, 4)) for _ in range(K)])
+        return mdp, TabularSoftmax.from_weights([[draw(_integers(1, 4)) for _ in range(A)] for _ in range(S)])
+    K = draw(_integers(1, max_features))
+    phi = [[[draw(_integers(-2, 2)) for _ in range(K)] for _ in range(A)] for _ in range(S)]
+    return mdp, LinearSoftmax.from_weights(phi, [draw(_integers(1, 4)) for _ in range(K)])
 
 
 def _build(structure: str) -> Any:
