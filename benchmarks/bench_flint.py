@@ -36,7 +36,7 @@ from numeric.modular import random_tabular_point_mod_p  # noqa: E402
 from pgverify.checker import evaluate_chain  # noqa: E402
 from pgverify.registry import select  # noqa: E402
 from symbolic.pgt_proof import prove_theorem_tabular  # noqa: E402
-from bench_skeleton import torch_gradient_seconds  # noqa: E402  (the same torch timing)
+from bench_skeleton import reference_gradient  # noqa: E402  (one ∇U benchmark, shared)
 
 
 def timed(fn):
@@ -180,34 +180,6 @@ def rationals() -> None:
         check, secs = timed(lambda: _exact(c, get_family(c.families[0]), Settings()))
         print(f"exact check {cid} (episodic, 3 points in flint Q, degree bound included): {secs:.2f} s "
               f"(passed={check.passed})")
-
-
-def reference_gradient(S: int = 1000, A: int = 10) -> None:
-    import numeric
-
-    rng = np.random.default_rng(0)
-    P = rng.random((S, A, S))
-    P /= P.sum(axis=2, keepdims=True)
-    mdp = numeric.FiniteMDP(P, rng.standard_normal((S, A)), 0.95)
-    policy = numeric.TabularSoftmax(rng.standard_normal((S, A)))
-    M = np.eye(S) - 0.9 * P[:, 0, :]
-    grad = best_of(lambda: numeric.utility_gradient(mdp, policy))
-    try:
-        from scipy.linalg import lu_factor
-
-        lu = best_of(lambda: lu_factor(M, check_finite=False))
-        lu_name = "one LU factorisation (scipy lu_factor)"
-    except ImportError:
-        lu = best_of(lambda: np.linalg.solve(M, np.ones(S)))
-        lu_name = "one np.linalg.solve (no SciPy)"
-    print(f"reference grad U S={S} A={A}: {grad * 1e3:.1f} ms; {lu_name}: {lu * 1e3:.1f} ms; "
-          f"ratio {grad / lu:.2f}x (target <= 1.2x)")
-    t_torch = torch_gradient_seconds(P, np.asarray(mdp.r, dtype=np.float64), np.asarray(policy.theta), 0.95)
-    if t_torch is None:
-        print("torch autograd comparison: skipped (torch not installed; `pip install torch==2.13.0` for it)")
-        return
-    print(f"torch autograd through torch.linalg.solve: {t_torch * 1e3:.1f} ms; ours / torch = {grad / t_torch:.2f}x "
-          f"(target <= 0.75x)")
 
 
 def main() -> None:
