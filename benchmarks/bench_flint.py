@@ -45,14 +45,6 @@ def timed(fn):
     return out, time.perf_counter() - t
 
 
-def best_of(fn, repeat: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        _, secs = timed(fn)
-        best = min(best, secs)
-    return best
-
-
 def load_label() -> str:
     load, cpus = os.getloadavg()[0], os.cpu_count() or 1
     return f"load average {load:.1f} on {cpus} CPUs" + (" — figures measured UNDER LOAD" if load > 0.5 * cpus else "")
