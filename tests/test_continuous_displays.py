@@ -95,6 +95,26 @@ def test_jets_track_truncation():
     assert not (1 / (1 + a)).exact and (1 / (1 + a)).coef[:3] == (1, -1, 1)
 
 
+def test_jets_of_two_orders_combine_at_the_lower_one():
+    """A jet of order 1 does not know its α² term: combined with one of order 4 the result has order 1, and it
+    is exact only when what was dropped is 0."""
+    a1, a4 = Jet.variable(Fraction(1), 1), Jet.variable(Fraction(1))
+    p = a4 * a4 * a1  # α³: its order-1 truncation is 0 + 0·α, not exact (α³ was dropped)
+    assert p.coef == (0, 0) and not p.exact
+    q = (a4 + 1) * (1 + a1)
+    assert q.coef == (1, 2) and not q.exact
+    assert (a4 * 3 + a1).coef == (0, 4) and (a4 * 3 + a1).exact
+
+
+def test_a_tie_at_first_order_is_decided_at_a_higher_order(model):
+    """(α πθ(s))² > 0 for small α: c₀ = c₁ = 0, so the decision needs c₂ = πθ(s)² — evaluated at order 1
+    first, then at GERM_ORDER."""
+    claim = compile_display(parse(r"\left(\alpha \pi_\theta(s)\right)^2 > 0"), name="t",
+                            conventions=Conventions(small=("alpha",)))
+    (step,) = claim.evaluate(model).steps
+    assert list(step.lhs) == [a * a for a in model.mu] and list(step.rhs) == [0, 0]
+
+
 def test_improvement_for_small_alpha_is_decided_on_taylor_coefficients(model):
     conv = Conventions(small=("alpha",))
     ineq = (r"q_\lambda^{\pi_{\theta_t}}(s, \pi_{\theta_t+\alpha\nabla_\theta\left.\left(q_\lambda^{\pi_{\theta_t}}"

@@ -534,8 +534,9 @@ def _exact_int(x: Any) -> Any:
 
 
 class Jet:
-    """A Taylor polynomial Σ_{k≤N} c_k αᵏ at α = 0 (N = :data:`GERM_ORDER`); ``exact`` is False once a dropped
-    term (beyond N, or of a division by a non-constant jet) may be non-zero.
+    """A Taylor polynomial Σ_{k≤N} c_k αᵏ at α = 0 (its order N = ``len(coef) − 1``, at most :data:`GERM_ORDER`);
+    ``exact`` is False once a dropped term (beyond N, or of a division by a non-constant jet) may be non-zero.
+    Truncation does not change the coefficients it keeps: c_0, …, c_N are those of any higher order.
 
     >>> a = Jet.variable(1)
     >>> [str(c) for c in ((a + 1) * (a + 1)).coef], [str(c) for c in (1 / (1 - a)).coef], (1 / (1 - a)).exact
@@ -548,16 +549,27 @@ class Jet:
         self.coef, self.exact = tuple(_exact_int(c) for c in coef), exact
 
     @staticmethod
-    def variable(one: Any) -> "Jet":
+    def variable(one: Any, order: int = GERM_ORDER) -> "Jet":
         zero = one * 0
-        return Jet((zero, one) + (zero,) * (GERM_ORDER - 1))
+        return Jet((zero, one) + (zero,) * (order - 1))
+
+    def truncated(self, order: int) -> "Jet":
+        """The jet of ``order`` ≤ its own: the kept coefficients are unchanged; exact while the dropped are 0."""
+        kept, dropped = self.coef[:order + 1], self.coef[order + 1:]
+        return Jet(kept, self.exact and all(c == 0 for c in dropped))
+
+    def _pair(self, x: Any) -> tuple["Jet", "Jet"]:
+        """Both operands as jets of the lower of their orders (a lower-order jet's missing terms are unknown)."""
+        o = self._other(x)
+        n = min(len(self.coef), len(o.coef)) - 1
+        return (self if len(self.coef) == n + 1 else self.truncated(n)), (o if len(o.coef) == n + 1 else o.truncated(n))
 
     def _other(self, x: Any) -> "Jet":
         if isinstance(x, Jet):
             return x
         if isinstance(x, Dual):
             raise NotEvaluable("the step size α inside a derivative (∇ₐ of an expression in α) is not evaluated")
-        return Jet((x,) + (x * 0,) * GERM_ORDER)
+        return Jet((x,) + (x * 0,) * (len(self.coef) - 1))
 
     def constant(self) -> bool:
         return all(c == 0 for c in self.coef[1:])
@@ -565,8 +577,8 @@ class Jet:
     def __add__(self, x: Any) -> "Jet":
         if isinstance(x, np.ndarray):
             return NotImplemented
-        o = self._other(x)
-        return Jet(tuple(a + b for a, b in zip(self.coef, o.coef)), self.exact and o.exact)
+        a, o = self._pair(x)
+        return Jet(tuple(p + q for p, q in zip(a.coef, o.coef)), a.exact and o.exact)
 
     __radd__ = __add__
 
@@ -586,14 +598,14 @@ class Jet:
     def __mul__(self, x: Any) -> "Jet":
         if isinstance(x, np.ndarray):
             return NotImplemented
-        o = self._other(x)
-        n = GERM_ORDER + 1
-        full = [self.coef[0] * 0] * (2 * n - 1)
-        for i, a in enumerate(self.coef):
+        s, o = self._pair(x)
+        n = len(s.coef)
+        full = [s.coef[0] * 0] * (2 * n - 1)
+        for i, a in enumerate(s.coef):
             for j, b in enumerate(o.coef):
                 full[i + j] = full[i + j] + a * b
         dropped = any(c != 0 for c in full[n:])
-        return Jet(tuple(full[:n]), self.exact and o.exact and not dropped)
+        return Jet(tuple(full[:n]), s.exact and o.exact and not dropped)
 
     __rmul__ = __mul__
 
@@ -604,7 +616,7 @@ class Jet:
         if o.coef[0] == 0:
             raise NotEvaluable("a division by a quantity that vanishes at α = 0")
         inv = [1 / o.coef[0]]
-        for k in range(1, GERM_ORDER + 1):
+        for k in range(1, len(o.coef)):
             inv.append(-sum((o.coef[j] * inv[k - j] for j in range(1, k + 1)), o.coef[0] * 0) / o.coef[0])
         return self * Jet(tuple(inv), o.exact and o.constant())
 
@@ -623,42 +635,45 @@ class Jet:
         return f"Jet({self.coef}{'' if self.exact else ', truncated'})"
 
 
-def _germ(t: Tensor, model: Any) -> tuple[np.ndarray, bool]:
-    """The Taylor coefficients of every entry (a trailing axis of GERM_ORDER + 1) and whether all are exact."""
+def _germ(t: Tensor, order: int) -> tuple[np.ndarray, bool]:
+    """The Taylor coefficients of every entry (a trailing axis of order + 1) and whether all are exact."""
     arr = np.asarray(t.value, dtype=object)
-    out = np.empty(arr.shape + (GERM_ORDER + 1,), dtype=object)
+    out = np.empty(arr.shape + (order + 1,), dtype=object)
     exact = True
     for idx in np.ndindex(*arr.shape):
         e = arr[idx]
-        jet = e if isinstance(e, Jet) else Jet((e,) + (e * 0,) * GERM_ORDER)
+        jet = e if isinstance(e, Jet) else Jet((e,) + (e * 0,) * order)
         out[idx] = list(jet.coef)
         exact = exact and jet.exact
     return out, exact
 
 
-def _small_step(lhs: Tensor, rhs: Tensor, rel: str, model: Any) -> tuple[Tensor, Tensor, str]:
-    """A relation claimed for every small enough α > 0, decided on the Taylor coefficients at α = 0."""
+def _small_step(lhs: Tensor, rhs: Tensor, rel: str, model: Any, order: int) -> tuple[Tensor, Tensor, str] | None:
+    """A relation claimed for every small enough α > 0, decided on the Taylor coefficients at α = 0 (the sides
+    are jets of ``order``); None when they agree up to ``order`` < :data:`GERM_ORDER` and more are needed."""
     axes = _union(lhs.axes, rhs.axes)
-    diff, exact = _germ(_add(lhs, _neg(rhs)), model)
+    diff, exact = _germ(_add(lhs, _neg(rhs)), order)
     floats = model.arithmetic is FLOAT64
     if floats:
         from pgverify.checker import NUMERIC_RTOL
 
         diff = np.asarray(diff, dtype=np.float64)
-        scale = 1 + max(np.max(np.abs(np.asarray(_germ(lhs, model)[0], dtype=np.float64)), initial=0),
-                        np.max(np.abs(np.asarray(_germ(rhs, model)[0], dtype=np.float64)), initial=0))
+        scale = 1 + max(np.max(np.abs(np.asarray(_germ(lhs, order)[0], dtype=np.float64)), initial=0),
+                        np.max(np.abs(np.asarray(_germ(rhs, order)[0], dtype=np.float64)), initial=0))
         zero = lambda c: abs(c) <= NUMERIC_RTOL * scale / (1 - float(model.lam))  # noqa: E731
     else:
         zero = lambda c: c == 0  # noqa: E731
     lead = np.empty(diff.shape[:-1], dtype=object)
     for idx in np.ndindex(*lead.shape):
         found = next((c for c in diff[idx] if not zero(c)), None)
+        if found is None and not exact and order < GERM_ORDER:
+            return None
         if found is None and not exact:
             raise NotEvaluable(f"as α → 0⁺ the first {GERM_ORDER + 1} Taylor coefficients of both sides agree and "
                                "the sides are not polynomials of that degree in α: the relation is not decided")
         lead[idx] = diff[idx][0] * 0 if found is None else found
     if rel == "=":  # equal germs: every coefficient (exact polynomials) — or a coefficient that differs
-        l_, r_ = _germ(lhs, model)[0], _germ(rhs, model)[0]
+        l_, r_ = _germ(lhs, order)[0], _germ(rhs, order)[0]
         if not exact and all(zero(c) for c in np.asarray(diff).ravel()):
             raise NotEvaluable("equal Taylor coefficients of sides that are not polynomials in α")
         return Tensor(l_, axes + ("α^k",)), Tensor(r_, axes + ("α^k",)), "="
@@ -682,19 +697,32 @@ def evaluate_step(index: int, left: Any, step: A.Step, model: Any, conventions: 
     """
     if conventions.conditions:
         raise NotEvaluable("conditions (`whenever`, `for k < t`) on a continuous-action or Gaussian display")
-    symbols: dict[str, Any] = dict(defined)
+    rel = {"def": "=", "propto": "propto"}.get(step.rel, step.rel)
     small = "alpha" in conventions.small
-    if small:
-        one = getattr(model, "lam", 0) * 0 + 1
-        symbols["alpha"] = _const(Jet.variable(one))
+
+    def at(order: int) -> tuple[Tensor, Tensor, str] | None:
+        symbols: dict[str, Any] = dict(defined)
+        if small:
+            one = getattr(model, "lam", 0) * 0 + 1
+            symbols["alpha"] = _const(Jet.variable(one, order))
+        lhs, rhs = (evaluate_continuous(x, model, free=free, sorts=sorts, bound=symbols) for x in (left, step.rhs))
+        relation = rel
+        if small and rel in ("=", "<", ">", "<=", ">="):
+            decided = _small_step(lhs, rhs, rel, model, order)
+            if decided is None:
+                return None
+            lhs, rhs, relation = decided
+        return _finish(lhs, model), _finish(rhs, model), relation
+
     if index == 0 and conventions.defines and isinstance(left, A.Sym) and left.index is None:
+        symbols = dict(defined)
+        if small:
+            symbols["alpha"] = _const(Jet.variable(getattr(model, "lam", 0) * 0 + 1))
         defined[left.name] = evaluate_continuous(step.rhs, model, free=free, sorts=sorts, bound=symbols)
         return None
-    lhs, rhs = (evaluate_continuous(x, model, free=free, sorts=sorts, bound=symbols) for x in (left, step.rhs))
-    rel = {"def": "=", "propto": "propto"}.get(step.rel, step.rel)
-    if small and rel in ("=", "<", ">", "<=", ">="):
-        lhs, rhs, rel = _small_step(lhs, rhs, rel, model)
-    return _finish(lhs, model), _finish(rhs, model), rel
+    # α as a jet: first of order 1 (c₀ and c₁ decide an inequality unless they tie), of GERM_ORDER when they tie
+    first = at(1) if small and rel != "=" else None
+    return first if first is not None else at(GERM_ORDER)
 
 
 def positivity_certificate(c: Any, model: Any, label: str) -> Any:
