@@ -642,7 +642,8 @@ def _germ(t: Tensor, order: int) -> tuple[np.ndarray, bool]:
     exact = True
     for idx in np.ndindex(*arr.shape):
         e = arr[idx]
-        jet = e if isinstance(e, Jet) else Jet((e,) + (e * 0,) * order)
+        jet = (e if len(e.coef) == order + 1 else e.truncated(order)) if isinstance(e, Jet) else \
+            Jet((e,) + (e * 0,) * order)
         out[idx] = list(jet.coef)
         exact = exact and jet.exact
     return out, exact
