@@ -144,12 +144,14 @@ def _union(*axes: tuple[str, ...]) -> tuple[str, ...]:
 
 def _binary(op: Callable[[Any, Any], Any], x: Tensor, y: Tensor) -> Tensor:
     axes = _union(x.axes, y.axes)
-    out = op(x.expand(axes), y.expand(axes))
+    xe, ye = x.expand(axes), y.expand(axes)
+    out = op(xe, ye)
     if axes and not isinstance(out, np.ndarray):
         out = np.asarray(out, dtype=object)
     if axes:
-        full = np.broadcast_shapes(np.shape(x.expand(axes)), np.shape(y.expand(axes)))
-        out = np.broadcast_to(out, full)
+        full = np.broadcast_shapes(np.shape(xe), np.shape(ye))
+        if out.shape != full:
+            out = np.broadcast_to(out, full)
     return Tensor(out, axes)
 
 
