@@ -95,15 +95,18 @@ def test_jets_track_truncation():
     assert not (1 / (1 + a)).exact and (1 / (1 + a)).coef[:3] == (1, -1, 1)
 
 
-def test_jets_of_two_orders_combine_at_the_lower_one():
-    """A jet of order 1 does not know its α² term: combined with one of order 4 the result has order 1, and it
-    is exact only when what was dropped is 0."""
+def test_jets_of_two_orders_combine_soundly():
+    """An exact jet is a polynomial: it is padded with zeros to a higher order.  An inexact one does not know
+    its higher terms: combined with a jet of higher order, the result has the lower order, and asking it for a
+    higher order is refused."""
     a1, a4 = Jet.variable(Fraction(1), 1), Jet.variable(Fraction(1))
-    p = a4 * a4 * a1  # α³: its order-1 truncation is 0 + 0·α, not exact (α³ was dropped)
+    assert (a4 * a1).coef == (0, 0, 1, 0, 0) and (a4 * a1).exact
+    inexact = 1 / (1 + a1)  # 1 − α + α² − …, known to order 1
+    assert inexact.coef == (1, -1) and not inexact.exact
+    p = a4 * a4 * inexact  # α² − α³ + …: to order 1, 0 + 0·α, not exact
     assert p.coef == (0, 0) and not p.exact
-    q = (a4 + 1) * (1 + a1)
-    assert q.coef == (1, 2) and not q.exact
-    assert (a4 * 3 + a1).coef == (0, 4) and (a4 * 3 + a1).exact
+    assert (a4 + inexact).coef == (1, 0) and inexact.at_order(4) is None
+    assert inexact.at_order(0).coef == (1,) and not inexact.at_order(0).exact
 
 
 def test_a_tie_at_first_order_is_decided_at_a_higher_order(model):

@@ -553,16 +553,31 @@ class Jet:
         zero = one * 0
         return Jet((zero, one) + (zero,) * (order - 1))
 
-    def truncated(self, order: int) -> "Jet":
-        """The jet of ``order`` ≤ its own: the kept coefficients are unchanged; exact while the dropped are 0."""
-        kept, dropped = self.coef[:order + 1], self.coef[order + 1:]
-        return Jet(kept, self.exact and all(c == 0 for c in dropped))
+    def at_order(self, order: int) -> "Jet | None":
+        """This jet with ``order``: truncated (the kept coefficients are unchanged; exact while the dropped are
+        0), or padded with zeros when it is exact (a polynomial: its higher coefficients are 0); None when a
+        higher order is asked of a jet whose dropped terms are unknown."""
+        n = len(self.coef) - 1
+        if order < n:
+            kept, dropped = self.coef[:order + 1], self.coef[order + 1:]
+            return Jet(kept, self.exact and all(c == 0 for c in dropped))
+        if order > n:
+            return Jet(self.coef + (self.coef[0] * 0,) * (order - n)) if self.exact else None
+        return self
 
     def _pair(self, x: Any) -> tuple["Jet", "Jet"]:
-        """Both operands as jets of the lower of their orders (a lower-order jet's missing terms are unknown)."""
+        """Both operands as jets of one order (:meth:`at_order`): the higher one when the lower-order jet is
+        exact, else the lower (an inexact jet's missing terms are unknown)."""
         o = self._other(x)
-        n = min(len(self.coef), len(o.coef)) - 1
-        return (self if len(self.coef) == n + 1 else self.truncated(n)), (o if len(o.coef) == n + 1 else o.truncated(n))
+        if len(self.coef) == len(o.coef):
+            return self, o
+        short, long_ = (self, o) if len(self.coef) < len(o.coef) else (o, self)
+        if short.exact:
+            short = Jet(short.coef + (short.coef[0] * 0,) * (len(long_.coef) - len(short.coef)))
+        else:
+            kept, dropped = long_.coef[:len(short.coef)], long_.coef[len(short.coef):]
+            long_ = Jet(kept, long_.exact and all(c == 0 for c in dropped))
+        return (short, long_) if len(self.coef) < len(o.coef) else (long_, short)
 
     def _other(self, x: Any) -> "Jet":
         if isinstance(x, Jet):
@@ -642,8 +657,9 @@ def _germ(t: Tensor, order: int) -> tuple[np.ndarray, bool]:
     exact = True
     for idx in np.ndindex(*arr.shape):
         e = arr[idx]
-        jet = (e if len(e.coef) == order + 1 else e.truncated(order)) if isinstance(e, Jet) else \
-            Jet((e,) + (e * 0,) * order)
+        jet = e.at_order(order) if isinstance(e, Jet) else Jet((e,) + (e * 0,) * order)
+        if jet is None:
+            raise NotEvaluable(f"a quantity known to order {len(e.coef) - 1} in α is needed to order {order}")
         out[idx] = list(jet.coef)
         exact = exact and jet.exact
     return out, exact
@@ -716,13 +732,19 @@ def evaluate_step(index: int, left: Any, step: A.Step, model: Any, conventions: 
         return _finish(lhs, model), _finish(rhs, model), relation
 
     if index == 0 and conventions.defines and isinstance(left, A.Sym) and left.index is None:
-        symbols = dict(defined)
-        if small:
-            symbols["alpha"] = _const(Jet.variable(getattr(model, "lam", 0) * 0 + 1))
-        defined[left.name] = evaluate_continuous(step.rhs, model, free=free, sorts=sorts, bound=symbols)
+        # a definition in α: of order 1 when that is exact (a polynomial of degree ≤ 1), else of GERM_ORDER
+        for order in ((1, GERM_ORDER) if small else (GERM_ORDER,)):
+            symbols = dict(defined)
+            if small:
+                symbols["alpha"] = _const(Jet.variable(getattr(model, "lam", 0) * 0 + 1, order))
+            value = evaluate_continuous(step.rhs, model, free=free, sorts=sorts, bound=symbols)
+            if all(x.exact for x in np.ravel(np.asarray(value.value, dtype=object)) if isinstance(x, Jet)):
+                break
+        defined[left.name] = value
         return None
-    # α as a jet: first of order 1 (c₀ and c₁ decide an inequality unless they tie), of GERM_ORDER when they tie
-    first = at(1) if small and rel != "=" else None
+    # α as a jet: first of order 1 (its c₀, c₁ decide unless they tie, or both sides are exact polynomials of
+    # degree ≤ 1), of GERM_ORDER otherwise
+    first = at(1) if small else None
     return first if first is not None else at(GERM_ORDER)
 
 
