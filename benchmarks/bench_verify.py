@@ -9,36 +9,22 @@ its own text, never under the catalogue's id).
 
 Run: ``python benchmarks/bench_verify.py [--post PATH]``.
 
-Measured 2026-11-27 on the shared 2-core machine under load (other helpers' test runs; figures vary ±50 %
-between runs), after main's python-flint engine:
+Measured 2026-11-27 11:45 on the 2-core machine, quiet (load average ≤ 1), on main after the continuous-action,
+series and prime constructs made 24 evaluated displays (+ 3 ill-formed from the free-variable analysis) get the
+catalogue's verdict (only reinforce.baseline-fit, pseudo-code, stays undecided):
 
-* parsing the post: 0.26–0.54 s (target ≤ 1 s), 64/64 lines;
-* whole post vs the 26 claims its displays state: cold 7.2 s vs 7.9 s (0.90), warm 9.5 s vs 8.3 s (1.15),
-  earlier run 15.5 s vs 15.6 s (1.00) and 12.8 s vs 14.5 s (0.88) — within 1.2;
-* on the 18 claims whose displays are evaluated (30 displays: the extra proof displays of vpg.baseline and
-  vpg.reward-to-go are checked too): 1.24–1.83 — above the target.  The difference is the interpretation
-  of the AST over named-axis object arrays (trajectory axes materialised with every index axis) against
-  the catalogue's hand-vectorised NumPy;
-* 19 evaluated displays (22 counting the three ill-formed ones) get the catalogue's verdict.
+* parsing the post: 0.13 s (target ≤ 1 s), 64/64 lines;
+* whole post vs the 26 claims its displays state: cold 4.5 s vs 4.0 s (1.15, target 1.2), warm 4.4 s vs 2.8 s
+  (1.56: check reads its universal proofs from the cache, verify has little symbolic work to save);
+* on the 20 claims whose displays are evaluated: cold 1.16, warm 1.62.  What remains is per display: vpg.baseline
+  is stated by three displays and vpg.reward-to-go by two, each checked in full; the exact and numeric methods on
+  displays with trajectory and time axes interpret the AST (≈ 14 000 node visits for three displays) where the
+  catalogue has hand-vectorised NumPy — compiling a display once into array code would close it.
 
-Measured again 2026-11-27 10:38–10:40 on branch ``series`` (same machine, load average 2.4–2.8, so ±30 %), after
-pgt.occupancy-measure became evaluated (series on the chain) and three changes to the verify path — each step's
-free variables computed once per display instead of once per model, a step's right side reused as the next
-step's left side (a chain of n steps evaluates n + 1 sides, not 2n), ``Tensor.expand`` returning an array already
-in the wanted axis order as is:
-
-* whole post: cold 0.52–0.61, warm 0.79–0.89 (before the changes, same session: cold 0.85–0.96, warm 0.97–1.27);
-* on the 18 claims whose displays are evaluated (20 displays with the catalogue's verdict): cold 0.75–0.82,
-  warm 1.18–1.31 (before: cold 1.13–1.31, warm 1.44–2.09).  What remains is per display, not per claim:
-  vpg.baseline is stated by three displays and vpg.reward-to-go by two, each checked in full (0.69 s and
-  0.49 s against the catalogue's 0.15 s and 0.13 s warm); the exact method on displays with trajectory and time
-  axes (vpg.past-rewards-vanish.reading 0.21 s against 0.03 s, pgt.proof.value-gradient 0.20 s against 0.06 s)
-  interprets the AST over object arrays where the catalogue has hand-vectorised NumPy.  Under cProfile the
-  numeric method's time splits evenly between building the Hypothesis examples (shared with check) and
-  evaluating the display.
-* then ``episodic-softmax``'s exact points cached like the other families' (each display's per-step report
-  re-read the checker's first point — rebuilt and re-evaluated, about 40 ms a display): load average 1.5–3,
-  whole post cold 0.66–0.68, warm 0.79–0.81; on the evaluated claims cold 0.85–0.95, warm 1.19–1.22.
+Earlier the same day (shared machine, under load): cold 0.85–1.31, warm 0.97–2.09 before the verify-path
+changes (free variables once per display, a step's right side reused as the next step's left side,
+``Tensor.expand`` without needless transposes, exact points of ``episodic-softmax`` cached, α as a jet of order 1
+first); the small-α jets brought dpg.policy-improvement's displays from 0.98 s to 0.42 s.
 """
 
 from __future__ import annotations
