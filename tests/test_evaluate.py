@@ -142,3 +142,22 @@ def test_restricted_families_draw_only_models_that_satisfy_the_preconditions():
 
     with pytest.raises(Exception):  # max_nonabsorbing = 2: no drawn example has T ≥ 4
         probe()
+
+
+def test_trajectory_coordinates_at_different_times_stay_apart():
+    """s_t and a_t gathered once per (trajectory, time) in an evaluation: r(s_1, a_1) − r(s_2, a_2) inside one
+    expectation must be 𝔼[r_1] − 𝔼[r_2] computed apart (a memo that ignored the time would give 0), and the
+    memo must not outlive the evaluation."""
+    from pgverify.families import get_family
+    from pgverify.notation import parse_expression
+    from pgverify.notation.evaluate import _COORDINATES, evaluate_side
+
+    E = r"\mathbb{{E}}_{{\tau \sim \mathcal{{T}}_\theta}}\left[{}\right]"
+    for m in get_family("episodic-softmax").exact_points(3, 0):
+        both = evaluate_side(parse_expression(E.format("r(s_1, a_1) - r(s_2, a_2)")), m).value
+        one, two = (evaluate_side(parse_expression(E.format(f"r(s_{t}, a_{t})")), m).value for t in (1, 2))
+        assert both == one - two
+        assert m not in _COORDINATES
+    assert any(evaluate_side(parse_expression(E.format("r(s_1, a_1)")), m).value
+               != evaluate_side(parse_expression(E.format("r(s_2, a_2)")), m).value
+               for m in get_family("episodic-softmax").exact_points(3, 0))

@@ -386,7 +386,10 @@ def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
     from pgverify.notation.dots import expand_dots
 
     sc = _Scope(model, conv, dict(free or {}), itertools.count())
-    return _ev(expand_dots(node), sc)
+    try:
+        return _ev(expand_dots(node), sc)
+    finally:
+        _forget_coordinates(model)
 
 
 def elementary(node: Any, sc: Any, ev: Callable[[Any, Any], Tensor]) -> Tensor | None:
@@ -627,8 +630,8 @@ def _current_trajectory(sc: _Scope) -> Tensor:
     raise NotEvaluable("a trajectory coordinate (s_t, a_t) outside any trajectory")
 
 
-def _time_index(time: Any, sc: _Scope) -> Tensor:
-    t = _ev(time, sc)
+def _time_index(time: Any, sc: _Scope, t: Tensor | None = None) -> Tensor:
+    t = _ev(time, sc) if t is None else t
     T = _horizon(sc.model)
     shifted = _binary(lambda a, b: a - b, t, _const(sc.conv.time_base))
     vals = np.asarray(shifted.value)
@@ -638,12 +641,35 @@ def _time_index(time: Any, sc: _Scope) -> Tensor:
     return shifted
 
 
+#: s_t / a_t already gathered on a model: (name, trajectory tensor, time tensor, time base) → (the two tensors,
+#: kept alive so that their ids stay theirs, and the coordinate).  A term of a display asks for the same s_t
+#: many times (𝒯_θ(τ) alone asks for s_t, a_t, s_{t+1} in every factor).
+_COORDINATES: "weakref.WeakKeyDictionary[Model, dict[tuple[Any, ...], tuple[Tensor, Tensor, Tensor]]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def _forget_coordinates(model: Any) -> None:
+    try:
+        _COORDINATES.pop(model, None)
+    except TypeError:  # not referenced weakly: nothing was kept
+        pass
+
+
 def _coordinate(name: str, time: Any, sc: _Scope) -> Tensor:
+    tau, t = _current_trajectory(sc), _ev(time, sc)
+    by_value = not t.axes and isinstance(t.value, (int, np.integer))
+    key = (name, id(tau), ("value", int(t.value)) if by_value else ("index", id(t)), sc.conv.time_base)
+    try:
+        memo = _COORDINATES.setdefault(sc.model, {})
+    except TypeError:  # a model that cannot be referenced weakly: no memo
+        memo = {}
+    hit = memo.get(key)
+    if hit is not None and hit[0] is tau and (by_value or hit[1] is t):
+        return hit[2]
     states, actions, _ = _padded(sc.model)
-    tau = _current_trajectory(sc)
-    t = _time_index(time, sc)
-    table = states if name == "s" else actions
-    return _gather(table, [tau, t])
+    out = _gather(states if name == "s" else actions, [tau, _time_index(time, sc, t)])
+    memo[key] = (tau, t, out)
+    return out
 
 
 def _at(node: A.At, sc: _Scope) -> Tensor:
@@ -1266,7 +1292,10 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             return memo[model]
         except (KeyError, TypeError):
             pass
-        out = _evaluate(model)
+        try:
+            out = _evaluate(model)
+        finally:
+            _forget_coordinates(model)  # its trajectory tensors were this evaluation's
         try:
             memo[model] = out
         except TypeError:
