@@ -14,17 +14,17 @@ series and prime constructs made 24 evaluated displays (+ 3 ill-formed from the 
 catalogue's verdict (only reinforce.baseline-fit, pseudo-code, stays undecided):
 
 * parsing the post: 0.13 s (target ≤ 1 s), 64/64 lines;
-* whole post vs the 26 claims its displays state: cold 4.5 s vs 4.0 s (1.15, target 1.2), warm 4.4 s vs 2.8 s
-  (1.56: check reads its universal proofs from the cache, verify has little symbolic work to save);
-* on the 20 claims whose displays are evaluated: cold 1.16, warm 1.62.  What remains is per display: vpg.baseline
+* whole post vs the 26 claims its displays state: cold 4.3 s vs 3.9 s (1.11, target 1.2), warm 3.8 s vs 2.7 s
+  (1.42: check reads its universal proofs from the cache, verify has little symbolic work to save);
+* on the 20 claims whose displays are evaluated: cold 1.11, warm 1.48.  What remains is per display: vpg.baseline
   is stated by three displays and vpg.reward-to-go by two, each checked in full; the exact and numeric methods on
-  displays with trajectory and time axes interpret the AST (≈ 14 000 node visits for three displays) where the
-  catalogue has hand-vectorised NumPy — compiling a display once into array code would close it.
+  displays with trajectory and time axes interpret the AST where the catalogue has hand-vectorised NumPy —
+  compiling a display once into array code would close it.
 
 Earlier the same day (shared machine, under load): cold 0.85–1.31, warm 0.97–2.09 before the verify-path
 changes (free variables once per display, a step's right side reused as the next step's left side,
 ``Tensor.expand`` without needless transposes, exact points of ``episodic-softmax`` cached, α as a jet of order 1
-first); the small-α jets brought dpg.policy-improvement's displays from 0.98 s to 0.42 s.
+first, s_t / a_t gathered once per (trajectory, time) in an evaluation); the small-α jets brought dpg.policy-improvement's displays from 0.98 s to 0.42 s.
 """
 
 from __future__ import annotations
