@@ -96,12 +96,16 @@ def visible_width(s: str | list[str]) -> float:
     return width
 
 
-def _top_level_split(toks: list[str], is_break) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    """Split ``toks`` before every top-level (outside braces and brackets) token where ``is_break(toks, i)``."""
+def _top_level_split(toks: list[str], is_break, *, inside=None, ends=bool) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """Split ``toks`` before every token at brace depth 0 where ``is_break(toks, i)`` and the part so far may end
+    there (``ends(part)``: when it is not empty).  Inside parentheses or brackets only where
+    ``inside(open_brackets)`` says so for the indices of the brackets still open (default: never)."""
     parts: list[list[str]] = [[]]
-    depth = bracket = 0
+    depth = 0
+    open_brackets: list[int] = []
     for i, t in enumerate(toks):
-        if depth == 0 and bracket == 0 and parts[-1] and is_break(toks, i):
+        outside = not open_brackets if inside is None else inside(open_brackets)
+        if depth == 0 and outside and ends(parts[-1]) and is_break(toks, i):
             parts.append([])
         parts[-1].append(t)
         if t == "{":
@@ -109,9 +113,9 @@ def _top_level_split(toks: list[str], is_break) -> list[list[str]]:  # type: ign
         elif t == "}":
             depth -= 1
         elif t in ("(", "[") and depth == 0:
-            bracket += 1
-        elif t in (")", "]") and depth == 0:
-            bracket = max(bracket - 1, 0)
+            open_brackets.append(i)
+        elif t in (")", "]") and depth == 0 and open_brackets:
+            open_brackets.pop()
     return parts
 
 
@@ -205,23 +209,9 @@ def _sum_terms(toks: list[str], width: float) -> list[list[str]]:
         elif t in (")", "]") and stack:
             j = stack.pop()
             group_width[j] = visible_width(toks[j:i + 1])
-    parts: list[list[str]] = [[]]
-    depth = 0
-    stack = []
-    for i, t in enumerate(toks):
-        breakable = all(group_width.get(j, 0.0) > width for j in stack)
-        if depth == 0 and breakable and t in ("+", "-") and "".join(parts[-1]).strip() not in ("", r"\bigl(", r"\bigl["):
-            parts.append([])
-        parts[-1].append(t)
-        if t == "{":
-            depth += 1
-        elif t == "}":
-            depth -= 1
-        elif t in ("(", "[") and depth == 0:
-            stack.append(i)
-        elif t in (")", "]") and depth == 0 and stack:
-            stack.pop()
-    return parts
+    return _top_level_split(toks, lambda t, i: t[i] in ("+", "-"),
+                            inside=lambda open_brackets: all(group_width.get(j, 0.0) > width for j in open_brackets),
+                            ends=lambda part: "".join(part).strip() not in ("", r"\bigl(", r"\bigl["))
 
 
 def _fill(pieces: list[list[str]], width: float, first_budget: float) -> list[str]:
