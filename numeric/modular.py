@@ -19,8 +19,6 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 import flint
 import numpy as np
 

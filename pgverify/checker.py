@@ -32,7 +32,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import settings as hypothesis_settings
 
 from numeric.arithmetic import Degree
-from numeric.errors import InexactOperandError, InvalidArgumentError, PGVerifyError
+from numeric.errors import InexactOperandError, InvalidArgumentError
 from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, InvalidFamilySizeError, sized_family

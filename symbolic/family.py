@@ -25,7 +25,7 @@ import sympy
 
 from numeric.arithmetic import Arithmetic, lu_solve_pair
 from numeric.model import Model
-from symbolic.flint_field import FlintField, Frac
+from symbolic.flint_field import FlintField
 from symbolic.flint_field import theta_derivative as theta_derivative
 
 __all__ = ["SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family", "theta_derivative"]

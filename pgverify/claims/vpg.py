@@ -648,9 +648,9 @@ def baseline_fit(m: Model) -> Chain:
 
 @claim("reinforce.gradient-estimate", section=SECTION, families=FAMILIES,
        statement=POST_TEXT,
-       note=f"As written the display assigns ĝ_n, with an n that no sum binds (the Σ_n on the right binds its own "
-            f"n): one estimate per n = 1, …, N against one ∇U, a free index. The evident reading (ĝ, the average "
-            f"over the N roll-outs) is checked under reinforce.gradient-estimate.reading.")
+       note="As written the display assigns ĝ_n, with an n that no sum binds (the Σ_n on the right binds its own "
+            "n): one estimate per n = 1, …, N against one ∇U, a free index. The evident reading (ĝ, the average "
+            "over the N roll-outs) is checked under reinforce.gradient-estimate.reading.")
 def gradient_estimate(m: Model) -> Chain:
     return identity(np.stack([_expected_estimate(m)] * ROLLOUTS), m.grad_U, label="𝔼[ĝ_n] = ∇U for a free n")
 
