@@ -251,7 +251,13 @@ def _policy_model(fn: A.Fn, sc: _Scope) -> Any:
 def _apply(node: A.Apply, sc: _Scope) -> Tensor:
     fn, name = node.fn, node.fn.name
     if name == "U":
-        return _const(sc.cur.U)
+        if fn != A.Fn("U") or len(node.args) != 1 or node.given:
+            raise NotEvaluable("U takes one parameter point, U(θ)")
+        point = node.args[0]
+        if not (_is(point, A.Sym, name="theta") and (point.index is None or _is(point.index, A.Var))):
+            raise NotEvaluable("U at a parameter point other than θ or θ_t (the objective is not rebuilt at "
+                               "another point on a continuous-action model)")
+        return _const(_theta_model(point, sc).U)
     if name == "pi":
         if node.given or len(node.args) != 1:
             raise NotEvaluable("π(a|s), a probability, on a deterministic policy: write πθ(s)")
@@ -430,6 +436,8 @@ def _gaussian_side(node: Any, m: Any) -> Tensor:
         return _const(m.J)
     if isinstance(node, A.Grad) and _is(node.wrt, A.Sym, name="mu") and isinstance(node.body, A.Apply) and \
             node.body.fn.name == "J":
+        if not (len(node.body.args) == 1 and _is(node.body.args[0], A.Sym, name="mu", index=None)):
+            raise NotEvaluable("∇_μJ at another point than μ: only J(μ) is the objective's")
         return _const(m.dJ_dmu)  # J differentiated directly, never through the identity under test
     if isinstance(node, A.Num):
         return _const(node.value)

@@ -731,27 +731,119 @@ def _trajectory_probability_grad(sc: _Scope, tau: Tensor) -> Tensor:
 # ---------------------------------------------------------------- functions
 def _policy_model(fn: Any, sc: _Scope, what: str) -> Model:
     """The model of the policy ``fn`` names: π, π_θ (or none) the model itself; π' the second policy of a family
-    with two (``tabular-softmax-pair``: ``model.extras["other"]``), which does not depend on θ."""
+    with two (``tabular-softmax-pair``: ``model.extras["other"]``), which does not depend on θ; π_{kθ} the model
+    rebuilt at kθ (:func:`_point_model`)."""
     m = sc.model
     if fn is None:
         return m
     if isinstance(fn, A.Fn) and fn.name == "pi":
-        if not fn.primes and (fn.param is None or _is(fn.param, A.Sym, name="theta")):
-            return m
+        if not fn.primes:
+            return _point_model(THETA if fn.param is None else fn.param, sc, what)
         if fn.primes == 1 and fn.param is None:
-            other = m.extras.get("other")
-            if other is None:
-                raise NotEvaluable(f"{what} of the second policy π' needs a family with two policies "
-                                   f"(tabular-softmax-pair); {m.family or 'this family'} has one")
-            return other
-    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ (and π' on a family with two policies) "
-                       "is a policy of the model")
+            return _point_model(A.Sym("theta'"), sc, what)
+    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ (π_{{kθ}}, and π' on a family with two "
+                       "policies) is a policy of the model")
+
+
+#: θ, the model's own parameter point.
+THETA = A.Sym("theta")
+
+#: The largest |k| for which U(kθ), π_{kθ}, … are rebuilt (π^k has degree k in the model's weights).
+MAX_SCALE = 16
+
+
+def _scale(node: Any) -> int | None:
+    """k when ``node`` is kθ for an integer k written out (θ, −θ, 2θ, θ·3), else None."""
+    if _is(node, A.Sym, name="theta", index=None):
+        return 1
+    if isinstance(node, A.Neg):
+        k = _scale(node.operand)
+        return None if k is None else -k
+    if isinstance(node, A.Mul):
+        thetas = [f for f in node.factors if not isinstance(f, A.Num)]
+        if len(thetas) != 1:
+            return None
+        k = _scale(thetas[0])
+        if k is None:
+            return None
+        for f in node.factors:
+            if isinstance(f, A.Num):
+                k *= f.value
+        return k
+    return None
+
+
+def _point_model(point: Any, sc: _Scope, what: str) -> Model:
+    """The model at the parameter point ``point``: θ the model itself; θ' the second policy's (a family with two
+    policies); kθ for an integer k the model rebuilt there, exactly.
+
+    Every finite-action family's policy is a softmax whose logits are linear in θ (tabular: θ[s, a]; linear:
+    φ(s, a)·θ), so π_{kθ}(a|s) = π_θ(a|s)ᵏ / Σ_b π_θ(b|s)ᵏ in any arithmetic (k = 0: the uniform policy).
+    The rebuilt model has no ∇θ (:func:`_theta_free` says so); anything else is refused with the point named.
+    """
+    m = sc.model
+    if _is(point, A.Sym, name="theta'", index=None):
+        other = m.extras.get("other")
+        if other is None:
+            raise NotEvaluable(f"{what} of the second policy π' needs a family with two policies "
+                               f"(tabular-softmax-pair); {m.family or 'this family'} has one")
+        return other
+    k = _scale(point)
+    if k == 1:
+        return m
+    if k is None or abs(k) > MAX_SCALE:
+        from pgverify.notation.errors import NotationError
+        from pgverify.notation.render import render_latex
+
+        try:
+            shown = render_latex(point)
+        except NotationError:  # a node the renderer does not write: its type names it
+            shown = type(point).__name__
+        raise NotEvaluable(f"{what} at a parameter point other than θ ({shown}): only θ, kθ for an integer k "
+                           f"(|k| ≤ {MAX_SCALE}; the softmax at kθ is ∝ πᵏ) and θ' on a family with two policies "
+                           "are points at which the model is rebuilt")
+    key = f"#at {k}θ"
+    if key not in m.extras:
+        m.extras[key] = _rescaled(m, k)
+    return m.extras[key]
+
+
+def _rescaled(m: Model, k: int) -> Model:
+    """The model at kθ: the same MDP, π_{kθ}(a|s) = π(a|s)ᵏ / Σ_b π(b|s)ᵏ (see :func:`_point_model`)."""
+    pi = np.asarray(m.pi)
+    w = pi * 0 + 1
+    for _ in range(abs(k)):
+        w = w * pi
+    if k < 0:
+        w = (pi * 0 + 1) / w
+    new = w / w.sum(axis=1, keepdims=True)
+
+    def no_gradient(*_: Any) -> Any:
+        raise NotEvaluable(f"∇θ of a quantity at {k}θ (the model rebuilt there has no derivative)")
+
+    extras = {key: v for key, v in m.extras.items() if not key.startswith("#") and key != "other"}
+    extras["#point"] = k
+    return type(m)(arithmetic=m.arithmetic, P=m.P, r=m.r, lam=m.lam, mu0=m.mu0, pi=new, jacobian=no_gradient,
+                   vjp=no_gradient, family=f"{m.family} at {k}θ", extras=extras)
+
+
+def _theta_free(pm: Model, sc: _Scope, what: str) -> bool:
+    """Whether ``pm`` (a model :func:`_policy_model` returned) does not depend on θ: π' does; the model itself and
+    a model rebuilt at kθ do (∇θ of a quantity at kθ is refused)."""
+    if pm is sc.model:
+        return False
+    if "#point" in pm.extras:
+        raise NotEvaluable(f"∇θ of {what} at {pm.extras['#point']}θ: the chain rule through the rebuilt model is "
+                           "not evaluated")
+    return True
 
 
 def _check_policy(fn: A.Fn | None, what: str, sc: _Scope) -> None:
     """π_θ or nothing: the quantities only the model's own policy has (its trajectories)."""
-    if _policy_model(fn, sc, what) is not sc.model:
-        raise NotEvaluable(f"{what} of the second policy π' (its trajectories are not enumerated)")
+    pm = _policy_model(fn, sc, what)
+    if pm is not sc.model:
+        which = f"the policy at {pm.extras['#point']}θ" if "#point" in pm.extras else "the second policy π'"
+        raise NotEvaluable(f"{what} of {which} (its trajectories are not enumerated)")
 
 
 def _describe(node: Any) -> str:
@@ -770,9 +862,14 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     m, fn = sc.model, node.fn
     name = fn.name
     if name in ("U", "J"):
-        if len(node.args) == 1 and _is(node.args[0], A.Sym, name="theta'", index=None):  # U(θ'): π' is θ-free
-            return ZERO if grad else _const(_policy_model(A.Fn("pi", primes=1), sc, "the objective").U)
-        return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
+        if fn != A.Fn(name):
+            raise NotEvaluable(f"the objective {_describe(fn)} (a decorated {name})")
+        if len(node.args) != 1 or node.given:
+            raise NotEvaluable(f"{name} takes one parameter point, {name}(θ)")
+        pm = _point_model(node.args[0], sc, name)  # U(θ'): π' is θ-free; U(kθ): the model rebuilt at kθ
+        if pm is m:
+            return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
+        return ZERO if grad and _theta_free(pm, sc, name) else _const(pm.U)
     if name == "pi":
         pm = _policy_model(fn, sc, "a probability")
         if node.given:
@@ -785,14 +882,14 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         else:
             raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
         if pm is not m:
-            return ZERO if grad else _gather(pm.pi, idx)
+            return ZERO if grad and _theta_free(pm, sc, "π") else _gather(pm.pi, idx)
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
         pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
-        if pm is not m:  # the second policy's values: θ-free
-            if grad:
+        if pm is not m:  # the second policy's values (θ-free), or the model's at kθ
+            if grad and _theta_free(pm, sc, name):
                 return ZERO
             table = {"v": pm.v, "d": pm.d, "q": pm.q}.get(name)
             table = pm.q - pm.v[:, None] if table is None else table
@@ -1005,7 +1102,7 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
         body = _ev(node.body, inner)
         if not grad:
             return _sum_axis(_mul(weight, body), axis) if axis in body.axes else _mul(_sum_axis(weight, axis), body)
-        if pm is not sc.model:  # π' does not depend on θ
+        if pm is not sc.model and _theta_free(pm, sc, "π"):  # π' does not depend on θ
             return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
         dweight = _gather(sc.model.dpi, [s, a], (GRAD_AXIS,))
         return _sum_axis(_add(_mul(dweight, body), _mul(weight, _d(node.body, inner))), axis)
@@ -1018,7 +1115,7 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
             weight = _gather(pm.d, [s])
             if not grad:
                 return _sum_axis(_mul(weight, _ev(node.body, inner)), axis)
-            if pm is not sc.model:  # d^{π'} does not depend on θ
+            if pm is not sc.model and _theta_free(pm, sc, "d"):  # d^{π'} does not depend on θ
                 return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
             from numeric.derivatives import grad_d
 
