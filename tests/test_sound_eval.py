@@ -103,3 +103,17 @@ def test_U_on_a_continuous_model_at_another_point_is_refused():
     assert evaluate_continuous(parse_expression(r"U(\theta)"), m, free=set(), sorts={}).value == m.U
     with pytest.raises(NotEvaluable, match="other than θ"):
         evaluate_continuous(parse_expression(r"U(2\theta)"), m, free=set(), sorts={})
+
+
+def test_a_policy_named_by_its_parameter_point_is_that_policy():
+    m = model_at(WEIGHTS)
+    at2 = model_at(np.array([[w ** 2 for w in row] for row in WEIGHTS], dtype=object))
+    assert list(value(r"v_{2\theta}(s)", m)) == list(at2.v)
+    assert np.array_equal(value(r"q_{\theta}(s, a)", m), m.q)
+
+
+def test_a_decoration_that_is_not_read_is_refused():
+    for text in (r"b_{2\theta}(s)", r"\mathbb{P}^{\pi_{2\theta}}(s_1 = s)"):
+        with pytest.raises(NotEvaluable):
+            evaluate_side(parse_expression(text), get_family("episodic-softmax").exact_points(1, 0)[0],
+                          free={"s": Tensor(np.arange(3), ("s",))})

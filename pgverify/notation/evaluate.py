@@ -736,7 +736,10 @@ def _policy_model(fn: Any, sc: _Scope, what: str) -> Model:
     m = sc.model
     if fn is None:
         return m
-    if isinstance(fn, A.Fn) and fn.name == "pi":
+    if not isinstance(fn, A.Fn):  # v_θ, q_{2θ}: the policy named by its parameter point
+        return _point_model(fn, sc, what)
+    if fn.name == "pi":
+        _bare(fn, "param", "primes")
         if not fn.primes:
             return _point_model(THETA if fn.param is None else fn.param, sc, what)
         if fn.primes == 1 and fn.param is None:
@@ -871,6 +874,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
         return ZERO if grad and _theta_free(pm, sc, name) else _const(pm.U)
     if name == "pi":
+        _bare(fn, "param", "primes")
         pm = _policy_model(fn, sc, "a probability")
         if node.given:
             (a,), (s,) = node.args, node.given
@@ -885,6 +889,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             return ZERO if grad and _theta_free(pm, sc, "π") else _gather(pm.pi, idx)
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
+        _bare(fn, "discount", "policy")
         pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
@@ -910,14 +915,18 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         adv = m.grad_q - m.grad_v[:, None, :] if grad else m.q - m.v[:, None]
         return _gather(adv, idx, (GRAD_AXIS,) if grad else ())
     if name == "r":
+        _bare(fn)
         idx = _index_args(node, sc, 2)
         return ZERO if grad else _gather(m.r, idx)
     if name == "P":
+        _bare(fn, "state", "action")
         if fn.state is None or fn.action is None:
             raise NotEvaluable("a transition kernel needs its state and action: 𝒫_s^a(s')")
         idx = [_ev(fn.state, sc), _ev(fn.action, sc)] + _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.P, idx)
     if name == "b":
+        _bare(fn, "param")
+        _check_param(fn)
         if "b" not in m.extras:
             raise NotEvaluable(f"a baseline b(s) needs a family that draws one (episodic-softmax); "
                                f"{m.family} has none")
@@ -931,6 +940,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     if name == "R":
         raise NotEvaluable("R(τ)")
     if name == "Pr":
+        _bare(fn, "state", "policy")
         if grad:
             raise NotEvaluable("∇θ of a probability of events")
         return _probability(node, sc)
@@ -940,6 +950,15 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
                             "mu": "μ, an on-policy distribution, is not on this family",
                             "rho": "the average reward ρ needs an ergodic family"}[name])
     raise NotEvaluable(f"the function {name!r}")
+
+
+def _bare(fn: A.Fn, *consumed: str) -> None:
+    """Refuse a decoration of ``fn`` its evaluation does not consume (a parameter, policy, discount, state, action or
+    prime written but not read)."""
+    for f in ("discount", "policy", "param", "state", "action", "primes"):
+        if f not in consumed and getattr(fn, f) not in (None, 0):
+            raise NotEvaluable(f"{fn.name} with a {f} ({getattr(fn, f)}): not a decoration pgverify reads on "
+                               f"{fn.name}")
 
 
 def _check_param(fn: A.Fn) -> None:
@@ -971,10 +990,10 @@ def _probability(node: A.Apply, sc: _Scope) -> Tensor:
     """
     if node.fn.state is not None and not _is(node.fn.state, A.Sym, name="s0"):
         raise NotEvaluable("ℙ started elsewhere than s⁰")
-    pm = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
+    pm = _policy_model(node.fn.policy, sc, "a probability")
     markov = _markov(node, sc, pm)
     if markov is None:
-        _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability", sc)
+        _check_policy(node.fn.policy, "a probability", sc)
     if markov is not None:
         return markov
     args, given = _expand(node.args, sc), _expand(node.given, sc)

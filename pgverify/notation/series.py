@@ -115,7 +115,7 @@ def _quantity_at_t(node: Any, t: str, sc: Any) -> tuple[Any, Any]:
             raise NotEvaluable("a conditional probability ℙ(… | …) at time t inside an infinite series")
         if node.fn.state is not None and not (isinstance(node.fn.state, A.Sym) and node.fn.state.name == "s0"):
             raise NotEvaluable("ℙ started elsewhere than s⁰")
-        chain = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
+        chain = _policy_model(node.fn.policy, sc, "a probability")
         events = []
         for ev in node.args:
             if not (isinstance(ev, A.Rel) and ev.op == "=" and _at_time_t(ev.left, t) and ev.left.name in "sa"):
