@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction as F
 
 import numpy as np
@@ -117,3 +118,58 @@ def test_a_decoration_that_is_not_read_is_refused():
         with pytest.raises(NotEvaluable):
             evaluate_side(parse_expression(text), get_family("episodic-softmax").exact_points(1, 0)[0],
                           free={"s": Tensor(np.arange(3), ("s",))})
+
+
+# ------------------------------------------------------------------ class 5: indices out of range
+def episodic_model():
+    return get_family("episodic-softmax").exact_points(1, 0)[0]
+
+
+@pytest.mark.parametrize("text, where", [
+    (r"\mathbb{E}[r(s_0, a_0)]", "s_{0} at time 0"),
+    (r"\mathbb{E}\left[\sum_{t=1}^{T-1} r(s_{t-1}, a_{t-1})\right]", "s_{t - 1} at time 0"),
+    (r"\mathbb{E}\left[\sum_{t=0}^{T-1} r(s_t, a_t)\right]", "s_{t} at time 0"),
+    (r"\mathbb{E}[r(s_{T+2}, a_{T+2})]", "s_{T + 2} at time"),
+    (r"\mathbb{P}(s_0 = s^0)", "s_{0} at time 0"),
+    (r"\mathbb{E}[G_\tau^0]", "G^{0} at time 0"),
+])
+def test_a_time_outside_the_trajectory_is_ill_formed_never_clipped(text, where):
+    from pgverify.notation.evaluate import IndexOutOfRange
+
+    with pytest.raises(IndexOutOfRange, match=re.escape(where)):
+        evaluate_side(parse_expression(text), episodic_model())
+
+
+def test_times_a_bound_masks_are_not_out_of_range():
+    """Σ_{k=t}^{T} binds k over a wider range and masks it: the masked times are no index of the display."""
+    m = episodic_model()
+    inner = r"\mathbb{E}\left[\sum_{t=1}^{T-1} \sum_{k=t}^{T-1} r(s_k, a_k)\right]"
+    by_count = r"\mathbb{E}\left[\sum_{k=1}^{T-1} k\, r(s_k, a_k)\right]"
+    assert value(inner, m) == value(by_count, m)
+
+
+def test_the_textbook_profile_starts_at_zero():
+    m = episodic_model()
+    textbook = Conventions(time_base=0)
+    t0 = evaluate_side(parse_expression(r"\mathbb{E}[r(s_0, a_0)]"), m, textbook).value
+    t1 = evaluate_side(parse_expression(r"\mathbb{E}[r(s_1, a_1)]"), m).value
+    assert t0 == t1  # the first step, in either profile's numbering
+
+
+def test_a_state_sum_past_the_states_is_ill_formed():
+    from pgverify.notation.evaluate import IndexOutOfRange
+
+    with pytest.raises(IndexOutOfRange, match="outside the model's states"):
+        evaluate_side(parse_expression(r"\sum_{s=0}^{7} v(s)"), model_at(WEIGHTS))
+
+
+def test_an_infinite_series_before_the_first_time_is_ill_formed():
+    from pgverify.notation.evaluate import IndexOutOfRange
+
+    text = r"\sum_{t=0}^\infty \lambda^{t} \mathbb{P}_{s^0}^\pi(s_t = s)"
+    with pytest.raises(IndexOutOfRange, match="before the first time 1"):
+        evaluate_side(parse_expression(text), model_at(WEIGHTS), free={"s": Tensor(np.arange(2), ("s",))})
+
+
+def test_s0_is_ill_formed_in_the_checker_and_the_document(tmp_path):
+    assert verdict(r"\mathbb{E}[r(s_0,a_0)] = \mathbb{E}[r(s_1,a_1)]").verdict == "ill-formed"

@@ -44,7 +44,7 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
-from pgverify.statement import Chain, Step
+from pgverify.statement import Chain, IllFormedChain, Step
 
 __all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
            "choose_families", "GRAD_AXIS"]
@@ -331,9 +331,11 @@ class _Scope:
     conv: Conventions
     env: dict[str, Tensor]
     counter: itertools.count
+    #: Times read outside the trajectory's range, not yet masked by a bound (:func:`_note_range`): one evaluation's.
+    outside: list[tuple[Tensor, str]] = field(default_factory=list)
 
     def bind(self, name: str, t: Tensor) -> "_Scope":
-        return _Scope(self.model, self.conv, {**self.env, name: t}, self.counter)
+        return _Scope(self.model, self.conv, {**self.env, name: t}, self.counter, self.outside)
 
     def fresh(self, name: str) -> str:
         return f"{name}#{next(self.counter)}"
@@ -387,7 +389,9 @@ def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
 
     sc = _Scope(model, conv, dict(free or {}), itertools.count())
     try:
-        return _ev(expand_dots(node), sc)
+        out = _ev(expand_dots(node), sc)
+        _raise_outside(sc)
+        return out
     finally:
         _forget_coordinates(model)
 
@@ -540,14 +544,12 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
         from pgverify.notation.series import continuing_series
 
         return continuing_series(node, sc)
-    masks: list[Tensor] = []
+    masks: dict[str, Tensor] = {}
     scope = sc
     axes: list[str] = []
     infinite = False
     for var in node.indices:
         if node.lower is not None or node.upper is not None:
-            if var.sort != "time" and len(node.indices) == 1 and var.sort not in ("sample",):
-                pass
             lo_t = _ev(node.lower, scope) if node.lower is not None else _const(sc.conv.time_base)
             infinite = isinstance(node.upper, A.Infinity)
             hi_t = None if infinite or node.upper is None else _ev(node.upper, scope)
@@ -558,6 +560,10 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
                 else None
             if T is None:
                 lo, hi = _as_int(lo_t, "a lower bound"), _as_int(hi_t, "an upper bound")  # type: ignore[arg-type]
+                size = {"state": scope.model.S, "action": scope.model.A}.get(var.sort)
+                if size is not None and lo <= hi and (lo < 0 or hi >= size):
+                    raise IndexOutOfRange(f"the {var.sort} index {var.name} runs over {lo} … {hi}, outside the "
+                                          f"model's {var.sort}s 0 … {size - 1}")
                 values = np.arange(lo, hi + 1, dtype=np.int64)
                 scope, axis = _bind_index(var, values, scope)
                 axes.append(axis)
@@ -571,13 +577,15 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
                 mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= b, t, hi_t))
             else:
                 mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= top, t, ZERO))
-            masks.append(mask)
+            masks[axis] = mask
             axes.append(axis)
         else:
             scope, axis = _bind_index(var, _range_of(var, scope, node.domain), scope)
             axes.append(axis)
     body = _ev(node.body, scope)
-    for mk in masks:
+    for axis in reversed(axes):
+        _drop_masked(sc, axis, masks.get(axis))
+    for mk in masks.values():
         if isinstance(node, A.Prod):
             body = _binary(lambda b, k: np.where(k, b, 1), body, mk)
         else:
@@ -631,14 +639,75 @@ def _current_trajectory(sc: _Scope) -> Tensor:
 
 
 def _time_index(time: Any, sc: _Scope, t: Tensor | None = None) -> Tensor:
+    """The column of time ``t`` in the padded trajectory; a time outside it is noted (:func:`_note_range`) and
+    clipped only to be indexed: it must be masked by a bound or a condition, else the display is ill-formed."""
     t = _ev(time, sc) if t is None else t
     T = _horizon(sc.model)
     shifted = _binary(lambda a, b: a - b, t, _const(sc.conv.time_base))
     vals = np.asarray(shifted.value)
     if np.any(vals < 0) or np.any(vals > T):
-        # masked-out times of a bounded sum may fall outside: clip, the mask zeroes them
         shifted = Tensor(np.clip(vals, 0, T), shifted.axes) if shifted.axes else _const(int(np.clip(vals, 0, T)))
     return shifted
+
+
+class IndexOutOfRange(IllFormedChain):
+    """An index outside its range (a time before the profile's first or past the trajectory's end, a state or an
+    action that the model does not have) where no bound or condition masks it."""
+
+
+def _shown(node: Any) -> str:
+    """``node`` in LaTeX (what was understood), or its type when the renderer does not write it."""
+    from pgverify.notation.errors import NotationError
+    from pgverify.notation.render import render_latex
+
+    try:
+        return render_latex(node)
+    except NotationError:
+        return type(node).__name__
+
+
+def _note_range(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
+    """Note the entries of the time tensor ``t`` outside base … base + T (the padded trajectory: s_{T+1} is the
+    absorbing state again); a bound that masks them drops them (:func:`_drop_masked`), the others make the
+    display ill-formed (:func:`_raise_outside`)."""
+    base, T = sc.conv.time_base, _horizon(sc.model)
+    vals = np.asarray(t.value)
+    if vals.dtype == object:
+        vals = vals.astype(np.int64)
+    bad = (vals < base) | (vals > base + T)
+    if np.any(bad):
+        first = int(vals[bad].min() if vals[bad].min() < base else vals[bad].max())
+        last = base + T - 1  # T, the time of τ's last state
+        sc.outside.append((Tensor(bad if t.axes else bool(bad), t.axes),
+                           f"{what()} at time {first}, outside the times {base} … T + 1 = {last + 1} of a trajectory "
+                           f"τ = (s_{base}, a_{base}, …, s_T) (T = {last} on this model; s_{{T+1}} is the absorbing "
+                           f"state again; the profile's time starts at {base})"))
+
+
+def _drop_masked(sc: _Scope, axis: str, mask: Tensor | None) -> None:
+    """Σ over ``axis`` has run: noted entries outside the range that its bounds mask (``mask`` False) are dropped;
+    the others stay noted, reduced over the axis (an outer bound may still mask them)."""
+    kept = []
+    for bad, why in sc.outside:
+        if axis in bad.axes:
+            if mask is not None:
+                bad = _binary(lambda b, k: np.asarray(b) & np.asarray(k, dtype=bool), bad, mask)
+            i = bad.axes.index(axis)
+            reduced = np.any(np.asarray(bad.value), axis=i)
+            bad = Tensor(reduced if bad.axes[:i] + bad.axes[i + 1:] else bool(reduced), bad.axes[:i] + bad.axes[i + 1:])
+        if np.any(np.asarray(bad.value)):
+            kept.append((bad, why))
+    sc.outside[:] = kept
+
+
+def _raise_outside(sc: _Scope, mask: Tensor | None = None) -> None:
+    """Raise :class:`IndexOutOfRange` for a noted entry outside its range that ``mask`` (the display's conditions)
+    does not drop."""
+    for bad, why in sc.outside:
+        if mask is not None:
+            bad = _binary(lambda b, k: np.asarray(b) & np.asarray(k, dtype=bool), bad, mask)
+        if np.any(np.asarray(bad.value)):
+            raise IndexOutOfRange(f"{why}")
 
 
 #: s_t / a_t already gathered on a model: (name, trajectory tensor, time tensor, time base) → (the two tensors,
@@ -657,6 +726,7 @@ def _forget_coordinates(model: Any) -> None:
 
 def _coordinate(name: str, time: Any, sc: _Scope) -> Tensor:
     tau, t = _current_trajectory(sc), _ev(time, sc)
+    _note_range(t, lambda: f"{name}_{{{_shown(time)}}}", sc)
     by_value = not t.axes and isinstance(t.value, (int, np.integer))
     key = (name, id(tau), ("value", int(t.value)) if by_value else ("index", id(t)), sc.conv.time_base)
     try:
@@ -692,6 +762,8 @@ def _return(node: A.Return, sc: _Scope) -> Tensor:
     tau = sc.env.get(node.traj.name) or _current_trajectory(sc)
     base = sc.conv.time_base
     start = _const(base) if node.kind == "R" else _ev(node.time, sc)
+    if node.kind != "R":
+        _note_range(start, lambda: f"the return G^{{{_shown(node.time)}}}", sc)
     times = np.arange(base, T + base, dtype=np.int64)  # r at times ≥ T is 0 (absorbing)
     axis = sc.fresh("k")
     k = Tensor(times, (axis,))
@@ -795,14 +867,7 @@ def _point_model(point: Any, sc: _Scope, what: str) -> Model:
     if k == 1:
         return m
     if k is None or abs(k) > MAX_SCALE:
-        from pgverify.notation.errors import NotationError
-        from pgverify.notation.render import render_latex
-
-        try:
-            shown = render_latex(point)
-        except NotationError:  # a node the renderer does not write: its type names it
-            shown = type(point).__name__
-        raise NotEvaluable(f"{what} at a parameter point other than θ ({shown}): only θ, kθ for an integer k "
+        raise NotEvaluable(f"{what} at a parameter point other than θ ({_shown(point)}): only θ, kθ for an integer k "
                            f"(|k| ≤ {MAX_SCALE}; the softmax at kθ is ∝ πᵏ) and θ' on a family with two policies "
                            "are points at which the model is rebuilt")
     key = f"#at {k}θ"
@@ -1046,7 +1111,7 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
     g = node.given[0]
     if not (isinstance(g, A.Rel) and g.op == "=" and isinstance(g.left, A.At) and g.left.name == "s"):
         return None
-    probe = _Scope(sc.model, replace(sc.conv, constants={"T": 0, **sc.conv.constants}), sc.env, sc.counter)
+    probe = _Scope(sc.model, replace(sc.conv, constants={"T": 0, **sc.conv.constants}), sc.env, sc.counter, [])
     try:
         u = _ev(g.left.time, probe)
         state = action = None
@@ -1447,6 +1512,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                     mask = _condition_mask(conventions.conditions, scope)
                     lhs = _masked(_defined(side(left, free, scope), f"the left side of {label}"), mask)
                     rhs = _masked(_defined(side(step.rhs, free, scope), f"the right side of {label}"), mask)
+                    _raise_outside(scope, mask)
             except NotEvaluable as exc:
                 if len(steps) == 1:
                     raise

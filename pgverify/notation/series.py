@@ -207,7 +207,9 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
     base = sc.conv.time_base
     lower = base if node.lower is None else _as_int(_ev(node.lower, sc), "the lower bound of an infinite series")
     if lower < base:
-        raise NotEvaluable(f"an infinite series from t = {lower}, before the first time {base} of the profile")
+        from pgverify.notation.evaluate import IndexOutOfRange
+
+        raise IndexOutOfRange(f"an infinite series from t = {lower}, before the first time {base} of the profile")
     total: Any = None
     for sign, factors in _expand(node.body, t):
         slope, offset, quantity, value, chain = 0, 0, None, _const(1), m
