@@ -171,5 +171,58 @@ def test_an_infinite_series_before_the_first_time_is_ill_formed():
         evaluate_side(parse_expression(text), model_at(WEIGHTS), free={"s": Tensor(np.arange(2), ("s",))})
 
 
-def test_s0_is_ill_formed_in_the_checker_and_the_document(tmp_path):
+def test_s0_is_ill_formed_in_the_checker():
     assert verdict(r"\mathbb{E}[r(s_0,a_0)] = \mathbb{E}[r(s_1,a_1)]").verdict == "ill-formed"
+
+
+# ------------------------------------------------------------------ class 6: relations in λ; the table's marks
+@pytest.mark.parametrize("text, holds", [
+    (r"10\lambda \le 9", False), (r"\lambda \le \frac{1}{2}", False), (r"(1-\lambda)^{-1} \le 100", False),
+    (r"\lambda < 1", True), (r"\lambda^2 \le \lambda", True), (r"\frac{1}{1-\lambda} \ge 1", True),
+    (r"\lambda \ge 0", True),
+])
+def test_a_relation_in_lambda_is_decided_on_the_whole_domain(text, holds):
+    """λ ranges over [0, 1); the float64 examples draw λ ≤ 9/10 only and three exact points may all miss (9/10, 1)."""
+    r = verdict(text)
+    assert r.verdict == ("verified" if holds else "refuted"), r.reason
+    if not holds:
+        assert "(λ ranges over [0, 1)" in r.counterexample.step
+        for seed in range(3):  # refuted at every seed
+            claim = compile_display(parse(text), name="test")
+            assert check_claim(claim, Settings(numeric_examples=5, exact_points=1, seed=seed)).verdict == "refuted"
+
+
+def test_the_witness_step_holds_the_sides_at_the_witness():
+    from pgverify.notation.evaluate import _decide_on_domain
+
+    chain = parse(r"10\lambda \le 9")
+    (left, step), = chain.steps()
+    witness = _decide_on_domain("step 1", left, step, ("tabular-softmax",), ())
+    lam = F(witness.label.split("λ = ")[1].split(" ")[0])
+    assert 9 * F(1, 10) < lam < 1 and witness.lhs == 10 * lam and witness.rhs == 9
+
+
+def test_a_relation_in_lambda_undefined_in_the_domain_is_undecided():
+    with pytest.raises(NotEvaluable, match=r"undefined at λ ∈ \{0\}"):
+        compile_display(parse(r"\frac{1}{\lambda} \ge 1"), name="t").evaluate(model_at(WEIGHTS))
+
+
+def test_lambda_on_the_undiscounted_family_is_one():
+    r = verdict(r"\lambda < 1", families=("episodic-softmax-undiscounted",))
+    assert r.verdict == "refuted"
+
+
+def test_a_mark_is_a_tick_only_where_the_method_decided_every_step(tmp_path):
+    from pgverify.documents import table, verify_document
+
+    path = tmp_path / "marks.md"
+    path.write_text("$$ 10\\lambda \\le 9 $$\n\n$$ v(s) = \\sum_a \\pi(a|s) q(s, a) $$\n", encoding="utf-8")
+    run = verify_document(path, QUICK)
+    first, second = run.results
+    symbolic = next(c for c in first.result.checks if c.method == "symbolic")
+    assert symbolic.details["undecided_steps"] and first.verdict == "refuted"
+    rows = table(run).splitlines()
+    row1 = next(x for x in rows if x.startswith(" 1 line"))
+    row2 = next(x for x in rows if x.startswith(" 2 line"))
+    assert "symbolic–" in row1 and "symbolic✓" not in row1
+    assert "symbolic✓" in row2

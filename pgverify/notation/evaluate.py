@@ -36,6 +36,7 @@ import hashlib
 import itertools
 import weakref
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, Callable
 
 import numpy as np
@@ -1460,6 +1461,8 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         from pgverify.families.restrict import restricted
 
         families = (restricted("episodic-softmax", min_horizon=needed),)
+    on_domain = {i: _decide_on_domain(step_label(i, step), left, step, families, conventions.conditions)
+                 for i, (left, step) in enumerate(steps) if step.rel in ("<", ">", "<=", ">=")}
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
     # each step's free variables: a property of the display, computed once (not once per model)
     step_free = [frozenset((free_variables(left) | free_variables(step.rhs) | cond_free) - const)
@@ -1501,6 +1504,12 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             label = step_label(i, step)
             rel = step.rel
             try:
+                decided = on_domain.get(i)
+                if decided is not None:  # a relation between model parameters alone: decided on the whole domain
+                    if isinstance(decided, str):
+                        raise NotEvaluable(decided)
+                    out.append(decided)
+                    continue
                 if kind is not None:
                     pair = C.evaluate_step(i, left, step, model, conventions, free=set(free), sorts=sorts,
                                            defined=defined)
@@ -1541,6 +1550,133 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     # never answered with the proof of another one (or of a catalogue claim) that has the same name.
     digest = hashlib.sha256(repr((display, conventions, families, methods)).encode()).hexdigest()[:16]
     return Claim(f"{name}@text:{digest}", section, statement, evaluate, families, methods, slow_methods=slow_methods)
+
+
+# ------------------------------------------------------- relations between model parameters
+#: The discount's domain on each family (λ ∈ [0, 1) unless listed): the symbol a parameter-only relation is solved in.
+_FIXED_DISCOUNT = {"episodic-softmax-undiscounted": 1}
+
+
+def _parameter_only(node: Any) -> bool:
+    """Whether ``node`` is built from numbers and the discount λ alone (+, −, ×, ÷, integer powers)."""
+    if isinstance(node, A.Num) or _is(node, A.Sym, name="discount", index=None):
+        return True
+    if isinstance(node, (A.Add, A.Sub)):
+        return _parameter_only(node.left) and _parameter_only(node.right)
+    if isinstance(node, A.Neg):
+        return _parameter_only(node.operand)
+    if isinstance(node, A.Mul):
+        return all(_parameter_only(f) for f in node.factors)
+    if isinstance(node, A.Frac):
+        return _parameter_only(node.num) and _parameter_only(node.den)
+    if isinstance(node, A.Pow):
+        return _parameter_only(node.base) and isinstance(node.exp, (A.Num, A.Neg)) and _parameter_only(node.exp) \
+            and not _mentions(node.exp, lambda n: isinstance(n, A.Sym))
+    return False
+
+
+def _sympy(node: Any, lam: Any) -> Any:
+    """A parameter-only expression (:func:`_parameter_only`) in SymPy, λ the symbol ``lam``."""
+    import sympy
+
+    if isinstance(node, A.Num):
+        return sympy.Integer(node.value)
+    if isinstance(node, A.Sym):
+        return lam
+    if isinstance(node, (A.Add, A.Sub)):
+        a, b = _sympy(node.left, lam), _sympy(node.right, lam)
+        return a + b if isinstance(node, A.Add) else a - b
+    if isinstance(node, A.Neg):
+        return -_sympy(node.operand, lam)
+    if isinstance(node, A.Mul):
+        return sympy.Mul(*(_sympy(f, lam) for f in node.factors))
+    if isinstance(node, A.Frac):
+        return _sympy(node.num, lam) / _sympy(node.den, lam)
+    return _sympy(node.base, lam) ** _sympy(node.exp, lam)
+
+
+def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, ...], conditions: tuple[Any, ...]) -> Any:
+    """A relation L ⋈ R (⋈ ∈ <, ≤, >, ≥) whose sides depend on the discount λ alone, decided over λ's whole domain
+    on ``families`` ([0, 1), or λ = 1 on the undiscounted family) restricted by the conditions on λ alone — not on
+    the random points the methods sample (the float64 examples draw λ ≤ 9/10 only).
+
+    None when the sides are not parameter-only (the methods decide the step); a :class:`~pgverify.statement.Step`
+    at a witness λ* where the relation fails (every method then refutes it at every seed); a string saying why it
+    cannot be decided.  A relation that holds on the whole domain is left to the methods (it holds at their
+    points too).
+    """
+    import sympy
+
+    if not (_parameter_only(left) and _parameter_only(step.rhs)) or not any(
+            _mentions(x, lambda n: _is(n, A.Sym, name="discount")) for x in (left, step.rhs)):
+        return None
+    lam = sympy.Symbol("lambda", real=True)
+    fixed = {_FIXED_DISCOUNT.get(f.split("[")[0]) for f in families}
+    if len(fixed) != 1:
+        return f"a relation in λ alone on families with different ranges of λ ({', '.join(families)})"
+    (value,) = fixed
+    domain = sympy.Interval.Ropen(0, 1) if value is None else sympy.FiniteSet(value)
+    where = "[0, 1)" if value is None else f"{{{value}}}"
+    ops = {"<": sympy.Lt, ">": sympy.Gt, "<=": sympy.Le, ">=": sympy.Ge}
+    negation = {"<": ">=", ">": "<=", "<=": ">", ">=": "<"}
+    for cond in conditions:
+        if not _mentions(cond, lambda n: _is(n, A.Sym, name="discount")):
+            continue
+        if not (isinstance(cond, A.Rel) and cond.op in ops or isinstance(cond, A.Rel) and cond.op == "=") or not (
+                _parameter_only(cond.left) and _parameter_only(cond.right)):
+            return "a relation in λ alone under a condition mixing λ with other quantities"
+        c = (sympy.Eq if cond.op == "=" else ops[cond.op])(_sympy(cond.left, lam), _sympy(cond.right, lam))
+        domain = domain.intersect(sympy.solveset(c, lam, domain))
+        where += f", {_shown(cond)}"
+    lhs, rhs = _sympy(left, lam), _sympy(step.rhs, lam)
+    den = sympy.fraction(sympy.together(lhs - rhs))[1]
+    poles = sympy.solveset(sympy.Eq(den, 0), lam, domain) if den.free_symbols else sympy.EmptySet
+    if poles != sympy.EmptySet:
+        return f"a side of the relation in λ is undefined at λ ∈ {_set_text(poles)} (λ ranges over {where})"
+    try:
+        failing = sympy.solveset(ops[negation[step.rel]](lhs, rhs), lam, domain)
+    except (NotImplementedError, ValueError) as exc:
+        return f"the relation in λ alone could not be solved over λ ∈ {where} ({exc})"
+    if failing == sympy.EmptySet:
+        return None
+    witness = _rational_point(failing)
+    if witness is None:
+        return f"the relation in λ alone fails only at λ ∈ {_set_text(failing)} (λ ranges over {where}), where pgverify cannot " \
+               "evaluate it exactly"
+    label = f"{label} at λ = {witness} (λ ranges over {where}; the relation fails for λ ∈ {_set_text(failing)})"
+    return Step(label, Fraction(str(lhs.subs(lam, witness))), step.rel, Fraction(str(rhs.subs(lam, witness))))
+
+
+def _set_text(where: Any) -> str:
+    """A SymPy set of reals as written in mathematics: (9/10, 1), [0, 1/2], {1}, unions with ∪."""
+    import sympy
+
+    if isinstance(where, sympy.Union):
+        return " ∪ ".join(_set_text(p) for p in where.args)
+    if isinstance(where, sympy.Interval):
+        return f"{'(' if where.left_open else '['}{where.start}, {where.end}{')' if where.right_open else ']'}"
+    if isinstance(where, sympy.FiniteSet):
+        return "{" + ", ".join(str(x) for x in where) + "}"
+    return str(where)
+
+
+def _rational_point(where: Any) -> Any:
+    """A rational point of a SymPy set of reals (the midpoint of its first interval, rounded inside), or None."""
+    import sympy
+
+    parts = where.args if isinstance(where, sympy.Union) else (where,)
+    for part in parts:
+        if isinstance(part, sympy.FiniteSet):
+            for x in part:
+                if x.is_rational:
+                    return sympy.Rational(x)
+        if isinstance(part, sympy.Interval) and part.measure > 0:
+            mid = (part.start + part.end) / 2
+            for digits in range(1, 30):
+                q = sympy.Rational(round(mid * 10 ** digits), 10 ** digits)
+                if q in part:
+                    return q
+    return None
 
 
 def _time_of(expr: Any, T: int) -> int | None:

@@ -14,7 +14,7 @@ from pgverify.checker import Settings
 from pgverify.verdicts import Check, ClaimResult, Counterexample, Tally
 from pgverify.registry import SLOW_METHODS_OPT_IN
 
-__all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
+__all__ = ["Run", "to_json", "table", "markdown", "latex_document", "mark"]
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,17 @@ def dumps(run: Run) -> str:
 _MARK = {True: "✓", False: "✗", None: "?"}
 
 
+def mark(c: Check) -> str:
+    """The mark of one check in a table: ✓ the method decided every step true, ✗ it found a step false, ? it could not
+    run, – it passed but left steps undecided (the symbolic method decides ``=`` steps only; the JSON lists them under
+    ``undecided_steps``): a ✓ never stands for a step the method did not decide."""
+    if c.passed is True and c.details.get("undecided_steps"):
+        return "–"
+    return _MARK[c.passed]
+
+
 def _methods(r: ClaimResult) -> str:
-    return "  ".join(f"{c.method}{_MARK[c.passed]}" for c in r.checks)
+    return "  ".join(f"{c.method}{mark(c)}" for c in r.checks)
 
 
 def _short(x: Any, limit: int = 70) -> str:
