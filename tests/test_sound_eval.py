@@ -226,3 +226,9 @@ def test_a_mark_is_a_tick_only_where_the_method_decided_every_step(tmp_path):
     row2 = next(x for x in rows if x.startswith(" 2 line"))
     assert "symbolic–" in row1 and "symbolic✓" not in row1
     assert "symbolic✓" in row2
+
+
+@pytest.mark.parametrize("text", [r"\lambda^{T} \le \frac{9}{10}", r"\sum_{t=1}^{T} \lambda^{t-1} \le 2", r"T \le 4"])
+def test_a_relation_in_parameters_beyond_a_rational_function_of_lambda_is_undecided(text):
+    with pytest.raises(NotEvaluable, match="sampling box"):
+        compile_display(parse(text), name="t").evaluate(get_family("episodic-softmax").exact_points(1, 0)[0])

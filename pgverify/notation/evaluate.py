@@ -1575,6 +1575,16 @@ def _parameter_only(node: Any) -> bool:
     return False
 
 
+def _numbers_and_parameters(node: Any) -> bool:
+    """Whether ``node`` holds no quantity of a model's MDP or policy: numbers, λ, T and sums or products of them
+    over indices only."""
+    if isinstance(node, (A.Num, A.Var)) or isinstance(node, A.Sym) and node.name in ("discount", "T"):
+        return node.index is None if isinstance(node, A.Sym) else True
+    if isinstance(node, (A.Add, A.Sub, A.Neg, A.Mul, A.Frac, A.Pow, A.Sum, A.Prod)):
+        return all(_numbers_and_parameters(c) for c in A.children(node))
+    return False
+
+
 def _sympy(node: Any, lam: Any) -> Any:
     """A parameter-only expression (:func:`_parameter_only`) in SymPy, λ the symbol ``lam``."""
     import sympy
@@ -1607,9 +1617,13 @@ def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, 
     """
     import sympy
 
-    if not (_parameter_only(left) and _parameter_only(step.rhs)) or not any(
-            _mentions(x, lambda n: _is(n, A.Sym, name="discount")) for x in (left, step.rhs)):
+    if not any(_mentions(x, lambda n: isinstance(n, A.Sym) and n.name in ("discount", "T")) for x in (
+            left, step.rhs)) or not all(_numbers_and_parameters(x) for x in (left, step.rhs)):
         return None
+    if not (_parameter_only(left) and _parameter_only(step.rhs)):
+        return ("a relation between model parameters (the horizon T, or λ in a sum or a product) is decided only "
+                "when it is a rational function of λ alone; on sampled models it would be decided in the sampling "
+                "box (the float64 examples draw λ ≤ 9/10 and a few horizons), not over every λ ∈ [0, 1) and T")
     lam = sympy.Symbol("lambda", real=True)
     fixed = {_FIXED_DISCOUNT.get(f.split("[")[0]) for f in families}
     if len(fixed) != 1:
