@@ -232,3 +232,24 @@ def test_a_mark_is_a_tick_only_where_the_method_decided_every_step(tmp_path):
 def test_a_relation_in_parameters_beyond_a_rational_function_of_lambda_is_undecided(text):
     with pytest.raises(NotEvaluable, match="sampling box"):
         compile_display(parse(text), name="t").evaluate(get_family("episodic-softmax").exact_points(1, 0)[0])
+
+
+# ------------------------------------------------------------------ class 1: small α at a moved point
+@pytest.mark.parametrize("text, expect", [
+    (r"U(\theta - \alpha \nabla_\theta U(\theta)) \ge U(\theta)", "refuted"),   # descent decreases U
+    (r"U(\theta + \alpha \nabla_\theta U(\theta)) \ge U(\theta)", "verified"),  # ascent: U + α|∇U|² + O(α²)
+    (r"U(\theta + \alpha \nabla_\theta U(\theta)) > U(\theta)", "refuted"),     # at a critical point they tie
+    (r"U(\theta + \alpha \nabla_\theta U(\theta)) = U(\theta)", "refuted"),
+])
+def test_U_at_a_point_moved_by_alpha_is_its_first_order_germ(text, expect):
+    assert verdict(text, small=("alpha",)).verdict == expect
+
+
+def test_the_germ_of_U_at_a_moved_point_is_U_plus_alpha_times_the_directional_derivative():
+    from pgverify.notation.continuous import Jet
+
+    m = model_at(WEIGHTS)
+    jet = evaluate_side(parse_expression(r"U(\theta - 3\alpha \nabla_\theta U(\theta))"), m,
+                        Conventions(small=("alpha",))).value
+    assert isinstance(jet, Jet) and not jet.exact
+    assert jet.coef == (m.U, -3 * sum(g * g for g in m.grad_U))

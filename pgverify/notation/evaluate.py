@@ -441,6 +441,10 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
             return _const(sc.conv.constants[node.name])
         if node.name == "s0":
             return _const(_initial_state(m))
+        if node.name == "alpha" and "alpha" in sc.conv.small:
+            from pgverify.notation.continuous import Jet
+
+            return _const(Jet.variable(m.lam * 0 + 1, 1))  # the germ at α → 0⁺, to first order
         raise NotEvaluable(f"the constant {node.name!r} has no value on a model (θ is the parameter of ∇θ; "
                            "σ, N, η … belong to estimators and pseudo-code)")
     out = elementary(node, sc, _ev)
@@ -877,6 +881,29 @@ def _point_model(point: Any, sc: _Scope, what: str) -> Model:
     return m.extras[key]
 
 
+def _moved_objective(point: Any, sc: _Scope, what: str) -> Any:
+    """U(θ ± X) with X of order α (``for small \\alpha``): the jet U(θ) + α ∇θU(θ)·v + O(α²), v = dX/dα at α = 0
+    (X a parameter vector, e.g. α∇θU(θ)); exact (a constant) when X is 0, else known to first order only.
+    None when ``point`` is not θ ± X with X mentioning α (the other points: :func:`_point_model`)."""
+    if "alpha" not in sc.conv.small or not isinstance(point, (A.Add, A.Sub)) or not _is(
+            point.left, A.Sym, name="theta", index=None) or not _mentions(
+            point.right, lambda n: _is(n, A.Sym, name="alpha")):
+        return None
+    from pgverify.notation.continuous import Jet
+
+    step = _ev(point.right, sc)
+    if step.axes != (GRAD_AXIS,):
+        raise NotEvaluable(f"{what} at θ moved by {_shown(point.right)}, which is not a parameter vector (∇θ…)")
+    entries = [x if isinstance(x, Jet) else Jet((x, x * 0)) for x in np.asarray(step.value, dtype=object)]
+    if any(e.coef[0] != 0 for e in entries):
+        raise NotEvaluable(f"{what} at θ moved by {_shown(point.right)}, which does not vanish at α = 0")
+    sign = 1 if isinstance(point, A.Add) else -1
+    m = sc.model
+    slope = sum((g * e.coef[1] for g, e in zip(m.grad_U, entries)), m.U * 0) * sign
+    still = all(c == 0 for e in entries for c in e.coef)
+    return Jet((m.U, slope), exact=still)
+
+
 def _rescaled(m: Model, k: int) -> Model:
     """The model at kθ: the same MDP, π_{kθ}(a|s) = π(a|s)ᵏ / Σ_b π(b|s)ᵏ (see :func:`_point_model`)."""
     pi = np.asarray(m.pi)
@@ -935,6 +962,11 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             raise NotEvaluable(f"the objective {_describe(fn)} (a decorated {name})")
         if len(node.args) != 1 or node.given:
             raise NotEvaluable(f"{name} takes one parameter point, {name}(θ)")
+        moved = _moved_objective(node.args[0], sc, name)
+        if moved is not None:  # U(θ + α v) for small α: its first-order germ
+            if grad:
+                raise NotEvaluable(f"∇θ of {name} at a point moved by α (a second derivative of {name})")
+            return _const(moved)
         pm = _point_model(node.args[0], sc, name)  # U(θ'): π' is θ-free; U(kθ): the model rebuilt at kθ
         if pm is m:
             return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
@@ -1522,6 +1554,13 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                     lhs = _masked(_defined(side(left, free, scope), f"the left side of {label}"), mask)
                     rhs = _masked(_defined(side(step.rhs, free, scope), f"the right side of {label}"), mask)
                     _raise_outside(scope, mask)
+                    if "alpha" in conventions.small and rel in ("=", "<", ">", "<=", ">="):
+                        decided = C._small_step(lhs, rhs, rel, model, 1)
+                        if decided is None:
+                            raise NotEvaluable(f"{label}: as α → 0⁺ both sides agree to first order in α and "
+                                               "their second-order terms are not evaluated on this family")
+                        lhs, rhs, rel = decided
+                        lhs, rhs = C._finish(lhs, model), C._finish(rhs, model)
             except NotEvaluable as exc:
                 if len(steps) == 1:
                     raise
