@@ -253,3 +253,10 @@ def test_the_germ_of_U_at_a_moved_point_is_U_plus_alpha_times_the_directional_de
                         Conventions(small=("alpha",))).value
     assert isinstance(jet, Jet) and not jet.exact
     assert jet.coef == (m.U, -3 * sum(g * g for g in m.grad_U))
+
+
+def test_a_fraction_of_integers_is_exact():
+    """\\frac{1}{4} is the rational 1/4 (a float would leave the exact methods undecided)."""
+    assert value(r"\frac{1}{4}", model_at(WEIGHTS)) == F(1, 4)
+    assert isinstance(value(r"\frac{1}{4}", model_at(WEIGHTS)), F)
+    assert verdict(r"\lambda(1-\lambda) \le \frac{1}{4}").verdict == "verified"

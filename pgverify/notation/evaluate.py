@@ -189,10 +189,24 @@ def _neg(x: Tensor) -> Tensor:
     return Tensor(-x.value if x.axes else -x.value, x.axes)
 
 
+def _integral(x: Any) -> bool:
+    """An integer scalar or an array of integers (a number written in the display, an index)."""
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "iu"
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _quotient(a: Any, b: Any) -> Any:
+    """a / b, exact when both are integers: 1/4 is the rational 1/4, never the float 0.25."""
+    if _integral(a) and _integral(b):
+        a = np.asarray(a, dtype=object) * Fraction(1) if isinstance(a, np.ndarray) else Fraction(int(a))
+    return a / b
+
+
 def _div(x: Tensor, y: Tensor) -> Tensor:
     if GRAD_AXIS in y.axes:
         raise NotEvaluable("division by a gradient")
-    return _binary(lambda a, b: a / b, x, y)
+    return _binary(_quotient, x, y)
 
 
 def _const(c: Any) -> Tensor:
