@@ -260,3 +260,18 @@ def test_a_fraction_of_integers_is_exact():
     assert value(r"\frac{1}{4}", model_at(WEIGHTS)) == F(1, 4)
     assert isinstance(value(r"\frac{1}{4}", model_at(WEIGHTS)), F)
     assert verdict(r"\lambda(1-\lambda) \le \frac{1}{4}").verdict == "verified"
+
+
+@pytest.mark.parametrize("text", [r"v(7)", r"r(1, 5)", r"\pi(3 \vert 1)", r"v(-1)"])
+def test_a_state_or_action_index_past_the_model_is_ill_formed_never_wrapped(text):
+    from pgverify.notation.evaluate import IndexOutOfRange
+
+    with pytest.raises(IndexOutOfRange, match="outside 0 …"):
+        evaluate_side(parse_expression(text), model_at(WEIGHTS))
+
+
+def test_the_occupancy_as_a_law_is_read_with_its_argument():
+    m = model_at(WEIGHTS)
+    assert value(r"\mathbb{E}_{s\sim d(s)}[v(s)]", m) == value(r"\mathbb{E}_{s\sim d}[v(s)]", m)
+    with pytest.raises(NotEvaluable, match="the law d"):
+        evaluate_side(parse_expression(r"\mathbb{E}_{s\sim d(s^0)}[v(s)]"), m)

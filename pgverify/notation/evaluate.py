@@ -227,6 +227,11 @@ def _gather(table: np.ndarray, indices: list[Tensor], trailing: tuple[str, ...] 
     idx = [np.asarray(t.expand(axes), dtype=np.int64) if t.axes else np.asarray(int(t.value)) for t in indices]
     shape = np.broadcast_shapes(*(i.shape for i in idx)) if axes else ()
     idx = [np.broadcast_to(i, shape) for i in idx]
+    for k, i in enumerate(idx):
+        if i.size and (int(i.max()) >= table.shape[k] or int(i.min()) < (0 if not indices[k].axes else -1)):
+            wrong = int(i.max()) if int(i.max()) >= table.shape[k] else int(i.min())
+            raise IndexOutOfRange(f"the index {wrong} is outside 0 … {table.shape[k] - 1} (an index of a table of "
+                                  f"shape {table.shape[:len(indices)]} on this model)")
     bad = np.zeros(shape, dtype=bool)
     for i in idx:
         bad |= i < 0
@@ -587,6 +592,9 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
                 scope, axis = _bind_index(var, values, scope)
                 axes.append(axis)
                 continue
+            if var.sort in ("state", "action"):
+                raise NotEvaluable(f"a sum over the {var.sort} {var.name} with a bound that depends on another index "
+                                   "or is infinite")
             top = T + 1  # the padded trajectory reaches time T + 1 (1-based)
             values = np.arange(min(sc.conv.time_base, 0), top + 1, dtype=np.int64)
             scope, axis = _bind_index(var, values, scope)
@@ -1240,6 +1248,13 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
     if isinstance(var, A.Var) and var.sort == "state":
         if isinstance(dist, A.Fn) and dist.name == "d" or isinstance(dist, A.Apply) and dist.fn.name == "d":
             fn = dist if isinstance(dist, A.Fn) else dist.fn
+            _bare(fn, "discount", "policy")
+            if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
+                raise NotEvaluable(f"the occupancy with discount {_shown(fn.discount)}")
+            if isinstance(dist, A.Apply) and (dist.given or len(dist.args) != 1 or not (
+                    isinstance(dist.args[0], A.Blank) or dist.args[0] == var)):
+                raise NotEvaluable(f"the law d({', '.join(_shown(x) for x in dist.args)}) of {var.name}: write d or "
+                                   f"d({var.name})")
             pm = _policy_model(fn.policy, sc, "the occupancy")
             inner, axis = _bind_index(var, np.arange(sc.model.S), sc)
             s = inner.env[var.name]
