@@ -275,3 +275,21 @@ def test_the_occupancy_as_a_law_is_read_with_its_argument():
     assert value(r"\mathbb{E}_{s\sim d(s)}[v(s)]", m) == value(r"\mathbb{E}_{s\sim d}[v(s)]", m)
     with pytest.raises(NotEvaluable, match="the law d"):
         evaluate_side(parse_expression(r"\mathbb{E}_{s\sim d(s^0)}[v(s)]"), m)
+
+
+def test_a_one_step_law_before_the_first_time_is_ill_formed():
+    from pgverify.notation.evaluate import IndexOutOfRange
+
+    text = r"\mathbb{P}(s_{1} = s \vert s_0 = s^0)"
+    with pytest.raises(IndexOutOfRange, match="before the profile's first time 1"):
+        evaluate_side(parse_expression(text), model_at(WEIGHTS), free={"s": Tensor(np.arange(2), ("s",))})
+    assert evaluate_side(parse_expression(text.replace("s_0", "s_1").replace("s_{1}", "s_{2}")), model_at(WEIGHTS),
+                         free={"s": Tensor(np.arange(2), ("s",))}).axes == ("s",)
+
+
+def test_a_decoration_on_a_continuous_model_is_read_or_refused():
+    from pgverify.notation.continuous import evaluate_continuous
+
+    m = get_family("lqr").exact_points(1, 0)[0]
+    with pytest.raises(NotEvaluable, match="prime"):
+        evaluate_continuous(parse_expression(r"\pi'(s)"), m, free={"s"}, sorts={"s": "state"})

@@ -43,8 +43,8 @@ import numpy as np
 from numeric.arithmetic import FLOAT64
 from numeric.dual import Dual, tangent
 from pgverify.notation import ast as A
-from pgverify.notation.evaluate import (GRAD_AXIS, ONE, NotEvaluable, Tensor, _add, _const, _div, _initial_state, _is,
-                                        _mul, _neg, _union, elementary)
+from pgverify.notation.evaluate import (GRAD_AXIS, ONE, NotEvaluable, Tensor, _add, _bare, _const, _div,
+                                        _initial_state, _is, _mul, _neg, _union, elementary)
 
 __all__ = ["DPG_FAMILIES", "GAUSSIAN_FAMILIES", "GERM_ORDER", "Jet", "continuous_kind", "evaluate_continuous",
            "evaluate_step", "positivity_certificate"]
@@ -258,6 +258,10 @@ def _apply(node: A.Apply, sc: _Scope) -> Tensor:
             raise NotEvaluable("U at a parameter point other than θ or θ_t (the objective is not rebuilt at "
                                "another point on a continuous-action model)")
         return _const(_theta_model(point, sc).U)
+    _bare(fn, *{"q": ("discount", "policy"), "v": ("discount", "policy"), "d": ("discount", "policy"),
+                "pi": ("param",), "P": ("state", "action")}.get(name, ()))
+    if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
+        raise NotEvaluable(f"{name} with discount {fn.discount}: only the model's λ")
     if name == "pi":
         if node.given or len(node.args) != 1:
             raise NotEvaluable("π(a|s), a probability, on a deterministic policy: write πθ(s)")
@@ -382,6 +386,10 @@ def _expect(node: A.Expect, sc: _Scope) -> Tensor:
     if not (isinstance(var, A.Var) and var.sort == "state" and fn is not None and fn.name == "d") or node.given:
         raise NotEvaluable("on a continuous-action model only 𝔼_{s∼d}[…] is evaluated (an expectation over actions "
                            "belongs to a stochastic policy)")
+    _bare(fn, "discount", "policy")
+    if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount") or isinstance(dist, A.Apply) and (
+            dist.given or len(dist.args) != 1 or not (isinstance(dist.args[0], A.Blank) or dist.args[0] == var)):
+        raise NotEvaluable("the law of s: only d (or d(s)) with the model's discount")
     m = _policy_model(fn, sc)
     inner, axis = _bind_states(var, sc)
     weight = Tensor(m.d, (axis,))

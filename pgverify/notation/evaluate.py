@@ -711,6 +711,17 @@ def _note_range(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
                            f"state again; the profile's time starts at {base})"))
 
 
+def _note_before(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
+    """Note the entries of the time tensor ``t`` before the profile's first time (a one-step law ℙ(s_{u+1} | s_u),
+    time-homogeneous, has no last time): masked by a bound, or the display is ill-formed."""
+    base = sc.conv.time_base
+    vals = np.asarray(t.value).astype(np.int64)
+    bad = vals < base
+    if np.any(bad):
+        sc.outside.append((Tensor(bad if t.axes else bool(bad), t.axes),
+                           f"{what()} at time {int(vals[bad].min())}, before the profile's first time {base}"))
+
+
 def _drop_masked(sc: _Scope, axis: str, mask: Tensor | None) -> None:
     """Σ over ``axis`` has run: noted entries outside the range that its bounds mask (``mask`` False) are dropped;
     the others stay noted, reduced over the axis (an outer bound may still mask them)."""
@@ -1183,6 +1194,7 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
                 action = ev.right if action is None else None
     except NotEvaluable:
         return None
+    _note_before(_ev(g.left.time, sc), lambda: f"s_{{{_shown(g.left.time)}}}", sc)
     x = _ev(g.right, sc)
     if action is not None and state is not None:
         b, y = _ev(action, sc), _ev(state, sc)

@@ -108,9 +108,10 @@ def _left_over(node: Any, t: str) -> str | None:
 def _quantity_at_t(node: Any, t: str, sc: Any) -> tuple[Any, Any]:
     """x(σ, α): the factor that depends on t, as an expression of σ = s_t and α = a_t; and the model of the policy
     that draws the trajectory (π' for ℙ^{π'} on a family with two policies)."""
-    from pgverify.notation.evaluate import NotEvaluable, _check_param, _policy_model
+    from pgverify.notation.evaluate import NotEvaluable, _bare, _check_param, _policy_model
 
     if isinstance(node, A.Apply) and node.fn.name == "Pr":
+        _bare(node.fn, "state", "policy")
         if node.given:
             raise NotEvaluable("a conditional probability ℙ(… | …) at time t inside an infinite series")
         if node.fn.state is not None and not (isinstance(node.fn.state, A.Sym) and node.fn.state.name == "s0"):
