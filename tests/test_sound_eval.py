@@ -293,3 +293,14 @@ def test_a_decoration_on_a_continuous_model_is_read_or_refused():
     m = get_family("lqr").exact_points(1, 0)[0]
     with pytest.raises(NotEvaluable, match="prime"):
         evaluate_continuous(parse_expression(r"\pi'(s)"), m, free={"s"}, sorts={"s": "state"})
+
+
+def test_the_json_gives_each_check_the_table_s_mark(tmp_path):
+    from pgverify.documents import to_json, verify_document
+
+    path = tmp_path / "marks.md"
+    path.write_text("$$ 10\\lambda \\le 9 $$\n", encoding="utf-8")
+    (display,) = to_json(verify_document(path, QUICK))["displays"]
+    symbolic = next(c for c in display["checks"] if c["method"] == "symbolic")
+    assert symbolic["undecided_steps"] and symbolic["mark"] == "–"
+    assert {c["method"]: c["mark"] for c in display["checks"]}["exact"] == "✗"

@@ -27,7 +27,8 @@ class Run(Tally):
 
 
 def _check_json(c: Check) -> dict[str, Any]:
-    out: dict[str, Any] = {"method": c.method, "family": c.family, "passed": c.passed, "seconds": round(c.seconds, 4)}
+    out: dict[str, Any] = {"method": c.method, "family": c.family, "passed": c.passed, "mark": mark(c),
+                           "seconds": round(c.seconds, 4)}
     for k, v in c.details.items():
         out[k] = v if not (isinstance(v, float) and math.isnan(v)) else None
     if c.failing_step is not None:
