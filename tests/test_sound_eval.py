@@ -304,3 +304,10 @@ def test_the_json_gives_each_check_the_table_s_mark(tmp_path):
     symbolic = next(c for c in display["checks"] if c["method"] == "symbolic")
     assert symbolic["undecided_steps"] and symbolic["mark"] == "–"
     assert {c["method"]: c["mark"] for c in display["checks"]}["exact"] == "✗"
+
+
+def test_a_one_step_law_at_a_time_in_T_needs_no_horizon():
+    """The post's ℙ(s_{T+2} = s' | s_{T+1} = s) on a continuing family: any T ≥ 0, no trajectory to range over."""
+    free = {"s": Tensor(np.arange(2), ("s",)), "s'": Tensor(np.arange(2), ("s'",))}
+    t = evaluate_side(parse_expression(r"\mathbb{P}(s_{T+2}=s' \vert s_{T+1} = s)"), model_at(WEIGHTS), free=free)
+    assert t.axes == ("s", "s'")

@@ -1194,7 +1194,11 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
                 action = ev.right if action is None else None
     except NotEvaluable:
         return None
-    _note_before(_ev(g.left.time, sc), lambda: f"s_{{{_shown(g.left.time)}}}", sc)
+    try:
+        _note_before(_ev(g.left.time, sc), lambda: f"s_{{{_shown(g.left.time)}}}", sc)
+    except NotEvaluable:  # a time in a horizon T that this family does not have: any T ≥ 0, not checked
+        if not _mentions(g.left.time, lambda n: _is(n, A.Sym, name="T")):
+            raise
     x = _ev(g.right, sc)
     if action is not None and state is not None:
         b, y = _ev(action, sc), _ev(state, sc)
