@@ -311,3 +311,12 @@ def test_a_one_step_law_at_a_time_in_T_needs_no_horizon():
     free = {"s": Tensor(np.arange(2), ("s",)), "s'": Tensor(np.arange(2), ("s'",))}
     t = evaluate_side(parse_expression(r"\mathbb{P}(s_{T+2}=s' \vert s_{T+1} = s)"), model_at(WEIGHTS), free=free)
     assert t.axes == ("s", "s'")
+
+
+def test_the_gaussian_derivative_of_f_reads_its_argument():
+    from pgverify.notation.continuous import evaluate_continuous
+
+    m = get_family("gaussian-polynomial").exact_points(1, 0)[0]
+    text = r"\mathbb{E}_{x\sim\mathcal{N}(\mu, \sigma^2)}[\nabla_\mu f(x + \mu)]"
+    with pytest.raises(NotEvaluable, match="another argument"):
+        evaluate_continuous(parse_expression(text), m, free=set(), sorts={})

@@ -523,6 +523,9 @@ def _dmu(node: Any, m: Any, x: str) -> _Terms:
     if isinstance(node, A.Log) and isinstance(node.arg, A.Apply) and node.arg.fn.name == "Normal":
         _density(node.arg, m)
         return _Terms.of(score)
+    if isinstance(node, A.Apply) and node.fn.name == "f" and not (
+            len(node.args) == 1 and isinstance(node.args[0], A.Var) and node.args[0].name == x and not node.given):
+        raise NotEvaluable(f"∇_μ of f at another argument than {x} (f(x) alone does not depend on μ)")
     if isinstance(node, A.Num) or _is(node, A.Sym, name="sigma") or isinstance(node, A.Var) and node.name == x or \
             isinstance(node, A.Apply) and node.fn.name == "f":
         return _NOTHING

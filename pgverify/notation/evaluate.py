@@ -1064,9 +1064,11 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         idx = _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.extras["b"], idx)
     if name == "Traj":
+        _bare(fn, "param")
         _check_param(fn)
-        (arg,) = node.args
-        tau = _ev(arg, sc)
+        if len(node.args) != 1 or node.given:
+            raise NotEvaluable("𝒯_θ takes one trajectory, 𝒯_θ(τ)")
+        tau = _ev(node.args[0], sc)
         return _trajectory_probability_grad(sc, tau) if grad else _trajectory_probability(sc, tau)
     if name == "R":
         raise NotEvaluable("R(τ)")
