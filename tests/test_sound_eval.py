@@ -18,7 +18,7 @@ from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 from pgverify.checker import Settings, check_claim
 from pgverify.families import get_family
-from pgverify.notation import parse, parse_expression
+from pgverify.notation import ast, parse, parse_expression
 from pgverify.notation.evaluate import Conventions, NotEvaluable, Tensor, compile_display, evaluate_side
 
 QUICK = Settings(numeric_examples=10, exact_points=2, counterexample_examples=100)
@@ -320,3 +320,12 @@ def test_the_gaussian_derivative_of_f_reads_its_argument():
     text = r"\mathbb{E}_{x\sim\mathcal{N}(\mu, \sigma^2)}[\nabla_\mu f(x + \mu)]"
     with pytest.raises(NotEvaluable, match="another argument"):
         evaluate_continuous(parse_expression(text), m, free=set(), sorts={})
+
+
+def test_a_time_out_of_range_where_the_condition_excludes_it_is_not_an_index():
+    """`for t ≥ 2`: s_{t−1} at t = 1 would be s_0, but the display is not claimed there."""
+    row = parse(r"t \ge 2").rows[0]
+    condition = ast.Rel(">=", row.lhs, row.steps[0].rhs)
+    text = r"\mathbb{E}[r(s_{t-1}, a_{t-1})] = \mathbb{E}[r(s_{t-1}, a_{t-1})]"
+    assert verdict(text, conditions=(condition,)).verdict == "proved"
+    assert verdict(text).verdict == "ill-formed"

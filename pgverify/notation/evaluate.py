@@ -1739,6 +1739,8 @@ def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, 
         return f"the relation in λ alone could not be solved over λ ∈ {where} ({exc})"
     if failing == sympy.EmptySet:
         return None
+    if isinstance(failing, sympy.ConditionSet) or failing.has(sympy.ConditionSet):
+        return f"the relation in λ alone could not be solved over λ ∈ {where}"
     witness = _rational_point(failing)
     if witness is None:
         return f"the relation in λ alone fails only at λ ∈ {_set_text(failing)} (λ ranges over {where}), where pgverify cannot " \
