@@ -933,7 +933,13 @@ def _moved_objective(point: Any, sc: _Scope, what: str) -> Any:
     sign = 1 if isinstance(point, A.Add) else -1
     m = sc.model
     slope = sum((g * e.coef[1] for g, e in zip(m.grad_U, entries)), m.U * 0) * sign
-    still = all(c == 0 for e in entries for c in e.coef)
+    if m.arithmetic.name == "float64":  # a move within round-off of 0 is no move (as _small_step's zero test)
+        from pgverify.checker import NUMERIC_RTOL
+
+        tol = NUMERIC_RTOL * (1 + abs(float(m.U))) / (1 - float(m.lam))
+        still = all(abs(float(c)) <= tol for e in entries for c in e.coef)
+    else:
+        still = all(c == 0 for e in entries for c in e.coef)
     return Jet((m.U, slope), exact=still)
 
 
