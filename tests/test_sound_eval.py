@@ -329,3 +329,9 @@ def test_a_time_out_of_range_where_the_condition_excludes_it_is_not_an_index():
     text = r"\mathbb{E}[r(s_{t-1}, a_{t-1})] = \mathbb{E}[r(s_{t-1}, a_{t-1})]"
     assert verdict(text, conditions=(condition,)).verdict == "proved"
     assert verdict(text).verdict == "ill-formed"
+
+
+@pytest.mark.parametrize("text", [r"\lambda_2", r"\lambda_t", r"T_1", r"\nabla_\theta \lambda_2"])
+def test_a_constant_with_an_index_is_refused_not_read_without_it(text):
+    with pytest.raises(NotEvaluable, match="no index|∇θ of Sym"):
+        evaluate_side(parse_expression(text), episodic_model(), free={"t": Tensor(np.arange(1, 3), ("t",))})

@@ -213,6 +213,9 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
 
 
 def _symbol(node: A.Sym, sc: _Scope) -> Tensor:
+    if node.index is not None and node.name != "theta":
+        raise NotEvaluable(f"{node.name} with an index: a constant of the model has no index (θ_t is the one "
+                           "parameter written with its round)")
     if node.name == "discount":
         return _const(sc.base.lam)
     if node.name == "s0":

@@ -449,6 +449,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Infinity):
         raise NotEvaluable("∞ outside the bound of a sum")
     if isinstance(node, A.Sym):
+        if node.index is not None:
+            raise NotEvaluable(f"{_shown(node)}: a constant of the model has no index (one λ, one T, one s⁰)")
         if node.name == "discount":
             return _const(m.lam)
         if node.name == "T":
@@ -1347,8 +1349,8 @@ def _grad(node: A.Grad, sc: _Scope) -> Tensor:
 
 def _d(node: Any, sc: _Scope) -> Tensor:
     """∇θ node: forward rules over the AST; leaves are the model's derivatives."""
-    if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or _is(node, A.Sym, name="discount") or \
-            _is(node, A.Sym, name="T") or _is(node, A.Sym, name="s0"):
+    if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or isinstance(node, A.Sym) and node.index is None and \
+            node.name in ("discount", "T", "s0"):
         if isinstance(node, A.At) and node.name not in ("s", "a", "r"):
             raise NotEvaluable(f"∇θ of {node.name}_t")
         return ZERO
