@@ -335,3 +335,15 @@ def test_a_time_out_of_range_where_the_condition_excludes_it_is_not_an_index():
 def test_a_constant_with_an_index_is_refused_not_read_without_it(text):
     with pytest.raises(NotEvaluable, match="no index|∇θ of Sym"):
         evaluate_side(parse_expression(text), episodic_model(), free={"t": Tensor(np.arange(1, 3), ("t",))})
+
+
+def test_the_policy_as_a_law_is_read_with_its_arguments():
+    m = model_at(WEIGHTS)
+    free = {"s": Tensor(np.arange(2), ("s",))}
+    same = [evaluate_side(parse_expression(t), m, free=free).value for t in (
+        r"\mathbb{E}_{a\sim\pi_\theta(\cdot \vert s)}[q(s, a)]", r"\mathbb{E}_{a\sim\pi_\theta(a \vert s)}[q(s, a)]",
+        r"\mathbb{E}_{a\sim\pi_\theta(s)}[q(s, a)]")]
+    assert list(same[0]) == list(same[1]) == list(same[2]) == list(m.v)
+    with pytest.raises(NotEvaluable, match="the law of a"):
+        evaluate_side(parse_expression(r"\mathbb{E}_{a\sim\pi_\theta(a' \vert s)}[q(s, a)]"), m,
+                      free={**free, "a'": Tensor(np.arange(2), ("a'",))})

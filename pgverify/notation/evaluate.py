@@ -1259,6 +1259,9 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
         if not (isinstance(dist, A.Apply) and dist.fn.name == "pi"):
             raise NotEvaluable("an action drawn from another law than πθ(·|s)")
         pm = _policy_model(dist.fn, sc, "an expectation")
+        if len(dist.given) > 1 or len(dist.args) != 1 or dist.given and not (
+                isinstance(dist.args[0], A.Blank) or dist.args[0] == var):
+            raise NotEvaluable(f"the law of {var.name}: write π(·|s), π({var.name}|s) or π(s)")
         state = dist.given[0] if dist.given else dist.args[0]
         s = _ev(state, sc)
         inner, axis = _bind_index(var, np.arange(sc.model.A), sc)
