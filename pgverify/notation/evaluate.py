@@ -22,6 +22,15 @@ same free variables; the sides are then aligned axis by axis.
   the symbolic engine, checked independent of θ (∇θc = 0).
 * ``:=`` (a definition) is checked as ``=``: the definition against the model's
   own quantity of that name.
+* A function of the parameter is evaluated at the point written: θ, θ' (a second
+  policy), kθ for an integer k (the model rebuilt there: π_{kθ} ∝ πᵏ), and under
+  ``for small \\alpha`` U(θ ± X) with X of order α as its first-order germ; any
+  other point is refused.  Every decoration of a function is read or refused.
+* An index outside its range (a time outside base … T + 1, a state or an action
+  the model does not have) that no bound or condition masks makes the display
+  ill-formed (:class:`IndexOutOfRange`), never clipped or wrapped.
+* A relation between model parameters alone is decided over λ's whole domain
+  (:func:`_decide_on_domain`), never on the sampled points.
 
 Continuous actions (∇ₐ, πθ(s), |_{a=…}, ·) and Gaussian objectives (𝔼_{x∼𝒩(μ,σ²)}, ∇_μ) are evaluated by
 :mod:`pgverify.notation.continuous` on the catalogue's continuous families.
@@ -47,8 +56,8 @@ from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, IllFormedChain, Step
 
-__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
-           "choose_families", "GRAD_AXIS"]
+__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "IndexOutOfRange", "Tensor", "Conventions", "compile_display",
+           "free_variables", "evaluate_side", "choose_families", "GRAD_AXIS"]
 
 #: The key of a chain's details listing the steps that could not be evaluated (label → why).
 NOT_EVALUATED = "steps not evaluated"
