@@ -347,3 +347,10 @@ def test_the_policy_as_a_law_is_read_with_its_arguments():
     with pytest.raises(NotEvaluable, match="the law of a"):
         evaluate_side(parse_expression(r"\mathbb{E}_{a\sim\pi_\theta(a' \vert s)}[q(s, a)]"), m,
                       free={**free, "a'": Tensor(np.arange(2), ("a'",))})
+
+
+def test_a_move_of_higher_order_in_alpha_is_not_read_as_no_move():
+    """θ + α²∇U moves θ (at second order): its first-order germ ties with U(θ), which does not decide ≥."""
+    r = verdict(r"U(\theta + \alpha^2 \nabla_\theta U(\theta)) \ge U(\theta)", small=("alpha",))
+    assert r.verdict == "undecided"
+    assert "second-order" in r.reason or any("second-order" in c.message for c in r.checks)

@@ -948,9 +948,9 @@ def _moved_objective(point: Any, sc: _Scope, what: str) -> Any:
         from pgverify.checker import NUMERIC_RTOL
 
         tol = NUMERIC_RTOL * (1 + abs(float(m.U))) / (1 - float(m.lam))
-        still = all(abs(float(c)) <= tol for e in entries for c in e.coef)
-    else:
-        still = all(c == 0 for e in entries for c in e.coef)
+        still = all(e.exact and abs(float(c)) <= tol for e in entries for c in e.coef)
+    else:  # an inexact entry has unknown terms beyond α: the point moves even when its known ones are 0
+        still = all(e.exact and c == 0 for e in entries for c in e.coef)
     return Jet((m.U, slope), exact=still)
 
 
@@ -994,7 +994,7 @@ def _check_policy(fn: A.Fn | None, what: str, sc: _Scope) -> None:
 
 def _describe(node: Any) -> str:
     return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + "'" * node.primes + (
-        f" with parameter {node.param}" if node.param is not None else "")
+        f" with parameter {_shown(node.param)}" if node.param is not None else "")
 
 
 def _index_args(node: A.Apply, sc: _Scope, n: int) -> list[Tensor]:
@@ -1112,8 +1112,9 @@ def _bare(fn: A.Fn, *consumed: str) -> None:
 
 
 def _check_param(fn: A.Fn) -> None:
-    if fn.param is not None and not _is(fn.param, A.Sym, name="theta"):
-        raise NotEvaluable(f"{fn.name} with parameter {fn.param}")
+    if fn.param is not None and not _is(fn.param, A.Sym, name="theta", index=None):
+        raise NotEvaluable(f"{ {'Traj': '𝒯'}.get(fn.name, fn.name)} at the parameter point {_shown(fn.param)}: only θ (its trajectories are "
+                           "enumerated at θ)")
 
 
 def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
