@@ -1113,7 +1113,8 @@ def _bare(fn: A.Fn, *consumed: str) -> None:
 
 def _check_param(fn: A.Fn) -> None:
     if fn.param is not None and not _is(fn.param, A.Sym, name="theta", index=None):
-        raise NotEvaluable(f"{ {'Traj': '𝒯'}.get(fn.name, fn.name)} at the parameter point {_shown(fn.param)}: only θ (its trajectories are "
+        name = "𝒯" if fn.name == "Traj" else fn.name
+        raise NotEvaluable(f"{name} at the parameter point {_shown(fn.param)}: only θ (its trajectories are "
                            "enumerated at θ)")
 
 
