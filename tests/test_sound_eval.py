@@ -19,7 +19,8 @@ from numeric.policies import TabularSoftmax
 from pgverify.checker import Settings, check_claim
 from pgverify.families import get_family
 from pgverify.notation import ast, parse, parse_expression
-from pgverify.notation.evaluate import Conventions, NotEvaluable, Tensor, compile_display, evaluate_side
+from pgverify.notation.evaluate import (Conventions, IndexOutOfRange, NotEvaluable, Tensor, compile_display,
+                                        evaluate_side)
 
 QUICK = Settings(numeric_examples=10, exact_points=2, counterexample_examples=100)
 
@@ -134,8 +135,6 @@ def episodic_model():
     (r"\mathbb{E}[G_\tau^0]", "G^{0} at time 0"),
 ])
 def test_a_time_outside_the_trajectory_is_ill_formed_never_clipped(text, where):
-    from pgverify.notation.evaluate import IndexOutOfRange
-
     with pytest.raises(IndexOutOfRange, match=re.escape(where)):
         evaluate_side(parse_expression(text), episodic_model())
 
@@ -157,15 +156,11 @@ def test_the_textbook_profile_starts_at_zero():
 
 
 def test_a_state_sum_past_the_states_is_ill_formed():
-    from pgverify.notation.evaluate import IndexOutOfRange
-
     with pytest.raises(IndexOutOfRange, match="outside the model's states"):
         evaluate_side(parse_expression(r"\sum_{s=0}^{7} v(s)"), model_at(WEIGHTS))
 
 
 def test_an_infinite_series_before_the_first_time_is_ill_formed():
-    from pgverify.notation.evaluate import IndexOutOfRange
-
     text = r"\sum_{t=0}^\infty \lambda^{t} \mathbb{P}_{s^0}^\pi(s_t = s)"
     with pytest.raises(IndexOutOfRange, match="before the first time 1"):
         evaluate_side(parse_expression(text), model_at(WEIGHTS), free={"s": Tensor(np.arange(2), ("s",))})
@@ -264,8 +259,6 @@ def test_a_fraction_of_integers_is_exact():
 
 @pytest.mark.parametrize("text", [r"v(7)", r"r(1, 5)", r"\pi(3 \vert 1)", r"v(-1)"])
 def test_a_state_or_action_index_past_the_model_is_ill_formed_never_wrapped(text):
-    from pgverify.notation.evaluate import IndexOutOfRange
-
     with pytest.raises(IndexOutOfRange, match="outside 0 …"):
         evaluate_side(parse_expression(text), model_at(WEIGHTS))
 
@@ -278,8 +271,6 @@ def test_the_occupancy_as_a_law_is_read_with_its_argument():
 
 
 def test_a_one_step_law_before_the_first_time_is_ill_formed():
-    from pgverify.notation.evaluate import IndexOutOfRange
-
     text = r"\mathbb{P}(s_{1} = s \vert s_0 = s^0)"
     with pytest.raises(IndexOutOfRange, match="before the profile's first time 1"):
         evaluate_side(parse_expression(text), model_at(WEIGHTS), free={"s": Tensor(np.arange(2), ("s",))})
