@@ -37,7 +37,7 @@ from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, InvalidFamilySizeError, sized_family
 from pgverify.registry import METHODS, SLOW_METHODS_OPT_IN, Claim
-from pgverify.statement import MISSING, Chain
+from pgverify.statement import MISSING, Chain, IllFormedChain
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
 
@@ -206,6 +206,8 @@ def evaluate_chain(claim: Claim, model: Model) -> Evaluation:
     """
     try:
         c = claim.evaluate(model)
+    except IllFormedChain as exc:
+        return Evaluation(str(exc), (), None)
     except Exception as exc:
         if not model.arithmetic.exact or not _inexact(exc):
             raise

@@ -253,13 +253,13 @@ def dumps(run: DocumentRun) -> str:
 
 def table(run: DocumentRun) -> str:
     """The readable table: one row per display (line, catalogue id), failing steps and reasons below."""
-    from pgverify.output.report import _MARK, _short
+    from pgverify.output.report import _short, mark
 
     head = [f"{'display':<26}  {'verdict':<10}  checks", f"{'-' * 26}  {'-' * 10}  {'-' * 30}"]
     lines = list(head)
     for r in run.results:
         name = f"{r.index + 1:>2} line {r.line}" + (f" {r.catalogue_id}" if r.catalogue_id else "")
-        checks = "  ".join(f"{c.method}{_MARK[c.passed]}" for c in r.result.checks) if r.result else ""
+        checks = "  ".join(f"{c.method}{mark(c)}" for c in r.result.checks) if r.result else ""
         lines.append(f"{name:<26}  {r.verdict:<10}  {checks}")
         pad = " " * 28
         if r.reason and r.verdict in ("ill-formed", "undecided"):

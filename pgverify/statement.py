@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Step", "Chain", "MISSING", "identity", "chain", "conjunction", "RELATIONS"]
+from numeric.errors import PGVerifyError
+
+__all__ = ["Step", "Chain", "MISSING", "IllFormedChain", "identity", "chain", "conjunction", "RELATIONS"]
 
 #: The relations a step may assert, elementwise.
 RELATIONS = ("=", "<=", ">=", "<", ">")
@@ -27,6 +29,11 @@ class _Missing:
 
 #: A side the post leaves out (the display stops).
 MISSING: Any = _Missing()
+
+
+class IllFormedChain(PGVerifyError, ValueError):
+    """A claim whose evaluation on a model finds it ill-formed (an index outside its range): the claim is
+    ``ill-formed`` with this message, not undecided."""
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,6 @@ def test_time_from_zero_follows_the_profile():
     (r"U(\theta) = \sum_{t=1}^\infty t \lambda^{t-1} \mathbb{E}[r(s_t, a_t)]", "this term depends on t otherwise"),
     (r"d_\lambda^{\pi_\theta}(s) = \sum_{t=1}^\infty \lambda^{t-1} \mathbb{P}_{s^0}^\pi(s_t = s)"
      r"\mathbb{P}_{s^0}^\pi(s_t = s)", "product of two quantities at time t"),
-    (r"d_\lambda^{\pi_\theta}(s) = \sum_{t=0}^\infty \lambda^{t} \mathbb{P}_{s^0}^\pi(s_t = s)",
-     "from t = 0, before the first time 1"),
     (r"d_\lambda^{\pi_\theta}(s) = \sum_{t=1}^\infty \lambda^{t-1} \mathbb{P}_{s^0}^\pi(s_{t+1} = s)",
      "other than s_t = x or a_t = y"),
     (r"d_\lambda^{\pi_\theta}(s) = \sum_{t=1}^\infty \lambda^{t-1} \mathbb{P}_{s^0}^\pi(s_t = s \vert s_1 = s)",

@@ -43,8 +43,8 @@ import numpy as np
 from numeric.arithmetic import FLOAT64
 from numeric.dual import Dual, tangent
 from pgverify.notation import ast as A
-from pgverify.notation.evaluate import (GRAD_AXIS, ONE, NotEvaluable, Tensor, _add, _const, _div, _initial_state, _is,
-                                        _mul, _neg, _union, elementary)
+from pgverify.notation.evaluate import (GRAD_AXIS, ONE, NotEvaluable, Tensor, _add, _bare, _const, _div,
+                                        _initial_state, _is, _mul, _neg, _union, elementary)
 
 __all__ = ["DPG_FAMILIES", "GAUSSIAN_FAMILIES", "GERM_ORDER", "Jet", "continuous_kind", "evaluate_continuous",
            "evaluate_step", "positivity_certificate"]
@@ -213,6 +213,9 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
 
 
 def _symbol(node: A.Sym, sc: _Scope) -> Tensor:
+    if node.index is not None and node.name != "theta":
+        raise NotEvaluable(f"{node.name} with an index: a constant of the model has no index (θ_t is the one "
+                           "parameter written with its round)")
     if node.name == "discount":
         return _const(sc.base.lam)
     if node.name == "s0":
@@ -251,7 +254,17 @@ def _policy_model(fn: A.Fn, sc: _Scope) -> Any:
 def _apply(node: A.Apply, sc: _Scope) -> Tensor:
     fn, name = node.fn, node.fn.name
     if name == "U":
-        return _const(sc.cur.U)
+        if fn != A.Fn("U") or len(node.args) != 1 or node.given:
+            raise NotEvaluable("U takes one parameter point, U(θ)")
+        point = node.args[0]
+        if not (_is(point, A.Sym, name="theta") and (point.index is None or _is(point.index, A.Var))):
+            raise NotEvaluable("U at a parameter point other than θ or θ_t (the objective is not rebuilt at "
+                               "another point on a continuous-action model)")
+        return _const(_theta_model(point, sc).U)
+    _bare(fn, *{"q": ("discount", "policy"), "v": ("discount", "policy"), "d": ("discount", "policy"),
+                "pi": ("param",), "P": ("state", "action")}.get(name, ()))
+    if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
+        raise NotEvaluable(f"{name} with discount {fn.discount}: only the model's λ")
     if name == "pi":
         if node.given or len(node.args) != 1:
             raise NotEvaluable("π(a|s), a probability, on a deterministic policy: write πθ(s)")
@@ -376,6 +389,10 @@ def _expect(node: A.Expect, sc: _Scope) -> Tensor:
     if not (isinstance(var, A.Var) and var.sort == "state" and fn is not None and fn.name == "d") or node.given:
         raise NotEvaluable("on a continuous-action model only 𝔼_{s∼d}[…] is evaluated (an expectation over actions "
                            "belongs to a stochastic policy)")
+    _bare(fn, "discount", "policy")
+    if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount") or isinstance(dist, A.Apply) and (
+            dist.given or len(dist.args) != 1 or not (isinstance(dist.args[0], A.Blank) or dist.args[0] == var)):
+        raise NotEvaluable("the law of s: only d (or d(s)) with the model's discount")
     m = _policy_model(fn, sc)
     inner, axis = _bind_states(var, sc)
     weight = Tensor(m.d, (axis,))
@@ -430,6 +447,8 @@ def _gaussian_side(node: Any, m: Any) -> Tensor:
         return _const(m.J)
     if isinstance(node, A.Grad) and _is(node.wrt, A.Sym, name="mu") and isinstance(node.body, A.Apply) and \
             node.body.fn.name == "J":
+        if not (len(node.body.args) == 1 and _is(node.body.args[0], A.Sym, name="mu", index=None)):
+            raise NotEvaluable("∇_μJ at another point than μ: only J(μ) is the objective's")
         return _const(m.dJ_dmu)  # J differentiated directly, never through the identity under test
     if isinstance(node, A.Num):
         return _const(node.value)
@@ -507,6 +526,9 @@ def _dmu(node: Any, m: Any, x: str) -> _Terms:
     if isinstance(node, A.Log) and isinstance(node.arg, A.Apply) and node.arg.fn.name == "Normal":
         _density(node.arg, m)
         return _Terms.of(score)
+    if isinstance(node, A.Apply) and node.fn.name == "f" and not (
+            len(node.args) == 1 and isinstance(node.args[0], A.Var) and node.args[0].name == x and not node.given):
+        raise NotEvaluable(f"∇_μ of f at another argument than {x} (f(x) alone does not depend on μ)")
     if isinstance(node, A.Num) or _is(node, A.Sym, name="sigma") or isinstance(node, A.Var) and node.name == x or \
             isinstance(node, A.Apply) and node.fn.name == "f":
         return _NOTHING

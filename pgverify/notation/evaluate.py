@@ -22,6 +22,15 @@ same free variables; the sides are then aligned axis by axis.
   the symbolic engine, checked independent of θ (∇θc = 0).
 * ``:=`` (a definition) is checked as ``=``: the definition against the model's
   own quantity of that name.
+* A function of the parameter is evaluated at the point written: θ, θ' (a second
+  policy), kθ for an integer k (the model rebuilt there: π_{kθ} ∝ πᵏ), and under
+  ``for small \\alpha`` U(θ ± X) with X of order α as its first-order germ; any
+  other point is refused.  Every decoration of a function is read or refused.
+* An index outside its range (a time outside base … T + 1, a state or an action
+  the model does not have) that no bound or condition masks makes the display
+  ill-formed (:class:`IndexOutOfRange`), never clipped or wrapped.
+* A relation between model parameters alone is decided over λ's whole domain
+  (:func:`_decide_on_domain`), never on the sampled points.
 
 Continuous actions (∇ₐ, πθ(s), |_{a=…}, ·) and Gaussian objectives (𝔼_{x∼𝒩(μ,σ²)}, ∇_μ) are evaluated by
 :mod:`pgverify.notation.continuous` on the catalogue's continuous families.
@@ -36,6 +45,7 @@ import hashlib
 import itertools
 import weakref
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any, Callable
 
 import numpy as np
@@ -44,10 +54,10 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
-from pgverify.statement import Chain, Step
+from pgverify.statement import Chain, IllFormedChain, Step
 
-__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
-           "choose_families", "GRAD_AXIS"]
+__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "IndexOutOfRange", "Tensor", "Conventions", "compile_display",
+           "free_variables", "evaluate_side", "choose_families", "GRAD_AXIS"]
 
 #: The key of a chain's details listing the steps that could not be evaluated (label → why).
 NOT_EVALUATED = "steps not evaluated"
@@ -188,10 +198,24 @@ def _neg(x: Tensor) -> Tensor:
     return Tensor(-x.value if x.axes else -x.value, x.axes)
 
 
+def _integral(x: Any) -> bool:
+    """An integer scalar or an array of integers (a number written in the display, an index)."""
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "iu"
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _quotient(a: Any, b: Any) -> Any:
+    """a / b, exact when both are integers: 1/4 is the rational 1/4, never the float 0.25."""
+    if _integral(a) and _integral(b):
+        a = np.asarray(a, dtype=object) * Fraction(1) if isinstance(a, np.ndarray) else Fraction(int(a))
+    return a / b
+
+
 def _div(x: Tensor, y: Tensor) -> Tensor:
     if GRAD_AXIS in y.axes:
         raise NotEvaluable("division by a gradient")
-    return _binary(lambda a, b: a / b, x, y)
+    return _binary(_quotient, x, y)
 
 
 def _const(c: Any) -> Tensor:
@@ -212,6 +236,11 @@ def _gather(table: np.ndarray, indices: list[Tensor], trailing: tuple[str, ...] 
     idx = [np.asarray(t.expand(axes), dtype=np.int64) if t.axes else np.asarray(int(t.value)) for t in indices]
     shape = np.broadcast_shapes(*(i.shape for i in idx)) if axes else ()
     idx = [np.broadcast_to(i, shape) for i in idx]
+    for k, i in enumerate(idx):
+        if i.size and (int(i.max()) >= table.shape[k] or int(i.min()) < (0 if not indices[k].axes else -1)):
+            wrong = int(i.max()) if int(i.max()) >= table.shape[k] else int(i.min())
+            raise IndexOutOfRange(f"the index {wrong} is outside 0 … {table.shape[k] - 1} (an index of a table of "
+                                  f"shape {table.shape[:len(indices)]} on this model)")
     bad = np.zeros(shape, dtype=bool)
     for i in idx:
         bad |= i < 0
@@ -331,9 +360,11 @@ class _Scope:
     conv: Conventions
     env: dict[str, Tensor]
     counter: itertools.count
+    #: Times read outside the trajectory's range, not yet masked by a bound (:func:`_note_range`): one evaluation's.
+    outside: list[tuple[Tensor, str]] = field(default_factory=list)
 
     def bind(self, name: str, t: Tensor) -> "_Scope":
-        return _Scope(self.model, self.conv, {**self.env, name: t}, self.counter)
+        return _Scope(self.model, self.conv, {**self.env, name: t}, self.counter, self.outside)
 
     def fresh(self, name: str) -> str:
         return f"{name}#{next(self.counter)}"
@@ -387,7 +418,9 @@ def evaluate_side(node: Any, model: Model, conv: Conventions = Conventions(),
 
     sc = _Scope(model, conv, dict(free or {}), itertools.count())
     try:
-        return _ev(expand_dots(node), sc)
+        out = _ev(expand_dots(node), sc)
+        _raise_outside(sc)
+        return out
     finally:
         _forget_coordinates(model)
 
@@ -425,6 +458,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Infinity):
         raise NotEvaluable("∞ outside the bound of a sum")
     if isinstance(node, A.Sym):
+        if node.index is not None:
+            raise NotEvaluable(f"{_shown(node)}: a constant of the model has no index (one λ, one T, one s⁰)")
         if node.name == "discount":
             return _const(m.lam)
         if node.name == "T":
@@ -436,6 +471,10 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
             return _const(sc.conv.constants[node.name])
         if node.name == "s0":
             return _const(_initial_state(m))
+        if node.name == "alpha" and "alpha" in sc.conv.small:
+            from pgverify.notation.continuous import Jet
+
+            return _const(Jet.variable(m.lam * 0 + 1, 1))  # the germ at α → 0⁺, to first order
         raise NotEvaluable(f"the constant {node.name!r} has no value on a model (θ is the parameter of ∇θ; "
                            "σ, N, η … belong to estimators and pseudo-code)")
     out = elementary(node, sc, _ev)
@@ -540,14 +579,12 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
         from pgverify.notation.series import continuing_series
 
         return continuing_series(node, sc)
-    masks: list[Tensor] = []
+    masks: dict[str, Tensor] = {}
     scope = sc
     axes: list[str] = []
     infinite = False
     for var in node.indices:
         if node.lower is not None or node.upper is not None:
-            if var.sort != "time" and len(node.indices) == 1 and var.sort not in ("sample",):
-                pass
             lo_t = _ev(node.lower, scope) if node.lower is not None else _const(sc.conv.time_base)
             infinite = isinstance(node.upper, A.Infinity)
             hi_t = None if infinite or node.upper is None else _ev(node.upper, scope)
@@ -558,10 +595,17 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
                 else None
             if T is None:
                 lo, hi = _as_int(lo_t, "a lower bound"), _as_int(hi_t, "an upper bound")  # type: ignore[arg-type]
+                size = {"state": scope.model.S, "action": scope.model.A}.get(var.sort)
+                if size is not None and lo <= hi and (lo < 0 or hi >= size):
+                    raise IndexOutOfRange(f"the {var.sort} index {var.name} runs over {lo} … {hi}, outside the "
+                                          f"model's {var.sort}s 0 … {size - 1}")
                 values = np.arange(lo, hi + 1, dtype=np.int64)
                 scope, axis = _bind_index(var, values, scope)
                 axes.append(axis)
                 continue
+            if var.sort in ("state", "action"):
+                raise NotEvaluable(f"a sum over the {var.sort} {var.name} with a bound that depends on another index "
+                                   "or is infinite")
             top = T + 1  # the padded trajectory reaches time T + 1 (1-based)
             values = np.arange(min(sc.conv.time_base, 0), top + 1, dtype=np.int64)
             scope, axis = _bind_index(var, values, scope)
@@ -571,13 +615,15 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
                 mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= b, t, hi_t))
             else:
                 mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= top, t, ZERO))
-            masks.append(mask)
+            masks[axis] = mask
             axes.append(axis)
         else:
             scope, axis = _bind_index(var, _range_of(var, scope, node.domain), scope)
             axes.append(axis)
     body = _ev(node.body, scope)
-    for mk in masks:
+    for axis in reversed(axes):
+        _drop_masked(sc, axis, masks.get(axis))
+    for mk in masks.values():
         if isinstance(node, A.Prod):
             body = _binary(lambda b, k: np.where(k, b, 1), body, mk)
         else:
@@ -631,14 +677,86 @@ def _current_trajectory(sc: _Scope) -> Tensor:
 
 
 def _time_index(time: Any, sc: _Scope, t: Tensor | None = None) -> Tensor:
+    """The column of time ``t`` in the padded trajectory; a time outside it is noted (:func:`_note_range`) and
+    clipped only to be indexed: it must be masked by a bound or a condition, else the display is ill-formed."""
     t = _ev(time, sc) if t is None else t
     T = _horizon(sc.model)
     shifted = _binary(lambda a, b: a - b, t, _const(sc.conv.time_base))
     vals = np.asarray(shifted.value)
     if np.any(vals < 0) or np.any(vals > T):
-        # masked-out times of a bounded sum may fall outside: clip, the mask zeroes them
         shifted = Tensor(np.clip(vals, 0, T), shifted.axes) if shifted.axes else _const(int(np.clip(vals, 0, T)))
     return shifted
+
+
+class IndexOutOfRange(IllFormedChain):
+    """An index outside its range (a time before the profile's first or past the trajectory's end, a state or an
+    action that the model does not have) where no bound or condition masks it."""
+
+
+def _shown(node: Any) -> str:
+    """``node`` in LaTeX (what was understood), or its type when the renderer does not write it."""
+    from pgverify.notation.errors import NotationError
+    from pgverify.notation.render import render_latex
+
+    try:
+        return render_latex(node)
+    except NotationError:
+        return type(node).__name__
+
+
+def _note_range(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
+    """Note the entries of the time tensor ``t`` outside base … base + T (the padded trajectory: s_{T+1} is the
+    absorbing state again); a bound that masks them drops them (:func:`_drop_masked`), the others make the
+    display ill-formed (:func:`_raise_outside`)."""
+    base, T = sc.conv.time_base, _horizon(sc.model)
+    vals = np.asarray(t.value)
+    if vals.dtype == object:
+        vals = vals.astype(np.int64)
+    bad = (vals < base) | (vals > base + T)
+    if np.any(bad):
+        first = int(vals[bad].min() if vals[bad].min() < base else vals[bad].max())
+        last = base + T - 1  # T, the time of τ's last state
+        sc.outside.append((Tensor(bad if t.axes else bool(bad), t.axes),
+                           f"{what()} at time {first}, outside the times {base} … T + 1 = {last + 1} of a trajectory "
+                           f"τ = (s_{base}, a_{base}, …, s_T) (T = {last} on this model; s_{{T+1}} is the absorbing "
+                           f"state again; the profile's time starts at {base})"))
+
+
+def _note_before(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
+    """Note the entries of the time tensor ``t`` before the profile's first time (a one-step law ℙ(s_{u+1} | s_u),
+    time-homogeneous, has no last time): masked by a bound, or the display is ill-formed."""
+    base = sc.conv.time_base
+    vals = np.asarray(t.value).astype(np.int64)
+    bad = vals < base
+    if np.any(bad):
+        sc.outside.append((Tensor(bad if t.axes else bool(bad), t.axes),
+                           f"{what()} at time {int(vals[bad].min())}, before the profile's first time {base}"))
+
+
+def _drop_masked(sc: _Scope, axis: str, mask: Tensor | None) -> None:
+    """Σ over ``axis`` has run: noted entries outside the range that its bounds mask (``mask`` False) are dropped;
+    the others stay noted, reduced over the axis (an outer bound may still mask them)."""
+    kept = []
+    for bad, why in sc.outside:
+        if axis in bad.axes:
+            if mask is not None:
+                bad = _binary(lambda b, k: np.asarray(b) & np.asarray(k, dtype=bool), bad, mask)
+            i = bad.axes.index(axis)
+            reduced = np.any(np.asarray(bad.value), axis=i)
+            bad = Tensor(reduced if bad.axes[:i] + bad.axes[i + 1:] else bool(reduced), bad.axes[:i] + bad.axes[i + 1:])
+        if np.any(np.asarray(bad.value)):
+            kept.append((bad, why))
+    sc.outside[:] = kept
+
+
+def _raise_outside(sc: _Scope, mask: Tensor | None = None) -> None:
+    """Raise :class:`IndexOutOfRange` for a noted entry outside its range that ``mask`` (the display's conditions)
+    does not drop."""
+    for bad, why in sc.outside:
+        if mask is not None:
+            bad = _binary(lambda b, k: np.asarray(b) & np.asarray(k, dtype=bool), bad, mask)
+        if np.any(np.asarray(bad.value)):
+            raise IndexOutOfRange(f"{why}")
 
 
 #: s_t / a_t already gathered on a model: (name, trajectory tensor, time tensor, time base) → (the two tensors,
@@ -657,6 +775,7 @@ def _forget_coordinates(model: Any) -> None:
 
 def _coordinate(name: str, time: Any, sc: _Scope) -> Tensor:
     tau, t = _current_trajectory(sc), _ev(time, sc)
+    _note_range(t, lambda: f"{name}_{{{_shown(time)}}}", sc)
     by_value = not t.axes and isinstance(t.value, (int, np.integer))
     key = (name, id(tau), ("value", int(t.value)) if by_value else ("index", id(t)), sc.conv.time_base)
     try:
@@ -692,6 +811,8 @@ def _return(node: A.Return, sc: _Scope) -> Tensor:
     tau = sc.env.get(node.traj.name) or _current_trajectory(sc)
     base = sc.conv.time_base
     start = _const(base) if node.kind == "R" else _ev(node.time, sc)
+    if node.kind != "R":
+        _note_range(start, lambda: f"the return G^{{{_shown(node.time)}}}", sc)
     times = np.arange(base, T + base, dtype=np.int64)  # r at times ≥ T is 0 (absorbing)
     axis = sc.fresh("k")
     k = Tensor(times, (axis,))
@@ -731,32 +852,149 @@ def _trajectory_probability_grad(sc: _Scope, tau: Tensor) -> Tensor:
 # ---------------------------------------------------------------- functions
 def _policy_model(fn: Any, sc: _Scope, what: str) -> Model:
     """The model of the policy ``fn`` names: π, π_θ (or none) the model itself; π' the second policy of a family
-    with two (``tabular-softmax-pair``: ``model.extras["other"]``), which does not depend on θ."""
+    with two (``tabular-softmax-pair``: ``model.extras["other"]``), which does not depend on θ; π_{kθ} the model
+    rebuilt at kθ (:func:`_point_model`)."""
     m = sc.model
     if fn is None:
         return m
-    if isinstance(fn, A.Fn) and fn.name == "pi":
-        if not fn.primes and (fn.param is None or _is(fn.param, A.Sym, name="theta")):
-            return m
+    if not isinstance(fn, A.Fn):  # v_θ, q_{2θ}: the policy named by its parameter point
+        return _point_model(fn, sc, what)
+    if fn.name == "pi":
+        _bare(fn, "param", "primes")
+        if not fn.primes:
+            return _point_model(THETA if fn.param is None else fn.param, sc, what)
         if fn.primes == 1 and fn.param is None:
-            other = m.extras.get("other")
-            if other is None:
-                raise NotEvaluable(f"{what} of the second policy π' needs a family with two policies "
-                                   f"(tabular-softmax-pair); {m.family or 'this family'} has one")
-            return other
-    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ (and π' on a family with two policies) "
-                       "is a policy of the model")
+            return _point_model(A.Sym("theta'"), sc, what)
+    raise NotEvaluable(f"{what} of the policy {_describe(fn)}: only π_θ (π_{{kθ}}, and π' on a family with two "
+                       "policies) is a policy of the model")
+
+
+#: θ, the model's own parameter point.
+THETA = A.Sym("theta")
+
+#: The largest |k| for which U(kθ), π_{kθ}, … are rebuilt (π^k has degree k in the model's weights).
+MAX_SCALE = 16
+
+
+def _scale(node: Any) -> int | None:
+    """k when ``node`` is kθ for an integer k written out (θ, −θ, 2θ, θ·3), else None."""
+    if _is(node, A.Sym, name="theta", index=None):
+        return 1
+    if isinstance(node, A.Neg):
+        k = _scale(node.operand)
+        return None if k is None else -k
+    if isinstance(node, A.Mul):
+        thetas = [f for f in node.factors if not isinstance(f, A.Num)]
+        if len(thetas) != 1:
+            return None
+        k = _scale(thetas[0])
+        if k is None:
+            return None
+        for f in node.factors:
+            if isinstance(f, A.Num):
+                k *= f.value
+        return k
+    return None
+
+
+def _point_model(point: Any, sc: _Scope, what: str) -> Model:
+    """The model at the parameter point ``point``: θ the model itself; θ' the second policy's (a family with two
+    policies); kθ for an integer k the model rebuilt there, exactly.
+
+    Every finite-action family's policy is a softmax whose logits are linear in θ (tabular: θ[s, a]; linear:
+    φ(s, a)·θ), so π_{kθ}(a|s) = π_θ(a|s)ᵏ / Σ_b π_θ(b|s)ᵏ in any arithmetic (k = 0: the uniform policy).
+    The rebuilt model has no ∇θ (:func:`_theta_free` says so); anything else is refused with the point named.
+    """
+    m = sc.model
+    if _is(point, A.Sym, name="theta'", index=None):
+        other = m.extras.get("other")
+        if other is None:
+            raise NotEvaluable(f"{what} of the second policy π' needs a family with two policies "
+                               f"(tabular-softmax-pair); {m.family or 'this family'} has one")
+        return other
+    k = _scale(point)
+    if k == 1:
+        return m
+    if k is None or abs(k) > MAX_SCALE:
+        raise NotEvaluable(f"{what} at a parameter point other than θ ({_shown(point)}): only θ, kθ for an integer k "
+                           f"(|k| ≤ {MAX_SCALE}; the softmax at kθ is ∝ πᵏ) and θ' on a family with two policies "
+                           "are points at which the model is rebuilt")
+    key = f"#at {k}θ"
+    if key not in m.extras:
+        m.extras[key] = _rescaled(m, k)
+    return m.extras[key]
+
+
+def _moved_objective(point: Any, sc: _Scope, what: str) -> Any:
+    """U(θ ± X) with X of order α (``for small \\alpha``): the jet U(θ) + α ∇θU(θ)·v + O(α²), v = dX/dα at α = 0
+    (X a parameter vector, e.g. α∇θU(θ)); exact (a constant) when X is 0, else known to first order only.
+    None when ``point`` is not θ ± X with X mentioning α (the other points: :func:`_point_model`)."""
+    if "alpha" not in sc.conv.small or not isinstance(point, (A.Add, A.Sub)) or not _is(
+            point.left, A.Sym, name="theta", index=None) or not _mentions(
+            point.right, lambda n: _is(n, A.Sym, name="alpha")):
+        return None
+    from pgverify.notation.continuous import Jet
+
+    step = _ev(point.right, sc)
+    if step.axes != (GRAD_AXIS,):
+        raise NotEvaluable(f"{what} at θ moved by {_shown(point.right)}, which is not a parameter vector (∇θ…)")
+    entries = [x if isinstance(x, Jet) else Jet((x, x * 0)) for x in np.asarray(step.value, dtype=object)]
+    if any(e.coef[0] != 0 for e in entries):
+        raise NotEvaluable(f"{what} at θ moved by {_shown(point.right)}, which does not vanish at α = 0")
+    sign = 1 if isinstance(point, A.Add) else -1
+    m = sc.model
+    slope = sum((g * e.coef[1] for g, e in zip(m.grad_U, entries)), m.U * 0) * sign
+    if m.arithmetic.name == "float64":  # a move within round-off of 0 is no move (as _small_step's zero test)
+        from pgverify.checker import NUMERIC_RTOL
+
+        tol = NUMERIC_RTOL * (1 + abs(float(m.U))) / (1 - float(m.lam))
+        still = all(e.exact and abs(float(c)) <= tol for e in entries for c in e.coef)
+    else:  # an inexact entry has unknown terms beyond α: the point moves even when its known ones are 0
+        still = all(e.exact and c == 0 for e in entries for c in e.coef)
+    return Jet((m.U, slope), exact=still)
+
+
+def _rescaled(m: Model, k: int) -> Model:
+    """The model at kθ: the same MDP, π_{kθ}(a|s) = π(a|s)ᵏ / Σ_b π(b|s)ᵏ (see :func:`_point_model`)."""
+    pi = np.asarray(m.pi)
+    w = pi * 0 + 1
+    for _ in range(abs(k)):
+        w = w * pi
+    if k < 0:
+        w = (pi * 0 + 1) / w
+    new = w / w.sum(axis=1, keepdims=True)
+
+    def no_gradient(*_: Any) -> Any:
+        raise NotEvaluable(f"∇θ of a quantity at {k}θ (the model rebuilt there has no derivative)")
+
+    extras = {key: v for key, v in m.extras.items() if not key.startswith("#") and key != "other"}
+    extras["#point"] = k
+    return type(m)(arithmetic=m.arithmetic, P=m.P, r=m.r, lam=m.lam, mu0=m.mu0, pi=new, jacobian=no_gradient,
+                   vjp=no_gradient, family=f"{m.family} at {k}θ", extras=extras)
+
+
+def _theta_free(pm: Model, sc: _Scope, what: str) -> bool:
+    """Whether ``pm`` (a model :func:`_policy_model` returned) does not depend on θ: π' does; the model itself and
+    a model rebuilt at kθ do (∇θ of a quantity at kθ is refused)."""
+    if pm is sc.model:
+        return False
+    if "#point" in pm.extras:
+        raise NotEvaluable(f"∇θ of {what} at {pm.extras['#point']}θ: the chain rule through the rebuilt model is "
+                           "not evaluated")
+    return True
 
 
 def _check_policy(fn: A.Fn | None, what: str, sc: _Scope) -> None:
     """π_θ or nothing: the quantities only the model's own policy has (its trajectories)."""
-    if _policy_model(fn, sc, what) is not sc.model:
-        raise NotEvaluable(f"{what} of the second policy π' (its trajectories are not enumerated)")
+    pm = _policy_model(fn, sc, what)
+    if pm is not sc.model:
+        which = f"the policy at {pm.extras['#point']}θ" if "#point" in pm.extras else "the second policy π'"
+        raise NotEvaluable(f"{what} of {which} (its trajectories are not enumerated)")
 
 
 def _describe(node: Any) -> str:
     return type(node).__name__ if not isinstance(node, A.Fn) else f"{node.name}" + "'" * node.primes + (
-        f" with parameter {node.param}" if node.param is not None else "")
+        f" with parameter {_shown(node.param)}" if node.param is not None else "")
 
 
 def _index_args(node: A.Apply, sc: _Scope, n: int) -> list[Tensor]:
@@ -770,10 +1008,21 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     m, fn = sc.model, node.fn
     name = fn.name
     if name in ("U", "J"):
-        if len(node.args) == 1 and _is(node.args[0], A.Sym, name="theta'", index=None):  # U(θ'): π' is θ-free
-            return ZERO if grad else _const(_policy_model(A.Fn("pi", primes=1), sc, "the objective").U)
-        return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
+        if fn != A.Fn(name):
+            raise NotEvaluable(f"the objective {_describe(fn)} (a decorated {name})")
+        if len(node.args) != 1 or node.given:
+            raise NotEvaluable(f"{name} takes one parameter point, {name}(θ)")
+        moved = _moved_objective(node.args[0], sc, name)
+        if moved is not None:  # U(θ + α v) for small α: its first-order germ
+            if grad:
+                raise NotEvaluable(f"∇θ of {name} at a point moved by α (a second derivative of {name})")
+            return _const(moved)
+        pm = _point_model(node.args[0], sc, name)  # U(θ'): π' is θ-free; U(kθ): the model rebuilt at kθ
+        if pm is m:
+            return Tensor(m.grad_U, (GRAD_AXIS,)) if grad else _const(m.U)
+        return ZERO if grad and _theta_free(pm, sc, name) else _const(pm.U)
     if name == "pi":
+        _bare(fn, "param", "primes")
         pm = _policy_model(fn, sc, "a probability")
         if node.given:
             (a,), (s,) = node.args, node.given
@@ -785,14 +1034,15 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         else:
             raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
         if pm is not m:
-            return ZERO if grad else _gather(pm.pi, idx)
+            return ZERO if grad and _theta_free(pm, sc, "π") else _gather(pm.pi, idx)
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
+        _bare(fn, "discount", "policy")
         pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
-        if pm is not m:  # the second policy's values: θ-free
-            if grad:
+        if pm is not m:  # the second policy's values (θ-free), or the model's at kθ
+            if grad and _theta_free(pm, sc, name):
                 return ZERO
             table = {"v": pm.v, "d": pm.d, "q": pm.q}.get(name)
             table = pm.q - pm.v[:, None] if table is None else table
@@ -813,27 +1063,34 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         adv = m.grad_q - m.grad_v[:, None, :] if grad else m.q - m.v[:, None]
         return _gather(adv, idx, (GRAD_AXIS,) if grad else ())
     if name == "r":
+        _bare(fn)
         idx = _index_args(node, sc, 2)
         return ZERO if grad else _gather(m.r, idx)
     if name == "P":
+        _bare(fn, "state", "action")
         if fn.state is None or fn.action is None:
             raise NotEvaluable("a transition kernel needs its state and action: 𝒫_s^a(s')")
         idx = [_ev(fn.state, sc), _ev(fn.action, sc)] + _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.P, idx)
     if name == "b":
+        _bare(fn, "param")
+        _check_param(fn)
         if "b" not in m.extras:
             raise NotEvaluable(f"a baseline b(s) needs a family that draws one (episodic-softmax); "
                                f"{m.family} has none")
         idx = _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.extras["b"], idx)
     if name == "Traj":
+        _bare(fn, "param")
         _check_param(fn)
-        (arg,) = node.args
-        tau = _ev(arg, sc)
+        if len(node.args) != 1 or node.given:
+            raise NotEvaluable("𝒯_θ takes one trajectory, 𝒯_θ(τ)")
+        tau = _ev(node.args[0], sc)
         return _trajectory_probability_grad(sc, tau) if grad else _trajectory_probability(sc, tau)
     if name == "R":
         raise NotEvaluable("R(τ)")
     if name == "Pr":
+        _bare(fn, "state", "policy")
         if grad:
             raise NotEvaluable("∇θ of a probability of events")
         return _probability(node, sc)
@@ -845,9 +1102,20 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     raise NotEvaluable(f"the function {name!r}")
 
 
+def _bare(fn: A.Fn, *consumed: str) -> None:
+    """Refuse a decoration of ``fn`` its evaluation does not consume (a parameter, policy, discount, state, action or
+    prime written but not read)."""
+    for f in ("discount", "policy", "param", "state", "action", "primes"):
+        if f not in consumed and getattr(fn, f) not in (None, 0):
+            raise NotEvaluable(f"{fn.name} with a {f} ({getattr(fn, f)}): not a decoration pgverify reads on "
+                               f"{fn.name}")
+
+
 def _check_param(fn: A.Fn) -> None:
-    if fn.param is not None and not _is(fn.param, A.Sym, name="theta"):
-        raise NotEvaluable(f"{fn.name} with parameter {fn.param}")
+    if fn.param is not None and not _is(fn.param, A.Sym, name="theta", index=None):
+        name = "𝒯" if fn.name == "Traj" else fn.name
+        raise NotEvaluable(f"{name} at the parameter point {_shown(fn.param)}: only θ (its trajectories are "
+                           "enumerated at θ)")
 
 
 def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
@@ -874,10 +1142,10 @@ def _probability(node: A.Apply, sc: _Scope) -> Tensor:
     """
     if node.fn.state is not None and not _is(node.fn.state, A.Sym, name="s0"):
         raise NotEvaluable("ℙ started elsewhere than s⁰")
-    pm = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
+    pm = _policy_model(node.fn.policy, sc, "a probability")
     markov = _markov(node, sc, pm)
     if markov is None:
-        _check_policy(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, "a probability", sc)
+        _check_policy(node.fn.policy, "a probability", sc)
     if markov is not None:
         return markov
     args, given = _expand(node.args, sc), _expand(node.given, sc)
@@ -930,7 +1198,7 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
     g = node.given[0]
     if not (isinstance(g, A.Rel) and g.op == "=" and isinstance(g.left, A.At) and g.left.name == "s"):
         return None
-    probe = _Scope(sc.model, replace(sc.conv, constants={"T": 0, **sc.conv.constants}), sc.env, sc.counter)
+    probe = _Scope(sc.model, replace(sc.conv, constants={"T": 0, **sc.conv.constants}), sc.env, sc.counter, [])
     try:
         u = _ev(g.left.time, probe)
         state = action = None
@@ -947,6 +1215,11 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
                 action = ev.right if action is None else None
     except NotEvaluable:
         return None
+    try:
+        _note_before(_ev(g.left.time, sc), lambda: f"s_{{{_shown(g.left.time)}}}", sc)
+    except NotEvaluable:  # a time in a horizon T that this family does not have: any T ≥ 0, not checked
+        if not _mentions(g.left.time, lambda n: _is(n, A.Sym, name="T")):
+            raise
     x = _ev(g.right, sc)
     if action is not None and state is not None:
         b, y = _ev(action, sc), _ev(state, sc)
@@ -997,6 +1270,9 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
         if not (isinstance(dist, A.Apply) and dist.fn.name == "pi"):
             raise NotEvaluable("an action drawn from another law than πθ(·|s)")
         pm = _policy_model(dist.fn, sc, "an expectation")
+        if len(dist.given) > 1 or len(dist.args) != 1 or dist.given and not (
+                isinstance(dist.args[0], A.Blank) or dist.args[0] == var):
+            raise NotEvaluable(f"the law of {var.name}: write π(·|s), π({var.name}|s) or π(s)")
         state = dist.given[0] if dist.given else dist.args[0]
         s = _ev(state, sc)
         inner, axis = _bind_index(var, np.arange(sc.model.A), sc)
@@ -1005,20 +1281,27 @@ def _expect(node: A.Expect, sc: _Scope, grad: bool = False) -> Tensor:
         body = _ev(node.body, inner)
         if not grad:
             return _sum_axis(_mul(weight, body), axis) if axis in body.axes else _mul(_sum_axis(weight, axis), body)
-        if pm is not sc.model:  # π' does not depend on θ
+        if pm is not sc.model and _theta_free(pm, sc, "π"):  # π' does not depend on θ
             return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
         dweight = _gather(sc.model.dpi, [s, a], (GRAD_AXIS,))
         return _sum_axis(_add(_mul(dweight, body), _mul(weight, _d(node.body, inner))), axis)
     if isinstance(var, A.Var) and var.sort == "state":
         if isinstance(dist, A.Fn) and dist.name == "d" or isinstance(dist, A.Apply) and dist.fn.name == "d":
             fn = dist if isinstance(dist, A.Fn) else dist.fn
+            _bare(fn, "discount", "policy")
+            if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
+                raise NotEvaluable(f"the occupancy with discount {_shown(fn.discount)}")
+            if isinstance(dist, A.Apply) and (dist.given or len(dist.args) != 1 or not (
+                    isinstance(dist.args[0], A.Blank) or dist.args[0] == var)):
+                raise NotEvaluable(f"the law d({', '.join(_shown(x) for x in dist.args)}) of {var.name}: write d or "
+                                   f"d({var.name})")
             pm = _policy_model(fn.policy, sc, "the occupancy")
             inner, axis = _bind_index(var, np.arange(sc.model.S), sc)
             s = inner.env[var.name]
             weight = _gather(pm.d, [s])
             if not grad:
                 return _sum_axis(_mul(weight, _ev(node.body, inner)), axis)
-            if pm is not sc.model:  # d^{π'} does not depend on θ
+            if pm is not sc.model and _theta_free(pm, sc, "d"):  # d^{π'} does not depend on θ
                 return _sum_axis(_mul(weight, _d(node.body, inner)), axis)
             from numeric.derivatives import grad_d
 
@@ -1080,8 +1363,8 @@ def _grad(node: A.Grad, sc: _Scope) -> Tensor:
 
 def _d(node: Any, sc: _Scope) -> Tensor:
     """∇θ node: forward rules over the AST; leaves are the model's derivatives."""
-    if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or _is(node, A.Sym, name="discount") or \
-            _is(node, A.Sym, name="T") or _is(node, A.Sym, name="s0"):
+    if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or isinstance(node, A.Sym) and node.index is None and \
+            node.name in ("discount", "T", "s0"):
         if isinstance(node, A.At) and node.name not in ("s", "a", "r"):
             raise NotEvaluable(f"∇θ of {node.name}_t")
         return ZERO
@@ -1279,6 +1562,8 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         from pgverify.families.restrict import restricted
 
         families = (restricted("episodic-softmax", min_horizon=needed),)
+    on_domain = {i: _decide_on_domain(step_label(i, step), left, step, families, conventions.conditions)
+                 for i, (left, step) in enumerate(steps) if step.rel in ("<", ">", "<=", ">=")}
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
     # each step's free variables: a property of the display, computed once (not once per model)
     step_free = [frozenset((free_variables(left) | free_variables(step.rhs) | cond_free) - const)
@@ -1320,6 +1605,12 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             label = step_label(i, step)
             rel = step.rel
             try:
+                decided = on_domain.get(i)
+                if decided is not None:  # a relation between model parameters alone: decided on the whole domain
+                    if isinstance(decided, str):
+                        raise NotEvaluable(decided)
+                    out.append(decided)
+                    continue
                 if kind is not None:
                     pair = C.evaluate_step(i, left, step, model, conventions, free=set(free), sorts=sorts,
                                            defined=defined)
@@ -1331,6 +1622,14 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                     mask = _condition_mask(conventions.conditions, scope)
                     lhs = _masked(_defined(side(left, free, scope), f"the left side of {label}"), mask)
                     rhs = _masked(_defined(side(step.rhs, free, scope), f"the right side of {label}"), mask)
+                    _raise_outside(scope, mask)
+                    if "alpha" in conventions.small and rel in ("=", "<", ">", "<=", ">="):
+                        decided = C._small_step(lhs, rhs, rel, model, 1)
+                        if decided is None:
+                            raise NotEvaluable(f"{label}: as α → 0⁺ both sides agree to first order in α and "
+                                               "their second-order terms are not evaluated on this family")
+                        lhs, rhs, rel = decided
+                        lhs, rhs = C._finish(lhs, model), C._finish(rhs, model)
             except NotEvaluable as exc:
                 if len(steps) == 1:
                     raise
@@ -1359,6 +1658,149 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     # never answered with the proof of another one (or of a catalogue claim) that has the same name.
     digest = hashlib.sha256(repr((display, conventions, families, methods)).encode()).hexdigest()[:16]
     return Claim(f"{name}@text:{digest}", section, statement, evaluate, families, methods, slow_methods=slow_methods)
+
+
+# ------------------------------------------------------- relations between model parameters
+#: The discount's domain on each family (λ ∈ [0, 1) unless listed): the symbol a parameter-only relation is solved in.
+_FIXED_DISCOUNT = {"episodic-softmax-undiscounted": 1}
+
+
+def _parameter_only(node: Any) -> bool:
+    """Whether ``node`` is built from numbers and the discount λ alone (+, −, ×, ÷, integer powers)."""
+    if isinstance(node, A.Num) or _is(node, A.Sym, name="discount", index=None):
+        return True
+    if isinstance(node, (A.Add, A.Sub)):
+        return _parameter_only(node.left) and _parameter_only(node.right)
+    if isinstance(node, A.Neg):
+        return _parameter_only(node.operand)
+    if isinstance(node, A.Mul):
+        return all(_parameter_only(f) for f in node.factors)
+    if isinstance(node, A.Frac):
+        return _parameter_only(node.num) and _parameter_only(node.den)
+    if isinstance(node, A.Pow):
+        return _parameter_only(node.base) and isinstance(node.exp, (A.Num, A.Neg)) and _parameter_only(node.exp) \
+            and not _mentions(node.exp, lambda n: isinstance(n, A.Sym))
+    return False
+
+
+def _numbers_and_parameters(node: Any) -> bool:
+    """Whether ``node`` holds no quantity of a model's MDP or policy: numbers, λ, T and sums or products of them
+    over indices only."""
+    if isinstance(node, (A.Num, A.Var)) or isinstance(node, A.Sym) and node.name in ("discount", "T"):
+        return node.index is None if isinstance(node, A.Sym) else True
+    if isinstance(node, (A.Add, A.Sub, A.Neg, A.Mul, A.Frac, A.Pow, A.Sum, A.Prod)):
+        return all(_numbers_and_parameters(c) for c in A.children(node))
+    return False
+
+
+def _sympy(node: Any, lam: Any) -> Any:
+    """A parameter-only expression (:func:`_parameter_only`) in SymPy, λ the symbol ``lam``."""
+    import sympy
+
+    if isinstance(node, A.Num):
+        return sympy.Integer(node.value)
+    if isinstance(node, A.Sym):
+        return lam
+    if isinstance(node, (A.Add, A.Sub)):
+        a, b = _sympy(node.left, lam), _sympy(node.right, lam)
+        return a + b if isinstance(node, A.Add) else a - b
+    if isinstance(node, A.Neg):
+        return -_sympy(node.operand, lam)
+    if isinstance(node, A.Mul):
+        return sympy.Mul(*(_sympy(f, lam) for f in node.factors))
+    if isinstance(node, A.Frac):
+        return _sympy(node.num, lam) / _sympy(node.den, lam)
+    return _sympy(node.base, lam) ** _sympy(node.exp, lam)
+
+
+def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, ...], conditions: tuple[Any, ...]) -> Any:
+    """A relation L ⋈ R (⋈ ∈ <, ≤, >, ≥) whose sides depend on the discount λ alone, decided over λ's whole domain
+    on ``families`` ([0, 1), or λ = 1 on the undiscounted family) restricted by the conditions on λ alone — not on
+    the random points the methods sample (the float64 examples draw λ ≤ 9/10 only).
+
+    None when the sides are not parameter-only (the methods decide the step); a :class:`~pgverify.statement.Step`
+    at a witness λ* where the relation fails (every method then refutes it at every seed); a string saying why it
+    cannot be decided.  A relation that holds on the whole domain is left to the methods (it holds at their
+    points too).
+    """
+    import sympy
+
+    if not any(_mentions(x, lambda n: isinstance(n, A.Sym) and n.name in ("discount", "T")) for x in (
+            left, step.rhs)) or not all(_numbers_and_parameters(x) for x in (left, step.rhs)):
+        return None
+    if not (_parameter_only(left) and _parameter_only(step.rhs)):
+        return ("a relation between model parameters (the horizon T, or λ in a sum or a product) is decided only "
+                "when it is a rational function of λ alone; on sampled models it would be decided in the sampling "
+                "box (the float64 examples draw λ ≤ 9/10 and a few horizons), not over every λ ∈ [0, 1) and T")
+    lam = sympy.Symbol("lambda", real=True)
+    fixed = {_FIXED_DISCOUNT.get(f.split("[")[0]) for f in families}
+    if len(fixed) != 1:
+        return f"a relation in λ alone on families with different ranges of λ ({', '.join(families)})"
+    (value,) = fixed
+    domain = sympy.Interval.Ropen(0, 1) if value is None else sympy.FiniteSet(value)
+    where = "[0, 1)" if value is None else f"{{{value}}}"
+    ops = {"<": sympy.Lt, ">": sympy.Gt, "<=": sympy.Le, ">=": sympy.Ge}
+    negation = {"<": ">=", ">": "<=", "<=": ">", ">=": "<"}
+    for cond in conditions:
+        if not _mentions(cond, lambda n: _is(n, A.Sym, name="discount")):
+            continue
+        if not (isinstance(cond, A.Rel) and cond.op in ops or isinstance(cond, A.Rel) and cond.op == "=") or not (
+                _parameter_only(cond.left) and _parameter_only(cond.right)):
+            return "a relation in λ alone under a condition mixing λ with other quantities"
+        c = (sympy.Eq if cond.op == "=" else ops[cond.op])(_sympy(cond.left, lam), _sympy(cond.right, lam))
+        domain = domain.intersect(sympy.solveset(c, lam, domain))
+        where += f", {_shown(cond)}"
+    lhs, rhs = _sympy(left, lam), _sympy(step.rhs, lam)
+    den = sympy.fraction(sympy.together(lhs - rhs))[1]
+    poles = sympy.solveset(sympy.Eq(den, 0), lam, domain) if den.free_symbols else sympy.EmptySet
+    if poles != sympy.EmptySet:
+        return f"a side of the relation in λ is undefined at λ ∈ {_set_text(poles)} (λ ranges over {where})"
+    try:
+        failing = sympy.solveset(ops[negation[step.rel]](lhs, rhs), lam, domain)
+    except (NotImplementedError, ValueError) as exc:
+        return f"the relation in λ alone could not be solved over λ ∈ {where} ({exc})"
+    if failing == sympy.EmptySet:
+        return None
+    if isinstance(failing, sympy.ConditionSet) or failing.has(sympy.ConditionSet):
+        return f"the relation in λ alone could not be solved over λ ∈ {where}"
+    witness = _rational_point(failing)
+    if witness is None:
+        return f"the relation in λ alone fails only at λ ∈ {_set_text(failing)} (λ ranges over {where}), where pgverify cannot " \
+               "evaluate it exactly"
+    label = f"{label} at λ = {witness} (λ ranges over {where}; the relation fails for λ ∈ {_set_text(failing)})"
+    return Step(label, Fraction(str(lhs.subs(lam, witness))), step.rel, Fraction(str(rhs.subs(lam, witness))))
+
+
+def _set_text(where: Any) -> str:
+    """A SymPy set of reals as written in mathematics: (9/10, 1), [0, 1/2], {1}, unions with ∪."""
+    import sympy
+
+    if isinstance(where, sympy.Union):
+        return " ∪ ".join(_set_text(p) for p in where.args)
+    if isinstance(where, sympy.Interval):
+        return f"{'(' if where.left_open else '['}{where.start}, {where.end}{')' if where.right_open else ']'}"
+    if isinstance(where, sympy.FiniteSet):
+        return "{" + ", ".join(str(x) for x in where) + "}"
+    return str(where)
+
+
+def _rational_point(where: Any) -> Any:
+    """A rational point of a SymPy set of reals (the midpoint of its first interval, rounded inside), or None."""
+    import sympy
+
+    parts = where.args if isinstance(where, sympy.Union) else (where,)
+    for part in parts:
+        if isinstance(part, sympy.FiniteSet):
+            for x in part:
+                if x.is_rational:
+                    return sympy.Rational(x)
+        if isinstance(part, sympy.Interval) and part.measure > 0:
+            mid = (part.start + part.end) / 2
+            for digits in range(1, 30):
+                q = sympy.Rational(round(mid * 10 ** digits), 10 ** digits)
+                if q in part:
+                    return q
+    return None
 
 
 def _time_of(expr: Any, T: int) -> int | None:

@@ -108,14 +108,15 @@ def _left_over(node: Any, t: str) -> str | None:
 def _quantity_at_t(node: Any, t: str, sc: Any) -> tuple[Any, Any]:
     """x(σ, α): the factor that depends on t, as an expression of σ = s_t and α = a_t; and the model of the policy
     that draws the trajectory (π' for ℙ^{π'} on a family with two policies)."""
-    from pgverify.notation.evaluate import NotEvaluable, _check_param, _policy_model
+    from pgverify.notation.evaluate import NotEvaluable, _bare, _check_param, _policy_model
 
     if isinstance(node, A.Apply) and node.fn.name == "Pr":
+        _bare(node.fn, "state", "policy")
         if node.given:
             raise NotEvaluable("a conditional probability ℙ(… | …) at time t inside an infinite series")
         if node.fn.state is not None and not (isinstance(node.fn.state, A.Sym) and node.fn.state.name == "s0"):
             raise NotEvaluable("ℙ started elsewhere than s⁰")
-        chain = _policy_model(node.fn.policy if isinstance(node.fn.policy, A.Fn) else None, sc, "a probability")
+        chain = _policy_model(node.fn.policy, sc, "a probability")
         events = []
         for ev in node.args:
             if not (isinstance(ev, A.Rel) and ev.op == "=" and _at_time_t(ev.left, t) and ev.left.name in "sa"):
@@ -207,7 +208,9 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
     base = sc.conv.time_base
     lower = base if node.lower is None else _as_int(_ev(node.lower, sc), "the lower bound of an infinite series")
     if lower < base:
-        raise NotEvaluable(f"an infinite series from t = {lower}, before the first time {base} of the profile")
+        from pgverify.notation.evaluate import IndexOutOfRange
+
+        raise IndexOutOfRange(f"an infinite series from t = {lower}, before the first time {base} of the profile")
     total: Any = None
     for sign, factors in _expand(node.body, t):
         slope, offset, quantity, value, chain = 0, 0, None, _const(1), m

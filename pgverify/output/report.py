@@ -14,7 +14,7 @@ from pgverify.checker import Settings
 from pgverify.verdicts import Check, ClaimResult, Counterexample, Tally
 from pgverify.registry import SLOW_METHODS_OPT_IN
 
-__all__ = ["Run", "to_json", "table", "markdown", "latex_document"]
+__all__ = ["Run", "to_json", "table", "markdown", "latex_document", "mark"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class Run(Tally):
 
 
 def _check_json(c: Check) -> dict[str, Any]:
-    out: dict[str, Any] = {"method": c.method, "family": c.family, "passed": c.passed, "seconds": round(c.seconds, 4)}
+    out: dict[str, Any] = {"method": c.method, "family": c.family, "passed": c.passed, "mark": mark(c),
+                           "seconds": round(c.seconds, 4)}
     for k, v in c.details.items():
         out[k] = v if not (isinstance(v, float) and math.isnan(v)) else None
     if c.failing_step is not None:
@@ -67,8 +68,17 @@ def dumps(run: Run) -> str:
 _MARK = {True: "✓", False: "✗", None: "?"}
 
 
+def mark(c: Check) -> str:
+    """The mark of one check in a table: ✓ the method decided every step true, ✗ it found a step false, ? it could not
+    run, – it passed but left steps undecided (the symbolic method decides ``=`` steps only; the JSON lists them under
+    ``undecided_steps``): a ✓ never stands for a step the method did not decide."""
+    if c.passed is True and c.details.get("undecided_steps"):
+        return "–"
+    return _MARK[c.passed]
+
+
 def _methods(r: ClaimResult) -> str:
-    return "  ".join(f"{c.method}{_MARK[c.passed]}" for c in r.checks)
+    return "  ".join(f"{c.method}{mark(c)}" for c in r.checks)
 
 
 def _short(x: Any, limit: int = 70) -> str:
