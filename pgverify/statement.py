@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Step", "Chain", "MISSING", "identity", "chain", "conjunction", "RELATIONS"]
+from numeric.errors import PGVerifyError
+
+__all__ = ["Step", "Chain", "MISSING", "identity", "chain", "conjunction", "RELATIONS", "OutsideCondition"]
 
 #: The relations a step may assert, elementwise.
 RELATIONS = ("=", "<=", ">=", "<", ">")
@@ -27,6 +29,14 @@ class _Missing:
 
 #: A side the post leaves out (the display stops).
 MISSING: Any = _Missing()
+
+
+class OutsideCondition(PGVerifyError):
+    """A model on which the claim is not made: it meets none of the claim's conditions (``whenever r(s, a) = 5``).
+
+    Raised by a claim's ``evaluate``; the checker skips that model (it is neither a witness nor a counterexample)
+    and, when every model of a method is skipped, says the claim is vacuous there instead of deciding it.
+    """
 
 
 @dataclass(frozen=True)
