@@ -146,6 +146,38 @@ def _discount(value: Any, written: str) -> Fraction:
     return fixed
 
 
+def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain, profile: Any) -> tuple[tuple[str, str], ...]:
+    """``f depends on x, y`` as the drawn function of the family that stands for f (:data:`ARBITRARY_TABLES`), or
+    :class:`_Refused`: a function of other arguments, or two functions that would share one drawn table."""
+    from pgverify.notation.evaluate import ARBITRARY_TABLES
+
+    out: dict[str, str] = {}
+    for dep in dependencies:
+        written = f"`{dep.fn} depends on {', '.join(dep.on)}`"
+        role = profile.functions.get(dep.fn)
+        if role not in ("b", "f"):
+            raise _Refused("undecided", f"{written}: only b and f may be declared arbitrary functions"
+                                        + (f" ({dep.fn} is a quantity of the model)" if role else ""))
+        sorts = tuple(profile.variables.get(x) for x in dep.on)
+        table = ARBITRARY_TABLES.get(sorts)
+        if table is None:
+            raise _Refused("undecided", f"{written}: an arbitrary function of {', '.join(dep.on)} is not drawn by "
+                                        f"any family (of a state, or of a state and an action, in that order)")
+        if role in out and out[role] != table or table in out.values() and out.get(role) != table:
+            raise _Refused("undecided", f"{written}: another arbitrary function is already drawn there (two "
+                                        f"functions of the same arguments would be the same function)")
+        out[role] = table
+    if "f" in out and out["f"] == "b" and "b" not in out and _mentions_fn(chain, "b"):
+        raise _Refused("undecided", "f, an arbitrary function of s, would be the baseline b the display also uses")
+    return tuple(out.items())
+
+
+def _mentions_fn(node: Any, name: str) -> bool:
+    if isinstance(node, A.Fn) and node.name == name:
+        return True
+    return isinstance(node, A.Node) and any(_mentions_fn(c, name) for c in A.children(node))
+
+
 def _plan(display: Any) -> _Plan:
     """The display's chain with the prose's relations (``also``), substitutions and definitions applied; the
     conventions its annotations fix; what they restrict.  :class:`_Refused` when one cannot be honoured."""
@@ -202,12 +234,9 @@ def _plan(display: Any) -> _Plan:
         else:
             discount = solved
             restrictions.append(f"λ = {solved}, from {show(cond)} (the family at that λ: v, q, d, U too)")
-    for dep in ann.dependencies:
-        if dep.fn != "b" or dep.on != ("s",):
-            raise _Refused("undecided", f"`{dep.fn} depends on {', '.join(dep.on)}` is not evaluated (only the "
-                                        f"baseline b of the state, b depends on s, is a function the families "
-                                        f"draw)")
-        restrictions.append("b an arbitrary function of s (drawn per model)")
+    arbitrary = _arbitrary(ann.dependencies, chain, profile)
+    restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
+                     for dep in ann.dependencies]
     definitions = tuple(ann.definitions)
     defines = bool(ann.defines) and C.continuous_kind(chain) is None  # continuous displays keep their own
     if defines:
@@ -230,7 +259,7 @@ def _plan(display: Any) -> _Plan:
         restrictions.append(f"horizon{'s' if len(horizons) > 1 else ''} T = {', '.join(map(str, horizons))} "
                             f"only (no other T is checked)")
     conv = Conventions(time_base=profile.time_base, conditions=tuple(conditions), small=ann.small,
-                       defines=bool(ann.defines) and not defines, discount=discount)
+                       defines=bool(ann.defines) and not defines, discount=discount, arbitrary=arbitrary)
     return _Plan(chain, tuple(replace(conv, horizon=h) for h in horizons) or (conv,), tuple(restrictions))
 
 
@@ -316,7 +345,7 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     if worst.verdict == "undecided" and not skipped:
         msgs = [c.message for r in results for c in r.checks if c.passed is None and c.message]
         why = msgs[0].split("NotEvaluable: ", 1)[-1] if msgs and "NotEvaluable: " in msgs[0] else (
-            msgs[0].split(": ", 1)[-1] if msgs else "")
+            msgs[0] if msgs and msgs[0].startswith("vacuous") else msgs[0].split(": ", 1)[-1] if msgs else "")
         reason = (why if why.startswith("vacuous") else "cannot be evaluated: " + why) if why else \
             "no method could run"
     steps = _step_verdicts(claims[0], settings, _step_latex(chain, display.profile))

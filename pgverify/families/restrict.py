@@ -145,9 +145,13 @@ def _with_horizon(name: str, horizon: int) -> str:
     def examples() -> Any:
         if horizon <= 3:  # the drawn examples have 1-2 non-absorbing states: T ∈ {2, 3}
             return base.examples().filter(lambda ex: ex[0].horizon == horizon)
-        return st.integers(0, 2 ** 32).map(
-            lambda s: episodic.random_example(np.random.default_rng(s), max_nonabsorbing=n)).filter(
-            lambda ex: ex[0].horizon == horizon)
+        return st.integers(0, 2 ** 32).map(_drawn).filter(lambda ex: ex[0].horizon == horizon)
+
+    def _drawn(seed: int) -> Any:
+        """A seeded layered example with at most n non-absorbing states, its arbitrary functions drawn too."""
+        rng = np.random.default_rng(seed)
+        emdp, policy, zeros = episodic.random_example(rng, max_nonabsorbing=n)
+        return emdp, policy, {k: rng.integers(-3, 3, size=v.shape, endpoint=True) for k, v in zeros.items()}
 
     base_symbolic = base.symbolic() if base.symbolic is not None else None
     has_symbolic = base_symbolic is not None and base_symbolic.extras.get("horizon") == horizon
@@ -199,7 +203,8 @@ def _at_discount(m: Model, value: Fraction) -> Model:
     """``m`` at λ = ``value`` (< 1): the MDP and policy unchanged, every derived quantity recomputed."""
     if type(m) is not Model:
         raise PGVerifyError(f"the models of {m.family!r} cannot be rebuilt at another discount")
-    lam = (m.lam * 0 + value.numerator) / value.denominator  # in the model's own arithmetic
+    zero = m.lam * 0
+    lam = (zero + value.numerator) / (zero + value.denominator)  # in the model's own arithmetic
     extras = {k: v for k, v in m.extras.items() if not k.startswith("#")}
     if isinstance(extras.get("other"), Model):
         extras["other"] = _at_discount(extras["other"], value)

@@ -47,7 +47,7 @@ from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, OutsideCondition, Step
 
-__all__ = ["step_label", "parameter_condition", "SELECTED_AXIS", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
+__all__ = ["step_label", "parameter_condition", "ARBITRARY_TABLES", "SELECTED_AXIS", "NOT_EVALUATED", "NotEvaluable", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
            "choose_families", "GRAD_AXIS"]
 
 #: The key of a chain's details listing the steps that could not be evaluated (label → why).
@@ -83,6 +83,9 @@ class Conventions:
     #: The discount λ fixed by an annotation (``where \lambda = 0``, ``whenever 3\lambda = 1``): every model of
     #: the family rebuilt at that λ (v, q, d, U included).
     discount: Fraction | None = None
+    #: Functions an annotation declares arbitrary (``b depends on s, a``): name → the table of the family's drawn
+    #: arbitrary functions that stands for it (``b`` of the state, ``c`` of the state and action).
+    arbitrary: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ tensors
@@ -464,6 +467,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         return _at(node, sc)
     if isinstance(node, A.Return):
         return _return(node, sc)
+    if isinstance(node, A.Apply) and node.fn.name in dict(sc.conv.arbitrary):
+        return _arbitrary(node, sc)
     if isinstance(node, A.Apply):
         return _apply(node, sc)
     if isinstance(node, A.Fn) and node.name in ("U", "J"):
@@ -477,6 +482,25 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Opt):
         raise NotEvaluable(f"{node.op} is not a quantity of the model")
     raise NotEvaluable(f"{type(node).__name__} is not evaluated")
+
+
+#: The arbitrary functions the episodic families draw (per model; symbols on the universal model), by the sorts
+#: of their arguments.
+ARBITRARY_TABLES = {("state",): "b", ("state", "action"): "c"}
+
+
+def _arbitrary(node: A.Apply, sc: _Scope) -> Tensor:
+    """f(x, …) for a function an annotation declares arbitrary (``f depends on x, …``): the family's drawn
+    function of those arguments (independent of θ)."""
+    key = dict(sc.conv.arbitrary)[node.fn.name]
+    table = sc.model.extras.get(key)
+    if table is None:
+        raise NotEvaluable(f"an arbitrary function {node.fn.name}(…) needs a family that draws one "
+                           f"(episodic-softmax); {sc.model.family or 'this family'} has none")
+    if node.given or node.fn.param is not None or len(node.args) != np.ndim(table):
+        raise NotEvaluable(f"{node.fn.name} is declared a function of {np.ndim(table)} argument(s); it is "
+                           f"applied to {len(node.args)}")
+    return _gather(table, [_ev(x, sc) for x in node.args])
 
 
 def _initial_state(m: Model) -> int:
@@ -1093,6 +1117,9 @@ def _d(node: Any, sc: _Scope) -> Tensor:
         return ZERO
     if isinstance(node, A.Return):
         _return(node, sc)  # rewards do not depend on θ
+        return ZERO
+    if isinstance(node, A.Apply) and node.fn.name in dict(sc.conv.arbitrary):
+        _arbitrary(node, sc)  # declared a function of its arguments only: not of θ
         return ZERO
     if isinstance(node, A.Add):
         return _add(_d(node.left, sc), _d(node.right, sc))

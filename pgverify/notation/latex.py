@@ -841,8 +841,7 @@ class _ToAST(Transformer):
             return fn
         return self._check_apply(A.Apply(fn, args, given, pos=pos), tok.value)
 
-    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2,
-              "b": 1}
+    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2}
 
     def _check_apply(self, ap: A.Apply, written: str) -> A.Apply:
         role, n = ap.fn.name, len(ap.args)
@@ -866,6 +865,9 @@ class _ToAST(Transformer):
             return A.Apply(fn, ap.args, pos=ap.pos)
         if role in ("Pr", "f", "Normal"):
             return ap
+        if role == "b" and (n not in (1, 2) or ap.given):  # b(s); b(s, a) where annotated `b depends on s, a`
+            raise MalformedNotation(f"{written} takes (s) or (s, a), got {n} argument{'s' if n > 1 else ''}"
+                                    f"{' and a condition' if ap.given else ''}", ap.pos)
         want = self._ARITY.get(role)
         if want is not None and (n != want or ap.given):
             raise MalformedNotation(f"{written} takes {want} argument{'s' if want > 1 else ''}, got {n}"
