@@ -223,13 +223,13 @@ _SIMPLE = {
     "dfrac": "FRAC", "tfrac": "FRAC", "vert": "BAR", "mid": "BAR",
 }
 _RELATIONS = {"sim": "sim", "in": "in", "propto": "propto", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=",
-              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "lt": "<", "gt": ">"}
+              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "doteq": "def", "lt": "<", "gt": ">"}
 _OPTS = {"argmax": "argmax", "argmin": "argmin", "max": "max", "min": "min"}
 _UNICODE = {
     "𝔼": ("EXPECT", "E"), "∇": ("NABLA", "nabla"), "Σ": ("SUM", "sum"), "∑": ("SUM", "sum"),
     "∏": ("PRODOP", "prod"), "∞": ("INF", "infty"), "·": ("CDOT", "cdot"), "…": ("DOTS", "ldots"),
     "−": ("MINUS", "-"), "∼": ("REL", "sim"), "∈": ("REL", "in"), "≤": ("REL", "<="), "≥": ("REL", ">="),
-    "∝": ("REL", "propto"), "←": ("REL", "assign"), "≔": ("REL", "def"), "𝟙": ("INDICATOR", "1"),
+    "∝": ("REL", "propto"), "←": ("REL", "assign"), "≔": ("REL", "def"), "≐": ("REL", "def"), "𝟙": ("INDICATOR", "1"),
     "λ": ("NAME", "\\lambda"), "γ": ("NAME", "\\gamma"), "θ": ("NAME", "\\theta"), "τ": ("NAME", "\\tau"),
     "π": ("NAME", "\\pi"), "μ": ("NAME", "\\mu"), "σ": ("NAME", "\\sigma"), "α": ("NAME", "\\alpha"),
     "η": ("NAME", "\\eta"), "ω": ("NAME", "\\omega"), "ρ": ("NAME", "\\rho"), "δ": ("NAME", "\\delta"),
