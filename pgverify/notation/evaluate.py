@@ -1413,6 +1413,8 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     const = set(conventions.constants)
     families = conventions.families or {"dpg": C.DPG_FAMILIES, "gaussian": C.GAUSSIAN_FAMILIES}.get(
         kind) or choose_families(display)
+    if conventions.arbitrary and families == ("tabular-softmax",):
+        families = ("episodic-softmax",)  # the family that draws arbitrary functions (as for the baseline b)
     if conventions.horizon is not None and needed is not None and conventions.horizon < needed:
         raise NotEvaluable(f"the display's … presumes T ≥ {needed}; the annotation checks T = {conventions.horizon}")
     if needed is not None and families == ("episodic-softmax",) and conventions.horizon is None:
