@@ -160,6 +160,11 @@ def test_a_definition_that_cannot_be_applied_is_refused(definition: str, display
         apply_definitions(parse_display(display), (_row(definition),))
 
 
+def test_doteq_is_a_definition() -> None:
+    assert parse_display(r"\omega \doteq 2 U(\theta)").rows[0].steps[0].rel == "def"
+    assert parse_display("ω ≐ 2 U(θ)").rows[0].steps[0].rel == "def"
+
+
 def test_a_definition_reaches_the_conditions_too() -> None:
     _, conds = apply_definitions(parse_display(r"\eta(s) = 1"), (_row(r"\eta(s) := 2 v(s)"),),
                                  (_rel(r"\eta(s) = 1"),))
@@ -184,6 +189,12 @@ def test_a_declared_arbitrary_function_is_evaluated_and_theta_free() -> None:
                             name="b(s,a) baseline", conventions=conv)
     assert check_claim(true).verdict == "proved"
     assert check_claim(false).verdict == "refuted"
+
+
+def test_a_declared_function_is_checked_on_the_family_that_draws_it() -> None:
+    claim = compile_display(parse_display(r"\sum_a \nabla_\theta \pi_\theta(a \vert s) f(s) = 0"), name="f(s)",
+                            conventions=Conventions(arbitrary=(("f", "b"),)))
+    assert claim.families == ("episodic-softmax",) and check_claim(claim).verdict == "proved"
 
 
 def test_two_arbitrary_functions_of_the_same_arguments_are_refused(tmp_path: Path) -> None:

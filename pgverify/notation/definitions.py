@@ -25,13 +25,14 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
+from numeric.errors import PGVerifyError
 from pgverify.notation import ast as A
 from pgverify.notation.scope import TRAJECTORY, free_indices
 
 __all__ = ["apply_definitions", "substitute", "DefinitionError"]
 
 
-class DefinitionError(ValueError):
+class DefinitionError(PGVerifyError, ValueError):
     """A definition that cannot be applied to the display; the message says why."""
 
 
