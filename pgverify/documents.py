@@ -202,6 +202,7 @@ def _plan(display: Any) -> _Plan:
             restrictions.append(f"only where {show(q.condition)} (for {', '.join(q.names)})")
     discount: Fraction | None = None
     horizons = list(ann.horizons)
+    pending = list(ann.conditions)  # `whenever` conditions, after the substitutions
     for var, value in ann.substitutions:
         written = f"where {show(var)} = {show(value)}"
         if isinstance(var, A.Sym) and var.name == "discount":
@@ -215,10 +216,14 @@ def _plan(display: Any) -> _Plan:
             raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
                                          f"can fix")
         else:
+            before = (chain, conditions, pending)
             chain = _substitute(chain, var.name, value)
             conditions = [_substitute(c, var.name, value) for c in conditions]
+            pending = [_substitute(c, var.name, value) for c in pending]
+            if (chain, conditions, pending) == before:
+                raise _Refused("undecided", f"`{written}`: {show(var)} does not occur in the display")
             restrictions.append(f"{show(var)} = {show(value)} (substituted)")
-    for cond in ann.conditions:
+    for cond in pending:
         try:
             solved = parameter_condition(cond)
         except NotEvaluable as exc:

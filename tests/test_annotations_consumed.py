@@ -202,6 +202,13 @@ def test_two_arbitrary_functions_of_the_same_arguments_are_refused(tmp_path: Pat
     assert run.results[0].verdict == "undecided" and "same function" in run.results[0].reason
 
 
+def test_where_reaches_the_conditions_and_must_be_used(tmp_path: Path) -> None:
+    run = _run(tmp_path, "<!-- pgverify: where s = s'; whenever s = s^0 -->\n$$ d(s) > 0 $$\n\n"
+                         "<!-- pgverify: where a = a' -->\n$$ v(s) = v(s) $$\n")
+    assert run.results[0].verdict == "verified"  # d(s') > 0 where s' = s⁰ (not at every s', where it may be 0)
+    assert run.results[1].verdict == "undecided" and "does not occur" in run.results[1].reason
+
+
 # ------------------------------------------------------------------ what was checked is shown
 _HORIZON_DOC = ("<!-- pgverify: for any T; horizons 2 -->\n"
                 "$$ \\mathbb{E}\\left[\\sum_{t=1}^{T-1} r(s_t, a_t)\\right] = \\mathbb{E}\\left[r(s_1, a_1)\\right] $$\n")
