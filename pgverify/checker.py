@@ -37,7 +37,7 @@ from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, InvalidFamilySizeError, sized_family
 from pgverify.registry import METHODS, SLOW_METHODS_OPT_IN, Claim
-from pgverify.statement import MISSING, Chain, IllFormedChain
+from pgverify.statement import MISSING, Chain, IllFormedChain, OutsideCondition
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
 
@@ -261,8 +261,9 @@ def _timed(fn: Any) -> tuple[Any, float]:
     out = fn()
     return out, time.perf_counter() - t
 
-def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
-    """Universal check of the ``=`` steps; inequality steps are left to the other methods.
+def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check | None:
+    """Universal check of the ``=`` steps; inequality steps are left to the other methods.  None when the
+    universal model is not one the claim is made on (:class:`OutsideCondition`): no universal check.
 
     The outcome of a catalogue claim is cached on disk (:mod:`pgverify.cache`);
     a cached check says so (``cached``) with the seconds it took when computed.
@@ -275,7 +276,10 @@ def _symbolic(claim: Claim, family: Family, settings: Settings) -> Check:
                          {**hit["details"], "cached": True, "computed_seconds": hit["seconds"]},
                          hit["failing_step"], hit["message"])
     model = family.symbolic()  # type: ignore[misc]
-    ev, secs = _timed(lambda: evaluate_chain(claim, model))
+    try:
+        ev, secs = _timed(lambda: evaluate_chain(claim, model))
+    except OutsideCondition:  # the universal model is not one the claim is made on: no universal check
+        return None
     undecided = [s.label for s in ev.chain.steps if s.relation != "="] if not (ev.ill_formed or ev.undecidable) else []
     details = {"undecided_steps": undecided} if undecided else {}
     check = _as_check("symbolic", family.symbolic_label, ev, secs, details)
@@ -305,16 +309,27 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
     measured: dict[str, Any] = {}
     evaluated = 0
     equalities = False  # whether some point's chain has an = step (a Schwartz–Zippel bound is about those)
+    outside: list[str] = []  # points that meet none of the claim's conditions: skipped, counted
     for model in family.exact_points(settings.exact_points, settings.seed):
-        ev = evaluate_chain(claim, model)
+        try:
+            ev = evaluate_chain(claim, model)
+        except OutsideCondition as exc:
+            outside.append(str(exc))
+            continue
         evaluated += 1
         measured = ev.chain.details if ev.chain else {}
         equalities = equalities or (ev.chain is not None and any(s.relation == "=" for s in ev.chain.steps))
         if ev.ill_formed or ev.undecidable or ev.first_failure:
             stop = ev
             break
-    details: dict[str, Any] = {**measured, "points": evaluated, "grid": GRID}
-    if stop is None:
+    details: dict[str, Any] = {**measured, "points": evaluated, "grid": GRID,
+                               **({"points_outside_condition": len(outside)} if outside else {})}
+    if stop is None and not evaluated:
+        return Check("exact", family.exact_label, None, time.perf_counter() - t, details, None,
+                     f"vacuous: none of the {len(outside)} exact points meets the condition ({outside[0]})")
+    if stop is None and outside:  # the points that were evaluated are not uniform draws: no Schwartz–Zippel bound
+        details["degree_bound"] = details["error_bound"] = None
+    elif stop is None:
         if evaluated != settings.exact_points:
             raise RuntimeError(f"family {family.name!r} gave {evaluated} exact points, {settings.exact_points} asked")
         # inequalities only (reinforce.ascent-step): no bound applies, and the degree evaluation is not run
@@ -328,7 +343,8 @@ def _exact(claim: Claim, family: Family, settings: Settings) -> Check:
 
 def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exact: bool,
                        max_examples: int, shrink: bool, measured: dict[str, Any] | None = None,
-                       skipped: list[int] | None = None) -> tuple[int, tuple[Any, Evaluation] | None]:
+                       skipped: list[int] | None = None,
+                       outside: list[int] | None = None) -> tuple[int, tuple[Any, Evaluation] | None]:
     """Run the claim on Hypothesis-drawn examples; return (#examples, a failing example, shrunk if asked).
 
     ``measured`` (if given) receives the details of the last example evaluated.
@@ -343,8 +359,13 @@ def _hypothesis_search(claim: Claim, family: Family, settings: Settings, *, exac
     @given(family.examples())
     def probe(example: Any) -> None:
         nonlocal seen
+        try:
+            ev = evaluate_chain(claim, family.build(example, exact))
+        except OutsideCondition:  # not an example the claim is made on: neither a pass nor a failure
+            if outside is not None:
+                outside[0] += 1
+            return
         seen += 1
-        ev = evaluate_chain(claim, family.build(example, exact))
         if measured is not None:
             measured.clear()
             measured.update(ev.chain.details if ev.chain else {})
@@ -393,12 +414,16 @@ def _inequality_margin(ev: Evaluation) -> float | None:
 
 def _numeric(claim: Claim, family: Family, settings: Settings) -> tuple[Check, tuple[Any, Evaluation] | None]:
     measured: dict[str, Any] = {}
-    skipped = [0]
+    skipped, outside = [0], [0]
     (seen, failure), secs = _timed(lambda: _hypothesis_search(
         claim, family, settings, exact=False, max_examples=settings.numeric_examples, shrink=False,
-        measured=measured, skipped=skipped))
+        measured=measured, skipped=skipped, outside=outside))
     details = {**({"last_example": measured} if measured else {}), "examples": seen, "rtol": NUMERIC_RTOL,
-               **({"undecidable_examples": skipped[0]} if skipped[0] else {})}
+               **({"undecidable_examples": skipped[0]} if skipped[0] else {}),
+               **({"examples_outside_condition": outside[0]} if outside[0] else {})}
+    if failure is None and not seen:
+        return Check("numeric", family.numeric_label, None, secs, details, None,
+                     f"vacuous: none of the {outside[0]} examples drawn meets the condition"), None
     if failure is None and skipped[0] == seen:
         return Check("numeric", family.numeric_label, None, secs, details, None,
                      f"float64 could decide none of the {seen} examples (strict inequalities within the "
@@ -463,7 +488,10 @@ def _check_claim(claim: Claim, settings: Settings) -> ClaimResult:
                 if method == "symbolic":
                     if family.symbolic is None:
                         continue
-                    checks.append(_symbolic(claim, family, settings))
+                    check = _symbolic(claim, family, settings)
+                    if check is None:
+                        continue
+                    checks.append(check)
                 elif method == "exact":
                     checks.append(_exact(claim, family, settings))
                 elif method == "numeric":

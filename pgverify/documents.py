@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, fields, is_dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,9 @@ class DisplayResult:
     result: ClaimResult | None = None
     rows: int = 1
     rows_parsed: int = 1
+    #: What the annotations restrict the check to (conditions, horizons, definitions, substitutions, a fixed λ,
+    #: the families checked): shown with the verdict, which holds only under them.
+    restrictions: tuple[str, ...] = ()
 
     @property
     def first_failing_step(self) -> str | None:
@@ -95,32 +99,173 @@ def _substitute(node: Any, name: str, value: Any) -> Any:
     return node
 
 
-def _conventions(display: Any) -> tuple[Conventions, list[dict[str, int]]]:
-    """Time base from the display's profile; the horizon assignments T = h to check (one, unless annotated)."""
+class _Refused(PGVerifyError):
+    """An annotation that cannot be honoured: the display gets ``verdict`` with the message as its reason."""
+
+    def __init__(self, verdict: str, reason: str) -> None:
+        super().__init__(reason)
+        self.verdict = verdict
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the annotations make of a display: the chain to check, one set of conventions per horizon checked,
+    and every restriction they make, as the reader is told (``restrictions``)."""
+
+    chain: A.Chain
+    conventions: tuple[Conventions, ...]
+    restrictions: tuple[str, ...]
+
+
+#: Symbols that name the model itself: an annotation may fix λ (the family at that λ) or T (the horizon), never
+#: θ (the point of ∇θ) or s⁰ (the initial state of the family).
+_MODEL_SYMBOLS = {"discount": "λ", "T": "T", "theta": "θ", "theta'": "θ'", "s0": "s⁰"}
+
+
+def _shown(node: Any, profile: str) -> str:
+    from pgverify.notation.render import render_latex
+
+    try:
+        return render_latex(node, profile=profile)
+    except NotationError:
+        return type(node).__name__
+
+
+def _discount(value: Any, written: str) -> Fraction:
+    """The rational λ an annotation fixes (``where \\lambda = 0``), or :class:`_Refused`."""
+    from pgverify.notation.evaluate import parameter_condition
+
+    try:
+        fixed = parameter_condition(A.Rel("=", A.Sym("discount"), value))
+    except NotEvaluable as exc:
+        raise _Refused("undecided", f"`{written}` cannot be honoured: {exc}") from None
+    if fixed is False:
+        raise _Refused("ill-formed", f"`{written}`: λ is a discount in [0, 1]; no model has that value")
+    if not isinstance(fixed, Fraction):
+        raise _Refused("undecided", f"`{written}` does not fix λ to a rational number")
+    return fixed
+
+
+def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain, profile: Any) -> tuple[tuple[str, str], ...]:
+    """``f depends on x, y`` as the drawn function of the family that stands for f (:data:`ARBITRARY_TABLES`), or
+    :class:`_Refused`: a function of other arguments, or two functions that would share one drawn table."""
+    from pgverify.notation.evaluate import ARBITRARY_TABLES
+
+    out: dict[str, str] = {}
+    for dep in dependencies:
+        written = f"`{dep.fn} depends on {', '.join(dep.on)}`"
+        role = profile.functions.get(dep.fn)
+        if role not in ("b", "f"):
+            raise _Refused("undecided", f"{written}: only b and f may be declared arbitrary functions"
+                                        + (f" ({dep.fn} is a quantity of the model)" if role else ""))
+        sorts = tuple(profile.variables.get(x) for x in dep.on)
+        table = ARBITRARY_TABLES.get(sorts)
+        if table is None:
+            raise _Refused("undecided", f"{written}: an arbitrary function of {', '.join(dep.on)} is not drawn by "
+                                        f"any family (of a state, or of a state and an action, in that order)")
+        if role in out and out[role] != table or table in out.values() and out.get(role) != table:
+            raise _Refused("undecided", f"{written}: another arbitrary function is already drawn there (two "
+                                        f"functions of the same arguments would be the same function)")
+        out[role] = table
+    if "f" in out and out["f"] == "b" and "b" not in out and _mentions_fn(chain, "b"):
+        raise _Refused("undecided", "f, an arbitrary function of s, would be the baseline b the display also uses")
+    return tuple(out.items())
+
+
+def _mentions_fn(node: Any, name: str) -> bool:
+    if isinstance(node, A.Fn) and node.name == name:
+        return True
+    return isinstance(node, A.Node) and any(_mentions_fn(c, name) for c in A.children(node))
+
+
+def _plan(display: Any) -> _Plan:
+    """The display's chain with the prose's relations (``also``), substitutions and definitions applied; the
+    conventions its annotations fix; what they restrict.  :class:`_Refused` when one cannot be honoured."""
+    from pgverify.notation import continuous as C
+    from pgverify.notation.definitions import DefinitionError, apply_definitions
+    from pgverify.notation.evaluate import parameter_condition
     from pgverify.notation.profiles import load_profile
 
     profile = load_profile(display.profile)
     ann = display.annotations
-    conditions = tuple(q.condition for q in ann.quantifiers if q.condition is not None) + tuple(ann.conditions) \
-        if ann is not None else ()
-    conv = Conventions(time_base=profile.time_base, conditions=conditions,
-                       small=ann.small if ann is not None else (), defines=bool(ann is not None and ann.defines))
-    quantified = set(ann.quantified) if ann is not None else set()
-    horizons = list(ann.horizons) if ann is not None else []
-    if "T" in quantified and horizons:
-        return conv, [{"T": h} for h in horizons]
-    return conv, [{}]
-
-
-def _prepared(display: Any) -> A.Chain:
-    """The display's chain, the relations the prose states in words (``also``) appended, substitutions made."""
     chain = display.chain
-    ann = display.annotations
-    if ann is not None and ann.also:
+    if ann is None:
+        return _Plan(chain, (Conventions(time_base=profile.time_base),), ())
+    show = lambda n: _shown(n, display.profile)  # noqa: E731
+    restrictions: list[str] = []
+    if ann.also:
         chain = A.Chain(chain.rows + ann.also, pos=chain.pos)
-    for var, value in (ann.substitutions if ann is not None else ()):
-        chain = _substitute(chain, var.name, value)
-    return chain
+    conditions: list[Any] = []
+    for q in ann.quantifiers:
+        if q.condition is not None:
+            conditions.append(q.condition)
+            restrictions.append(f"only where {show(q.condition)} (for {', '.join(q.names)})")
+    discount: Fraction | None = None
+    horizons = list(ann.horizons)
+    pending = list(ann.conditions)  # `whenever` conditions, after the substitutions
+    for var, value in ann.substitutions:
+        written = f"where {show(var)} = {show(value)}"
+        if isinstance(var, A.Sym) and var.name == "discount":
+            discount = _discount(value, written)
+            restrictions.append(f"λ = {discount} (the family at that λ: v, q, d, U too)")
+        elif isinstance(var, A.Sym) and var.name == "T":
+            if not isinstance(value, A.Num):
+                raise _Refused("undecided", f"`{written}`: a horizon is an integer")
+            horizons.append(value.value)
+        elif isinstance(var, A.Sym) and var.name in _MODEL_SYMBOLS:
+            raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
+                                         f"can fix")
+        else:
+            before = (chain, conditions, pending)
+            chain = _substitute(chain, var.name, value)
+            conditions = [_substitute(c, var.name, value) for c in conditions]
+            pending = [_substitute(c, var.name, value) for c in pending]
+            if (chain, conditions, pending) == before:
+                raise _Refused("undecided", f"`{written}`: {show(var)} does not occur in the display")
+            restrictions.append(f"{show(var)} = {show(value)} (substituted)")
+    for cond in pending:
+        try:
+            solved = parameter_condition(cond)
+        except NotEvaluable as exc:
+            raise _Refused("undecided", f"`whenever {show(cond)}` cannot be honoured: {exc}") from None
+        if solved is None:
+            conditions.append(cond)
+            restrictions.append(f"only where {show(cond)} (entries that do not meet it are not compared)")
+        elif solved is False or discount is not None and isinstance(solved, Fraction) and solved != discount:
+            raise _Refused("undecided", f"vacuous: no model of the family meets `whenever {show(cond)}`"
+                                        + (f" with λ = {discount}" if discount is not None else ""))
+        elif solved is True:
+            restrictions.append(f"{show(cond)} (holds whatever the model)")
+        else:
+            discount = solved
+            restrictions.append(f"λ = {solved}, from {show(cond)} (the family at that λ: v, q, d, U too)")
+    arbitrary = _arbitrary(ann.dependencies, chain, profile)
+    restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
+                     for dep in ann.dependencies]
+    definitions = tuple(ann.definitions)
+    defines = bool(ann.defines) and C.continuous_kind(chain) is None  # continuous displays keep their own
+    if defines:
+        first, rest = chain.rows[0], chain.rows[1:]
+        definitions += (A.Row(first.lhs, first.steps[:1], pos=first.pos),)
+        head = A.Row(first.steps[0].rhs, first.steps[1:], pos=first.pos)
+        chain = A.Chain(((head,) if head.steps or not rest or rest[0].lhs is None else ()) + rest, pos=chain.pos)
+        if not list(chain.steps()):
+            raise _Refused("undecided", f"not a claim: the display only defines {show(first.lhs)}")
+    if definitions:
+        try:
+            chain, cond_tuple = apply_definitions(chain, definitions, tuple(conditions))
+        except DefinitionError as exc:
+            raise _Refused("undecided", f"the definition cannot be applied: {exc}") from None
+        conditions = list(cond_tuple)
+        restrictions += [f"{show(d.lhs)} := {show(d.steps[0].rhs)} (replaces its built-in meaning)"
+                         for d in definitions]
+    horizons = list(dict.fromkeys(horizons))
+    if horizons:
+        restrictions.append(f"horizon{'s' if len(horizons) > 1 else ''} T = {', '.join(map(str, horizons))} "
+                            f"only (no other T is checked)")
+    conv = Conventions(time_base=profile.time_base, conditions=tuple(conditions), small=ann.small,
+                       defines=bool(ann.defines) and not defines, discount=discount, arbitrary=arbitrary)
+    return _Plan(chain, tuple(replace(conv, horizon=h) for h in horizons) or (conv,), tuple(restrictions))
 
 
 # ------------------------------------------------------------------------------- checking
@@ -172,19 +317,26 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
         return DisplayResult(**base, verdict="undecided", reason="not a claim (annotated `skip`)")
     if display.issues:
         return DisplayResult(**base, verdict="ill-formed", reason="; ".join(str(i) for i in display.issues))
-    conv, assignments = _conventions(display)
-    chain = _prepared(display)
+    try:
+        plan = _plan(display)
+    except _Refused as exc:
+        return DisplayResult(**base, verdict=exc.verdict, reason=str(exc))
+    chain = plan.chain
+    base["restrictions"] = plan.restrictions
     name = cid or f"display {display.index + 1}"  # compile_display adds a digest of the text to the id
     catalogue = _catalogue(cid)
     how = {"methods": catalogue.methods, "slow_methods": catalogue.slow_methods,
            "section": catalogue.section} if catalogue is not None else {}
     try:
-        claims = [compile_display(chain, name=name, statement=display.latex,
-                                  conventions=replace(conv, constants=a), **how) for a in assignments]
+        claims = [compile_display(chain, name=name, statement=display.latex, conventions=conv, **how)
+                  for conv in plan.conventions]
     except IllFormedDisplay as exc:
         return DisplayResult(**base, verdict="ill-formed", reason=str(exc))
     except NotEvaluable as exc:
         return DisplayResult(**base, verdict="undecided", reason=f"cannot be evaluated: {exc}")
+    families = tuple(dict.fromkeys(f for c in claims for f in c.families))
+    if plan.restrictions or any("[" in f for f in families):
+        base["restrictions"] = plan.restrictions + (f"families checked: {', '.join(families)}",)
     results = [check_claim(c, settings) for c in claims]
     worst = max(results, key=lambda r: VERDICTS.index(r.verdict))
     reason = worst.reason
@@ -198,8 +350,9 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     if worst.verdict == "undecided" and not skipped:
         msgs = [c.message for r in results for c in r.checks if c.passed is None and c.message]
         why = msgs[0].split("NotEvaluable: ", 1)[-1] if msgs and "NotEvaluable: " in msgs[0] else (
-            msgs[0].split(": ", 1)[-1] if msgs else "")
-        reason = "cannot be evaluated: " + why if why else "no method could run"
+            msgs[0] if msgs and msgs[0].startswith("vacuous") else msgs[0].split(": ", 1)[-1] if msgs else "")
+        reason = (why if why.startswith("vacuous") else "cannot be evaluated: " + why) if why else \
+            "no method could run"
     steps = _step_verdicts(claims[0], settings, _step_latex(chain, display.profile))
     return DisplayResult(**base, verdict=worst.verdict, reason=reason, steps=steps, result=worst)
 
@@ -239,6 +392,7 @@ def to_json(run: DocumentRun) -> dict[str, Any]:
         "displays": [{
             "display": r.index + 1, "line": r.line, "latex": r.latex, "understood": r.understood,
             "id": r.catalogue_id, "verdict": r.verdict, **({"reason": r.reason} if r.reason else {}),
+            "restrictions": list(r.restrictions),
             "steps": [{"label": s.label, "relation": s.relation, "holds": s.holds, "latex": s.latex} for s in r.steps],
             "first_failing_step": r.first_failing_step,
             "checks": [_check_json(c) for c in r.result.checks] if r.result is not None else [],
@@ -262,6 +416,8 @@ def table(run: DocumentRun) -> str:
         checks = "  ".join(f"{c.method}{mark(c)}" for c in r.result.checks) if r.result else ""
         lines.append(f"{name:<26}  {r.verdict:<10}  {checks}")
         pad = " " * 28
+        if r.restrictions:
+            lines.append(f"{pad}checked only under: {'; '.join(r.restrictions)}")
         if r.reason and r.verdict in ("ill-formed", "undecided"):
             lines.append(f"{pad}{r.reason}")
         if r.verdict == "refuted":

@@ -16,7 +16,8 @@ from typing import Any
 
 from numeric.errors import PGVerifyError
 
-__all__ = ["Step", "Chain", "MISSING", "IllFormedChain", "identity", "chain", "conjunction", "RELATIONS"]
+__all__ = ["Step", "Chain", "MISSING", "IllFormedChain", "OutsideCondition", "identity", "chain", "conjunction",
+           "RELATIONS"]
 
 #: The relations a step may assert, elementwise.
 RELATIONS = ("=", "<=", ">=", "<", ">")
@@ -34,6 +35,14 @@ MISSING: Any = _Missing()
 class IllFormedChain(PGVerifyError, ValueError):
     """A claim whose evaluation on a model finds it ill-formed (an index outside its range): the claim is
     ``ill-formed`` with this message, not undecided."""
+
+
+class OutsideCondition(PGVerifyError):
+    """A model on which the claim is not made: it meets none of the claim's conditions (``whenever r(s, a) = 5``).
+
+    Raised by a claim's ``evaluate``; the checker skips that model (it is neither a witness nor a counterexample)
+    and, when every model of a method is skipped, says the claim is vacuous there instead of deciding it.
+    """
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,11 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
 from pgverify.registry import METHODS, Claim
-from pgverify.statement import Chain, IllFormedChain, Step
+from pgverify.statement import Chain, IllFormedChain, OutsideCondition, Step
 
-__all__ = ["step_label", "NOT_EVALUATED", "NotEvaluable", "IndexOutOfRange", "Tensor", "Conventions", "compile_display",
-           "free_variables", "evaluate_side", "choose_families", "GRAD_AXIS"]
+__all__ = ["step_label", "parameter_condition", "ARBITRARY_TABLES", "SELECTED_AXIS", "NOT_EVALUATED", "NotEvaluable",
+           "IndexOutOfRange", "Tensor", "Conventions", "compile_display", "free_variables", "evaluate_side",
+           "choose_families", "GRAD_AXIS"]
 
 #: The key of a chain's details listing the steps that could not be evaluated (label → why).
 NOT_EVALUATED = "steps not evaluated"
@@ -87,6 +88,14 @@ class Conventions:
     small: tuple[str, ...] = ()
     #: The first relation defines its left side (annotation ``defines``): a name for the next steps, not a claim.
     defines: bool = False
+    #: The one horizon T checked (annotation ``horizons``): the episodic family restricted to it.
+    horizon: int | None = None
+    #: The discount λ fixed by an annotation (``where \lambda = 0``, ``whenever 3\lambda = 1``): every model of
+    #: the family rebuilt at that λ (v, q, d, U included).
+    discount: Fraction | None = None
+    #: Functions an annotation declares arbitrary (``b depends on s, a``): name → the table of the family's drawn
+    #: arbitrary functions that stands for it (``b`` of the state, ``c`` of the state and action).
+    arbitrary: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ tensors
@@ -497,6 +506,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         return _at(node, sc)
     if isinstance(node, A.Return):
         return _return(node, sc)
+    if isinstance(node, A.Apply) and node.fn.name in dict(sc.conv.arbitrary):
+        return _arbitrary(node, sc)
     if isinstance(node, A.Apply):
         return _apply(node, sc)
     if isinstance(node, A.Fn) and node.name in ("U", "J"):
@@ -510,6 +521,25 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Opt):
         raise NotEvaluable(f"{node.op} is not a quantity of the model")
     raise NotEvaluable(f"{type(node).__name__} is not evaluated")
+
+
+#: The arbitrary functions the episodic families draw (per model; symbols on the universal model), by the sorts
+#: of their arguments.
+ARBITRARY_TABLES = {("state",): "b", ("state", "action"): "c"}
+
+
+def _arbitrary(node: A.Apply, sc: _Scope) -> Tensor:
+    """f(x, …) for a function an annotation declares arbitrary (``f depends on x, …``): the family's drawn
+    function of those arguments (independent of θ)."""
+    key = dict(sc.conv.arbitrary)[node.fn.name]
+    table = sc.model.extras.get(key)
+    if table is None:
+        raise NotEvaluable(f"an arbitrary function {node.fn.name}(…) needs a family that draws one "
+                           f"(episodic-softmax); {sc.model.family or 'this family'} has none")
+    if node.given or node.fn.param is not None or len(node.args) != np.ndim(table):
+        raise NotEvaluable(f"{node.fn.name} is declared a function of {np.ndim(table)} argument(s); it is "
+                           f"applied to {len(node.args)}")
+    return _gather(table, [_ev(x, sc) for x in node.args])
 
 
 def _initial_state(m: Model) -> int:
@@ -1371,6 +1401,9 @@ def _d(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Return):
         _return(node, sc)  # rewards do not depend on θ
         return ZERO
+    if isinstance(node, A.Apply) and node.fn.name in dict(sc.conv.arbitrary):
+        _arbitrary(node, sc)  # declared a function of its arguments only: not of θ
+        return ZERO
     if isinstance(node, A.Add):
         return _add(_d(node.left, sc), _d(node.right, sc))
     if isinstance(node, A.Sub):
@@ -1497,10 +1530,18 @@ def _free_values(names: set[str], sorts: dict[str, str], sc: _Scope) -> dict[str
 
 
 def _condition_mask(conditions: tuple[Any, ...], sc: _Scope) -> Tensor | None:
+    """Where every condition holds (a boolean tensor over the conditions' variables), or None with no condition.
+
+    A condition on model values (``r(s, a) = 5``) is decided on each drawn model; the universal (symbolic) model
+    and the degree bounds have no such values to compare, so they are outside it (:class:`OutsideCondition`).
+    """
     mask: Tensor | None = None
     for cond in conditions:
         if not isinstance(cond, A.Rel) or cond.op not in _COMPARE:
             raise NotEvaluable(f"the condition {cond} (only comparisons =, <, ≤, >, ≥ are evaluated)")
+        if sc.model.arithmetic.name in ("symbolic", "degree") and not _on_indices(cond):
+            raise OutsideCondition(f"the condition {_shown(cond)} compares model values, decided on drawn models "
+                                   f"only")
         op = _COMPARE[cond.op]
         here = _binary(lambda a, b: np.asarray(op(np.asarray(a), np.asarray(b))).astype(bool),
                        _ev(cond.left, sc), _ev(cond.right, sc))
@@ -1508,16 +1549,113 @@ def _condition_mask(conditions: tuple[Any, ...], sc: _Scope) -> Tensor | None:
     return mask
 
 
+def _on_indices(node: Any) -> bool:
+    """Whether ``node`` compares indices only (states, actions, times, s_t, a_t, T, s⁰ and integers)."""
+    if isinstance(node, (A.Num, A.Var)) or isinstance(node, A.Sym) and node.name in ("T", "s0"):
+        return True
+    if isinstance(node, A.At):
+        return node.name in ("s", "a") and _on_indices(node.time)
+    if isinstance(node, (A.Rel, A.Add, A.Sub, A.Neg, A.Mul)):
+        return all(_on_indices(c) for c in A.children(node))
+    return False
+
+
+def _shown(node: Any) -> str:
+    from pgverify.notation.render import render_latex
+
+    try:
+        return render_latex(node)
+    except Exception:  # noqa: BLE001 - a label only
+        return type(node).__name__
+
+
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
     "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
 
+#: The axis of the entries a condition selects (both sides of a step, in the same order).
+SELECTED_AXIS = "#selected"
 
-def _masked(x: Tensor, mask: Tensor | None) -> Tensor:
+
+def _selected(lhs: Tensor, rhs: Tensor, mask: Tensor | None, conditions: tuple[Any, ...]) -> tuple[Tensor, Tensor]:
+    """Both sides at the entries where the conditions hold, the others dropped (never set to 0: ``0 > 0`` is
+    false, and a step is claimed only where its conditions hold); :class:`OutsideCondition` if there is none."""
     if mask is None:
-        return x
-    return _binary(lambda v, k: np.where(k, v, _zero(v)) if isinstance(v, np.ndarray) or isinstance(k, np.ndarray)
-                   else (v if k else _zero(v)), x, mask)
+        return lhs, rhs
+    if not mask.axes:
+        if bool(mask.value):
+            return lhs, rhs
+        raise OutsideCondition(f"the model meets no condition ({', '.join(_shown(c) for c in conditions)})")
+    axes = _union(lhs.axes, rhs.axes, mask.axes)
+    plain = tuple(x for x in axes if x != GRAD_AXIS)
+    sizes: dict[str, int] = {}
+    for t in (lhs, rhs, mask):
+        sizes.update(zip(t.axes, np.shape(t.value)))
+    keep = np.broadcast_to(np.asarray(mask.expand(plain), dtype=bool), tuple(sizes[x] for x in plain))
+    if not keep.any():
+        raise OutsideCondition(f"no entry of the model meets the condition "
+                               f"({', '.join(_shown(c) for c in conditions)})")
+    shape = tuple(sizes[x] for x in axes)
+    out_axes = (SELECTED_AXIS,) + ((GRAD_AXIS,) if GRAD_AXIS in axes else ())
+
+    def pick(t: Tensor) -> Tensor:
+        v = t.expand(axes)
+        arr = np.broadcast_to(v if isinstance(v, np.ndarray) else np.asarray(v, dtype=object), shape)
+        return Tensor(np.array(arr[keep]), out_axes)
+
+    return pick(lhs), pick(rhs)
+
+
+def parameter_condition(cond: Any) -> "Fraction | bool | None":
+    """A condition on the model's parameter λ alone, solved: the one λ it fixes (``3λ = 1`` → 1/3), True when
+    it always holds, False when it never does (``0 = 1``, or no λ in [0, 1] meets it); None when it mentions
+    anything else (it then selects entries of each model).  A relation on λ that is not a single value
+    (``λ < 1/2``, two roots) raises :class:`NotEvaluable`."""
+    import sympy
+
+    lam = sympy.Symbol("lam")
+
+    def conv(n: Any) -> Any:
+        if isinstance(n, A.Num):
+            return sympy.Integer(n.value)
+        if _is(n, A.Sym, name="discount", index=None):
+            return lam
+        parts = [conv(c) for c in A.children(n)] if isinstance(n, A.Node) else [None]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(n, A.Add):
+            return parts[0] + parts[1]
+        if isinstance(n, A.Sub):
+            return parts[0] - parts[1]
+        if isinstance(n, A.Neg):
+            return -parts[0]
+        if isinstance(n, A.Mul):
+            return sympy.Mul(*parts)
+        if isinstance(n, A.Frac):
+            return parts[0] / parts[1]
+        if isinstance(n, A.Pow) and parts[1].is_Integer:
+            return parts[0] ** parts[1]
+        return None
+
+    if not (isinstance(cond, A.Rel) and cond.op in _COMPARE):
+        return None
+    left, right = conv(cond.left), conv(cond.right)
+    if left is None or right is None:
+        return None
+    diff = sympy.cancel(left - right)
+    if lam not in diff.free_symbols:
+        return bool(_COMPARE[cond.op](diff, 0))
+    if cond.op != "=":
+        raise NotEvaluable(f"the condition {_shown(cond)} restricts λ to a range: pgverify checks a family at "
+                           f"every λ or at one value (write `where \\lambda = …`)")
+    roots = [x for x in sympy.solve(sympy.numer(sympy.together(diff)), lam)
+             if x.is_real and 0 <= x <= 1 and sympy.denom(sympy.together(diff)).subs(lam, x) != 0]
+    if not roots:
+        return False
+    if len(roots) > 1 or not roots[0].is_Rational:
+        raise NotEvaluable(f"the condition {_shown(cond)} holds at λ ∈ {{{', '.join(map(str, roots))}}}: not one "
+                           f"rational value to fix the family at")
+    return Fraction(int(roots[0].p), int(roots[0].q))
 
 
 def compile_display(display: A.Chain, *, name: str, statement: str = "", conventions: Conventions = Conventions(),
@@ -1558,11 +1696,23 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     const = set(conventions.constants)
     families = conventions.families or {"dpg": C.DPG_FAMILIES, "gaussian": C.GAUSSIAN_FAMILIES}.get(
         kind) or choose_families(display)
-    if needed is not None and families == ("episodic-softmax",):
+    if conventions.arbitrary and families == ("tabular-softmax",):
+        families = ("episodic-softmax",)  # the family that draws arbitrary functions (as for the baseline b)
+    if conventions.horizon is not None and needed is not None and conventions.horizon < needed:
+        raise NotEvaluable(f"the display's … presumes T ≥ {needed}; the annotation checks T = {conventions.horizon}")
+    if needed is not None and families == ("episodic-softmax",) and conventions.horizon is None:
         from pgverify.families.restrict import restricted
 
         families = (restricted("episodic-softmax", min_horizon=needed),)
-    on_domain = {i: _decide_on_domain(step_label(i, step), left, step, families, conventions.conditions)
+    if conventions.horizon is not None or conventions.discount is not None:
+        from pgverify.families.restrict import fixed
+
+        try:
+            families = tuple(fixed(f, horizon=conventions.horizon, discount=conventions.discount) for f in families)
+        except PGVerifyError as exc:
+            raise NotEvaluable(f"the annotation cannot be honoured: {exc}") from None
+    on_domain = {i: _decide_on_domain(step_label(i, step), left, step, families, conventions.conditions,
+                                      conventions.discount)
                  for i, (left, step) in enumerate(steps) if step.rel in ("<", ">", "<=", ">=")}
     cond_free = set().union(set(), *(free_variables(c) for c in conventions.conditions))
     # each step's free variables: a property of the display, computed once (not once per model)
@@ -1620,8 +1770,9 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                 else:
                     scope = _Scope(model, conventions, _free_values(set(free), sorts, sc), sc.counter)
                     mask = _condition_mask(conventions.conditions, scope)
-                    lhs = _masked(_defined(side(left, free, scope), f"the left side of {label}"), mask)
-                    rhs = _masked(_defined(side(step.rhs, free, scope), f"the right side of {label}"), mask)
+                    lhs, rhs = _selected(_defined(side(left, free, scope), f"the left side of {label}"),
+                                         _defined(side(step.rhs, free, scope), f"the right side of {label}"),
+                                         mask, conventions.conditions)
                     _raise_outside(scope, mask)
                     if "alpha" in conventions.small and rel in ("=", "<", ">", "<=", ">="):
                         decided = C._small_step(lhs, rhs, rel, model, 1)
@@ -1713,9 +1864,11 @@ def _sympy(node: Any, lam: Any) -> Any:
     return _sympy(node.base, lam) ** _sympy(node.exp, lam)
 
 
-def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, ...], conditions: tuple[Any, ...]) -> Any:
+def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, ...], conditions: tuple[Any, ...],
+                      discount: Fraction | None = None) -> Any:
     """A relation L ⋈ R (⋈ ∈ <, ≤, >, ≥) whose sides depend on the discount λ alone, decided over λ's whole domain
-    on ``families`` ([0, 1), or λ = 1 on the undiscounted family) restricted by the conditions on λ alone — not on
+    on ``families`` ([0, 1), or λ = 1 on the undiscounted family; {``discount``} when an annotation fixed it)
+    restricted by the conditions on λ alone — not on
     the random points the methods sample (the float64 examples draw λ ≤ 9/10 only).
 
     None when the sides are not parameter-only (the methods decide the step); a :class:`~pgverify.statement.Step`
@@ -1733,7 +1886,7 @@ def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, 
                 "when it is a rational function of λ alone; on sampled models it would be decided in the sampling "
                 "box (the float64 examples draw λ ≤ 9/10 and a few horizons), not over every λ ∈ [0, 1) and T")
     lam = sympy.Symbol("lambda", real=True)
-    fixed = {_FIXED_DISCOUNT.get(f.split("[")[0]) for f in families}
+    fixed = {discount} if discount is not None else {_FIXED_DISCOUNT.get(f.split("[")[0]) for f in families}
     if len(fixed) != 1:
         return f"a relation in λ alone on families with different ranges of λ ({', '.join(families)})"
     (value,) = fixed

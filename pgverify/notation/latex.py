@@ -223,13 +223,13 @@ _SIMPLE = {
     "dfrac": "FRAC", "tfrac": "FRAC", "vert": "BAR", "mid": "BAR",
 }
 _RELATIONS = {"sim": "sim", "in": "in", "propto": "propto", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=",
-              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "lt": "<", "gt": ">"}
+              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "doteq": "def", "lt": "<", "gt": ">"}
 _OPTS = {"argmax": "argmax", "argmin": "argmin", "max": "max", "min": "min"}
 _UNICODE = {
     "𝔼": ("EXPECT", "E"), "∇": ("NABLA", "nabla"), "Σ": ("SUM", "sum"), "∑": ("SUM", "sum"),
     "∏": ("PRODOP", "prod"), "∞": ("INF", "infty"), "·": ("CDOT", "cdot"), "…": ("DOTS", "ldots"),
     "−": ("MINUS", "-"), "∼": ("REL", "sim"), "∈": ("REL", "in"), "≤": ("REL", "<="), "≥": ("REL", ">="),
-    "∝": ("REL", "propto"), "←": ("REL", "assign"), "≔": ("REL", "def"), "𝟙": ("INDICATOR", "1"),
+    "∝": ("REL", "propto"), "←": ("REL", "assign"), "≔": ("REL", "def"), "≐": ("REL", "def"), "𝟙": ("INDICATOR", "1"),
     "λ": ("NAME", "\\lambda"), "γ": ("NAME", "\\gamma"), "θ": ("NAME", "\\theta"), "τ": ("NAME", "\\tau"),
     "π": ("NAME", "\\pi"), "μ": ("NAME", "\\mu"), "σ": ("NAME", "\\sigma"), "α": ("NAME", "\\alpha"),
     "η": ("NAME", "\\eta"), "ω": ("NAME", "\\omega"), "ρ": ("NAME", "\\rho"), "δ": ("NAME", "\\delta"),
@@ -841,8 +841,7 @@ class _ToAST(Transformer):
             return fn
         return self._check_apply(A.Apply(fn, args, given, pos=pos), tok.value)
 
-    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2,
-              "b": 1}
+    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2}
 
     def _check_apply(self, ap: A.Apply, written: str) -> A.Apply:
         role, n = ap.fn.name, len(ap.args)
@@ -866,6 +865,9 @@ class _ToAST(Transformer):
             return A.Apply(fn, ap.args, pos=ap.pos)
         if role in ("Pr", "f", "Normal"):
             return ap
+        if role == "b" and (n not in (1, 2) or ap.given):  # b(s); b(s, a) where annotated `b depends on s, a`
+            raise MalformedNotation(f"{written} takes (s) or (s, a), got {n} argument{'s' if n > 1 else ''}"
+                                    f"{' and a condition' if ap.given else ''}", ap.pos)
         want = self._ARITY.get(role)
         if want is not None and (n != want or ap.given):
             raise MalformedNotation(f"{written} takes {want} argument{'s' if want > 1 else ''}, got {n}"

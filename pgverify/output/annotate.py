@@ -17,7 +17,7 @@ from typing import Any
 
 from pgverify.documents import DisplayResult, DocumentRun
 
-__all__ = ["verdict_line", "annotated_markdown", "annotated_html"]
+__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html"]
 
 _COLOURS = {"proved": "#1b7f3b", "verified": "#2f6fb3", "undecided": "#8a6d00", "refuted": "#b3261e",
             "ill-formed": "#7a3fb0"}
@@ -42,6 +42,11 @@ def _detail(r: DisplayResult) -> str:
     elif r.reason:
         out += f" — {r.reason}"
     return out
+
+
+def restrictions_line(r: DisplayResult) -> str:
+    """What the annotations restricted the check to (empty when nothing): the verdict holds only under it."""
+    return f"checked only under: {'; '.join(r.restrictions)}" if r.restrictions else ""
 
 
 def _short(x: Any, limit: int = 120) -> str:
@@ -83,6 +88,8 @@ def annotated_markdown(text: str, run: DocumentRun, *, latex: bool = False) -> s
         at = len(text) if eol < 0 else eol + 1
         after = "" if text[at:at + 1] in ("\n", "") else "\n"
         line = f"% pgverify result: {r.verdict}{_detail(r)}" if latex else f"> **pgverify: {r.verdict}**{_detail(r)}"
+        if r.restrictions:
+            line += f"\n% pgverify {restrictions_line(r)}" if latex else f"\n> {restrictions_line(r)}"
         inserts.append((at, f"\n{line}\n{after}"))
     out, last = [], 0
     for at, block in sorted(inserts, key=lambda x: x[0]):
@@ -138,7 +145,8 @@ def annotated_html(text: str, run: DocumentRun, *, title: str | None = None) -> 
         parts.append(
             f'<div class="display" id="display-{r.index + 1}" data-line="{r.line}">{math}'
             f'<span class="verdict verdict-{r.verdict}" style="background:{colour}">{html.escape(r.verdict)}</span>'
-            f'<p class="why">line {r.line}: {why}</p></div>')
+            f'<p class="why">line {r.line}: {why}</p>'
+            + (f'<p class="why">{html.escape(restrictions_line(r))}</p>' if r.restrictions else "") + '</div>')
         last = max(last, end)
     parts.append(_prose(text[last:]))
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
