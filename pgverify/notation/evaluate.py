@@ -1756,10 +1756,8 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
             rel = step.rel
             try:
                 decided = on_domain.get(i)
-                if decided is not None:  # a relation between model parameters alone: decided on the whole domain
-                    if isinstance(decided, str):
-                        raise NotEvaluable(decided)
-                    out.append(decided)
+                if decided is not None and not isinstance(decided, str):
+                    out.append(decided)  # a relation in λ alone that fails on its domain: the witness step
                     continue
                 if kind is not None:
                     pair = C.evaluate_step(i, left, step, model, conventions, free=set(free), sorts=sorts,
@@ -1798,6 +1796,13 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                         np.asarray([c], dtype=object))[0], "=", np.zeros(model.K, dtype=object) * c))
                 continue
             a, b = _aligned(lhs, rhs)
+            if isinstance(on_domain.get(i), str) and not _fails_exactly(a, b, _RELATIONS[rel]):
+                # a relation in T (or λ in a sum) holding at a sampled model proves nothing about every T and λ;
+                # failing exactly at one, it is refuted (the model is in the domain)
+                if len(steps) == 1:
+                    raise NotEvaluable(on_domain[i])
+                skipped[label] = on_domain[i]
+                continue
             out.append(Step(label, a, _RELATIONS[rel], b))
         if not out:
             raise NotEvaluable("; ".join(f"{k}: {v}" for k, v in skipped.items()))
@@ -1864,6 +1869,25 @@ def _sympy(node: Any, lam: Any) -> Any:
     return _sympy(node.base, lam) ** _sympy(node.exp, lam)
 
 
+def _fails_exactly(a: Any, b: Any, rel: str) -> bool:
+    """Whether ``a rel b`` fails at some entry, decided in exact arithmetic only: False for floats and for values
+    that cannot be ordered (symbolic), so that a rounded or symbolic value never refutes."""
+    op = {"<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y, "<": lambda x, y: x < y, ">": lambda x, y: x > y}[rel]
+    xs, ys = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+    for x, y in zip(xs.ravel(), ys.ravel()):
+        if isinstance(x, (float, np.floating)) or isinstance(y, (float, np.floating)):
+            return False
+        try:
+            holds = op(x, y)
+        except TypeError:
+            return False
+        if not isinstance(holds, (bool, np.bool_)):
+            return False
+        if not holds:
+            return True
+    return False
+
+
 def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, ...], conditions: tuple[Any, ...],
                       discount: Fraction | None = None) -> Any:
     """A relation L ⋈ R (⋈ ∈ <, ≤, >, ≥) whose sides depend on the discount λ alone, decided over λ's whole domain
@@ -1873,7 +1897,8 @@ def _decide_on_domain(label: str, left: Any, step: A.Step, families: tuple[str, 
 
     None when the sides are not parameter-only (the methods decide the step); a :class:`~pgverify.statement.Step`
     at a witness λ* where the relation fails (every method then refutes it at every seed); a string saying why it
-    cannot be decided.  A relation that holds on the whole domain is left to the methods (it holds at their
+    cannot be decided on the domain (the step is then refuted where it fails exactly at a checked model, and
+    otherwise not evaluated, with that string as the reason).  A relation that holds on the whole domain is left to the methods (it holds at their
     points too).
     """
     import sympy
