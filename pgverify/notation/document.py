@@ -47,7 +47,8 @@ from pgverify.notation.latex import Source, expand_macros, parse_row, source, sp
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
-__all__ = ["Document", "Display", "DisplayLine", "read_document", "unescape_markdown", "KINDS", "ESCAPES"]
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "unescape_markdown", "KINDS", "ESCAPES",
+           "UnreadableDocument", "ReadingFailure"]
 
 #: What a source can be.
 KINDS = ("md", "tex", "text")
@@ -55,6 +56,43 @@ KINDS = ("md", "tex", "text")
 ESCAPES = ("auto", "markdown", "none")
 
 _MAX_BYTES = 5_000_000
+
+
+class UnreadableDocument(NotationError):
+    """A file that cannot be read as a document: missing, a directory, not permitted, not UTF-8, an unclosed display."""
+
+    kind = "unreadable"
+
+
+class ReadingFailure(NotationError):
+    """An exception not of the notation family raised while one display was read: it costs that display only."""
+
+    kind = "internal error"
+
+
+def read_source(path: Path) -> str:
+    """The text of the document ``path``, or an :class:`UnreadableDocument` naming why it cannot be read."""
+    if not path.exists():
+        raise UnreadableDocument(f"{path}: no such file")
+    if path.is_dir():
+        raise UnreadableDocument(f"{path} is a directory, not a document")
+    if not path.is_file():
+        raise UnreadableDocument(f"{path} is not a regular file")
+    size = path.stat().st_size
+    if size > _MAX_BYTES:
+        raise UnreadableDocument(f"{path} is {size} bytes, more than the limit {_MAX_BYTES}")
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise UnreadableDocument(f"{path} cannot be read: permission denied") from None
+    except OSError as e:
+        raise UnreadableDocument(f"{path} cannot be read: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise UnreadableDocument(f"{path} is not UTF-8 text: byte 0x{data[e.start]:02x} on line {line} (offset "
+                                 f"{e.start}) does not decode; save the file as UTF-8") from None
 
 
 @dataclass(frozen=True)
@@ -237,6 +275,8 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
         if inside(m.start(), fences) or inside(m.start(), comments) or inside(m.start(), taken):
             continue
         found.append((m.start(), m.end(), m.start(1), m.end(1)))
+    _check_closed(text, full, [(s, e) for s, e, _, _ in found], fences + comments,
+                  _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
     out = []
     for start, end, a, b in sorted(found):
         src = full.slice(a, b)
@@ -267,7 +307,49 @@ def _tex_displays(text: str, full: Source) -> list[_Raw]:
         g = next(k for k in (1, 2, 3) if m.group(k) is not None)
         a, b = m.start(g), m.end(g)
         out.append(_Raw(full.slice(a, b), text[a:b], False, m.start(), m.end()))
+    comments = [(m.start(), m.end()) for m in re.finditer(r"(?<!\\)%[^\n]*", text)]
+    _check_closed(text, full, [(r.before, r.after) for r in out], comments, r"(?<!\\)\\\[")
     return out
+
+
+#: A delimiter outside every display: an unclosed display (or a closing one without its opening).
+_STRAY = re.compile(r"(\$\$)|\\(begin|end)\{(" + _ENVS + r")\}")
+
+
+def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], skip: list[tuple[int, int]],
+                  bracket: str) -> None:
+    """Every display delimiter belongs to a display; else a :class:`MalformedNotation` naming its line.
+
+    ``spans``: the displays found; ``skip``: regions where delimiters are text (fences, comments); ``bracket``:
+    the pattern that opens a ``\\[ … \\]`` display here.  An ``\\begin{env}`` inside a display of the same
+    ``env`` is the sign of an earlier one left open.
+    """
+    def inside(i: int, regions: list[tuple[int, int]]) -> bool:
+        return any(a <= i < b for a, b in regions)
+
+    stray = []
+    for m in _STRAY.finditer(text):
+        if inside(m.start(), skip):
+            continue
+        if not inside(m.start(), spans):
+            stray.append(m)
+        elif m.group(2) == "begin" and any(a < m.start() and text.startswith(f"\\begin{{{m.group(3)}}}", a)
+                                           for a, b in spans if a <= m.start() < b):
+            stray.append(m)
+    stray += [m for m in re.finditer(bracket, text) if not inside(m.start(), skip) and not inside(m.start(), spans)]
+    if not stray:
+        return
+    m = min(stray, key=lambda x: x.start())
+    at = full.pos(m.start())
+    if m.group(0) == "$$":
+        raise MalformedNotation("this `$$` has no closing `$$` (the file has an odd number of them: a display at or "
+                                "before this line is not closed)", at)
+    if m.lastindex and m.group(2) == "end":
+        raise MalformedNotation(f"`\\end{{{m.group(3)}}}` closes no display (its `\\begin{{{m.group(3)}}}` is missing)",
+                                at)
+    if m.lastindex and m.group(2) == "begin":
+        raise MalformedNotation(f"`\\begin{{{m.group(3)}}}` is never closed by `\\end{{{m.group(3)}}}`", at)
+    raise MalformedNotation(f"`{m.group(0)}` opens a display that is never closed", at)
 
 
 def _strip_tex(src: Source) -> Source:
@@ -305,9 +387,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     if isinstance(path_or_text, Path) or (isinstance(path_or_text, str) and "\n" not in path_or_text
                                           and len(path_or_text) < 4096 and Path(path_or_text).is_file()):
         path = Path(path_or_text)
-        if path.stat().st_size > _MAX_BYTES:
-            raise MalformedNotation(f"{path} is {path.stat().st_size} bytes, more than the limit {_MAX_BYTES}")
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
         if kind is None:
             kind = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}.get(path.suffix.lower(), "text")
     elif isinstance(path_or_text, str):
@@ -399,13 +479,19 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
 
     for k, (r, src) in enumerate(zip(raws, contents)):
         line = r.src.pos(0).line
-        ann = Annotations()
-        for body in side_for.get(k, []):
-            ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
-        for body, pos in attached.get(k, []):
-            ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
-        prof = ann.profile or file_profile
-        displays.append(_read_display(k, r.raw, src, prof, ann))
+        try:  # what goes wrong in one display's annotations or reading costs that display only
+            ann = Annotations()
+            for body in side_for.get(k, []):
+                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
+            for body, pos in attached.get(k, []):
+                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
+            prof = ann.profile or file_profile
+            displays.append(_read_display(k, r.raw, src, prof, ann))
+        except NotationError as e:
+            displays.append(_unread(k, r.raw, src, file_profile, e))
+        except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
+            displays.append(_unread(k, r.raw, src, file_profile,
+                                    ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1))))
     return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
                     tuple(displays), front)
 
@@ -416,6 +502,13 @@ def _profile_from_front(front: dict[str, Any]) -> str | None:
     if "pgverify_profile" in front:
         return str(front["pgverify_profile"])
     return None
+
+
+def _unread(index: int, raw: str, src: Source, profile: str, error: NotationError) -> Display:
+    """A display whose annotations (or reading) failed: one row carrying the error, no chain, no annotations."""
+    start = src.strip()
+    return Display(index, start.pos(0).line, raw, src.text, profile, Annotations(),
+                   (DisplayLine(start.pos(0).line, start.text, None, error),), None)
 
 
 def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations) -> Display:
