@@ -239,6 +239,8 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, int]:
 #: ``\[ … \]`` in Markdown: with escapes on (Hugo) ``\[`` is an escaped bracket and the display is ``\\[ … \\]``.
 _MD_BRACKETS = {False: re.compile(r"(?<!\\)\\\[(.*?)(?<!\\)\\\]", re.S),
                 True: re.compile(r"(?<!\\)\\\\\[(.*?)\\\\\]", re.S)}
+#: An inline code span on one line (`` `$$` ``): its delimiters are text, not a display.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^`\n]+?(?<!`)\1(?!`)")
 #: A blockquote's markers at the start of a line (``> ``, ``> > ``).
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 
@@ -254,6 +256,7 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
         raw_regions.append((m.start(2), m.end(2)))
     fences = [(m.start(), m.end()) for m in re.finditer(r"^(```|~~~).*?^\1[ \t]*$", text, re.S | re.M)]
     comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
+    comments += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]  # `$$` in inline code is text
 
     def inside(i: int, regions: list[tuple[int, int]]) -> bool:
         return any(a <= i < b for a, b in regions)
