@@ -261,25 +261,23 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
     def inside(i: int, regions: list[tuple[int, int]]) -> bool:
         return any(a <= i < b for a, b in regions)
 
+    masked = _mask(text, fences + comments)  # delimiters in code and comments are text
     found: list[tuple[int, int, int, int]] = []  # (start, end, content start, content end)
     pattern = re.compile(r"\$\$(.*?)\$\$|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\3\})", re.S)
-    for m in pattern.finditer(text):
-        if inside(m.start(), fences) or inside(m.start(), comments):
-            continue
+    for m in pattern.finditer(masked):
         g = 1 if m.group(1) is not None else 2
         found.append((m.start(), m.end(), m.start(g), m.end(g)))
     if escapes == "auto":
         escaped = any("\\_" in text[a:b] for _, _, a, b in found) or any(
-            "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(text))
+            "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(masked))
     else:
         escaped = escapes == "markdown"
     taken = [(s, e) for s, e, _, _ in found]
-    for m in _MD_BRACKETS[escaped].finditer(text):
-        if inside(m.start(), fences) or inside(m.start(), comments) or inside(m.start(), taken):
+    for m in _MD_BRACKETS[escaped].finditer(masked):
+        if inside(m.start(), taken):
             continue
         found.append((m.start(), m.end(), m.start(1), m.end(1)))
-    _check_closed(text, full, [(s, e) for s, e, _, _ in found], fences + comments,
-                  _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
+    _check_closed(masked, full, [(s, e) for s, e, _, _ in found], _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
     out = []
     for start, end, a, b in sorted(found):
         src = full.slice(a, b)
@@ -288,6 +286,16 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
             src = _unquote(src)
         out.append(_Raw(src, text[a:b], not inside(a, raw_regions), start, end))
     return out
+
+
+def _mask(text: str, regions: list[tuple[int, int]]) -> str:
+    """``text`` with every region blanked (newlines kept, so offsets and lines stay): no delimiter is found there."""
+    chars = list(text)
+    for a, b in regions:
+        for k in range(a, b):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
 
 
 def _unquote(src: Source) -> Source:
@@ -306,12 +314,12 @@ def _unquote(src: Source) -> Source:
 def _tex_displays(text: str, full: Source) -> list[_Raw]:
     out: list[_Raw] = []
     pattern = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\4\})", re.S)
-    for m in pattern.finditer(text):
+    masked = _mask(text, [(m.start(), m.end()) for m in re.finditer(r"(?<!\\)%[^\n]*", text)])  # % comments
+    for m in pattern.finditer(masked):
         g = next(k for k in (1, 2, 3) if m.group(k) is not None)
         a, b = m.start(g), m.end(g)
         out.append(_Raw(full.slice(a, b), text[a:b], False, m.start(), m.end()))
-    comments = [(m.start(), m.end()) for m in re.finditer(r"(?<!\\)%[^\n]*", text)]
-    _check_closed(text, full, [(r.before, r.after) for r in out], comments, r"(?<!\\)\\\[")
+    _check_closed(masked, full, [(r.before, r.after) for r in out], r"(?<!\\)\\\[")
     return out
 
 
@@ -319,27 +327,24 @@ def _tex_displays(text: str, full: Source) -> list[_Raw]:
 _STRAY = re.compile(r"(\$\$)|\\(begin|end)\{(" + _ENVS + r")\}")
 
 
-def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], skip: list[tuple[int, int]],
-                  bracket: str) -> None:
+def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], bracket: str) -> None:
     """Every display delimiter belongs to a display; else a :class:`MalformedNotation` naming its line.
 
-    ``spans``: the displays found; ``skip``: regions where delimiters are text (fences, comments); ``bracket``:
-    the pattern that opens a ``\\[ … \\]`` display here.  An ``\\begin{env}`` inside a display of the same
-    ``env`` is the sign of an earlier one left open.
+    ``text``: the source with code and comments blanked; ``spans``: the displays found; ``bracket``: the pattern
+    that opens a ``\\[ … \\]`` display here.  An ``\\begin{env}`` inside a display of the same ``env`` is the
+    sign of an earlier one left open.
     """
     def inside(i: int, regions: list[tuple[int, int]]) -> bool:
         return any(a <= i < b for a, b in regions)
 
     stray = []
     for m in _STRAY.finditer(text):
-        if inside(m.start(), skip):
-            continue
         if not inside(m.start(), spans):
             stray.append(m)
         elif m.group(2) == "begin" and any(a < m.start() and text.startswith(f"\\begin{{{m.group(3)}}}", a)
                                            for a, b in spans if a <= m.start() < b):
             stray.append(m)
-    stray += [m for m in re.finditer(bracket, text) if not inside(m.start(), skip) and not inside(m.start(), spans)]
+    stray += [m for m in re.finditer(bracket, text) if not inside(m.start(), spans)]
     if not stray:
         return
     m = min(stray, key=lambda x: x.start())
