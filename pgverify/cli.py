@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             _emit(report.dumps(run) if args.json else report.table(run))
             return _status(run)
+        if args.command in ("verify", "annotate") and args.path.is_dir():
+            raise PGVerifyError(f"{args.path} is a directory, not a file to verify")
         if args.command == "annotate" or (args.command == "verify" and args.path.suffix.lower() != ".py"):
             return _document(args)
         if args.command == "verify":

@@ -185,9 +185,10 @@ def _bad(tmp_path, kind):
     if kind == "not-utf8":
         path.write_bytes("naïve\n\n".encode("latin-1") + PROVED_MD.encode())
         return path, "is not UTF-8 text: byte 0xef on line 1"
-    if kind == "directory":
+    if kind in ("directory", "directory-py"):
+        path = path.with_suffix(".py" if kind == "directory-py" else ".md")
         path.mkdir()
-        return path, "doc.md is a directory, not a document"
+        return path, f"{path.name} is a directory"
     if kind == "missing":
         return path, "doc.md: no such file"
     texts = {"unclosed-dollars": (PROVED_MD + "\n$$ U(\\theta) = 1\n\nprose\n", "has no closing `$$`", "line 3"),
@@ -199,7 +200,7 @@ def _bad(tmp_path, kind):
     return path, words
 
 
-BAD_FILES = ["not-utf8", "directory", "missing", "unclosed-dollars", "unclosed-align", "no-display", "unknown-id"]
+BAD_FILES = ["not-utf8", "directory", "directory-py", "missing", "unclosed-dollars", "unclosed-align", "no-display", "unknown-id"]
 
 
 @pytest.mark.parametrize("command", ["verify", "annotate"])
