@@ -28,7 +28,8 @@ from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
 from pgverify.verdicts import VERDICTS, ClaimResult, Tally
 
-__all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "DocumentError", "verify_document", "to_json", "table", "DOCUMENT_SUFFIXES"]
+__all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "DocumentError", "verify_document", "to_json", "table",
+           "DOCUMENT_SUFFIXES"]
 
 #: Suffixes ``pgverify verify`` reads as documents (a ``.py`` file holds derivations in Python).
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex", ".ltx")

@@ -111,7 +111,8 @@ def test_benign_displays_stay_mathml(latex):
     assert_no_executable_content(f"<style>{_STYLE}</style>" + html)
 
 
-@pytest.mark.parametrize("hostile", [r"\href{javascript:alert(1)}{x}", r"\style{background:url(javascript:alert(1))}{x}",
+@pytest.mark.parametrize("hostile", [r"\href{javascript:alert(1)}{x}",
+                                     r"\style{background:url(javascript:alert(1))}{x}",
                                      r"\class{x onclick=alert(1)}{y}", r"\text{<b onmouseover=alert(1)>x</b>}"])
 def test_a_display_with_links_styles_or_classes_is_shown_as_its_source(hostile):
     assert safe_mathml(hostile) is None
@@ -167,7 +168,8 @@ def test_hostile_reasons_counterexamples_and_ids_are_escaped():
 
 def test_the_verdict_lines_stay_one_line():
     reason = "first line\nsecond line\n\n# a heading?"
-    r = DisplayResult(index=0, line=1, latex="x", understood=None, catalogue_id=None, verdict="undecided", reason=reason)
+    r = DisplayResult(index=0, line=1, latex="x", understood=None, catalogue_id=None, verdict="undecided",
+                      reason=reason)
     run = DocumentRun(path="doc.md", results=(r,), settings=Settings(), seconds=0.0)
     md = annotated_markdown("$$ x $$\nafter\n", run)
     assert "> **pgverify: undecided** — first line second line # a heading?" in md

@@ -47,8 +47,8 @@ from pgverify.notation.latex import Source, expand_macros, parse_row, source, sp
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
-__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "unescape_markdown", "KINDS", "ESCAPES",
-           "UnreadableDocument", "ReadingFailure"]
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "unescape_markdown", "KINDS",
+           "ESCAPES", "UnreadableDocument", "ReadingFailure"]
 
 #: What a source can be.
 KINDS = ("md", "tex", "text")
@@ -258,9 +258,6 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
     comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
     comments += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]  # `$$` in inline code is text
 
-    def inside(i: int, regions: list[tuple[int, int]]) -> bool:
-        return any(a <= i < b for a, b in regions)
-
     masked = _mask(text, fences + comments)  # delimiters in code and comments are text
     found: list[tuple[int, int, int, int]] = []  # (start, end, content start, content end)
     pattern = re.compile(r"\$\$(.*?)\$\$|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\3\})", re.S)
@@ -274,7 +271,7 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
         escaped = escapes == "markdown"
     taken = [(s, e) for s, e, _, _ in found]
     for m in _MD_BRACKETS[escaped].finditer(masked):
-        if inside(m.start(), taken):
+        if _inside(m.start(), taken):
             continue
         found.append((m.start(), m.end(), m.start(1), m.end(1)))
     _check_closed(masked, full, [(s, e) for s, e, _, _ in found], _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
@@ -284,8 +281,12 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[ \t]*(?:>[ \t]?)+[ \t]*", text[line_start:start]):
             src = _unquote(src)
-        out.append(_Raw(src, text[a:b], not inside(a, raw_regions), start, end))
+        out.append(_Raw(src, text[a:b], not _inside(a, raw_regions), start, end))
     return out
+
+
+def _inside(i: int, regions: list[tuple[int, int]]) -> bool:
+    return any(a <= i < b for a, b in regions)
 
 
 def _mask(text: str, regions: list[tuple[int, int]]) -> str:
@@ -334,17 +335,14 @@ def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], bracket
     that opens a ``\\[ … \\]`` display here.  An ``\\begin{env}`` inside a display of the same ``env`` is the
     sign of an earlier one left open.
     """
-    def inside(i: int, regions: list[tuple[int, int]]) -> bool:
-        return any(a <= i < b for a, b in regions)
-
     stray = []
     for m in _STRAY.finditer(text):
-        if not inside(m.start(), spans):
+        if not _inside(m.start(), spans):
             stray.append(m)
         elif m.group(2) == "begin" and any(a < m.start() and text.startswith(f"\\begin{{{m.group(3)}}}", a)
                                            for a, b in spans if a <= m.start() < b):
             stray.append(m)
-    stray += [m for m in re.finditer(bracket, text) if not inside(m.start(), spans)]
+    stray += [m for m in re.finditer(bracket, text) if not _inside(m.start(), spans)]
     if not stray:
         return
     m = min(stray, key=lambda x: x.start())
