@@ -96,6 +96,17 @@ def test_the_markdown_keeps_the_text_and_adds_each_verdict(annotated):
     assert stripped == DOCUMENT
 
 
+def test_a_dollar_pair_in_inline_code_does_not_move_a_verdict(tmp_path):
+    text = "Write `$$` to open a display.\n\n$$\nU(\\theta)\n= v(s^0)\n$$\n\nafter\n"
+    src = tmp_path / "code.md"
+    src.write_text(text, encoding="utf-8")
+    run = verify_document(src, Settings(numeric_examples=5, exact_points=1, counterexample_examples=20))
+    assert [r.verdict for r in run.results] == ["proved"]
+    assert annotated_markdown(text, run) == text.replace("$$\n\nafter", "$$\n\n> **pgverify: proved**\n\nafter")
+    page = annotated_html(text, run, title="code.md")
+    assert "<p>Write `$$` to open a display.</p>" in page and "<p>after</p>" in page and page.count("<math") == 1
+
+
 def test_the_page_is_self_contained(annotated):
     _, _, page = annotated
     text = page.read_text(encoding="utf-8")

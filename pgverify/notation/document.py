@@ -47,8 +47,8 @@ from pgverify.notation.latex import Source, expand_macros, parse_row, source, sp
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
-__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "unescape_markdown", "KINDS",
-           "ESCAPES", "UnreadableDocument", "ReadingFailure"]
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "blank_code_and_comments",
+           "unescape_markdown", "KINDS", "ESCAPES", "UnreadableDocument", "ReadingFailure"]
 
 #: What a source can be.
 KINDS = ("md", "tex", "text")
@@ -88,7 +88,7 @@ def read_source(path: Path) -> str:
     except OSError as e:
         raise UnreadableDocument(f"{path} cannot be read: {e.strerror or e}") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is not text (front matter must start the file)
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise UnreadableDocument(f"{path} is not UTF-8 text: byte 0x{data[e.start]:02x} on line {line} (offset "
@@ -254,11 +254,7 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
     raw_regions: list[tuple[int, int]] = []
     for m in re.finditer(r"\{\{<\s*(\w+)[^>]*>\}\}(.*?)\{\{<\s*/\1\s*>\}\}", text, re.S):
         raw_regions.append((m.start(2), m.end(2)))
-    fences = [(m.start(), m.end()) for m in re.finditer(r"^(```|~~~).*?^\1[ \t]*$", text, re.S | re.M)]
-    comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
-    comments += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]  # `$$` in inline code is text
-
-    masked = _mask(text, fences + comments)  # delimiters in code and comments are text
+    masked = blank_code_and_comments(text, "md")  # delimiters in code and comments are text
     found: list[tuple[int, int, int, int]] = []  # (start, end, content start, content end)
     pattern = re.compile(r"\$\$(.*?)\$\$|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\3\})", re.S)
     for m in pattern.finditer(masked):
@@ -289,6 +285,21 @@ def _inside(i: int, regions: list[tuple[int, int]]) -> bool:
     return any(a <= i < b for a, b in regions)
 
 
+def blank_code_and_comments(text: str, kind: str) -> str:
+    """``text`` with the regions where a display delimiter is text blanked (newlines kept, so offsets stay).
+
+    Markdown (``kind="md"``): fenced code, inline code on one line (`` `$$` ``) and HTML comments; LaTeX
+    (``"tex"``): ``%`` comments.  The reader finds displays in this text, and ``pgverify annotate`` places
+    verdicts by it, so both agree on where each display is.
+    """
+    if kind == "tex":
+        return _mask(text, [(m.start(), m.end()) for m in re.finditer(r"(?<!\\)%[^\n]*", text)])
+    regions = [(m.start(), m.end()) for m in re.finditer(r"^(```|~~~).*?^\1[ \t]*$", text, re.S | re.M)]
+    regions += [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
+    regions += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]
+    return _mask(text, regions)
+
+
 def _mask(text: str, regions: list[tuple[int, int]]) -> str:
     """``text`` with every region blanked (newlines kept, so offsets and lines stay): no delimiter is found there."""
     chars = list(text)
@@ -315,7 +326,7 @@ def _unquote(src: Source) -> Source:
 def _tex_displays(text: str, full: Source) -> list[_Raw]:
     out: list[_Raw] = []
     pattern = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\4\})", re.S)
-    masked = _mask(text, [(m.start(), m.end()) for m in re.finditer(r"(?<!\\)%[^\n]*", text)])  # % comments
+    masked = blank_code_and_comments(text, "tex")
     for m in pattern.finditer(masked):
         g = next(k for k in (1, 2, 3) if m.group(k) is not None)
         a, b = m.start(g), m.end(g)

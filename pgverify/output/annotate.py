@@ -13,9 +13,11 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from pgverify.documents import DisplayResult, DocumentRun
+from pgverify.notation.document import blank_code_and_comments
 
 __all__ = ["verdict_line", "annotated_markdown", "annotated_html", "safe_mathml", "MATHML_ELEMENTS",
            "MATHML_ATTRIBUTES"]
@@ -62,9 +64,13 @@ _DISPLAY = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{((?:equation|align|
                       r"eqnarray)\*?)\}.*?\\end\{\3\}", re.S)
 
 
-def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
-    """The display delimited in ``text`` (``$$…$$``, ``\\[…\\]`` or an environment) that overlaps the given line."""
-    for m in _DISPLAY.finditer(text):
+def _span(masked: str, line_start: int, line_end: int) -> tuple[int, int]:
+    """The display delimited in ``masked`` (``$$…$$``, ``\\[…\\]`` or an environment) that overlaps the given line.
+
+    ``masked``: the source with code and comments blanked (the reader's ``blank_code_and_comments``), so that a
+    ``$$`` in inline code does not pair with a display's opening.
+    """
+    for m in _DISPLAY.finditer(masked):
         if m.start() < line_end and m.end() > line_start:
             return m.start(), m.end()
         if m.start() >= line_end:
@@ -75,11 +81,11 @@ def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
 def annotated_markdown(text: str, run: DocumentRun, *, latex: bool = False) -> str:
     """``text`` with a verdict block quote after each display (the line after its closing delimiter);
     with ``latex`` (a ``.tex`` source) a ``% pgverify result:`` comment line instead."""
-    offsets = _offsets(text)
+    offsets, masked = _offsets(text), blank_code_and_comments(text, "tex" if latex else "md")
     inserts: list[tuple[int, str]] = []
     for r in run.results:
         start = offsets[min(r.line - 1, len(offsets) - 1)]
-        _, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
+        _, end = _span(masked, start, offsets[min(r.line, len(offsets) - 1)])
         eol = text.find("\n", end)
         at = len(text) if eol < 0 else eol + 1
         after = "" if text[at:at + 1] in ("\n", "") else "\n"
@@ -203,12 +209,13 @@ def _prose(chunk: str) -> str:
 
 def annotated_html(text: str, run: DocumentRun, *, title: str | None = None) -> str:
     """A self-contained HTML page: prose, each display in MathML with its verdict; no script, no network."""
-    offsets = _offsets(text)
+    kind = "tex" if Path(run.path).suffix.lower() in (".tex", ".ltx") else "md"
+    offsets, masked = _offsets(text), blank_code_and_comments(text, kind)
     parts: list[str] = []
     last = 0
     for r in run.results:
         start = offsets[min(r.line - 1, len(offsets) - 1)]
-        begin, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
+        begin, end = _span(masked, start, offsets[min(r.line, len(offsets) - 1)])
         if begin > last:
             parts.append(_prose(text[last:begin]))
         try:
