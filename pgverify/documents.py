@@ -298,6 +298,11 @@ def dumps(run: DocumentRun) -> str:
     return json.dumps(to_json(run), indent=2, ensure_ascii=False)
 
 
+def _printable(text: str) -> str:
+    """Text from the document shown on a terminal: control characters (an escape sequence) written as ``\\x1b``."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def table(run: DocumentRun) -> str:
     """The readable table: one row per display (line, catalogue id), failing steps and reasons below."""
     from pgverify.output.report import _MARK, _short
@@ -310,12 +315,12 @@ def table(run: DocumentRun) -> str:
         lines.append(f"{name:<26}  {r.verdict:<10}  {checks}")
         pad = " " * 28
         if r.reason and r.verdict in ("ill-formed", "undecided"):
-            lines.append(f"{pad}{r.reason}")
+            lines.append(f"{pad}{_printable(r.reason)}")
         if r.verdict == "refuted":
             lines.append(f"{pad}fails at step: {r.first_failing_step}")
             shown = next((s.latex for s in r.steps if s.label == r.first_failing_step and s.latex), None)
             if shown:
-                lines.append(f"{pad}  {shown}")
+                lines.append(f"{pad}  {_printable(shown)}")
             ce = r.result.counterexample if r.result else None
             if ce is not None:
                 lines.append(f"{pad}counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "

@@ -356,3 +356,10 @@ def test_annotate_overwrites_its_own_outputs_as_documented(capsys, tmp_path):
     with pytest.raises(SystemExit):
         main(["annotate", "--help"])
     assert "already there are overwritten" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_table_shows_control_characters_of_a_document_escaped(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("$$ U(\\theta) = \\text{\x1b[31mred\x1b[0m} $$\n\n" + PROVED_MD)
+    code, out, _ = run(capsys, "verify", str(path), *QUICK_ARGS)
+    assert code == 3 and "\x1b" not in out and "\\x1b[31mred\\x1b[0m" in out
