@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                         "<name>.annotated.md (or .tex) and a self-contained <name>.annotated.html")
     an.add_argument("path", type=Path, help="FILE.md or FILE.tex")
     seeded(an, catalogue=False)
-    an.add_argument("--out", type=Path, default=Path("."), help="output directory (default: the current one)")
+    an.add_argument("--out", type=Path, default=Path("."), help="output folder (default: the current one); "
+                    "<name>.annotated.* already there are overwritten")
     _document_options(an)
     for sp in (v, an):
         sp.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax families "
@@ -106,26 +107,49 @@ def _document_options(sp: argparse.ArgumentParser) -> None:
 
 def _document(args: argparse.Namespace) -> int:
     from pgverify import documents
+    from pgverify.notation.document import read_source
 
+    text = read_source(args.path)  # a directory, a missing, unreadable or non-UTF-8 file: an error naming it
     suffix = args.path.suffix.lower()
     if suffix not in documents.DOCUMENT_SUFFIXES:
         raise PGVerifyError(f"{args.path}: expected a Markdown or LaTeX file ({', '.join(documents.DOCUMENT_SUFFIXES)})"
                             f"{'; pgverify verify reads Python derivations too' if args.command == 'annotate' else ''}")
+    if args.command == "annotate":
+        _writable_folder(args.out)
     run = documents.verify_document(args.path, _settings(args), profile=args.profile, annotations=args.annotations)
     if args.command == "annotate":
         from pgverify.output.annotate import annotated_html, annotated_markdown
 
-        text = args.path.read_text(encoding="utf-8")
-        args.out.mkdir(parents=True, exist_ok=True)
         tex = suffix in (".tex", ".ltx")
         md = args.out / f"{args.path.stem}.annotated{'.tex' if tex else '.md'}"
         page = args.out / f"{args.path.stem}.annotated.html"
-        md.write_text(annotated_markdown(text, run, latex=tex), encoding="utf-8")
-        page.write_text(annotated_html(text, run, title=args.path.name), encoding="utf-8")
+        for target, content in ((md, annotated_markdown(text, run, latex=tex)),
+                                (page, annotated_html(text, run, title=args.path.name))):
+            try:
+                target.write_text(content, encoding="utf-8")
+            except OSError as exc:
+                raise PGVerifyError(f"--out {args.out}: cannot write {target.name}: {exc.strerror or exc}") from None
         _emit(f"wrote {md}\nwrote {page}")
     else:
         _emit(documents.dumps(run) if args.json else documents.table(run))
     return _status(run)
+
+
+def _writable_folder(out: Path) -> None:
+    """``annotate --out``: a folder (made if missing) that can be written, checked before any display is."""
+    import os
+
+    if out.exists() and not out.is_dir():
+        raise PGVerifyError(f"--out {out} is an existing file; --out names the folder the annotated files are "
+                            f"written into")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PGVerifyError(f"--out {out}: cannot make the folder: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PGVerifyError(f"--out {out}: the folder is not writable (permission denied)")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -188,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             run = api.check(args.claims, _settings(args), jobs=_jobs(args))
             _emit(report.dumps(run) if args.json else report.table(run))
             return _status(run)
+        if args.command in ("verify", "annotate") and args.path.is_dir():
+            raise PGVerifyError(f"{args.path} is a directory, not a file to verify")
         if args.command == "annotate" or (args.command == "verify" and args.path.suffix.lower() != ".py"):
             return _document(args)
         if args.command == "verify":

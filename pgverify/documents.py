@@ -29,10 +29,15 @@ from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
 from pgverify.verdicts import VERDICTS, ClaimResult, Tally
 
-__all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "verify_document", "to_json", "table", "DOCUMENT_SUFFIXES"]
+__all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "DocumentError", "verify_document", "to_json", "table",
+           "DOCUMENT_SUFFIXES"]
 
 #: Suffixes ``pgverify verify`` reads as documents (a ``.py`` file holds derivations in Python).
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex", ".ltx")
+
+
+class DocumentError(PGVerifyError, ValueError):
+    """A document that gives no verdict at all: it holds no display, or it names an unknown catalogue id."""
 
 
 @dataclass(frozen=True)
@@ -305,12 +310,42 @@ def _catalogue(cid: str | None) -> Any:
     return next((c for c in all_claims() if c.id == cid), None)
 
 
+def _base(display: Any, understood: str | None) -> dict[str, Any]:
+    """The fields of a display's result that do not depend on its check."""
+    return dict(index=display.index, line=display.line, latex=display.latex, understood=understood,
+                catalogue_id=display.annotations.id if display.annotations is not None else None,
+                rows=len(display.lines), rows_parsed=sum(1 for ln in display.lines if ln.row is not None))
+
+
+def _display_result(display: Any, settings: Settings) -> DisplayResult:
+    """One display's verdict: whatever goes wrong while rendering, compiling or checking it costs this display only.
+
+    An error of pgverify's family is the display's reason (``undecided``); any other exception is an internal
+    error, reported as the reason of this display (``undecided``, "internal error: …"), never a lost file.
+    """
+    from pgverify.notation.render import render_latex
+
+    understood = None
+    try:
+        understood = render_latex(display.chain, profile=display.profile) if display.chain is not None else None
+    except NotationError:
+        understood = None
+    except Exception as exc:  # noqa: BLE001 - the display boundary
+        return DisplayResult(**_base(display, None), verdict="undecided",
+                             reason=f"internal error while rendering the display back: {type(exc).__name__}: {exc}")
+    try:
+        return _check_display(display, settings, understood)
+    except PGVerifyError as exc:
+        return DisplayResult(**_base(display, understood), verdict="undecided", reason=f"cannot be checked: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the display boundary
+        return DisplayResult(**_base(display, understood), verdict="undecided",
+                             reason=f"internal error: {type(exc).__name__}: {exc}")
+
+
 def _check_display(display: Any, settings: Settings, understood: str | None) -> DisplayResult:
     ann = display.annotations
     cid = ann.id if ann is not None else None
-    base = dict(index=display.index, line=display.line, latex=display.latex, understood=understood,
-                catalogue_id=cid, rows=len(display.lines),
-                rows_parsed=sum(1 for ln in display.lines if ln.row is not None))
+    base = _base(display, understood)
     if display.error is not None:
         return DisplayResult(**base, verdict="undecided", reason=f"not read: {display.error}")
     if ann is not None and ann.skip:
@@ -359,25 +394,37 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
 
 def verify_document(path: str | Path, settings: Settings = Settings(), *, profile: str | None = None,
                     annotations: str | Path | None = "auto") -> DocumentRun:
-    """Check every display of the Markdown / LaTeX file ``path``; see the module docstring."""
-    from pgverify.notation.document import read_document
-    from pgverify.notation.render import render_latex
+    """Check every display of the Markdown / LaTeX file ``path``; see the module docstring.
 
-    p = Path(path)
-    if not p.is_file():
-        raise PGVerifyError(f"{path}: no such file")
+    Raises (before any display is checked) when the file cannot be read (missing, a directory, not permitted, not
+    UTF-8, an unclosed display), holds no display, or names a catalogue id that does not exist.
+    """
+    from pgverify.notation.document import read_document
+
     start = time.perf_counter()
-    doc = read_document(p, profile=profile, annotations=annotations)
-    out = []
+    doc = read_document(Path(path), profile=profile, annotations=annotations)
+    if not doc.displays:
+        raise DocumentError(f"{path} holds no display ($$ … $$, \\[ … \\] or \\begin{{align}} … \\end{{align}}): "
+                            f"nothing was read, nothing is verified")
+    _check_ids(doc)
+    out = tuple(_display_result(d, settings) for d in doc.displays)
+    return DocumentRun(str(path), out, settings, time.perf_counter() - start, doc.profile)
+
+
+def _check_ids(doc: Any) -> None:
+    """Every ``id`` annotation names a catalogue claim (a typo would silently check the display without its methods)."""
+    import difflib
+
+    from pgverify.registry import all_claims
+
+    known = [c.id for c in all_claims()]
     for d in doc.displays:
-        understood = None
-        if d.chain is not None:
-            try:
-                understood = render_latex(d.chain, profile=d.profile)
-            except NotationError:
-                understood = None
-        out.append(_check_display(d, settings, understood))
-    return DocumentRun(str(path), tuple(out), settings, time.perf_counter() - start, doc.profile)
+        for cid in d.annotations.ids:
+            if cid not in known:
+                close = difflib.get_close_matches(cid, known, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise DocumentError(f"display {d.index + 1} (line {d.line}) is annotated with id {cid!r}, which is not "
+                                    f"a catalogue claim; {hint}`pgverify list` lists the ids")
 
 
 # ------------------------------------------------------------------------------- output
@@ -405,6 +452,11 @@ def dumps(run: DocumentRun) -> str:
     return json.dumps(to_json(run), indent=2, ensure_ascii=False)
 
 
+def _printable(text: str) -> str:
+    """Text from the document shown on a terminal: control characters (an escape sequence) written as ``\\x1b``."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def table(run: DocumentRun) -> str:
     """The readable table: one row per display (line, catalogue id), failing steps and reasons below."""
     from pgverify.output.report import _short, mark
@@ -419,12 +471,12 @@ def table(run: DocumentRun) -> str:
         if r.restrictions:
             lines.append(f"{pad}checked only under: {'; '.join(r.restrictions)}")
         if r.reason and r.verdict in ("ill-formed", "undecided"):
-            lines.append(f"{pad}{r.reason}")
+            lines.append(f"{pad}{_printable(r.reason)}")
         if r.verdict == "refuted":
             lines.append(f"{pad}fails at step: {r.first_failing_step}")
             shown = next((s.latex for s in r.steps if s.label == r.first_failing_step and s.latex), None)
             if shown:
-                lines.append(f"{pad}  {shown}")
+                lines.append(f"{pad}  {_printable(shown)}")
             ce = r.result.counterexample if r.result else None
             if ce is not None:
                 lines.append(f"{pad}counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "

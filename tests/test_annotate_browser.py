@@ -96,6 +96,17 @@ def test_the_markdown_keeps_the_text_and_adds_each_verdict(annotated):
     assert stripped == DOCUMENT
 
 
+def test_a_dollar_pair_in_inline_code_does_not_move_a_verdict(tmp_path):
+    text = "Write `$$` to open a display.\n\n$$\nU(\\theta)\n= v(s^0)\n$$\n\nafter\n"
+    src = tmp_path / "code.md"
+    src.write_text(text, encoding="utf-8")
+    run = verify_document(src, Settings(numeric_examples=5, exact_points=1, counterexample_examples=20))
+    assert [r.verdict for r in run.results] == ["proved"]
+    assert annotated_markdown(text, run) == text.replace("$$\n\nafter", "$$\n\n> **pgverify: proved**\n\nafter")
+    page = annotated_html(text, run, title="code.md")
+    assert "<p>Write `$$` to open a display.</p>" in page and "<p>after</p>" in page and page.count("<math") == 1
+
+
 def test_the_page_is_self_contained(annotated):
     _, _, page = annotated
     text = page.read_text(encoding="utf-8")
@@ -128,3 +139,42 @@ def test_the_post_renders_in_chromium(tmp_path):
     assert len(probe["displays"]) == len(run.results) == 33
     assert all(d["math"] and d["width"] > 0 and d["height"] > 0 for d in probe["displays"])
     assert all(v["visible"] and v["width"] > 0 for v in probe["verdicts"])
+
+
+#: Markup that would mark the page if it ran: every path a document has into the page carries one.
+MARK = "document.body.dataset.pwned=1"
+HOSTILE = [f"<img src=x onerror=\"{MARK}\">", f"</math><script>{MARK}</script>", f"<svg onload=\"{MARK}\"></svg>",
+           f"<iframe srcdoc=\"<script>parent.{MARK}</script>\"></iframe>",
+           f"<a href=\"javascript:{MARK}\" id=\"go\">x</a>", f"<details open ontoggle=\"{MARK}\"></details>"]
+LATER = """<script>
+setTimeout(() => {
+  const go = document.getElementById('go'); if (go) go.click();
+  document.body.setAttribute('data-probe', JSON.stringify({pwned: document.body.getAttribute('data-pwned'),
+    scripts: document.scripts.length, frames: document.querySelectorAll('iframe, svg, img, a').length}));
+}, 500);
+</script>"""
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent (apt-get install chromium)")
+def test_a_hostile_document_runs_nothing_in_chromium(tmp_path):
+    text = "# Notes " + HOSTILE[0] + "\n\n" + "\n\n".join(
+        f"Prose: {h}\n\n$$ U(\\theta) = v(s^0) \\text{{{h}}} $$" for h in HOSTILE) + "\n\n$$ U(\\theta) = v(s^0) $$\n"
+    src = tmp_path / "hostile.md"
+    src.write_text(text, encoding="utf-8")
+    run = verify_document(src, Settings(numeric_examples=5, exact_points=1, counterexample_examples=20))
+    assert [r.verdict for r in run.results] == ["undecided"] * len(HOSTILE) + ["proved"]
+    page = tmp_path / "hostile.annotated.html"
+    page.write_text(annotated_html(text, run, title=HOSTILE[0]), encoding="utf-8")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", LATER + "</body>"), encoding="utf-8")
+    done = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--virtual-time-budget=5000", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    m = re.search(r"data-probe=\"(.*?)\"", done.stdout, re.S)
+    assert m, f"no probe result in the dumped DOM (exit {done.returncode}): {done.stderr[-2000:]}"
+    import html
+
+    probe = json.loads(html.unescape(m.group(1)))
+    assert probe == {"pwned": None, "scripts": 1, "frames": 0}, probe  # the one script is the probe's own

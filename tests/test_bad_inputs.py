@@ -26,6 +26,9 @@ from numeric.limits import TooLargeError
 from numeric.sampling import sample_trajectories
 from pgverify import testing
 from pgverify.derivations import DerivationError
+from pgverify.documents import DocumentError
+from pgverify.notation.document import UnreadableDocument
+from pgverify.notation.errors import MalformedNotation
 from pgverify.registry import UnknownClaimError
 from pgverify.trajectories import TrajectoryError, trajectories
 
@@ -98,6 +101,35 @@ def derivation_file(body: str) -> Any:
     path = Path(tempfile.mkdtemp(prefix="pgverify-bad-")) / "derivation.py"
     path.write_text("import sys\nimport pgverify\n\n" + body, encoding="utf-8")
     return load_derivations(path)
+
+
+QUICK = pgverify.Settings(numeric_examples=5, exact_points=1, counterexample_examples=20)
+PROVED = "$$ U(\\theta) = U(\\theta) $$\n"
+
+
+def document(text: str | bytes = PROVED, name: str = "doc.md") -> Any:
+    """A fresh file ``name`` holding ``text`` (bytes as they are, a string as UTF-8)."""
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp(prefix="pgverify-doc-")) / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def verify_doc(path: Any) -> Any:
+    from pgverify.documents import verify_document
+
+    return verify_document(path, QUICK)
+
+
+def verify_unpermitted(path: Any) -> Any:
+    """verify_document on a file the operating system refuses to read (root reads anything: the refusal is made)."""
+    from pathlib import Path
+    from unittest import mock
+
+    with mock.patch.object(Path, "read_bytes", side_effect=PermissionError(13, "Permission denied")):
+        return verify_doc(path)
 
 
 def _two(name_a: str, name_b: str) -> str:
@@ -348,6 +380,41 @@ ROWS: list[tuple[str, Callable[[], Any], type[PGVerifyError], str, Callable[[], 
     ("verify/file-calls-sys-exit", lambda: derivation_file(_two("a", "b") + "sys.exit(5)\n"), DerivationError,
      r"derivation.py called sys.exit\(5\) at line 14 \(sys.exit\(5\)\) while being imported",
      lambda: derivation_file(_two("a", "b") + "if __name__ == '__main__':\n    sys.exit(5)\n")),
+    # ------------------------------------------------------------------ documents (pgverify verify FILE.md)
+    ("document/not-utf8", lambda: verify_doc(document("# Notes\n\nna\xefve\n\n".encode("latin-1") + PROVED.encode())),
+     UnreadableDocument, r"doc.md is not UTF-8 text: byte 0xef on line 3 \(offset 11\) does not decode",
+     lambda: verify_doc(document("# Notes\n\nna\xefve\n\n" + PROVED))),
+    ("document/directory", lambda: verify_doc(document().parent), UnreadableDocument,
+     r"pgverify-doc-\w+ is a directory, not a document", lambda: verify_doc(document())),
+    ("document/missing", lambda: verify_doc(document().with_name("other.md")), UnreadableDocument,
+     r"other.md: no such file", lambda: verify_doc(document(name="other.md"))),
+    ("document/not-permitted", lambda: verify_unpermitted(document()), UnreadableDocument,
+     r"doc.md cannot be read: permission denied", lambda: verify_doc(document())),
+    ("document/unclosed-dollars", lambda: verify_doc(document(PROVED + "\ntext\n\n$$ U(\\theta) = 1\n\nmore\n")),
+     MalformedNotation, r"this `\$\$` has no closing `\$\$` .* at line 5, column 1",
+     lambda: verify_doc(document(PROVED + "\ntext\n\n$$ U(\\theta) = U(\\theta)\n$$\nmore\n"))),
+    ("document/unclosed-align",
+     lambda: verify_doc(document(PROVED + "\n\\begin{align} U(\\theta) &= U(\\theta)\n\nmore\n")), MalformedNotation,
+     r"`\\begin\{align\}` is never closed by `\\end\{align\}` at line 3, column 1",
+     lambda: verify_doc(document(PROVED + "\n\\begin{align} U(\\theta) &= U(\\theta)\n\\end{align}\n"))),
+    ("document/unclosed-align-before-another",
+     lambda: verify_doc(document("\\begin{align} U(\\theta) &= U(\\theta)\n\n\\begin{align} 1 &= 1 \\end{align}\n")),
+     MalformedNotation, r"`\\begin\{align\}` is never closed by `\\end\{align\}` at line 3, column 1",
+     lambda: verify_doc(document("\\begin{align} U(\\theta) &= U(\\theta) \\end{align}\n\n"
+                                 "\\begin{align} 1 &= 1 \\end{align}\n"))),
+    ("document/end-without-begin", lambda: verify_doc(document(PROVED + "\n\\end{aligned}\n")), MalformedNotation,
+     r"`\\end\{aligned\}` closes no display .* at line 3, column 1", lambda: verify_doc(document(PROVED + "\nend\n"))),
+    ("document/unclosed-bracket-tex", lambda: verify_doc(document("\\[ U(\\theta) = U(\\theta) \\]\n\\[ x = 1\n",
+                                                                   name="doc.tex")),
+     MalformedNotation, r"`\\\[` opens a display that is never closed at line 2, column 1",
+     lambda: verify_doc(document("\\[ U(\\theta) = U(\\theta) \\]\n% \\[ x = 1\n", name="doc.tex"))),
+    ("document/no-display", lambda: verify_doc(document("# Notes\n\nOnly prose, and `$$` in code.\n")), DocumentError,
+     r"doc.md holds no display .*: nothing was read, nothing is verified",
+     lambda: verify_doc(document("# Notes\n\nOnly prose, and `$$` in code.\n\n" + PROVED))),
+    ("document/unknown-id", lambda: verify_doc(document("<!-- pgverify: id setting.utilty -->\n" + PROVED)),
+     DocumentError, r"display 1 \(line 2\) is annotated with id 'setting.utilty', which is not a catalogue claim; "
+     r"did you mean 'setting.utility'\? `pgverify list` lists the ids",
+     lambda: verify_doc(document("<!-- pgverify: id setting.utility -->\n" + PROVED))),
     # ------------------------------------------------------------------ pgverify.testing
     ("testing/horizon-zero", lambda: assert_pg(horizon=0), testing.InvalidTestArgument,
      r"horizon must be an integer >= 1, got 0", lambda: assert_pg(horizon=1)),

@@ -171,3 +171,195 @@ def test_verify_of_a_file_calling_sys_exit_is_an_error_not_its_exit_status(tmp_p
     path.write_text("import sys\nsys.exit(5)\n")
     code, _, err = run(capsys, "verify", str(path))
     assert code == 2 and "called sys.exit(5) at line 2" in err
+
+
+# --- documents: bad files, one display's failure, annotate --out ---------------------------------------------------
+
+PROVED_MD = "$$ U(\\theta) = U(\\theta) $$\n"
+QUICK_ARGS = ("--examples", "5", "--points", "1")
+
+
+def _bad(tmp_path, kind):
+    """A document of the given kind of badness, and the words the error must hold."""
+    path = tmp_path / "doc.md"
+    if kind == "not-utf8":
+        path.write_bytes("naïve\n\n".encode("latin-1") + PROVED_MD.encode())
+        return path, "is not UTF-8 text: byte 0xef on line 1"
+    if kind in ("directory", "directory-py"):
+        path = path.with_suffix(".py" if kind == "directory-py" else ".md")
+        path.mkdir()
+        return path, f"{path.name} is a directory"
+    if kind == "missing":
+        return path, "doc.md: no such file"
+    texts = {"unclosed-dollars": (PROVED_MD + "\n$$ U(\\theta) = 1\n\nprose\n", "has no closing `$$`", "line 3"),
+             "unclosed-align": ("prose\n\n\\begin{align} U(\\theta) &= 1\n", "`\\begin{align}` is never closed",
+                                "line 3"),
+             "no-display": ("# Notes\n\nprose only\n", "holds no display", "nothing was read"),
+             "unknown-id": ("<!-- pgverify: id pgt.theorm -->\n" + PROVED_MD, "id 'pgt.theorm'", "`pgverify list`")}
+    text, *words = texts[kind]
+    path.write_text(text, encoding="utf-8")
+    return path, words
+
+
+BAD_FILES = ["not-utf8", "directory", "directory-py", "missing", "unclosed-dollars", "unclosed-align", "no-display",
+             "unknown-id"]
+
+
+@pytest.mark.parametrize("command", ["verify", "annotate"])
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_a_bad_file_is_an_error_naming_the_problem(capsys, tmp_path, kind, command):
+    path, words = _bad(tmp_path, kind)
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, command, str(path), *(["--out", str(out_dir)] if command == "annotate" else []),
+                         *QUICK_ARGS)
+    assert code == 2 and out == "", (out, err)
+    assert "internal error" not in err
+    for w in [words] if isinstance(words, str) else words:
+        assert w in err, err
+    assert not any(out_dir.glob("*.annotated.*"))
+
+
+def test_an_unpermitted_file_is_an_error(capsys, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "doc.md"
+    path.write_text(PROVED_MD)
+    def refused(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    code, _, err = run(capsys, "verify", str(path))
+    assert code == 2 and "doc.md cannot be read: permission denied" in err and "internal error" not in err
+
+
+def test_a_valid_file_near_each_bad_one_is_verified(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("naïve\n\n`$$` in code, then a display:\n\n<!-- pgverify: id setting.utility -->\n"
+                    "$$ U(\\theta) = v_\\lambda^{\\pi_\\theta}(s^0) $$\n", encoding="utf-8")
+    code, out, err = run(capsys, "verify", str(path), *QUICK_ARGS)
+    assert code == 0 and "setting.utility" in out and "1 proved" in out, out + err
+
+
+TWO = "<!-- pgverify: for all s -->\n$$ v(s) = \\sum_a \\pi_\\theta(a \\vert s) q(s, a) $$\n\n" + PROVED_MD
+
+
+@pytest.mark.parametrize("error, reason", [(RuntimeError("boom"), "internal error: RuntimeError: boom"),
+                                           (ZeroDivisionError("x"), "internal error: ZeroDivisionError: x")])
+def test_an_internal_error_in_one_display_costs_that_display_only(capsys, tmp_path, monkeypatch, error, reason):
+    from pgverify import documents
+
+    real = documents.check_claim
+
+    def failing(claim, settings):
+        if "v(s)" in claim.statement:
+            raise error
+        return real(claim, settings)
+
+    monkeypatch.setattr(documents, "check_claim", failing)
+    path = tmp_path / "doc.md"
+    path.write_text(TWO)
+    code, out, err = run(capsys, "verify", str(path), "--json", *QUICK_ARGS)
+    assert code == 3, err
+    first, second = json.loads(out)["displays"]
+    assert first["verdict"] == "undecided" and first["reason"] == reason
+    assert second["verdict"] == "proved"
+
+
+def test_an_error_of_the_family_in_one_display_is_its_reason(capsys, tmp_path, monkeypatch):
+    from numeric.limits import TooLargeError
+    from pgverify import documents
+
+    real = documents.check_claim
+    monkeypatch.setattr(documents, "check_claim", lambda c, s: (_ for _ in ()).throw(TooLargeError("too many"))
+                        if "v(s)" in c.statement else real(c, s))
+    path = tmp_path / "doc.md"
+    path.write_text(TWO)
+    code, out, _ = run(capsys, "verify", str(path), "--json", *QUICK_ARGS)
+    first, second = json.loads(out)["displays"]
+    assert code == 3 and first["verdict"] == "undecided" and first["reason"] == "cannot be checked: too many"
+    assert second["verdict"] == "proved"
+
+
+def test_an_unusable_define_costs_its_display_only(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("<!-- pgverify: define G := \\frac{ -->\n$$ G = 1 $$\n\n" + PROVED_MD)
+    code, out, err = run(capsys, "verify", str(path), "--json", *QUICK_ARGS)
+    assert code == 3, err
+    first, second = json.loads(out)["displays"]
+    assert first["verdict"] == "undecided" and first["reason"].startswith("not read: annotation: ")
+    assert "G := " in first["reason"] and "malformed" in first["reason"]
+    assert second["verdict"] == "proved"
+
+
+def test_a_display_the_renderer_cannot_write_back_costs_that_display_only(capsys, tmp_path):
+    # textbook profile: \log p_\theta(\tau) once raised inside render_latex and the whole file was lost
+    path = tmp_path / "doc.md"
+    path.write_text("---\npgverify_profile: textbook\n---\n\n$$ \\log p_\\theta(\\tau) = \\log p_\\theta(\\tau) $$\n\n"
+                    "$$\n\\sum_{a} \\pi_\\theta(a|s) A^{\\pi_\\theta}(s,a) = 0\n$$\n")
+    code, out, err = run(capsys, "verify", str(path), "--json", *QUICK_ARGS)
+    assert code != 2, err
+    first, second = json.loads(out)["displays"]
+    assert first["verdict"] == "proved" or first["verdict"] in ("undecided", "ill-formed") and first["reason"]
+    assert second["verdict"] == "proved"
+
+
+def test_annotate_out_onto_an_existing_file_is_refused(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text(PROVED_MD)
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    code, _, err = run(capsys, "annotate", str(path), "--out", str(target), *QUICK_ARGS)
+    assert code == 2 and "--out" in err and "is an existing file" in err and "internal error" not in err
+    assert target.read_text() == "keep me"
+
+
+def test_annotate_out_below_a_file_is_refused(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text(PROVED_MD)
+    (tmp_path / "notes.txt").write_text("keep me")
+    code, _, err = run(capsys, "annotate", str(path), "--out", str(tmp_path / "notes.txt" / "sub"), *QUICK_ARGS)
+    assert code == 2 and "cannot make the folder: Not a directory" in err and "internal error" not in err
+
+
+def test_annotate_out_into_an_unwritable_folder_is_refused(capsys, tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "doc.md"
+    path.write_text(PROVED_MD)
+    out = tmp_path / "locked"
+    out.mkdir()
+    monkeypatch.setattr(os, "access", lambda p, mode: False)  # root may write anywhere: the refusal is made
+    code, _, err = run(capsys, "annotate", str(path), "--out", str(out), *QUICK_ARGS)
+    assert code == 2 and f"--out {out}: the folder is not writable" in err and "internal error" not in err
+    assert list(out.iterdir()) == []
+
+
+def test_annotate_a_failed_write_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "doc.md"
+    path.write_text(PROVED_MD)
+    monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: (_ for _ in ()).throw(OSError(28, "No space left")))
+    code, _, err = run(capsys, "annotate", str(path), "--out", str(tmp_path / "o"), *QUICK_ARGS)
+    assert code == 2 and "cannot write doc.annotated.md: No space left" in err and "internal error" not in err
+
+
+def test_annotate_overwrites_its_own_outputs_as_documented(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text(PROVED_MD)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "doc.annotated.md").write_text("old")
+    code, _, err = run(capsys, "annotate", str(path), "--out", str(out), *QUICK_ARGS)
+    assert code == 0, err
+    assert "pgverify: proved" in (out / "doc.annotated.md").read_text()
+    with pytest.raises(SystemExit):
+        main(["annotate", "--help"])
+    assert "already there are overwritten" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_table_shows_control_characters_of_a_document_escaped(capsys, tmp_path):
+    path = tmp_path / "doc.md"
+    path.write_text("$$ U(\\theta) = \\text{\x1b[31mred\x1b[0m} $$\n\n" + PROVED_MD)
+    code, out, _ = run(capsys, "verify", str(path), *QUICK_ARGS)
+    assert code == 3 and "\x1b" not in out and "\\x1b[31mred\\x1b[0m" in out

@@ -47,7 +47,8 @@ from pgverify.notation.latex import Source, expand_macros, parse_row, source, sp
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
-__all__ = ["Document", "Display", "DisplayLine", "read_document", "unescape_markdown", "KINDS", "ESCAPES"]
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "blank_code_and_comments",
+           "unescape_markdown", "KINDS", "ESCAPES", "UnreadableDocument", "ReadingFailure"]
 
 #: What a source can be.
 KINDS = ("md", "tex", "text")
@@ -55,6 +56,43 @@ KINDS = ("md", "tex", "text")
 ESCAPES = ("auto", "markdown", "none")
 
 _MAX_BYTES = 5_000_000
+
+
+class UnreadableDocument(NotationError):
+    """A file that cannot be read as a document: missing, a directory, not permitted, not UTF-8, an unclosed display."""
+
+    kind = "unreadable"
+
+
+class ReadingFailure(NotationError):
+    """An exception not of the notation family raised while one display was read: it costs that display only."""
+
+    kind = "internal error"
+
+
+def read_source(path: Path) -> str:
+    """The text of the document ``path``, or an :class:`UnreadableDocument` naming why it cannot be read."""
+    if not path.exists():
+        raise UnreadableDocument(f"{path}: no such file")
+    if path.is_dir():
+        raise UnreadableDocument(f"{path} is a directory, not a document")
+    if not path.is_file():
+        raise UnreadableDocument(f"{path} is not a regular file")
+    size = path.stat().st_size
+    if size > _MAX_BYTES:
+        raise UnreadableDocument(f"{path} is {size} bytes, more than the limit {_MAX_BYTES}")
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise UnreadableDocument(f"{path} cannot be read: permission denied") from None
+    except OSError as e:
+        raise UnreadableDocument(f"{path} cannot be read: {e.strerror or e}") from None
+    try:
+        return data.decode("utf-8-sig")  # a byte-order mark is not text (front matter must start the file)
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise UnreadableDocument(f"{path} is not UTF-8 text: byte 0x{data[e.start]:02x} on line {line} (offset "
+                                 f"{e.start}) does not decode; save the file as UTF-8") from None
 
 
 @dataclass(frozen=True)
@@ -201,6 +239,8 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str, int]:
 #: ``\[ … \]`` in Markdown: with escapes on (Hugo) ``\[`` is an escaped bracket and the display is ``\\[ … \\]``.
 _MD_BRACKETS = {False: re.compile(r"(?<!\\)\\\[(.*?)(?<!\\)\\\]", re.S),
                 True: re.compile(r"(?<!\\)\\\\\[(.*?)\\\\\]", re.S)}
+#: An inline code span on one line (`` `$$` ``): its delimiters are text, not a display.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^`\n]+?(?<!`)\1(?!`)")
 #: A blockquote's markers at the start of a line (``> ``, ``> > ``).
 _QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 
@@ -214,37 +254,60 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
     raw_regions: list[tuple[int, int]] = []
     for m in re.finditer(r"\{\{<\s*(\w+)[^>]*>\}\}(.*?)\{\{<\s*/\1\s*>\}\}", text, re.S):
         raw_regions.append((m.start(2), m.end(2)))
-    fences = [(m.start(), m.end()) for m in re.finditer(r"^(```|~~~).*?^\1[ \t]*$", text, re.S | re.M)]
-    comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
-
-    def inside(i: int, regions: list[tuple[int, int]]) -> bool:
-        return any(a <= i < b for a, b in regions)
-
+    masked = blank_code_and_comments(text, "md")  # delimiters in code and comments are text
     found: list[tuple[int, int, int, int]] = []  # (start, end, content start, content end)
     pattern = re.compile(r"\$\$(.*?)\$\$|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\3\})", re.S)
-    for m in pattern.finditer(text):
-        if inside(m.start(), fences) or inside(m.start(), comments):
-            continue
+    for m in pattern.finditer(masked):
         g = 1 if m.group(1) is not None else 2
         found.append((m.start(), m.end(), m.start(g), m.end(g)))
     if escapes == "auto":
         escaped = any("\\_" in text[a:b] for _, _, a, b in found) or any(
-            "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(text))
+            "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(masked))
     else:
         escaped = escapes == "markdown"
     taken = [(s, e) for s, e, _, _ in found]
-    for m in _MD_BRACKETS[escaped].finditer(text):
-        if inside(m.start(), fences) or inside(m.start(), comments) or inside(m.start(), taken):
+    for m in _MD_BRACKETS[escaped].finditer(masked):
+        if _inside(m.start(), taken):
             continue
         found.append((m.start(), m.end(), m.start(1), m.end(1)))
+    _check_closed(masked, full, [(s, e) for s, e, _, _ in found], _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
     out = []
     for start, end, a, b in sorted(found):
         src = full.slice(a, b)
         line_start = text.rfind("\n", 0, start) + 1
         if re.fullmatch(r"[ \t]*(?:>[ \t]?)+[ \t]*", text[line_start:start]):
             src = _unquote(src)
-        out.append(_Raw(src, text[a:b], not inside(a, raw_regions), start, end))
+        out.append(_Raw(src, text[a:b], not _inside(a, raw_regions), start, end))
     return out
+
+
+def _inside(i: int, regions: list[tuple[int, int]]) -> bool:
+    return any(a <= i < b for a, b in regions)
+
+
+def blank_code_and_comments(text: str, kind: str) -> str:
+    """``text`` with the regions where a display delimiter is text blanked (newlines kept, so offsets stay).
+
+    Markdown (``kind="md"``): fenced code, inline code on one line (`` `$$` ``) and HTML comments; LaTeX
+    (``"tex"``): ``%`` comments.  The reader finds displays in this text, and ``pgverify annotate`` places
+    verdicts by it, so both agree on where each display is.
+    """
+    if kind == "tex":
+        return _mask(text, [(m.start(), m.end()) for m in re.finditer(r"(?<!\\)%[^\n]*", text)])
+    regions = [(m.start(), m.end()) for m in re.finditer(r"^(```|~~~).*?^\1[ \t]*$", text, re.S | re.M)]
+    regions += [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
+    regions += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text)]
+    return _mask(text, regions)
+
+
+def _mask(text: str, regions: list[tuple[int, int]]) -> str:
+    """``text`` with every region blanked (newlines kept, so offsets and lines stay): no delimiter is found there."""
+    chars = list(text)
+    for a, b in regions:
+        for k in range(a, b):
+            if chars[k] != "\n":
+                chars[k] = " "
+    return "".join(chars)
 
 
 def _unquote(src: Source) -> Source:
@@ -263,11 +326,47 @@ def _unquote(src: Source) -> Source:
 def _tex_displays(text: str, full: Source) -> list[_Raw]:
     out: list[_Raw] = []
     pattern = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|(\\begin\{(" + _ENVS + r")\}.*?\\end\{\4\})", re.S)
-    for m in pattern.finditer(text):
+    masked = blank_code_and_comments(text, "tex")
+    for m in pattern.finditer(masked):
         g = next(k for k in (1, 2, 3) if m.group(k) is not None)
         a, b = m.start(g), m.end(g)
         out.append(_Raw(full.slice(a, b), text[a:b], False, m.start(), m.end()))
+    _check_closed(masked, full, [(r.before, r.after) for r in out], r"(?<!\\)\\\[")
     return out
+
+
+#: A delimiter outside every display: an unclosed display (or a closing one without its opening).
+_STRAY = re.compile(r"(\$\$)|\\(begin|end)\{(" + _ENVS + r")\}")
+
+
+def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], bracket: str) -> None:
+    """Every display delimiter belongs to a display; else a :class:`MalformedNotation` naming its line.
+
+    ``text``: the source with code and comments blanked; ``spans``: the displays found; ``bracket``: the pattern
+    that opens a ``\\[ … \\]`` display here.  An ``\\begin{env}`` inside a display of the same ``env`` is the
+    sign of an earlier one left open.
+    """
+    stray = []
+    for m in _STRAY.finditer(text):
+        if not _inside(m.start(), spans):
+            stray.append(m)
+        elif m.group(2) == "begin" and any(a < m.start() and text.startswith(f"\\begin{{{m.group(3)}}}", a)
+                                           for a, b in spans if a <= m.start() < b):
+            stray.append(m)
+    stray += [m for m in re.finditer(bracket, text) if not _inside(m.start(), spans)]
+    if not stray:
+        return
+    m = min(stray, key=lambda x: x.start())
+    at = full.pos(m.start())
+    if m.group(0) == "$$":
+        raise MalformedNotation("this `$$` has no closing `$$` (the file has an odd number of them: a display at or "
+                                "before this line is not closed)", at)
+    if m.lastindex and m.group(2) == "end":
+        raise MalformedNotation(f"`\\end{{{m.group(3)}}}` closes no display (its `\\begin{{{m.group(3)}}}` is missing)",
+                                at)
+    if m.lastindex and m.group(2) == "begin":
+        raise MalformedNotation(f"`\\begin{{{m.group(3)}}}` is never closed by `\\end{{{m.group(3)}}}`", at)
+    raise MalformedNotation(f"`{m.group(0)}` opens a display that is never closed", at)
 
 
 def _strip_tex(src: Source) -> Source:
@@ -305,9 +404,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     if isinstance(path_or_text, Path) or (isinstance(path_or_text, str) and "\n" not in path_or_text
                                           and len(path_or_text) < 4096 and Path(path_or_text).is_file()):
         path = Path(path_or_text)
-        if path.stat().st_size > _MAX_BYTES:
-            raise MalformedNotation(f"{path} is {path.stat().st_size} bytes, more than the limit {_MAX_BYTES}")
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
         if kind is None:
             kind = {".md": "md", ".markdown": "md", ".tex": "tex", ".ltx": "tex"}.get(path.suffix.lower(), "text")
     elif isinstance(path_or_text, str):
@@ -399,13 +496,19 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
 
     for k, (r, src) in enumerate(zip(raws, contents)):
         line = r.src.pos(0).line
-        ann = Annotations()
-        for body in side_for.get(k, []):
-            ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
-        for body, pos in attached.get(k, []):
-            ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
-        prof = ann.profile or file_profile
-        displays.append(_read_display(k, r.raw, src, prof, ann))
+        try:  # what goes wrong in one display's annotations or reading costs that display only
+            ann = Annotations()
+            for body in side_for.get(k, []):
+                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
+            for body, pos in attached.get(k, []):
+                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
+            prof = ann.profile or file_profile
+            displays.append(_read_display(k, r.raw, src, prof, ann))
+        except NotationError as e:
+            displays.append(_unread(k, r.raw, src, file_profile, e))
+        except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
+            displays.append(_unread(k, r.raw, src, file_profile,
+                                    ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1))))
     return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
                     tuple(displays), front)
 
@@ -416,6 +519,13 @@ def _profile_from_front(front: dict[str, Any]) -> str | None:
     if "pgverify_profile" in front:
         return str(front["pgverify_profile"])
     return None
+
+
+def _unread(index: int, raw: str, src: Source, profile: str, error: NotationError) -> Display:
+    """A display whose annotations (or reading) failed: one row carrying the error, no chain, no annotations."""
+    start = src.strip()
+    return Display(index, start.pos(0).line, raw, src.text, profile, Annotations(),
+                   (DisplayLine(start.pos(0).line, start.text, None, error),), None)
 
 
 def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations) -> Display:

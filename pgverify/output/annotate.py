@@ -13,11 +13,14 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from pgverify.documents import DisplayResult, DocumentRun
+from pgverify.notation.document import blank_code_and_comments
 
-__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html"]
+__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html", "safe_mathml",
+           "MATHML_ELEMENTS", "MATHML_ATTRIBUTES"]
 
 _COLOURS = {"proved": "#1b7f3b", "verified": "#2f6fb3", "undecided": "#8a6d00", "refuted": "#b3261e",
             "ill-formed": "#7a3fb0"}
@@ -66,9 +69,13 @@ _DISPLAY = re.compile(r"\$\$(.*?)\$\$|\\\[(.*?)\\\]|\\begin\{((?:equation|align|
                       r"eqnarray)\*?)\}.*?\\end\{\3\}", re.S)
 
 
-def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
-    """The display delimited in ``text`` (``$$…$$``, ``\\[…\\]`` or an environment) that overlaps the given line."""
-    for m in _DISPLAY.finditer(text):
+def _span(masked: str, line_start: int, line_end: int) -> tuple[int, int]:
+    """The display delimited in ``masked`` (``$$…$$``, ``\\[…\\]`` or an environment) that overlaps the given line.
+
+    ``masked``: the source with code and comments blanked (the reader's ``blank_code_and_comments``), so that a
+    ``$$`` in inline code does not pair with a display's opening.
+    """
+    for m in _DISPLAY.finditer(masked):
         if m.start() < line_end and m.end() > line_start:
             return m.start(), m.end()
         if m.start() >= line_end:
@@ -79,17 +86,19 @@ def _span(text: str, line_start: int, line_end: int) -> tuple[int, int]:
 def annotated_markdown(text: str, run: DocumentRun, *, latex: bool = False) -> str:
     """``text`` with a verdict block quote after each display (the line after its closing delimiter);
     with ``latex`` (a ``.tex`` source) a ``% pgverify result:`` comment line instead."""
-    offsets = _offsets(text)
+    offsets, masked = _offsets(text), blank_code_and_comments(text, "tex" if latex else "md")
     inserts: list[tuple[int, str]] = []
     for r in run.results:
         start = offsets[min(r.line - 1, len(offsets) - 1)]
-        _, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
+        _, end = _span(masked, start, offsets[min(r.line, len(offsets) - 1)])
         eol = text.find("\n", end)
         at = len(text) if eol < 0 else eol + 1
         after = "" if text[at:at + 1] in ("\n", "") else "\n"
-        line = f"% pgverify result: {r.verdict}{_detail(r)}" if latex else f"> **pgverify: {r.verdict}**{_detail(r)}"
+        detail = _one_line(_detail(r))
+        line = f"% pgverify result: {r.verdict}{detail}" if latex else f"> **pgverify: {r.verdict}**{_no_html(detail)}"
         if r.restrictions:
-            line += f"\n% pgverify {restrictions_line(r)}" if latex else f"\n> {restrictions_line(r)}"
+            limits = _one_line(restrictions_line(r))
+            line += f"\n% pgverify {limits}" if latex else f"\n> {_no_html(limits)}"
         inserts.append((at, f"\n{line}\n{after}"))
     out, last = [], 0
     for at, block in sorted(inserts, key=lambda x: x[0]):
@@ -102,10 +111,91 @@ def annotated_markdown(text: str, run: DocumentRun, *, latex: bool = False) -> s
     return "".join(out)
 
 
+#: The MathML presentation elements latex2mathml writes that the page keeps; anything else (a script, a foreign
+#: element, a link) makes the display shown as its escaped LaTeX source instead.
+MATHML_ELEMENTS = frozenset({"math", "mi", "mn", "mo", "mtext", "mspace", "mrow", "mfrac", "msqrt", "mroot", "mstyle",
+                             "mpadded", "mphantom", "menclose", "msub", "msup", "msubsup", "munder", "mover",
+                             "munderover", "mtable", "mtr", "mtd"})
+#: Their layout attributes (no event handler, no href/src, no style, no class).
+MATHML_ATTRIBUTES = frozenset({"accent", "columnalign", "columnlines", "columnspacing", "depth", "displaystyle", "fence",
+                               "form", "height", "largeop", "linebreak", "linethickness", "lspace", "mathsize",
+                               "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowlines",
+                               "rowspacing", "rspace", "scriptlevel", "separator", "stretchy", "symmetric", "voffset",
+                               "width"})
+_MATH_VALUES = {"math": {"display": {"block"}, "xmlns": {"http://www.w3.org/1998/Math/MathML"}}}
+
+
+def _one_line(text: str) -> str:
+    """A verdict line stays one line: a newline in a reason would end the block quote (or the ``%`` comment)."""
+    return re.sub(r"\s*\n\s*", " ", text)
+
+
+def _no_html(text: str) -> str:
+    """Markdown passes raw HTML through: every ``<`` that could open a tag, comment or autolink becomes ``&lt;``."""
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
+
+
 def _mathml(latex: str) -> str:
     from latex2mathml.converter import convert
 
     return convert(latex, display="block")
+
+
+def _markup(page: str) -> list[tuple[Any, ...]]:
+    """The element and text events of ``page`` (character references decoded, attributes sorted)."""
+    from html.parser import HTMLParser
+
+    events: list[tuple[Any, ...]] = []
+
+    class _Events(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            events.append(("start", tag, tuple(sorted(attrs))))
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            events.append(("start", tag, tuple(sorted(attrs))))
+            events.append(("end", tag))
+
+        def handle_endtag(self, tag: str) -> None:
+            events.append(("end", tag))
+
+        def handle_data(self, data: str) -> None:  # text split by the parser is one text
+            if events and events[-1][0] == "data":
+                events[-1] = ("data", events[-1][1] + data)
+            else:
+                events.append(("data", data))
+
+        def handle_comment(self, data: str) -> None:
+            events.append(("comment", data))
+
+        def handle_decl(self, decl: str) -> None:
+            events.append(("decl", decl))
+
+        def handle_pi(self, data: str) -> None:
+            events.append(("pi", data))
+
+        def unknown_decl(self, data: str) -> None:
+            events.append(("decl", data))
+
+    parser = _Events(convert_charrefs=True)
+    parser.feed(page)
+    parser.close()
+    return events
+
+
+def safe_mathml(latex: str) -> str | None:
+    """The display's MathML when it is made of :data:`MATHML_ELEMENTS` and :data:`MATHML_ATTRIBUTES` only, else None.
+
+    latex2mathml copies ``\\text{…}`` verbatim, so a display can carry markup (``</math><script>``).  The MathML is
+    passed through nh3's allow-list sanitiser; if the sanitiser changed anything (an element, an attribute, the
+    text), the display is not shown as MathML at all: None, and the page shows its escaped LaTeX.
+    """
+    import nh3
+
+    raw = _mathml(latex)
+    attributes = {"*": set(MATHML_ATTRIBUTES)}
+    clean = nh3.clean(raw, tags=set(MATHML_ELEMENTS), attributes=attributes, tag_attribute_values=_MATH_VALUES,
+                      clean_content_tags=set(), strip_comments=True, link_rel=None, url_schemes=set())
+    return clean if _markup(clean) == _markup(raw) else None
 
 
 _STYLE = """
@@ -127,25 +217,29 @@ def _prose(chunk: str) -> str:
 
 def annotated_html(text: str, run: DocumentRun, *, title: str | None = None) -> str:
     """A self-contained HTML page: prose, each display in MathML with its verdict; no script, no network."""
-    offsets = _offsets(text)
+    kind = "tex" if Path(run.path).suffix.lower() in (".tex", ".ltx") else "md"
+    offsets, masked = _offsets(text), blank_code_and_comments(text, kind)
     parts: list[str] = []
     last = 0
     for r in run.results:
         start = offsets[min(r.line - 1, len(offsets) - 1)]
-        begin, end = _span(text, start, offsets[min(r.line, len(offsets) - 1)])
+        begin, end = _span(masked, start, offsets[min(r.line, len(offsets) - 1)])
         if begin > last:
             parts.append(_prose(text[last:begin]))
         try:
-            math = _mathml(r.latex)
-        except Exception as exc:  # latex2mathml could not convert: show the LaTeX, say so
+            math = safe_mathml(r.latex)
+            unrendered = "markup outside the MathML allow-list" if math is None else ""
+        except Exception as exc:  # noqa: BLE001 - latex2mathml could not convert: show the LaTeX, say so
+            math, unrendered = None, type(exc).__name__
+        if math is None:
             math = (f'<pre class="source">{html.escape(r.latex)}</pre><p class="why">(not rendered: '
-                    f'{html.escape(type(exc).__name__)})</p>')
-        colour = _COLOURS.get(r.verdict, "#555")
+                    f'{html.escape(unrendered)})</p>')
+        colour = _COLOURS[r.verdict]
         why = html.escape(_detail(r).lstrip(" —"))
         parts.append(
             f'<div class="display" id="display-{r.index + 1}" data-line="{r.line}">{math}'
-            f'<span class="verdict verdict-{r.verdict}" style="background:{colour}">{html.escape(r.verdict)}</span>'
-            f'<p class="why">line {r.line}: {why}</p>'
+            f'<span class="verdict verdict-{html.escape(r.verdict)}" style="background:{colour}">'
+            f'{html.escape(r.verdict)}</span><p class="why">line {r.line}: {why}</p>'
             + (f'<p class="why">{html.escape(restrictions_line(r))}</p>' if r.restrictions else "") + '</div>')
         last = max(last, end)
     parts.append(_prose(text[last:]))
