@@ -127,3 +127,14 @@ def test_drawn_mdps_obey_the_survey_bounds():
     bounds()
     with pytest.raises(ValueError, match="min_actions=3 is larger than max_actions=2"):
         find(episodic_mdps(min_actions=3, max_actions=2), lambda m: True)
+
+
+def test_assert_policy_gradient_up_to_a_factor_needs_informative_draws():
+    """The issue's baseline at γ = 0 with two actions is (4/3)·∇U on every draw: never evidence, so no pass."""
+    from pgverify import testing
+
+    with pytest.raises(AssertionError, match=r"only 0 of the 20 draws were informative for it, fewer than"):
+        testing.assert_policy_gradient(BIASED, up_to_factor=True, rollout=Rollout(n_steps=2, gamma=0),
+                                       max_actions=2, max_examples=20)
+    with pytest.raises(AssertionError, match="the policy gradient differs from the reference"):
+        testing.assert_policy_gradient(BIASED, up_to_factor=True, max_examples=20)

@@ -153,6 +153,7 @@ class Diagnosis:
       targets: every target, applicable or not.
       matches: ``{name: factor}`` of the targets E[ĝ] equals up to a positive factor (1.0: equals).
       residuals: ``{name: max |E[ĝ] − c·T|}`` with the best c (c = 1 if it is not positive).
+      factors: ``{name: the best c = ⟨E[ĝ], T⟩/⟨T, T⟩}`` (None for a vanishing target).
       rtol, tolerance: the tolerance used (see :func:`tolerance`).
       dimension: rank of the applicable targets (1: every pair of them is proportional).
       informative: ``{name: bool}`` for the applicable targets: whether a match up to a factor with it is
@@ -206,8 +207,6 @@ class Diagnosis:
                 how = (f"differs: largest |E[ĝ] − T| {float(np.max(np.abs(e.value - t.value))):.3g}"
                        + (f"; best factor {c:.6g} leaves {self.residuals[t.name]:.3g}" if c and c > 0 else ""))
             lines.append(f"  {t.name} = {t.formula}: {how}")
-        if self.dimension <= 1 and len(self.matches) > 1:
-            lines.append("  (the targets span one direction on this MDP: their factors are not informative)")
         return "\n".join(lines)
 
 
