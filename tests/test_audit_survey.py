@@ -44,6 +44,16 @@ def test_the_action_dependent_baseline_of_the_issue_never_holds():
     assert f"fewer than {MIN_INFORMATIVE}" in str(s) or "grad_U: fails" in str(s)
 
 
+def test_a_draw_against_a_target_counts_even_where_a_match_would_not():
+    """b(s, a) = a: at γ = 0, E[ĝ] = ∇U − (diag π − ππᵀ)b, a negative or zero multiple of ∇U on some draws."""
+    def index_baseline(theta, batch):
+        G = returns(batch, bootstrap=False) - batch.actions
+        return score_sum(theta, batch, batch.gamma ** (batch.timesteps - batch.t0) * G) / batch.n_envs
+
+    s = survey(numpy_estimator(index_baseline), **ISSUE)
+    assert s.informative["grad_U"] == 0 and s.against["grad_U"] > 0 and s.verdict("grad_U") == "fails"
+
+
 def test_the_action_dependent_baseline_fails_on_the_default_draws():
     s = survey(BIASED)
     assert s.verdict("grad_U") == "fails" and s.against["grad_U"] > 0
@@ -138,3 +148,12 @@ def test_assert_policy_gradient_up_to_a_factor_needs_informative_draws():
                                        max_actions=2, max_examples=20)
     with pytest.raises(AssertionError, match="the policy gradient differs from the reference"):
         testing.assert_policy_gradient(BIASED, up_to_factor=True, max_examples=20)
+
+
+def test_assert_policy_gradient_up_to_a_factor_refuses_a_vanishing_expectation():
+    """E[ĝ] = 10⁻¹²·∇U is no positive multiple of anything within the tolerance: it is 0."""
+    from pgverify import testing
+
+    tiny = numpy_estimator(lambda th, b: 1e-12 * reinforce(th, b))
+    with pytest.raises(AssertionError, match="the policy gradient differs from the reference"):
+        testing.assert_policy_gradient(tiny, up_to_factor=True, max_examples=20)

@@ -200,7 +200,7 @@ class Diagnosis:
             if t.name in self.matches:
                 c = self.matches[t.name]
                 how = "equal" if c == 1.0 else f"equal up to the positive factor {c:.6g}"
-                if not self.informative[t.name]:
+                if c != 1.0 and not self.informative[t.name]:  # an equality is evidence whatever the geometry
                     how += " (not informative on this MDP: forced by its geometry or shared with another target)"
             else:
                 c = self.factors[t.name]
