@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from numeric import LinearSoftmax
-from pgverify.audit import MIN_INFORMATIVE, AuditError, Rollout, Target, diagnose, numpy_estimator, setting, survey
+from pgverify.audit import (MIN_INFORMATIVE, AuditError, Rollout, Survey, Target, diagnose, numpy_estimator, setting,
+                            survey)
 from pgverify.audit.diagnosis import _informative
 from test_audit import MDP, POLICY, reinforce, returns, score_sum
 
@@ -115,6 +116,31 @@ def test_a_one_parameter_policy_is_never_informative():
     policy = LinearSoftmax.from_weights(np.array([[[1], [0]], [[0], [1]], [[0], [0]]]), [1])
     d = diagnose(numpy_estimator(lambda th, b: np.array([0.5])), MDP, policy)
     assert not any(d.informative.values())
+
+
+def test_a_linear_policy_counts_the_scores_of_the_states_acted_in_only():
+    """φ(s, ·) of s = 0, 1 differ along one axis only: one direction, whatever the absorbing state's features."""
+    phi = np.array([[[1, 0], [0, 0]], [[1, 0], [0, 0]], [[0, 1], [0, 0]]])
+    d = diagnose(numpy_estimator(lambda th, b: np.array([0.5, 0.0])), MDP, LinearSoftmax.from_weights(phi, [1, 1]))
+    assert not any(d.informative.values())
+
+
+def test_one_draw_against_is_enough_to_fail():
+    s = Survey(20, {"grad_U": 15}, {"grad_U": (14, 1.0, 1.0)}, {"grad_U": 1}, MIN_INFORMATIVE, Rollout(), "float64")
+    assert s.verdict("grad_U") == "fails" and "grad_U: fails (no positive multiple on 1 draws" in str(s)
+
+
+def test_the_default_draws_are_those_documented():
+    """2–3 non-absorbing states (episodes of up to 3 steps), 3 actions, γ ≥ 1/10: as the estimator sees them."""
+    seen = []
+
+    def spy(theta, batch):
+        seen.append((batch.num_states, batch.num_actions, batch.gamma))
+        return reinforce(theta, batch)
+
+    s = survey(numpy_estimator(spy))
+    assert s.examples == 20 and {n for n, _, _ in seen} == {3, 4} and {a for _, a, _ in seen} == {3}
+    assert min(g for _, _, g in seen) >= 0.1 and s.rollout.n_steps == 3
 
 
 def test_a_vanishing_expectation_matches_no_target_up_to_a_factor():
