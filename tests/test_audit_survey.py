@@ -121,8 +121,12 @@ def test_a_one_parameter_policy_is_never_informative():
 def test_a_linear_policy_counts_the_scores_of_the_states_acted_in_only():
     """φ(s, ·) of s = 0, 1 differ along one axis only: one direction, whatever the absorbing state's features."""
     phi = np.array([[[1, 0], [0, 0]], [[1, 0], [0, 0]], [[0, 1], [0, 0]]])
-    d = diagnose(numpy_estimator(lambda th, b: np.array([0.5, 0.0])), MDP, LinearSoftmax.from_weights(phi, [1, 1]))
-    assert not any(d.informative.values())
+    st = setting(MDP, LinearSoftmax.from_weights(phi, [1, 1]))
+    t = Target("T", "", np.array([1.0, 0.0]))
+    assert _informative(t, [t], st, 1e-9) is False
+    other = setting(MDP, LinearSoftmax.from_weights(np.array([[[1, 0], [0, 1]], [[1, 0], [0, 0]], [[0, 0], [0, 0]]]),
+                                                    [1, 1]))
+    assert _informative(t, [t], other, 1e-9) is True        # s = 0 and s = 1 together: two directions
 
 
 def test_one_draw_against_is_enough_to_fail():
