@@ -26,7 +26,10 @@ from test_audit import MDP, POLICY, reinforce, returns, score_sum
 
 
 def reward_baseline(theta, batch):
-    """REINFORCE with the action-dependent baseline b(s, a) = −r(s, a)/3: E[ĝ] = ∇U + ⅓Σ_t γ^t E[r_t ∇log π_t]."""
+    """REINFORCE with the action-dependent baseline b(s, a) = −r(s, a)/3.
+
+    E[ĝ] = ∇U + ⅓Σ_t γ^t E[r_t ∇log π_t]: (4/3)·∇U at γ = 0, no multiple of ∇U in general.
+    """
     G = returns(batch, bootstrap=False) + batch.rewards / 3
     return score_sum(theta, batch, batch.gamma ** (batch.timesteps - batch.t0) * G) / batch.n_envs
 
@@ -46,7 +49,7 @@ def test_the_action_dependent_baseline_of_the_issue_never_holds():
 
 
 def test_a_draw_against_a_target_counts_even_where_a_match_would_not():
-    """b(s, a) = a: at γ = 0, E[ĝ] = ∇U − (diag π − ππᵀ)b, a negative or zero multiple of ∇U on some draws."""
+    """b(s, a) = a: at γ = 0, E[ĝ] = ∇U − (diag π − ππᵀ)b, a negative or zero multiple of ∇U on some."""
     def index_baseline(theta, batch):
         G = returns(batch, bootstrap=False) - batch.actions
         return score_sum(theta, batch, batch.gamma ** (batch.timesteps - batch.t0) * G) / batch.n_envs
