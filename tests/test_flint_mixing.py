@@ -166,7 +166,7 @@ GAMMA_JUST = ("the TD residual δ = r + λv(s') − v(s) in place of the advanta
 
 
 def gamma_just_lines(m, *, weight=None):
-    """E[A(s₁, a₁)∇log π(a₁|s₁)] and E[Σ_b 1{a₁ = b}·δ₁·∇log π(b|s₁)], 1{·} a NumPy boolean one-hot."""
+    """E[A(s₁, a₁)∇log π(a₁|s₁)] = E[Σ_b 1{a₁ = b}·δ₁·∇log π(b|s₁)], 1{·} a NumPy boolean one-hot."""
     tr = trajectories(m, horizon=1)
     s, a, s2 = tr.states[0], tr.actions[0], tr.states[1]
     onehot = a[:, None] == np.arange(m.A)                       # dtype bool, shape (N, A)

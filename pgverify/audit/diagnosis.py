@@ -301,7 +301,7 @@ class Survey:
     dtype: str
 
     def verdict(self, name: str) -> str:
-        """``"fails"`` (a draw against), ``"holds"`` (none against, ≥ ``minimum`` informative), else ``"undecided"``."""
+        """``"fails"`` (a draw against), ``"holds"`` (none against, ≥ ``minimum`` informative), or ``"undecided"``."""
         if name not in self.informative:
             raise AuditError(f"no target named {name!r}; the targets are {list(self.informative)}")
         if self.against[name]:
