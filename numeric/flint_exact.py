@@ -8,11 +8,17 @@ time.  ``fmpq`` does the same in C, but it does not mix with ``Fraction``
 bare ``fmpq`` in a claim that also holds a ``Fraction`` constant would be
 unsound.  :class:`Q` wraps it:
 
-* it mixes with ``int``, ``Fraction``, ``fmpq``, ``fmpz`` and NumPy integers,
-  and is registered as a :class:`numbers.Rational` (with int ``numerator`` and
-  ``denominator``), so ``Fraction`` meets it exactly (``Fraction(1, 3) == Q(1, 3)``,
-  ``Fraction(1, 2) + Q(1, 3) == Q(5, 6)``, comparisons exact);
-* a float or complex operand raises ``TypeError``: an inexact number never
+* it mixes with ``int``, ``bool``, ``Fraction``, ``fmpq``, ``fmpz``, NumPy
+  integers and NumPy booleans (``np.bool_`` is 0 or 1, as ``bool`` is for
+  ``Fraction``: a boolean one-hot array times exact values works), on either
+  side of every operator ``+ − × / // % divmod **`` and every comparison, as
+  ``Fraction`` does; it is registered as a :class:`numbers.Rational` (with int
+  ``numerator`` and ``denominator``), so ``Fraction`` meets it exactly
+  (``Fraction(1, 3) == Q(1, 3)``, ``Fraction(1, 2) + Q(1, 3) == Q(5, 6)``,
+  comparisons exact);
+* a float or complex operand raises ``TypeError`` (:class:`InexactOperandError`),
+  and so does a power whose value is irrational in general (a non-integer
+  exponent), where ``Fraction`` would return a float: an inexact number never
   enters exact arithmetic;
 * an ``ndarray`` operand gives ``NotImplemented``, so NumPy applies the
   operation elementwise.
@@ -24,6 +30,9 @@ True
 True
 >>> str(Q(6, 4)), repr(Q(6, 4))
 ('3/2', 'Q(3, 2)')
+>>> import numpy as np
+>>> (np.array([True, False]) * np.array([Q(1, 3), Q(2, 3)], dtype=object)).tolist()
+[Q(1, 3), Q(0)]
 """
 
 from __future__ import annotations
@@ -53,9 +62,7 @@ def _of(x: Any) -> Any:
         return _fmpq(x.numerator, x.denominator)
     if t is _fmpq:
         return x
-    if isinstance(x, (bool, np.bool_)):
-        return None
-    if isinstance(x, (int, np.integer)):
+    if isinstance(x, (int, np.integer, np.bool_)):  # bool and np.bool_ are 0 or 1, as bool is for Fraction
         return _fmpq(int(x))
     if isinstance(x, (float, complex, np.floating, np.complexfloating)):
         raise InexactOperandError(f"the float {x!r} cannot enter exact rational arithmetic (an exact value is "
@@ -63,6 +70,26 @@ def _of(x: Any) -> Any:
     if isinstance(x, Fraction):
         return _fmpq(x.numerator, x.denominator)
     return None
+
+
+def _quotient(a: Any, b: Any) -> Any:
+    """a / b of two fmpq, ZeroDivisionError for b = 0."""
+    if b == 0:
+        raise ZeroDivisionError("division by zero")
+    return a / b
+
+
+def _power(base: Any, exponent: Any, shown: Any) -> Any:
+    """baseᵉ of two fmpq for an integral e; a non-integral e has no exact value in general, and is refused.
+
+    ``Fraction`` returns a float there; an exact value is never combined with a rounded one.
+    """
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError("zero to a negative power")
+    if exponent.q != 1:
+        raise InexactOperandError(f"the power with exponent {shown!r} is not an integer power: its value is "
+                                  f"irrational in general and cannot enter exact rational arithmetic")
+    return base ** int(exponent.p)
 
 
 _new = object.__new__
@@ -175,12 +202,46 @@ class Q:
             raise ZeroDivisionError("division by zero")
         return _wrap(o / self.v)
 
+    def __floordiv__(self, other: Any) -> Any:
+        """⌊self / other⌋, an int (as for ``Fraction``)."""
+        o = _of(other)
+        return NotImplemented if o is None else int(_quotient(self.v, o).floor())
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        o = _of(other)
+        return NotImplemented if o is None else int(_quotient(o, self.v).floor())
+
+    def __mod__(self, other: Any) -> Any:
+        """self − other·⌊self / other⌋ (the sign of ``other``, as for ``Fraction``)."""
+        o = _of(other)
+        return NotImplemented if o is None else _wrap(self.v - o * _quotient(self.v, o).floor())
+
+    def __rmod__(self, other: Any) -> Any:
+        o = _of(other)
+        return NotImplemented if o is None else _wrap(o - self.v * _quotient(o, self.v).floor())
+
+    def __divmod__(self, other: Any) -> Any:
+        o = _of(other)
+        if o is None:
+            return NotImplemented
+        k = _quotient(self.v, o).floor()
+        return int(k), _wrap(self.v - o * k)
+
+    def __rdivmod__(self, other: Any) -> Any:
+        o = _of(other)
+        if o is None:
+            return NotImplemented
+        k = _quotient(o, self.v).floor()
+        return int(k), _wrap(o - self.v * k)
+
     def __pow__(self, k: Any) -> Any:
-        if isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
-            if k < 0 and self.v == 0:
-                raise ZeroDivisionError("zero to a negative power")
-            return _wrap(self.v ** int(k))
-        return NotImplemented
+        """selfᵏ for an integer k (an int, a bool, a NumPy integer or an integral rational); else refused."""
+        o = _of(k)
+        return NotImplemented if o is None else _wrap(_power(self.v, o, k))
+
+    def __rpow__(self, base: Any) -> Any:
+        o = _of(base)
+        return NotImplemented if o is None else _wrap(_power(o, self.v, self))
 
     def __neg__(self) -> "Q":
         return _wrap(-self.v)
@@ -232,6 +293,15 @@ class Q:
     @property
     def denominator(self) -> int:
         return int(self.v.q)
+
+    def __floor__(self) -> int:
+        return int(self.v.floor())
+
+    def __ceil__(self) -> int:
+        return int(self.v.ceil())
+
+    def __trunc__(self) -> int:
+        return int(self)
 
     def __float__(self) -> float:
         return float(self.v)

@@ -17,6 +17,7 @@ discount, the uniform policy.
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 from typing import Any, Callable, TypeVar
 
@@ -146,27 +147,34 @@ def _finite_mdps(draw: st.DrawFn, min_states: int, max_states: int, min_actions:
 @built_once
 @st.composite
 def episodic_mdps(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: int = 3, max_weight: int = 4,
-                  max_reward: int = 4) -> EpisodicMDP:
-    """Exact layered episodic MDPs: n ∈ [1, max_nonabsorbing] states, then the absorbing state n.
+                  max_reward: int = 4, min_nonabsorbing: int = 1, min_actions: int = 1,
+                  min_discount: Fraction = Fraction(0)) -> EpisodicMDP:
+    """Exact layered episodic MDPs: n ∈ [min_nonabsorbing, max_nonabsorbing] states, then the absorbing state n.
 
-    S = n + 1 states, A ∈ [1, max_actions] actions, initial state s⁰ = 0.  From a
+    S = n + 1 states, A ∈ [min_actions, max_actions] actions, initial state s⁰ = 0.  From a
     state s < n every action moves to a later state, 𝒫_s^a(s') = 0 for s' ≤ s
     (the row over s' = n, n − 1, …, s + 1 drawn by :func:`stochastic_rows`),
     with an integer reward r(s, a) ∈ [−max_reward, max_reward]; the absorbing
     state loops with reward 0.  Every path is absorbed within n rounds, so the
     result is an :class:`EpisodicMDP` with horizon T = n + 1 (states per
-    trajectory).  λ ∈ {0, 1/10, …, 9/10}.  Shrinks toward one non-absorbing
-    state, one action, a jump straight to the absorbing state, zero rewards, λ = 0.
+    trajectory).  λ ∈ {0, 1/10, …, 9/10}, at least ``min_discount``.  Shrinks toward
+    min_nonabsorbing states, min_actions actions, jumps straight to the absorbing
+    state, zero rewards, the smallest λ.
 
     >>> from hypothesis import find
     >>> find(episodic_mdps(), lambda m: True)
     EpisodicMDP(FiniteMDP(P=[[[0, 1]], [[0, 1]]], r=[[0], [0]], discount=0, initial=0), absorbing=1, horizon=2)
     """
-    for name, value in (("max_nonabsorbing", max_nonabsorbing), ("max_actions", max_actions)):
+    for name, value in (("max_nonabsorbing", max_nonabsorbing), ("max_actions", max_actions),
+                        ("min_nonabsorbing", min_nonabsorbing), ("min_actions", min_actions)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidMDPError(f"{name} must be an integer >= 1, got {value!r}")
-    n = draw(_integers(1, max_nonabsorbing))
-    A = draw(_integers(1, max_actions))
+    _check_range("min_nonabsorbing", min_nonabsorbing, "max_nonabsorbing", max_nonabsorbing)
+    _check_range("min_actions", min_actions, "max_actions", max_actions)
+    if not 0 <= min_discount <= Fraction(9, 10):
+        raise InvalidMDPError(f"min_discount={min_discount} must lie in [0, 9/10]")
+    n = draw(_integers(min_nonabsorbing, max_nonabsorbing))
+    A = draw(_integers(min_actions, max_actions))
     S = n + 1
     zero = Fraction(0)
     P = np.full((S, A, S), zero, dtype=object)
@@ -176,7 +184,7 @@ def episodic_mdps(draw: st.DrawFn, *, max_nonabsorbing: int = 2, max_actions: in
             P[s, a, n:s:-1] = draw(stochastic_rows(n - s, max_weight=max_weight))
             r[s, a] = Fraction(draw(_integers(-max_reward, max_reward)))
     P[n, :, n] = Fraction(1)
-    lam = Fraction(draw(_integers(0, 9)), 10)
+    lam = Fraction(draw(_integers(math.ceil(min_discount * 10), 9)), 10)
     return EpisodicMDP(FiniteMDP(P, r, lam, 0), absorbing=n, horizon=S)
 
 

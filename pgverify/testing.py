@@ -44,8 +44,8 @@ from numeric.evaluation import model as build_model
 from numeric.evaluation import utility
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
-from pgverify.audit import Batch, Diagnosis, Estimator, Rollout, Setting, diagnose, expectation, numpy_estimator, \
-    setting, targets, tolerance
+from pgverify.audit import MIN_INFORMATIVE, Batch, Diagnosis, Estimator, Rollout, Setting, diagnose, expectation, \
+    numpy_estimator, setting, targets, tolerance
 from pgverify.checker import NUMERIC_RTOL
 from pgverify.strategies import episodic_mdps, mdps_and_tabular_policies, tabular_softmax_policies
 
@@ -131,8 +131,12 @@ def _trajectory_estimator(grad_fn: Callable[..., Any], mdp: FiniteMDP) -> Estima
 
 
 def _audit_example(est: Estimator, st: Setting, target: str, up_to_factor: bool, lambdas: tuple[Any, ...],
-                   rtol: float | None, what: str) -> None:
-    """Raise AssertionError unless E[ĝ] equals ``target`` (up to a positive factor when asked) in ``st``."""
+                   rtol: float | None, what: str) -> bool:
+    """Raise AssertionError unless E[ĝ] equals ``target`` (up to a positive factor when asked) in ``st``.
+
+    Returns whether the example is evidence: always for an equality, for a match up to a factor only where
+    the target is informative (:attr:`pgverify.audit.Diagnosis.informative`).
+    """
     e = expectation(est, st)
     right = st.grad_U if target == "grad_U" else _target_value(st, target, lambdas)
     factor = 1.0
@@ -141,8 +145,9 @@ def _audit_example(est: Estimator, st: Setting, target: str, up_to_factor: bool,
     scale = max(e.magnitude, float(np.max(np.abs(e.value))), float(np.max(np.abs(right))))
     r, tol = tolerance(est.dtype, scale, rtol)
     diff = e.value - factor * right
-    if factor > 0 and np.all(np.abs(diff) <= tol):
-        return
+    vanishing = float(np.max(np.abs(e.value), initial=0.0)) <= tol     # 0 = c·target with c → 0: no factor
+    if factor > 0 and np.all(np.abs(diff) <= tol) and not (up_to_factor and vanishing and factor != 1.0):
+        return not up_to_factor or diagnose(e, st, lambdas=lambdas, rtol=rtol).informative[target]
     raise _AuditFailure(lambda: _audit_message(what, e.value, right, factor, diff, tol, r, est.dtype, target,
                                                diagnose(e, st, lambdas=lambdas, rtol=rtol), st))
 
@@ -221,7 +226,10 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
       target (estimators): the name of the :func:`pgverify.audit.targets` entry E[ĝ]
         must equal, ``"grad_U"`` by default.
       up_to_factor (estimators): accept c·target for any c > 0 (a loss that is a mean
-        over steps and environments); the factor is shown on failure.
+        over steps and environments); the factor is shown on failure.  A match up to a
+        factor is evidence only on draws informative for the target (see
+        :mod:`pgverify.audit.diagnosis`): fewer than :data:`pgverify.audit.MIN_INFORMATIVE`
+        of them fail the assertion, saying so.
       lambdas (estimators): GAE λ's whose targets the diagnosis includes.
 
     Raises ``AssertionError`` on the smallest failing MDP Hypothesis finds; the
@@ -246,6 +254,8 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
     else:
         examples = mdps_and_tabular_policies(max_states=max_states, max_actions=max_actions)
 
+    evidence: list[bool] = []
+
     @hypothesis_settings(max_examples=max_examples, database=None, deadline=None,
                          suppress_health_check=list(HealthCheck), print_blob=False)
     @hypothesis_seed(seed)
@@ -256,7 +266,8 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
             est = grad_fn if audited else _trajectory_estimator(grad_fn, mdp)
             what = (f"E[ĝ] of {est!r} (exact expectation over every batch)" if audited else
                     f"E_τ[grad_fn(mdp, theta, [τ])] (exact expectation over every trajectory of {horizon} actions)")
-            _audit_example(est, setting(mdp, policy, rollout), target, up_to_factor, lambdas, rtol, what)
+            evidence.append(_audit_example(est, setting(mdp, policy, rollout), target, up_to_factor, lambdas, rtol,
+                                           what))
             return
         left = _as_gradient(grad_fn(mdp.to_float(), policy.theta.copy()), policy.shape, "grad_fn(mdp, theta)")
         right = _reference(mdp, policy)
@@ -270,6 +281,12 @@ def assert_policy_gradient(grad_fn: Callable[..., Any], *, estimator: bool = Fal
         property_test()
     except _AuditFailure as failure:  # Hypothesis replays the smallest failing example last: this is it
         raise AssertionError(failure.message()) from None
+    if up_to_factor and sum(evidence) < MIN_INFORMATIVE:
+        raise AssertionError(f"E[ĝ] matched c·{target} (c > 0) on every drawn MDP, but only {sum(evidence)} of the "
+                             f"{len(evidence)} draws were informative for it, fewer than MIN_INFORMATIVE = "
+                             f"{MIN_INFORMATIVE}: elsewhere the geometry forces a match up to a factor (one direction "
+                             f"per state with two actions; another target a multiple of it); draw more examples "
+                             f"(max_examples) or richer MDPs (max_actions >= 3, horizon >= 2)")
 
 
 def _show(a: Any) -> str:

@@ -112,7 +112,9 @@ class FlintField:
 
 
 def _rational(x: Any) -> flint.fmpq:
-    if isinstance(x, (bool, np.bool_)) or isinstance(x, (float, np.floating, complex)):
+    if isinstance(x, np.bool_):  # 0 or 1, as bool (an int) is: a boolean one-hot array times elements
+        return flint.fmpq(int(x))
+    if isinstance(x, (float, np.floating, complex)):
         raise InexactOperandError(f"the float {x!r} cannot enter the field of rational functions (an exact value "
                                   f"is never combined with a rounded one)")
     if isinstance(x, flint.fmpq):

@@ -1,8 +1,8 @@
 """The small MDP every audit script shows in full, and how each configuration is reported.
 
 Each configuration is diagnosed twice: on the MDP below (E[ĝ] printed in full),
-and on Hypothesis-drawn episodic MDPs (pgverify.audit.survey: on how many
-examples each target holds, with which factors).
+and on Hypothesis-drawn episodic MDPs (pgverify.audit.survey: which targets
+hold, with which factors, on how many informative draws).
 """
 
 from fractions import Fraction as F
@@ -23,18 +23,20 @@ def show(a):
     return "[" + ", ".join(show(x) for x in a) + "]" if np.ndim(a) else f"{float(a):.4g}"
 
 
-def audit(name, estimator, rollout, *, lambdas=(), max_examples=20, max_actions=3):
-    """Print what E[ĝ] of ``estimator`` equals, on MDP and on Hypothesis-drawn MDPs."""
+def audit(name, estimator, rollout, *, lambdas=(), max_examples=20):
+    """Print what E[ĝ] of ``estimator`` equals, on MDP and on Hypothesis-drawn MDPs (two states, three actions)."""
     d = diagnose(estimator, MDP, POLICY, rollout=rollout, lambdas=lambdas)
     factors = "; ".join(f"{n} ({span(c, c)})" for n, c in d.matches.items())
     print(f"{name}")
     print(f"  small MDP:  {'none of the targets' if not d.matches else factors}")
     print(f"              E[ĝ] = {show(d.expectation.value)}  ({d.expectation.batches} batches, "
           f"{d.expectation.dtype}, tolerance {d.tolerance:.2g})")
-    s = survey(estimator, rollout=rollout, lambdas=lambdas, max_examples=max_examples, max_actions=max_actions)
-    held = [f"{n} ({span(lo, hi)})" for n, (count, lo, hi) in s.matched.items() if s.holds(n)]
-    where = f"all {s.informative} informative MDPs among {s.examples} drawn"
-    print(f"  drawn MDPs: {'; '.join(held)} (on {where})" if held else f"  drawn MDPs: no target holds on {where}")
+    s = survey(estimator, rollout=rollout, lambdas=lambdas, max_examples=max_examples, horizon=2)
+    held = [f"{n} ({span(lo, hi)}; informative on {s.informative[n]} of {s.examples} draws)"
+            for n, (_, lo, hi) in s.matched.items() if s.holds(n)]
+    undecided = [f"{n} (informative on {s.informative[n]})" for n in s.informative if s.verdict(n) == "undecided"]
+    print(f"  drawn MDPs: {'; '.join(held) if held else f'no target holds on the {s.examples} drawn'}"
+          + (f"; undecided: {', '.join(undecided)}" if undecided else ""))
 
 
 def span(lo, hi):

@@ -73,13 +73,13 @@ if __name__ == "__main__":
     import stable_baselines3
 
     print(f"stable-baselines3 {stable_baselines3.__version__}, torch {torch.__version__}")
-    settings = [("one episode per window (n = 2, padded after the end)", Rollout(), 3),
+    settings = [("one episode per window (n = 2, padded after the end)", Rollout()),
                 ("steady-state windows (n = 3, resets inside, a window of a long run)",
-                 Rollout(n_steps=3, start="stationary", after_done="reset"), 2)]
-    for title, rollout, max_actions in settings:
+                 Rollout(n_steps=3, start="stationary", after_done="reset"))]
+    for title, rollout in settings:
         print(f"\n## {title}")
         for gae_lambda in (1.0, 0.95):
             for critic in ("zero", "exact"):
                 audit(f"A2C, gae_lambda={gae_lambda}, {critic} critic",
                       torch_estimator(a2c_step(gae_lambda, critic), output="gradient"), rollout,
-                      lambdas=(gae_lambda,), max_actions=max_actions)
+                      lambdas=(gae_lambda,))

@@ -21,12 +21,13 @@ E[ĝ] = practice.undiscounted-score-weighting
 See docs/audit.md.
 """
 
-from pgverify.audit.diagnosis import RTOL, Diagnosis, Survey, Target, diagnose, survey, targets, tolerance
+from pgverify.audit.diagnosis import (MIN_INFORMATIVE, RTOL, Diagnosis, Survey, Target, diagnose, survey, targets,
+                                      tolerance)
 from pgverify.audit.expectation import Expectation, Setting, as_episodic, expectation, setting
 from pgverify.audit.frameworks import Estimator, MissingExtraError, jax_estimator, numpy_estimator, torch_estimator
 from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollout, enumerate_batches
 
 __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "torch_estimator", "jax_estimator",
            "numpy_estimator", "Setting", "setting", "as_episodic", "Expectation", "expectation", "Target",
-           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "AuditError",
+           "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "MIN_INFORMATIVE", "AuditError",
            "MissingExtraError", "BATCH_LIMIT"]

@@ -17,10 +17,22 @@ name                                        value
 E[ĝ] *equals* a target T when |E[ĝ] − T| ≤ tol entrywise, and equals it *up
 to a positive factor* c = ⟨E[ĝ], T⟩/⟨T, T⟩ > 0 when |E[ĝ] − cT| ≤ tol
 (a loss that is a mean over steps and environments has c = 1/(n·E) on
-windows holding one episode each).  tol = rtol·(1 + M), M the largest of
-E|ĝ| and |T| entrywise, rtol from the dtype (:data:`RTOL`).  On MDPs whose
-gradients span one direction every pair of targets is proportional: read
-the factor together with :attr:`Diagnosis.dimension`.
+windows holding one episode each), E[ĝ] not vanishing.  tol = rtol·(1 + M),
+M the largest of E|ĝ| and |T| entrywise, rtol from the dtype (:data:`RTOL`).
+
+A match up to a factor is evidence only where the geometry does not force it.
+On a drawn MDP a target T is *informative* (:attr:`Diagnosis.informative`) when
+
+* the scores ∇θ log π(a|s) of the states T depends on span at least two
+  directions (for the tabular softmax: (A − 1) per state where T is not zero),
+  so a bias of E[ĝ] in those directions is parallel to T only by coincidence —
+  with two actions and T supported on one state every estimator of the
+  score-function form is a multiple of T;
+* no other target T' ≠ T is a positive multiple of T there, so a match up to a
+  factor tells T from T'.
+
+:func:`survey` counts a target as holding only on informative draws, and
+decides nothing below :data:`MIN_INFORMATIVE` of them.
 """
 
 from __future__ import annotations
@@ -44,12 +56,16 @@ from pgverify.audit.frameworks import Estimator
 from pgverify.audit.layout import AuditError, Rollout
 from pgverify.checker import NUMERIC_RTOL
 
-__all__ = ["Target", "Diagnosis", "Survey", "targets", "diagnose", "survey", "tolerance", "RTOL"]
+__all__ = ["Target", "Diagnosis", "Survey", "targets", "diagnose", "survey", "tolerance", "RTOL", "MIN_INFORMATIVE"]
 
 #: Relative tolerance by dtype.  float64: the project's numeric tolerance.  float32: 2⁻¹⁶ ≈ 1.5e-5, about
 #: 128 float32 ulps (ε₃₂ = 1.2e-7): a sum of n returns times scores rounds by ~n·ε₃₂ relative, far below it,
 #: and a bias of 1e-3 relative stays 60 times above it.
 RTOL = {"float64": NUMERIC_RTOL, "float32": 2.0 ** -16}
+
+#: The fewest informative draws on which :func:`survey` says a target holds; with fewer (and no draw against
+#: it) its verdict is "undecided".  Half the default draws: a verdict rests on more informative draws than not.
+MIN_INFORMATIVE = 10
 
 GRAD_U = "grad_U"
 PRACTICE = "practice.undiscounted-score-weighting"
@@ -137,8 +153,11 @@ class Diagnosis:
       targets: every target, applicable or not.
       matches: ``{name: factor}`` of the targets E[ĝ] equals up to a positive factor (1.0: equals).
       residuals: ``{name: max |E[ĝ] − c·T|}`` with the best c (c = 1 if it is not positive).
+      factors: ``{name: the best c = ⟨E[ĝ], T⟩/⟨T, T⟩}`` (None for a vanishing target).
       rtol, tolerance: the tolerance used (see :func:`tolerance`).
       dimension: rank of the applicable targets (1: every pair of them is proportional).
+      informative: ``{name: bool}`` for the applicable targets: whether a match up to a factor with it is
+        evidence on this MDP (the module docstring; False: it cannot be told from a bias or another target).
     """
 
     expectation: Expectation
@@ -149,6 +168,7 @@ class Diagnosis:
     rtol: float
     tolerance: float
     dimension: int
+    informative: dict
 
     def equals(self, name: str) -> bool:
         """True when E[ĝ] equals target ``name`` (factor 1 within the tolerance)."""
@@ -180,13 +200,13 @@ class Diagnosis:
             if t.name in self.matches:
                 c = self.matches[t.name]
                 how = "equal" if c == 1.0 else f"equal up to the positive factor {c:.6g}"
+                if c != 1.0 and not self.informative[t.name]:  # an equality is evidence whatever the geometry
+                    how += " (not informative on this MDP: forced by its geometry or shared with another target)"
             else:
                 c = self.factors[t.name]
                 how = (f"differs: largest |E[ĝ] − T| {float(np.max(np.abs(e.value - t.value))):.3g}"
                        + (f"; best factor {c:.6g} leaves {self.residuals[t.name]:.3g}" if c and c > 0 else ""))
             lines.append(f"  {t.name} = {t.formula}: {how}")
-        if self.dimension <= 1 and len(self.matches) > 1:
-            lines.append("  (the targets span one direction on this MDP: their factors are not informative)")
         return "\n".join(lines)
 
 
@@ -200,7 +220,36 @@ def _compare(value: np.ndarray, t: np.ndarray, tol: float) -> tuple[float | None
         return 1.0, float(np.max(np.abs(value - t))), 1.0
     c = float(np.sum(value * t)) / tt
     res = float(np.max(np.abs(value - c * t))) if c > 0 else float(np.max(np.abs(value - t)))
-    return (c if c > 0 and res <= tol else None), res, c
+    vanishing = float(np.max(np.abs(value), initial=0.0)) <= tol    # 0 = c·T with c → 0: no factor
+    return (c if c > 0 and res <= tol and not vanishing else None), res, c
+
+
+def _score_directions(st: Setting, t: np.ndarray, tol: float) -> int:
+    """dim span{∇θ log π(a|s) : s a state T depends on}: the directions in which E[ĝ] could leave T.
+
+    Tabular softmax: the states whose block T[s, ·] is not zero (each gives A − 1 directions); any other
+    policy: every state but the absorbing one.
+    """
+    score = np.asarray(st.model.score, dtype=np.float64)             # (S, A, K)
+    S, A, K = score.shape
+    if isinstance(st.policy, TabularSoftmax):
+        states = [s for s in range(S) if float(np.max(np.abs(t.reshape(S, A)[s]))) > tol]
+    else:
+        states = [s for s in range(S) if s != st.emdp.absorbing]
+    rows = score[states].reshape(-1, K)
+    return int(np.linalg.matrix_rank(rows, tol=NUMERIC_RTOL * (1 + float(np.max(np.abs(rows)))))) if states else 0
+
+
+def _informative(t: Target, applicable: list[Target], st: Setting, tol: float) -> bool:
+    """Whether a match of E[ĝ] with c·T (c > 0) is evidence on this MDP (the module docstring)."""
+    if _score_directions(st, t.value, tol) < 2:
+        return False
+    for other in applicable:
+        if other.name == t.name or float(np.max(np.abs(other.value - t.value))) <= tol:
+            continue  # T itself, or a target equal to it on this MDP (an identity here, not a coincidence)
+        if _compare(other.value, t.value, tol)[0] is not None:
+            return False  # T' = k·T, k > 0, T' ≠ T: a match with T is a match with T'
+    return True
 
 
 def diagnose(estimator: Estimator | Expectation, mdp: FiniteMDP | Setting, policy: Policy | None = None, *,
@@ -225,60 +274,89 @@ def diagnose(estimator: Estimator | Expectation, mdp: FiniteMDP | Setting, polic
             matches[t.name] = c
     stack = np.array([t.value.ravel() for t in applicable]) if applicable else np.zeros((0, 1))
     dim = int(np.linalg.matrix_rank(stack, tol=tol)) if stack.size else 0
-    return Diagnosis(e, ts, matches, residuals, factors, r, tol, dim)
+    informative = {t.name: _informative(t, applicable, st, tol) for t in applicable}
+    return Diagnosis(e, ts, matches, residuals, factors, r, tol, dim, informative)
 
 
 @dataclass(frozen=True)
 class Survey:
-    """What E[ĝ] equals on Hypothesis-drawn episodic MDPs: per target, on how many examples and with which factors.
+    """What E[ĝ] equals on Hypothesis-drawn episodic MDPs: per target, a verdict and the draws behind it.
 
-    ``examples`` = how many MDPs were drawn; ``informative`` = how many of them had applicable targets
-    spanning more than one direction (on the others a match up to a factor is automatic, and they are
-    left out); ``matched[name]`` = (informative examples where E[ĝ] equals the target up to a positive
-    factor, smallest factor, largest factor).
+    Attributes:
+      examples: how many MDPs were drawn.
+      informative: ``{name: draws where the target applied and was informative}`` (module docstring).
+      matched: ``{name: (informative draws where E[ĝ] = c·target with c > 0, smallest c, largest c)}``.
+      against: ``{name: draws, informative or not, where the target applied and E[ĝ] was no positive
+        multiple of it}`` (one is a counterexample, whatever the geometry).
+      minimum: the fewest informative draws for a "holds" (:data:`MIN_INFORMATIVE` by default).
+      rollout, dtype: the batches and the estimator's dtype.
     """
 
     examples: int
-    informative: int
+    informative: dict
     matched: dict
+    against: dict
+    minimum: int
     rollout: Rollout
     dtype: str
 
+    def verdict(self, name: str) -> str:
+        """``"fails"`` (a draw against), ``"holds"`` (none against, ≥ ``minimum`` informative), or ``"undecided"``."""
+        if name not in self.informative:
+            raise AuditError(f"no target named {name!r}; the targets are {list(self.informative)}")
+        if self.against[name]:
+            return "fails"
+        return "holds" if self.informative[name] >= self.minimum else "undecided"
+
     def holds(self, name: str) -> bool:
-        """True when E[ĝ] equals ``name`` up to a positive factor on every informative example (and there is one)."""
-        return self.informative > 0 and self.matched.get(name, (0,))[0] == self.informative
+        """True when E[ĝ] is a positive multiple of ``name`` on every draw, ≥ ``minimum`` of them informative."""
+        return self.verdict(name) == "holds"
 
     def __str__(self) -> str:
-        lines = [f"{self.examples} Hypothesis-drawn MDPs ({self.informative} with targets in more than one "
-                 f"direction), {self.dtype}:"]
-        for name, (count, lo, hi) in self.matched.items():
-            if count:
-                span = "1" if lo == hi == 1.0 else (f"{lo:.6g}" if lo == hi else f"{lo:.6g} to {hi:.6g}")
-                lines.append(f"  {name}: on {count}/{self.informative} (factor {span})")
-        if not any(c for c, _, _ in self.matched.values()):
-            lines.append("  no target on any of them")
+        lines = [f"{self.examples} Hypothesis-drawn MDPs, {self.dtype}: a target holds when E[ĝ] = c·target, c > 0, "
+                 f"on every draw, at least {self.minimum} of them informative"]
+        for name, n in self.informative.items():
+            count, lo, hi = self.matched[name]
+            span = "" if not count else "; factor " + (f"{lo:.6g}" if lo == hi else f"{lo:.6g} to {hi:.6g}")
+            verdict = self.verdict(name)
+            if verdict == "fails":
+                why = f"no positive multiple on {self.against[name]} draws; matched on {count}/{n} informative"
+            elif verdict == "holds":
+                why = f"on {count}/{n} informative draws{span}"
+            else:
+                why = f"only {n} informative draws, fewer than {self.minimum}; none against{span}"
+            lines.append(f"  {name}: {verdict} ({why})")
         return "\n".join(lines)
 
 
 def survey(estimator: Estimator, *, rollout: Rollout | None = None, lambdas: tuple[Any, ...] = (),
-           max_examples: int = 20, seed: int = 0, horizon: int = 2, max_actions: int = 3,
+           max_examples: int = 20, seed: int = 0, horizon: int = 3, min_horizon: int = 2, max_actions: int = 3,
+           min_actions: int = 3, min_discount: Any = Fraction(1, 10), minimum: int = MIN_INFORMATIVE,
            rtol: float | None = None) -> Survey:
     """Diagnose ``estimator`` on ``max_examples`` episodic MDPs and tabular softmax policies drawn by Hypothesis.
 
-    Draws are those of :func:`pgverify.testing.assert_policy_gradient` (exact MDPs of at most
-    ``horizon`` + 1 states, seeded by ``seed``); nothing is shrunk.  ``rollout`` defaults to
-    ``Rollout(n_steps=horizon)``.
+    The MDPs (:func:`numeric.strategies.episodic_mdps`, exact, seeded by ``seed``; nothing is shrunk) have
+    ``min_horizon`` to ``horizon`` non-absorbing states (episodes of up to ``horizon`` steps),
+    ``min_actions`` to ``max_actions`` actions and γ ≥ ``min_discount``: by default 2–3 states, 3 actions,
+    γ ≥ 1/10, so that most draws are informative (module docstring).  ``rollout`` defaults to
+    ``Rollout(n_steps=horizon)``.  A target holds when no draw is against it and at least ``minimum``
+    draws are informative for it; with fewer the survey cannot decide (:meth:`Survey.verdict`).
     """
     from hypothesis import HealthCheck, Phase, given, seed as hseed, settings as hsettings, strategies as hst
 
-    from pgverify.strategies import episodic_mdps, tabular_softmax_policies
+    from numeric.strategies import episodic_mdps
+    from pgverify.strategies import tabular_softmax_policies
 
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+        raise AuditError(f"minimum must be an integer >= 1, got {minimum!r}")
     rollout = Rollout(n_steps=horizon) if rollout is None else rollout
+    mdps = episodic_mdps(min_nonabsorbing=min_horizon, max_nonabsorbing=horizon, min_actions=min_actions,
+                         max_actions=max_actions, min_discount=Fraction(min_discount))
     seen: list[Diagnosis] = []
 
     @hst.composite
     def examples(draw: Any) -> tuple[FiniteMDP, TabularSoftmax]:
-        mdp = draw(episodic_mdps(horizon=horizon, max_actions=max_actions))
+        mdp = draw(mdps).mdp
         return mdp, draw(tabular_softmax_policies(num_states=mdp.num_states, num_actions=mdp.num_actions))
 
     @hsettings(max_examples=max_examples, database=None, deadline=None, phases=[Phase.generate],
@@ -289,13 +367,20 @@ def survey(estimator: Estimator, *, rollout: Rollout | None = None, lambdas: tup
         seen.append(diagnose(estimator, *example, rollout=rollout, lambdas=lambdas, rtol=rtol))
 
     run()
+    informative: dict = {}
     matched: dict = {}
-    informative = [d for d in seen if d.dimension > 1]
-    for d in informative:
+    against: dict = {}
+    for d in seen:
         for t in d.targets:
-            count, lo, hi = matched.get(t.name, (0, float("inf"), 0.0))
-            if t.name in d.matches:
+            if t.value is None:
+                continue
+            n, (count, lo, hi), bad = (informative.get(t.name, 0), matched.get(t.name, (0, float("inf"), 0.0)),
+                                       against.get(t.name, 0))
+            if t.name not in d.matches:
+                bad += 1
+            elif d.informative[t.name]:
                 c = d.matches[t.name]
                 count, lo, hi = count + 1, min(lo, c), max(hi, c)
-            matched[t.name] = (count, lo, hi)
-    return Survey(len(seen), len(informative), matched, rollout, estimator.dtype)
+            informative[t.name] = n + d.informative[t.name]
+            matched[t.name], against[t.name] = (count, lo, hi), bad
+    return Survey(len(seen), informative, matched, against, minimum, rollout, estimator.dtype)
