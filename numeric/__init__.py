@@ -4,29 +4,66 @@ Names follow "A Tale of Policy Gradients": ``P[s, a, s']``, ``r[s, a]``, the
 discount λ, ``v``, ``q``, ``d``, ``U``.
 """
 
-from numeric.errors import InvalidMDPError, InvalidPolicyError, PGVerifyError
-from numeric.average import (average_reward, average_reward_gradient, check_ergodic,
-                             differential_action_value, stationary_distribution)
-from numeric.evaluation import action_value, model, occupancy, utility, utility_gradient, value
-from numeric.mdp import STOCHASTIC_ATOL, FiniteMDP
-from numeric.model import Model
-from numeric.linear import LinearSoftmax
-from numeric.policies import TabularSoftmax
-from numeric.errors import InvalidArgumentError
-from numeric.limits import TooLargeError
-from numeric.evaluation import NonFiniteResultError
-from numeric.sampling import Trajectories, sample_trajectories
-from numeric.optimal import (BruteForceOptimum, OptimalPolicy, brute_force_optimum, deterministic_policy_value,
-                             policy_iteration, policy_value)
-from numeric.episodic import (EnumeratedTrajectories, EpisodicMDP, enumerate_trajectories, episodic_model, episodes,
-                              expect)
-from numeric.estimators import (InvalidBatchError, linear_baseline_fit, q_weighted_estimator, reward_to_go,
-                                reward_to_go_estimator, tabular_baseline_fit, total_return, total_return_estimator,
-                                undiscounted_estimator)
-from numeric.continuous import (ContinuousActionMDP, ContinuousModel, continuous_model, gaussian_policy_gradient,
-                                hermite_rule, TWO_POINT_RULE)
-from numeric.gaussian import GaussianObjective
-from numeric.lqr import ScalarLQR, UnstableGainError
+import sys
+from importlib import import_module
+from types import ModuleType
+from typing import Any
+
+from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError, PGVerifyError
+
+#: Where each public name lives: imported on first use (PEP 562), so that ``import numeric.errors`` (the CLI's
+#: first import) does not load SciPy, SymPy and Hypothesis.
+_WHERE = {
+    **dict.fromkeys(("FiniteMDP", "STOCHASTIC_ATOL"), "numeric.mdp"),
+    **dict.fromkeys(("TabularSoftmax",), "numeric.policies"),
+    **dict.fromkeys(("Model",), "numeric.model"),
+    **dict.fromkeys(("model", "value", "action_value", "occupancy", "utility", "utility_gradient",
+                     "NonFiniteResultError"), "numeric.evaluation"),
+    **dict.fromkeys(("TooLargeError",), "numeric.limits"),
+    **dict.fromkeys(("Trajectories", "sample_trajectories"), "numeric.sampling"),
+    **dict.fromkeys(("OptimalPolicy", "BruteForceOptimum", "policy_value", "deterministic_policy_value",
+                     "policy_iteration", "brute_force_optimum"), "numeric.optimal"),
+    **dict.fromkeys(("EpisodicMDP", "EnumeratedTrajectories", "enumerate_trajectories", "episodic_model", "episodes",
+                     "expect"), "numeric.episodic"),
+    **dict.fromkeys(("total_return", "reward_to_go", "total_return_estimator", "reward_to_go_estimator",
+                     "q_weighted_estimator", "undiscounted_estimator", "tabular_baseline_fit", "linear_baseline_fit",
+                     "InvalidBatchError"), "numeric.estimators"),
+    **dict.fromkeys(("ContinuousActionMDP", "ContinuousModel", "continuous_model", "gaussian_policy_gradient",
+                     "hermite_rule", "TWO_POINT_RULE"), "numeric.continuous"),
+    **dict.fromkeys(("GaussianObjective",), "numeric.gaussian"),
+    **dict.fromkeys(("ScalarLQR", "UnstableGainError"), "numeric.lqr"),
+    **dict.fromkeys(("LinearSoftmax",), "numeric.linear"),
+    **dict.fromkeys(("stationary_distribution", "average_reward", "differential_action_value",
+                     "average_reward_gradient", "check_ergodic"), "numeric.average"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (then bound here: the next lookup is direct)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'numeric' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
+
+class _Package(ModuleType):
+    """The package, whose public ``model`` (the function of :mod:`numeric.evaluation`) shares its name with the
+    submodule :mod:`numeric.model`: the import system's binding of the submodule, when it is first loaded, is
+    ignored, so that ``numeric.model`` stays the function, as when every name was imported eagerly."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "model" and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "FiniteMDP",

@@ -4,11 +4,8 @@ Note: the import name ``symbolic`` is also used by an unrelated PyPI
 distribution; install pgverify in its own virtual environment.
 """
 
-from symbolic.family import SYMBOLIC, TabularSoftmaxFamily, tabular_softmax_family
-from symbolic.field import Rat
-from symbolic.flint_field import FlintField, Frac
-from symbolic.latex import family_latex
-from symbolic.zero import is_identically_zero, randomized_zero_test, schwartz_zippel_bound
+from importlib import import_module
+from typing import Any
 
 __all__ = [
     "SYMBOLIC",
@@ -22,3 +19,26 @@ __all__ = [
     "randomized_zero_test",
     "schwartz_zippel_bound",
 ]
+
+#: Where each public name lives: imported on first use (PEP 562), so that importing one engine module does not
+#: load SymPy and python-flint for the others.
+_WHERE = {
+    **dict.fromkeys(("SYMBOLIC", "TabularSoftmaxFamily", "tabular_softmax_family"), "symbolic.family"),
+    "Rat": "symbolic.field",
+    **dict.fromkeys(("FlintField", "Frac"), "symbolic.flint_field"),
+    "family_latex": "symbolic.latex",
+    **dict.fromkeys(("is_identically_zero", "randomized_zero_test", "schwartz_zippel_bound"), "symbolic.zero"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (then bound here: the next lookup is direct)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'symbolic' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
