@@ -12,6 +12,18 @@ user's own derivation, whose ``lines`` the wrapper in
 :mod:`pgverify.derivations` calls) is never cached: the key could not cover
 that code.  The directory is ``$PGVERIFY_CACHE_DIR``, or
 ``~/.cache/pgverify``; ``pgverify check --no-cache`` bypasses it.
+
+The same directory holds the results of a document's displays (``displays/``,
+:func:`load_display` and :func:`store_display`, used by ``pgverify verify`` and
+``annotate``): one display's result is keyed by the same fingerprint of the
+code, the display's source text and LaTeX, its index, its annotations as parsed
+(the display's own, the file-level ones and the side file's, merged), its
+notation profile (name and content) and every :class:`~pgverify.checker.Settings`
+field, so that an unchanged document is answered from the cache and an edited
+display alone is checked again.  Results are stored as JSON, never pickled: the
+values a result carries (details, counterexample, both sides) are those the
+JSON output prints, and a result that does not serialise is not stored.
+``--no-cache`` bypasses this cache too.
 """
 
 from __future__ import annotations
@@ -21,11 +33,13 @@ import hashlib
 import inspect
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["cache_dir", "fingerprint", "sources", "cacheable", "code_key", "load", "store"]
+__all__ = ["cache_dir", "fingerprint", "sources", "cacheable", "code_key", "load", "store", "display_parts",
+           "load_display", "store_display"]
 
 _PACKAGES = ("numeric", "symbolic", "pgverify")
 
@@ -123,20 +137,20 @@ def code_key(fn: Callable[..., Any]) -> str:
     return f"{getattr(base, '__module__', '?')}.{getattr(base, '__qualname__', repr(base))}"
 
 
-def _path(*parts: str) -> Path:
+def _path(*parts: str, kind: str = "symbolic") -> Path:
     key = hashlib.sha256("\0".join((fingerprint(), *parts)).encode()).hexdigest()
-    return cache_dir() / "symbolic" / f"{key}.json"
+    return cache_dir() / kind / f"{key}.json"
 
 
-def load(*parts: str) -> dict[str, Any] | None:
+def load(*parts: str, kind: str = "symbolic") -> dict[str, Any] | None:
     try:
-        return json.loads(_path(*parts).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        return json.loads(_path(*parts, kind=kind).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
     except (OSError, ValueError):
         return None
 
 
-def store(value: dict[str, Any], *parts: str) -> None:
-    path = _path(*parts)
+def store(value: dict[str, Any], *parts: str, kind: str = "symbolic") -> None:
+    path = _path(*parts, kind=kind)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -144,3 +158,106 @@ def store(value: dict[str, Any], *parts: str) -> None:
         tmp.replace(path)
     except OSError:  # a read-only home: the proof is simply recomputed next time
         pass
+
+
+# ------------------------------------------------------------------------------- one display's result
+#: A position in the source as the reader renders it (:class:`pgverify.notation.ast.Pos`): a result whose text
+#: holds one depends on where the display stands in the file.
+_POSITION = re.compile(r"\bline \d+, column \d+")
+
+
+def display_parts(display: Any, settings: Any) -> tuple[str, ...]:
+    """What one display's result depends on besides the code (the fingerprint is added by the path): its source
+    and LaTeX, its index (the claim's name), its annotations as parsed (the display's, the file's and the side
+    file's, merged; their texts included), its profile's name and content, and every field of ``settings``.
+
+    The display's line is not part of the key: :func:`load_display` takes it into account.
+    """
+    from pgverify.notation.profiles import load_profile
+
+    return ("display-result 1", display.raw, display.latex, str(display.index), display.profile,
+            repr(load_profile(display.profile)), repr(display.annotations), repr(settings))
+
+
+def load_display(display: Any, settings: Any) -> Any:
+    """The cached :class:`~pgverify.documents.DisplayResult` of ``display`` under ``settings``, or None.
+
+    A result whose text names no position in the file (``line L, column C``) is the same wherever the display
+    stands: it is returned with the display's current line.  One that names a position is returned only if the
+    display still starts on the same line.
+    """
+    entry = load(*display_parts(display, settings), kind="displays")
+    if entry is None:
+        return None
+    try:
+        if entry["line"] != display.line and _POSITION.search(json.dumps(entry, ensure_ascii=False)):
+            return None
+        return _display_from_json({**entry, "line": display.line})
+    except (KeyError, TypeError, ValueError):  # an entry written by hand or truncated: recomputed
+        return None
+
+
+def store_display(display: Any, settings: Any, result: Any) -> None:
+    """Store ``result`` for ``display`` (not an internal error: it may not recur; not one whose values do not
+    serialise to JSON)."""
+    if result.reason.startswith("internal error"):
+        return
+    try:
+        entry = _display_json(result)
+        json.dumps(entry, allow_nan=True)
+    except (TypeError, ValueError):
+        return
+    store(entry, *display_parts(display, settings), kind="displays")
+
+
+def _display_json(r: Any) -> dict[str, Any]:
+    res = r.result
+    return {
+        "index": r.index, "line": r.line, "latex": r.latex, "understood": r.understood,
+        "catalogue_id": r.catalogue_id, "verdict": r.verdict, "reason": r.reason, "rows": r.rows,
+        "rows_parsed": r.rows_parsed, "restrictions": list(r.restrictions),
+        "steps": [[s.label, s.relation, s.holds, s.latex] for s in r.steps],
+        "result": None if res is None else {
+            "claim": {"id": res.claim.id, "section": res.claim.section, "statement": res.claim.statement,
+                      "families": list(res.claim.families), "methods": list(res.claim.methods),
+                      "slow_methods": list(res.claim.slow_methods), "corrects": res.claim.corrects,
+                      "note": res.claim.note},
+            "verdict": res.verdict, "reason": res.reason,
+            "checks": [{"method": c.method, "family": c.family, "passed": c.passed, "seconds": c.seconds,
+                        "details": c.details, "failing_step": c.failing_step, "message": c.message}
+                       for c in res.checks],
+            "counterexample": None if res.counterexample is None else {
+                f: getattr(res.counterexample, f) for f in ("family", "method", "step", "step_index", "example",
+                                                            "lhs", "rhs", "exact")},
+        },
+    }
+
+
+def _display_from_json(e: dict[str, Any]) -> Any:
+    from pgverify.documents import DisplayResult, StepVerdict
+    from pgverify.registry import Claim
+    from pgverify.verdicts import Check, ClaimResult, Counterexample
+
+    res = e["result"]
+    result = None
+    if res is not None:
+        c = res["claim"]
+        claim = Claim(id=c["id"], section=c["section"], statement=c["statement"], evaluate=_not_evaluated,
+                      families=tuple(c["families"]), methods=tuple(c["methods"]),
+                      slow_methods=tuple(c["slow_methods"]), corrects=c["corrects"], note=c["note"])
+        ce = res["counterexample"]
+        result = ClaimResult(claim, res["verdict"], tuple(Check(**k) for k in res["checks"]),
+                             None if ce is None else Counterexample(**ce), res["reason"])
+    return DisplayResult(index=e["index"], line=e["line"], latex=e["latex"], understood=e["understood"],
+                         catalogue_id=e["catalogue_id"], verdict=e["verdict"], reason=e["reason"],
+                         steps=tuple(StepVerdict(*s) for s in e["steps"]), result=result, rows=e["rows"],
+                         rows_parsed=e["rows_parsed"], restrictions=tuple(e["restrictions"]))
+
+
+def _not_evaluated(model: Any) -> Any:
+    """The ``evaluate`` of a claim read back with a cached display result: its verdict was computed when the result
+    was stored (under the same code, text, annotations and settings); it is not evaluated again."""
+    from numeric.errors import PGVerifyError
+
+    raise PGVerifyError("this claim was read back from the display-result cache with its verdict; it is not "
+                        "evaluated again (run with --no-cache to recompute it)")

@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
                     "<name>.annotated.* already there are overwritten")
     _document_options(an)
     for sp in (v, an):
+        sp.add_argument("--no-cache", action="store_true", help="check every display afresh: neither read nor write "
+                        "the cached results of displays nor the cached symbolic proofs (both are keyed by the "
+                        "engines' source code)")
         sp.add_argument("--states", type=int, default=2, help="states of the symbolic tabular-softmax families "
                         "(default 2; at most 3, and states × actions at most 6)")
         sp.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax families "

@@ -399,6 +399,7 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
     Raises (before any display is checked) when the file cannot be read (missing, a directory, not permitted, not
     UTF-8, an unclosed display), holds no display, or names a catalogue id that does not exist.
     """
+    from pgverify import cache
     from pgverify.notation.document import read_document
 
     start = time.perf_counter()
@@ -406,9 +407,19 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
     if not doc.displays:
         raise DocumentError(f"{path} holds no display ($$ … $$, \\[ … \\] or \\begin{{align}} … \\end{{align}}): "
                             f"nothing was read, nothing is verified")
-    _check_ids(doc)
-    out = tuple(_display_result(d, settings) for d in doc.displays)
-    return DocumentRun(str(path), out, settings, time.perf_counter() - start, doc.profile)
+    # the display-result cache (pgverify.cache): a display whose text, annotations, profile, settings and code are
+    # unchanged is answered from it (its ids were known to the catalogue when it was stored); the others are checked
+    cached = {d.index: cache.load_display(d, settings) for d in doc.displays} if settings.cache else {}
+    _check_ids(replace(doc, displays=tuple(d for d in doc.displays if cached.get(d.index) is None)))
+    out = []
+    for d in doc.displays:
+        r = cached.get(d.index)
+        if r is None:
+            r = _display_result(d, settings)
+            if settings.cache:
+                cache.store_display(d, settings, r)
+        out.append(r)
+    return DocumentRun(str(path), tuple(out), settings, time.perf_counter() - start, doc.profile)
 
 
 def _check_ids(doc: Any) -> None:
