@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
+from typing import Callable
 
 from numeric.errors import PGVerifyError
 from pgverify import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "watch"]
 
 #: Exit statuses: 0 every claim proved or verified; 1 some claim refuted or ill-formed (this wins over 3);
 #: 2 a usage or internal error (no verdicts); 3 some claim undecided and none refuted or ill-formed.
@@ -65,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
                    "with @pgverify.derivation)")
     seeded(v, catalogue=False)
     v.add_argument("--json", action="store_true", help="print the JSON object instead of the table")
+    v.add_argument("--watch", action="store_true", help="Markdown/LaTeX: check the file, then check it again each "
+                   "time it (or its side file <file>.pgverify.toml) is saved, until Ctrl-C; unchanged displays are "
+                   "answered from the result cache")
+    v.add_argument("--watch-interval", type=float, default=0.5, metavar="SECONDS",
+                   help="--watch: how often the file's modification time is polled (default 0.5)")
     _document_options(v)
     an = sub.add_parser("annotate", help="write a Markdown/LaTeX file back with each display's verdict beside it: "
                         "<name>.annotated.md (or .tex) and a self-contained <name>.annotated.html")
@@ -136,6 +143,58 @@ def _document(args: argparse.Namespace) -> int:
     else:
         _emit(documents.dumps(run) if args.json else documents.table(run))
     return _status(run)
+
+
+def _document_suffixes() -> tuple[str, ...]:
+    from pgverify.documents import DOCUMENT_SUFFIXES
+
+    return DOCUMENT_SUFFIXES
+
+
+def watch(path: Path, run: Callable[[], int], *, interval: float = 0.5, polls: int | None = None,
+          sleep: Callable[[float], None] = time.sleep) -> int:
+    """``verify --watch``: ``run()`` once, then again whenever ``path`` or its side file ``<path>.pgverify.toml``
+    changes (modification time or size, polled every ``interval`` seconds), until Ctrl-C or, when given, ``polls``
+    polls.  An error of one run (a file saved half-written, holding no display) is printed and the watch goes on.
+    Returns the exit status of the last run.
+    """
+    status = EXIT_ERROR
+    try:
+        seen = _stamp(path)  # before the run: a save during the first check is seen at the first poll
+        status = _reporting(run)
+        polled = 0
+        while polls is None or polled < polls:
+            sleep(interval)
+            polled += 1
+            now = _stamp(path)
+            if now != seen:
+                seen = now
+                _emit(f"\n{path} changed: checking again")
+                status = _reporting(run)
+    except KeyboardInterrupt:
+        _emit("\nstopped watching")
+    return status
+
+
+def _stamp(path: Path) -> tuple[tuple[int, int] | None, ...]:
+    """The modification time and size of ``path`` and of its side file (None for a file that is missing)."""
+    def one(p: Path) -> tuple[int, int] | None:
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    return one(path), one(path.with_name(path.name + ".pgverify.toml"))
+
+
+def _reporting(run: Callable[[], int]) -> int:
+    """``run()``, its error printed as the command would print it (the watch goes on)."""
+    try:
+        return run()
+    except PGVerifyError as exc:
+        print(f"pgverify: error: {exc}", file=sys.stderr, flush=True)
+        return EXIT_ERROR
 
 
 def _writable_folder(out: Path) -> None:
@@ -217,6 +276,14 @@ def main(argv: list[str] | None = None) -> int:
             return _status(run)
         if args.command in ("verify", "annotate") and args.path.is_dir():
             raise PGVerifyError(f"{args.path} is a directory, not a file to verify")
+        if args.command == "verify" and args.watch:
+            if args.path.suffix.lower() not in _document_suffixes():
+                raise PGVerifyError(f"--watch checks Markdown/LaTeX documents ({', '.join(_document_suffixes())}), "
+                                    f"not {args.path.name}")
+            if not args.watch_interval > 0:
+                raise PGVerifyError(f"--watch-interval must be a positive number of seconds, got "
+                                    f"{args.watch_interval}")
+            return watch(args.path, lambda: _document(args), interval=args.watch_interval)
         if args.command == "annotate" or (args.command == "verify" and args.path.suffix.lower() != ".py"):
             return _document(args)
         if args.command == "verify":

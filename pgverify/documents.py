@@ -410,7 +410,9 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
     # the display-result cache (pgverify.cache): a display whose text, annotations, profile, settings and code are
     # unchanged is answered from it (its ids were known to the catalogue when it was stored); the others are checked
     cached = {d.index: cache.load_display(d, settings) for d in doc.displays} if settings.cache else {}
-    _check_ids(replace(doc, displays=tuple(d for d in doc.displays if cached.get(d.index) is None)))
+    unchecked = tuple(d for d in doc.displays if cached.get(d.index) is None)
+    if unchecked:
+        _check_ids(replace(doc, displays=unchecked))
     out = []
     for d in doc.displays:
         r = cached.get(d.index)
