@@ -1,0 +1,146 @@
+"""Interactive speed (issue 21): start-up, the display-result cache, one edited display, verify against check.
+
+Every figure is the wall time of a fresh ``python -m pgverify …`` (interpreter start and imports included), run
+from the checkout, in fresh cache directories:
+
+* ``pgverify --version`` and ``pgverify --help`` (best of 5; target ≤ 0.3 s) and ``pgverify list`` (best of 3);
+* ``pgverify verify post.md`` cold (no cache) against ``pgverify check --jobs 1`` cold on the claims the post's
+  displays are annotated with (target: verify ≤ 1.0 × check), then both warm (check reads its symbolic proofs,
+  verify its displays' results, from the cache);
+* the unchanged post verified again, warm (best of 3; target ≤ 1.0 s);
+* one display edited (a space added after its first ``=``, which changes its text and nothing else; by default
+  the well-formed display after the first with the longest cold check): the post verified again, against that edited display's own
+  cold check time, measured in-process on a cold cache (target: ≤ its own cold time + 0.5 s).
+
+Run: ``python benchmarks/bench_speed.py [--post PATH] [--display N]``.
+
+Measured 2026-12-07 on the shared 2-core machine (load average 2.5–3.5: six sessions; a quiet machine is faster):
+see the report of the ``speed`` branch; the figures printed are those to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _wall(args: list[str], cache: Path, *, repeat: int = 1) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Best wall time of ``python -m pgverify ARGS`` over ``repeat`` runs, with the cache directory ``cache``."""
+    env = {**os.environ, "PGVERIFY_CACHE_DIR": str(cache)}
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "pgverify", *args], cwd=ROOT, env=env, capture_output=True,
+                             text=True)
+        best = min(best, time.perf_counter() - t)
+    assert out is not None
+    if out.returncode not in (0, 1, 3):
+        raise SystemExit(f"pgverify {' '.join(args)} failed ({out.returncode}): {out.stderr}")
+    return best, out
+
+
+def _edited(text: str, latex: str) -> str:
+    """``text`` with a space added after the first ``=`` of the display whose source is ``latex``."""
+    at = text.index(latex)
+    eq = latex.index("=")
+    return text[:at] + latex[:eq + 1] + " " + latex[eq + 1:] + text[at + len(latex):]
+
+
+def _cold_times(post: Path, cache: Path) -> dict[int, float]:
+    """Each display's check time on a cold cache (imports and parsing excluded), in a fresh interpreter (no
+    model or family cached in memory by an earlier run)."""
+    out = subprocess.run([sys.executable, __file__, "--cold-times", str(post), str(cache)], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return {int(k): v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+
+
+def _cold_times_here(post: Path, cache: Path) -> dict[int, float]:
+    os.environ["PGVERIFY_CACHE_DIR"] = str(cache)
+    from pgverify import documents
+    from pgverify.checker import Settings
+
+    times: dict[int, float] = {}
+    original = documents._display_result
+
+    def timed(display, settings):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            return original(display, settings)
+        finally:
+            times[display.index] = time.perf_counter() - t
+
+    documents._display_result = timed
+    try:
+        documents.verify_document(post, Settings())
+    finally:
+        documents._display_result = original
+    return times
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--post", type=Path, default=ROOT / "pgverify" / "claims" / "post.md",
+                   help="the post (default: the copy the catalogue reads, pgverify/claims/post.md)")
+    p.add_argument("--display", type=int, default=None, help="the display to edit (1-based; default: the evaluated "
+                   "display with the longest cold check)")
+    p.add_argument("--cold-times", nargs=2, type=Path, metavar=("POST", "CACHE"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.cold_times:
+        print(json.dumps(_cold_times_here(*args.cold_times)))
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="pgverify-bench-speed-"))
+    try:
+        _run(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, scratch: Path) -> None:
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    for argv in (["--version"], ["--help"]):
+        t, _ = _wall(argv, scratch / "none", repeat=5)
+        print(f"pgverify {argv[0]}: {t:.2f} s (best of 5; target <= 0.3 s)")
+    t, _ = _wall(["list"], scratch / "none", repeat=3)
+    print(f"pgverify list: {t:.2f} s (best of 3)")
+
+    from pgverify.notation.document import read_document
+
+    post = scratch / "post" / args.post.name
+    post.parent.mkdir()
+    shutil.copy(args.post, post)
+    doc = read_document(post)
+    ids = sorted({cid for d in doc.displays for cid in d.annotations.ids})
+    claims = [a for cid in ids for a in ("--claims", cid)]
+    for label in ("cold", "warm"):
+        t_verify, out = _wall(["verify", str(post)], scratch / "verify-cache")
+        t_check, _ = _wall(["check", "--jobs", "1", *claims], scratch / "check-cache")
+        print(f"{label}: pgverify verify post.md {t_verify:.2f} s, pgverify check --jobs 1 on its {len(ids)} claims "
+              f"{t_check:.2f} s: ratio {t_verify / t_check:.2f} (target <= 1.0)")
+    verdicts = out.stdout.strip().splitlines()[-1]
+    t, again = _wall(["verify", str(post)], scratch / "verify-cache", repeat=3)
+    assert again.stdout.strip().splitlines()[-1].split("(")[0] == verdicts.split("(")[0], "verdicts changed"
+    print(f"unchanged post verified again (warm result cache): {t:.2f} s (best of 3; target <= 1.0 s); {verdicts}")
+
+    cold = _cold_times(args.post, scratch / "in-process-cold")
+    later = [d for d in doc.displays[1:] if d.well_formed]  # the first display's time holds first-use costs
+    target = (doc.displays[args.display - 1] if args.display else max(later, key=lambda d: cold.get(d.index, 0.0)))
+    post.write_text(_edited(post.read_text(encoding="utf-8"), target.raw), encoding="utf-8")
+    t_edit, _ = _wall(["verify", str(post)], scratch / "verify-cache")
+    edited_cold = _cold_times(post, scratch / "in-process-cold-edited")[target.index]
+    print(f"display {target.index + 1} (line {target.line}) edited: post verified again in {t_edit:.2f} s; the edited "
+          f"display's own cold check {edited_cold:.2f} s (target: <= {edited_cold + 0.5:.2f} s; overhead "
+          f"{t_edit - edited_cold:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
