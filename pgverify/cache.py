@@ -23,7 +23,8 @@ field, so that an unchanged document is answered from the cache and an edited
 display alone is checked again.  Results are stored as JSON, never pickled: the
 values a result carries (details, counterexample, both sides) are those the
 JSON output prints, and a result that does not serialise is not stored.
-``--no-cache`` bypasses this cache too.
+``--no-cache`` bypasses this cache too.  ``pgverify list`` reads the catalogue's
+listing from it (:func:`listing`), keyed by the fingerprint alone.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ import json
 import os
 import re
 from functools import lru_cache
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["cache_dir", "fingerprint", "sources", "cacheable", "code_key", "load", "store", "display_parts",
-           "load_display", "store_display"]
+           "load_display", "store_display", "listing"]
 
 _PACKAGES = ("numeric", "symbolic", "pgverify")
 
@@ -58,16 +60,28 @@ def _package_roots() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def fingerprint() -> str:
-    """A hash of the engines' files (source, grammar, profiles) and the versions of SymPy, NumPy and python-flint."""
-    import flint
-    import numpy
-    import sympy
-
-    h = hashlib.sha256(f"sympy {sympy.__version__} numpy {numpy.__version__} flint {flint.__version__}".encode())
+    """A hash of the engines' files (source, grammar, profiles) and the versions of SymPy, NumPy and python-flint
+    (as installed: the key of a cached result does not import them)."""
+    h = hashlib.sha256(" ".join(f"{module} {_version(dist, module)}" for dist, module in _LIBRARIES).encode())
     for name, path in sources():
         h.update(name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+#: The libraries doing the arithmetic, as (distribution, module).
+_LIBRARIES = (("sympy", "sympy"), ("numpy", "numpy"), ("python-flint", "flint"))
+
+
+def _version(dist: str, module: str) -> str:
+    """The installed version of a library, read from its distribution's metadata without importing it (SymPy alone
+    takes a third of a second to import); the module's ``__version__`` when it has no metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return str(import_module(module).__version__)
 
 
 def sources() -> list[tuple[str, Path]]:
@@ -261,3 +275,16 @@ def _not_evaluated(model: Any) -> Any:
 
     raise PGVerifyError("this claim was read back from the display-result cache with its verdict; it is not "
                         "evaluated again (run with --no-cache to recompute it)")
+
+
+# ------------------------------------------------------------------------------- ``pgverify list``
+def listing(compute: Callable[[], list[str]]) -> list[str]:
+    """The lines ``pgverify list`` prints (the catalogue's ids and statements): a function of the code alone, read
+    from the cache under the fingerprint (so that listing does not import the catalogue), else ``compute()``d and
+    stored."""
+    hit = load("catalogue listing 1", kind="listing")
+    if hit is not None and isinstance(hit.get("lines"), list) and all(isinstance(x, str) for x in hit["lines"]):
+        return list(hit["lines"])
+    lines = compute()
+    store({"lines": lines}, "catalogue listing 1", kind="listing")
+    return lines

@@ -293,10 +293,15 @@ def main(argv: list[str] | None = None) -> int:
             _emit(text)
             return _status(run)
         if args.command == "list":
-            from pgverify import api
+            from pgverify import cache
 
-            for c in api.claims():
-                _emit(f"{c.id}\n    {c.statement}")
+            def catalogue() -> list[str]:
+                from pgverify import api
+
+                return [f"{c.id}\n    {c.statement}" for c in api.claims()]
+
+            for line in cache.listing(catalogue):
+                _emit(line)
             return EXIT_OK
         if args.command == "report":
             from pgverify.output.docs import write_report

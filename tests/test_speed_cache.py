@@ -77,6 +77,18 @@ def test_version_and_help_load_no_engine(argv):
     assert not loaded & {"sympy", "hypothesis", "numpy", "scipy", "flint", "pgverify.checker", "pgverify.claims"}
 
 
+def test_list_is_read_from_the_cache_under_the_code_fingerprint(home, monkeypatch, capsys):
+    assert cli.main(["list"]) == cli.EXIT_OK
+    computed = capsys.readouterr().out
+    env = {**os.environ, "PGVERIFY_CACHE_DIR": str(home / "cache")}
+    code = "from pgverify.cli import main\nmain(['list'])"
+    out = subprocess.run([sys.executable, "-c", f"import sys\n{code}\nprint(' '.join(sys.modules), file=sys.stderr)"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout == computed and "pgverify.claims" not in out.stderr.split() and "sympy" not in out.stderr.split()
+    monkeypatch.setattr(cache, "fingerprint", lambda: "other code")
+    assert cache.listing(lambda: ["recomputed"]) == ["recomputed"]
+
+
 def test_every_public_name_is_still_importable():
     import numeric
     import pgverify
