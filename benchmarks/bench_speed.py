@@ -9,8 +9,9 @@ from the checkout, in fresh cache directories:
   verify its displays' results, from the cache);
 * the unchanged post verified again, warm (best of 3; target ≤ 1.0 s);
 * one display edited (a space added after its first ``=``, which changes its text and nothing else; by default
-  the well-formed display after the first with the longest cold check): the post verified again, against that edited display's own
-  cold check time, measured in-process on a cold cache (target: ≤ its own cold time + 0.5 s).
+  the well-formed display after the first with the longest cold check): the post verified again, against that
+  edited display's own cold check time, measured in a fresh interpreter on a cold cache (target: ≤ its own cold
+  time + 0.5 s).
 
 Run: ``python benchmarks/bench_speed.py [--post PATH] [--display N]``.
 

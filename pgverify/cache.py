@@ -18,9 +18,10 @@ The same directory holds the results of a document's displays (``displays/``,
 ``annotate``): one display's result is keyed by the same fingerprint of the
 code, the display's source text and LaTeX, its index, its annotations as parsed
 (the display's own, the file-level ones and the side file's, merged), its
-notation profile (name and content) and every :class:`~pgverify.checker.Settings`
-field, so that an unchanged document is answered from the cache and an edited
-display alone is checked again.  Results are stored as JSON, never pickled: the
+notation profile (name and content), every :class:`~pgverify.checker.Settings`
+field and the work limits set in the environment, so that an unchanged
+document is answered from the cache and an edited display alone is checked
+again.  Results are stored as JSON, never pickled: the
 values a result carries (details, counterexample, both sides) are those the
 JSON output prints, and a result that does not serialise is not stored.
 ``--no-cache`` bypasses this cache too.  ``pgverify list`` reads the catalogue's
@@ -183,14 +184,17 @@ _POSITION = re.compile(r"\bline \d+, column \d+")
 def display_parts(display: Any, settings: Any) -> tuple[str, ...]:
     """What one display's result depends on besides the code (the fingerprint is added by the path): its source
     and LaTeX, its index (the claim's name), its annotations as parsed (the display's, the file's and the side
-    file's, merged; their texts included), its profile's name and content, and every field of ``settings``.
+    file's, merged; their texts included), its profile's name and content, every field of ``settings``, and the
+    work limits set in the environment (:data:`numeric.limits.LIMITS`).
 
     The display's line is not part of the key: :func:`load_display` takes it into account.
     """
+    from numeric.limits import LIMITS
     from pgverify.notation.profiles import load_profile
 
+    limits = {env: os.environ.get(env) for _, env, _ in LIMITS.values()}  # a limit may refuse a display
     return ("display-result 1", display.raw, display.latex, str(display.index), display.profile,
-            repr(load_profile(display.profile)), repr(display.annotations), repr(settings))
+            repr(load_profile(display.profile)), repr(display.annotations), repr(settings), repr(limits))
 
 
 def load_display(display: Any, settings: Any) -> Any:

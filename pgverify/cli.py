@@ -156,7 +156,7 @@ def watch(path: Path, run: Callable[[], int], *, interval: float = 0.5, polls: i
     """``verify --watch``: ``run()`` once, then again whenever ``path`` or its side file ``<path>.pgverify.toml``
     changes (modification time or size, polled every ``interval`` seconds), until Ctrl-C or, when given, ``polls``
     polls.  An error of one run (a file saved half-written, holding no display) is printed and the watch goes on.
-    Returns the exit status of the last run.
+    Returns the exit status of the last run completed (Ctrl-C during a run abandons that run).
     """
     status = EXIT_ERROR
     try:

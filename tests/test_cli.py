@@ -258,7 +258,8 @@ def test_an_internal_error_in_one_display_costs_that_display_only(capsys, tmp_pa
     monkeypatch.setattr(documents, "check_claim", failing)
     path = tmp_path / "doc.md"
     path.write_text(TWO)
-    code, out, err = run(capsys, "verify", str(path), "--json", *QUICK_ARGS)
+    # --no-cache: the patched checker's results must not be stored as the code's (the key covers the source only)
+    code, out, err = run(capsys, "verify", str(path), "--json", "--no-cache", *QUICK_ARGS)
     assert code == 3, err
     first, second = json.loads(out)["displays"]
     assert first["verdict"] == "undecided" and first["reason"] == reason
@@ -274,7 +275,7 @@ def test_an_error_of_the_family_in_one_display_is_its_reason(capsys, tmp_path, m
                         if "v(s)" in c.statement else real(c, s))
     path = tmp_path / "doc.md"
     path.write_text(TWO)
-    code, out, _ = run(capsys, "verify", str(path), "--json", *QUICK_ARGS)
+    code, out, _ = run(capsys, "verify", str(path), "--json", "--no-cache", *QUICK_ARGS)  # as above
     first, second = json.loads(out)["displays"]
     assert code == 3 and first["verdict"] == "undecided" and first["reason"] == "cannot be checked: too many"
     assert second["verdict"] == "proved"

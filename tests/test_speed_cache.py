@@ -162,7 +162,8 @@ def _stored(home: Path, text: str, settings: Settings = FAST, **read) -> tuple:
 
 
 @pytest.mark.parametrize("change", ["text", "annotation", "file-annotation", "side-file", "profile", "seed", "points",
-                                    "examples", "counterexample-examples", "methods", "size", "opt-in", "code"])
+                                    "examples", "counterexample-examples", "methods", "size", "opt-in", "code",
+                                    "limit"])
 def test_a_change_of_any_part_of_the_key_misses(home, monkeypatch, change):
     base = f"$$\n{'1 + 1 = 2' if change in ('file-annotation', 'profile') else TRUE}\n$$\n"  # read by both profiles
     display, settings = _stored(home, base)
@@ -184,6 +185,8 @@ def test_a_change_of_any_part_of_the_key_misses(home, monkeypatch, change):
         display, settings = _stored(home, base, profile="textbook")
     elif change == "code":
         monkeypatch.setattr(cache, "fingerprint", lambda: "other code")
+    elif change == "limit":
+        monkeypatch.setenv("PGVERIFY_MAX_TRAJECTORIES", "1000")
     else:
         field, value = {"seed": ("seed", 1), "points": ("exact_points", 2), "examples": ("numeric_examples", 6),
                         "counterexample-examples": ("counterexample_examples", 301),
@@ -296,6 +299,7 @@ def test_verify_watch_rechecks_on_save_and_stops_on_ctrl_c(home):
                     path.write_text("$$\n1 + 1 = 2\n$$\n", encoding="utf-8")
                 else:
                     break
+        time.sleep(1.0)  # the table is printed before the check returns: Ctrl-C then while it polls
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -303,4 +307,4 @@ def test_verify_watch_rechecks_on_save_and_stops_on_ctrl_c(home):
             proc.kill()
     text = "".join(lines) + out
     assert "1 refuted" in text and "changed: checking again" in text and "1 proved" in text
-    assert "stopped watching" in out and proc.returncode == cli.EXIT_OK, err
+    assert "stopped watching" in out and proc.returncode == cli.EXIT_OK, (text, err)
