@@ -71,15 +71,13 @@ def outcome(op, a, b):
 def expected(op, a, b):
     """Fraction's a ∘ b where it is exact, ZeroDivisionError where it raises that.
 
-    Where Fraction leaves exact arithmetic (a float from a non-integer power, or from NumPy promoting a
-    ``np.bool_`` exponent; a NumPy overflow) the expression is taken on the plain ints the NumPy scalars
-    stand for; if it is still not exact, Q must refuse it with :class:`InexactOperandError`.
+    The expression is taken on the plain ints the NumPy scalars stand for: Fraction on the NumPy scalars
+    themselves may promote to a float (a ``np.bool_`` exponent) or wrap silently (``Fraction(4) ** np.int8(4)``
+    is 4 ** np.int8(4), which wraps to 0 in int8), while Q computes the value the integers stand for.  Where
+    that is not exact (a non-integer power), Q must refuse it with :class:`InexactOperandError`.
     """
-    for x, y in ((a, b), (plain(a), plain(b))):
-        r = outcome(op, x, y)
-        if r is ZeroDivisionError or (not isinstance(r, type) and exact(r)):
-            return r
-    return InexactOperandError
+    r = outcome(op, plain(a), plain(b))
+    return r if r is ZeroDivisionError or (not isinstance(r, type) and exact(r)) else InexactOperandError
 
 
 def same(q, f) -> bool:
