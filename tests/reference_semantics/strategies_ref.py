@@ -49,6 +49,8 @@ def exact_model(base: Base) -> Any:
 
 # An expression: ("leaf", name) | ("int", k) | ("add"|"sub"|"mul"|"div", x, y) | ("pow", x, k) | ("neg", x)
 LEAVES = ("pi", "v", "q", "d", "U", "r", "lam")
+#: The second policy's quantities (π', v^{π'}, q^{π'}, d^{π'}, U(θ')): θ-free on a family with two policies.
+PRIMED = ("pi'", "v'", "q'", "d'", "U'")
 POSITIVE_LEAVES = ("pi", "d1", "lam1")  # π(a|s) > 0, d(s) + 1 > 0 (d ≥ 0), 1 + λ > 0
 
 
@@ -72,8 +74,8 @@ def positives(depth: int = 2) -> st.SearchStrategy[Any]:
                         max_leaves=depth + 1)
 
 
-def expressions(max_leaves: int = 5) -> st.SearchStrategy[Any]:
-    base = st.one_of(st.sampled_from(LEAVES).map(lambda n: ("leaf", n)), st.integers(1, 3).map(lambda k: ("int", k)))
+def expressions(max_leaves: int = 5, leaves: tuple[str, ...] = LEAVES) -> st.SearchStrategy[Any]:
+    base = st.one_of(st.sampled_from(leaves).map(lambda n: ("leaf", n)), st.integers(1, 3).map(lambda k: ("int", k)))
 
     def extend(c: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         return st.one_of(st.tuples(st.sampled_from(("add", "sub", "mul")), c, c),
@@ -85,7 +87,9 @@ def expressions(max_leaves: int = 5) -> st.SearchStrategy[Any]:
 
 
 _LATEX = {"pi": r"\pi_\theta(a \vert s)", "v": "v(s)", "q": "q(s, a)", "d": "d(s)", "U": r"U(\theta)",
-          "r": "r(s, a)", "lam": r"\lambda", "d1": r"\left(1 + d(s)\right)", "lam1": r"\left(1 + \lambda\right)"}
+          "r": "r(s, a)", "lam": r"\lambda", "d1": r"\left(1 + d(s)\right)", "lam1": r"\left(1 + \lambda\right)",
+          "pi'": r"\pi'(a \vert s)", "v'": r"v^{\pi'}(s)", "q'": r"q^{\pi'}(s, a)", "d'": r"d^{\pi'}(s)",
+          "U'": r"U(\theta')"}
 
 
 def latex(e: Any) -> str:
@@ -111,11 +115,19 @@ def latex(e: Any) -> str:
     raise AssertionError(kind)
 
 
-def value(e: Any, ref: Reference, s: int, a: int) -> Dual:
-    """The expression at (s, a) in dual numbers: value and ∇θ by the reference's own arithmetic."""
+def value(e: Any, ref: Reference, s: int, a: int, other: Reference | None = None) -> Dual:
+    """The expression at (s, a) in dual numbers: value and ∇θ by the reference's own arithmetic.
+
+    ``other`` is the second policy's model (primed leaves): its quantities are constants in θ.
+    """
     kind, K = e[0], ref.K
     if kind == "leaf":
         n = e[1]
+        if n.endswith("'"):
+            assert other is not None, "a primed leaf needs the second policy's reference"
+            x = {"pi'": lambda: other.pi[s][a], "v'": lambda: other.v[s], "q'": lambda: other.q[s][a],
+                 "d'": lambda: other.d[s], "U'": lambda: other.U}[n]()
+            return Dual.const(x.val, K)
         return {"pi": lambda: ref.pi[s][a], "v": lambda: ref.v[s], "q": lambda: ref.q[s][a], "d": lambda: ref.d[s],
                 "U": lambda: ref.U, "r": lambda: Dual.const(ref.base.r[s][a], K),
                 "lam": lambda: Dual.const(ref.base.lam, K), "d1": lambda: ref.d[s] + 1,
@@ -123,15 +135,15 @@ def value(e: Any, ref: Reference, s: int, a: int) -> Dual:
     if kind == "int":
         return Dual.const(e[1], K)
     if kind == "add":
-        return value(e[1], ref, s, a) + value(e[2], ref, s, a)
+        return value(e[1], ref, s, a, other) + value(e[2], ref, s, a, other)
     if kind == "sub":
-        return value(e[1], ref, s, a) - value(e[2], ref, s, a)
+        return value(e[1], ref, s, a, other) - value(e[2], ref, s, a, other)
     if kind == "mul":
-        return value(e[1], ref, s, a) * value(e[2], ref, s, a)
+        return value(e[1], ref, s, a, other) * value(e[2], ref, s, a, other)
     if kind == "div":
-        return value(e[1], ref, s, a) / value(e[2], ref, s, a)
+        return value(e[1], ref, s, a, other) / value(e[2], ref, s, a, other)
     if kind == "pow":
-        return value(e[1], ref, s, a) ** e[2]
+        return value(e[1], ref, s, a, other) ** e[2]
     if kind == "neg":
-        return -value(e[1], ref, s, a)
+        return -value(e[1], ref, s, a, other)
     raise AssertionError(kind)
