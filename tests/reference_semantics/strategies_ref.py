@@ -48,7 +48,7 @@ def exact_model(base: Base) -> Any:
 
 
 # An expression: ("leaf", name) | ("int", k) | ("add"|"sub"|"mul"|"div", x, y) | ("pow", x, k) | ("neg", x)
-LEAVES = ("pi", "v", "q", "d", "U", "r", "lam")
+LEAVES = ("pi", "v", "q", "d", "U", "Ubare", "J", "r", "lam")
 #: The second policy's quantities (π', v^{π'}, q^{π'}, d^{π'}, U(θ')): θ-free on a family with two policies.
 PRIMED = ("pi'", "v'", "q'", "d'", "U'")
 POSITIVE_LEAVES = ("pi", "d1", "lam1")  # π(a|s) > 0, d(s) + 1 > 0 (d ≥ 0), 1 + λ > 0
@@ -87,6 +87,7 @@ def expressions(max_leaves: int = 5, leaves: tuple[str, ...] = LEAVES) -> st.Sea
 
 
 _LATEX = {"pi": r"\pi_\theta(a \vert s)", "v": "v(s)", "q": "q(s, a)", "d": "d(s)", "U": r"U(\theta)",
+          "Ubare": "U", "J": r"J(\theta)",
           "r": "r(s, a)", "lam": r"\lambda", "d1": r"\left(1 + d(s)\right)", "lam1": r"\left(1 + \lambda\right)",
           "pi'": r"\pi'(a \vert s)", "v'": r"v^{\pi'}(s)", "q'": r"q^{\pi'}(s, a)", "d'": r"d^{\pi'}(s)",
           "U'": r"U(\theta')"}
@@ -129,7 +130,8 @@ def value(e: Any, ref: Reference, s: int, a: int, other: Reference | None = None
                  "d'": lambda: other.d[s], "U'": lambda: other.U}[n]()
             return Dual.const(x.val, K)
         return {"pi": lambda: ref.pi[s][a], "v": lambda: ref.v[s], "q": lambda: ref.q[s][a], "d": lambda: ref.d[s],
-                "U": lambda: ref.U, "r": lambda: Dual.const(ref.base.r[s][a], K),
+                "U": lambda: ref.U, "Ubare": lambda: ref.U, "J": lambda: ref.U,
+                "r": lambda: Dual.const(ref.base.r[s][a], K),
                 "lam": lambda: Dual.const(ref.base.lam, K), "d1": lambda: ref.d[s] + 1,
                 "lam1": lambda: Dual.const(1 + ref.base.lam, K)}[n]()
     if kind == "int":

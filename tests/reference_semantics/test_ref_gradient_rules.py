@@ -90,6 +90,8 @@ def test_values_of_drawn_expressions(e, base):
 @example(e=("div", ("int", 1), ("leaf", "pi")), base=BASE)  # the quotient rule: the denominator's term
 @example(e=("div", ("leaf", "v"), ("add", ("leaf", "pi"), ("int", 1))), base=BASE)
 @example(e=("pow", ("leaf", "q"), 3), base=BASE)
+@example(e=("sub", ("leaf", "pi"), ("leaf", "v")), base=BASE)  # ∇(x − y) = ∇x − ∇y
+@example(e=("neg", ("leaf", "Ubare")), base=BASE)  # ∇θU written without its argument
 def test_gradients_of_drawn_expressions(e, base):
     """∇θ(e) by the evaluator's rules = the tangent of e in dual numbers."""
     text = rf"\nabla_\theta \left({latex(e)}\right)"

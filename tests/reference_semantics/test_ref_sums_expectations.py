@@ -77,13 +77,19 @@ def test_an_expectation_over_actions_weights_by_the_policy(e, base):
 
 @SETTINGS
 @given(e=expressions(max_leaves=4), base=bases(max_states=3, max_actions=2))
+@example(e=("leaf", "r"), base=BASE)
 def test_an_expectation_over_states_weights_by_the_occupancy(e, base):
-    """𝔼_{s∼d}[e(s, a)] = Σ_s d(s) e(s, a) at every free a."""
+    """𝔼_{s∼d}[e(s, a)] = Σ_s d(s) e(s, a) at every free a, and ∇θ of it = Σ_s ∇θ(d e)."""
     ref = reference(base)
-    text = rf"\mathbb{{E}}_{{s\sim d_\lambda^{{\pi_\theta}}}}\left[{latex(e)}\right]"
-    got = _array(evaluate_side(parse_expression(text), exact_model(base), free=_free(base, "a")), ("a",), (base.A,))
-    for a in range(base.A):
-        assert got[a] == sum((ref.d[s].val * value(e, ref, s, a).val for s in range(base.S)), Fraction(0)), text
+    m = exact_model(base)
+    for grad in (False, True):
+        text = (r"\nabla_\theta " if grad else "") + \
+            rf"\mathbb{{E}}_{{s\sim d_\lambda^{{\pi_\theta}}}}\left[{latex(e)}\right]"
+        axes, shape = (("a", GRAD_AXIS), (base.A, ref.K)) if grad else (("a",), (base.A,))
+        got = _array(evaluate_side(parse_expression(text), m, free=_free(base, "a")), axes, shape)
+        for a in range(base.A):
+            want = sum((ref.d[s] * value(e, ref, s, a) for s in range(base.S)), Dual.const(0, ref.K))
+            assert (list(got[a]) == list(want.grad)) if grad else got[a] == want.val, text
 
 
 # --------------------------------------------------------------- 𝔼 over trajectories, Σ over times, series on τ
@@ -224,3 +230,73 @@ def test_primed_quantities_are_the_second_policys_and_free_of_theta(e, pair):
             for a in range(base.A):
                 want = value(e, ref, s, a, ref2)
                 assert (list(got[s, a]) == list(want.grad)) if grad else got[s, a] == want.val, (text, s, a)
+
+
+# --------------------------------------------------------------- ∇θ of a trajectory expectation
+@st.composite
+def layered(draw):
+    """An episodic base: states 0 … n − 1 move only forward, state n absorbs with reward 0; horizon T = n + 1."""
+    n, A = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    S = n + 1
+    W = tuple(tuple(tuple((draw(st.integers(1, 3)) if t > s else 0) if s < n else int(t == n) for t in range(S))
+                    for _ in range(A)) for s in range(S))
+    r = tuple(tuple(draw(st.integers(-3, 3)) if s < n else 0 for _ in range(A)) for s in range(S))
+    x = tuple(tuple(draw(st.integers(1, 4)) for _ in range(A)) for _ in range(S))
+    return Base(W, r, draw(st.sampled_from((Fraction(1, 2), Fraction(9, 10)))),
+                tuple(Fraction(int(s == 0)) for s in range(S)), x)
+
+
+def _episodic_model(base: Base):
+    from numeric.episodic import EpisodicMDP, episodic_model
+    from numeric.mdp import FiniteMDP
+    from numeric.policies import TabularSoftmax
+
+    P = np.array([[[Fraction(w, sum(row)) for w in row] for row in s] for s in base.W], dtype=object)
+    mdp = FiniteMDP(P=P, r=np.array(base.r, dtype=object) * Fraction(1), discount=base.lam, initial=0)
+    emdp = EpisodicMDP(mdp, absorbing=base.S - 1, horizon=base.S)
+    return episodic_model(emdp, TabularSoftmax.from_weights(np.array(base.x, dtype=object)), exact=True)
+
+
+@SETTINGS
+@given(base=layered(), t=st.integers(1, 2), u=st.integers(1, 2), squared=st.booleans())
+@example(base=Base(W=(((0, 1, 2), (0, 2, 1)), ((0, 0, 1), (0, 0, 1)), ((0, 0, 1), (0, 0, 1))),
+                   r=((1, -2), (3, 1), (0, 0)), lam=Fraction(1, 2), mu=(Fraction(1), Fraction(0), Fraction(0)),
+                   x=((1, 3), (2, 1), (1, 1))), t=1, u=2, squared=False)
+def test_the_gradient_of_a_trajectory_expectation_differentiates_the_law(base, t, u, squared):
+    """∇θ 𝔼_{τ∼𝒯θ}[r(s_t, a_t) r(s_u, a_u)^{(…)}] = Σ_τ ∇𝒯θ(τ) f(τ), 𝒯θ(τ) in the reference's dual numbers."""
+    T = base.S
+    t, u = min(t, T - 1), min(u, T - 1)
+    f = f"r(s_{{{t}}}, a_{{{t}}})" + (f" r(s_{{{u}}}, a_{{{u}}})" if squared else "")
+    text = rf"\nabla_\theta \mathbb{{E}}_{{\tau\sim\mathcal{{T}}_\theta}}\left[{f}\right]"
+    ref = reference(base)
+    want = Dual.const(0, ref.K)
+    for states, actions, p in enumerate_trajectories(ref.P, ref.pi, base.mu, T):
+        x = Fraction(base.r[states[t - 1]][actions[t - 1]])
+        if squared:
+            x *= base.r[states[u - 1]][actions[u - 1]]
+        want = want + p * x
+    got = evaluate_side(parse_expression(text), _episodic_model(base)).value
+    assert [Fraction(g) for g in np.ravel(got)] == list(want.grad), text
+
+
+@SETTINGS
+@given(i=st.integers(0, 2), lower=st.sampled_from(("t", "1", "2")), upper=st.sampled_from(("T - 1", "t", "2")))
+@example(i=0, lower="t", upper="T - 1")  # the reward to go
+@example(i=1, lower="1", upper="t")
+def test_bounds_that_depend_on_a_free_time(i, lower, upper):
+    """𝔼[Σ_{k=lo(t)}^{hi(t)} λ^{k−1} r(s_k, a_k)] at every free time t = 1 … T − 1: both bounds included, an empty
+    range (lo(t) > hi(t)) is 0."""
+    m = _episodic(i)
+    T, r, trajectories = _enumerated(m)
+    lam = as_fraction(m.lam)
+    text = (rf"\mathbb{{E}}_{{\tau\sim\mathcal{{T}}_\theta}}\left[\sum_{{k={lower}}}^{{{upper}}} "
+            rf"\lambda^{{k - 1}} r(s_k, a_k)\right]")
+    times = np.arange(1, T)
+    got = evaluate_side(parse_expression(text), m, free={"t": Tensor(times, ("t",))})
+    got = np.broadcast_to(np.asarray(got.expand(("t",)), dtype=object), times.shape)
+    bound = lambda b, t: {"t": t, "T - 1": T - 1}.get(b) or int(b)  # noqa: E731
+    for t, g in zip(times, got):
+        lo, hi = bound(lower, int(t)), bound(upper, int(t))
+        want = sum((p * sum((lam ** (k - 1) * r[states[k - 1], actions[k - 1]] for k in range(lo, hi + 1)),
+                            Fraction(0)) for states, actions, p in trajectories), Fraction(0))
+        assert Fraction(g) == want, (text, t)
