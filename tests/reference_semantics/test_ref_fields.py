@@ -126,3 +126,9 @@ def test_the_sigma_limit_reads_the_lowest_order_term():
         assert k == 2 and c == 1 / (2 * A) and c != 1 / A and c != 1 / (2 * A) + 1
         k, c = leading_term((A + S) / (1 + S), S)
         assert k == 0 and c == A and c != A + 1
+        k, c = leading_term((A + S) / (S * S), S)  # the denominator's order counts against the numerator's
+        assert k == -2 and c == A
+        k, c = leading_term(1 / (S - A), S)  # lowest part of the denominator −A: c = −1/A
+        assert k == 0 and c == -1 / A and c != 1 / A
+        k, c = leading_term((S * A - S * S) / (A - S * A * 3), S)  # σ(a − σ)/(a − 3aσ) = σ + …
+        assert k == 1 and c == 1
