@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REF = "tests/reference_semantics"
 TESTS = {
     "notation": (REF, "tests/test_evaluate.py", "tests/test_series.py"),
-    "audit": ("tests/test_audit.py", "tests/test_audit_docs.py"),
+    "audit": (f"{REF}/test_ref_audit.py", "tests/test_audit.py", "tests/test_audit_docs.py"),
     "symbolic": (f"{REF}/test_ref_fields.py", "symbolic", "tests/test_flint_engine.py", "tests/test_reference.py",
                  "tests/test_derivations.py"),
     "numeric": (REF, "tests/test_reference.py", "tests/test_numeric.py"),
@@ -143,7 +143,11 @@ MUTANTS: tuple[Mutant, ...] = (
            "for small α: a jet sum shifts the second operand's coefficients"),
     # ---- pgverify/audit
     Mutant("pgverify/audit/diagnosis.py", "return (c if c > 0 and res <= tol else None), res, c",
-           "return (c if res <= tol else None), res, c", "audit: a negative factor counts as a match"),
+           "return (c if res <= tol else None), res, c",
+           "audit: a negative factor counts as a match (equivalent: for c ≤ 0 the residual is taken against c = 1, "
+           "which the line before already found above the tolerance)"),
+    Mutant("pgverify/audit/diagnosis.py", "return r, r * (1 + magnitude)", "return r, r + magnitude",
+           "audit: the tolerance absolute in the magnitude instead of relative"),
     Mutant("pgverify/audit/diagnosis.py", "            G = G * weight[None, :]", "            G = G",
            "audit: the discounted targets' weights γ^t dropped"),
     Mutant("pgverify/audit/expectation.py",
