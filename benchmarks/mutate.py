@@ -10,7 +10,9 @@ Each mutant is (file, original snippet, mutated snippet, description, tests): th
 in the file (else the mutant is reported ``stale`` — the code moved on — and counts nowhere).  The tree is copied
 once into a temporary directory (never the working tree is edited); for each mutant the file is rewritten there,
 ``python -m pytest -q -x -p no:cacheprovider <tests>`` runs from the copy's root with a fresh symbolic-proof cache
-(a cached proof would hide a mutant of the symbolic engine) and a time limit, and the file is restored.  A mutant
+(a cached proof would hide a mutant of the symbolic engine) and a time limit, and the file is restored.  First each
+selection of tests runs once on the unmutated copy: it must pass (a failing selection would "kill" every mutant;
+``--deselect`` leaves out a test that fails on the branch for another reason).  A mutant
 is ``killed`` when pytest fails (exit 1), ``survived`` when it passes; a time-out counts as killed (``timeout``)
 and any other exit (a collection error, exit 2–5) is ``error`` and counts as killed too, with its reason printed.
 The kill rate is killed / (killed + survived).
@@ -207,12 +209,12 @@ def _copy_tree(dest: Path) -> None:
     shutil.copytree(ROOT, dest, ignore=ignore, dirs_exist_ok=True)
 
 
-def _run(tree: Path, tests: tuple[str, ...], limit: float) -> tuple[str, float, str]:
+def _run(tree: Path, tests: tuple[str, ...], limit: float, extra: tuple[str, ...] = ()) -> tuple[str, float, str]:
     """(outcome, seconds, last line of the output) of pytest on ``tests`` in ``tree``."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1",
                PGVERIFY_CACHE_DIR=tempfile.mkdtemp(prefix="mutate-cache-"))
     env.pop("PYTHONPATH", None)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *extra, *tests]
     t = time.perf_counter()
     try:
         proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=limit)
@@ -264,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="the seed of the --ast sample")
     ap.add_argument("--limit", type=float, default=600.0, help="seconds per mutant (default 600)")
     ap.add_argument("--list", action="store_true", help="print the table and exit")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the run of each test selection on the unmutated copy (it must pass)")
+    ap.add_argument("--deselect", action="append", default=[], metavar="NODEID",
+                    help="a test to leave out (pytest --deselect), e.g. one that fails on this branch for another reason")
     args = ap.parse_args(argv)
 
     mutants = list(MUTANTS) + _operator_swaps(args.ast, args.seed)
@@ -275,9 +281,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     tally = {"killed": 0, "survived": 0, "timeout": 0, "error": 0, "stale": 0}
     survivors: list[str] = []
+    extra = tuple(x for d in args.deselect for x in ("--deselect", d))
     with tempfile.TemporaryDirectory(prefix="mutate-tree-") as tmp:
         tree = Path(tmp)
         _copy_tree(tree)
+        if not args.no_baseline:  # a selection that fails unmutated would "kill" every mutant
+            for tests in sorted({() if args.full else m.test_paths() for _, m in chosen}):
+                outcome, secs, why = _run(tree, tests, args.limit, extra)
+                print(f"baseline  {outcome:9s} {secs:6.1f} s  {' '.join(tests) or 'the default suite'}", flush=True)
+                if outcome != "survived":
+                    print(f"the unmutated tree fails these tests ({why}): fix or --deselect them first")
+                    return 2
         for i, m in chosen:
             target = tree / m.file
             text = target.read_text(encoding="utf-8")
@@ -288,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             target.write_text(text.replace(m.original, m.mutated), encoding="utf-8")
             try:
-                outcome, secs, why = _run(tree, () if args.full else m.test_paths(), args.limit)
+                outcome, secs, why = _run(tree, () if args.full else m.test_paths(), args.limit, extra)
             finally:
                 target.write_text(text, encoding="utf-8")
             tally[outcome] += 1
