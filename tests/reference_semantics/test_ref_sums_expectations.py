@@ -204,6 +204,10 @@ def test_a_discounted_series_on_the_chain_is_its_closed_form(e, L, k, base):
 
 
 # --------------------------------------------------------------- primes: the second policy
+#: A second policy on BASE's MDP.
+OTHER = Base(BASE.W, BASE.r, BASE.lam, BASE.mu, ((3, 1), (1, 1)))
+
+
 @st.composite
 def pairs(draw):
     base = draw(bases(max_states=2, max_actions=3, min_actions=2))
@@ -213,8 +217,8 @@ def pairs(draw):
 
 @SETTINGS
 @given(e=expressions(max_leaves=4, leaves=LEAVES + PRIMED), pair=pairs())
-@example(e=("mul", ("leaf", "v'"), ("leaf", "q")), pair=(BASE, Base(BASE.W, BASE.r, BASE.lam, BASE.mu, ((3, 1), (1, 1)))))
-@example(e=("sub", ("leaf", "U'"), ("leaf", "U")), pair=(BASE, Base(BASE.W, BASE.r, BASE.lam, BASE.mu, ((3, 1), (1, 1)))))
+@example(e=("mul", ("leaf", "v'"), ("leaf", "q")), pair=(BASE, OTHER))
+@example(e=("sub", ("leaf", "U'"), ("leaf", "U")), pair=(BASE, OTHER))
 def test_primed_quantities_are_the_second_policys_and_free_of_theta(e, pair):
     """π', v^{π'}, q^{π'}, d^{π'}, U(θ') are the second policy's (on the same MDP); under ∇θ they are constants."""
     base, other = pair

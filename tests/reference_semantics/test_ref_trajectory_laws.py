@@ -89,7 +89,8 @@ def test_the_probability_of_a_state_at_a_time_and_a_conditional_expectation(i):
 @settings(max_examples=30, deadline=None, database=None)
 @given(base=bases(min_states=2, max_states=3, max_actions=2))
 def test_the_one_step_law_is_the_policys_transition_matrix(base):
-    """ℙ(s_2 = s' | s_1 = s) = P_π(s, s'), ℙ(a_1 = a | s_1 = s) = π(a|s), ℙ(s_2 = s', a_1 = a | s_1 = s) = π(a|s)𝒫(s'|s, a)."""
+    """ℙ(s_2 = s' | s_1 = s) = P_π(s, s'), ℙ(a_1 = a | s_1 = s) = π(a|s) and
+    ℙ(s_2 = s', a_1 = a | s_1 = s) = π(a|s)𝒫(s'|s, a)."""
     ref = reference(base)
     m = exact_model(base)
     S, A = base.S, base.A
