@@ -25,6 +25,7 @@ from pgverify.notation import parse, parse_annotation
 from pgverify.notation.evaluate import Conventions, compile_display
 from pgverify.registry import all_claims
 from refsem import as_fraction, enumerate_trajectories, reference
+from test_ref_gradient_rules import BASE
 from strategies_ref import bases, exact_model, expressions, has_leaf, latex, value
 
 all_claims()  # registers the families
@@ -60,8 +61,6 @@ def test_proportionality_holds_exactly_for_a_positive_constant(e, c, base):
 
 def test_a_negative_constant_is_not_proportionality():
     """q ∝ −2q and ∇θU ∝ −3∇θU are false: their constants −1/2, −1/3 are negative (though their squares are not)."""
-    from test_ref_gradient_rules import BASE
-
     m = exact_model(BASE)
     assert not _holds(r"q(s, a) \propto -2 q(s, a)", m)
     assert not _holds(r"\nabla_\theta U(\theta) \propto -3 \nabla_\theta U(\theta)", m)
@@ -115,3 +114,21 @@ def test_every_condition_restricts_the_claim(i, conds):
             r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[r(s_t, a_t)\right]")
     annotation = parse_annotation("whenever " + ", ".join(f"{x} {op} {y}" for x, op, y in conds))
     assert _holds(text, m, annotation.conditions) == want, (conds, selected, expect)
+
+
+# ---------------------------------------------------------------- relations and := between drawn sides
+_RELATION_OPS = {"=": operator.eq, ":=": operator.eq, "<": operator.lt, r"\le": operator.le, ">": operator.gt,
+                 r"\ge": operator.ge}
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(e=expressions(max_leaves=3).filter(has_leaf), f=expressions(max_leaves=3).filter(has_leaf),
+       rel=st.sampled_from(sorted(_RELATION_OPS)), base=bases(max_states=2, max_actions=2))
+@example(e=("leaf", "v"), f=("mul", ("leaf", "pi"), ("leaf", "q")), rel=":=", base=BASE)
+def test_a_relation_holds_where_it_holds_at_every_entry(e, f, rel, base):
+    """e R f on a model holds iff it holds at every (s, a); a definition ``:=`` inside a display (no ``defines``
+    annotation) is checked as ``=`` (both sides mention model quantities: never a fresh name)."""
+    ref = reference(base)
+    pairs = [(value(e, ref, s, a).val, value(f, ref, s, a).val) for s in range(base.S) for a in range(base.A)]
+    want = all(_RELATION_OPS[rel](x, y) for x, y in pairs)
+    assert _holds(rf"\left({latex(e)}\right) {rel} \left({latex(f)}\right)", exact_model(base)) == want, pairs
