@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Test files per area (a mutant names its own, or gets its area's).
 REF = "tests/reference_semantics"
 TESTS = {
-    "notation": (REF, "tests/test_evaluate.py", "tests/test_series.py"),
+    "notation": (REF, "tests/test_evaluate.py", "tests/test_series.py", "tests/notation"),
     "audit": (f"{REF}/test_ref_audit.py", "tests/test_audit.py", "tests/test_audit_docs.py"),
     "symbolic": (f"{REF}/test_ref_fields.py", "symbolic", "tests/test_flint_engine.py", "tests/test_reference.py",
                  "tests/test_derivations.py"),
