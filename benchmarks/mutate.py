@@ -41,11 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Test files per area (a mutant names its own, or gets its area's).
 REF = "tests/reference_semantics"
 TESTS = {
-    "notation": (REF, "tests/test_evaluate.py", "tests/test_series.py", "tests/notation"),
+    "notation": (REF, "tests/test_evaluate.py", "tests/test_series.py", "tests/notation", "tests/test_dots.py",
+                 "tests/test_continuous_displays.py"),
     "audit": (f"{REF}/test_ref_audit.py", "tests/test_audit.py", "tests/test_audit_docs.py"),
     "symbolic": (f"{REF}/test_ref_fields.py", "symbolic", "tests/test_flint_engine.py", "tests/test_reference.py",
-                 "tests/test_derivations.py"),
-    "numeric": (REF, "tests/test_reference.py", "tests/test_numeric.py"),
+                 "tests/test_derivations.py", "tests/test_episodic.py"),
+    "numeric": (REF, "tests/test_reference.py", "tests/test_numeric.py", "numeric"),
 }
 
 

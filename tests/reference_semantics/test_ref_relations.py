@@ -132,3 +132,12 @@ def test_a_relation_holds_where_it_holds_at_every_entry(e, f, rel, base):
     pairs = [(value(e, ref, s, a).val, value(f, ref, s, a).val) for s in range(base.S) for a in range(base.A)]
     want = all(_RELATION_OPS[rel](x, y) for x, y in pairs)
     assert _holds(rf"\left({latex(e)}\right) {rel} \left({latex(f)}\right)", exact_model(base)) == want, pairs
+
+
+@settings(max_examples=20, deadline=None, database=None)
+@given(e=expressions(max_leaves=3).filter(has_leaf), rel=st.sampled_from(sorted(_RELATION_OPS)))
+def test_ties_in_the_checks_exact_arithmetic(e, rel):
+    """e R e at the checks' own exact points (python-flint rationals, not Fractions): =, :=, ≤, ≥ hold, <, > fail."""
+    text = rf"\left({latex(e)}\right) {rel} \left({latex(e)}\right)"
+    for m in get_family("tabular-softmax").exact_points(2, 0):
+        assert _holds(text, m) == (rel in ("=", ":=", r"\le", r"\ge")), (text, m)
