@@ -274,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     mutants = list(MUTANTS) + _operator_swaps(args.ast, args.seed)
+    numbers = {w for w in args.only if w.isdigit()}
+    words = [w for w in args.only if not w.isdigit()]
     chosen = [(i, m) for i, m in enumerate(mutants, 1)
-              if not args.only or str(i) in args.only or any(w in m.description for w in args.only)]
+              if not args.only or str(i) in numbers or any(w in m.description for w in words)]
     if args.list:
         for i, m in chosen:
             print(f"{i:3d}  {m.file:34s} {m.description}")
