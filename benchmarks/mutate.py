@@ -20,6 +20,12 @@ The kill rate is killed / (killed + survived).
 The tests of a mutant are the test files that exercise its module (the reference semantics of
 ``tests/reference_semantics`` for every rule of the notation); ``--full`` uses the whole default suite, which is
 what "the default suite kills it" means (minutes per mutant on a shared machine).
+
+Measured on 2026-12-07 (2 shared cores): the table's 53 mutants and 20 ``--ast`` swaps (seed 0) against their
+targeted tests: 68 of 73 killed (93%); the table alone 51 of 53 (the survivors: a conditional on a null event,
+whose value is a convention the conditions work has still to settle, and the audit's negative-factor guard,
+equivalent); the seven mutants of issue 16 are killed by the targeted tests and by the whole default suite
+(``--full``, 6–23 s each to the first failure).
 """
 
 from __future__ import annotations
