@@ -95,13 +95,16 @@ def test_a_match_is_a_positive_multiple(factor, matches):
         assert d.matches[GRAD_U] == pytest.approx(factor, rel=1e-12)
 
 
-def test_a_survey_holds_only_on_every_informative_example():
-    """``Survey.holds``: E[ĝ] matched the target on all informative draws (one match of three is no evidence)."""
+def test_a_survey_holds_only_with_no_draw_against_and_enough_informative_ones():
+    """``Survey.verdict``: one draw against is a counterexample (fails); otherwise it holds only with at least
+    ``minimum`` informative draws (fewer: undecided, however many matched)."""
     from pgverify.audit.diagnosis import Survey
 
-    def survey(count: int, informative: int) -> Survey:
-        return Survey(examples=5, informative=informative, matched={GRAD_U: (count, 1.0, 1.0)}, rollout=Rollout(),
-                      dtype="float64")
+    def survey(informative: int, against: int, minimum: int = 3) -> Survey:
+        return Survey(examples=5, informative={GRAD_U: informative}, matched={GRAD_U: (informative, 1.0, 1.0)},
+                      against={GRAD_U: against}, minimum=minimum, rollout=Rollout(), dtype="float64")
 
-    assert survey(3, 3).holds(GRAD_U)
-    assert not survey(1, 3).holds(GRAD_U) and not survey(2, 3).holds(GRAD_U) and not survey(0, 0).holds(GRAD_U)
+    assert survey(3, 0).verdict(GRAD_U) == "holds" and survey(3, 0).holds(GRAD_U)
+    assert survey(2, 0).verdict(GRAD_U) == "undecided" and not survey(2, 0).holds(GRAD_U)
+    assert survey(0, 0).verdict(GRAD_U) == "undecided"
+    assert survey(3, 1).verdict(GRAD_U) == "fails" and survey(0, 1).verdict(GRAD_U) == "fails"
