@@ -139,7 +139,7 @@ class Tensor:
 def _object_sum(arr: np.ndarray, axis: int) -> Any:
     """Σ along ``axis`` of an object array, skipping exact integer zeros (masked terms): no arithmetic on them."""
     a = np.moveaxis(arr, axis, -1)
-    flat = a.reshape(-1, a.shape[-1])
+    flat = a.reshape(int(np.prod(a.shape[:-1], dtype=np.int64)), a.shape[-1])  # an empty range: rows of no term
     out = np.empty(flat.shape[0], dtype=object)
     for i, row in enumerate(flat):
         acc: Any = 0
