@@ -1786,6 +1786,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                 continue
             if rel == "propto":
                 c = _constant(lhs, rhs, model)
+                _positive_on_domain(c, model, label)
                 details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
                 a, b = _aligned(lhs, _mul(_const(c), rhs))
                 out.append(Step(label, a, "=", b))
@@ -2045,6 +2046,26 @@ def step_label(i: int, step: A.Step) -> str:
     """The label of the i-th step (0-based) of a display: ``step 2 (ii) (=)``."""
     rel = {"def": ":=", "propto": "∝"}.get(step.rel, step.rel)
     return f"step {i + 1}{' ' + step.label if step.label else ''} ({rel})"
+
+
+def _positive_on_domain(c: Any, model: Model, label: str) -> None:
+    """On a symbolic model whose discount is the symbol λ, an ∝ constant c(λ) of λ alone must be positive on λ's
+    whole domain [0, 1), not only at the λ the other methods sample: :class:`NotEvaluable` naming the λ where
+    c(λ) ≤ 0 or c is undefined (∇U ∝ λ·(1 − λ)∇U fails at λ = 0, where the right side vanishes).  A constant that
+    depends on θ, or a model with a fixed λ, is left to the step's other checks."""
+    import sympy
+
+    field = getattr(c, "field", None)
+    if field is None or not hasattr(field, "to_sympy") or getattr(model.lam, "field", None) is not field:
+        return
+    lam, value = field.to_sympy(model.lam), field.to_sympy(c)
+    if not isinstance(lam, sympy.Symbol) or value.free_symbols != {lam}:
+        return
+    num, den = sympy.fraction(sympy.together(value))
+    bad = sympy.solveset(num * den <= 0, lam, sympy.Interval.Ropen(0, 1))  # c ≤ 0, or a pole (den = 0)
+    if bad != sympy.EmptySet:
+        raise NotEvaluable(f"{label}: the constant c = {sympy.factor(value)} is not positive for λ ∈ "
+                           f"{_set_text(bad)} (λ ranges over [0, 1)); the sampled λ do not decide the step there")
 
 
 def _constant(lhs: Tensor, rhs: Tensor, model: Model) -> Any:
