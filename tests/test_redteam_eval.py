@@ -59,3 +59,34 @@ def test_a_proportionality_constant_changing_sign_near_one_is_not_verified():
 def test_a_proportionality_constant_positive_on_the_domain_still_verifies():
     assert verdict(PROPTO.format(c=r"(2 - \lambda)")).verdict == "verified"
     assert verdict(PROPTO.format(c=r"(\lambda - 1)")).verdict == "refuted"
+
+
+def test_a_conditional_on_a_null_event_is_claimed_only_where_the_event_can_happen():
+    # s_1 = s⁰ always: ℙ(s_2 = y | s_1 = x, a_1 = b) has no value at x ≠ s⁰; those entries are dropped, never read
+    # as 0 (which refuted the definition of the transition law)
+    assert verdict(r"\mathbb{P}(s_2 = s' \vert s_1 = s, a_1 = a) = \mathcal{P}_{s}^{a}(s')").verdict == "proved"
+    assert verdict(r"\mathbb{P}(s_2 = s' \vert s_1 = s, a_1 = a) = \mathcal{P}_{s}^{a}(s')^2").verdict == "refuted"
+    text = r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[r(s_1, a_1) \vert s_1 = s, a_1 = a\right] = K r(s, a)"
+    assert verdict(text.replace("K", "")).verdict == "proved"
+    assert verdict(text.replace("K", "2")).verdict == "refuted"
+
+
+def test_a_conditional_on_a_null_event_times_its_probability_is_zero():
+    # the law of total probability: the terms at x ≠ s⁰ carry ℙ(s_1 = x, a_1 = b) = 0
+    total = r"\mathbb{P}(s_2 = s') = \sum_s \sum_a \mathbb{P}(s_2 = s' \vert s_1 = s, a_1 = a)\mathbb{P}(s_1 = s, W)"
+    assert verdict(total.replace("W", "a_1 = a")).verdict == "proved"
+    assert verdict(total.replace(", W", "")).verdict == "refuted"  # ℙ(s_1 = s) for ℙ(s_1 = s, a_1 = a)
+
+
+def test_an_index_the_annotation_quantifies_may_occur_on_one_side(tmp_path):
+    # `for any t` binds t for the whole display: ℙ(s_{t+1} = y | s_t = x, a_t = b) = 𝒫(y | x, b) is the Markov
+    # property, well-formed (it was "free index t on the left side … but not on the other")
+    from pgverify.documents import verify_document
+
+    doc = tmp_path / "d.md"
+    law = r"\mathbb{P}(s_{t+1} = s' \vert s_t = s, a_t = a) = \mathcal{P}_{s}^{a}(s')"
+    doc.write_text(f"<!-- pgverify: for any t -->\n$$ {law} $$\n\n<!-- pgverify: for any t -->\n$$ {law}^2 $$\n\n"
+                   f"$$ {law} $$\n", encoding="utf-8")
+    got = [(r.verdict, r.reason) for r in verify_document(doc, QUICK).results]
+    assert [v for v, _ in got] == ["proved", "refuted", "ill-formed"], got
+    assert "unbound index t" in got[2][1]

@@ -305,6 +305,23 @@ class _Undefined:
 UNDEFINED = _Undefined()
 
 
+class _GivenNull(_Undefined):
+    """ℙ(… | B) or 𝔼[… | B] where the event B has probability 0: no value.  Times 0 (B's probability, as in
+    Σ_s ℙ(A | s_1 = s) ℙ(s_1 = s)) it is 0; an entry of a side that keeps it is dropped from the comparison
+    (:func:`_drop_given_null`): the step says nothing there."""
+
+    def __repr__(self) -> str:
+        return "undefined (conditioned on an event of probability 0)"
+
+    def _times(self, other: Any) -> Any:
+        return other if other.__class__ is not self.__class__ and other == 0 else self
+
+    __mul__ = __rmul__ = _times
+
+
+GIVEN_NULL = _GivenNull()
+
+
 def _zero(x: Any) -> Any:
     return 0.0 if _is_float(x if isinstance(x, Tensor) else Tensor(x, ("?",) * np.ndim(x))) else 0
 
@@ -1262,17 +1279,44 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
 
 
 def _safe_div(num: Tensor, den: Tensor) -> Tensor:
-    """num / den, 0 where den = 0 (a conditional on a null event: it always multiplies that event's probability)."""
+    """num / den, :data:`GIVEN_NULL` where den = 0 (a conditional on a null event has no value; times that event's
+    probability it is 0)."""
     def div(a: Any, b: Any) -> Any:
         a, b = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
         out = np.empty(a.shape, dtype=object)
         for i in np.ndindex(*a.shape):
-            out[i] = a[i] / b[i] if b[i] != 0 else 0
+            out[i] = a[i] / b[i] if b[i] != 0 else GIVEN_NULL
         return out
     t = _binary(div, num, den)
-    if _is_float(num) or _is_float(den):
+    if (_is_float(num) or _is_float(den)) and not any(x is GIVEN_NULL for x in np.asarray(t.value).ravel()):
         return Tensor(np.asarray(t.value, dtype=np.float64), t.axes)
     return t
+
+
+def _drop_given_null(lhs: Tensor, rhs: Tensor, model: Model, label: str) -> tuple[Tensor, Tensor]:
+    """Both sides without the entries where either is a conditional on an event of probability 0
+    (:data:`GIVEN_NULL`): ℙ(s_2 = y | s_1 = x, a_1 = b) = 𝒫(y | x, b) is claimed only where s_1 = x can happen.
+    :class:`OutsideCondition` ("vacuous") when no entry is left."""
+    axes = _union(lhs.axes, rhs.axes)
+    sizes: dict[str, int] = {}
+    for t in (lhs, rhs):
+        sizes.update(zip(t.axes, np.shape(t.value)))
+    shape = tuple(sizes[x] for x in axes)
+    null = np.zeros(shape, dtype=bool)
+    for t in (lhs, rhs):
+        arr = np.broadcast_to(np.asarray(t.expand(axes), dtype=object), shape)
+        null = null | np.vectorize(lambda x: x is GIVEN_NULL, otypes=[bool])(arr) if arr.size else null
+    if not null.any():
+        return lhs, rhs
+    plain = tuple(x for x in axes if x != GRAD_AXIS)
+    if GRAD_AXIS in axes:
+        null = null.any(axis=axes.index(GRAD_AXIS))
+    if null.all():
+        raise OutsideCondition(f"vacuous: {label} conditions on events of probability 0 only")
+    lhs, rhs = _selected(lhs, rhs, Tensor(~null, plain), ())
+    if model.arithmetic.name == "float64":
+        lhs, rhs = (Tensor(np.asarray(t.value, dtype=np.float64), t.axes) for t in (lhs, rhs))
+    return lhs, rhs
 
 
 def _indicator(cond: Any, sc: _Scope) -> Tensor:
@@ -1772,6 +1816,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                                          _defined(side(step.rhs, free, scope), f"the right side of {label}"),
                                          mask, conventions.conditions)
                     _raise_outside(scope, mask)
+                    lhs, rhs = _drop_given_null(lhs, rhs, model, label)
                     if "alpha" in conventions.small and rel in ("=", "<", ">", "<=", ">="):
                         decided = C._small_step(lhs, rhs, rel, model, 1)
                         if decided is None:
