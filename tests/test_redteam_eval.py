@@ -90,3 +90,21 @@ def test_an_index_the_annotation_quantifies_may_occur_on_one_side(tmp_path):
     got = [(r.verdict, r.reason) for r in verify_document(doc, QUICK).results]
     assert [v for v, _ in got] == ["proved", "refuted", "ill-formed"], got
     assert "unbound index t" in got[2][1]
+
+
+def test_an_integer_exponent_written_as_an_expression_is_differentiated():
+    # ∇θ π^{−1} and ∇θ π^{3−1}: the exponent's ∇θ is 0 (it was "a θ-dependent exponent")
+    inv = r"\nabla_\theta \pi_\theta(a \vert s)^{-1} = S\pi_\theta(a \vert s)^{-2}\nabla_\theta\pi_\theta(a \vert s)"
+    assert verdict(inv.replace("S", "-")).verdict == "proved"
+    assert verdict(inv.replace("S", "")).verdict == "refuted"
+    sq = r"\nabla_\theta \pi_\theta(a \vert s)^{3-1} = K\pi_\theta(a \vert s)\nabla_\theta\pi_\theta(a \vert s)"
+    assert verdict(sq.replace("K", "2")).verdict == "proved"
+    assert verdict(sq.replace("K", "3")).verdict == "refuted"
+
+
+def test_the_gradient_of_a_discounted_sum_of_rewards_inside_a_trajectory_expectation():
+    # ∇θ 𝔼[Σ_t λ^{t−1} r(s_t, a_t)] = ∇U: the rewards' ∇θ is 0, the law's gives the score term
+    text = (r"\nabla_\theta U(\theta) = \nabla_\theta \mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[\sum_{t=1}^{T-1}"
+            r"\lambda^{XP} r(s_t, a_t)\right]")
+    assert verdict(text.replace("XP", "{t-1}")).verdict == "proved"
+    assert verdict(text.replace("XP", "{t}")).verdict == "refuted"

@@ -670,6 +670,8 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
     body = _ev(node.body, scope)
     for axis in reversed(axes):
         _drop_masked(sc, axis, masks.get(axis))
+    if body is ZERO and isinstance(node, A.Sum) and isinstance(node.body, _GradOf):
+        return ZERO  # Σ ∇θ of terms that do not depend on θ (λ^t r(s_t, a_t)): 0, not |range| copies
     for mk in masks.values():
         if isinstance(node, A.Prod):
             body = _binary(lambda b, k: np.where(k, b, 1), body, mk)
@@ -1448,12 +1450,13 @@ def _d(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Apply) and node.fn.name in dict(sc.conv.arbitrary):
         _arbitrary(node, sc)  # declared a function of its arguments only: not of θ
         return ZERO
-    if isinstance(node, A.Add):
-        return _add(_d(node.left, sc), _d(node.right, sc))
-    if isinstance(node, A.Sub):
-        return _add(_d(node.left, sc), _neg(_d(node.right, sc)))
+    if isinstance(node, (A.Add, A.Sub)):  # ZERO stays ZERO: ∇θ(t − 1) = 0 leaves λ^{t−1} an integer power
+        dl, dr = _d(node.left, sc), _d(node.right, sc)
+        dr = dr if dr is ZERO or isinstance(node, A.Add) else _neg(dr)
+        return dl if dr is ZERO else dr if dl is ZERO else _add(dl, dr)
     if isinstance(node, A.Neg):
-        return _neg(_d(node.operand, sc))
+        d = _d(node.operand, sc)
+        return d if d is ZERO else _neg(d)
     if isinstance(node, A.Mul):
         total = ZERO
         values = [_ev(f, sc) for f in node.factors]
