@@ -108,3 +108,13 @@ def test_the_gradient_of_a_discounted_sum_of_rewards_inside_a_trajectory_expecta
             r"\lambda^{XP} r(s_t, a_t)\right]")
     assert verdict(text.replace("XP", "{t-1}")).verdict == "proved"
     assert verdict(text.replace("XP", "{t}")).verdict == "refuted"
+
+
+def test_an_event_on_the_action_after_the_last_state_is_out_of_range():
+    # τ = (s_1, a_1, …, a_{T−1}, s_T): ℙ(a_T = a) is about no action; it was proved = 0 (an action index −1 never
+    # equals a), though under the post's R_τ = Σ_{t≥1} the absorbing state's action has law π(·|s_T)
+    r = verdict(r"\mathbb{P}(a_T = a) = 0")
+    assert r.verdict == "ill-formed" and "no action at time T" in r.reason, (r.verdict, r.reason)
+    # masked by a bound it is dropped: Σ_{t=1}^{T−1} ℙ(a_t = a) sums the actions that exist
+    text = r"\sum_{t=1}^{T-1} \sum_{a} \mathbb{P}(a_t = a) = \sum_{t=1}^{T-1} \sum_{s} \mathbb{P}(s_t = s)"
+    assert verdict(text).verdict == "proved"

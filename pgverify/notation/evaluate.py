@@ -771,6 +771,19 @@ def _note_range(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
                            f"state again; the profile's time starts at {base})"))
 
 
+def _note_no_action(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
+    """Note the entries of the time tensor ``t`` at or after T, where τ = (s_1, a_1, …, a_{T−1}, s_T) has no action: an
+    event a_t = y there is about nothing (its probability is not 0, nor π(y | s_T)); masked by a bound, or the
+    display is ill-formed.  (A value such as r(s_T, a_T) that is the same for every action stays defined.)"""
+    base, T = sc.conv.time_base, _horizon(sc.model)
+    vals = np.asarray(t.value).astype(np.int64)
+    bad = vals >= base + T - 1
+    if np.any(bad):
+        sc.outside.append((Tensor(bad if t.axes else bool(bad), t.axes),
+                           f"{what()} at time {int(vals[bad].max())}: τ = (s_{base}, a_{base}, …, a_{{T−1}}, s_T) has "
+                           f"no action at time T or later (T = {base + T - 1} on this model)"))
+
+
 def _note_before(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
     """Note the entries of the time tensor ``t`` before the profile's first time (a one-step law ℙ(s_{u+1} | s_u),
     time-homogeneous, has no last time): masked by a bound, or the display is ill-formed."""
@@ -1171,6 +1184,8 @@ def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
     """The indicator of events s_t = x, a_t = y (all of them) along the current trajectory."""
     out = ONE
     for ev in items:
+        if isinstance(ev, A.Rel) and ev.op == "=" and isinstance(ev.left, A.At) and ev.left.name == "a":
+            _note_no_action(_ev(ev.left.time, sc), lambda: f"the event {_shown(ev)}", sc)
         if isinstance(ev, A.Rel) and ev.op == "=":
             out = _mul(out, _binary(lambda a, b: (a == b).astype(np.int64) if isinstance(a == b, np.ndarray)
                                     else int(a == b), _ev(ev.left, sc), _ev(ev.right, sc)))
