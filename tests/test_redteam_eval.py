@@ -118,3 +118,12 @@ def test_an_event_on_the_action_after_the_last_state_is_out_of_range():
     # masked by a bound it is dropped: Σ_{t=1}^{T−1} ℙ(a_t = a) sums the actions that exist
     text = r"\sum_{t=1}^{T-1} \sum_{a} \mathbb{P}(a_t = a) = \sum_{t=1}^{T-1} \sum_{s} \mathbb{P}(s_t = s)"
     assert verdict(text).verdict == "proved"
+
+
+def test_an_action_read_where_a_state_is_expected_is_ill_formed():
+    # v(a) read the state numbered a on models with |𝒜| ≤ |𝒮| (refuted there, ill-formed elsewhere by luck)
+    r = verdict(r"\sum_a \pi_\theta(a \vert s) v(a) = v(s)")
+    assert r.verdict == "ill-formed" and "reads a state where a is an action" in r.reason, (r.verdict, r.reason)
+    r = verdict(r"\sum_a \pi_\theta(a \vert s) q(s, s) = v(s)")
+    assert r.verdict == "ill-formed" and "reads an action where s is a state" in r.reason, (r.verdict, r.reason)
+    assert verdict(r"\sum_a \pi_\theta(a \vert s) q(s, a) = v(s)").verdict == "proved"

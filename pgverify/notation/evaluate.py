@@ -1059,6 +1059,25 @@ def _describe(node: Any) -> str:
         f" with parameter {_shown(node.param)}" if node.param is not None else "")
 
 
+def _sort_of(node: Any) -> str | None:
+    """"state" or "action" for a variable, a trajectory coordinate or s⁰ of that sort; None for anything else."""
+    if isinstance(node, A.Var):
+        return node.sort if node.sort in ("state", "action") else None
+    if isinstance(node, A.At):
+        return {"s": "state", "a": "action"}.get(node.name)
+    return "state" if _is(node, A.Sym, name="s0") else None
+
+
+def _check_sorts(what: str, pairs: tuple[tuple[Any, str], ...]) -> None:
+    """An action where a state is read (v(a), π(s | a), 𝒫_a^s) or the converse is ill-formed: the model would read
+    the state numbered a, never what was meant."""
+    for arg, want in pairs:
+        got = _sort_of(arg)
+        if got is not None and got != want:
+            raise IllFormedChain(f"{what} reads a {want} where {_shown(arg)} is an {got}"
+                                 if got == "action" else f"{what} reads an {want} where {_shown(arg)} is a {got}")
+
+
 def _index_args(node: A.Apply, sc: _Scope, n: int) -> list[Tensor]:
     if len(node.args) != n:
         raise NotEvaluable(f"{node.fn.name} takes {n} argument(s), got {len(node.args)}")
@@ -1090,8 +1109,10 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             (a,), (s,) = node.args, node.given
             if isinstance(a, A.Blank):
                 raise NotEvaluable("π(·|s) is a distribution, not a number")
+            _check_sorts("π(a | s)", ((s, "state"), (a, "action")))
             idx = [_ev(s, sc), _ev(a, sc)]
         elif len(node.args) == 2:  # π(s, a)
+            _check_sorts("π(s, a)", ((node.args[0], "state"), (node.args[1], "action")))
             idx = [_ev(node.args[0], sc), _ev(node.args[1], sc)]
         else:
             raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
@@ -1100,6 +1121,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
         _bare(fn, "discount", "policy")
+        _check_sorts(f"{name}(…)", tuple(zip(node.args, ("state", "action"))))
         pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
@@ -1126,12 +1148,15 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         return _gather(adv, idx, (GRAD_AXIS,) if grad else ())
     if name == "r":
         _bare(fn)
+        _check_sorts("r(s, a)", tuple(zip(node.args, ("state", "action"))))
         idx = _index_args(node, sc, 2)
         return ZERO if grad else _gather(m.r, idx)
     if name == "P":
         _bare(fn, "state", "action")
         if fn.state is None or fn.action is None:
             raise NotEvaluable("a transition kernel needs its state and action: 𝒫_s^a(s')")
+        _check_sorts("𝒫_s^a(s')", ((fn.state, "state"), (fn.action, "action")) + tuple(
+            (x, "state") for x in node.args))
         idx = [_ev(fn.state, sc), _ev(fn.action, sc)] + _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.P, idx)
     if name == "b":
