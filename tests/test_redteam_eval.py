@@ -127,3 +127,11 @@ def test_an_action_read_where_a_state_is_expected_is_ill_formed():
     r = verdict(r"\sum_a \pi_\theta(a \vert s) q(s, s) = v(s)")
     assert r.verdict == "ill-formed" and "reads an action where s is a state" in r.reason, (r.verdict, r.reason)
     assert verdict(r"\sum_a \pi_\theta(a \vert s) q(s, a) = v(s)").verdict == "proved"
+
+
+def test_an_event_comparing_a_state_with_an_action_is_ill_formed():
+    # Σ_a ℙ(s_1 = a) = 1 was proved: s_1 = s⁰ is among the states numbered by the actions on the models drawn
+    r = verdict(r"\sum_a \mathbb{P}(s_1 = a) = 1")
+    assert r.verdict == "ill-formed" and "reads a state where a is an action" in r.reason, (r.verdict, r.reason)
+    assert verdict(r"\sum_s \mathbb{P}(a_1 = s) = 1").verdict == "ill-formed"
+    assert verdict(r"\sum_s \mathbb{P}(s_1 = s) = 1").verdict == "proved"

@@ -1209,6 +1209,8 @@ def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
     """The indicator of events s_t = x, a_t = y (all of them) along the current trajectory."""
     out = ONE
     for ev in items:
+        if isinstance(ev, A.Rel) and ev.op == "=" and _sort_of(ev.left) is not None:
+            _check_sorts(f"the event {_shown(ev)}", ((ev.right, _sort_of(ev.left)),))
         if isinstance(ev, A.Rel) and ev.op == "=" and isinstance(ev.left, A.At) and ev.left.name == "a":
             _note_no_action(_ev(ev.left.time, sc), lambda: f"the event {_shown(ev)}", sc)
         if isinstance(ev, A.Rel) and ev.op == "=":
