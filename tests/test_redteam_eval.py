@@ -135,3 +135,12 @@ def test_an_event_comparing_a_state_with_an_action_is_ill_formed():
     assert r.verdict == "ill-formed" and "reads a state where a is an action" in r.reason, (r.verdict, r.reason)
     assert verdict(r"\sum_s \mathbb{P}(a_1 = s) = 1").verdict == "ill-formed"
     assert verdict(r"\sum_s \mathbb{P}(s_1 = s) = 1").verdict == "proved"
+
+
+def test_a_sum_over_the_wrong_space_and_a_time_read_as_a_state_are_ill_formed():
+    # Σ_{s∈𝒜} d(s) = 1 was proved (the domain 𝒜 was dropped for a state index); v(t) read the state numbered t
+    r = verdict(r"\sum_{s\in\mathcal{A}} d(s) = 1")
+    assert r.verdict == "ill-formed" and "ranges over" in r.reason, (r.verdict, r.reason)
+    r = verdict(r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[\sum_{t=1}^{T-1} v(t)\right] = 0")
+    assert r.verdict == "ill-formed" and "reads a state where t is a time" in r.reason, (r.verdict, r.reason)
+    assert verdict(r"\sum_{s\in\mathcal{S}} d(s) = 1").verdict == "proved"

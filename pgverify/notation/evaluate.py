@@ -598,6 +598,9 @@ def _is_float(t: Tensor) -> bool:
 # ----------------------------------------------------------- index ranges
 def _range_of(var: A.Var, sc: _Scope, domain: Any = None) -> np.ndarray:
     m = sc.model
+    space = {"S": "state", "A": "action"}.get(domain.name) if isinstance(domain, A.Space) else None
+    if space is not None and var.sort in ("state", "action") and space != var.sort:  # Σ_{s∈𝒜}: not read as Σ_{s∈𝒮}
+        raise IllFormedChain(f"the {var.sort} index {var.name} ranges over {_shown(domain)}, the {space}s")
     if var.sort == "state" or _is(domain, A.Space, name="S"):
         return np.arange(m.S)
     if var.sort == "action" or _is(domain, A.Space, name="A"):
@@ -1061,8 +1064,8 @@ def _describe(node: Any) -> str:
 
 def _sort_of(node: Any) -> str | None:
     """"state" or "action" for a variable, a trajectory coordinate or s⁰ of that sort; None for anything else."""
-    if isinstance(node, A.Var):
-        return node.sort if node.sort in ("state", "action") else None
+    if isinstance(node, A.Var):  # a time, a roll-out or a trajectory is neither a state nor an action (v(t))
+        return node.sort if node.sort != "real" else None
     if isinstance(node, A.At):
         return {"s": "state", "a": "action"}.get(node.name)
     return "state" if _is(node, A.Sym, name="s0") else None
@@ -1074,8 +1077,8 @@ def _check_sorts(what: str, pairs: tuple[tuple[Any, str], ...]) -> None:
     for arg, want in pairs:
         got = _sort_of(arg)
         if got is not None and got != want:
-            raise IllFormedChain(f"{what} reads a {want} where {_shown(arg)} is an {got}"
-                                 if got == "action" else f"{what} reads an {want} where {_shown(arg)} is a {got}")
+            article = {"action": "an"}.get(want, "a"), {"action": "an"}.get(got, "a")
+            raise IllFormedChain(f"{what} reads {article[0]} {want} where {_shown(arg)} is {article[1]} {got}")
 
 
 def _index_args(node: A.Apply, sc: _Scope, n: int) -> list[Tensor]:
