@@ -144,3 +144,10 @@ def test_a_sum_over_the_wrong_space_and_a_time_read_as_a_state_are_ill_formed():
     r = verdict(r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[\sum_{t=1}^{T-1} v(t)\right] = 0")
     assert r.verdict == "ill-formed" and "reads a state where t is a time" in r.reason, (r.verdict, r.reason)
     assert verdict(r"\sum_{s\in\mathcal{S}} d(s) = 1").verdict == "proved"
+
+
+def test_a_sum_over_a_set_other_than_the_space_is_not_read_as_the_space():
+    # Σ_{s∈{s⁰}} d(s) = 1 and Σ_{s∈ℝ} d(s) = 1 were proved: the domain was dropped for Σ_{s∈𝒮}
+    for text in (r"\sum_{s\in\{s^0\}} d(s) = 1", r"\sum_{s\in\mathbb{R}} d(s) = 1"):
+        r = verdict(text)
+        assert r.verdict == "undecided" and "only the whole space" in r.reason, (text, r.verdict, r.reason)

@@ -601,6 +601,9 @@ def _range_of(var: A.Var, sc: _Scope, domain: Any = None) -> np.ndarray:
     space = {"S": "state", "A": "action"}.get(domain.name) if isinstance(domain, A.Space) else None
     if space is not None and var.sort in ("state", "action") and space != var.sort:  # Σ_{s∈𝒜}: not read as Σ_{s∈𝒮}
         raise IllFormedChain(f"the {var.sort} index {var.name} ranges over {_shown(domain)}, the {space}s")
+    if domain is not None and space is None and var.sort in ("state", "action"):  # Σ_{s∈{s⁰}}, Σ_{s∈ℝ}
+        raise NotEvaluable(f"the {var.sort} index {var.name} over {_shown(domain)}: only the whole space "
+                           f"{'𝒮' if var.sort == 'state' else '𝒜'} is evaluated, never read in its place")
     if var.sort == "state" or _is(domain, A.Space, name="S"):
         return np.arange(m.S)
     if var.sort == "action" or _is(domain, A.Space, name="A"):
