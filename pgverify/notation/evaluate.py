@@ -1066,7 +1066,8 @@ def _describe(node: Any) -> str:
 
 
 def _sort_of(node: Any) -> str | None:
-    """"state" or "action" for a variable, a trajectory coordinate or s⁰ of that sort; None for anything else."""
+    """The sort of an index read as an argument: a variable's (state, action, time, sample, trajectory; a real is
+    not checked), "state"/"action" for s_t/a_t and s⁰; None for anything else (a number, an expression)."""
     if isinstance(node, A.Var):  # a time, a roll-out or a trajectory is neither a state nor an action (v(t))
         return node.sort if node.sort != "real" else None
     if isinstance(node, A.At):
@@ -1355,7 +1356,8 @@ def _drop_given_null(lhs: Tensor, rhs: Tensor, model: Model, label: str) -> tupl
     null = np.zeros(shape, dtype=bool)
     for t in (lhs, rhs):
         arr = np.broadcast_to(np.asarray(t.expand(axes), dtype=object), shape)
-        null = null | np.vectorize(lambda x: x is GIVEN_NULL, otypes=[bool])(arr) if arr.size else null
+        if arr.size:
+            null |= np.vectorize(lambda x: x is GIVEN_NULL, otypes=[bool])(arr)
     if not null.any():
         return lhs, rhs
     plain = tuple(x for x in axes if x != GRAD_AXIS)
