@@ -151,3 +151,13 @@ def test_a_sum_over_a_set_other_than_the_space_is_not_read_as_the_space():
     for text in (r"\sum_{s\in\{s^0\}} d(s) = 1", r"\sum_{s\in\mathbb{R}} d(s) = 1"):
         r = verdict(text)
         assert r.verdict == "undecided" and "only the whole space" in r.reason, (text, r.verdict, r.reason)
+
+
+def test_the_built_in_baseline_of_an_action_is_ill_formed():
+    # b(a_t) read the drawn state baseline at the state numbered a_t (refuted for that reading, not for what was
+    # written: an action-dependent b needs `b depends on s, a`)
+    text = (r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[\sum_{t=1}^{T-1} b(X)\nabla_\theta\log\pi_\theta"
+            r"(a_t\vert s_t)\right] = 0")
+    r = verdict(text.replace("X", "a_t"))
+    assert r.verdict == "ill-formed" and "reads a state where a_t is an action" in r.reason, (r.verdict, r.reason)
+    assert verdict(text.replace("X", "s_t")).verdict == "proved"

@@ -1172,6 +1172,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         if "b" not in m.extras:
             raise NotEvaluable(f"a baseline b(s) needs a family that draws one (episodic-softmax); "
                                f"{m.family} has none")
+        _check_sorts("the baseline b(s)", tuple(zip(node.args, ("state",))))
         idx = _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.extras["b"], idx)
     if name == "Traj":
