@@ -139,7 +139,7 @@ class Tensor:
 def _object_sum(arr: np.ndarray, axis: int) -> Any:
     """Σ along ``axis`` of an object array, skipping exact integer zeros (masked terms): no arithmetic on them."""
     a = np.moveaxis(arr, axis, -1)
-    flat = a.reshape(-1, a.shape[-1])
+    flat = a.reshape(int(np.prod(a.shape[:-1], dtype=np.int64)), a.shape[-1])  # an empty range: rows of no term
     out = np.empty(flat.shape[0], dtype=object)
     for i, row in enumerate(flat):
         acc: Any = 0
@@ -303,6 +303,23 @@ class _Undefined:
 
 
 UNDEFINED = _Undefined()
+
+
+class _GivenNull(_Undefined):
+    """ℙ(… | B) or 𝔼[… | B] where the event B has probability 0: no value.  Times 0 (B's probability, as in
+    Σ_s ℙ(A | s_1 = s) ℙ(s_1 = s)) it is 0; an entry of a side that keeps it is dropped from the comparison
+    (:func:`_drop_given_null`): the step says nothing there."""
+
+    def __repr__(self) -> str:
+        return "undefined (conditioned on an event of probability 0)"
+
+    def _times(self, other: Any) -> Any:
+        return other if other.__class__ is not self.__class__ and other == 0 else self
+
+    __mul__ = __rmul__ = _times
+
+
+GIVEN_NULL = _GivenNull()
 
 
 def _zero(x: Any) -> Any:
@@ -581,6 +598,12 @@ def _is_float(t: Tensor) -> bool:
 # ----------------------------------------------------------- index ranges
 def _range_of(var: A.Var, sc: _Scope, domain: Any = None) -> np.ndarray:
     m = sc.model
+    space = {"S": "state", "A": "action"}.get(domain.name) if isinstance(domain, A.Space) else None
+    if space is not None and var.sort in ("state", "action") and space != var.sort:  # Σ_{s∈𝒜}: not read as Σ_{s∈𝒮}
+        raise IllFormedChain(f"the {var.sort} index {var.name} ranges over {_shown(domain)}, the {space}s")
+    if domain is not None and space is None and var.sort in ("state", "action"):  # Σ_{s∈{s⁰}}, Σ_{s∈ℝ}
+        raise NotEvaluable(f"the {var.sort} index {var.name} over {_shown(domain)}: only the whole space "
+                           f"{'𝒮' if var.sort == 'state' else '𝒜'} is evaluated, never read in its place")
     if var.sort == "state" or _is(domain, A.Space, name="S"):
         return np.arange(m.S)
     if var.sort == "action" or _is(domain, A.Space, name="A"):
@@ -653,6 +676,8 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
     body = _ev(node.body, scope)
     for axis in reversed(axes):
         _drop_masked(sc, axis, masks.get(axis))
+    if body is ZERO and isinstance(node, A.Sum) and isinstance(node.body, _GradOf):
+        return ZERO  # Σ ∇θ of terms that do not depend on θ (λ^t r(s_t, a_t)): 0, not |range| copies
     for mk in masks.values():
         if isinstance(node, A.Prod):
             body = _binary(lambda b, k: np.where(k, b, 1), body, mk)
@@ -750,6 +775,19 @@ def _note_range(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
                            f"{what()} at time {first}, outside the times {base} … T + 1 = {last + 1} of a trajectory "
                            f"τ = (s_{base}, a_{base}, …, s_T) (T = {last} on this model; s_{{T+1}} is the absorbing "
                            f"state again; the profile's time starts at {base})"))
+
+
+def _note_no_action(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
+    """Note the entries of the time tensor ``t`` at or after T, where τ = (s_1, a_1, …, a_{T−1}, s_T) has no action: an
+    event a_t = y there is about nothing (its probability is not 0, nor π(y | s_T)); masked by a bound, or the
+    display is ill-formed.  (A value such as r(s_T, a_T) that is the same for every action stays defined.)"""
+    base, T = sc.conv.time_base, _horizon(sc.model)
+    vals = np.asarray(t.value).astype(np.int64)
+    bad = vals >= base + T - 1
+    if np.any(bad):
+        sc.outside.append((Tensor(bad if t.axes else bool(bad), t.axes),
+                           f"{what()} at time {int(vals[bad].max())}: τ = (s_{base}, a_{base}, …, a_{{T−1}}, s_T) has "
+                           f"no action at time T or later (T = {base + T - 1} on this model)"))
 
 
 def _note_before(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
@@ -1027,6 +1065,26 @@ def _describe(node: Any) -> str:
         f" with parameter {_shown(node.param)}" if node.param is not None else "")
 
 
+def _sort_of(node: Any) -> str | None:
+    """The sort of an index read as an argument: a variable's (state, action, time, sample, trajectory; a real is
+    not checked), "state"/"action" for s_t/a_t and s⁰; None for anything else (a number, an expression)."""
+    if isinstance(node, A.Var):  # a time, a roll-out or a trajectory is neither a state nor an action (v(t))
+        return node.sort if node.sort != "real" else None
+    if isinstance(node, A.At):
+        return {"s": "state", "a": "action"}.get(node.name)
+    return "state" if _is(node, A.Sym, name="s0") else None
+
+
+def _check_sorts(what: str, pairs: tuple[tuple[Any, str], ...]) -> None:
+    """An action where a state is read (v(a), π(s | a), 𝒫_a^s) or the converse is ill-formed: the model would read
+    the state numbered a, never what was meant."""
+    for arg, want in pairs:
+        got = _sort_of(arg)
+        if got is not None and got != want:
+            article = {"action": "an"}.get(want, "a"), {"action": "an"}.get(got, "a")
+            raise IllFormedChain(f"{what} reads {article[0]} {want} where {_shown(arg)} is {article[1]} {got}")
+
+
 def _index_args(node: A.Apply, sc: _Scope, n: int) -> list[Tensor]:
     if len(node.args) != n:
         raise NotEvaluable(f"{node.fn.name} takes {n} argument(s), got {len(node.args)}")
@@ -1058,8 +1116,10 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
             (a,), (s,) = node.args, node.given
             if isinstance(a, A.Blank):
                 raise NotEvaluable("π(·|s) is a distribution, not a number")
+            _check_sorts("π(a | s)", ((s, "state"), (a, "action")))
             idx = [_ev(s, sc), _ev(a, sc)]
         elif len(node.args) == 2:  # π(s, a)
+            _check_sorts("π(s, a)", ((node.args[0], "state"), (node.args[1], "action")))
             idx = [_ev(node.args[0], sc), _ev(node.args[1], sc)]
         else:
             raise NotEvaluable("πθ(s), a deterministic policy, belongs to continuous actions (DPG)")
@@ -1068,6 +1128,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         return _gather(m.dpi, idx, (GRAD_AXIS,)) if grad else _gather(m.pi, idx)
     if name in ("v", "q", "A", "d"):
         _bare(fn, "discount", "policy")
+        _check_sorts(f"{name}(…)", tuple(zip(node.args, ("state", "action"))))
         pm = _policy_model(fn.policy, sc, f"the {name} function")
         if fn.discount is not None and not _is(fn.discount, A.Sym, name="discount"):
             raise NotEvaluable(f"{name} with discount {fn.discount}")
@@ -1094,12 +1155,15 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         return _gather(adv, idx, (GRAD_AXIS,) if grad else ())
     if name == "r":
         _bare(fn)
+        _check_sorts("r(s, a)", tuple(zip(node.args, ("state", "action"))))
         idx = _index_args(node, sc, 2)
         return ZERO if grad else _gather(m.r, idx)
     if name == "P":
         _bare(fn, "state", "action")
         if fn.state is None or fn.action is None:
             raise NotEvaluable("a transition kernel needs its state and action: 𝒫_s^a(s')")
+        _check_sorts("𝒫_s^a(s')", ((fn.state, "state"), (fn.action, "action")) + tuple(
+            (x, "state") for x in node.args))
         idx = [_ev(fn.state, sc), _ev(fn.action, sc)] + _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.P, idx)
     if name == "b":
@@ -1108,6 +1172,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         if "b" not in m.extras:
             raise NotEvaluable(f"a baseline b(s) needs a family that draws one (episodic-softmax); "
                                f"{m.family} has none")
+        _check_sorts("the baseline b(s)", tuple(zip(node.args, ("state",))))
         idx = _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.extras["b"], idx)
     if name == "Traj":
@@ -1152,6 +1217,10 @@ def _events(items: tuple[Any, ...], sc: _Scope) -> Tensor:
     """The indicator of events s_t = x, a_t = y (all of them) along the current trajectory."""
     out = ONE
     for ev in items:
+        if isinstance(ev, A.Rel) and ev.op == "=" and _sort_of(ev.left) is not None:
+            _check_sorts(f"the event {_shown(ev)}", ((ev.right, _sort_of(ev.left)),))
+        if isinstance(ev, A.Rel) and ev.op == "=" and isinstance(ev.left, A.At) and ev.left.name == "a":
+            _note_no_action(_ev(ev.left.time, sc), lambda: f"the event {_shown(ev)}", sc)
         if isinstance(ev, A.Rel) and ev.op == "=":
             out = _mul(out, _binary(lambda a, b: (a == b).astype(np.int64) if isinstance(a == b, np.ndarray)
                                     else int(a == b), _ev(ev.left, sc), _ev(ev.right, sc)))
@@ -1262,17 +1331,45 @@ def _markov(node: A.Apply, sc: _Scope, m: Model) -> Tensor | None:
 
 
 def _safe_div(num: Tensor, den: Tensor) -> Tensor:
-    """num / den, 0 where den = 0 (a conditional on a null event: it always multiplies that event's probability)."""
+    """num / den, :data:`GIVEN_NULL` where den = 0 (a conditional on a null event has no value; times that event's
+    probability it is 0)."""
     def div(a: Any, b: Any) -> Any:
         a, b = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
         out = np.empty(a.shape, dtype=object)
         for i in np.ndindex(*a.shape):
-            out[i] = a[i] / b[i] if b[i] != 0 else 0
+            out[i] = a[i] / b[i] if b[i] != 0 else GIVEN_NULL
         return out
     t = _binary(div, num, den)
-    if _is_float(num) or _is_float(den):
+    if (_is_float(num) or _is_float(den)) and not any(x is GIVEN_NULL for x in np.asarray(t.value).ravel()):
         return Tensor(np.asarray(t.value, dtype=np.float64), t.axes)
     return t
+
+
+def _drop_given_null(lhs: Tensor, rhs: Tensor, model: Model, label: str) -> tuple[Tensor, Tensor]:
+    """Both sides without the entries where either is a conditional on an event of probability 0
+    (:data:`GIVEN_NULL`): ℙ(s_2 = y | s_1 = x, a_1 = b) = 𝒫(y | x, b) is claimed only where s_1 = x can happen.
+    :class:`OutsideCondition` ("vacuous") when no entry is left."""
+    axes = _union(lhs.axes, rhs.axes)
+    sizes: dict[str, int] = {}
+    for t in (lhs, rhs):
+        sizes.update(zip(t.axes, np.shape(t.value)))
+    shape = tuple(sizes[x] for x in axes)
+    null = np.zeros(shape, dtype=bool)
+    for t in (lhs, rhs):
+        arr = np.broadcast_to(np.asarray(t.expand(axes), dtype=object), shape)
+        if arr.size:
+            null |= np.vectorize(lambda x: x is GIVEN_NULL, otypes=[bool])(arr)
+    if not null.any():
+        return lhs, rhs
+    plain = tuple(x for x in axes if x != GRAD_AXIS)
+    if GRAD_AXIS in axes:
+        null = null.any(axis=axes.index(GRAD_AXIS))
+    if null.all():
+        raise OutsideCondition(f"vacuous: {label} conditions on events of probability 0 only")
+    lhs, rhs = _selected(lhs, rhs, Tensor(~null, plain), ())
+    if model.arithmetic.name == "float64":
+        lhs, rhs = (Tensor(np.asarray(t.value, dtype=np.float64), t.axes) for t in (lhs, rhs))
+    return lhs, rhs
 
 
 def _indicator(cond: Any, sc: _Scope) -> Tensor:
@@ -1404,12 +1501,13 @@ def _d(node: Any, sc: _Scope) -> Tensor:
     if isinstance(node, A.Apply) and node.fn.name in dict(sc.conv.arbitrary):
         _arbitrary(node, sc)  # declared a function of its arguments only: not of θ
         return ZERO
-    if isinstance(node, A.Add):
-        return _add(_d(node.left, sc), _d(node.right, sc))
-    if isinstance(node, A.Sub):
-        return _add(_d(node.left, sc), _neg(_d(node.right, sc)))
+    if isinstance(node, (A.Add, A.Sub)):  # ZERO stays ZERO: ∇θ(t − 1) = 0 leaves λ^{t−1} an integer power
+        dl, dr = _d(node.left, sc), _d(node.right, sc)
+        dr = dr if dr is ZERO or isinstance(node, A.Add) else _neg(dr)
+        return dl if dr is ZERO else dr if dl is ZERO else _add(dl, dr)
     if isinstance(node, A.Neg):
-        return _neg(_d(node.operand, sc))
+        d = _d(node.operand, sc)
+        return d if d is ZERO else _neg(d)
     if isinstance(node, A.Mul):
         total = ZERO
         values = [_ev(f, sc) for f in node.factors]
@@ -1772,6 +1870,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                                          _defined(side(step.rhs, free, scope), f"the right side of {label}"),
                                          mask, conventions.conditions)
                     _raise_outside(scope, mask)
+                    lhs, rhs = _drop_given_null(lhs, rhs, model, label)
                     if "alpha" in conventions.small and rel in ("=", "<", ">", "<=", ">="):
                         decided = C._small_step(lhs, rhs, rel, model, 1)
                         if decided is None:
@@ -1786,6 +1885,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                 continue
             if rel == "propto":
                 c = _constant(lhs, rhs, model)
+                _positive_on_domain(c, model, label)
                 details[f"constant ({label})"] = c if not model.arithmetic.exact else str(c)
                 a, b = _aligned(lhs, _mul(_const(c), rhs))
                 out.append(Step(label, a, "=", b))
@@ -2045,6 +2145,26 @@ def step_label(i: int, step: A.Step) -> str:
     """The label of the i-th step (0-based) of a display: ``step 2 (ii) (=)``."""
     rel = {"def": ":=", "propto": "∝"}.get(step.rel, step.rel)
     return f"step {i + 1}{' ' + step.label if step.label else ''} ({rel})"
+
+
+def _positive_on_domain(c: Any, model: Model, label: str) -> None:
+    """On a symbolic model whose discount is the symbol λ, an ∝ constant c(λ) of λ alone must be positive on λ's
+    whole domain [0, 1), not only at the λ the other methods sample: :class:`NotEvaluable` naming the λ where
+    c(λ) ≤ 0 or c is undefined (∇U ∝ λ·(1 − λ)∇U fails at λ = 0, where the right side vanishes).  A constant that
+    depends on θ, or a model with a fixed λ, is left to the step's other checks."""
+    import sympy
+
+    field = getattr(c, "field", None)
+    if field is None or not hasattr(field, "to_sympy") or getattr(model.lam, "field", None) is not field:
+        return
+    lam, value = field.to_sympy(model.lam), field.to_sympy(c)
+    if not isinstance(lam, sympy.Symbol) or value.free_symbols != {lam}:
+        return
+    num, den = sympy.fraction(sympy.together(value))
+    bad = sympy.solveset(num * den <= 0, lam, sympy.Interval.Ropen(0, 1))  # c ≤ 0, or a pole (den = 0)
+    if bad != sympy.EmptySet:
+        raise NotEvaluable(f"{label}: the constant c = {sympy.factor(value)} is not positive for λ ∈ "
+                           f"{_set_text(bad)} (λ ranges over [0, 1)); the sampled λ do not decide the step there")
 
 
 def _constant(lhs: Tensor, rhs: Tensor, model: Model) -> Any:

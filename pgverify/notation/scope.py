@@ -154,7 +154,7 @@ def check_chain(chain: A.Chain, *, quantified: Iterable[str] = (), substituted: 
         for name in sorted(set(fl) ^ set(fr)):
             here, other = (fl, fr) if name in fl else (fr, fl)
             other_side = step.rhs if here is fl else left
-            if is_constant(other_side):
+            if is_constant(other_side) or name in quantified:  # `for any t` reads the step for every t
                 continue
             side = "left" if here is fl else "right"
             issues.append(IllFormedDisplay(

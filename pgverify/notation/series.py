@@ -207,10 +207,6 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
     t = node.indices[0].name
     base = sc.conv.time_base
     lower = base if node.lower is None else _as_int(_ev(node.lower, sc), "the lower bound of an infinite series")
-    if lower < base:
-        from pgverify.notation.evaluate import IndexOutOfRange
-
-        raise IndexOutOfRange(f"an infinite series from t = {lower}, before the first time {base} of the profile")
     total: Any = None
     for sign, factors in _expand(node.body, t):
         slope, offset, quantity, value, chain = 0, 0, None, _const(1), m
@@ -232,6 +228,10 @@ def continuing_series(node: A.Sum | A.Prod, sc: Any) -> Any:
         if slope != 1:
             raise NotEvaluable(f"an infinite series whose term carries λ^{{{slope}t+k}}: pgverify sums only "
                                "λ^{t+k} (the discount to the power t) on a continuing MDP")
+        if quantity is not None and lower < base:  # s_t, a_t before the first time (a bare λ^t is any t's)
+            from pgverify.notation.evaluate import IndexOutOfRange
+
+            raise IndexOutOfRange(f"an infinite series from t = {lower}, before the first time {base} of the profile")
         start = chain.w  # μᵀ(I − λP_π)⁻¹: the Bellman solve of the policy that draws the trajectory
         for _ in range(lower - base):
             start = start @ chain.P_pi
