@@ -10,7 +10,9 @@ Every ``cases_*.toml`` file beside this module holds ``[[case]]`` tables::
     text = '''
     $$ U(2\\theta) = U(\\theta) $$
     '''
-    # optional: suffix = ".tex" (default ".md"); profile = "textbook"; reason = "substring of the reason"
+    # optional: suffix = ".tex" (default ".md"); profile = "textbook"; reason = "substring of the reason";
+    # false = true: the claim is false though its expected verdict is a refusal (``undecided``); another seed
+    # may find the counterexample, and ``refuted`` is then accepted there (never ``proved`` or ``verified``)
 
 Each document is written to a temporary file and read by :func:`pgverify.documents.verify_document` with the
 default settings, so a case checks the whole path a user's file takes.  ``reason`` (when given) must occur in
@@ -61,13 +63,27 @@ def test_the_table_is_large_and_well_formed() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_expected_verdict(case: dict, tmp_path: Path) -> None:
+    _check(case, tmp_path, seed=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_expected_verdict_at_other_seeds(case: dict, seed: int, tmp_path: Path) -> None:
+    """A false claim is refuted at every seed, and no seed finds a counterexample to a true one."""
+    _check(case, tmp_path, seed=seed)
+
+
+def _check(case: dict, tmp_path: Path, *, seed: int) -> None:
     path = tmp_path / ("doc" + case.get("suffix", ".md"))
     path.write_text(case["text"], encoding="utf-8")
-    run = verify_document(path, Settings(), profile=case.get("profile"))
+    run = verify_document(path, Settings(seed=seed), profile=case.get("profile"))
     expect = [case["expect"]] if isinstance(case["expect"], str) else list(case["expect"])
     got = [r.verdict for r in run.results]
+    if seed != 0 and case.get("false") and got == ["refuted"]:
+        return  # a false claim left undecided at seed 0 (a refusal) and refuted where a seed's search finds the witness
     detail = [(r.line, r.verdict, r.reason) for r in run.results]
-    assert got == expect, f"{case['name']} ({case['why']}): got {detail}"
+    assert got == expect, f"{case['name']} ({case['why']}), seed {seed}: got {detail}"
     if case.get("reason"):
         for r in run.results:
             assert case["reason"] in r.reason, f"{case['name']}: reason {r.reason!r} lacks {case['reason']!r}"
