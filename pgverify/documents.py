@@ -92,14 +92,20 @@ class DocumentRun(Tally):
 
 
 # ------------------------------------------------------------------ annotations → conventions
-def _substitute(node: Any, name: str, value: Any) -> Any:
-    if isinstance(node, A.Var) and node.name == name or isinstance(node, A.Sym) and node.name == name and \
-            node.index is None:
+def _substitute(node: Any, var: "A.Var | A.Sym", value: Any) -> Any:
+    """``node`` with ``var`` replaced by ``value``: an index variable where it is free only (a Σ, 𝔼 or bar that
+    binds the same name keeps its own; a bound variable that would capture one of the value's is renamed), a
+    constant everywhere."""
+    from pgverify.notation.definitions import substitute
+
+    if isinstance(var, A.Var):
+        return substitute(node, {var.name: value})
+    if isinstance(node, A.Sym) and node.name == var.name and node.index is None:
         return value
     if isinstance(node, tuple):
-        return tuple(_substitute(x, name, value) for x in node)
+        return tuple(_substitute(x, var, value) for x in node)
     if is_dataclass(node) and isinstance(node, A.Node):
-        changes = {f.name: _substitute(getattr(node, f.name), name, value) for f in fields(node) if f.name != "pos"}
+        changes = {f.name: _substitute(getattr(node, f.name), var, value) for f in fields(node) if f.name != "pos"}
         return replace(node, **changes)
     return node
 
@@ -187,6 +193,7 @@ def _plan(display: Any) -> _Plan:
     """The display's chain with the prose's relations (``also``), substitutions and definitions applied; the
     conventions its annotations fix; what they restrict.  :class:`_Refused` when one cannot be honoured."""
     from pgverify.notation import continuous as C
+    from pgverify.notation.annotations import MAX_HORIZON
     from pgverify.notation.definitions import DefinitionError, apply_definitions
     from pgverify.notation.evaluate import parameter_condition
     from pgverify.notation.profiles import load_profile
@@ -206,27 +213,44 @@ def _plan(display: Any) -> _Plan:
             conditions.append(q.condition)
             restrictions.append(f"only where {show(q.condition)} (for {', '.join(q.names)})")
     discount: Fraction | None = None
+    horizon_fixed: int | None = None  # `where T = …`
     horizons = list(ann.horizons)
     pending = list(ann.conditions)  # `whenever` conditions, after the substitutions
     for var, value in ann.substitutions:
         written = f"where {show(var)} = {show(value)}"
         if isinstance(var, A.Sym) and var.name == "discount":
-            discount = _discount(value, written)
-            restrictions.append(f"λ = {discount} (the family at that λ: v, q, d, U too)")
+            fixed = _discount(value, written)
+            if discount is not None and fixed != discount:
+                raise _Refused("undecided", f"vacuous: `{written}` and an earlier `where` fix λ to two values "
+                                            f"({discount} and {fixed})")
+            if discount is None:
+                restrictions.append(f"λ = {fixed} (the family at that λ: v, q, d, U too)")
+            discount = fixed
         elif isinstance(var, A.Sym) and var.name == "T":
-            if not isinstance(value, A.Num):
+            if not (isinstance(value, A.Num) and isinstance(value.value, int)):
                 raise _Refused("undecided", f"`{written}`: a horizon is an integer")
-            horizons.append(value.value)
+            if value.value > MAX_HORIZON:
+                raise _Refused("undecided", f"`{written}`: the horizon is larger than the limit {MAX_HORIZON} "
+                                            f"(trajectories are enumerated)")
+            if horizon_fixed is not None and value.value != horizon_fixed:
+                raise _Refused("undecided", f"vacuous: `{written}` and an earlier `where` fix T to two values "
+                                            f"({horizon_fixed} and {value.value})")
+            if ann.horizons and value.value not in ann.horizons:
+                raise _Refused("undecided", f"vacuous: `{written}` is none of the horizons the annotation checks "
+                                            f"({', '.join(map(str, ann.horizons))})")
+            horizon_fixed = value.value
+            horizons = [value.value]
         elif isinstance(var, A.Sym) and var.name in _MODEL_SYMBOLS:
             raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
                                          f"can fix")
         else:
             before = (chain, conditions, pending)
-            chain = _substitute(chain, var.name, value)
-            conditions = [_substitute(c, var.name, value) for c in conditions]
-            pending = [_substitute(c, var.name, value) for c in pending]
+            chain = _substitute(chain, var, value)
+            conditions = [_substitute(c, var, value) for c in conditions]
+            pending = [_substitute(c, var, value) for c in pending]
             if (chain, conditions, pending) == before:
-                raise _Refused("undecided", f"`{written}`: {show(var)} does not occur in the display")
+                raise _Refused("undecided", f"`{written}`: {show(var)} does not occur free in the display (a "
+                                            f"variable a Σ, 𝔼 or bar binds is not fixed by `where`)")
             restrictions.append(f"{show(var)} = {show(value)} (substituted)")
     for cond in pending:
         try:

@@ -51,10 +51,11 @@ from pgverify.notation.errors import AnnotationError, NotationError
 from pgverify.notation.scope import free_indices
 
 __all__ = ["Annotations", "Quantifier", "Dependence", "parse_annotation", "load_side_file", "SideEntry",
-           "side_file_names"]
+           "side_file_names", "MAX_HORIZON"]
 
 _SIDE_DIR = Path(__file__).with_name("annotations")
-_MAX_HORIZON = 50
+#: The largest horizon T an annotation may ask for (`horizons`, `where T = …`): trajectories are enumerated.
+MAX_HORIZON = 50
 
 
 @dataclass(frozen=True)
@@ -250,8 +251,8 @@ def _horizons(text: str, pos: Pos | None) -> tuple[int, ...]:
         else:
             raise AnnotationError(f"horizons {text!r}: expected integers or ranges like 2..4", pos)
     for h in out:
-        if h > _MAX_HORIZON:
-            raise AnnotationError(f"horizon {h} is larger than the limit {_MAX_HORIZON} (trajectories are "
+        if h > MAX_HORIZON:
+            raise AnnotationError(f"horizon {h} is larger than the limit {MAX_HORIZON} (trajectories are "
                                   f"enumerated)", pos)
     return tuple(dict.fromkeys(out))
 

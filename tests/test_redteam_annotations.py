@@ -1,0 +1,83 @@
+"""Annotation clauses combined (issue 16, red team): each test failed before the fix it names.
+
+Two clauses may contradict each other, a `where` may meet a bound variable of the same name, a clause may sit
+where the reader did not look for it: each is honoured exactly or the display is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgverify.checker import Settings
+from pgverify.documents import verify_document
+
+_SUM_TO_T = r"$$ \mathbb{E}\left[\sum_{t=1}^{T-1} r(s_t, a_t)\right] = \mathbb{E}\left[r(s_1, a_1)\right] $$"
+
+
+def _run(tmp_path: Path, text: str, suffix: str = ".md"):
+    p = tmp_path / ("doc" + suffix)
+    p.write_text(text, encoding="utf-8")
+    return verify_document(p, Settings())
+
+
+# ------------------------------------------------------------------ where, twice
+def test_two_wheres_fixing_lambda_to_two_values_are_vacuous(tmp_path: Path) -> None:
+    """q = r holds at λ = 0 and fails at λ = 1/2; before, the second `where` silently replaced the first."""
+    run = _run(tmp_path, "<!-- pgverify: where \\lambda = 0; where \\lambda = 1/2 -->\n$$ q(s,a) = r(s,a) $$\n")
+    (r,) = run.results
+    assert r.verdict == "undecided" and "vacuous" in r.reason and "two values" in r.reason
+
+
+def test_the_same_lambda_twice_is_one_restriction(tmp_path: Path) -> None:
+    run = _run(tmp_path, "<!-- pgverify: where \\lambda = 0; where \\lambda = 0 -->\n$$ q(s,a) = r(s,a) $$\n")
+    (r,) = run.results
+    assert r.verdict == "proved"
+    assert sum("λ = 0" in x for x in r.restrictions) == 1
+
+
+@pytest.mark.parametrize("clauses, why", [
+    ("where T = 2; where T = 3", "two values"),
+    ("where T = 2; horizons 3", "none of the horizons"),
+])
+def test_contradictory_horizons_are_vacuous(tmp_path: Path, clauses: str, why: str) -> None:
+    """Before, the horizons were united: the display was checked at T = 3 too, where it is false, and refuted."""
+    (r,) = _run(tmp_path, f"<!-- pgverify: {clauses} -->\n{_SUM_TO_T}\n").results
+    assert r.verdict == "undecided" and "vacuous" in r.reason and why in r.reason
+
+
+def test_where_t_among_the_horizons_checks_that_horizon_only(tmp_path: Path) -> None:
+    (r,) = _run(tmp_path, f"<!-- pgverify: horizons 2, 3; where T = 2 -->\n{_SUM_TO_T}\n").results
+    assert r.verdict == "verified"
+    assert any("T = 2 only" in x for x in r.restrictions)
+
+
+def test_where_t_above_the_horizon_limit_is_refused_at_once(tmp_path: Path) -> None:
+    """`horizons 1000` was refused by the parser; `where T = 1000` built a 1000-state family for minutes."""
+    (r,) = _run(tmp_path, f"<!-- pgverify: where T = 1000 -->\n{_SUM_TO_T}\n").results
+    assert r.verdict == "undecided" and "larger than the limit" in r.reason
+
+
+# ------------------------------------------------------------------ where and binders
+def test_where_does_not_fix_a_bound_variable(tmp_path: Path) -> None:
+    """Σ_{s'} 𝒫_s^a(s') = 1 is true; `where s' = s` rewrote the bound s' and refuted Σ_s 𝒫_s^a(s) = 1."""
+    (r,) = _run(tmp_path, "<!-- pgverify: where s' = s -->\n$$ \\sum_{s'} \\mathcal{P}_s^a(s') = 1 $$\n").results
+    assert r.verdict == "undecided" and "does not occur free" in r.reason
+
+
+def test_where_does_not_let_a_binder_capture_its_value(tmp_path: Path) -> None:
+    """q(s,a) = Σ_{a'} π(a'|s) q(s,a) is true; substituting a ↦ a' under Σ_{a'} captured it and refuted it."""
+    text = "<!-- pgverify: where a = a' -->\n$$ q(s,a) = \\sum_{a'} \\pi_\\theta(a' \\vert s) q(s, a) $$\n"
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "proved"
+
+
+@pytest.mark.parametrize("extra, want", [("- 1", "proved"), ("", "refuted")])
+def test_where_fixes_the_free_occurrences_and_keeps_the_bound_ones(tmp_path: Path, extra: str, want: str) -> None:
+    """v(s⁰) = Σ_a π q(s⁰, a) + Σ_s d(s) − 1 holds (Σ_s d = 1); without − 1 it fails.  Before, the bound s of
+    Σ_s was replaced by s⁰ as well, and the display stopped with an internal error."""
+    text = ("<!-- pgverify: where s = s^0 -->\n"
+            f"$$ v(s) = \\sum_{{a}} \\pi_\\theta(a \\vert s) q(s,a) + \\sum_{{s}} d(s) {extra} $$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == want
