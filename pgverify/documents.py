@@ -189,6 +189,22 @@ def _mentions_fn(node: Any, name: str) -> bool:
     return isinstance(node, A.Node) and any(_mentions_fn(c, name) for c in A.children(node))
 
 
+def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
+    """``defines x``: the display's first relation must define x (its left side), or :class:`_Refused` — another
+    name there would be defined in its place, silently."""
+    from pgverify.notation.latex import parse_row, source
+
+    first = chain.rows[0].lhs if chain.rows else None
+    for name in names:
+        try:
+            row = parse_row(source(name, 1, 1), profile)
+        except NotationError as exc:
+            raise _Refused("undecided", f"`defines {name}`: {exc}") from None
+        if row.steps or row.lhs != first:
+            raise _Refused("undecided", f"`defines {name}`: the display's first relation defines "
+                                        f"{_shown(first, profile)}, not {name}")
+
+
 def _plan(display: Any) -> _Plan:
     """The display's chain with the prose's relations (``also``), substitutions and definitions applied; the
     conventions its annotations fix; what they restrict.  :class:`_Refused` when one cannot be honoured."""
@@ -272,6 +288,7 @@ def _plan(display: Any) -> _Plan:
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
                      for dep in ann.dependencies]
     definitions = tuple(ann.definitions)
+    _defined_name(ann.defines, chain, display.profile)
     defines = bool(ann.defines) and C.continuous_kind(chain) is None  # continuous displays keep their own
     if defines:
         first, rest = chain.rows[0], chain.rows[1:]

@@ -81,3 +81,38 @@ def test_where_fixes_the_free_occurrences_and_keeps_the_bound_ones(tmp_path: Pat
             f"$$ v(s) = \\sum_{{a}} \\pi_\\theta(a \\vert s) q(s,a) + \\sum_{{s}} d(s) {extra} $$\n")
     (r,) = _run(tmp_path, text).results
     assert r.verdict == want
+
+
+# ------------------------------------------------------------------ where the clauses are written
+def test_a_latex_annotation_after_a_display_on_its_line_is_read(tmp_path: Path) -> None:
+    """`\\[ … \\] % pgverify: where λ = 0` was dropped with the comment: q = r was refuted at λ ≠ 0."""
+    run = _run(tmp_path, "\\[ q(s,a) = r(s,a) \\] % pgverify: where \\lambda = 0\n", suffix=".tex")
+    (r,) = run.results
+    assert r.verdict == "proved" and any("λ = 0" in x for x in r.restrictions)
+
+
+def test_an_escaped_percent_is_no_annotation(tmp_path: Path) -> None:
+    text = ("\\[ q(s,a) = r(s,a) + \\lambda \\sum_{s'} \\mathcal{P}_s^a(s') v(s') \\] "
+            "50\\% pgverify: where \\lambda = 0\n")
+    (r,) = _run(tmp_path, text, suffix=".tex").results
+    assert r.verdict == "proved" and not r.restrictions
+
+
+@pytest.mark.parametrize("body", ["profile post; where \\lambda = 0", "profile post\nalso 0 = 1"])
+def test_a_standalone_annotation_with_more_than_a_profile_is_an_error(tmp_path: Path, body: str) -> None:
+    """Only the first word was looked at: `profile post; where λ = 0` away from a display dropped the `where`."""
+    from pgverify.notation.errors import AnnotationError
+
+    with pytest.raises(AnnotationError, match="not next to a display"):
+        _run(tmp_path, f"<!-- pgverify: {body} -->\n\nProse.\n\n$$ q(s,a) = r(s,a) $$\n")
+
+
+# ------------------------------------------------------------------ defines
+def test_defines_must_name_what_the_first_relation_defines(tmp_path: Path) -> None:
+    """`defines η` on a display whose first relation is ω = 2v(s⁰) defined ω in its place, silently."""
+    text = ("<!-- pgverify: defines \\eta -->\n$$\n\\begin{aligned}\n\\omega &= 2 v(s^0) \\\\\n"
+            "\\omega &= 3 v(s^0)\n\\end{aligned}\n$$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "undecided" and "defines \\omega, not \\eta" in r.reason
+    (r,) = _run(tmp_path, text.replace("defines \\eta", "defines \\omega")).results
+    assert r.verdict == "refuted"

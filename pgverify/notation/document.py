@@ -30,7 +30,7 @@ file (``annotations=`` a path or a shipped name; by default
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,7 @@ class _Raw:
 _FRONT_TOML = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(\n|\Z)", re.S)
 _FRONT_YAML = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
 _MD_COMMENT = re.compile(r"<!--\s*pgverify:(.*?)-->", re.S)
-_TEX_COMMENT = re.compile(r"^[ \t]*%[ \t]*pgverify:(.*)$", re.M)
+_TEX_COMMENT = re.compile(r"(?<!\\)%[ \t]*pgverify:(.*)$", re.M)  # at a line's start or after a display
 _ENVS = r"(?:equation|align|aligned|split|gather|gathered|eqnarray|multline)\*?"
 
 
@@ -451,9 +451,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
             attached.setdefault(target, []).append((body, pos))
     for body, pos in file_level:
         ann = parse_annotation(body, pos=pos)
-        extra = [c for c in ("id", "for", "whenever", "where", "define", "horizon", "defines", "skip", "depends")
-                 if c in body.split()[:1] or " depends on " in body]
-        if ann.profile is None or extra:
+        if ann.profile is None or replace(ann, profile=None) != Annotations():  # any clause but 'profile'
             raise AnnotationError(f"annotation {body.strip()!r} is not next to a display (only 'profile' may "
                                   f"stand alone)", pos)
         if profile is None:
