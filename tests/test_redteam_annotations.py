@@ -116,3 +116,27 @@ def test_defines_must_name_what_the_first_relation_defines(tmp_path: Path) -> No
     assert r.verdict == "undecided" and "defines \\omega, not \\eta" in r.reason
     (r,) = _run(tmp_path, text.replace("defines \\eta", "defines \\omega")).results
     assert r.verdict == "refuted"
+
+
+# ------------------------------------------------------------------ a definition and the other forms of its name
+@pytest.mark.parametrize("definition, display, written", [
+    (r"v(s) := 3", r"v(s) = v_\lambda^{\pi_\theta}(s)", r"v_\lambda^{\pi_\theta}"),
+    (r"U(\theta) := 3", r"U(2\theta) = U(\theta)", r"U(2 \theta)"),
+    (r"U(\theta) := 3", r"U(\theta') = U(\theta)", r"U(\theta')"),
+    (r"q(s,a) := r(s,a)", r"q(s,a) = q_\lambda(s,a)", r"q_\lambda"),
+])
+def test_a_definition_does_not_leave_other_forms_of_its_name_built_in(tmp_path: Path, definition: str,
+                                                                      display: str, written: str) -> None:
+    """U ≡ 3 makes U(2θ) = U(θ) true; before, U(2θ) kept the built-in utility and the display was refuted (and
+    v ≡ 3 was compared with the built-in v_λ^{π_θ})."""
+    (r,) = _run(tmp_path, f"<!-- pgverify: define {definition} -->\n$$ {display} $$\n").results
+    assert r.verdict == "undecided" and "form the definition does not cover" in r.reason
+    assert written in r.reason
+
+
+def test_the_same_name_in_two_spellings_the_parser_reads_alike_is_covered(tmp_path: Path) -> None:
+    """R_τ and R(τ) are one node: the definition replaces both, and 𝔼[R_τ] = 𝔼[R(τ)] holds."""
+    text = ("<!-- pgverify: define R_\\tau := 2\\sum_{t=1}^{T} r(s_t,a_t) -->\n"
+            "$$ \\mathbb{E}[R_\\tau] = \\mathbb{E}[R(\\tau)] $$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "proved"

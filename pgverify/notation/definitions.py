@@ -179,6 +179,46 @@ def _occurs(d: _Definition, node: Any) -> bool:
     return isinstance(node, A.Node) and any(_occurs(d, c) for c in A.children(node))
 
 
+def _is_head(d: _Definition, node: A.Node) -> bool:
+    """Whether ``node`` writes the name ``d`` defines (in any form: v_λ^{π_θ} for v, U at 2θ for U(θ))."""
+    lhs = d.lhs.factors[0] if isinstance(d.lhs, A.Mul) else d.lhs
+    if isinstance(lhs, A.Apply):
+        return isinstance(node, A.Fn) and node.name == lhs.fn.name
+    if isinstance(lhs, A.Fn):
+        return isinstance(node, A.Fn) and node.name == lhs.name
+    if isinstance(lhs, A.Return):
+        return isinstance(node, A.Return) and node.kind == lhs.kind
+    if isinstance(lhs, A.Sym):
+        return isinstance(node, A.Sym) and node.name == lhs.name
+    return False
+
+
+def _strays(d: _Definition, node: Any, out: list[Any]) -> list[Any]:
+    """The places where ``node`` writes the defined name in a form the definition's left side does not match
+    (another decoration, another argument than a variable): left there, they would keep the built-in meaning."""
+    if isinstance(node, tuple):
+        for x in node:
+            _strays(d, x, out)
+        return out
+    if not isinstance(node, A.Node) or _match(d.lhs, node, d.params, {}):
+        return out
+    if _is_head(d, node) or isinstance(node, A.Apply) and _is_head(d, node.fn):
+        out.append(node)
+        return out
+    if isinstance(node, A.Mul) and isinstance(d.lhs, A.Mul):
+        k, factors, i = len(d.lhs.factors), node.factors, 0
+        while i < len(factors):
+            if i + k <= len(factors) and _match(d.lhs.factors, factors[i:i + k], d.params, {}):
+                i += k
+            else:
+                _strays(d, factors[i], out)
+                i += 1
+        return out
+    for c in A.children(node):
+        _strays(d, c, out)
+    return out
+
+
 def _shown(node: Any) -> str:
     from pgverify.notation.render import render_latex
 
@@ -194,6 +234,10 @@ def apply_definitions(chain: A.Chain, definitions: tuple[A.Row, ...],
     an earlier one); :class:`DefinitionError` if one cannot be applied or is not used."""
     for row in reversed(definitions):
         d = _Definition(row)
+        stray = _strays(d, (chain, conditions), [])
+        if stray:
+            raise DefinitionError(f"{_shown(d.lhs)} is defined, but the display also writes {_shown(stray[0])}, a "
+                                  f"form the definition does not cover (it would keep its built-in meaning there)")
         chain = A.Chain(tuple(d.apply(r) for r in chain.rows), pos=chain.pos)
         conditions = tuple(d.apply(c) for c in conditions)
         if not d.uses:
