@@ -75,8 +75,8 @@ def test_where_does_not_let_a_binder_capture_its_value(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("extra, want", [("- 1", "proved"), ("", "refuted")])
 def test_where_fixes_the_free_occurrences_and_keeps_the_bound_ones(tmp_path: Path, extra: str, want: str) -> None:
-    """v(s⁰) = Σ_a π q(s⁰, a) + Σ_s d(s) − 1 holds (Σ_s d = 1); without − 1 it fails.  Before, the bound s of
-    Σ_s was replaced by s⁰ as well, and the display stopped with an internal error."""
+    """v(s⁰) = Σ_a π q(s⁰, a) + Σ_s d(s) − 1 holds (Σ_s d = 1); without − 1 it fails.  Before, the bound s
+    of Σ_s was replaced by s⁰ as well, and the display stopped with an internal error."""
     text = ("<!-- pgverify: where s = s^0 -->\n"
             f"$$ v(s) = \\sum_{{a}} \\pi_\\theta(a \\vert s) q(s,a) + \\sum_{{s}} d(s) {extra} $$\n")
     (r,) = _run(tmp_path, text).results
@@ -140,3 +140,23 @@ def test_the_same_name_in_two_spellings_the_parser_reads_alike_is_covered(tmp_pa
             "$$ \\mathbb{E}[R_\\tau] = \\mathbb{E}[R(\\tau)] $$\n")
     (r,) = _run(tmp_path, text).results
     assert r.verdict == "proved"
+
+
+@pytest.mark.parametrize("definition, display, derived", [
+    (r"r(s,a) := 0", r"q(s,a) = r(s,a) + \lambda \sum_{s'} \mathcal{P}_s^a(s') v(s')", "q"),
+    (r"\pi_\theta(a \vert s) := 1", r"v(s) = \sum_a \pi_\theta(a \vert s) q(s,a)", "v"),
+    (r"v(s) := 0", r"q(s,a) = r(s,a) + \lambda \sum_{s'} \mathcal{P}_s^a(s') v(s')", "q"),
+])
+def test_a_definition_of_a_quantity_others_are_computed_from_is_refused_beside_them(
+        tmp_path: Path, definition: str, display: str, derived: str) -> None:
+    """With r ≡ 0 the Bellman equation still holds (q ≡ 0 too); before, q kept the built-in rewards and the
+    display was refuted."""
+    (r,) = _run(tmp_path, f"<!-- pgverify: define {definition} -->\n$$ {display} $$\n").results
+    assert r.verdict == "undecided" and f"also writes {derived}, which the model computes" in r.reason
+
+
+def test_a_reward_definition_covers_the_coordinate_r_t(tmp_path: Path) -> None:
+    """r_t is the reward r(s_t, a_t): with r := 0 it must not stay built-in."""
+    text = "<!-- pgverify: define r(s,a) := 0 -->\n$$ \\mathbb{E}[r_1] = \\mathbb{E}[r(s_1,a_1)] $$\n"
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "undecided" and "r_1" in r.reason

@@ -182,15 +182,49 @@ def _occurs(d: _Definition, node: Any) -> bool:
 def _is_head(d: _Definition, node: A.Node) -> bool:
     """Whether ``node`` writes the name ``d`` defines (in any form: v_λ^{π_θ} for v, U at 2θ for U(θ))."""
     lhs = d.lhs.factors[0] if isinstance(d.lhs, A.Mul) else d.lhs
-    if isinstance(lhs, A.Apply):
-        return isinstance(node, A.Fn) and node.name == lhs.fn.name
-    if isinstance(lhs, A.Fn):
-        return isinstance(node, A.Fn) and node.name == lhs.name
+    if isinstance(lhs, (A.Apply, A.Fn)):  # r(s, a) is also the trajectory's r_t
+        name = lhs.fn.name if isinstance(lhs, A.Apply) else lhs.name
+        return isinstance(node, A.Fn) and node.name == name or isinstance(node, A.At) and node.name == name
     if isinstance(lhs, A.Return):
         return isinstance(node, A.Return) and node.kind == lhs.kind
     if isinstance(lhs, A.Sym):
         return isinstance(node, A.Sym) and node.name == lhs.name
     return False
+
+
+#: A quantity of the model → the built-in quantities computed from it: a definition of the first leaves the
+#: others as they were (v, q, U from the built-in r), so a display that writes both is refused (π and 𝒫 also
+#: make the trajectories: an expectation or a coordinate s_t is computed from them).
+_DERIVED = {"r": ("v", "q", "A", "U", "J"), "pi": ("v", "q", "d", "A", "U", "J", "Traj"),
+            "P": ("v", "q", "d", "A", "U", "J", "Traj"), "v": ("q", "A"), "q": ("v", "A")}
+
+
+def _fn_names(node: Any, out: set[str]) -> set[str]:
+    if isinstance(node, A.Fn):
+        out.add(node.name)
+    if isinstance(node, tuple):
+        for x in node:
+            _fn_names(x, out)
+    elif isinstance(node, A.Node):
+        for c in A.children(node):
+            _fn_names(c, out)
+    return out
+
+
+def _derived(d: _Definition, node: Any) -> Any:
+    """A built-in quantity of ``node`` computed from the one ``d`` defines (q from r), or None."""
+    lhs = d.lhs.fn if isinstance(d.lhs, A.Apply) else d.lhs
+    name = lhs.name if isinstance(lhs, A.Fn) else None
+    # a right side written in q takes q as built-in: v(s) := Σ_a π(a|s) q(s, a) + 1 keeps the q it names
+    derived = set(_DERIVED.get(name or "", ())) - _fn_names(d.rhs, set())
+    if isinstance(node, A.Fn) and node.name in derived or \
+            isinstance(node, A.Return) and name == "r" or isinstance(node, (A.Expect, A.At)) and name in ("pi", "P"):
+        return node
+    if isinstance(node, tuple):
+        return next((x for x in (_derived(d, y) for y in node) if x is not None), None)
+    if isinstance(node, A.Node):
+        return next((x for x in (_derived(d, c) for c in A.children(node)) if x is not None), None)
+    return None
 
 
 def _strays(d: _Definition, node: Any, out: list[Any]) -> list[Any]:
@@ -238,6 +272,10 @@ def apply_definitions(chain: A.Chain, definitions: tuple[A.Row, ...],
         if stray:
             raise DefinitionError(f"{_shown(d.lhs)} is defined, but the display also writes {_shown(stray[0])}, a "
                                   f"form the definition does not cover (it would keep its built-in meaning there)")
+        derived = _derived(d, (chain, conditions))
+        if derived is not None:
+            raise DefinitionError(f"{_shown(d.lhs)} is defined, but the display also writes {_shown(derived)}, "
+                                  f"which the model computes from the built-in {_shown(d.lhs)}")
         chain = A.Chain(tuple(d.apply(r) for r in chain.rows), pos=chain.pos)
         conditions = tuple(d.apply(c) for c in conditions)
         if not d.uses:
