@@ -205,6 +205,35 @@ def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
                                         f"{_shown(first, profile)}, not {name}")
 
 
+def _bound_names(node: Any, out: set[str]) -> set[str]:
+    from pgverify.notation.definitions import BINDERS
+
+    if isinstance(node, tuple):
+        for x in node:
+            _bound_names(x, out)
+    elif isinstance(node, A.Node):
+        if type(node) in BINDERS:
+            raw = getattr(node, BINDERS[type(node)][0])
+            out.update(v.name for v in (raw if isinstance(raw, tuple) else (raw,)) if isinstance(v, A.Var))
+        for c in A.children(node):
+            _bound_names(c, out)
+    return out
+
+
+def _conditions_on_free_variables(conditions: list[Any], chain: A.Chain, show: Any) -> None:
+    """A condition selects entries of the display's free variables; one on a variable the display binds (``whenever
+    b(s, a) = 0`` beside Σ_a) speaks of another variable of the same name, or :class:`_Refused`."""
+    from pgverify.notation.scope import free_indices
+
+    free, bound = set(free_indices(chain)), _bound_names(chain, set())
+    for cond in conditions:
+        clash = sorted((set(free_indices(cond)) - free) & bound)
+        if clash:
+            raise _Refused("undecided", f"the condition {show(cond)} is on {', '.join(clash)}, which the display "
+                                        f"binds (a Σ, 𝔼 or bar): a condition selects the display's free entries, "
+                                        f"and this one would speak of another variable of the same name")
+
+
 def _plan(display: Any) -> _Plan:
     """The display's chain with the prose's relations (``also``), substitutions and definitions applied; the
     conventions its annotations fix; what they restrict.  :class:`_Refused` when one cannot be honoured."""
@@ -305,6 +334,7 @@ def _plan(display: Any) -> _Plan:
         conditions = list(cond_tuple)
         restrictions += [f"{show(d.lhs)} := {show(d.steps[0].rhs)} (replaces its built-in meaning)"
                          for d in definitions]
+    _conditions_on_free_variables(conditions, chain, show)
     horizons = list(dict.fromkeys(horizons))
     if horizons:
         restrictions.append(f"horizon{'s' if len(horizons) > 1 else ''} T = {', '.join(map(str, horizons))} "

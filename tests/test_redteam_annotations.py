@@ -160,3 +160,18 @@ def test_a_reward_definition_covers_the_coordinate_r_t(tmp_path: Path) -> None:
     text = "<!-- pgverify: define r(s,a) := 0 -->\n$$ \\mathbb{E}[r_1] = \\mathbb{E}[r(s_1,a_1)] $$\n"
     (r,) = _run(tmp_path, text).results
     assert r.verdict == "undecided" and "r_1" in r.reason
+
+
+# ------------------------------------------------------------------ conditions on bound variables
+def test_a_condition_on_a_variable_the_display_binds_is_refused(tmp_path: Path) -> None:
+    """`whenever b(s, a) = 0` beside Σ_a: read entrywise it was refuted (b at the other actions), read as
+    b(s, ·) ≡ 0 it is true — the condition's a is not the Σ's."""
+    text = ("<!-- pgverify: b depends on s, a; whenever b(s,a) = 0 -->\n"
+            "$$ \\sum_a \\nabla_\\theta \\pi_\\theta(a \\vert s) b(s,a) = 0 $$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "undecided" and "which the display binds" in r.reason
+
+
+def test_a_condition_on_a_free_variable_is_kept_when_a_sum_reuses_its_name(tmp_path: Path) -> None:
+    (r,) = _run(tmp_path, "<!-- pgverify: whenever v(s) > 0 -->\n$$ v(s) + \\sum_{s} d(s) - 1 > 0 $$\n").results
+    assert r.verdict == "verified"

@@ -29,7 +29,7 @@ from numeric.errors import PGVerifyError
 from pgverify.notation import ast as A
 from pgverify.notation.scope import TRAJECTORY, free_indices
 
-__all__ = ["apply_definitions", "substitute", "DefinitionError"]
+__all__ = ["apply_definitions", "substitute", "DefinitionError", "BINDERS"]
 
 
 class DefinitionError(PGVerifyError, ValueError):
@@ -37,7 +37,7 @@ class DefinitionError(PGVerifyError, ValueError):
 
 
 #: Binders: the node type → (the field holding its bound variables, the field of the scope they bind).
-_BINDERS = {A.Sum: ("indices", "body"), A.Prod: ("indices", "body"), A.Opt: ("indices", "body"),
+BINDERS = {A.Sum: ("indices", "body"), A.Prod: ("indices", "body"), A.Opt: ("indices", "body"),
             A.Expect: ("var", "body"), A.EvalAt: ("var", "body")}
 
 
@@ -65,7 +65,7 @@ def substitute(node: Any, mapping: dict[str, Any]) -> Any:
         return tuple(substitute(x, mapping) for x in node)
     if not (is_dataclass(node) and isinstance(node, A.Node)):
         return node
-    binder = _BINDERS.get(type(node))
+    binder = BINDERS.get(type(node))
     if binder is None:
         return replace(node, **{f.name: substitute(getattr(node, f.name), mapping) for f in fields(node)
                                 if f.name != "pos"})
