@@ -205,6 +205,30 @@ def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
                                         f"{_shown(first, profile)}, not {name}")
 
 
+def _mentions_sym(node: Any, name: str) -> bool:
+    if isinstance(node, A.Sym) and node.name == name:
+        return True
+    return isinstance(node, A.Node) and any(_mentions_sym(c, name) for c in A.children(node))
+
+
+def _horizons_meeting(cond: Any, horizons: list[int]) -> list[int] | None:
+    """The horizons T that meet a condition on T alone (``whenever T = 3`` beside ``horizons 2, 3``), decided
+    exactly at each; None when the condition speaks of more than T (λ, a model's entries)."""
+    from pgverify.notation.evaluate import parameter_condition
+
+    kept = []
+    for h in horizons:
+        try:
+            holds = parameter_condition(_substitute(cond, A.Sym("T"), A.Num(h)))
+        except NotEvaluable:
+            return None
+        if not isinstance(holds, bool):
+            return None
+        if holds:
+            kept.append(h)
+    return kept
+
+
 def _bound_names(node: Any, out: set[str]) -> set[str]:
     from pgverify.notation.definitions import BINDERS
 
@@ -298,6 +322,19 @@ def _plan(display: Any) -> _Plan:
                                             f"variable a Σ, 𝔼 or bar binds is not fixed by `where`)")
             restrictions.append(f"{show(var)} = {show(value)} (substituted)")
     for cond in pending:
+        small = [show(A.Sym(n)) for n in ann.small if _mentions_sym(cond, n)]
+        if small:
+            raise _Refused("undecided", f"`whenever {show(cond)}` is on {', '.join(small)}, which `for small` already "
+                                        f"takes to 0⁺: a further condition on it cannot be honoured")
+        if horizons and _mentions_sym(cond, "T"):
+            kept = _horizons_meeting(cond, horizons)
+            if kept is not None:
+                if not kept:
+                    raise _Refused("undecided", f"vacuous: none of the horizons checked "
+                                                f"({', '.join(map(str, horizons))}) meets `whenever {show(cond)}`")
+                horizons = kept
+                restrictions.append(f"T = {', '.join(map(str, kept))}, from {show(cond)}")
+                continue
         try:
             solved = parameter_condition(cond)
         except NotEvaluable as exc:

@@ -175,3 +175,28 @@ def test_a_condition_on_a_variable_the_display_binds_is_refused(tmp_path: Path) 
 def test_a_condition_on_a_free_variable_is_kept_when_a_sum_reuses_its_name(tmp_path: Path) -> None:
     (r,) = _run(tmp_path, "<!-- pgverify: whenever v(s) > 0 -->\n$$ v(s) + \\sum_{s} d(s) - 1 > 0 $$\n").results
     assert r.verdict == "verified"
+
+
+# ------------------------------------------------------------------ conditions on T and on the small α
+@pytest.mark.parametrize("rhs, want", [(r"r(s_1, a_1) + r(s_2, a_2)", "proved"), (r"r(s_1, a_1)", "refuted")])
+def test_a_condition_on_t_picks_among_the_horizons(tmp_path: Path, rhs: str, want: str) -> None:
+    """`horizons 2, 3; whenever T = 3`: the claim is made at T = 3 only.  Before, the T = 2 check met no
+    condition and made the whole display vacuous although T = 3 decides it."""
+    text = ("<!-- pgverify: horizons 2, 3; whenever T = 3 -->\n"
+            f"$$ \\mathbb{{E}}\\left[\\sum_{{t=1}}^{{T-1}} r(s_t, a_t)\\right] = \\mathbb{{E}}\\left[{rhs}\\right] $$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == want
+    assert any("T = 3, from" in x for x in r.restrictions)
+
+
+def test_a_condition_on_t_no_horizon_meets_is_vacuous(tmp_path: Path) -> None:
+    (r,) = _run(tmp_path, f"<!-- pgverify: horizons 2, 3; whenever T \\ge 4 -->\n{_SUM_TO_T}\n").results
+    assert r.verdict == "undecided" and "vacuous" in r.reason
+
+
+def test_a_condition_on_the_small_symbol_is_refused(tmp_path: Path) -> None:
+    """`for small α; whenever α > 0` stopped with a TypeError comparing a jet with 0."""
+    text = ("<!-- pgverify: for small \\alpha; whenever \\alpha > 0 -->\n"
+            "$$ U(\\theta + \\alpha \\nabla_\\theta U(\\theta)) \\ge U(\\theta) $$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "undecided" and "for small" in r.reason and "internal" not in r.reason
