@@ -200,3 +200,19 @@ def test_a_condition_on_the_small_symbol_is_refused(tmp_path: Path) -> None:
             "$$ U(\\theta + \\alpha \\nabla_\\theta U(\\theta)) \\ge U(\\theta) $$\n")
     (r,) = _run(tmp_path, text).results
     assert r.verdict == "undecided" and "for small" in r.reason and "internal" not in r.reason
+
+
+# ------------------------------------------------------------------ a display's own profile reads its clauses
+def test_the_clauses_are_read_in_the_profile_the_annotation_names(tmp_path: Path) -> None:
+    """`profile textbook; where γ = 0` refused γ (read in the file's post profile), while `where λ = 0` — no
+    symbol of the textbook profile — was read as the post's discount and proved the display."""
+    (r,) = _run(tmp_path, "<!-- pgverify: profile textbook; where \\gamma = 0 -->\n$$ Q(s,a) = r(s,a) $$\n").results
+    assert r.verdict == "proved"
+    (r,) = _run(tmp_path, "<!-- pgverify: profile textbook; where \\lambda = 0 -->\n$$ Q(s,a) = r(s,a) $$\n").results
+    assert r.verdict == "undecided" and "not in profile 'textbook'" in r.reason
+
+
+def test_a_profile_in_another_comment_of_the_display_counts_too(tmp_path: Path) -> None:
+    text = "<!-- pgverify: where \\gamma = 0 -->\n$$ Q(s,a) = r(s,a) $$\n<!-- pgverify: profile textbook -->\n"
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "proved"

@@ -51,7 +51,7 @@ from pgverify.notation.errors import AnnotationError, NotationError
 from pgverify.notation.scope import free_indices
 
 __all__ = ["Annotations", "Quantifier", "Dependence", "parse_annotation", "load_side_file", "SideEntry",
-           "side_file_names", "MAX_HORIZON"]
+           "side_file_names", "MAX_HORIZON", "profile_named"]
 
 _SIDE_DIR = Path(__file__).with_name("annotations")
 #: The largest horizon T an annotation may ask for (`horizons`, `where T = …`): trajectories are enumerated.
@@ -149,8 +149,10 @@ def _rel(row: A.Row) -> A.Expr:
 
 
 def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None) -> Annotations:
-    """The clauses of one annotation's text (without ``<!-- pgverify:`` / ``% pgverify:``)."""
+    """The clauses of one annotation's text (without ``<!-- pgverify:`` / ``% pgverify:``); the LaTeX of its
+    clauses is read with the profile its own ``profile`` clause names, if any (else ``profile``)."""
     out = Annotations(texts=(text.strip(),))
+    profile = profile_named(text) or profile
     for raw in re.split(r";|\n", text):
         clause = raw.strip()
         if not clause:
@@ -219,6 +221,12 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             raise AnnotationError(f"unknown annotation clause {clause!r} (known: id, profile, for, whenever, where, "
                                   f"define, also, horizons, defines, for small, skip, '<f> depends on <x>')", pos)
     return out
+
+
+def profile_named(text: str) -> str | None:
+    """The profile a ``profile …`` clause of ``text`` names (the last one), or None."""
+    found = re.findall(r"(?:^|[;\n])\s*profile\s+(\S+?)\s*(?=$|[;\n])", text)
+    return found[-1] if found else None
 
 
 def _split_commas(text: str) -> list[str]:

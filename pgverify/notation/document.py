@@ -40,7 +40,8 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from pgverify.notation import ast as A
-from pgverify.notation.annotations import Annotations, load_side_file, parse_annotation, side_file_names
+from pgverify.notation.annotations import (Annotations, load_side_file, parse_annotation, profile_named,
+                                          side_file_names)
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
@@ -496,10 +497,11 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         line = r.src.pos(0).line
         try:  # what goes wrong in one display's annotations or reading costs that display only
             ann = Annotations()
-            for body in side_for.get(k, []):
-                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
-            for body, pos in attached.get(k, []):
-                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
+            bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
+            # every clause is read in the display's profile: a `profile` clause (the last wins) names it
+            named = [n for n in (profile_named(body) for body, _ in bodies) if n]
+            for body, pos in bodies:
+                ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
             prof = ann.profile or file_profile
             displays.append(_read_display(k, r.raw, src, prof, ann))
         except NotationError as e:
