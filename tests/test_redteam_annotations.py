@@ -216,3 +216,12 @@ def test_a_profile_in_another_comment_of_the_display_counts_too(tmp_path: Path) 
     text = "<!-- pgverify: where \\gamma = 0 -->\n$$ Q(s,a) = r(s,a) $$\n<!-- pgverify: profile textbook -->\n"
     (r,) = _run(tmp_path, text).results
     assert r.verdict == "proved"
+
+
+@pytest.mark.parametrize("chain, want", [(r"1 \le t \le 1", "proved"), (r"1 \le t \le 2", "refuted")])
+def test_a_chained_condition_is_each_of_its_relations(tmp_path: Path, chain: str, want: str) -> None:
+    """`whenever 1 ≤ t ≤ 2` was one product of relations that no condition code read (undecided)."""
+    text = (f"<!-- pgverify: for any t; whenever {chain} -->\n"
+            "$$ \\mathbb{E}[r(s_t, a_t)] = \\mathbb{E}[r(s_1, a_1)] + 0 t $$\n")
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == want

@@ -189,6 +189,10 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
                 out = out.merge(Annotations(quantifiers=(Quantifier(tuple(names), cond),)))
         elif word == "whenever":
             conds = tuple(_rel(_latex(part, profile, pos)) for part in _split_commas(rest))
+            # a chain 1 ≤ t ≤ 2 is its relations, each a condition (all must hold)
+            conds = tuple(c for cond in conds for c in (
+                cond.factors if isinstance(cond, A.Mul) and all(isinstance(f, A.Rel) for f in cond.factors)
+                else (cond,)))
             out = out.merge(Annotations(conditions=conds))
         elif word == "where":
             for part in _split_commas(rest):
