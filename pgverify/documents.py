@@ -363,6 +363,11 @@ def _plan(display: Any) -> _Plan:
         chain = A.Chain(((head,) if head.steps or not rest or rest[0].lhs is None else ()) + rest, pos=chain.pos)
         if not list(chain.steps()):
             raise _Refused("undecided", f"not a claim: the display only defines {show(first.lhs)}")
+    for d in definitions:  # a textual λ := 0 would leave v, q, d, U at the model's own λ (and T, θ alike)
+        if isinstance(d.lhs, A.Sym) and d.lhs.index is None and d.lhs.name in _MODEL_SYMBOLS:
+            raise _Refused("undecided", f"{show(d.lhs)} := {show(d.steps[0].rhs)}: {_MODEL_SYMBOLS[d.lhs.name]} is a "
+                                        f"value of the model, not a name to define (`where` fixes λ or T on the "
+                                        f"family)")
     if definitions:
         try:
             chain, cond_tuple = apply_definitions(chain, definitions, tuple(conditions))

@@ -225,3 +225,15 @@ def test_a_chained_condition_is_each_of_its_relations(tmp_path: Path, chain: str
             "$$ \\mathbb{E}[r(s_t, a_t)] = \\mathbb{E}[r(s_1, a_1)] + 0 t $$\n")
     (r,) = _run(tmp_path, text).results
     assert r.verdict == want
+
+
+# ------------------------------------------------------------------ definitions of the model's own values
+@pytest.mark.parametrize("definition, display", [
+    (r"\lambda := 0", r"q(s,a) = r(s,a) + \lambda \sum_{s'} \mathcal{P}_s^a(s') v(s')"),
+    (r"T := 2", r"\mathbb{E}\left[\sum_{t=1}^{T-1} r(s_t, a_t)\right] = \mathbb{E}\left[r(s_1, a_1)\right]"),
+])
+def test_a_definition_of_a_model_value_is_refused(tmp_path: Path, definition: str, display: str) -> None:
+    """`define λ := 0` replaced the letter only: q kept the model's λ and the Bellman equation was refuted;
+    `define T := 2` proved on episodes of every horizon a sum cut at T = 2."""
+    (r,) = _run(tmp_path, f"<!-- pgverify: define {definition} -->\n$$ {display} $$\n").results
+    assert r.verdict == "undecided" and "a value of the model" in r.reason
