@@ -237,3 +237,9 @@ def test_a_definition_of_a_model_value_is_refused(tmp_path: Path, definition: st
     `define T := 2` proved on episodes of every horizon a sum cut at T = 2."""
     (r,) = _run(tmp_path, f"<!-- pgverify: define {definition} -->\n$$ {display} $$\n").results
     assert r.verdict == "undecided" and "a value of the model" in r.reason
+
+
+def test_a_condition_on_a_gradient_is_refused_with_its_reason(tmp_path: Path) -> None:
+    """`whenever ∇θU(θ) = 0` stopped with "ValueError: axes don't match array"."""
+    (r,) = _run(tmp_path, "<!-- pgverify: whenever \\nabla_\\theta U(\\theta) = 0 -->\n$$ U(\\theta) = 0 $$\n").results
+    assert r.verdict == "undecided" and "compares vectors" in r.reason
