@@ -231,6 +231,7 @@ def _horizons_meeting(cond: Any, horizons: list[int]) -> list[int] | None:
 
 def _bound_names(node: Any, out: set[str]) -> set[str]:
     from pgverify.notation.definitions import BINDERS
+    from pgverify.notation.scope import TRAJECTORY
 
     if isinstance(node, tuple):
         for x in node:
@@ -239,6 +240,8 @@ def _bound_names(node: Any, out: set[str]) -> set[str]:
         if type(node) in BINDERS:
             raw = getattr(node, BINDERS[type(node)][0])
             out.update(v.name for v in (raw if isinstance(raw, tuple) else (raw,)) if isinstance(v, A.Var))
+        if isinstance(node, A.Expect) and node.var is None:  # 𝔼[…] over the trajectory: s_t, a_t inside are its
+            out.add(TRAJECTORY)
         for c in A.children(node):
             _bound_names(c, out)
     return out
@@ -247,15 +250,17 @@ def _bound_names(node: Any, out: set[str]) -> set[str]:
 def _conditions_on_free_variables(conditions: list[Any], chain: A.Chain, show: Any) -> None:
     """A condition selects entries of the display's free variables; one on a variable the display binds (``whenever
     b(s, a) = 0`` beside Σ_a) speaks of another variable of the same name, or :class:`_Refused`."""
-    from pgverify.notation.scope import free_indices
+    from pgverify.notation.scope import TRAJECTORY, free_indices
 
     free, bound = set(free_indices(chain)), _bound_names(chain, set())
     for cond in conditions:
         clash = sorted((set(free_indices(cond)) - free) & bound)
         if clash:
-            raise _Refused("undecided", f"the condition {show(cond)} is on {', '.join(clash)}, which the display "
-                                        f"binds (a Σ, 𝔼 or bar): a condition selects the display's free entries, "
-                                        f"and this one would speak of another variable of the same name")
+            what = ", ".join("the trajectory τ (s_t, a_t)" if x == TRAJECTORY else x for x in clash)
+            raise _Refused("undecided", f"the condition {show(cond)} is on {what}, which the display binds (a Σ, "
+                                        f"𝔼 or bar): a condition selects the display's free entries, and this one "
+                                        f"would speak of another variable of the same name (a conditional "
+                                        f"expectation is not a condition)")
 
 
 def _plan(display: Any) -> _Plan:

@@ -243,3 +243,15 @@ def test_a_condition_on_a_gradient_is_refused_with_its_reason(tmp_path: Path) ->
     """`whenever ∇θU(θ) = 0` stopped with "ValueError: axes don't match array"."""
     (r,) = _run(tmp_path, "<!-- pgverify: whenever \\nabla_\\theta U(\\theta) = 0 -->\n$$ U(\\theta) = 0 $$\n").results
     assert r.verdict == "undecided" and "compares vectors" in r.reason
+
+
+@pytest.mark.parametrize("cond, display", [
+    (r"r(s_1,a_1) > 0", r"\mathbb{E}[r(s_1,a_1)] > 0"),
+    (r"s_1 = s^0", r"\mathbb{E}[r(s_1,a_1)] = \sum_a \pi_\theta(a \vert s^0) r(s^0, a)"),
+])
+def test_a_condition_on_the_trajectory_an_expectation_integrates_is_refused(tmp_path: Path, cond: str,
+                                                                             display: str) -> None:
+    """`whenever r(s_1, a_1) > 0` beside 𝔼[r(s_1, a_1)] > 0 reads as 𝔼[r_1 | r_1 > 0] > 0 (true); it compared
+    the unconditional 𝔼[r_1] on every trajectory with r_1 > 0 and refuted it."""
+    (r,) = _run(tmp_path, f"<!-- pgverify: whenever {cond} -->\n$$ {display} $$\n").results
+    assert r.verdict == "undecided" and "the trajectory τ" in r.reason
