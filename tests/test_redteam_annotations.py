@@ -183,7 +183,8 @@ def test_a_condition_on_t_picks_among_the_horizons(tmp_path: Path, rhs: str, wan
     """`horizons 2, 3; whenever T = 3`: the claim is made at T = 3 only.  Before, the T = 2 check met no
     condition and made the whole display vacuous although T = 3 decides it."""
     text = ("<!-- pgverify: horizons 2, 3; whenever T = 3 -->\n"
-            f"$$ \\mathbb{{E}}\\left[\\sum_{{t=1}}^{{T-1}} r(s_t, a_t)\\right] = \\mathbb{{E}}\\left[{rhs}\\right] $$\n")
+            "$$ \\mathbb{E}\\left[\\sum_{t=1}^{T-1} r(s_t, a_t)\\right] = "
+            f"\\mathbb{{E}}\\left[{rhs}\\right] $$\n")
     (r,) = _run(tmp_path, text).results
     assert r.verdict == want
     assert any("T = 3, from" in x for x in r.restrictions)
