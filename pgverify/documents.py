@@ -318,6 +318,9 @@ def _plan(display: Any) -> _Plan:
             raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
                                          f"can fix")
         else:
+            if isinstance(var, A.Var) and isinstance(value, A.Var) and var.sort != value.sort:
+                raise _Refused("ill-formed", f"`{written}`: {show(var)} is a {var.sort} index, {show(value)} a "
+                                             f"{value.sort} one")
             before = (chain, conditions, pending)
             chain = _substitute(chain, var, value)
             conditions = [_substitute(c, var, value) for c in conditions]

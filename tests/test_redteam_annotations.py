@@ -256,3 +256,10 @@ def test_a_condition_on_the_trajectory_an_expectation_integrates_is_refused(tmp_
     the unconditional 𝔼[r_1] on every trajectory with r_1 > 0 and refuted it."""
     (r,) = _run(tmp_path, f"<!-- pgverify: whenever {cond} -->\n$$ {display} $$\n").results
     assert r.verdict == "undecided" and "the trajectory τ" in r.reason
+
+
+def test_where_between_indices_of_two_sorts_is_ill_formed(tmp_path: Path) -> None:
+    """`where s = a` read a state at an action's index ("the index 2 is outside 0 … 0")."""
+    text = "<!-- pgverify: where s = a -->\n$$ v(s) = \\sum_{a'} \\pi_\\theta(a' \\vert s) q(s, a') $$\n"
+    (r,) = _run(tmp_path, text).results
+    assert r.verdict == "ill-formed" and "a state index" in r.reason and "action" in r.reason
