@@ -92,14 +92,20 @@ class DocumentRun(Tally):
 
 
 # ------------------------------------------------------------------ annotations → conventions
-def _substitute(node: Any, name: str, value: Any) -> Any:
-    if isinstance(node, A.Var) and node.name == name or isinstance(node, A.Sym) and node.name == name and \
-            node.index is None:
+def _substitute(node: Any, var: "A.Var | A.Sym", value: Any) -> Any:
+    """``node`` with ``var`` replaced by ``value``: an index variable where it is free only (a Σ, 𝔼 or bar that
+    binds the same name keeps its own; a bound variable that would capture one of the value's is renamed), a
+    constant everywhere."""
+    from pgverify.notation.definitions import substitute
+
+    if isinstance(var, A.Var):
+        return substitute(node, {var.name: value})
+    if isinstance(node, A.Sym) and node.name == var.name and node.index is None:
         return value
     if isinstance(node, tuple):
-        return tuple(_substitute(x, name, value) for x in node)
+        return tuple(_substitute(x, var, value) for x in node)
     if is_dataclass(node) and isinstance(node, A.Node):
-        changes = {f.name: _substitute(getattr(node, f.name), name, value) for f in fields(node) if f.name != "pos"}
+        changes = {f.name: _substitute(getattr(node, f.name), var, value) for f in fields(node) if f.name != "pos"}
         return replace(node, **changes)
     return node
 
@@ -183,10 +189,85 @@ def _mentions_fn(node: Any, name: str) -> bool:
     return isinstance(node, A.Node) and any(_mentions_fn(c, name) for c in A.children(node))
 
 
+def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
+    """``defines x``: the display's first relation must define x (its left side), or :class:`_Refused` — another
+    name there would be defined in its place, silently."""
+    from pgverify.notation.latex import parse_row, source
+
+    first = chain.rows[0].lhs if chain.rows else None
+    for name in names:
+        try:
+            row = parse_row(source(name, 1, 1), profile)
+        except NotationError as exc:
+            raise _Refused("undecided", f"`defines {name}`: {exc}") from None
+        if row.steps or row.lhs != first:
+            raise _Refused("undecided", f"`defines {name}`: the display's first relation defines "
+                                        f"{_shown(first, profile)}, not {name}")
+
+
+def _mentions_sym(node: Any, name: str) -> bool:
+    if isinstance(node, A.Sym) and node.name == name:
+        return True
+    return isinstance(node, A.Node) and any(_mentions_sym(c, name) for c in A.children(node))
+
+
+def _horizons_meeting(cond: Any, horizons: list[int]) -> list[int] | None:
+    """The horizons T that meet a condition on T alone (``whenever T = 3`` beside ``horizons 2, 3``), decided
+    exactly at each; None when the condition speaks of more than T (λ, a model's entries)."""
+    from pgverify.notation.evaluate import parameter_condition
+
+    kept = []
+    for h in horizons:
+        try:
+            holds = parameter_condition(_substitute(cond, A.Sym("T"), A.Num(h)))
+        except NotEvaluable:
+            return None
+        if not isinstance(holds, bool):
+            return None
+        if holds:
+            kept.append(h)
+    return kept
+
+
+def _bound_names(node: Any, out: set[str]) -> set[str]:
+    from pgverify.notation.definitions import BINDERS
+    from pgverify.notation.scope import TRAJECTORY
+
+    if isinstance(node, tuple):
+        for x in node:
+            _bound_names(x, out)
+    elif isinstance(node, A.Node):
+        if type(node) in BINDERS:
+            raw = getattr(node, BINDERS[type(node)][0])
+            out.update(v.name for v in (raw if isinstance(raw, tuple) else (raw,)) if isinstance(v, A.Var))
+        if isinstance(node, A.Expect) and node.var is None:  # 𝔼[…] over the trajectory: s_t, a_t inside are its
+            out.add(TRAJECTORY)
+        for c in A.children(node):
+            _bound_names(c, out)
+    return out
+
+
+def _conditions_on_free_variables(conditions: list[Any], chain: A.Chain, show: Any) -> None:
+    """A condition selects entries of the display's free variables; one on a variable the display binds (``whenever
+    b(s, a) = 0`` beside Σ_a) speaks of another variable of the same name, or :class:`_Refused`."""
+    from pgverify.notation.scope import TRAJECTORY, free_indices
+
+    free, bound = set(free_indices(chain)), _bound_names(chain, set())
+    for cond in conditions:
+        clash = sorted((set(free_indices(cond)) - free) & bound)
+        if clash:
+            what = ", ".join("the trajectory τ (s_t, a_t)" if x == TRAJECTORY else x for x in clash)
+            raise _Refused("undecided", f"the condition {show(cond)} is on {what}, which the display binds (a Σ, "
+                                        f"𝔼 or bar): a condition selects the display's free entries, and this one "
+                                        f"would speak of another variable of the same name (a conditional "
+                                        f"expectation is not a condition)")
+
+
 def _plan(display: Any) -> _Plan:
     """The display's chain with the prose's relations (``also``), substitutions and definitions applied; the
     conventions its annotations fix; what they restrict.  :class:`_Refused` when one cannot be honoured."""
     from pgverify.notation import continuous as C
+    from pgverify.notation.annotations import MAX_HORIZON
     from pgverify.notation.definitions import DefinitionError, apply_definitions
     from pgverify.notation.evaluate import parameter_condition
     from pgverify.notation.profiles import load_profile
@@ -206,29 +287,62 @@ def _plan(display: Any) -> _Plan:
             conditions.append(q.condition)
             restrictions.append(f"only where {show(q.condition)} (for {', '.join(q.names)})")
     discount: Fraction | None = None
+    horizon_fixed: int | None = None  # `where T = …`
     horizons = list(ann.horizons)
     pending = list(ann.conditions)  # `whenever` conditions, after the substitutions
     for var, value in ann.substitutions:
         written = f"where {show(var)} = {show(value)}"
         if isinstance(var, A.Sym) and var.name == "discount":
-            discount = _discount(value, written)
-            restrictions.append(f"λ = {discount} (the family at that λ: v, q, d, U too)")
+            fixed = _discount(value, written)
+            if discount is not None and fixed != discount:
+                raise _Refused("undecided", f"vacuous: `{written}` and an earlier `where` fix λ to two values "
+                                            f"({discount} and {fixed})")
+            if discount is None:
+                restrictions.append(f"λ = {fixed} (the family at that λ: v, q, d, U too)")
+            discount = fixed
         elif isinstance(var, A.Sym) and var.name == "T":
-            if not isinstance(value, A.Num):
+            if not (isinstance(value, A.Num) and isinstance(value.value, int)):
                 raise _Refused("undecided", f"`{written}`: a horizon is an integer")
-            horizons.append(value.value)
+            if value.value > MAX_HORIZON:
+                raise _Refused("undecided", f"`{written}`: the horizon is larger than the limit {MAX_HORIZON} "
+                                            f"(trajectories are enumerated)")
+            if horizon_fixed is not None and value.value != horizon_fixed:
+                raise _Refused("undecided", f"vacuous: `{written}` and an earlier `where` fix T to two values "
+                                            f"({horizon_fixed} and {value.value})")
+            if ann.horizons and value.value not in ann.horizons:
+                raise _Refused("undecided", f"vacuous: `{written}` is none of the horizons the annotation checks "
+                                            f"({', '.join(map(str, ann.horizons))})")
+            horizon_fixed = value.value
+            horizons = [value.value]
         elif isinstance(var, A.Sym) and var.name in _MODEL_SYMBOLS:
             raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
                                          f"can fix")
         else:
+            if isinstance(var, A.Var) and isinstance(value, A.Var) and var.sort != value.sort:
+                raise _Refused("ill-formed", f"`{written}`: {show(var)} is a {var.sort} index, {show(value)} a "
+                                             f"{value.sort} one")
             before = (chain, conditions, pending)
-            chain = _substitute(chain, var.name, value)
-            conditions = [_substitute(c, var.name, value) for c in conditions]
-            pending = [_substitute(c, var.name, value) for c in pending]
+            chain = _substitute(chain, var, value)
+            conditions = [_substitute(c, var, value) for c in conditions]
+            pending = [_substitute(c, var, value) for c in pending]
             if (chain, conditions, pending) == before:
-                raise _Refused("undecided", f"`{written}`: {show(var)} does not occur in the display")
+                raise _Refused("undecided", f"`{written}`: {show(var)} does not occur free in the display (a "
+                                            f"variable a Σ, 𝔼 or bar binds is not fixed by `where`)")
             restrictions.append(f"{show(var)} = {show(value)} (substituted)")
     for cond in pending:
+        small = [show(A.Sym(n)) for n in ann.small if _mentions_sym(cond, n)]
+        if small:
+            raise _Refused("undecided", f"`whenever {show(cond)}` is on {', '.join(small)}, which `for small` already "
+                                        f"takes to 0⁺: a further condition on it cannot be honoured")
+        if horizons and _mentions_sym(cond, "T"):
+            kept = _horizons_meeting(cond, horizons)
+            if kept is not None:
+                if not kept:
+                    raise _Refused("undecided", f"vacuous: none of the horizons checked "
+                                                f"({', '.join(map(str, horizons))}) meets `whenever {show(cond)}`")
+                horizons = kept
+                restrictions.append(f"T = {', '.join(map(str, kept))}, from {show(cond)}")
+                continue
         try:
             solved = parameter_condition(cond)
         except NotEvaluable as exc:
@@ -248,6 +362,7 @@ def _plan(display: Any) -> _Plan:
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
                      for dep in ann.dependencies]
     definitions = tuple(ann.definitions)
+    _defined_name(ann.defines, chain, display.profile)
     defines = bool(ann.defines) and C.continuous_kind(chain) is None  # continuous displays keep their own
     if defines:
         first, rest = chain.rows[0], chain.rows[1:]
@@ -256,6 +371,11 @@ def _plan(display: Any) -> _Plan:
         chain = A.Chain(((head,) if head.steps or not rest or rest[0].lhs is None else ()) + rest, pos=chain.pos)
         if not list(chain.steps()):
             raise _Refused("undecided", f"not a claim: the display only defines {show(first.lhs)}")
+    for d in definitions:  # a textual λ := 0 would leave v, q, d, U at the model's own λ (and T, θ alike)
+        if isinstance(d.lhs, A.Sym) and d.lhs.index is None and d.lhs.name in _MODEL_SYMBOLS:
+            raise _Refused("undecided", f"{show(d.lhs)} := {show(d.steps[0].rhs)}: {_MODEL_SYMBOLS[d.lhs.name]} is a "
+                                        f"value of the model, not a name to define (`where` fixes λ or T on the "
+                                        f"family)")
     if definitions:
         try:
             chain, cond_tuple = apply_definitions(chain, definitions, tuple(conditions))
@@ -264,6 +384,7 @@ def _plan(display: Any) -> _Plan:
         conditions = list(cond_tuple)
         restrictions += [f"{show(d.lhs)} := {show(d.steps[0].rhs)} (replaces its built-in meaning)"
                          for d in definitions]
+    _conditions_on_free_variables(conditions, chain, show)
     horizons = list(dict.fromkeys(horizons))
     if horizons:
         restrictions.append(f"horizon{'s' if len(horizons) > 1 else ''} T = {', '.join(map(str, horizons))} "

@@ -51,10 +51,11 @@ from pgverify.notation.errors import AnnotationError, NotationError
 from pgverify.notation.scope import free_indices
 
 __all__ = ["Annotations", "Quantifier", "Dependence", "parse_annotation", "load_side_file", "SideEntry",
-           "side_file_names"]
+           "side_file_names", "MAX_HORIZON", "profile_named"]
 
 _SIDE_DIR = Path(__file__).with_name("annotations")
-_MAX_HORIZON = 50
+#: The largest horizon T an annotation may ask for (`horizons`, `where T = …`): trajectories are enumerated.
+MAX_HORIZON = 50
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,10 @@ def _rel(row: A.Row) -> A.Expr:
 
 
 def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None) -> Annotations:
-    """The clauses of one annotation's text (without ``<!-- pgverify:`` / ``% pgverify:``)."""
+    """The clauses of one annotation's text (without ``<!-- pgverify:`` / ``% pgverify:``); the LaTeX of its
+    clauses is read with the profile its own ``profile`` clause names, if any (else ``profile``)."""
     out = Annotations(texts=(text.strip(),))
+    profile = profile_named(text) or profile
     for raw in re.split(r";|\n", text):
         clause = raw.strip()
         if not clause:
@@ -186,6 +189,10 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
                 out = out.merge(Annotations(quantifiers=(Quantifier(tuple(names), cond),)))
         elif word == "whenever":
             conds = tuple(_rel(_latex(part, profile, pos)) for part in _split_commas(rest))
+            # a chain 1 ≤ t ≤ 2 is its relations, each a condition (all must hold)
+            conds = tuple(c for cond in conds for c in (
+                cond.factors if isinstance(cond, A.Mul) and all(isinstance(f, A.Rel) for f in cond.factors)
+                else (cond,)))
             out = out.merge(Annotations(conditions=conds))
         elif word == "where":
             for part in _split_commas(rest):
@@ -220,6 +227,12 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
     return out
 
 
+def profile_named(text: str) -> str | None:
+    """The profile a ``profile …`` clause of ``text`` names (the last one), or None."""
+    found = re.findall(r"(?:^|[;\n])\s*profile\s+(\S+?)\s*(?=$|[;\n])", text)
+    return found[-1] if found else None
+
+
 def _split_commas(text: str) -> list[str]:
     parts, depth, cur = [], 0, ""
     for c in text:
@@ -250,8 +263,8 @@ def _horizons(text: str, pos: Pos | None) -> tuple[int, ...]:
         else:
             raise AnnotationError(f"horizons {text!r}: expected integers or ranges like 2..4", pos)
     for h in out:
-        if h > _MAX_HORIZON:
-            raise AnnotationError(f"horizon {h} is larger than the limit {_MAX_HORIZON} (trajectories are "
+        if h > MAX_HORIZON:
+            raise AnnotationError(f"horizon {h} is larger than the limit {MAX_HORIZON} (trajectories are "
                                   f"enumerated)", pos)
     return tuple(dict.fromkeys(out))
 

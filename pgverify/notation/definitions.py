@@ -29,7 +29,7 @@ from numeric.errors import PGVerifyError
 from pgverify.notation import ast as A
 from pgverify.notation.scope import TRAJECTORY, free_indices
 
-__all__ = ["apply_definitions", "substitute", "DefinitionError"]
+__all__ = ["apply_definitions", "substitute", "DefinitionError", "BINDERS"]
 
 
 class DefinitionError(PGVerifyError, ValueError):
@@ -37,7 +37,7 @@ class DefinitionError(PGVerifyError, ValueError):
 
 
 #: Binders: the node type → (the field holding its bound variables, the field of the scope they bind).
-_BINDERS = {A.Sum: ("indices", "body"), A.Prod: ("indices", "body"), A.Opt: ("indices", "body"),
+BINDERS = {A.Sum: ("indices", "body"), A.Prod: ("indices", "body"), A.Opt: ("indices", "body"),
             A.Expect: ("var", "body"), A.EvalAt: ("var", "body")}
 
 
@@ -65,7 +65,7 @@ def substitute(node: Any, mapping: dict[str, Any]) -> Any:
         return tuple(substitute(x, mapping) for x in node)
     if not (is_dataclass(node) and isinstance(node, A.Node)):
         return node
-    binder = _BINDERS.get(type(node))
+    binder = BINDERS.get(type(node))
     if binder is None:
         return replace(node, **{f.name: substitute(getattr(node, f.name), mapping) for f in fields(node)
                                 if f.name != "pos"})
@@ -179,6 +179,80 @@ def _occurs(d: _Definition, node: Any) -> bool:
     return isinstance(node, A.Node) and any(_occurs(d, c) for c in A.children(node))
 
 
+def _is_head(d: _Definition, node: A.Node) -> bool:
+    """Whether ``node`` writes the name ``d`` defines (in any form: v_λ^{π_θ} for v, U at 2θ for U(θ))."""
+    lhs = d.lhs.factors[0] if isinstance(d.lhs, A.Mul) else d.lhs
+    if isinstance(lhs, (A.Apply, A.Fn)):  # r(s, a) is also the trajectory's r_t
+        name = lhs.fn.name if isinstance(lhs, A.Apply) else lhs.name
+        return isinstance(node, A.Fn) and node.name == name or isinstance(node, A.At) and node.name == name
+    if isinstance(lhs, A.Return):
+        return isinstance(node, A.Return) and node.kind == lhs.kind
+    if isinstance(lhs, A.Sym):
+        return isinstance(node, A.Sym) and node.name == lhs.name
+    return False
+
+
+#: A quantity of the model → the built-in quantities computed from it: a definition of the first leaves the
+#: others as they were (v, q, U from the built-in r), so a display that writes both is refused (π and 𝒫 also
+#: make the trajectories: an expectation or a coordinate s_t is computed from them).
+_DERIVED = {"r": ("v", "q", "A", "U", "J"), "pi": ("v", "q", "d", "A", "U", "J", "Traj"),
+            "P": ("v", "q", "d", "A", "U", "J", "Traj"), "v": ("q", "A"), "q": ("v", "A")}
+
+
+def _fn_names(node: Any, out: set[str]) -> set[str]:
+    if isinstance(node, A.Fn):
+        out.add(node.name)
+    if isinstance(node, tuple):
+        for x in node:
+            _fn_names(x, out)
+    elif isinstance(node, A.Node):
+        for c in A.children(node):
+            _fn_names(c, out)
+    return out
+
+
+def _derived(d: _Definition, node: Any) -> Any:
+    """A built-in quantity of ``node`` computed from the one ``d`` defines (q from r), or None."""
+    lhs = d.lhs.fn if isinstance(d.lhs, A.Apply) else d.lhs
+    name = lhs.name if isinstance(lhs, A.Fn) else None
+    # a right side written in q takes q as built-in: v(s) := Σ_a π(a|s) q(s, a) + 1 keeps the q it names
+    derived = set(_DERIVED.get(name or "", ())) - _fn_names(d.rhs, set())
+    if isinstance(node, A.Fn) and node.name in derived or \
+            isinstance(node, A.Return) and name == "r" or isinstance(node, (A.Expect, A.At)) and name in ("pi", "P"):
+        return node
+    if isinstance(node, tuple):
+        return next((x for x in (_derived(d, y) for y in node) if x is not None), None)
+    if isinstance(node, A.Node):
+        return next((x for x in (_derived(d, c) for c in A.children(node)) if x is not None), None)
+    return None
+
+
+def _strays(d: _Definition, node: Any, out: list[Any]) -> list[Any]:
+    """The places where ``node`` writes the defined name in a form the definition's left side does not match
+    (another decoration, another argument than a variable): left there, they would keep the built-in meaning."""
+    if isinstance(node, tuple):
+        for x in node:
+            _strays(d, x, out)
+        return out
+    if not isinstance(node, A.Node) or _match(d.lhs, node, d.params, {}):
+        return out
+    if _is_head(d, node) or isinstance(node, A.Apply) and _is_head(d, node.fn):
+        out.append(node)
+        return out
+    if isinstance(node, A.Mul) and isinstance(d.lhs, A.Mul):
+        k, factors, i = len(d.lhs.factors), node.factors, 0
+        while i < len(factors):
+            if i + k <= len(factors) and _match(d.lhs.factors, factors[i:i + k], d.params, {}):
+                i += k
+            else:
+                _strays(d, factors[i], out)
+                i += 1
+        return out
+    for c in A.children(node):
+        _strays(d, c, out)
+    return out
+
+
 def _shown(node: Any) -> str:
     from pgverify.notation.render import render_latex
 
@@ -194,6 +268,14 @@ def apply_definitions(chain: A.Chain, definitions: tuple[A.Row, ...],
     an earlier one); :class:`DefinitionError` if one cannot be applied or is not used."""
     for row in reversed(definitions):
         d = _Definition(row)
+        stray = _strays(d, (chain, conditions), [])
+        if stray:
+            raise DefinitionError(f"{_shown(d.lhs)} is defined, but the display also writes {_shown(stray[0])}, a "
+                                  f"form the definition does not cover (it would keep its built-in meaning there)")
+        derived = _derived(d, (chain, conditions))
+        if derived is not None:
+            raise DefinitionError(f"{_shown(d.lhs)} is defined, but the display also writes {_shown(derived)}, "
+                                  f"which the model computes from the built-in {_shown(d.lhs)}")
         chain = A.Chain(tuple(d.apply(r) for r in chain.rows), pos=chain.pos)
         conditions = tuple(d.apply(c) for c in conditions)
         if not d.uses:

@@ -30,7 +30,7 @@ file (``annotations=`` a path or a shipped name; by default
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from pgverify.notation import ast as A
-from pgverify.notation.annotations import Annotations, load_side_file, parse_annotation, side_file_names
+from pgverify.notation.annotations import (Annotations, load_side_file, parse_annotation, profile_named,
+                                          side_file_names)
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
@@ -213,7 +214,7 @@ class _Raw:
 _FRONT_TOML = re.compile(r"\A\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(\n|\Z)", re.S)
 _FRONT_YAML = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
 _MD_COMMENT = re.compile(r"<!--\s*pgverify:(.*?)-->", re.S)
-_TEX_COMMENT = re.compile(r"^[ \t]*%[ \t]*pgverify:(.*)$", re.M)
+_TEX_COMMENT = re.compile(r"(?<!\\)%[ \t]*pgverify:(.*)$", re.M)  # at a line's start or after a display
 _ENVS = r"(?:equation|align|aligned|split|gather|gathered|eqnarray|multline)\*?"
 
 
@@ -451,9 +452,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
             attached.setdefault(target, []).append((body, pos))
     for body, pos in file_level:
         ann = parse_annotation(body, pos=pos)
-        extra = [c for c in ("id", "for", "whenever", "where", "define", "horizon", "defines", "skip", "depends")
-                 if c in body.split()[:1] or " depends on " in body]
-        if ann.profile is None or extra:
+        if ann.profile is None or replace(ann, profile=None) != Annotations():  # any clause but 'profile'
             raise AnnotationError(f"annotation {body.strip()!r} is not next to a display (only 'profile' may "
                                   f"stand alone)", pos)
         if profile is None:
@@ -498,10 +497,11 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         line = r.src.pos(0).line
         try:  # what goes wrong in one display's annotations or reading costs that display only
             ann = Annotations()
-            for body in side_for.get(k, []):
-                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=Pos(line, 1)))
-            for body, pos in attached.get(k, []):
-                ann = ann.merge(parse_annotation(body, profile=file_profile, pos=pos))
+            bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
+            # every clause is read in the display's profile: a `profile` clause (the last wins) names it
+            named = [n for n in (profile_named(body) for body, _ in bodies) if n]
+            for body, pos in bodies:
+                ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
             prof = ann.profile or file_profile
             displays.append(_read_display(k, r.raw, src, prof, ann))
         except NotationError as e:

@@ -1641,8 +1641,11 @@ def _condition_mask(conditions: tuple[Any, ...], sc: _Scope) -> Tensor | None:
             raise OutsideCondition(f"the condition {_shown(cond)} compares model values, decided on drawn models "
                                    f"only")
         op = _COMPARE[cond.op]
-        here = _binary(lambda a, b: np.asarray(op(np.asarray(a), np.asarray(b))).astype(bool),
-                       _ev(cond.left, sc), _ev(cond.right, sc))
+        left, right = _ev(cond.left, sc), _ev(cond.right, sc)
+        if GRAD_AXIS in left.axes or GRAD_AXIS in right.axes:
+            raise NotEvaluable(f"the condition {_shown(cond)} compares vectors (a gradient in θ): a condition "
+                               f"selects entries by one number each")
+        here = _binary(lambda a, b: np.asarray(op(np.asarray(a), np.asarray(b))).astype(bool), left, right)
         mask = here if mask is None else _binary(lambda a, b: a & b, mask, here)
     return mask
 
