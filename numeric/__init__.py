@@ -4,11 +4,7 @@ Names follow "A Tale of Policy Gradients": ``P[s, a, s']``, ``r[s, a]``, the
 discount λ, ``v``, ``q``, ``d``, ``U``.
 """
 
-import sys
-from importlib import import_module
-from types import ModuleType
-from typing import Any
-
+from numeric._lazy import lazy_names
 from numeric.errors import InvalidArgumentError, InvalidMDPError, InvalidPolicyError, PGVerifyError
 
 #: Where each public name lives: imported on first use (PEP 562), so that ``import numeric.errors`` (the CLI's
@@ -38,31 +34,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use (then bound here: the next lookup is direct)."""
-    if name not in _WHERE:
-        raise AttributeError(f"module 'numeric' has no attribute {name!r}")
-    value = getattr(import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
-
-
-class _Package(ModuleType):
-    """The package, whose public ``model`` (the function of :mod:`numeric.evaluation`) shares its name with the
-    submodule :mod:`numeric.model`: the import system's binding of the submodule, when it is first loaded, is
-    ignored, so that ``numeric.model`` stays the function, as when every name was imported eagerly."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "model" and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+lazy_names(__name__, _WHERE, shadowed=("model",))
 
 
 __all__ = [

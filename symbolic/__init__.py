@@ -4,8 +4,7 @@ Note: the import name ``symbolic`` is also used by an unrelated PyPI
 distribution; install pgverify in its own virtual environment.
 """
 
-from importlib import import_module
-from typing import Any
+from numeric._lazy import lazy_names
 
 __all__ = [
     "SYMBOLIC",
@@ -31,14 +30,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use (then bound here: the next lookup is direct)."""
-    if name not in _WHERE:
-        raise AttributeError(f"module 'symbolic' has no attribute {name!r}")
-    value = getattr(import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+lazy_names(__name__, _WHERE)
