@@ -27,6 +27,7 @@ from pgverify.families import get_family
 from pgverify.notation import ast as A
 from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
+from pgverify.notation.render import shown
 from pgverify.verdicts import VERDICTS, ClaimResult, Tally
 
 __all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "DocumentError", "verify_document", "to_json", "table",
@@ -133,15 +134,6 @@ class _Plan:
 _MODEL_SYMBOLS = {"discount": "λ", "T": "T", "theta": "θ", "theta'": "θ'", "s0": "s⁰"}
 
 
-def _shown(node: Any, profile: str) -> str:
-    from pgverify.notation.render import render_latex
-
-    try:
-        return render_latex(node, profile=profile)
-    except NotationError:
-        return type(node).__name__
-
-
 def _discount(value: Any, written: str) -> Fraction:
     """The rational λ an annotation fixes (``where \\lambda = 0``), or :class:`_Refused`."""
     from pgverify.notation.evaluate import parameter_condition
@@ -202,7 +194,7 @@ def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
             raise _Refused("undecided", f"`defines {name}`: {exc}") from None
         if row.steps or row.lhs != first:
             raise _Refused("undecided", f"`defines {name}`: the display's first relation defines "
-                                        f"{_shown(first, profile)}, not {name}")
+                                        f"{shown(first, profile=profile)}, not {name}")
 
 
 def _mentions_sym(node: Any, name: str) -> bool:
@@ -277,7 +269,7 @@ def _plan(display: Any) -> _Plan:
     chain = display.chain
     if ann is None:
         return _Plan(chain, (Conventions(time_base=profile.time_base),), ())
-    show = lambda n: _shown(n, display.profile)  # noqa: E731
+    show = lambda n: shown(n, profile=display.profile)  # noqa: E731
     restrictions: list[str] = []
     if ann.also:
         chain = A.Chain(chain.rows + ann.also, pos=chain.pos)

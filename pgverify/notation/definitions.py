@@ -27,6 +27,7 @@ from typing import Any
 
 from numeric.errors import PGVerifyError
 from pgverify.notation import ast as A
+from pgverify.notation.render import shown as _shown
 from pgverify.notation.scope import TRAJECTORY, free_indices
 
 __all__ = ["apply_definitions", "substitute", "DefinitionError", "BINDERS"]
@@ -251,15 +252,6 @@ def _strays(d: _Definition, node: Any, out: list[Any]) -> list[Any]:
     for c in A.children(node):
         _strays(d, c, out)
     return out
-
-
-def _shown(node: Any) -> str:
-    from pgverify.notation.render import render_latex
-
-    try:
-        return render_latex(node)
-    except Exception:  # noqa: BLE001 - a label only
-        return type(node).__name__
 
 
 def apply_definitions(chain: A.Chain, definitions: tuple[A.Row, ...],

@@ -53,6 +53,7 @@ import numpy as np
 from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
+from pgverify.notation.render import shown as _shown
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, IllFormedChain, OutsideCondition, Step
 
@@ -1661,15 +1662,6 @@ def _on_indices(node: Any) -> bool:
     return False
 
 
-def _shown(node: Any) -> str:
-    from pgverify.notation.render import render_latex
-
-    try:
-        return render_latex(node)
-    except Exception:  # noqa: BLE001 - a label only
-        return type(node).__name__
-
-
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
     "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
@@ -1975,7 +1967,7 @@ def _sympy(node: Any, lam: Any) -> Any:
 def _fails_exactly(a: Any, b: Any, rel: str) -> bool:
     """Whether ``a rel b`` fails at some entry, decided in exact arithmetic only: False for floats and for values
     that cannot be ordered (symbolic), so that a rounded or symbolic value never refutes."""
-    op = {"<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y, "<": lambda x, y: x < y, ">": lambda x, y: x > y}[rel]
+    op = _COMPARE[rel]
     xs, ys = np.broadcast_arrays(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
     for x, y in zip(xs.ravel(), ys.ravel()):
         if isinstance(x, (float, np.floating)) or isinstance(y, (float, np.floating)):

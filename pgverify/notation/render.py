@@ -17,7 +17,7 @@ from typing import Any
 from pgverify.notation import ast as A
 from pgverify.notation.profiles import Profile, load_profile
 
-__all__ = ["render_latex", "REL_LATEX", "DEFAULT_FUNCTIONS", "DEFAULT_SYMBOLS", "DEFAULT_SPACES"]
+__all__ = ["render_latex", "shown", "REL_LATEX", "DEFAULT_FUNCTIONS", "DEFAULT_SYMBOLS", "DEFAULT_SPACES"]
 
 #: How each relation is written.
 REL_LATEX = {"=": "=", "def": ":=", "<": "<", ">": ">", "<=": "\\leq", ">=": "\\geq", "propto": "\\propto",
@@ -268,3 +268,17 @@ def render_latex(node: Any, *, profile: "Profile | str" = "post") -> str:
     if not isinstance(node, A.Node):
         raise TypeError(f"render_latex expects an AST node, got {type(node).__name__}: {node!r}")
     return _Renderer(load_profile(profile))(node)
+
+
+def shown(node: Any, *, profile: "Profile | str" = "post") -> str:
+    """``node`` in LaTeX for a message or a label; its class name where it cannot be rendered (a label only:
+    rendering must never cost the verdict it describes).
+
+    >>> from pgverify.notation import parse
+    >>> shown(parse(r"v(s) = \\sum_a q(s, a)").first), shown(object())
+    ('v(s)', 'object')
+    """
+    try:
+        return render_latex(node, profile=profile)
+    except Exception:  # noqa: BLE001 - a label only
+        return type(node).__name__
