@@ -345,3 +345,19 @@ def test_a_move_of_higher_order_in_alpha_is_not_read_as_no_move():
     r = verdict(r"U(\theta + \alpha^2 \nabla_\theta U(\theta)) \ge U(\theta)", small=("alpha",))
     assert r.verdict == "undecided"
     assert "second-order" in r.reason or any("second-order" in c.message for c in r.checks)
+
+
+def test_a_relation_in_T_is_refuted_only_by_an_exact_failure():
+    """_fails_exactly: an exact failure refutes; a float, or a value that cannot be ordered, never does (a rounded
+    or symbolic value must not decide a relation that sampled horizons cannot verify)."""
+    from fractions import Fraction
+
+    import sympy
+
+    from pgverify.notation.evaluate import _fails_exactly
+
+    assert _fails_exactly([Fraction(1), Fraction(3)], [Fraction(2), Fraction(2)], "<")
+    assert not _fails_exactly([Fraction(1), Fraction(1)], [Fraction(2), Fraction(2)], "<")
+    assert not _fails_exactly([3.0], [2.0], "<") and not _fails_exactly([Fraction(3)], [2.0], "<=")
+    x = sympy.Symbol("x")
+    assert not _fails_exactly([x], [0], ">")
