@@ -8,7 +8,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from numeric.limits import progress
-from pgverify.checker import ClaimResult, Settings, check_claim
+from pgverify.checker import ClaimResult, check_claim
+from pgverify.settings import Settings
 from numeric.errors import InvalidArgumentError
 from pgverify.registry import Claim, UnknownClaimError, check_opt_in, select
 from pgverify.output.report import Run

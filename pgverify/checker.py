@@ -37,6 +37,7 @@ from numeric.model import Model
 from pgverify import cache
 from pgverify.families import GRID, Family, InvalidFamilySizeError, sized_family
 from pgverify.registry import METHODS, SLOW_METHODS_OPT_IN, Claim
+from pgverify.settings import InvalidSettingsError, Settings
 from pgverify.statement import MISSING, Chain, IllFormedChain, OutsideCondition
 from pgverify.verdicts import VERDICTS, Check, ClaimResult, Counterexample  # the records live in pgverify.verdicts
 from symbolic.zero import schwartz_zippel_bound
@@ -57,42 +58,6 @@ NUMERIC_RTOL = 1e-8
 #: as before; only reference cycles wait for the next, rarer, collection.  Nothing computed depends on it.
 GC_THRESHOLD = 50_000
 
-
-@dataclass(frozen=True)
-class Settings:
-    """How hard to check.  Every random choice flows from ``seed``."""
-
-    seed: int = 0
-    exact_points: int = 3
-    numeric_examples: int = 25
-    counterexample_examples: int = 300
-    methods: tuple[str, ...] = ("symbolic", "exact", "numeric")
-    cache: bool = True
-    opt_in: tuple[str, ...] = ()
-    #: States × actions of the symbolic tabular-softmax families (``verify --states/--actions``); the other
-    #: methods' models and the other families do not change.
-    symbolic_size: tuple[int, int] = (2, 2)
-
-    def __post_init__(self) -> None:
-        for name, low in (("seed", 0), ("exact_points", 1), ("numeric_examples", 1), ("counterexample_examples", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise InvalidSettingsError(f"Settings.{name} must be an integer >= {low}, got {value!r}")
-        if not self.methods or any(m not in METHODS for m in self.methods):
-            raise InvalidSettingsError(f"Settings.methods must name some of {METHODS}, got {self.methods!r}")
-        size = self.symbolic_size
-        if not (isinstance(size, tuple) and len(size) == 2 and all(
-                isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in size)):
-            raise InvalidSettingsError(f"Settings.symbolic_size must be (states, actions), two integers >= 1, "
-                                       f"got {size!r}")
-        try:
-            sized_family("tabular-softmax", size)
-        except InvalidFamilySizeError as exc:
-            raise InvalidSettingsError(f"Settings.symbolic_size={size!r}: {exc}") from None
-
-
-class InvalidSettingsError(InvalidArgumentError):
-    """A bad :class:`Settings` value (a negative seed, no exact points, …)."""
 
 @dataclass(frozen=True)
 class StepResult:

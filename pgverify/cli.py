@@ -216,7 +216,7 @@ def _writable_folder(out: Path) -> None:
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from pgverify.checker import Settings
+    from pgverify.settings import Settings
 
     s = Settings(seed=args.seed, cache=not getattr(args, "no_cache", False), opt_in=tuple(getattr(args, "opt_in", ())))
     kw = {}
@@ -232,16 +232,18 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         for flag, value in (("--states", args.states), ("--actions", args.actions)):
             if value < 1:
                 raise PGVerifyError(f"{flag} must be at least 1, got {value}")
-        from pgverify.families import InvalidFamilySizeError, sized_family
-
-        try:
-            sized_family("tabular-softmax", (args.states, args.actions))
-        except InvalidFamilySizeError as exc:
-            raise PGVerifyError(f"--states {args.states} --actions {args.actions}: {exc}") from None
         kw["symbolic_size"] = (args.states, args.actions)
     from dataclasses import replace
 
-    return replace(s, **kw)
+    from pgverify.settings import InvalidSettingsError
+
+    try:
+        return replace(s, **kw)
+    except InvalidSettingsError as exc:  # Settings checks the size against the families' limits
+        if "symbolic_size" not in kw:
+            raise
+        raise PGVerifyError(f"--states {args.states} --actions {args.actions}: "
+                            f"{str(exc).split(': ', 1)[-1]}") from None
 
 
 def _jobs(args: argparse.Namespace) -> int | None:

@@ -43,7 +43,8 @@ import numpy as np
 from numeric.arithmetic import Degree
 from numeric.errors import InexactOperandError, PGVerifyError
 from numeric.model import Model
-from pgverify.checker import ClaimResult, Settings, check_claim, evaluate_chain
+from pgverify.checker import ClaimResult, check_claim, evaluate_chain
+from pgverify.settings import Settings
 from pgverify.families import FAMILIES, get_family
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import RELATIONS, Chain, Step

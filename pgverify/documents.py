@@ -22,12 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from numeric.errors import PGVerifyError
-from pgverify.checker import Settings, check_claim, evaluate_chain
-from pgverify.families import get_family
 from pgverify.notation import ast as A
 from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
 from pgverify.notation.render import shown
+from pgverify.settings import Settings
 from pgverify.verdicts import VERDICTS, ClaimResult, Tally
 
 __all__ = ["DisplayResult", "StepVerdict", "DocumentRun", "DocumentError", "verify_document", "to_json", "table",
@@ -403,6 +402,9 @@ def _step_latex(chain: A.Chain, profile: str) -> dict[str, str]:
 
 def _step_verdicts(claim: Any, settings: Settings, latex: dict[str, str]) -> tuple[StepVerdict, ...]:
     """Each step at the first exact point of the claim's first family (cheap; the checker decides the verdict)."""
+    from pgverify.checker import evaluate_chain  # imported on a miss only: the checker loads SymPy and Hypothesis
+    from pgverify.families import get_family
+
     family = get_family(claim.families[0])
     try:
         model = family.exact_points(settings.exact_points, settings.seed)[0]  # the checker's first point (cached)
@@ -485,6 +487,8 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     families = tuple(dict.fromkeys(f for c in claims for f in c.families))
     if plan.restrictions or any("[" in f for f in families):
         base["restrictions"] = plan.restrictions + (f"families checked: {', '.join(families)}",)
+    from pgverify.checker import check_claim  # imported on a miss only (see _step_verdicts)
+
     results = [check_claim(c, settings) for c in claims]
     worst = max(results, key=lambda r: VERDICTS.index(r.verdict))
     reason = worst.reason

@@ -246,16 +246,16 @@ TWO = "<!-- pgverify: for all s -->\n$$ v(s) = \\sum_a \\pi_\\theta(a \\vert s) 
 @pytest.mark.parametrize("error, reason", [(RuntimeError("boom"), "internal error: RuntimeError: boom"),
                                            (ZeroDivisionError("x"), "internal error: ZeroDivisionError: x")])
 def test_an_internal_error_in_one_display_costs_that_display_only(capsys, tmp_path, monkeypatch, error, reason):
-    from pgverify import documents
+    from pgverify import checker
 
-    real = documents.check_claim
+    real = checker.check_claim
 
     def failing(claim, settings):
         if "v(s)" in claim.statement:
             raise error
         return real(claim, settings)
 
-    monkeypatch.setattr(documents, "check_claim", failing)
+    monkeypatch.setattr(checker, "check_claim", failing)
     path = tmp_path / "doc.md"
     path.write_text(TWO)
     # --no-cache: the patched checker's results must not be stored as the code's (the key covers the source only)
@@ -268,10 +268,10 @@ def test_an_internal_error_in_one_display_costs_that_display_only(capsys, tmp_pa
 
 def test_an_error_of_the_family_in_one_display_is_its_reason(capsys, tmp_path, monkeypatch):
     from numeric.limits import TooLargeError
-    from pgverify import documents
+    from pgverify import checker
 
-    real = documents.check_claim
-    monkeypatch.setattr(documents, "check_claim", lambda c, s: (_ for _ in ()).throw(TooLargeError("too many"))
+    real = checker.check_claim
+    monkeypatch.setattr(checker, "check_claim", lambda c, s: (_ for _ in ()).throw(TooLargeError("too many"))
                         if "v(s)" in c.statement else real(c, s))
     path = tmp_path / "doc.md"
     path.write_text(TWO)

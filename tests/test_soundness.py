@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import pgverify
-from pgverify.checker import InvalidSettingsError, Settings, check_claim
+from pgverify.checker import check_claim
+from pgverify.settings import InvalidSettingsError, Settings
 from pgverify.cli import main
 
 FAST = Settings(seed=0, exact_points=2, numeric_examples=15, counterexample_examples=60)

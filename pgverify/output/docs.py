@@ -6,7 +6,7 @@ from pathlib import Path
 
 from numeric.errors import PGVerifyError
 from pgverify import api
-from pgverify.checker import Settings
+from pgverify.settings import Settings
 from pgverify.output.report import latex_document, markdown
 from pgverify.claims.pgt import theorem_latex
 from symbolic.dpg import lqr_latex

@@ -10,7 +10,7 @@ from typing import Any
 
 from pgverify import __version__
 from pgverify.output import tex
-from pgverify.checker import Settings
+from pgverify.settings import Settings
 from pgverify.verdicts import Check, ClaimResult, Counterexample, Tally
 from pgverify.registry import SLOW_METHODS_OPT_IN
 
