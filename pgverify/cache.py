@@ -292,3 +292,20 @@ def listing(compute: Callable[[], list[str]]) -> list[str]:
     lines = compute()
     store({"lines": lines}, "catalogue listing 1", kind="listing")
     return lines
+
+
+def catalogue_index(compute: Callable[[], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """What a document's displays need of the catalogue — per claim id its section, methods and slow methods — read
+    from the cache under the fingerprint (a function of the code alone, like :func:`listing`), else ``compute()``d
+    and stored; so that an edited display is checked without importing every claim of the catalogue."""
+    hit = load("catalogue index 1", kind="listing")
+    try:
+        return {cid: {"section": str(e["section"]), "methods": tuple(map(str, e["methods"])),
+                      "slow_methods": tuple(map(str, e["slow_methods"]))} for cid, e in hit["claims"].items()}
+    except (TypeError, KeyError, AttributeError):  # no entry, or one this code did not write: computed again
+        pass
+    index = compute()
+    store({"claims": {cid: {"section": e["section"], "methods": list(e["methods"]),
+                            "slow_methods": list(e["slow_methods"])} for cid, e in index.items()}},
+          "catalogue index 1", kind="listing")
+    return index

@@ -416,13 +416,18 @@ def _step_verdicts(claim: Any, settings: Settings, latex: dict[str, str]) -> tup
     return tuple(StepVerdict(s.label, s.relation, s.ok, latex.get(s.label, "")) for s in ev.steps)
 
 
-def _catalogue(cid: str | None) -> Any:
-    """The catalogue's claim ``cid`` (its methods apply to the display), or None."""
-    if cid is None:
-        return None
-    from pgverify.registry import all_claims
+def _catalogue_index(use_cache: bool = True) -> dict[str, dict[str, Any]]:
+    """Per catalogue id, what a display annotated with it takes from the claim: section, methods, slow methods
+    (from the cache when the code is unchanged and ``use_cache``: :func:`pgverify.cache.catalogue_index`)."""
+    from pgverify import cache
 
-    return next((c for c in all_claims() if c.id == cid), None)
+    def compute() -> dict[str, dict[str, Any]]:
+        from pgverify.registry import all_claims
+
+        return {c.id: {"section": c.section, "methods": c.methods, "slow_methods": c.slow_methods}
+                for c in all_claims()}
+
+    return cache.catalogue_index(compute) if use_cache else compute()
 
 
 def _base(display: Any, understood: str | None) -> dict[str, Any]:
@@ -474,9 +479,7 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
     chain = plan.chain
     base["restrictions"] = plan.restrictions
     name = cid or f"display {display.index + 1}"  # compile_display adds a digest of the text to the id
-    catalogue = _catalogue(cid)
-    how = {"methods": catalogue.methods, "slow_methods": catalogue.slow_methods,
-           "section": catalogue.section} if catalogue is not None else {}
+    how = _catalogue_index(settings.cache).get(cid, {}) if cid is not None else {}
     try:
         claims = [compile_display(chain, name=name, statement=display.latex, conventions=conv, **how)
                   for conv in plan.conventions]
@@ -529,7 +532,7 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
     cached = {d.index: cache.load_display(d, settings) for d in doc.displays} if settings.cache else {}
     unchecked = tuple(d for d in doc.displays if cached.get(d.index) is None)
     if unchecked:
-        _check_ids(replace(doc, displays=unchecked))
+        _check_ids(replace(doc, displays=unchecked), use_cache=settings.cache)
     out = []
     for d in doc.displays:
         r = cached.get(d.index)
@@ -541,13 +544,11 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
     return DocumentRun(str(path), tuple(out), settings, time.perf_counter() - start, doc.profile)
 
 
-def _check_ids(doc: Any) -> None:
+def _check_ids(doc: Any, *, use_cache: bool = True) -> None:
     """Every ``id`` annotation names a catalogue claim (a typo would silently check the display without its methods)."""
     import difflib
 
-    from pgverify.registry import all_claims
-
-    known = [c.id for c in all_claims()]
+    known = list(_catalogue_index(use_cache))
     for d in doc.displays:
         for cid in d.annotations.ids:
             if cid not in known:

@@ -308,3 +308,21 @@ def test_verify_watch_rechecks_on_save_and_stops_on_ctrl_c(home):
     text = "".join(lines) + out
     assert "1 refuted" in text and "changed: checking again" in text and "1 proved" in text
     assert "stopped watching" in out and proc.returncode == cli.EXIT_OK, (text, err)
+
+
+def test_the_catalogue_index_is_the_catalogue_and_a_damaged_entry_is_recomputed(tmp_path, monkeypatch):
+    """What documents take from the catalogue (section, methods, slow methods per id) is read from the cache only as
+    the registry gives it; an entry this code did not write is computed again, never trusted."""
+    from pgverify import cache, documents
+    from pgverify.registry import all_claims
+
+    monkeypatch.setenv("PGVERIFY_CACHE_DIR", str(tmp_path))
+    expected = {c.id: {"section": c.section, "methods": tuple(c.methods), "slow_methods": tuple(c.slow_methods)}
+                for c in all_claims()}
+    assert documents._catalogue_index() == expected  # computed and stored
+    assert documents._catalogue_index() == expected  # read back
+    for path in (tmp_path / "listing").glob("*.json"):
+        path.write_text('{"claims": {"x": {"section": 1}}}', encoding="utf-8")
+    assert documents._catalogue_index() == expected
+    assert cache.catalogue_index(lambda: {"only": {"section": "s", "methods": ("exact",), "slow_methods": ()}}) == \
+        expected  # the repaired entry is the registry's again
