@@ -19,7 +19,7 @@ from typing import Any
 from pgverify.documents import DisplayResult, DocumentRun
 from pgverify.notation.document import blank_code_and_comments
 
-__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html", "safe_mathml",
+__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html", "safe_mathml", "split_rows",
            "MATHML_ELEMENTS", "MATHML_ATTRIBUTES"]
 
 _COLOURS = {"proved": "#1b7f3b", "verified": "#2f6fb3", "undecided": "#8a6d00", "refuted": "#b3261e",
@@ -122,7 +122,7 @@ MATHML_ATTRIBUTES = frozenset({"accent", "columnalign", "columnlines", "columnsp
                                "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowlines",
                                "rowspacing", "rspace", "scriptlevel", "separator", "stretchy", "symmetric", "voffset",
                                "width"})
-_MATH_VALUES = {"math": {"display": {"block"}, "xmlns": {"http://www.w3.org/1998/Math/MathML"}}}
+_MATH_VALUES = {"math": {"display": {"block", "inline"}, "xmlns": {"http://www.w3.org/1998/Math/MathML"}}}
 
 
 def _one_line(text: str) -> str:
@@ -135,10 +135,72 @@ def _no_html(text: str) -> str:
     return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
 
 
-def _mathml(latex: str) -> str:
+#: Environments whose rows (``\\``) and alignment columns (``&``) become an ``mtable``: latex2mathml writes them as
+#: one line with a literal ``&``.  Columns alternate right/left (``aligned``), or are centred (``gathered``).
+_TABULAR = re.compile(r"\A\s*\\begin\{(aligned|align\*?|split|gathered|gather\*?|eqnarray\*?|alignat\*?)\}(.*)"
+                      r"\\end\{\1\}\s*\Z", re.S)
+_CELL_TOKEN = re.compile(r"\\left\b|\\right\b|\\begin\{[^}]*\}|\\end\{[^}]*\}|\\\\|\\.|[{}&]", re.S)
+
+
+def split_rows(body: str) -> list[list[str]]:
+    """The rows (at ``\\\\``) and cells (at ``&``) of an environment's body, at the top level only: a ``\\\\`` or
+    ``&`` inside braces, ``\\left…\\right`` or a nested environment belongs to its cell.
+
+    >>> split_rows(r"a &= b \\\\ &= \\left[c \\right] \\\\")
+    [['a ', '= b '], [' ', '= \\\\left[c \\\\right] ']]
+    """
+    rows: list[list[str]] = [[]]
+    depth, start = 0, 0
+    for m in _CELL_TOKEN.finditer(body):
+        t = m.group()
+        if t in ("{", r"\left") or t.startswith(r"\begin{"):
+            depth += 1
+        elif t in ("}", r"\right") or t.startswith(r"\end{"):
+            depth -= 1
+        elif depth == 0 and t in ("&", "\\\\"):
+            rows[-1].append(body[start:m.start()])
+            start = m.end()
+            if t == "\\\\":
+                spacing = re.match(r"\s*\[[^\]]*\]", body[start:])  # \\[2pt]
+                start += spacing.end() if spacing else 0
+                rows.append([])
+    rows[-1].append(body[start:])
+    if len(rows) > 1 and not "".join(rows[-1]).strip():
+        rows.pop()
+    return rows
+
+
+def _inner(latex: str) -> str:
+    """latex2mathml's MathML of ``latex`` without its ``<math>`` element (an empty ``mrow`` for nothing)."""
     from latex2mathml.converter import convert
 
-    return convert(latex, display="block")
+    if not latex.strip():
+        return "<mrow></mrow>"
+    out = convert(latex)
+    return out[out.index(">") + 1:out.rindex("</math>")]
+
+
+def _mathml(latex: str, *, display: str = "block") -> str:
+    """MathML of a display: an aligned environment as an ``mtable`` (one ``mtr`` per row, one ``mtd`` per column,
+    right/left aligned), anything else as latex2mathml writes it."""
+    from latex2mathml.converter import convert
+
+    m = _TABULAR.match(latex)
+    if m is None:
+        return convert(latex, display=display)
+    rows = split_rows(m.group(2))
+    centred = m.group(1).startswith("gather")
+    width = max(len(r) for r in rows)
+    align = ["center" if centred else ("right" if i % 2 == 0 else "left") for i in range(width)]
+    out = []
+    for row in rows:
+        # a left-aligned cell opening with a relation reads it as infix ({}= in LaTeX's aligned)
+        cells = [_inner(("{}" if align[i] == "left" else "") + cell) for i, cell in enumerate(row)]
+        cells += ["<mrow></mrow>"] * (width - len(cells))
+        out.append("<mtr>" + "".join(f'<mtd columnalign="{align[i]}">{c}</mtd>' for i, c in enumerate(cells))
+                   + "</mtr>")
+    return (f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{display}"><mtable displaystyle="true" '
+            f'columnalign="{" ".join(align)}">' + "".join(out) + "</mtable></math>")
 
 
 def _markup(page: str) -> list[tuple[Any, ...]]:
@@ -182,7 +244,7 @@ def _markup(page: str) -> list[tuple[Any, ...]]:
     return events
 
 
-def safe_mathml(latex: str) -> str | None:
+def safe_mathml(latex: str, *, display: str = "block") -> str | None:
     """The display's MathML when it is made of :data:`MATHML_ELEMENTS` and :data:`MATHML_ATTRIBUTES` only, else None.
 
     latex2mathml copies ``\\text{…}`` verbatim, so a display can carry markup (``</math><script>``).  The MathML is
@@ -191,7 +253,7 @@ def safe_mathml(latex: str) -> str | None:
     """
     import nh3
 
-    raw = _mathml(latex)
+    raw = _mathml(latex, display=display)
     attributes = {"*": set(MATHML_ATTRIBUTES)}
     clean = nh3.clean(raw, tags=set(MATHML_ELEMENTS), attributes=attributes, tag_attribute_values=_MATH_VALUES,
                       clean_content_tags=set(), strip_comments=True, link_rel=None, url_schemes=set())

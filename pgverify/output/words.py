@@ -1,0 +1,306 @@
+"""Plain words: each verdict's one-line summary, derived from the result's data, never written per claim.
+
+:func:`summary` says what failed and where, from the failing step (its label and LaTeX), the counterexample (the
+model, both sides' values) and a structural comparison of the step's two sides (:func:`dropped`):
+
+    step 2 (=) drops (1−λ)^{−1}: on this 2-state, 2-action MDP (λ = 0) ∂/∂θ[0,0] is −1/4 on the left and −1/8
+    on the right
+
+The same sentence is printed in the terminal table, stored in the JSON (key ``in_words``), shown on the annotated
+page, in the report and in a notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from fractions import Fraction
+from typing import Any
+
+__all__ = ["summary", "differing_entry", "dropped", "unicode_math", "model_words", "atoms"]
+
+_RELATION = re.compile(r"\(([^()]*)\)\s*$")
+_HOLDS = {"=": lambda a, b: a == b, ":=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
+          "≤": lambda a, b: a <= b, "≥": lambda a, b: a >= b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+
+
+def _flat(x: Any, at: tuple[int, ...] = ()) -> list[tuple[tuple[int, ...], Any]]:
+    if isinstance(x, (list, tuple)):
+        return [e for i, y in enumerate(x) for e in _flat(y, at + (i,))]
+    return [(at, x)]
+
+
+def _exact(v: Any) -> Fraction | None:
+    try:
+        return Fraction(str(v))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def differing_entry(lhs: Any, rhs: Any, relation: str = "=") -> tuple[tuple[int, ...], Any, Any] | None:
+    """The first entry (its index, the left value, the right value) where ``lhs relation rhs`` fails.
+
+    An ``=`` fails where the two exact values differ (as written, or as fractions); another relation where both
+    values read as fractions and the relation is false between them.  None when the two sides are not entries of
+    the same shape or no entry can be shown to fail.
+
+    >>> differing_entry(["-1/4", "1/4"], ["-1/8", "1/8"])
+    ((0,), '-1/4', '-1/8')
+    >>> differing_entry([["0"], ["1"]], [["0"], ["2"]])
+    ((1, 0), '1', '2')
+    >>> differing_entry(["0", "1"], ["0", "1"], ">")
+    ((0,), '0', '0')
+    >>> differing_entry("1", "1/(4*sqrt(pi))")
+    ((), '1', '1/(4*sqrt(pi))')
+    """
+    left, right = _flat(lhs), _flat(rhs)
+    if [i for i, _ in left] != [i for i, _ in right]:
+        return None
+    holds = _HOLDS.get(relation)
+    for (at, a), (_, b) in zip(left, right):
+        fa, fb = _exact(a), _exact(b)
+        if relation in ("=", ":="):
+            if (fa != fb) if fa is not None and fb is not None else str(a) != str(b):
+                return at, a, b
+        elif holds is not None and fa is not None and fb is not None and not holds(fa, fb):
+            return at, a, b
+    return None
+
+
+def _value(v: Any) -> str:
+    return str(v).replace("-", "−").replace("*", "·")
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    out = []
+    while isinstance(x, (list, tuple)) and x:
+        out.append(len(x))
+        x = x[0]
+    return tuple(out)
+
+
+def model_words(example: dict[str, Any]) -> str:
+    """The counterexample's model in a few words: its size for an MDP, else its scalar parameters.
+
+    >>> model_words({"P": [[["0", "1"], ["0", "1"]], [["0", "1"], ["0", "1"]]], "discount": "0", "horizon": 2})
+    'this 2-state, 2-action MDP (λ = 0, horizon 2)'
+    >>> model_words({"mu": "0", "sigma": "1"})
+    'μ = 0, σ = 1'
+    """
+    if "P" in example:
+        shape = _shape(example["P"])
+        if len(shape) == 3:
+            extra = []
+            if "discount" in example:
+                extra.append(f"λ = {_value(example['discount'])}")
+            if "horizon" in example:
+                extra.append(f"horizon {example['horizon']}")
+            return (f"this {shape[0]}-state, {shape[1]}-action MDP" + (f" ({', '.join(extra)})" if extra else ""))
+    names = {"mu": "μ", "sigma": "σ", "discount": "λ"}
+    scalars = [(k, v) for k, v in example.items() if not isinstance(v, (list, tuple, dict))]
+    shown = ", ".join(f"{names.get(k, k)} = {_value(v)}" for k, v in scalars[:5])
+    return shown + (", …" if len(scalars) > 5 else "") if shown else "the counterexample"
+
+
+def _entry_name(at: tuple[int, ...], step_latex: str, example: dict[str, Any], lhs: Any) -> str:
+    """∂/∂θ[s,a] for an entry of a flat gradient over a tabular θ (the chain's first side, ``step_latex``, opens
+    with ∇_θ and the value has one entry per (s, a)); else the entry's index."""
+    policy = example.get("policy") if isinstance(example.get("policy"), dict) else {}
+    theta = _shape(policy.get("exp_theta", []))
+    if (len(at) == 1 and len(theta) == 2 and _shape(lhs) == (theta[0] * theta[1],)
+            and re.match(r"\s*\\nabla_\\theta\b", step_latex)):
+        s, a = divmod(at[0], theta[1])
+        return f"∂/∂θ[{s},{a}]"
+    if not at:
+        return "the value"
+    return f"entry [{','.join(map(str, at))}]"
+
+
+# ------------------------------------------------------------------------------------------ structural diff
+_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|\s+|.", re.S)
+_OPEN = {"(": ")", "[": "]", "{": "}", r"\left": r"\right"}
+_SPACING = {r"\,", r"\;", r"\!", r"\:", r"\quad", r"\qquad", "~", r"\ "}
+_RELATIONS = {"=", "<", ">", r"\le", r"\leq", r"\ge", r"\geq", r"\propto", r"\approx", r"\neq"}
+
+
+def _group(toks: list[str], i: int) -> int:
+    """One past the end of the balanced group opening at ``toks[i]``."""
+    close, depth, j = _OPEN[toks[i]], 0, i
+    while j < len(toks):
+        if toks[j] == toks[i]:
+            depth += 1
+        elif toks[j] == close:
+            depth -= 1
+            if depth == 0:
+                return j + (2 if close == r"\right" else 1)  # \right and its delimiter
+        j += 1
+    return len(toks)
+
+
+def atoms(latex: str) -> list[str]:
+    """The top-level factors of a LaTeX side, each as text: a symbol or command with its braced arguments, a
+    bracketed group, with the sub- and superscripts that follow; spacing and a closing , or . are dropped.
+
+    >>> atoms(r"(1-\\lambda)^{-1}\\sum_{s} d(s) q")
+    ['(1-\\\\lambda)^{-1}', '\\\\sum_{s}', 'd', '(s)', 'q']
+    """
+    toks = [t for t in _TOKEN.findall(latex) if not t.isspace()]
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in _SPACING or (t in (",", ".") and i == len(toks) - 1):
+            i += 1
+            continue
+        j = _group(toks, i) if t in _OPEN else i + 1
+        while j < len(toks) and toks[j] == "{" and t.startswith("\\") and t not in _OPEN:  # \frac{..}{..}
+            j = _group(toks, j)
+        while j < len(toks) and toks[j] in ("_", "^"):
+            j = _group(toks, j + 1) if j + 1 < len(toks) and toks[j + 1] in _OPEN else j + 2
+        if t in ("_", "^") and out:
+            out[-1] += "".join(toks[i:j])
+        else:
+            out.append("".join(toks[i:j]))
+        i = j
+    return out
+
+
+def _sides(step_latex: str) -> tuple[str, str] | None:
+    """The two sides of a step's LaTeX at its one top-level relation."""
+    toks = _TOKEN.findall(step_latex)
+    depth, at = 0, []
+    for k, t in enumerate(toks):
+        if t in _OPEN:
+            depth += 1
+        elif t in _OPEN.values():
+            depth -= 1
+        elif depth == 0 and (t in _RELATIONS or (t == ":" and k + 1 < len(toks) and toks[k + 1] == "=")):
+            at.append(k)
+    if not at:
+        return None
+    k = at[0]
+    skip = 2 if toks[k] == ":" else 1
+    return "".join(toks[:k]), "".join(toks[k + skip:])
+
+
+def dropped(step_latex: str) -> tuple[str, str] | None:
+    """What one side of a step has that the other lacks, when that is the whole difference of their factors:
+    (``"drops"`` or ``"adds"``, the factors' LaTeX), reading left to right.  Brackets present on both sides with
+    different contents are compared inside.  None when the sides differ otherwise.
+
+    >>> dropped(r"x = (1-\\lambda)^{-1}\\sum_s d(s) q \\; ,")
+    >>> dropped(r"(1-\\lambda)^{-1}\\sum_s d(s) q = \\sum_s d(s) q")
+    ('drops', '(1-\\\\lambda)^{-1}')
+    >>> dropped(r"\\mathbb{E}\\left[\\lambda^{t-1} G \\nabla\\right] = \\mathbb{E}\\left[G \\nabla\\right]")
+    ('drops', '\\\\lambda^{t-1}')
+    """
+    sides = _sides(step_latex)
+    return None if sides is None else _diff(atoms(sides[0]), atoms(sides[1]), 3)
+
+
+def _inside(atom: str) -> str | None:
+    m = re.match(r"\A(\\left\s*\\?.|[(\[{])(.*)(\\right\s*\\?.|[)\]}])\Z", atom, re.S)
+    return m.group(2) if m else None
+
+
+def _diff(left: list[str], right: list[str], depth: int) -> tuple[str, str] | None:
+    lc, rc = Counter(left), Counter(right)
+    if lc == rc:
+        return None
+    if not (rc - lc) and (lc - rc):
+        return "drops", "".join(a for a in left if (lc - rc)[a] and not _take(lc, rc, a))
+    if not (lc - rc) and (rc - lc):
+        return "adds", "".join(a for a in right if (rc - lc)[a] and not _take(rc, lc, a))
+    only_l, only_r = list((lc - rc).elements()), list((rc - lc).elements())
+    if depth and len(only_l) == len(only_r) == 1:
+        a, b = _inside(only_l[0]), _inside(only_r[0])
+        if a is not None and b is not None:
+            return _diff(atoms(a), atoms(b), depth - 1)
+    return None
+
+
+def _take(more: Counter, less: Counter, atom: str) -> bool:
+    """Count one ``atom`` of the surplus as seen (so a repeated factor is named once per extra copy)."""
+    more[atom] -= 1
+    return more[atom] < less[atom]
+
+
+def unicode_math(latex: str) -> str:
+    """LaTeX as Unicode text for one line (pylatexenc), a ``-`` as a minus sign.
+
+    >>> unicode_math(r"(1-\\lambda)^{-1}")
+    '(1−λ)^{−1}'
+    """
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    toks, keep, opened = _TOKEN.findall(latex), [], []  # keep the braces of scripts: λ^{t−1}
+    for k, t in enumerate(toks):
+        if t == "{":
+            script = k > 0 and toks[k - 1] in ("_", "^")
+            opened.append(script)
+            keep.append(r"\{" if script else t)
+        elif t == "}":
+            keep.append(r"\}" if opened and opened.pop() else t)
+        else:
+            keep.append(t)
+    text = LatexNodes2Text(math_mode="text").latex_to_text("".join(keep))
+    return re.sub(r"\s+", " ", text).strip().replace("-", "−")
+
+
+# ------------------------------------------------------------------------------------------------ summary
+def _failing_latex(result: Any, label: str | None) -> str:
+    for s in getattr(result, "steps", ()):
+        if s.label == label and s.latex:
+            return s.latex
+    return ""
+
+
+def summary(result: Any) -> str:
+    """One line in words: what the verdict rests on or, for a refutation, which step fails, what it drops or
+    adds, and one entry where the two sides differ with both values — all read from ``result``'s data.
+
+    ``result``: a displayed result (:class:`pgverify.documents.DisplayResult`) or a catalogue claim's
+    (:class:`pgverify.verdicts.ClaimResult`).
+    """
+    verdict = result.verdict
+    claim_result = getattr(result, "result", result)  # a DisplayResult carries the checker's ClaimResult
+    checks = getattr(claim_result, "checks", ()) if claim_result is not None else ()
+    if verdict in ("proved", "verified"):
+        passed = [c for c in checks if c.passed]
+        methods = ", ".join(dict.fromkeys(c.method for c in passed))
+        families = ", ".join(dict.fromkeys(c.family.split()[0] for c in passed if c.family))
+        how = f" ({methods} checks on {families})" if methods and families else ""
+        held = "holds" if verdict == "proved" else "held on every model checked"
+        return f"{verdict}: every step {held}{how}"
+    if verdict != "refuted":
+        reason = (getattr(result, "reason", "") or "").split("\n")[0].strip()
+        reason = re.sub(rf"^(?:{re.escape(verdict)}:\s*)+", "", reason)
+        return f"{verdict}: {reason}" if reason else verdict
+    ce = getattr(claim_result, "counterexample", None) if claim_result is not None else None
+    label = ce.step if ce is not None else (getattr(result, "first_failing_step", None) or next(
+        (c.failing_step for c in checks if c.failing_step), None))
+    step_latex = _failing_latex(result, label)
+    first = re.sub(r"\A\s*\\begin\{[^}]*\}", "", getattr(result, "latex", "") or step_latex)  # the chain's first side
+    head = label or "a step"
+    change = dropped(step_latex) if step_latex else None
+    head += f" {change[0]} {unicode_math(change[1])}" if change else " fails"
+    if ce is None:
+        return head + " (no small counterexample: see the failing checks)"
+    m = _RELATION.search(ce.step or "")
+    relation = m.group(1) if m else "="
+    entry = differing_entry(ce.lhs, ce.rhs, relation)
+    where = f"on {model_words(ce.example)}" if isinstance(ce.example, dict) else "on the counterexample"
+    kind = "" if ce.exact else " (float64)"
+    if entry is None:
+        return f"{head}: {where}{kind}, the left side is {_short(ce.lhs)} and the right side {_short(ce.rhs)}"
+    at, a, b = entry
+    name = _entry_name(at, first, ce.example if isinstance(ce.example, dict) else {}, ce.lhs)
+    if relation in ("=", ":="):
+        return f"{head}: {where}{kind}, {name} is {_value(a)} on the left and {_value(b)} on the right"
+    return (f"{head}: {where}{kind}, {name} is {_value(a)} on the left and {_value(b)} on the right, "
+            f"so {_value(a)} {relation} {_value(b)} is false")
+
+
+def _short(x: Any, limit: int = 60) -> str:
+    s = _value(x if not isinstance(x, (list, tuple)) else [v for _, v in _flat(x)])
+    return s if len(s) <= limit else s[:limit - 1] + "…"
