@@ -17,7 +17,7 @@ from collections import Counter
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["summary", "differing_entry", "dropped", "unicode_math", "model_words", "atoms"]
+__all__ = ["summary", "differing_entry", "failing_entries", "dropped", "unicode_math", "model_words", "atoms"]
 
 _RELATION = re.compile(r"\(([^()]*)\)\s*$")
 _HOLDS = {"=": lambda a, b: a == b, ":=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
@@ -35,6 +35,26 @@ def _exact(v: Any) -> Fraction | None:
         return Fraction(str(v))
     except (ValueError, ZeroDivisionError):
         return None
+
+
+def failing_entries(lhs: Any, rhs: Any, relation: str = "=") -> set[tuple[int, ...]]:
+    """The indices of every entry where ``lhs relation rhs`` fails (as :func:`differing_entry` judges one).
+
+    >>> sorted(failing_entries(["1", "2", "3"], ["1", "0", "4"]))
+    [(1,), (2,)]
+    """
+    left, right = _flat(lhs), _flat(rhs)
+    if [i for i, _ in left] != [i for i, _ in right]:
+        return set()
+    return {at for (at, a), (_, b) in zip(left, right) if _fails(a, b, relation)}
+
+
+def _fails(a: Any, b: Any, relation: str) -> bool:
+    fa, fb = _exact(a), _exact(b)
+    if relation in ("=", ":="):
+        return (fa != fb) if fa is not None and fb is not None else str(a) != str(b)
+    holds = _HOLDS.get(relation)
+    return holds is not None and fa is not None and fb is not None and not holds(fa, fb)
 
 
 def differing_entry(lhs: Any, rhs: Any, relation: str = "=") -> tuple[tuple[int, ...], Any, Any] | None:
@@ -56,15 +76,7 @@ def differing_entry(lhs: Any, rhs: Any, relation: str = "=") -> tuple[tuple[int,
     left, right = _flat(lhs), _flat(rhs)
     if [i for i, _ in left] != [i for i, _ in right]:
         return None
-    holds = _HOLDS.get(relation)
-    for (at, a), (_, b) in zip(left, right):
-        fa, fb = _exact(a), _exact(b)
-        if relation in ("=", ":="):
-            if (fa != fb) if fa is not None and fb is not None else str(a) != str(b):
-                return at, a, b
-        elif holds is not None and fa is not None and fb is not None and not holds(fa, fb):
-            return at, a, b
-    return None
+    return next(((at, a, b) for (at, a), (_, b) in zip(left, right) if _fails(a, b, relation)), None)
 
 
 def _value(v: Any) -> str:
@@ -226,13 +238,19 @@ def _take(more: Counter, less: Counter, atom: str) -> bool:
 
 
 def unicode_math(latex: str) -> str:
-    """LaTeX as Unicode text for one line (pylatexenc), a ``-`` as a minus sign.
+    r"""LaTeX as Unicode text for one line (pylatexenc), a minus sign where ``-`` is not a hyphen between letters.
 
-    >>> unicode_math(r"(1-\\lambda)^{-1}")
+    Nothing is dropped: a command pylatexenc does not know keeps its name (``\argmin`` → ``argmin``), ``%``, ``&``
+    and ``#`` are text, ``\left.`` (an invisible fence) is the only thing left out.
+
+    >>> unicode_math(r"(1-\lambda)^{-1}")
     '(1−λ)^{−1}'
+    >>> unicode_math(r"\argmin_\omega f \; 50% built-in")
+    'argmin_ωf 50% built-in'
     """
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, get_default_latex_context_db
 
+    known = get_default_latex_context_db()
     toks, keep, opened = _TOKEN.findall(latex), [], []  # keep the braces of scripts: λ^{t−1}
     for k, t in enumerate(toks):
         if t == "{":
@@ -241,10 +259,19 @@ def unicode_math(latex: str) -> str:
             keep.append(r"\{" if script else t)
         elif t == "}":
             keep.append(r"\}" if opened and opened.pop() else t)
+        elif t in ("%", "&", "#"):
+            keep.append("\\" + t)
+        elif t in (r"\left", r"\right") and k + 1 < len(toks) and toks[k + 1] == ".":
+            toks[k + 1] = ""
+        elif t in (r"\left", r"\right", r"\middle", r"\displaystyle", r"\limits"):
+            continue
+        elif re.fullmatch(r"\\[A-Za-z]+", t) and known.get_macro_spec(t[1:]) is None:
+            keep.append(" " + t[1:])
         else:
             keep.append(t)
     text = LatexNodes2Text(math_mode="text").latex_to_text("".join(keep))
-    return re.sub(r"\s+", " ", text).strip().replace("-", "−")
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"(?<![A-Za-z])-|-(?![A-Za-z])", "−", text)
 
 
 # ------------------------------------------------------------------------------------------------ summary

@@ -1,0 +1,371 @@
+"""The annotated page: a document rendered as a reader sees it, each display with its verdict beside it.
+
+* :func:`render_page` — a self-contained HTML page (no script, nothing fetched) of a checked document: the prose
+  through markdown-it-py (headings, emphasis, lists, links, tables, inline math as MathML), the front matter as a
+  small table, Hugo shortcodes as labelled boxes (or a visible note where one cannot be rendered), and each display
+  rendered by :func:`render_display`;
+* :func:`render_display` — one display as an HTML fragment: its MathML (an aligned block as an ``mtable``, one row
+  per line), the verdict badge beside it, the verdict in words (:func:`pgverify.output.words.summary`), the
+  failing step as math, the counterexample as small tables (λ, P, r, π, …; left side against right side with the
+  differing entries marked), and what the annotations restricted the check to.
+
+Everything from the document is escaped: the prose's HTML goes through nh3's allow-list (no script, no style, no
+element that fetches), MathML through :func:`pgverify.output.annotate.safe_mathml`'s; the page's own markup
+(badges, boxes) is put in after the document's HTML is cleaned, so a document cannot fake a verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pgverify.output.annotate import _offsets, _span, restrictions_line, safe_mathml
+from pgverify.output.words import _entry_name, _flat, _shape, _value, failing_entries, summary, unicode_math
+from pgverify.notation.document import blank_code_and_comments
+from pgverify.verdicts import VERDICTS
+
+__all__ = ["render_page", "render_display", "counterexample_tables", "PROSE_TAGS", "STYLE"]
+
+COLOURS = {"proved": "#1b7f3b", "verified": "#2f6fb3", "undecided": "#8a6d00", "refuted": "#b3261e",
+           "ill-formed": "#7a3fb0"}
+
+#: The HTML elements the prose may keep (markdown-it's output and a document's own simple markup); everything
+#: else (script, style, img, iframe, svg, form, …) is dropped by nh3 with its content where it is code.
+PROSE_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "code", "pre", "ul", "ol", "li",
+                        "blockquote", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "del", "s", "sup",
+                        "sub", "dl", "dt", "dd", "kbd", "b", "i", "u", "abbr", "cite", "q", "small", "mark"})
+_PROSE_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}}
+_SCHEMES = {"http", "https", "mailto"}
+
+STYLE = """
+body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; overflow-wrap: break-word; }
+h1.page { font-size: 1.5rem; margin-bottom: 0.2rem; }
+.overview { font-family: sans-serif; font-size: 0.9rem; }
+table { border-collapse: collapse; }
+.front-matter { font-family: sans-serif; font-size: 0.85rem; margin: 0.5rem 0 1.5rem 0; color: #444; }
+.front-matter th, .front-matter td { border: 1px solid #ddd; padding: 0.1rem 0.5rem; text-align: left; }
+.shortcode { border: 1px solid #d6d6d6; border-radius: 0.3rem; padding: 0 0.8rem; margin: 1rem 0; }
+.shortcode-name { font-family: sans-serif; font-size: 0.8rem; color: #555; margin: 0.3rem 0; }
+.dropped { font-family: sans-serif; font-size: 0.8rem; color: #8a6d00; }
+.display { border-left: 4px solid #ccc; margin: 1.2rem 0; padding: 0.3rem 0 0.3rem 0.8rem; }
+.display .row { display: flex; align-items: flex-start; gap: 0.8rem; }
+.display .math { flex: 1 1 auto; min-width: 0; overflow-x: auto; }
+.display .math math { font-size: 1.1em; }
+mtd[columnalign="right"] { text-align: right; } mtd[columnalign="left"] { text-align: left; }
+mtd { padding: 0.15em 0; }
+.tag { color: white; padding: 0 0.4rem; border-radius: 0.2rem; }
+.verdict { flex: 0 0 auto; font-family: sans-serif; font-size: 0.9rem; padding: 0.15rem 0.6rem;
+           border-radius: 0.3rem; color: white; white-space: nowrap; }
+.words { font-family: sans-serif; font-size: 0.9rem; margin: 0.4rem 0 0 0; }
+.detail { font-family: sans-serif; font-size: 0.85rem; color: #333; margin: 0.3rem 0 0 0; }
+.step { overflow-x: auto; }
+.restricted { font-family: sans-serif; font-size: 0.85rem; color: #6b4e00; background: #fff7dd; margin: 0.3rem 0 0 0;
+              padding: 0.1rem 0.4rem; }
+.ce { display: flex; flex-wrap: wrap; gap: 0.8rem; align-items: flex-start; margin: 0.4rem 0; }
+.ce table { font-family: sans-serif; font-size: 0.8rem; }
+.ce caption { font-size: 0.8rem; color: #444; text-align: left; }
+.ce th, .ce td { border: 1px solid #ccc; padding: 0.05rem 0.4rem; text-align: right; }
+.ce tr.differs td { background: #fde2df; font-weight: bold; }
+.source { font-size: 0.8rem; white-space: pre-wrap; color: #555; }
+.prose-math-unrendered { color: #8a6d00; }
+"""
+
+
+# ------------------------------------------------------------------------------------------- one display
+def _math_or_source(latex: str, *, display: str = "block") -> str:
+    """The MathML of ``latex`` (allow-listed) or, when it cannot be shown as MathML, its escaped source and why."""
+    try:
+        math = safe_mathml(latex, display=display)
+        why = "markup outside the MathML allow-list" if math is None else ""
+    except Exception as exc:  # noqa: BLE001 - latex2mathml could not convert: show the LaTeX and say so
+        math, why = None, type(exc).__name__
+    if math is not None:
+        return math
+    if display == "inline":
+        return f'<code class="prose-math-unrendered" title="not rendered: {html.escape(why)}">{html.escape(latex)}</code>'
+    return f'<pre class="source">{html.escape(latex)}</pre><p class="detail">(not rendered: {html.escape(why)})</p>'
+
+
+def _matrix(name: str, value: Any, *, rows: str = "", cols: str = "", corner: str = "") -> str:
+    """A small table of a scalar, a vector or a matrix (a 3-index array: one row per pair of leading indices)."""
+    shape = _shape(value)
+    cap = f"<caption>{html.escape(name)}</caption>"
+    if not shape:
+        return f"<table>{cap}<tr><td>{html.escape(_value(value))}</td></tr></table>"
+    if len(shape) == 1:
+        head = "".join(f"<th>{html.escape(cols)}{j}</th>" for j in range(shape[0]))
+        return (f"<table>{cap}<tr>{head}</tr><tr>" + "".join(f"<td>{html.escape(_value(v))}</td>" for v in value)
+                + "</tr></table>")
+    body = []
+    if len(shape) == 2:
+        lines = [(f"{rows}{i}", row) for i, row in enumerate(value)]
+    else:  # P[s, a, s']: a row per (s, a)
+        lines = [(f"{rows}{i},{j}", row) for i, block in enumerate(value) for j, row in enumerate(block)]
+        lines = [(k, [v for _, v in _flat(r)]) for k, r in lines]
+    width = max(len(r) for _, r in lines)
+    head = f"<tr><th>{html.escape(corner)}</th>" + "".join(f"<th>{html.escape(cols)}{j}</th>" for j in range(width)) + "</tr>"
+    for k, row in lines:
+        body.append(f"<tr><th>{html.escape(k)}</th>" + "".join(f"<td>{html.escape(_value(v))}</td>" for v in row)
+                    + "</tr>")
+    return f"<table>{cap}{head}{''.join(body)}</table>"
+
+
+_NAMES = {"discount": "λ", "mu": "μ", "sigma": "σ", "initial": "initial state", "absorbing": "absorbing state"}
+
+
+def counterexample_tables(ce: Any, *, relation: str = "=", first_side: str = "", limit: int = 40) -> str:
+    """The counterexample as small HTML tables: its scalars (λ, horizon, …), P[s, a, s'], r[s, a], π(a|s) and any
+    drawn function, then the two sides entry by entry with the entries where the relation fails marked."""
+    ex = ce.example if isinstance(ce.example, dict) else {}
+    scalars = [(k, v) for k, v in ex.items() if not isinstance(v, (list, tuple, dict))]
+    parts = []
+    if scalars:
+        parts.append("<table><caption>model</caption>" + "".join(
+            f"<tr><th>{html.escape(_NAMES.get(k, k))}</th><td>{html.escape(_value(v))}</td></tr>" for k, v in scalars)
+            + "</table>")
+    for k, v in ex.items():
+        if k == "P" and len(_shape(v)) == 3:
+            parts.append(_matrix("P[s, a, s′]", v, rows="", cols="s′=", corner="s,a"))
+        elif k == "r" and len(_shape(v)) == 2:
+            parts.append(_matrix("r[s, a]", v, rows="s=", cols="a="))
+        elif k == "policy" and isinstance(v, dict):
+            if "pi" in v:
+                parts.append(_matrix(f"π(a|s) ({v.get('type', 'policy')})", v["pi"], rows="s=", cols="a="))
+        elif isinstance(v, (list, tuple)):
+            parts.append(_matrix(k, v))
+    fails = failing_entries(ce.lhs, ce.rhs, relation)
+    left, right = _flat(ce.lhs), _flat(ce.rhs)
+    if [i for i, _ in left] == [i for i, _ in right]:
+        rows = []
+        for (at, a), (_, b) in list(zip(left, right))[:limit]:
+            name = _entry_name(at, first_side, ex, ce.lhs)
+            mark = ' class="differs"' if at in fails else ""
+            rows.append(f"<tr{mark}><th>{html.escape(name)}</th><td>{html.escape(_value(a))}</td>"
+                        f"<td>{html.escape(_value(b))}</td><td>{'✗' if at in fails else ''}</td></tr>")
+        more = len(left) - limit
+        if more > 0:
+            rows.append(f"<tr><td colspan=\"4\">… {more} more entries</td></tr>")
+        parts.append(f"<table class=\"sides\"><caption>left against right ({html.escape(relation)})</caption>"
+                     "<tr><th></th><th>left</th><th>right</th><th></th></tr>" + "".join(rows) + "</table>")
+    else:
+        parts.append("<table class=\"sides\"><caption>left against right</caption>"
+                     f"<tr><th>left</th><td>{html.escape(_value(ce.lhs))}</td></tr>"
+                     f"<tr><th>right</th><td>{html.escape(_value(ce.rhs))}</td></tr></table>")
+    kind = "exact" if ce.exact else "float64"
+    return (f'<p class="detail">counterexample ({kind}, {html.escape(ce.method)} on {html.escape(ce.family)}):</p>'
+            f'<div class="ce">{"".join(parts)}</div>')
+
+
+def render_display(result: Any, *, number: int | None = None) -> str:
+    """One display as an HTML fragment (a ``<section class="display">``): its MathML, the verdict badge beside it,
+    the verdict in words, the failing step as math, the counterexample's tables, what the annotations restricted.
+
+    ``result``: a :class:`pgverify.documents.DisplayResult`; ``number``: the display's number on the page
+    (default: its index + 1).
+    """
+    n = (result.index + 1) if number is None else number
+    verdict = result.verdict
+    parts = [f'<section class="display verdict-of-{html.escape(verdict)}" id="display-{n}" data-line="{result.line}" '
+             f'style="border-left-color:{COLOURS[verdict]}">',
+             f'<div class="row"><div class="math">{_math_or_source(result.latex)}</div>'
+             f'<span class="verdict verdict-{html.escape(verdict)}" style="background:{COLOURS[verdict]}">'
+             f'{html.escape(verdict)}</span></div>',
+             f'<p class="words">display {n}, line {result.line}'
+             + (f" ({html.escape(result.catalogue_id)})" if result.catalogue_id else "")
+             + f": {html.escape(summary(result))}</p>"]
+    label = result.first_failing_step if verdict == "refuted" else None
+    step = next((s for s in result.steps if s.label == label and s.latex), None)
+    if step is not None:
+        parts.append(f'<p class="detail">fails at {html.escape(step.label)}:</p>'
+                     f'<div class="step">{_math_or_source(step.latex)}</div>')
+    ce = result.result.counterexample if (verdict == "refuted" and result.result is not None) else None
+    if ce is not None:
+        m = re.search(r"\(([^()]*)\)\s*$", ce.step or "")
+        first = re.sub(r"\A\s*\\begin\{[^}]*\}", "", result.latex)
+        parts.append(counterexample_tables(ce, relation=m.group(1) if m else "=", first_side=first))
+    if result.restrictions:
+        parts.append(f'<p class="restricted">{html.escape(unicode_math(restrictions_line(result)))}</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------- prose
+_FRONT = re.compile(r"\A(\+\+\+|---)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.S)
+_SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*([A-Za-z][\w-]*)(.*?)\s*[>%]\}\}", re.S)
+_ESCAPE = re.compile(r"\\\\\\[ \t]*(?=\n)|\\([!-/:-@\[-`{-~])")
+
+
+def _front_matter(text: str) -> tuple[str, str]:
+    """(the front matter as a table, the text after it); a line that is not ``key = value``/``key: value`` is shown
+    as it is."""
+    m = _FRONT.match(text)
+    if not m:
+        return "", text
+    rows = []
+    for line in m.group(2).splitlines():
+        kv = re.match(r"^\s*([A-Za-z_][\w-]*)\s*[:=]\s*(.*?)\s*$", line)
+        if kv:
+            rows.append(f"<tr><th>{html.escape(kv.group(1))}</th><td>{html.escape(kv.group(2).strip(chr(34) + chr(39)))}"
+                        "</td></tr>")
+        elif line.strip():
+            rows.append(f'<tr><td colspan="2">{html.escape(line)}</td></tr>')
+    return (f'<table class="front-matter"><caption>front matter</caption>{"".join(rows)}</table>', text[m.end():])
+
+
+def _shortcode_title(args: str) -> str:
+    m = re.search(r"\btitle\s*=\s*\"([^\"]*)\"", args)
+    return m.group(1) if m else ""
+
+
+class _Placeholders:
+    """Tokens that survive Markdown and nh3 unchanged (letters and digits, a nonce from the text), each standing
+    for markup the page puts in after the document's HTML is cleaned."""
+
+    def __init__(self, text: str) -> None:
+        self.nonce = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        self.items: dict[str, str] = {}
+
+    def add(self, markup: str) -> str:
+        key = f"pgv{self.nonce}x{len(self.items)}x"
+        self.items[key] = markup
+        return key
+
+    def fill(self, page: str) -> str:
+        if not self.items:
+            return page
+        pattern = re.compile(rf"<p>\s*(pgv{self.nonce}x\d+x)\s*</p>|(pgv{self.nonce}x\d+x)")
+        return pattern.sub(lambda m: self.items[m.group(1) or m.group(2)], page)
+
+
+def _markdown(escaped: bool, holes: _Placeholders) -> Any:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark", {"html": True}).use(dollarmath_plugin, double_inline=True).enable(
+        ["table", "strikethrough"])
+
+    def math(_renderer: Any, tokens: list[Any], idx: int, *_: Any) -> str:
+        latex = tokens[idx].content
+        if escaped:  # the math went through a Markdown renderer first (Hugo): its escapes are the renderer's
+            latex = _ESCAPE.sub(lambda m: m.group(1) or "\\\\", latex)
+        return holes.add(_math_or_source(latex, display="block" if tokens[idx].type.startswith("math_block")
+                                         else "inline"))
+
+    def image(_renderer: Any, tokens: list[Any], idx: int, *_: Any) -> str:  # nothing is fetched: an image becomes a link
+        t = tokens[idx]
+        alt = html.escape(t.content or "image")
+        src = html.escape(t.attrGet("src") or "", quote=True)
+        return f'<a href="{src}">[image: {alt}]</a>'
+
+    for rule in ("math_inline", "math_inline_double", "math_block", "math_block_label"):
+        md.add_render_rule(rule, math)
+    md.add_render_rule("image", image)
+    return md
+
+
+def _clean(fragment: str) -> str:
+    import nh3
+
+    return nh3.clean(fragment, tags=set(PROSE_TAGS), attributes={k: set(v) for k, v in _PROSE_ATTRIBUTES.items()},
+                     url_schemes=set(_SCHEMES), strip_comments=True, link_rel="noopener noreferrer")
+
+
+def _shortcodes(text: str, masked: str, holes: _Placeholders) -> str:
+    """Hugo shortcodes: a pair ``{{% name … %}} … {{% /name %}}`` becomes a box titled with its name (and its
+    ``title``); any other shortcode a visible note that it was dropped.  Shortcodes in code are text."""
+    found = [m for m in _SHORTCODE.finditer(masked)]
+    pairs: dict[int, int] = {}
+    stack: list[tuple[str, int]] = []
+    for k, m in enumerate(found):
+        if m.group(2):
+            while stack and stack[-1][0] != m.group(3):
+                stack.pop()
+            if stack:
+                pairs[stack.pop()[1]] = k
+        else:
+            stack.append((m.group(3), k))
+    closing = set(pairs.values())
+    out, last = [], 0
+    for k, m in enumerate(found):
+        out.append(text[last:m.start()])
+        name = m.group(3)
+        if k in pairs:
+            title = _shortcode_title(m.group(4))
+            label = f"{html.escape(title)} " if title else ""
+            out.append("\n\n" + holes.add(f'<div class="shortcode shortcode-{html.escape(name)}"><p class="shortcode-name">'
+                                          f'{label}<small>(Hugo shortcode {html.escape(name)})</small></p>') + "\n\n")
+        elif k in closing:
+            out.append("\n\n" + holes.add("</div>") + "\n\n")
+        else:
+            out.append(holes.add(f'<span class="dropped">[Hugo shortcode {html.escape(name)} not rendered]</span>'))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _tex_prose(chunk: str, holes: _Placeholders) -> str:
+    """LaTeX prose: paragraphs, escaped, with inline ``$…$`` as MathML."""
+    def inline(m: re.Match[str]) -> str:
+        return holes.add(_math_or_source(m.group(1), display="inline"))
+
+    chunk = re.sub(r"(?<!\\)\$([^$]+?)(?<!\\)\$", inline, chunk)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", chunk) if p.strip()]
+    return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def render_page(results: Sequence[Any], source: str, *, title: str | None = None, kind: str = "md",
+                seed: int | None = None) -> str:
+    """A self-contained HTML page of ``source`` with each of ``results`` (its displays, in order) shown by
+    :func:`render_display` where the display stands.
+
+    ``kind``: ``"md"`` (Markdown, the default) or ``"tex"`` (prose as escaped paragraphs); ``seed``: shown in the
+    header when given.  No script, nothing fetched: links are kept as links, an image becomes a link to it.
+    """
+    if kind not in ("md", "tex"):
+        raise ValueError(f"kind must be 'md' or 'tex', not {kind!r}")
+    holes = _Placeholders(source)
+    front, body_text = ("", source) if kind == "tex" else _front_matter(source)
+    shift = len(source) - len(body_text)
+    offsets, masked = _offsets(source), blank_code_and_comments(source, kind)
+    pieces: list[str] = []
+    last = shift
+    spans = []
+    for r in results:
+        start = offsets[min(r.line - 1, len(offsets) - 1)]
+        begin, end = _span(masked, start, offsets[min(r.line, len(offsets) - 1)])
+        spans.append((begin, end))
+        if begin >= last:
+            pieces.append(source[last:begin])
+            last = end
+        pieces.append("\n\n" + holes.add(render_display(r)) + "\n\n")
+    pieces.append(source[last:])
+    text = "".join(pieces)
+    if kind == "tex":
+        main = _tex_prose(text, holes)
+    else:
+        escaped = any("\\_" in source[a:b] for a, b in spans)
+        text = _shortcodes(text, blank_code_and_comments(text, "md"), holes)
+        main = _clean(_markdown(escaped, holes).render(text))
+    main = holes.fill(main)
+    counts = {v: 0 for v in VERDICTS}
+    for r in results:
+        counts[r.verdict] += 1
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    overview = "".join(
+        f'<tr><td><a href="#display-{r.index + 1}">{r.index + 1}</a></td><td>{r.line}</td>'
+        f'<td><span class="tag" style="background:{COLOURS[r.verdict]}">'
+        f'{html.escape(r.verdict)}</span></td></tr>' for r in results if r.verdict in ("refuted", "ill-formed"))
+    name = html.escape(title or "document")
+    head = (f'<h1 class="page">pgverify: {name}</h1><p class="overview">{len(results)} displays — '
+            f'{html.escape(tally) or "none"}' + (f" (seed {seed})" if seed is not None else "") + "</p>")
+    if overview:
+        head += ('<table class="overview"><caption>refuted and ill-formed displays</caption><tr><th>display</th>'
+                 f'<th>line</th><th>verdict</th></tr>{overview}</table>')
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>pgverify: {name}</title><style>{STYLE}</style></head><body>"
+            f"<header>{head}{front}</header>\n<main>{main}</main>\n</body></html>\n")
