@@ -302,7 +302,7 @@ def summary(result: Any) -> str:
     if verdict != "refuted":
         reason = (getattr(result, "reason", "") or "").split("\n")[0].strip()
         reason = re.sub(rf"^(?:{re.escape(verdict)}:\s*)+", "", reason)
-        return f"{verdict}: {reason}" if reason else verdict
+        return f"{verdict}: {_words(reason)}" if reason else verdict
     ce = getattr(claim_result, "counterexample", None) if claim_result is not None else None
     label = ce.step if ce is not None else (getattr(result, "first_failing_step", None) or next(
         (c.failing_step for c in checks if c.failing_step), None))
@@ -326,6 +326,23 @@ def summary(result: Any) -> str:
         return f"{head}: {where}{kind}, {name} is {_value(a)} on the left and {_value(b)} on the right"
     return (f"{head}: {where}{kind}, {name} is {_value(a)} on the left and {_value(b)} on the right, "
             f"so {_value(a)} {relation} {_value(b)} is false")
+
+
+def _words(reason: str) -> str:
+    """A reason's LaTeX fragments as Unicode (the words unchanged); the reason as it is if pylatexenc fails."""
+    if "\\" not in reason:
+        return reason
+    try:  # comments and code (an annotation to add) stay as written; a command cut by … is left out
+        parts = re.split(r"(<!--.*?-->|`[^`]*`)", reason)
+        return "".join(p if k % 2 else _keep_spaces(p, unicode_math(re.sub(r"\\[A-Za-z]*(?=…)", "", p)))
+                       for k, p in enumerate(parts))
+    except Exception:  # noqa: BLE001 - a reason is shown whatever pylatexenc makes of it
+        return reason
+
+
+def _keep_spaces(before: str, after: str) -> str:
+    lead, trail = re.match(r"\s*", before).group(), re.search(r"\s*\Z", before).group()
+    return lead + after + trail
 
 
 def _short(x: Any, limit: int = 60) -> str:
