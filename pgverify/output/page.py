@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pgverify.output.annotate import _offsets, _span, restrictions_line, safe_mathml
-from pgverify.output.words import _entry_name, _flat, _shape, _value, failing_entries, summary, unicode_math
+from pgverify.output.words import Table, ce_tables, first_side, relation_of, summary, unicode_math
 from pgverify.notation.document import blank_code_and_comments
 from pgverify.verdicts import VERDICTS
 
@@ -90,74 +90,24 @@ def _math_or_source(latex: str, *, display: str = "block") -> str:
     return f'<pre class="source">{html.escape(latex)}</pre><p class="detail">(not rendered: {html.escape(why)})</p>'
 
 
-def _matrix(name: str, value: Any, *, rows: str = "", cols: str = "", corner: str = "") -> str:
-    """A small table of a scalar, a vector or a matrix (a 3-index array: one row per pair of leading indices)."""
-    shape = _shape(value)
-    cap = f"<caption>{html.escape(name)}</caption>"
-    if not shape:
-        return f"<table>{cap}<tr><td>{html.escape(_value(value))}</td></tr></table>"
-    if len(shape) == 1:
-        head = "".join(f"<th>{html.escape(cols)}{j}</th>" for j in range(shape[0]))
-        return (f"<table>{cap}<tr>{head}</tr><tr>" + "".join(f"<td>{html.escape(_value(v))}</td>" for v in value)
-                + "</tr></table>")
-    body = []
-    if len(shape) == 2:
-        lines = [(f"{rows}{i}", row) for i, row in enumerate(value)]
-    else:  # P[s, a, s']: a row per (s, a)
-        lines = [(f"{rows}{i},{j}", row) for i, block in enumerate(value) for j, row in enumerate(block)]
-        lines = [(k, [v for _, v in _flat(r)]) for k, r in lines]
-    width = max(len(r) for _, r in lines)
-    head = f"<tr><th>{html.escape(corner)}</th>" + "".join(f"<th>{html.escape(cols)}{j}</th>" for j in range(width)) + "</tr>"
-    for k, row in lines:
-        body.append(f"<tr><th>{html.escape(k)}</th>" + "".join(f"<td>{html.escape(_value(v))}</td>" for v in row)
-                    + "</tr>")
-    return f"<table>{cap}{head}{''.join(body)}</table>"
+def _html_table(t: Table) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in t.header)
+    rows = []
+    for n, row in enumerate(t.rows):
+        mark = ' class="differs"' if n in t.marked else ""
+        rows.append(f"<tr{mark}><th>{html.escape(row[0])}</th>"
+                    + "".join(f"<td>{html.escape(c)}</td>" for c in row[1:]) + "</tr>")
+    head_row = f"<tr>{head}</tr>" if any(t.header) else ""
+    return f"<table><caption>{html.escape(t.caption)}</caption>{head_row}{''.join(rows)}</table>"
 
 
-_NAMES = {"discount": "λ", "mu": "μ", "sigma": "σ", "initial": "initial state", "absorbing": "absorbing state"}
-
-
-def counterexample_tables(ce: Any, *, relation: str = "=", first_side: str = "", limit: int = 40) -> str:
-    """The counterexample as small HTML tables: its scalars (λ, horizon, …), P[s, a, s'], r[s, a], π(a|s) and any
-    drawn function, then the two sides entry by entry with the entries where the relation fails marked."""
-    ex = ce.example if isinstance(ce.example, dict) else {}
-    scalars = [(k, v) for k, v in ex.items() if not isinstance(v, (list, tuple, dict))]
-    parts = []
-    if scalars:
-        parts.append("<table><caption>model</caption>" + "".join(
-            f"<tr><th>{html.escape(_NAMES.get(k, k))}</th><td>{html.escape(_value(v))}</td></tr>" for k, v in scalars)
-            + "</table>")
-    for k, v in ex.items():
-        if k == "P" and len(_shape(v)) == 3:
-            parts.append(_matrix("P[s, a, s′]", v, rows="", cols="s′=", corner="s,a"))
-        elif k == "r" and len(_shape(v)) == 2:
-            parts.append(_matrix("r[s, a]", v, rows="s=", cols="a="))
-        elif k == "policy" and isinstance(v, dict):
-            if "pi" in v:
-                parts.append(_matrix(f"π(a|s) ({v.get('type', 'policy')})", v["pi"], rows="s=", cols="a="))
-        elif isinstance(v, (list, tuple)):
-            parts.append(_matrix(k, v))
-    fails = failing_entries(ce.lhs, ce.rhs, relation)
-    left, right = _flat(ce.lhs), _flat(ce.rhs)
-    if [i for i, _ in left] == [i for i, _ in right]:
-        rows = []
-        for (at, a), (_, b) in list(zip(left, right))[:limit]:
-            name = _entry_name(at, first_side, ex, ce.lhs)
-            mark = ' class="differs"' if at in fails else ""
-            rows.append(f"<tr{mark}><th>{html.escape(name)}</th><td>{html.escape(_value(a))}</td>"
-                        f"<td>{html.escape(_value(b))}</td><td>{'✗' if at in fails else ''}</td></tr>")
-        more = len(left) - limit
-        if more > 0:
-            rows.append(f"<tr><td colspan=\"4\">… {more} more entries</td></tr>")
-        parts.append(f"<table class=\"sides\"><caption>left against right ({html.escape(relation)})</caption>"
-                     "<tr><th></th><th>left</th><th>right</th><th></th></tr>" + "".join(rows) + "</table>")
-    else:
-        parts.append("<table class=\"sides\"><caption>left against right</caption>"
-                     f"<tr><th>left</th><td>{html.escape(_value(ce.lhs))}</td></tr>"
-                     f"<tr><th>right</th><td>{html.escape(_value(ce.rhs))}</td></tr></table>")
+def counterexample_tables(ce: Any, *, relation: str = "=", first_side: str = "") -> str:
+    """The counterexample as small HTML tables (:func:`pgverify.output.words.ce_tables`): the model's scalars,
+    P[s, a, s′], r[s, a], π(a|s), each drawn array, and the two sides entry by entry, failing entries marked."""
     kind = "exact" if ce.exact else "float64"
+    tables = "".join(_html_table(t) for t in ce_tables(ce, relation=relation, first_side=first_side))
     return (f'<p class="detail">counterexample ({kind}, {html.escape(ce.method)} on {html.escape(ce.family)}):</p>'
-            f'<div class="ce">{"".join(parts)}</div>')
+            f'<div class="ce">{tables}</div>')
 
 
 def render_display(result: Any, *, number: int | None = None) -> str:
@@ -184,9 +134,7 @@ def render_display(result: Any, *, number: int | None = None) -> str:
                      f'<div class="step">{_math_or_source(step.latex)}</div>')
     ce = result.result.counterexample if (verdict == "refuted" and result.result is not None) else None
     if ce is not None:
-        m = re.search(r"\(([^()]*)\)\s*$", ce.step or "")
-        first = re.sub(r"\A\s*\\begin\{[^}]*\}", "", result.latex)
-        parts.append(counterexample_tables(ce, relation=m.group(1) if m else "=", first_side=first))
+        parts.append(counterexample_tables(ce, relation=relation_of(ce.step), first_side=first_side(result)))
     if result.restrictions:
         parts.append(f'<p class="restricted">{html.escape(unicode_math(restrictions_line(result)))}</p>')
     parts.append("</section>")

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["summary", "differing_entry", "failing_entries", "dropped", "unicode_math", "model_words", "atoms"]
+__all__ = ["summary", "differing_entry", "failing_entries", "ce_tables", "Table", "relation_of", "first_side", "dropped", "unicode_math", "model_words", "atoms"]
 
 _RELATION = re.compile(r"\(([^()]*)\)\s*$")
 _HOLDS = {"=": lambda a, b: a == b, ":=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
@@ -275,6 +276,21 @@ def unicode_math(latex: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ summary
+def relation_of(step_label: str | None) -> str:
+    """The relation of a step from its label's last parentheses (``step 3 (prose) (>)`` → ``>``), else ``=``."""
+    m = _RELATION.search(step_label or "")
+    if m and m.group(1) in _HOLDS:
+        return m.group(1)
+    found = re.findall(r"[≤≥<>]", step_label or "")  # a catalogue claim's label is the step written out
+    return found[0] if len(found) == 1 else "="
+
+
+def first_side(result: Any) -> str:
+    """The LaTeX the display (or the catalogue claim) opens with, an environment's ``\\begin`` left out."""
+    latex = getattr(result, "latex", None) or getattr(getattr(result, "claim", None), "statement", "") or ""
+    return re.sub(r"\A\s*\\begin\{[^}]*\}", "", latex)
+
+
 def _failing_latex(result: Any, label: str | None) -> str:
     for s in getattr(result, "steps", ()):
         if s.label == label and s.latex:
@@ -307,14 +323,13 @@ def summary(result: Any) -> str:
     label = ce.step if ce is not None else (getattr(result, "first_failing_step", None) or next(
         (c.failing_step for c in checks if c.failing_step), None))
     step_latex = _failing_latex(result, label)
-    first = re.sub(r"\A\s*\\begin\{[^}]*\}", "", getattr(result, "latex", "") or step_latex)  # the chain's first side
+    first = first_side(result) or step_latex
     head = label or "a step"
     change = dropped(step_latex) if step_latex else None
     head += f" {change[0]} {unicode_math(change[1])}" if change else " fails"
     if ce is None:
         return head + " (no small counterexample: see the failing checks)"
-    m = _RELATION.search(ce.step or "")
-    relation = m.group(1) if m else "="
+    relation = relation_of(ce.step)
     entry = differing_entry(ce.lhs, ce.rhs, relation)
     where = f"on {model_words(ce.example)}" if isinstance(ce.example, dict) else "on the counterexample"
     kind = "" if ce.exact else " (float64)"
@@ -348,3 +363,74 @@ def _keep_spaces(before: str, after: str) -> str:
 def _short(x: Any, limit: int = 60) -> str:
     s = _value(x if not isinstance(x, (list, tuple)) else [v for _, v in _flat(x)])
     return s if len(s) <= limit else s[:limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------ counterexample tables
+@dataclass(frozen=True)
+class Table:
+    """A small table of a counterexample: its caption, column heads, rows (the first cell of each is its head)
+    and the rows marked as failing (left against right)."""
+
+    caption: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    marked: frozenset[int] = frozenset()
+
+
+_NAMES = {"discount": "λ", "mu": "μ", "sigma": "σ", "initial": "initial state", "absorbing": "absorbing state"}
+
+
+def _grid(caption: str, value: Any, *, rows: str = "", cols: str = "", corner: str = "") -> Table:
+    shape = _shape(value)
+    if not shape:
+        return Table(caption, ("",), (("", _value(value)),))
+    if len(shape) == 1:
+        return Table(caption, ("",) + tuple(f"{cols}{j}" for j in range(shape[0])),
+                     (("",) + tuple(_value(v) for v in value),))
+    if len(shape) == 2:
+        lines = [(f"{rows}{i}", [_value(v) for v in row]) for i, row in enumerate(value)]
+    else:  # P[s, a, s']: a row per (s, a)
+        lines = [(f"{rows}{i},{j}", [_value(v) for _, v in _flat(row)]) for i, block in enumerate(value)
+                 for j, row in enumerate(block)]
+    width = max(len(r) for _, r in lines)
+    return Table(caption, (corner,) + tuple(f"{cols}{j}" for j in range(width)),
+                 tuple((k,) + tuple(r) + ("",) * (width - len(r)) for k, r in lines))
+
+
+def ce_tables(ce: Any, *, relation: str = "=", first_side: str = "", limit: int = 40) -> list[Table]:
+    """A counterexample as small tables: its scalars (λ, horizon, …), P[s, a, s′], r[s, a], π(a|s) and each drawn
+    array, then left against right entry by entry, the entries where ``relation`` fails marked.
+
+    ``first_side``: the LaTeX of the chain's first side (names a gradient's entries ∂/∂θ[s,a]); at most ``limit``
+    entries are listed (a last row says how many more)."""
+    ex = ce.example if isinstance(ce.example, dict) else {}
+    out: list[Table] = []
+    scalars = [(k, v) for k, v in ex.items() if not isinstance(v, (list, tuple, dict))]
+    if scalars:
+        out.append(Table("model", ("", ""), tuple((_NAMES.get(k, k), _value(v)) for k, v in scalars)))
+    for k, v in ex.items():
+        if k == "P" and len(_shape(v)) == 3:
+            out.append(_grid("P[s, a, s′]", v, cols="s′=", corner="s,a"))
+        elif k == "r" and len(_shape(v)) == 2:
+            out.append(_grid("r[s, a]", v, rows="s=", cols="a="))
+        elif k == "policy" and isinstance(v, dict):
+            if "pi" in v:
+                out.append(_grid(f"π(a|s) ({v.get('type', 'policy')})", v["pi"], rows="s=", cols="a="))
+        elif isinstance(v, (list, tuple)):
+            out.append(_grid(str(k), v))
+    left, right = _flat(ce.lhs), _flat(ce.rhs)
+    if [i for i, _ in left] == [i for i, _ in right]:
+        fails = failing_entries(ce.lhs, ce.rhs, relation)
+        rows, marked = [], set()
+        for n, ((at, a), (_, b)) in enumerate(list(zip(left, right))[:limit]):
+            if at in fails:
+                marked.add(n)
+            rows.append((_entry_name(at, first_side, ex, ce.lhs), _value(a), _value(b), "✗" if at in fails else ""))
+        if len(left) > limit:
+            rows.append((f"… {len(left) - limit} more entries", "", "", ""))
+        out.append(Table(f"left against right ({relation})", ("", "left", "right", ""), tuple(rows),
+                         frozenset(marked)))
+    else:
+        out.append(Table("left against right", ("", ""), (("left", _short(ce.lhs, 200)),
+                                                          ("right", _short(ce.rhs, 200)))))
+    return out
