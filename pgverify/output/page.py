@@ -134,7 +134,8 @@ def render_display(result: Any, *, number: int | None = None) -> str:
                      f'<div class="step">{_math_or_source(step.latex)}</div>')
     ce = result.result.counterexample if (verdict == "refuted" and result.result is not None) else None
     if ce is not None:
-        parts.append(counterexample_tables(ce, relation=relation_of(ce.step), first_side=first_side(result)))
+        parts.append(counterexample_tables(ce, relation=relation_of(ce.step),
+                                           first_side=f"{first_side(result)}\0{ce.step}"))
     if result.restrictions:
         parts.append(f'<p class="restricted">{html.escape(unicode_math(restrictions_line(result)))}</p>')
     parts.append("</section>")

@@ -121,7 +121,7 @@ def _entry_name(at: tuple[int, ...], step_latex: str, example: dict[str, Any], l
     policy = example.get("policy") if isinstance(example.get("policy"), dict) else {}
     theta = _shape(policy.get("exp_theta", []))
     if (len(at) == 1 and len(theta) == 2 and _shape(lhs) == (theta[0] * theta[1],)
-            and re.match(r"\s*\\nabla_\\theta\b", step_latex)):
+            and any(re.match(r"\s*(\\nabla_\\theta\b|∇U\b|∇_θ)", side) for side in step_latex.split("\0"))):
         s, a = divmod(at[0], theta[1])
         return f"∂/∂θ[{s},{a}]"
     if not at:
@@ -324,7 +324,7 @@ def summary(result: Any) -> str:
         (c.failing_step for c in checks if c.failing_step), None))
     step_latex = _failing_latex(result, label)
     first = first_side(result) or step_latex
-    head = label or "a step"
+    head = (label if re.match(r"step\b", label or "") else f"the step {label}") if label else "a step"
     change = dropped(step_latex) if step_latex else None
     head += f" {change[0]} {unicode_math(change[1])}" if change else " fails"
     if ce is None:
@@ -336,7 +336,7 @@ def summary(result: Any) -> str:
     if entry is None:
         return f"{head}: {where}{kind}, the left side is {_short(ce.lhs)} and the right side {_short(ce.rhs)}"
     at, a, b = entry
-    name = _entry_name(at, first, ce.example if isinstance(ce.example, dict) else {}, ce.lhs)
+    name = _entry_name(at, f"{first}\0{ce.step}", ce.example if isinstance(ce.example, dict) else {}, ce.lhs)
     if relation in ("=", ":="):
         return f"{head}: {where}{kind}, {name} is {_value(a)} on the left and {_value(b)} on the right"
     return (f"{head}: {where}{kind}, {name} is {_value(a)} on the left and {_value(b)} on the right, "
@@ -401,7 +401,8 @@ def ce_tables(ce: Any, *, relation: str = "=", first_side: str = "", limit: int 
     """A counterexample as small tables: its scalars (λ, horizon, …), P[s, a, s′], r[s, a], π(a|s) and each drawn
     array, then left against right entry by entry, the entries where ``relation`` fails marked.
 
-    ``first_side``: the LaTeX of the chain's first side (names a gradient's entries ∂/∂θ[s,a]); at most ``limit``
+    ``first_side``: the LaTeX of the chain's first side, or the failing step's label after a NUL (names a
+    gradient's entries ∂/∂θ[s,a]: either opens with ∇_θ); at most ``limit``
     entries are listed (a last row says how many more)."""
     ex = ce.example if isinstance(ce.example, dict) else {}
     out: list[Table] = []
