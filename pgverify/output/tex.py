@@ -326,7 +326,7 @@ def break_align(block: str, width: float = DISPLAY_WIDTH) -> str:
 _LABEL_WORDS = re.compile(r"(?:[A-Za-z][A-Za-z'-]*[A-Za-z])(?:[ ,]+[A-Za-z][A-Za-z'-]*[A-Za-z])*")
 _LABEL_KEEP = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_^{}()[]=+-<>|,.:;/'*! ")
 _ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307": r"\dot"}
-_SPECIAL = {"−": "-", "·": r"\cdot ", "…": r"\ldots ", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$",
+_SPECIAL = {"Σ": r"\sum ", "−": "-", "·": r"\cdot ", "…": r"\ldots ", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$",
             "~": r"\sim ", "\\": r"\backslash ", "“": "", "”": "", "‘": "", "’": "'"}
 
 
