@@ -221,9 +221,9 @@ def _diff(left: list[str], right: list[str], depth: int) -> tuple[str, str] | No
     if lc == rc:
         return None
     if not (rc - lc) and (lc - rc):
-        return "drops", "".join(a for a in left if (lc - rc)[a] and not _take(lc, rc, a))
+        return "drops", " ".join(a for a in left if (lc - rc)[a] and not _take(lc, rc, a))
     if not (lc - rc) and (rc - lc):
-        return "adds", "".join(a for a in right if (rc - lc)[a] and not _take(rc, lc, a))
+        return "adds", " ".join(a for a in right if (rc - lc)[a] and not _take(rc, lc, a))
     only_l, only_r = list((lc - rc).elements()), list((rc - lc).elements())
     if depth and len(only_l) == len(only_r) == 1:
         a, b = _inside(only_l[0]), _inside(only_r[0])
