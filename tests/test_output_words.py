@@ -195,3 +195,29 @@ def test_hostile_data_in_a_display_fragment_is_escaped():
     assert "<script" not in fragment and "alert(1)" in fragment
     page = render_page((r,), "$$ U(\\theta) = 1 $$\n", title=bad)
     assert "<script" not in page
+
+
+def _output_cases() -> list[dict]:
+    import tomllib
+
+    path = Path(__file__).parent / "adversarial" / "cases_output.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))["case"]
+
+
+@pytest.mark.parametrize("case", _output_cases(), ids=lambda c: c["name"])
+def test_each_output_case_reads_well_on_the_page(case, tmp_path):
+    """Every display of an adversarial output case has its section and badge, the prose keeps no shortcode or
+    front-matter marker and no markup from the document, and a refutation's words match its counterexample."""
+    src = tmp_path / "case.md"
+    src.write_text(case["text"], encoding="utf-8")
+    run = verify_document(src, QUICK)
+    page = render_page(run.results, case["text"], title="case.md")
+    assert page.count('<section class="display') == len(run.results)
+    assert page.count('<span class="verdict verdict-') == len(run.results)
+    for marker in ("{{", "+++", "<script", "<img", "javascript:", "<style>body", "onerror"):
+        assert marker not in page, marker
+    for r in run.results:
+        if r.verdict == "refuted":
+            ce = r.result.counterexample
+            at, left, right = _entry(ce, summary(r))
+            assert _value(left) == _value(_at(ce.lhs, at)) != _value(right) == _value(_at(ce.rhs, at))
