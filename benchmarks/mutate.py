@@ -79,6 +79,7 @@ class Mutant:
 
 
 EV = "pgverify/notation/evaluate.py"
+OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -230,6 +231,27 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("numeric/episodic.py", "return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first",
            "return first * np.prod(pi[s, a], axis=1) if tr.horizon > 1 else first",
            "𝒯θ(τ) without the transition probabilities"),
+    # ---- the output (issue 19): words, the page's tables, aligned rows
+    Mutant("pgverify/output/words.py", "return (fa != fb) if fa is not None and fb is not None else str(a) != str(b)",
+           "return (fa == fb) if fa is not None and fb is not None else str(a) != str(b)",
+           "an = step's failing entries are the equal ones", OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", "s, a = divmod(at[0], theta[1])", "s, a = divmod(at[0], theta[0])",
+           "∂/∂θ[s,a] named with the number of states for the number of actions", OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", 'return (f"this {shape[0]}-state, {shape[1]}-action MDP"',
+           'return (f"this {shape[1]}-state, {shape[0]}-action MDP"', "the MDP's states and actions swapped in words",
+           OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", 'return "drops", " ".join(a for a in left', 'return "adds", " ".join(a for a in left',
+           "a dropped factor said to be added", OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", "            if at in fails:\n                marked.add(n)",
+           "            marked.add(n)", "every entry of left against right marked as failing", OUTPUT_TESTS),
+    Mutant("pgverify/output/annotate.py", 'if t in ("{", r"\\left") or t.startswith(r"\\begin{"):',
+           'if t == "{" or t.startswith(r"\\begin{"):', "a row break inside \\left…\\right splits the row",
+           OUTPUT_TESTS),
+    Mutant("pgverify/output/annotate.py", 'else ("right" if i % 2 == 0 else "left")',
+           'else ("left" if i % 2 == 0 else "right")', "aligned columns left/right swapped", OUTPUT_TESTS),
+    Mutant("pgverify/output/page.py", """mark = ' class="differs"' if n in t.marked else \"\"""",
+           """mark = ' class="differs"' if n not in t.marked else \"\"""", "the page marks the entries that agree",
+           OUTPUT_TESTS),
 )
 
 

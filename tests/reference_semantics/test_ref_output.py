@@ -78,6 +78,7 @@ def test_a_gradient_entry_is_named_by_its_state_and_action(states, actions, data
     Shown.result = result
     s, a = np.unravel_index(k, (states, actions))
     words = summary(Shown())
+    assert f"on this {states}-state, {actions}-action MDP" in words, words
     assert f"∂/∂θ[{s},{a}] is 0 on the left and {rhs[k].replace('-', '−')} on the right" in words, words
 
 
