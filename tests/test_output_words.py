@@ -130,7 +130,7 @@ def test_an_aligned_display_has_one_row_per_line(slips):
     fragment = render_display(slips.results[0])
     math = fragment[fragment.index("<math"):fragment.index("</math>")]
     assert math.count("<mtr>") == 2 and "&amp;" not in math and "<mi>&" not in math
-    assert math.count('<mtd columnalign="right">') == 2 and math.count('<mtd columnalign="left">') == 2
+    assert math.count('<mtr><mtd columnalign="right">') == 2 and math.count('<mtd columnalign="left">') == 2
 
 
 def test_the_counterexample_tables_mark_exactly_the_differing_entries(slips):
@@ -170,6 +170,7 @@ def test_the_report_opens_with_verdicts_by_section_and_shows_tables():
     assert "| Section A | · | · | · | 1 | · |" in head and "| Section B | 1 | · | · | · | · |" in head
     assert "| `x.slip` | refuted |" in md  # the row .ci/run reads
     assert "| **∂/∂θ[0,0]** | **−1/4** | **−1/8** | **✗** |" in md and "```json" not in md
+    assert "| ∂/∂θ[1,0] | 0 | 0 |  |" in md  # an entry where the sides agree is not marked
     assert r"failing step $\nabla U = \mathbb{E}[\sum \lambda ^{t-1} R_\tau \nabla \text{log}\pi ]$" in md
     latex = latex_document(run)
     assert "“" not in latex and "”" not in latex

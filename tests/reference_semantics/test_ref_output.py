@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgverify.output.annotate import split_rows
-from pgverify.output.words import atoms, differing_entry, dropped, failing_entries, summary
+from pgverify.output.words import atoms, ce_tables, differing_entry, dropped, failing_entries, summary
 from pgverify.verdicts import ClaimResult, Counterexample
 
 OPS = {"=": operator.eq, "<": operator.lt, ">": operator.gt, "≤": operator.le, "≥": operator.ge}
@@ -52,6 +52,9 @@ def test_failing_entries_are_those_where_the_relation_is_false(sides, relation):
     want = {tuple(int(i) for i in at) for at in np.ndindex(*(shape or ()))
             if not OPS[relation](Fraction(a[at]), Fraction(b[at]))}
     assert failing_entries(left, right, "=" if relation == "=" else relation) == want
+    ce = Counterexample("f", "exact", f"step 1 ({relation})", 0, {}, left, right, True)
+    rows = [tuple(int(i) for i in at) for at in np.ndindex(*(shape or ()))]
+    assert ce_tables(ce, relation=relation, limit=100)[-1].marked == {n for n, at in enumerate(rows) if at in want}
     first = differing_entry(left, right, relation)
     if not want:
         assert first is None
