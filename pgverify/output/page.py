@@ -70,6 +70,7 @@ mtd { padding: 0.15em 0; }
 .ce caption { font-size: 0.8rem; color: #444; text-align: left; }
 .ce th, .ce td { border: 1px solid #ccc; padding: 0.05rem 0.4rem; text-align: right; }
 .ce tr.differs td { background: #fde2df; font-weight: bold; }
+main p math, main li math { font-size: 1.1em; }
 .source { font-size: 0.8rem; white-space: pre-wrap; color: #555; }
 .prose-math-unrendered { color: #8a6d00; }
 """
@@ -304,16 +305,15 @@ def render_page(results: Sequence[Any], source: str, *, title: str | None = None
     for r in results:
         counts[r.verdict] += 1
     tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    overview = "".join(
-        f'<tr><td><a href="#display-{r.index + 1}">{r.index + 1}</a></td><td>{r.line}</td>'
-        f'<td><span class="tag" style="background:{COLOURS[r.verdict]}">'
-        f'{html.escape(r.verdict)}</span></td></tr>' for r in results if r.verdict in ("refuted", "ill-formed"))
+    overview = ", ".join(
+        f'<a href="#display-{r.index + 1}">display {r.index + 1}</a> (line {r.line}, <span class="tag" '
+        f'style="background:{COLOURS[r.verdict]}">{html.escape(r.verdict)}</span>)'
+        for r in results if r.verdict in ("refuted", "ill-formed", "undecided"))
     name = html.escape(title or "document")
     head = (f'<h1 class="page">pgverify: {name}</h1><p class="overview">{len(results)} displays — '
             f'{html.escape(tally) or "none"}' + (f" (seed {seed})" if seed is not None else "") + "</p>")
     if overview:
-        head += ('<table class="overview"><caption>refuted and ill-formed displays</caption><tr><th>display</th>'
-                 f'<th>line</th><th>verdict</th></tr>{overview}</table>')
+        head += f'<p class="overview">not proved or verified: {overview}</p>'
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>pgverify: {name}</title><style>{STYLE}</style></head><body>"
