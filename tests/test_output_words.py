@@ -222,3 +222,13 @@ def test_each_output_case_reads_well_on_the_page(case, tmp_path):
             ce = r.result.counterexample
             at, left, right = _entry(ce, summary(r))
             assert _value(left) == _value(_at(ce.lhs, at)) != _value(right) == _value(_at(ce.rhs, at))
+
+
+def test_the_check_table_and_json_carry_the_words():
+    from pgverify.output.report import table as check_table
+    from pgverify.output.report import to_json as check_json
+
+    run = _claim_run()
+    shown = check_table(run)
+    assert f"in words: {summary(run.results[0])}" in shown and "∂/∂θ[0,0] is −1/4 on the left" in shown
+    assert [c["in_words"] for c in check_json(run)["claims"]] == [summary(r) for r in run.results]

@@ -10,7 +10,8 @@ from typing import Any
 
 from pgverify import __version__
 from pgverify.output import tex
-from pgverify.output.words import Table, ce_tables, first_side, relation_of, summary
+from pgverify.output.words import Table, ce_tables, first_side, relation_of
+from pgverify.output.words import summary as in_words
 from pgverify.checker import Settings
 from pgverify.verdicts import Check, ClaimResult, Counterexample, Tally
 from pgverify.registry import SLOW_METHODS_OPT_IN
@@ -56,7 +57,7 @@ def to_json(run: Run) -> dict[str, Any]:
             **({"corrects": r.claim.corrects} if r.claim.corrects else {}),
             **({"note": r.claim.note} if r.claim.note else {}),
             **({"reason": r.reason} if r.reason else {}),
-            "in_words": summary(r),
+            "in_words": in_words(r),
             "checks": [_check_json(c) for c in r.checks],
             "counterexample": _counterexample_json(r.counterexample),
         } for r in run.results],
@@ -102,7 +103,7 @@ def table(run: Run) -> str:
                 lines.append(f"{pad}{c.method} could not decide: {c.message}")
         ce = r.counterexample
         if r.verdict == "refuted":
-            lines.append(f"{pad}in words: {summary(r)}")
+            lines.append(f"{pad}in words: {in_words(r)}")
         if ce is not None:
             lines.append(f"{pad}fails at step: {ce.step}")
             lines.append(f"{pad}counterexample ({'exact' if ce.exact else 'float64'}, {ce.family}): "
@@ -194,7 +195,7 @@ def markdown(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
                    + " |")
     out += ["", "## Claims", "", "| claim | verdict | checks | in words |", "|---|---|---|---|"]
     for r in run.results:
-        out.append(f"| `{r.claim.id}` | {r.verdict} | {_methods(r)} | {_md_cell(summary(r))} |")
+        out.append(f"| `{r.claim.id}` | {r.verdict} | {_methods(r)} | {_md_cell(in_words(r))} |")
     for section, results in _sections(run).items():
         out += ["", f"## {section}"]
         for r in results:
@@ -203,7 +204,7 @@ def markdown(run: Run, *, extra_sections: dict[str, str] | None = None) -> str:
                 out.append(f"Repairs `{r.claim.corrects}`.")
             if r.claim.note:
                 out += [r.claim.note, ""]
-            out += [f"In words: {summary(r)}.", ""]
+            out += [f"In words: {in_words(r)}.", ""]
             if r.reason:
                 out += [f"Ill-formed: {r.reason}.", ""]
             for c in r.checks:
@@ -310,7 +311,7 @@ def latex_document(run: Run, *, extra_sections: dict[str, str] | None = None) ->
         for r in results:
             out.append(rf"\paragraph{{\texttt{{{tex.text(r.claim.id)}}} --- {r.verdict}}}")
             out += _statement_tex(r.claim.statement)
-            out.append("In words: " + _words_tex(summary(r), r.counterexample.step if r.counterexample else "") + ".")
+            out.append("In words: " + _words_tex(in_words(r), r.counterexample.step if r.counterexample else "") + ".")
             if r.counterexample is not None:
                 ce = r.counterexample
                 out.append(f"Fails at step ${tex.label_math(ce.step)}$; counterexample "
