@@ -257,23 +257,43 @@ def _shortcodes(text: str, masked: str, holes: _Placeholders) -> str:
     return "".join(out)
 
 
+_TEX_HEADINGS = {"section": "h2", "subsection": "h3", "subsubsection": "h4", "paragraph": "h5"}
+_TEX_INLINE = {"emph": "em", "textit": "em", "textbf": "strong", "texttt": "code"}
+_TEX_DROP = re.compile(r"\\(documentclass|usepackage)(\[[^\]]*\])?\{[^}]*\}|\\(begin|end)\{document\}|\\maketitle\b"
+                       r"|\\label\{[^}]*\}")
+
+
 def _tex_prose(chunk: str, holes: _Placeholders) -> str:
-    """LaTeX prose: paragraphs, escaped, with inline ``$…$`` as MathML."""
+    """LaTeX prose: comments and the preamble dropped, sectioning commands as headings, \\emph/\\textbf/\\texttt as
+    emphasis, inline ``$…$`` as MathML, the rest as escaped paragraphs (an unknown command stays visible)."""
     def inline(m: re.Match[str]) -> str:
         return holes.add(_math_or_source(m.group(1), display="inline"))
 
+    def heading(m: re.Match[str]) -> str:
+        tag = _TEX_HEADINGS[m.group(1)]
+        return f"\n\n{holes.add(f'<{tag}>{html.escape(m.group(2))}</{tag}>')}\n\n"
+
+    def styled(m: re.Match[str]) -> str:
+        tag = _TEX_INLINE[m.group(1)]
+        return holes.add(f"<{tag}>{html.escape(m.group(2))}</{tag}>")
+
+    chunk = re.sub(r"(?<!\\)%.*", "", chunk)
+    chunk = _TEX_DROP.sub("", chunk)
     chunk = re.sub(r"(?<!\\)\$([^$]+?)(?<!\\)\$", inline, chunk)
+    chunk = re.sub(r"\\(" + "|".join(_TEX_HEADINGS) + r")\*?\{([^{}]*)\}", heading, chunk)
+    chunk = re.sub(r"\\(" + "|".join(_TEX_INLINE) + r")\{([^{}]*)\}", styled, chunk)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", chunk) if p.strip()]
     return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
 
 
 def render_page(results: Sequence[Any], source: str, *, title: str | None = None, kind: str = "md",
-                seed: int | None = None) -> str:
+                seed: int | None = None, standalone: bool = True) -> str:
     """A self-contained HTML page of ``source`` with each of ``results`` (its displays, in order) shown by
     :func:`render_display` where the display stands.
 
     ``kind``: ``"md"`` (Markdown, the default) or ``"tex"`` (prose as escaped paragraphs); ``seed``: shown in the
-    header when given.  No script, nothing fetched: links are kept as links, an image becomes a link to it.
+    header when given; ``standalone=False``: a ``<div class="pgverify">`` with its own ``<style>`` instead of a whole
+    HTML document (for a notebook's output).  No script, nothing fetched: links are kept as links, an image becomes a link to it.
     """
     if kind not in ("md", "tex"):
         raise ValueError(f"kind must be 'md' or 'tex', not {kind!r}")
@@ -314,6 +334,9 @@ def render_page(results: Sequence[Any], source: str, *, title: str | None = None
             f'{html.escape(tally) or "none"}' + (f" (seed {seed})" if seed is not None else "") + "</p>")
     if overview:
         head += f'<p class="overview">not proved or verified: {overview}</p>'
+    if not standalone:
+        return (f'<div class="pgverify"><style>{STYLE.replace("body {", ".pgverify {")}</style>'
+                f"<header>{head}{front}</header>\n<main>{main}</main></div>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>pgverify: {name}</title><style>{STYLE}</style></head><body>"

@@ -418,7 +418,7 @@ def ce_tables(ce: Any, *, relation: str = "=", first_side: str = "", limit: int 
             if "pi" in v:
                 out.append(_grid(f"π(a|s) ({v.get('type', 'policy')})", v["pi"], rows="s=", cols="a="))
         elif isinstance(v, (list, tuple)):
-            out.append(_grid(str(k), v))
+            out.append(_grid(_NAMES.get(k, str(k)), v))
     left, right = _flat(ce.lhs), _flat(ce.rhs)
     if [i for i, _ in left] == [i for i, _ in right]:
         fails = failing_entries(ce.lhs, ce.rhs, relation)
