@@ -232,3 +232,17 @@ def test_the_check_table_and_json_carry_the_words():
     shown = check_table(run)
     assert f"in words: {summary(run.results[0])}" in shown and "∂/∂θ[0,0] is −1/4 on the left" in shown
     assert [c["in_words"] for c in check_json(run)["claims"]] == [summary(r) for r in run.results]
+
+
+def test_latex_prose_and_a_notebook_fragment(tmp_path):
+    text = ("% a comment that is not shown\n\\section{Notes}\nThe utility is $U(\\theta)$, with \\emph{care}:\n"
+            "\\begin{equation}\nU(\\theta) = v(s^0)\n\\end{equation}\n")
+    src = tmp_path / "notes.tex"
+    src.write_text(text, encoding="utf-8")
+    run = verify_document(src, QUICK)
+    page = render_page(run.results, text, title="notes.tex", kind="tex")
+    assert "<h2>Notes</h2>" in page and "<em>care</em>" in page and "a comment" not in page
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in page
+    fragment = render_page(run.results, text, title="notes.tex", kind="tex", standalone=False)
+    assert fragment.startswith('<div class="pgverify"><style>') and "<html" not in fragment and "body {" not in fragment
+    assert fragment.count('<span class="verdict verdict-proved"') == 1
