@@ -246,3 +246,12 @@ def test_latex_prose_and_a_notebook_fragment(tmp_path):
     fragment = render_page(run.results, text, title="notes.tex", kind="tex", standalone=False)
     assert fragment.startswith('<div class="pgverify"><style>') and "<html" not in fragment and "body {" not in fragment
     assert fragment.count('<span class="verdict verdict-proved"') == 1
+
+
+def test_rows_without_an_environment_and_matrices_keep_their_layout():
+    from pgverify.output.annotate import safe_mathml
+
+    bare = safe_mathml(r"U(\theta) = v(s^0) \\ = \sum_a \pi(a|s^0) q(s^0, a)")
+    assert bare.count("<mtr>") == 2 and "&" not in bare.replace("&#x", "")
+    matrix = safe_mathml(r"P = \begin{pmatrix} 1 & 0 \\ 0 & 1 \end{pmatrix}")
+    assert matrix.count("<mtr>") == 2 and "<mtable displaystyle" not in matrix  # latex2mathml's own matrix

@@ -182,9 +182,13 @@ def _mathml(latex: str, *, display: str = "block") -> str:
 
     m = _TABULAR.match(latex)
     if m is None:
-        return _colon_equals(convert(latex, display=display))
-    rows = split_rows(m.group(2))
-    centred = m.group(1).startswith("gather")
+        rows = split_rows(latex) if display == "block" else [[latex]]
+        if len(rows) == 1:
+            return _colon_equals(convert(latex, display=display))
+        centred = all(len(r) == 1 for r in rows)  # rows without an environment: gathered, or aligned if & is used
+    else:
+        rows = split_rows(m.group(2))
+        centred = m.group(1).startswith("gather")
     width = max(len(r) for r in rows)
     align = ["center" if centred else ("right" if i % 2 == 0 else "left") for i in range(width)]
     out = []
