@@ -10,11 +10,11 @@ from typing import Any
 
 from pgverify import __version__
 from pgverify.output import tex
-from pgverify.output.words import Table, ce_tables, first_side, relation_of
-from pgverify.output.words import summary as in_words
 from pgverify.checker import Settings
 from pgverify.verdicts import Check, ClaimResult, Counterexample, Tally
 from pgverify.registry import SLOW_METHODS_OPT_IN
+from pgverify.output.words import Table, ce_tables, first_side, relation_of
+from pgverify.output.words import summary as in_words
 
 __all__ = ["Run", "to_json", "table", "markdown", "latex_document", "mark", "by_section"]
 
