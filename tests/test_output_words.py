@@ -255,3 +255,12 @@ def test_rows_without_an_environment_and_matrices_keep_their_layout():
     assert bare.count("<mtr>") == 2 and "&" not in bare.replace("&#x", "")
     matrix = safe_mathml(r"P = \begin{pmatrix} 1 & 0 \\ 0 & 1 \end{pmatrix}")
     assert matrix.count("<mtr>") == 2 and "<mtable displaystyle" not in matrix  # latex2mathml's own matrix
+
+
+def test_a_float64_counterexample_names_the_entry_that_differs_most():
+    ce = Counterexample("tabular-softmax", "numeric", "step 1 (=)", 0, {"discount": "0.5"},
+                        [0.25, 1.0, 2.0], [0.25000000001, 1.5, 2.0], False)
+    r = DisplayResult(index=0, line=1, latex="x = y", understood=None, catalogue_id=None, verdict="refuted",
+                      result=ClaimResult(claim=None, verdict="refuted", checks=(), counterexample=ce))
+    words = summary(r)
+    assert "(float64)" in words and "entry [1] is 1.0 on the left and 1.5 on the right" in words, words

@@ -80,6 +80,21 @@ def differing_entry(lhs: Any, rhs: Any, relation: str = "=") -> tuple[tuple[int,
     return next(((at, a, b) for (at, a), (_, b) in zip(left, right) if _fails(a, b, relation)), None)
 
 
+def _widest(lhs: Any, rhs: Any, relation: str) -> tuple[tuple[int, ...], Any, Any] | None:
+    """A float64 counterexample's entry where the relation fails by the most (rounding may make several entries
+    differ a little: the one named is the one that differs most).
+
+    >>> _widest(["1.0", "2.0"], ["1.0000001", "3.5"], "=")
+    ((1,), '2.0', '3.5')
+    """
+    fails = failing_entries(lhs, rhs, relation)
+    pairs = [(at, a, b) for (at, a), (_, b) in zip(_flat(lhs), _flat(rhs)) if at in fails]
+    if not pairs:
+        return None
+    return max(pairs, key=lambda p: abs(_exact(p[1]) - _exact(p[2])) if _exact(p[1]) is not None
+               and _exact(p[2]) is not None else 0)
+
+
 def _value(v: Any) -> str:
     return str(v).replace("-", "−").replace("*", "·")
 
@@ -330,7 +345,7 @@ def summary(result: Any) -> str:
     if ce is None:
         return head + " (no small counterexample: see the failing checks)"
     relation = relation_of(ce.step)
-    entry = differing_entry(ce.lhs, ce.rhs, relation)
+    entry = differing_entry(ce.lhs, ce.rhs, relation) if ce.exact else _widest(ce.lhs, ce.rhs, relation)
     where = f"on {model_words(ce.example)}" if isinstance(ce.example, dict) else "on the counterexample"
     kind = "" if ce.exact else " (float64)"
     if entry is None:
