@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -248,6 +249,7 @@ def _markup(page: str) -> list[tuple[Any, ...]]:
     return events
 
 
+@functools.lru_cache(maxsize=4096)
 def safe_mathml(latex: str, *, display: str = "block") -> str | None:
     """The display's MathML when it is made of :data:`MATHML_ELEMENTS` and :data:`MATHML_ATTRIBUTES` only, else None.
 
