@@ -1,8 +1,10 @@
-"""The annotated HTML page in a real browser: every display is rendered and every verdict is visible.
+"""The annotated HTML page in a real browser, judged by what a reader sees.
 
-Headless Chromium (Debian's ``chromium``; .ci/run installs it) loads the page ``pgverify annotate`` writes, with
-a probe script appended that measures each display's MathML and verdict element after layout, and the DOM is
-dumped.  The page itself has no script and loads nothing from the network.
+Headless Chromium (Debian's ``chromium``; .ci/run installs it) loads the page ``pgverify annotate`` writes at a
+1200 px window, with a probe script appended that measures after layout: each display's MathML and its verdict
+badge (beside the math, on its level), the rows of an aligned block (one under the other, by their boxes' y), no
+literal ``&`` in the math, the document no wider than the window, and no raw Markdown, front-matter or shortcode
+marker left in the text; the DOM is dumped.  The page itself has no script and loads nothing from the network.
 """
 
 from __future__ import annotations
