@@ -87,7 +87,8 @@ def _math_or_source(latex: str, *, display: str = "block") -> str:
     if math is not None:
         return math
     if display == "inline":
-        return f'<code class="prose-math-unrendered" title="not rendered: {html.escape(why)}">{html.escape(latex)}</code>'
+        return (f'<code class="prose-math-unrendered" title="not rendered: {html.escape(why)}">'
+                f'{html.escape(latex)}</code>')
     return f'<pre class="source">{html.escape(latex)}</pre><p class="detail">(not rendered: {html.escape(why)})</p>'
 
 
@@ -159,7 +160,8 @@ def _front_matter(text: str) -> tuple[str, str]:
     for line in m.group(2).splitlines():
         kv = re.match(r"^\s*([A-Za-z_][\w-]*)\s*[:=]\s*(.*?)\s*$", line)
         if kv:
-            rows.append(f"<tr><th>{html.escape(kv.group(1))}</th><td>{html.escape(kv.group(2).strip(chr(34) + chr(39)))}"
+            value = kv.group(2).strip("\"'")
+            rows.append(f"<tr><th>{html.escape(kv.group(1))}</th><td>{html.escape(value)}"
                         "</td></tr>")
         elif line.strip():
             rows.append(f'<tr><td colspan="2">{html.escape(line)}</td></tr>')
@@ -205,7 +207,7 @@ def _markdown(escaped: bool, holes: _Placeholders) -> Any:
         return holes.add(_math_or_source(latex, display="block" if tokens[idx].type.startswith("math_block")
                                          else "inline"))
 
-    def image(_renderer: Any, tokens: list[Any], idx: int, *_: Any) -> str:  # nothing is fetched: an image becomes a link
+    def image(_renderer: Any, tokens: list[Any], idx: int, *_: Any) -> str:  # nothing fetched: a link to it
         t = tokens[idx]
         alt = html.escape(t.content or "image")
         src = html.escape(t.attrGet("src") or "", quote=True)
@@ -246,7 +248,8 @@ def _shortcodes(text: str, masked: str, holes: _Placeholders) -> str:
         if k in pairs:
             title = _shortcode_title(m.group(4))
             label = f"{html.escape(title)} " if title else ""
-            out.append("\n\n" + holes.add(f'<div class="shortcode shortcode-{html.escape(name)}"><p class="shortcode-name">'
+            out.append("\n\n" + holes.add(f'<div class="shortcode shortcode-{html.escape(name)}">'
+                                          f'<p class="shortcode-name">'
                                           f'{label}<small>(Hugo shortcode {html.escape(name)})</small></p>') + "\n\n")
         elif k in closing:
             out.append("\n\n" + holes.add("</div>") + "\n\n")
@@ -293,7 +296,8 @@ def render_page(results: Sequence[Any], source: str, *, title: str | None = None
 
     ``kind``: ``"md"`` (Markdown, the default) or ``"tex"`` (prose as escaped paragraphs); ``seed``: shown in the
     header when given; ``standalone=False``: a ``<div class="pgverify">`` with its own ``<style>`` instead of a whole
-    HTML document (for a notebook's output).  No script, nothing fetched: links are kept as links, an image becomes a link to it.
+    HTML document (for a notebook's output).  No script, nothing fetched: links are kept as links, an image
+    becomes a link to it.
     """
     if kind not in ("md", "tex"):
         raise ValueError(f"kind must be 'md' or 'tex', not {kind!r}")

@@ -3,8 +3,8 @@
 :func:`summary` says what failed and where, from the failing step (its label and LaTeX), the counterexample (the
 model, both sides' values) and a structural comparison of the step's two sides (:func:`dropped`):
 
-    step 2 (=) drops (1−λ)^{−1}: on this 2-state, 2-action MDP (λ = 0) ∂/∂θ[0,0] is −1/4 on the left and −1/8
-    on the right
+    step 2 (=) drops (1−λ)^{−1}: on this 1-state, 3-action MDP (λ = 1/10), ∂/∂θ[0,0] is −10/81 on the
+    left and −1/9 on the right
 
 The same sentence is printed in the terminal table, stored in the JSON (key ``in_words``), shown on the annotated
 page, in the report and in a notebook.
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-__all__ = ["summary", "differing_entry", "failing_entries", "ce_tables", "Table", "relation_of", "first_side", "dropped", "unicode_math", "model_words", "atoms"]
+__all__ = ["summary", "differing_entry", "failing_entries", "ce_tables", "Table", "relation_of", "first_side",
+           "dropped", "unicode_math", "model_words", "atoms"]
 
 _RELATION = re.compile(r"\(([^()]*)\)\s*$")
 _HOLDS = {"=": lambda a, b: a == b, ":=": lambda a, b: a == b, "<": lambda a, b: a < b, ">": lambda a, b: a > b,
@@ -423,7 +424,8 @@ def ce_tables(ce: Any, *, relation: str = "=", first_side: str = "", limit: int 
     out: list[Table] = []
     scalars = [(k, v) for k, v in ex.items() if not isinstance(v, (list, tuple, dict))]
     if scalars:
-        out.append(Table("model", ("", ""), tuple((_NAMES.get(k, k), _value(v)) for k, v in scalars)))
+        out.append(Table("model", ("", ""),
+                         tuple((_NAMES.get(k, k.replace("_", " ")), _value(v)) for k, v in scalars)))
     for k, v in ex.items():
         if k == "P" and len(_shape(v)) == 3:
             out.append(_grid("P[s, a, s′]", v, cols="s′=", corner="s,a"))
