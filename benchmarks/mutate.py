@@ -26,6 +26,9 @@ targeted tests kill 60 (98%); the survivor is the audit's negative-factor guard,
 is taken against c = 1, which the line before already found above the tolerance).  The seven mutants of issue 16
 are killed by the targeted tests and by the whole default suite (``--full``, 6–23 s each to the first failure);
 so are the eight of the soundness rules (conditions, indices, λ's domain, ∝ over [0, 1), ``where``, survey).
+The eight mutants of the output (issue 19: the words' failing entries, entry names and MDP size, drops/adds,
+the marks of the tables, aligned rows and columns; ``--only 62 63 64 65 66 67 68 69``) are killed by their
+targeted tests (tests/test_output_words.py, tests/reference_semantics/test_ref_output.py), 8 of 8, 16–25 s each.
 Earlier, on the sound-reference branch, the 53 mutants then in the table with 20 ``--ast`` swaps (seed 0): 68 of
 73 killed (93%).
 """
@@ -79,6 +82,7 @@ class Mutant:
 
 
 EV = "pgverify/notation/evaluate.py"
+OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -230,6 +234,27 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("numeric/episodic.py", "return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first",
            "return first * np.prod(pi[s, a], axis=1) if tr.horizon > 1 else first",
            "𝒯θ(τ) without the transition probabilities"),
+    # ---- the output (issue 19): words, the page's tables, aligned rows
+    Mutant("pgverify/output/words.py", "return (fa != fb) if fa is not None and fb is not None else str(a) != str(b)",
+           "return (fa == fb) if fa is not None and fb is not None else str(a) != str(b)",
+           "an = step's failing entries are the equal ones", OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", "s, a = divmod(at[0], theta[1])", "s, a = divmod(at[0], theta[0])",
+           "∂/∂θ[s,a] named with the number of states for the number of actions", OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", 'return (f"this {shape[0]}-state, {shape[1]}-action MDP"',
+           'return (f"this {shape[1]}-state, {shape[0]}-action MDP"', "the MDP's states and actions swapped in words",
+           OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", 'return "drops", " ".join(a for a in left', 'return "adds", " ".join(a for a in left',
+           "a dropped factor said to be added", OUTPUT_TESTS),
+    Mutant("pgverify/output/words.py", "            if at in fails:\n                marked.add(n)",
+           "            marked.add(n)", "every entry of left against right marked as failing", OUTPUT_TESTS),
+    Mutant("pgverify/output/annotate.py", 'if t in ("{", r"\\left") or t.startswith(r"\\begin{"):',
+           'if t == "{" or t.startswith(r"\\begin{"):', "a row break inside \\left…\\right splits the row",
+           OUTPUT_TESTS),
+    Mutant("pgverify/output/annotate.py", 'else ("right" if i % 2 == 0 else "left")',
+           'else ("left" if i % 2 == 0 else "right")', "aligned columns left/right swapped", OUTPUT_TESTS),
+    Mutant("pgverify/output/page.py", """mark = ' class="differs"' if n in t.marked else \"\"""",
+           """mark = ' class="differs"' if n not in t.marked else \"\"""", "the page marks the entries that agree",
+           OUTPUT_TESTS),
 )
 
 

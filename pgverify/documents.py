@@ -563,6 +563,7 @@ def to_json(run: DocumentRun) -> dict[str, Any]:
     """One object: per display its source line, its LaTeX, the AST rendered back, steps, verdict, catalogue id."""
     from pgverify import __version__
     from pgverify.output.report import _check_json, _counterexample_json
+    from pgverify.output.words import summary
 
     return {
         "tool": "pgverify", "version": __version__, "file": run.path, "seed": run.settings.seed,
@@ -570,6 +571,7 @@ def to_json(run: DocumentRun) -> dict[str, Any]:
         "displays": [{
             "display": r.index + 1, "line": r.line, "latex": r.latex, "understood": r.understood,
             "id": r.catalogue_id, "verdict": r.verdict, **({"reason": r.reason} if r.reason else {}),
+            "in_words": summary(r),
             "restrictions": list(r.restrictions),
             "steps": [{"label": s.label, "relation": s.relation, "holds": s.holds, "latex": s.latex} for s in r.steps],
             "first_failing_step": r.first_failing_step,
@@ -591,6 +593,7 @@ def _printable(text: str) -> str:
 def table(run: DocumentRun) -> str:
     """The readable table: one row per display (line, catalogue id), failing steps and reasons below."""
     from pgverify.output.report import _short, mark
+    from pgverify.output.words import summary
 
     head = [f"{'display':<26}  {'verdict':<10}  checks", f"{'-' * 26}  {'-' * 10}  {'-' * 30}"]
     lines = list(head)
@@ -604,6 +607,7 @@ def table(run: DocumentRun) -> str:
         if r.reason and r.verdict in ("ill-formed", "undecided"):
             lines.append(f"{pad}{_printable(r.reason)}")
         if r.verdict == "refuted":
+            lines.append(f"{pad}in words: {_printable(summary(r))}")
             lines.append(f"{pad}fails at step: {r.first_failing_step}")
             shown = next((s.latex for s in r.steps if s.label == r.first_failing_step and s.latex), None)
             if shown:

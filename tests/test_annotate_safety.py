@@ -16,16 +16,23 @@ import pytest
 
 from pgverify.checker import Settings
 from pgverify.documents import DisplayResult, DocumentRun, StepVerdict, verify_document
-from pgverify.output.annotate import (MATHML_ATTRIBUTES, MATHML_ELEMENTS, _STYLE, annotated_html, annotated_markdown,
-                                      safe_mathml)
+from pgverify.output.annotate import MATHML_ATTRIBUTES, MATHML_ELEMENTS, annotated_html, annotated_markdown, safe_mathml
+from pgverify.output.page import STYLE as _STYLE
 from pgverify.verdicts import ClaimResult, Counterexample
 
 QUICK = Settings(numeric_examples=5, exact_points=1, counterexample_examples=20)
 
 #: The page's own elements and the attributes each may carry.
-PAGE = {"html": {"lang"}, "head": set(), "meta": {"charset"}, "title": set(), "style": set(), "body": set(),
-        "h1": set(), "p": {"class"}, "div": {"class", "id", "data-line"}, "span": {"class", "style"},
-        "pre": {"class"}}
+PAGE = {"html": {"lang"}, "head": set(), "meta": {"charset", "name", "content"}, "title": set(), "style": set(),
+        "body": set(), "header": set(), "main": set(), "h1": {"class"}, "p": {"class"}, "div": {"class"},
+        "section": {"class", "id", "data-line", "style"}, "span": {"class", "style"}, "pre": {"class"},
+        "code": {"class", "title"}, "small": set(), "table": {"class"}, "caption": set(), "tr": {"class"},
+        "th": set(), "td": {"colspan"}, "a": {"href", "rel", "title"},
+        # the prose's own simple markup (markdown-it's output through nh3's allow-list)
+        **{t: set() for t in ("h2", "h3", "h4", "h5", "h6", "em", "strong", "ul", "li", "blockquote", "br", "hr",
+                              "thead", "tbody", "del", "s", "sup", "sub", "dl", "dt", "dd", "kbd", "b", "i", "u",
+                              "cite", "q", "mark")},
+        "ol": {"start"}, "abbr": {"title"}}
 
 PAYLOADS = [
     "</math><script>alert(3)</script>",
@@ -86,13 +93,16 @@ def assert_no_executable_content(page: str) -> None:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
             assert "javascript:" not in (value or "").lower() and "url(" not in (value or "").lower(), (tag, name)
-        if tag == "span" and "style" in attrs:
-            assert re.fullmatch(r"background:#[0-9a-f]{6}", attrs["style"]), attrs
+        if "style" in attrs:
+            assert re.fullmatch(r"(background|border-left-color):#[0-9a-f]{6}", attrs["style"]), attrs
+        if tag == "a":  # a link is kept as a link, never a script: within the page, the web, mail, or relative
+            assert re.match(r"(#display-\d+$|https?:|mailto:|[^:]*$)", attrs.get("href") or ""), attrs
         if tag == "math":
-            assert attrs.get("xmlns") == "http://www.w3.org/1998/Math/MathML" and attrs.get("display") == "block"
+            assert attrs.get("xmlns") == "http://www.w3.org/1998/Math/MathML"
+            assert attrs.get("display") in ("block", "inline")
     assert [t for t, _ in parsed.elements].count("style") == 1 and parsed.styles == [_STYLE]
     assert parsed.comments == []
-    assert not re.search(r"<\s*(script|iframe|svg|img|a|object|embed|link|base|form|maction)\b", page, re.I)
+    assert not re.search(r"<\s*(script|iframe|svg|img|object|embed|link|base|form|maction)\b", page, re.I)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -185,4 +195,4 @@ def test_the_example_page_keeps_its_mathml():
     run = verify_document(src, QUICK)
     page = annotated_html(text, run, title=src.name)
     assert_no_executable_content(page)
-    assert page.count("<math") == len(run.results)
+    assert page.count('<div class="math"><math') == len(run.results)

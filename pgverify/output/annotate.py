@@ -3,14 +3,14 @@
 * :func:`annotated_markdown` — the Markdown source unchanged, each display followed by a
   block quote ``> **pgverify: refuted** — …`` (the failing step and, for a refutation, the
   counterexample's two sides);
-* :func:`annotated_html` — a self-contained HTML page (no script, no network): the prose as
-  paragraphs, each display as MathML (latex2mathml, converted at run time) with its verdict
-  beside it in an element ``class="verdict verdict-<verdict>"``.
+* :func:`annotated_html` — a self-contained HTML page (no script, no network), made by
+  :func:`pgverify.output.page.render_page`: the prose rendered, each display as MathML (an aligned
+  block as an ``mtable``) with its verdict beside it in an element ``class="verdict verdict-<verdict>"``.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import re
 from pathlib import Path
@@ -19,12 +19,8 @@ from typing import Any
 from pgverify.documents import DisplayResult, DocumentRun
 from pgverify.notation.document import blank_code_and_comments
 
-__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html", "safe_mathml",
+__all__ = ["verdict_line", "restrictions_line", "annotated_markdown", "annotated_html", "safe_mathml", "split_rows",
            "MATHML_ELEMENTS", "MATHML_ATTRIBUTES"]
-
-_COLOURS = {"proved": "#1b7f3b", "verified": "#2f6fb3", "undecided": "#8a6d00", "refuted": "#b3261e",
-            "ill-formed": "#7a3fb0"}
-
 
 def verdict_line(r: DisplayResult) -> str:
     """One line of plain text: the verdict and why (failing step, counterexample sides, reason)."""
@@ -122,7 +118,7 @@ MATHML_ATTRIBUTES = frozenset({"accent", "columnalign", "columnlines", "columnsp
                                "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowlines",
                                "rowspacing", "rspace", "scriptlevel", "separator", "stretchy", "symmetric", "voffset",
                                "width"})
-_MATH_VALUES = {"math": {"display": {"block"}, "xmlns": {"http://www.w3.org/1998/Math/MathML"}}}
+_MATH_VALUES = {"math": {"display": {"block", "inline"}, "xmlns": {"http://www.w3.org/1998/Math/MathML"}}}
 
 
 def _one_line(text: str) -> str:
@@ -135,10 +131,81 @@ def _no_html(text: str) -> str:
     return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
 
 
-def _mathml(latex: str) -> str:
+#: Environments whose rows (``\\``) and alignment columns (``&``) become an ``mtable``: latex2mathml writes them as
+#: one line with a literal ``&``.  Columns alternate right/left (``aligned``), or are centred (``gathered``).
+_TABULAR = re.compile(r"\A\s*\\begin\{(aligned|align\*?|split|gathered|gather\*?|eqnarray\*?|alignat\*?)\}(.*)"
+                      r"\\end\{\1\}\s*\Z", re.S)
+_CELL_TOKEN = re.compile(r"\\left\b|\\right\b|\\begin\{[^}]*\}|\\end\{[^}]*\}|\\\\|\\.|[{}&]", re.S)
+
+
+def split_rows(body: str) -> list[list[str]]:
+    """The rows (at ``\\\\``) and cells (at ``&``) of an environment's body, at the top level only: a ``\\\\`` or
+    ``&`` inside braces, ``\\left…\\right`` or a nested environment belongs to its cell.
+
+    >>> split_rows(r"a &= b \\\\ &= \\left[c \\right] \\\\")
+    [['a ', '= b '], [' ', '= \\\\left[c \\\\right] ']]
+    """
+    rows: list[list[str]] = [[]]
+    depth, start = 0, 0
+    for m in _CELL_TOKEN.finditer(body):
+        t = m.group()
+        if t in ("{", r"\left") or t.startswith(r"\begin{"):
+            depth += 1
+        elif t in ("}", r"\right") or t.startswith(r"\end{"):
+            depth -= 1
+        elif depth == 0 and t in ("&", "\\\\"):
+            rows[-1].append(body[start:m.start()])
+            start = m.end()
+            if t == "\\\\":
+                spacing = re.match(r"\s*\[[^\]]*\]", body[start:])  # \\[2pt]
+                start += spacing.end() if spacing else 0
+                rows.append([])
+    rows[-1].append(body[start:])
+    if len(rows) > 1 and not "".join(rows[-1]).strip():
+        rows.pop()
+    return rows
+
+
+def _inner(latex: str) -> str:
+    """latex2mathml's MathML of ``latex`` without its ``<math>`` element (an empty ``mrow`` for nothing)."""
     from latex2mathml.converter import convert
 
-    return convert(latex, display="block")
+    if not latex.strip():
+        return "<mrow></mrow>"
+    out = convert(latex, display="block")  # display style: a Σ's limits above and below it
+    return out[out.index(">") + 1:out.rindex("</math>")]
+
+
+def _mathml(latex: str, *, display: str = "block") -> str:
+    """MathML of a display: an aligned environment as an ``mtable`` (one ``mtr`` per row, one ``mtd`` per column,
+    right/left aligned), anything else as latex2mathml writes it."""
+    from latex2mathml.converter import convert
+
+    m = _TABULAR.match(latex)
+    if m is None:
+        rows = split_rows(latex) if display == "block" else [[latex]]
+        if len(rows) == 1:
+            return _colon_equals(convert(latex, display=display))
+        centred = all(len(r) == 1 for r in rows)  # rows without an environment: gathered, or aligned if & is used
+    else:
+        rows = split_rows(m.group(2))
+        centred = m.group(1).startswith("gather")
+    width = max(len(r) for r in rows)
+    align = ["center" if centred else ("right" if i % 2 == 0 else "left") for i in range(width)]
+    out = []
+    for row in rows:
+        # a left-aligned cell opening with a relation reads it as infix ({}= in LaTeX's aligned)
+        cells = [_inner(("{}" if align[i] == "left" else "") + cell) for i, cell in enumerate(row)]
+        cells += ["<mrow></mrow>"] * (width - len(cells))
+        out.append("<mtr>" + "".join(f'<mtd columnalign="{align[i]}">{c}</mtd>' for i, c in enumerate(cells))
+                   + "</mtr>")
+    return _colon_equals(f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="{display}"><mtable '
+                         f'displaystyle="true" columnalign="{" ".join(align)}">' + "".join(out) + "</mtable></math>")
+
+
+def _colon_equals(mathml: str) -> str:
+    """``:=`` as one relation (latex2mathml writes an identifier ``:`` then an ``=``, spaced apart)."""
+    return re.sub(r"<mi>:</mi>\s*<mo>(?:=|&#x0003D;)</mo>", "<mo>≔</mo>", mathml)
 
 
 def _markup(page: str) -> list[tuple[Any, ...]]:
@@ -182,7 +249,8 @@ def _markup(page: str) -> list[tuple[Any, ...]]:
     return events
 
 
-def safe_mathml(latex: str) -> str | None:
+@functools.lru_cache(maxsize=4096)
+def safe_mathml(latex: str, *, display: str = "block") -> str | None:
     """The display's MathML when it is made of :data:`MATHML_ELEMENTS` and :data:`MATHML_ATTRIBUTES` only, else None.
 
     latex2mathml copies ``\\text{…}`` verbatim, so a display can carry markup (``</math><script>``).  The MathML is
@@ -191,61 +259,17 @@ def safe_mathml(latex: str) -> str | None:
     """
     import nh3
 
-    raw = _mathml(latex)
+    raw = _mathml(latex, display=display)
     attributes = {"*": set(MATHML_ATTRIBUTES)}
     clean = nh3.clean(raw, tags=set(MATHML_ELEMENTS), attributes=attributes, tag_attribute_values=_MATH_VALUES,
                       clean_content_tags=set(), strip_comments=True, link_rel=None, url_schemes=set())
     return clean if _markup(clean) == _markup(raw) else None
 
 
-_STYLE = """
-body { font-family: Georgia, serif; max-width: 52rem; margin: 2rem auto; line-height: 1.5; color: #222; }
-.display { border-left: 3px solid #ccc; margin: 1.2rem 0; padding: 0.3rem 0 0.3rem 1rem; }
-.display math { font-size: 1.1em; overflow-x: auto; }
-.verdict { display: inline-block; font-family: sans-serif; font-size: 0.9rem; padding: 0.2rem 0.6rem;
-           border-radius: 0.3rem; color: white; margin-top: 0.3rem; }
-.why { font-family: sans-serif; font-size: 0.85rem; color: #444; margin: 0.3rem 0 0 0; white-space: pre-wrap; }
-.summary { font-family: sans-serif; }
-pre.source { font-size: 0.8rem; white-space: pre-wrap; color: #555; }
-"""
-
-
-def _prose(chunk: str) -> str:
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", chunk) if p.strip()]
-    return "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-
-
 def annotated_html(text: str, run: DocumentRun, *, title: str | None = None) -> str:
-    """A self-contained HTML page: prose, each display in MathML with its verdict; no script, no network."""
+    """A self-contained HTML page: the prose rendered, each display in MathML with its verdict beside it (see
+    :func:`pgverify.output.page.render_page`); no script, no network."""
+    from pgverify.output.page import render_page
+
     kind = "tex" if Path(run.path).suffix.lower() in (".tex", ".ltx") else "md"
-    offsets, masked = _offsets(text), blank_code_and_comments(text, kind)
-    parts: list[str] = []
-    last = 0
-    for r in run.results:
-        start = offsets[min(r.line - 1, len(offsets) - 1)]
-        begin, end = _span(masked, start, offsets[min(r.line, len(offsets) - 1)])
-        if begin > last:
-            parts.append(_prose(text[last:begin]))
-        try:
-            math = safe_mathml(r.latex)
-            unrendered = "markup outside the MathML allow-list" if math is None else ""
-        except Exception as exc:  # noqa: BLE001 - latex2mathml could not convert: show the LaTeX, say so
-            math, unrendered = None, type(exc).__name__
-        if math is None:
-            math = (f'<pre class="source">{html.escape(r.latex)}</pre><p class="why">(not rendered: '
-                    f'{html.escape(unrendered)})</p>')
-        colour = _COLOURS[r.verdict]
-        why = html.escape(_detail(r).lstrip(" —"))
-        parts.append(
-            f'<div class="display" id="display-{r.index + 1}" data-line="{r.line}">{math}'
-            f'<span class="verdict verdict-{html.escape(r.verdict)}" style="background:{colour}">'
-            f'{html.escape(r.verdict)}</span><p class="why">line {r.line}: {why}</p>'
-            + (f'<p class="why">{html.escape(restrictions_line(r))}</p>' if r.restrictions else "") + '</div>')
-        last = max(last, end)
-    parts.append(_prose(text[last:]))
-    summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
-    name = html.escape(title or run.path)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>pgverify: {name}</title><style>{_STYLE}</style></head><body>"
-            f"<h1>{name}</h1><p class=\"summary\">pgverify: {len(run.results)} displays — {html.escape(summary)} "
-            f"(seed {run.settings.seed})</p>\n" + "\n".join(parts) + "\n</body></html>\n")
+    return render_page(run.results, text, title=title or run.path, kind=kind, seed=run.settings.seed)

@@ -15,7 +15,7 @@ import re
 
 from pylatexenc.latexencode import unicode_to_latex
 
-__all__ = ["text", "leading_text", "break_align", "break_display", "visible_width", "DISPLAY_WIDTH", "WIDE_HEAD"]
+__all__ = ["text", "label_math", "leading_text", "break_align", "break_display", "visible_width", "DISPLAY_WIDTH", "WIDE_HEAD"]
 
 #: The widest display row kept on one line, in :func:`visible_width` units (about one character of
 #: 10 pt math each); fits the 17 cm text width of the report's 2 cm margins with room to spare.
@@ -321,3 +321,58 @@ def break_align(block: str, width: float = DISPLAY_WIDTH) -> str:
             "\n\\end{align*}"
 
     return _ALIGN.sub(one, block)
+
+
+_LABEL_WORDS = re.compile(r"(?:[A-Za-z][A-Za-z'-]*[A-Za-z])(?:[ ,]+[A-Za-z][A-Za-z'-]*[A-Za-z])*")
+_LABEL_KEEP = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_^{}()[]=+-<>|,.:;/'*! ")
+_ACCENTS = {"\u0302": r"\hat", "\u0303": r"\tilde", "\u0304": r"\bar", "\u0307": r"\dot"}
+_SPECIAL = {"Σ": r"\sum ", "−": "-", "·": r"\cdot ", "…": r"\ldots ", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$",
+            "~": r"\sim ", "\\": r"\backslash ", "“": "", "”": "", "‘": "", "’": "'"}
+
+
+def label_math(label: str) -> str:
+    r"""A step label (Unicode, as the checker writes it) as LaTeX math for pdflatex: no literal ``_`` or ``^`` in
+    the page, words in ``\text{…}``, symbols as commands.  Put it between ``$…$``.
+
+    >>> label_math("∇U = 𝔼[R_τ ∇𝒯_θ(τ)]")
+    '\\nabla U = \\mathbb{E}[R_\\tau \\nabla \\mathcal{T}_\\theta (\\tau )]'
+    >>> label_math("tr Cov(reward-to-go) ≤ tr Cov(total return)")
+    '\\text{tr Cov}(\\text{reward-to-go}) \\leq \\text{ tr Cov}(\\text{total return})'
+    >>> label_math("𝔼[ĝ] = ∇U (same roll-outs)")
+    '\\mathbb{E}[\\hat{g}] = \\nabla U (\\text{same roll-outs})'
+    >>> label_math("q as written = r")
+    'q\\text{ as written }= r'
+    """
+    import unicodedata
+
+    out, i = [], 0
+    text = unicodedata.normalize("NFC", label)
+    while i < len(text):
+        m = _LABEL_WORDS.match(text, i)
+        if m and (i == 0 or not text[i - 1].isalpha() or text[i - 1] in "_^"):
+            before = " " if out and out[-1] == " " else ""  # the spaces around words are the words'
+            if before:
+                out.pop()
+            end = m.end()
+            after = " " if text[end:end + 1] == " " else ""
+            out.append(r"\text{" + before + m.group() + after + "}")
+            i = end + len(after)
+            continue
+        c = text[i]
+        decomposed = unicodedata.normalize("NFD", c)
+        if c in _SPECIAL:
+            out.append(_SPECIAL[c])
+        elif c in _LABEL_KEEP:
+            out.append(c)
+        elif len(decomposed) == 2 and decomposed[1] in _ACCENTS:
+            out.append(f"{_ACCENTS[decomposed[1]]}{{{decomposed[0]}}}")
+        elif c in "⁰¹²³⁴⁵⁶⁷⁸⁹":
+            out.append("^{" + str("⁰¹²³⁴⁵⁶⁷⁸⁹".index(c)) + "}")
+        else:
+            conv = unicode_to_latex(c, unknown_char_policy="replace", unknown_char_warning=False)
+            conv = re.sub(r"\A\\ensuremath\{(.*)\}\Z", r"\1", conv).replace(r"\mathscr{", r"\mathcal{")
+            if conv.startswith("\\text") or conv.startswith("{\\"):
+                conv = "?"
+            out.append(conv + (" " if re.search(r"\\[A-Za-z]+\Z", conv) else ""))
+        i += 1
+    return re.sub(r" +", " ", "".join(out)).strip()
