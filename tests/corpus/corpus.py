@@ -1,0 +1,308 @@
+"""The corpus of displays quoted from public RL texts: loading, validation, and running one display.
+
+Each ``tests/corpus/*.toml`` file holds the displays of one public text (``tests/corpus/heldout/*.toml``: same
+format, kept apart and loaded only on request)::
+
+    title = "OpenAI Spinning Up, Part 3: Intro to Policy Optimization"
+    url = "https://spinningup.openai.com/en/latest/spinningup/rl_intro3.html"
+    read_from = "github.com/openai/spinningup docs/spinningup/rl_intro3.rst"   # where the LaTeX was read
+    note = "whitespace normalised; `\\underE{x}{y}` is the text's own macro"
+
+    [[entry]]
+    id = "su.rtg"                          # unique across the whole corpus
+    source = "https://…#don-t-let-the-past-distract-you (reward-to-go form)"
+    display = '''\\nabla_{\\theta} J(\\pi_{\\theta}) = …'''   # the formula exactly as the text writes it
+    expect = "true"                        # proved | verified | refuted | ill-formed | undecided | true
+    why = "our words: why a correct verifier must give that verdict"
+    # optional:
+    profile = "textbook"                   # a profile name (the text's conventions)
+    annotations = "for all s; horizons 2, 3"   # pgverify annotation clauses, the text's own stated conventions
+    slip = true                            # a realistic slip derived from a true display (expected refuted)
+    kind = "box"                           # "display" (default) or "box" (a statement of an algorithm box)
+    truth = "false"                        # the mathematical truth when ``expect`` is a refusal
+
+``expect = "true"`` accepts proved or verified (a true identity where only ``verified`` is reachable).  A verdict
+is *false* when it contradicts the mathematics: proved/verified where the display is false (expect refuted, or
+truth false), refuted where it is true (expect proved/verified/true, or truth true).
+
+Each display is written alone into a Markdown document (``$$ … $$``, its annotations in a ``<!-- pgverify: … -->``
+comment just before it) and read by :func:`pgverify.documents.verify_document` — the library call behind
+``pgverify verify`` — with the entry's profile, the given seed and a per-display time limit (a child process,
+killed when the limit passes; an overrun is a refusal whose reason says so).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Entry", "Text", "Outcome", "CorpusError", "load_corpus", "run_entry", "document_for",
+           "names_a_construct", "HERE", "HELDOUT", "VERDICTS", "EXPECTS"]
+
+HERE = Path(__file__).parent
+HELDOUT = HERE / "heldout"
+
+VERDICTS = ("proved", "verified", "refuted", "ill-formed", "undecided")
+EXPECTS = VERDICTS + ("true",)
+KINDS = ("display", "box")
+_TEXT_KEYS = {"title", "url", "read_from", "note", "entry"}
+_REQUIRED = ("id", "source", "display", "expect", "why")
+_OPTIONAL = {"profile": str, "annotations": str, "slip": bool, "kind": str, "truth": str}
+
+
+class CorpusError(ValueError):
+    """A corpus file that does not follow the format: the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One display of one text, with the verdict a correct verifier must give."""
+
+    id: str
+    source: str
+    display: str
+    expect: str
+    why: str
+    text: str                     # the file's stem
+    profile: str | None = None
+    annotations: str | None = None
+    slip: bool = False
+    kind: str = "display"
+    truth: str | None = None      # "true" | "false" | None (unknown or not a statement)
+    heldout: bool = False
+
+    @property
+    def is_true(self) -> bool | None:
+        """The mathematical truth of the display when it is known."""
+        if self.expect in ("proved", "verified", "true"):
+            return True
+        if self.expect == "refuted":
+            return False
+        return None if self.truth is None else self.truth == "true"
+
+    def as_expected(self, verdict: str) -> bool:
+        if self.expect == "true":
+            return verdict in ("proved", "verified")
+        if self.expect == "verified":
+            return verdict in ("proved", "verified")  # a proof of a display expected verified is stronger
+        return verdict == self.expect
+
+    def false_verdict(self, verdict: str) -> bool:
+        """A verdict that contradicts the mathematics (the soundness bar: never)."""
+        truth = self.is_true
+        if truth is True:
+            return verdict == "refuted"
+        if truth is False:
+            return verdict in ("proved", "verified")
+        return False
+
+
+@dataclass(frozen=True)
+class Text:
+    """One corpus file: a public text and its entries."""
+
+    name: str
+    title: str
+    url: str
+    read_from: str
+    note: str
+    entries: tuple[Entry, ...]
+    heldout: bool = False
+
+
+def _name(path: Path) -> str:
+    """The file as a message names it: ``heldout/weng.toml`` apart from ``weng.toml``."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name == "heldout" else path.name
+
+
+def _load_file(path: Path, *, heldout: bool) -> Text:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CorpusError(f"{_name(path)}: cannot be read as TOML: {exc}") from None
+    unknown = set(data) - _TEXT_KEYS
+    if unknown:
+        raise CorpusError(f"{_name(path)}: unknown top-level key(s) {sorted(unknown)}; known: {sorted(_TEXT_KEYS)}")
+    for key in ("title", "url", "read_from"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise CorpusError(f"{_name(path)}: missing or empty top-level {key!r}")
+    raw = data.get("entry")
+    if not isinstance(raw, list) or not raw:
+        raise CorpusError(f"{_name(path)}: no [[entry]] tables")
+    entries = []
+    for i, e in enumerate(raw):
+        where = f"{_name(path)}, entry {i + 1}" + (f" ({e['id']!r})" if isinstance(e.get("id"), str) else "")
+        unknown = set(e) - set(_REQUIRED) - set(_OPTIONAL)
+        if unknown:
+            raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: "
+                              f"{sorted(set(_REQUIRED) | set(_OPTIONAL))}")
+        for key in _REQUIRED:
+            if not isinstance(e.get(key), str) or not e[key].strip():
+                raise CorpusError(f"{where}: missing or empty {key!r}")
+        for key, typ in _OPTIONAL.items():
+            if key in e and not isinstance(e[key], typ):
+                raise CorpusError(f"{where}: {key!r} must be a {typ.__name__}, got {e[key]!r}")
+        if e["expect"] not in EXPECTS:
+            raise CorpusError(f"{where}: expect {e['expect']!r} is not one of {EXPECTS}")
+        if e.get("kind", "display") not in KINDS:
+            raise CorpusError(f"{where}: kind {e['kind']!r} is not one of {KINDS}")
+        if e.get("truth") not in (None, "true", "false"):
+            raise CorpusError(f"{where}: truth must be \"true\" or \"false\", got {e['truth']!r}")
+        if "truth" in e and e["expect"] not in ("undecided", "ill-formed"):
+            raise CorpusError(f"{where}: truth is for entries whose expected verdict is a refusal "
+                              f"(expect {e['expect']!r} already says it)")
+        if e.get("slip") and e["expect"] != "refuted":
+            raise CorpusError(f"{where}: a slip is expected refuted, not {e['expect']!r}")
+        if "$$" in e["display"] and e.get("kind", "display") != "box":
+            raise CorpusError(f"{where}: the display holds '$$'; give the formula only (a box may hold several)")
+        entries.append(Entry(id=e["id"], source=e["source"], display=e["display"].strip(), expect=e["expect"],
+                             why=e["why"], text=path.stem, profile=e.get("profile"),
+                             annotations=e.get("annotations"), slip=bool(e.get("slip", False)),
+                             kind=e.get("kind", "display"), truth=e.get("truth"), heldout=heldout))
+    return Text(name=path.stem, title=data["title"], url=data["url"], read_from=data["read_from"],
+                note=data.get("note", ""), entries=tuple(entries), heldout=heldout)
+
+
+def load_corpus(*, main: bool = True, heldout: bool = False, root: Path = HERE) -> tuple[Text, ...]:
+    """Every text of the corpus (the main set, the held-out set, or both), validated; ids unique across both."""
+    files: list[tuple[Path, bool]] = []
+    if main:
+        files += [(p, False) for p in sorted(root.glob("*.toml"))]
+    if heldout:
+        files += [(p, True) for p in sorted((root / "heldout").glob("*.toml"))]
+    texts = tuple(_load_file(p, heldout=h) for p, h in files)
+    seen: dict[str, str] = {}
+    for t in texts:
+        for e in t.entries:
+            if e.id in seen:
+                raise CorpusError(f"{'heldout/' if t.heldout else ''}{t.name}.toml: entry id {e.id!r} already "
+                                  f"used in {seen[e.id]}")
+            seen[e.id] = f"{'heldout/' if t.heldout else ''}{t.name}.toml"
+    return texts
+
+
+# ------------------------------------------------------------------------------------------------ running
+def document_for(entry: Entry) -> str:
+    """The Markdown document holding the entry's display alone (and its annotations just before it); a box whose
+    text holds its own ``$$`` displays (a pseudo-code block) is written as it stands."""
+    head = ""
+    if entry.annotations:
+        clauses = entry.annotations.replace("-->", "")  # a comment cannot be closed from inside a clause
+        head = f"<!-- pgverify: {clauses} -->\n"
+    if "$$" in entry.display:
+        return f"{head}{entry.display}\n"
+    return f"{head}$$\n{entry.display}\n$$\n"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What pgverify said about one entry."""
+
+    entry: Entry
+    verdict: str                 # one of VERDICTS, or "error" (the document was refused) / "timeout"
+    reason: str = ""
+    seconds: float = 0.0
+    restrictions: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def read(self) -> bool:
+        """Read: a verdict other than a refusal (an expected ill-formed verdict counts as read)."""
+        if self.verdict in ("proved", "verified", "refuted"):
+            return True
+        return self.verdict == "ill-formed" and self.entry.expect == "ill-formed"
+
+    @property
+    def refused(self) -> bool:
+        return not self.read
+
+    @property
+    def as_expected(self) -> bool:
+        return self.verdict in VERDICTS and self.entry.as_expected(self.verdict)
+
+    @property
+    def false(self) -> bool:
+        return self.verdict in VERDICTS and self.entry.false_verdict(self.verdict)
+
+
+_SEVERITY = ("proved", "verified", "undecided", "ill-formed", "refuted")
+
+
+def _child(conn: Any, text: str, profile: str | None, seed: int, cache: bool) -> None:
+    from pgverify.checker import Settings
+    from pgverify.documents import verify_document
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "display.md"
+            path.write_text(text, encoding="utf-8")
+            run = verify_document(path, Settings(seed=seed, cache=cache), profile=profile)
+        # one display, or a box's several: the worst verdict stands for the entry (refuted > ill-formed >
+        # undecided > verified > proved), its reason and restrictions with it
+        r = max(run.results, key=lambda d: _SEVERITY.index(d.verdict))
+        reason = r.reason if len(run.results) == 1 else f"display {r.index + 1} of {len(run.results)}: {r.reason}"
+        conn.send((r.verdict, reason, tuple(r.restrictions)))
+    except Exception as exc:  # one display's failure costs that display only
+        conn.send(("error", f"{type(exc).__name__}: {exc}", ()))
+    finally:
+        conn.close()
+
+
+def run_entry(entry: Entry, *, seed: int = 0, time_limit: float = 60.0, cache: bool = False) -> Outcome:
+    """Check one entry as ``pgverify verify`` would (a child process; killed after ``time_limit`` seconds)."""
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    start = time.perf_counter()
+    proc = ctx.Process(target=_child, args=(child, document_for(entry), entry.profile, seed, cache), daemon=True)
+    proc.start()
+    child.close()
+    got = None
+    if parent.poll(time_limit):
+        try:
+            got = parent.recv()
+        except EOFError:
+            got = None
+    seconds = time.perf_counter() - start
+    if proc.is_alive():
+        proc.kill()
+    proc.join()
+    parent.close()
+    if got is None:
+        if seconds >= time_limit:
+            return Outcome(entry, "timeout", f"time limit of {time_limit:g} s reached", seconds)
+        return Outcome(entry, "error", f"the checking process died (exit code {proc.exitcode})", seconds)
+    verdict, reason, restrictions = got
+    return Outcome(entry, verdict, reason, seconds, restrictions)
+
+
+# ------------------------------------------------------------------------------------------------ refusals
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_QUOTED = re.compile(r"'[^']+'|\"[^\"]+\"|`[^`]+`|‘[^’]+’")
+_CONSTRUCT_WORDS = ("symbol", "construct", "macro", "command", "subscript", "superscript", "argument", "index",
+                    "environment", "relation", "operator", "expectation", "sum", "integral", "product",
+                    "assignment", "pseudo-code", "series", "∼", "𝔼", "∇", "Σ", "∫", "∏")
+
+
+def names_a_construct(reason: str, display: str) -> bool:
+    """Whether a refusal's reason names what it refused: a LaTeX command or a quoted fragment, a symbol of the
+    display, or a word naming a kind of construct (``symbol v``, ``𝔼 subscript``, ``an assignment``).
+    A reason such as "no method could run" or "time limit reached" names nothing."""
+    if not reason.strip():
+        return False
+    if _QUOTED.search(reason):
+        return True
+    commands = set(_COMMAND.findall(display))
+    if any(c in reason for c in commands):
+        return True
+    low = reason.lower()
+    return any(w in low for w in _CONSTRUCT_WORDS)
