@@ -260,6 +260,9 @@ def _child(conn: Any, text: str, profile: str | None, seed: int, cache: bool) ->
 
 def run_entry(entry: Entry, *, seed: int = 0, time_limit: float = 60.0, cache: bool = False) -> Outcome:
     """Check one entry as ``pgverify verify`` would (a child process; killed after ``time_limit`` seconds)."""
+    import pgverify.checker  # noqa: F401  (imported once here: each forked child starts with it loaded)
+    import pgverify.documents  # noqa: F401
+
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     start = time.perf_counter()
