@@ -17,7 +17,8 @@ seed 0, time limit 60 s, shared 2-core machine: ``python benchmarks/bench_corpus
 
 * main set, 9 texts, 103 displays (10 algorithm-box statements, 21 slips): read as written 1, read with
   annotations 0, refused 102 (0 naming no construct), as expected 6 (6 %), FALSE 0;
-* held-out set, 7 texts, 22 displays (7 slips, 1 box): read 0, refused 22 (0 naming no construct), as expected 3, FALSE 0.
+* held-out set, 7 texts, 22 displays (7 slips, 1 box): read 0, refused 22 (0 naming no construct), as expected 3,
+  FALSE 0.
 
 What is refused: 75 of the main set's displays name a profile the issues ask for and main does not ship yet
 (``spinningup`` 25, ``theory`` 23, ``sutton-barto`` 22, ``cs285`` 5); the rest stop at a construct the reader does

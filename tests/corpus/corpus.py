@@ -1,7 +1,7 @@
 """The corpus of displays quoted from public RL texts: loading, validation, and running one display.
 
-Each ``tests/corpus/*.toml`` file holds the displays of one public text (``tests/corpus/heldout/*.toml``: same
-format, kept apart and loaded only on request)::
+Each ``tests/corpus/*.toml`` file holds the displays of one public text (``tests/corpus/boxes/*.toml``: algorithm
+boxes, part of the main set; ``tests/corpus/heldout/*.toml``: same format, kept apart and loaded only on request)::
 
     title = "OpenAI Spinning Up, Part 3: Intro to Policy Optimization"
     url = "https://spinningup.openai.com/en/latest/spinningup/rl_intro3.html"
@@ -19,16 +19,22 @@ format, kept apart and loaded only on request)::
     annotations = "for all s; horizons 2, 3"   # pgverify annotation clauses, the text's own stated conventions
     slip = true                            # a realistic slip derived from a true display (expected refuted)
     kind = "box"                           # "display" (default) or "box" (a statement of an algorithm box)
-    truth = "false"                        # the mathematical truth when ``expect`` is a refusal
+    truth = "false"                        # the mathematical truth (required to agree with a decided ``expect``)
+    suffix = ".tex"                        # the document's kind: ".md" (default) or ".tex"
+    # ``expect`` may be a list: one verdict per display, when the entry's text holds several (a box)
 
-``expect = "true"`` accepts proved or verified (a true identity where only ``verified`` is reachable).  A verdict
+``expect = "true"`` accepts proved or verified (a true identity where only ``verified`` is reachable), and so does
+``expect = "verified"``.  An entry whose text holds several displays gets the worst of their verdicts (refuted >
+ill-formed > undecided > verified > proved), or is compared display by display when ``expect`` is a list.  A verdict
 is *false* when it contradicts the mathematics: proved/verified where the display is false (expect refuted, or
 truth false), refuted where it is true (expect proved/verified/true, or truth true).
 
 Each display is written alone into a Markdown document (``$$ … $$``, its annotations in a ``<!-- pgverify: … -->``
-comment just before it) and read by :func:`pgverify.documents.verify_document` — the library call behind
-``pgverify verify`` — with the entry's profile, the given seed and a per-display time limit (a child process,
-killed when the limit passes; an overrun is a refusal whose reason says so).
+comment just before it; a text carrying its own markup — ``$$``, a fenced block, a shortcode — as it stands; a
+``.tex`` entry in ``\\[ … \\]`` or as it stands, its annotations on a ``% pgverify:`` line) and read by
+:func:`pgverify.documents.verify_document` — the library call behind ``pgverify verify`` — with the entry's
+profile, the given seed and a per-display time limit (a child process, killed when the limit passes; an overrun is a
+refusal whose reason says so).
 """
 
 from __future__ import annotations
@@ -58,7 +64,8 @@ EXPECTS = VERDICTS + ("true",)
 KINDS = ("display", "box")
 _TEXT_KEYS = {"title", "url", "read_from", "note", "entry"}
 _REQUIRED = ("id", "source", "display", "expect", "why")
-_OPTIONAL = {"profile": str, "annotations": str, "slip": bool, "kind": str, "truth": str}
+_OPTIONAL = {"profile": str, "annotations": str, "slip": bool, "kind": str, "truth": str, "suffix": str}
+SUFFIXES = (".md", ".tex")
 
 
 class CorpusError(ValueError):
@@ -72,7 +79,7 @@ class Entry:
     id: str
     source: str
     display: str
-    expect: str
+    expect: str | tuple[str, ...]
     why: str
     text: str                     # the file's stem
     profile: str | None = None
@@ -81,22 +88,24 @@ class Entry:
     kind: str = "display"
     truth: str | None = None      # "true" | "false" | None (unknown or not a statement)
     heldout: bool = False
+    suffix: str = ".md"
 
     @property
     def is_true(self) -> bool | None:
         """The mathematical truth of the display when it is known."""
+        if self.truth is not None:
+            return self.truth == "true"
         if self.expect in ("proved", "verified", "true"):
             return True
         if self.expect == "refuted":
             return False
-        return None if self.truth is None else self.truth == "true"
+        return None
 
-    def as_expected(self, verdict: str) -> bool:
-        if self.expect == "true":
-            return verdict in ("proved", "verified")
-        if self.expect == "verified":
-            return verdict in ("proved", "verified")  # a proof of a display expected verified is stronger
-        return verdict == self.expect
+    def as_expected(self, verdict: str, verdicts: tuple[str, ...] = ()) -> bool:
+        """``verdict`` (the worst of the entry's displays; ``verdicts`` each display's) is the expected one."""
+        if isinstance(self.expect, tuple):
+            return len(verdicts) == len(self.expect) and all(map(_matches, self.expect, verdicts))
+        return _matches(self.expect, verdict)
 
     def false_verdict(self, verdict: str) -> bool:
         """A verdict that contradicts the mathematics (the soundness bar: never)."""
@@ -106,6 +115,12 @@ class Entry:
         if truth is False:
             return verdict in ("proved", "verified")
         return False
+
+
+def _matches(expect: str, verdict: str) -> bool:
+    if expect in ("true", "verified"):
+        return verdict in ("proved", "verified")  # a proof of a display expected verified is stronger
+    return verdict == expect
 
 
 @dataclass(frozen=True)
@@ -119,11 +134,12 @@ class Text:
     note: str
     entries: tuple[Entry, ...]
     heldout: bool = False
+    file: str = ""                # as messages name it: "weng.toml", "heldout/weng.toml", "boxes/weng.toml"
 
 
 def _name(path: Path) -> str:
     """The file as a message names it: ``heldout/weng.toml`` apart from ``weng.toml``."""
-    return f"{path.parent.name}/{path.name}" if path.parent.name == "heldout" else path.name
+    return f"{path.parent.name}/{path.name}" if path.parent.name in ("heldout", "boxes") else path.name
 
 
 def _load_file(path: Path, *, heldout: bool) -> Text:
@@ -148,37 +164,48 @@ def _load_file(path: Path, *, heldout: bool) -> Text:
             raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; known: "
                               f"{sorted(set(_REQUIRED) | set(_OPTIONAL))}")
         for key in _REQUIRED:
-            if not isinstance(e.get(key), str) or not e[key].strip():
+            value = e.get(key)
+            if key == "expect" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                continue  # one verdict per display
+            if not isinstance(value, str) or not value.strip():
                 raise CorpusError(f"{where}: missing or empty {key!r}")
         for key, typ in _OPTIONAL.items():
             if key in e and not isinstance(e[key], typ):
                 raise CorpusError(f"{where}: {key!r} must be a {typ.__name__}, got {e[key]!r}")
-        if e["expect"] not in EXPECTS:
-            raise CorpusError(f"{where}: expect {e['expect']!r} is not one of {EXPECTS}")
+        expects = e["expect"] if isinstance(e["expect"], list) else [e["expect"]]
+        for x in expects:
+            if x not in EXPECTS:
+                raise CorpusError(f"{where}: expect {x!r} is not one of {EXPECTS}")
+        if e.get("suffix", ".md") not in SUFFIXES:
+            raise CorpusError(f"{where}: suffix {e['suffix']!r} is not one of {SUFFIXES}")
         if e.get("kind", "display") not in KINDS:
             raise CorpusError(f"{where}: kind {e['kind']!r} is not one of {KINDS}")
         if e.get("truth") not in (None, "true", "false"):
             raise CorpusError(f"{where}: truth must be \"true\" or \"false\", got {e['truth']!r}")
-        if "truth" in e and e["expect"] not in ("undecided", "ill-formed"):
-            raise CorpusError(f"{where}: truth is for entries whose expected verdict is a refusal "
-                              f"(expect {e['expect']!r} already says it)")
-        if e.get("slip") and e["expect"] != "refuted":
-            raise CorpusError(f"{where}: a slip is expected refuted, not {e['expect']!r}")
+        said = {"proved": "true", "verified": "true", "true": "true", "refuted": "false"}.get(
+            e["expect"] if isinstance(e["expect"], str) else "")
+        if "truth" in e and said is not None and e["truth"] != said:
+            raise CorpusError(f"{where}: truth {e['truth']!r} contradicts expect {e['expect']!r}")
+        if e.get("slip") and (e.get("truth", said) != "false"):
+            raise CorpusError(f"{where}: a slip is a false display (expect refuted or truth false)")
         if "$$" in e["display"] and e.get("kind", "display") != "box":
             raise CorpusError(f"{where}: the display holds '$$'; give the formula only (a box may hold several)")
-        entries.append(Entry(id=e["id"], source=e["source"], display=e["display"].strip(), expect=e["expect"],
-                             why=e["why"], text=path.stem, profile=e.get("profile"),
+        expect = tuple(e["expect"]) if isinstance(e["expect"], list) else e["expect"]
+        entries.append(Entry(id=e["id"], source=e["source"], display=e["display"].strip(), expect=expect,
+                             why=e["why"], text=_name(path).removesuffix(".toml"), profile=e.get("profile"),
                              annotations=e.get("annotations"), slip=bool(e.get("slip", False)),
-                             kind=e.get("kind", "display"), truth=e.get("truth"), heldout=heldout))
-    return Text(name=path.stem, title=data["title"], url=data["url"], read_from=data["read_from"],
-                note=data.get("note", ""), entries=tuple(entries), heldout=heldout)
+                             kind=e.get("kind", "display"), truth=e.get("truth"), heldout=heldout,
+                             suffix=e.get("suffix", ".md")))
+    return Text(name=_name(path).removesuffix(".toml"), title=data["title"], url=data["url"],
+                read_from=data["read_from"], note=data.get("note", ""), entries=tuple(entries), heldout=heldout,
+                file=_name(path))
 
 
 def load_corpus(*, main: bool = True, heldout: bool = False, root: Path = HERE) -> tuple[Text, ...]:
     """Every text of the corpus (the main set, the held-out set, or both), validated; ids unique across both."""
     files: list[tuple[Path, bool]] = []
     if main:
-        files += [(p, False) for p in sorted(root.glob("*.toml"))]
+        files += [(p, False) for p in sorted(root.glob("*.toml")) + sorted((root / "boxes").glob("*.toml"))]
     if heldout:
         files += [(p, True) for p in sorted((root / "heldout").glob("*.toml"))]
     texts = tuple(_load_file(p, heldout=h) for p, h in files)
@@ -186,21 +213,25 @@ def load_corpus(*, main: bool = True, heldout: bool = False, root: Path = HERE) 
     for t in texts:
         for e in t.entries:
             if e.id in seen:
-                raise CorpusError(f"{'heldout/' if t.heldout else ''}{t.name}.toml: entry id {e.id!r} already "
-                                  f"used in {seen[e.id]}")
-            seen[e.id] = f"{'heldout/' if t.heldout else ''}{t.name}.toml"
+                raise CorpusError(f"{t.file}: entry id {e.id!r} already used in {seen[e.id]}")
+            seen[e.id] = t.file
     return texts
 
 
 # ------------------------------------------------------------------------------------------------ running
 def document_for(entry: Entry) -> str:
-    """The Markdown document holding the entry's display alone (and its annotations just before it); a box whose
-    text holds its own ``$$`` displays (a pseudo-code block) is written as it stands."""
+    """The document holding the entry's display alone (and its annotations just before it); a text carrying its own
+    markup (``$$`` displays, a fenced block, a shortcode; in LaTeX an environment) is written as it stands."""
+    if entry.suffix == ".tex":
+        head = "".join(f"% pgverify: {line}\n" for line in (entry.annotations or "").splitlines() if line.strip())
+        if "\\begin{" in entry.display or "\\[" in entry.display:
+            return f"{head}{entry.display}\n"
+        return f"{head}\\[\n{entry.display}\n\\]\n"
     head = ""
     if entry.annotations:
         clauses = entry.annotations.replace("-->", "")  # a comment cannot be closed from inside a clause
         head = f"<!-- pgverify: {clauses} -->\n"
-    if "$$" in entry.display:
+    if any(mark in entry.display for mark in ("$$", "```", "{{<")):
         return f"{head}{entry.display}\n"
     return f"{head}$$\n{entry.display}\n$$\n"
 
@@ -210,17 +241,18 @@ class Outcome:
     """What pgverify said about one entry."""
 
     entry: Entry
-    verdict: str                 # one of VERDICTS, or "error" (the document was refused) / "timeout"
+    verdict: str                 # one of VERDICTS (the worst of the displays), or "error" / "timeout"
     reason: str = ""
     seconds: float = 0.0
     restrictions: tuple[str, ...] = field(default_factory=tuple)
+    verdicts: tuple[str, ...] = field(default_factory=tuple)  # each display's, in order
 
     @property
     def read(self) -> bool:
         """Read: a verdict other than a refusal (an expected ill-formed verdict counts as read)."""
         if self.verdict in ("proved", "verified", "refuted"):
             return True
-        return self.verdict == "ill-formed" and self.entry.expect == "ill-formed"
+        return self.verdict == "ill-formed" and self.as_expected
 
     @property
     def refused(self) -> bool:
@@ -228,7 +260,7 @@ class Outcome:
 
     @property
     def as_expected(self) -> bool:
-        return self.verdict in VERDICTS and self.entry.as_expected(self.verdict)
+        return self.verdict in VERDICTS and self.entry.as_expected(self.verdict, self.verdicts)
 
     @property
     def false(self) -> bool:
@@ -238,22 +270,22 @@ class Outcome:
 _SEVERITY = ("proved", "verified", "undecided", "ill-formed", "refuted")
 
 
-def _child(conn: Any, text: str, profile: str | None, seed: int, cache: bool) -> None:
+def _child(conn: Any, text: str, suffix: str, profile: str | None, seed: int, cache: bool) -> None:
     from pgverify.checker import Settings
     from pgverify.documents import verify_document
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "display.md"
+            path = Path(tmp) / f"display{suffix}"
             path.write_text(text, encoding="utf-8")
             run = verify_document(path, Settings(seed=seed, cache=cache), profile=profile)
         # one display, or a box's several: the worst verdict stands for the entry (refuted > ill-formed >
         # undecided > verified > proved), its reason and restrictions with it
         r = max(run.results, key=lambda d: _SEVERITY.index(d.verdict))
         reason = r.reason if len(run.results) == 1 else f"display {r.index + 1} of {len(run.results)}: {r.reason}"
-        conn.send((r.verdict, reason, tuple(r.restrictions)))
+        conn.send((r.verdict, reason, tuple(r.restrictions), tuple(d.verdict for d in run.results)))
     except Exception as exc:  # one display's failure costs that display only
-        conn.send(("error", f"{type(exc).__name__}: {exc}", ()))
+        conn.send(("error", f"{type(exc).__name__}: {exc}", (), ()))
     finally:
         conn.close()
 
@@ -266,7 +298,8 @@ def run_entry(entry: Entry, *, seed: int = 0, time_limit: float = 60.0, cache: b
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     start = time.perf_counter()
-    proc = ctx.Process(target=_child, args=(child, document_for(entry), entry.profile, seed, cache), daemon=True)
+    proc = ctx.Process(target=_child, args=(child, document_for(entry), entry.suffix, entry.profile, seed, cache),
+                       daemon=True)
     proc.start()
     child.close()
     got = None
@@ -284,8 +317,8 @@ def run_entry(entry: Entry, *, seed: int = 0, time_limit: float = 60.0, cache: b
         if seconds >= time_limit:
             return Outcome(entry, "timeout", f"time limit of {time_limit:g} s reached", seconds)
         return Outcome(entry, "error", f"the checking process died (exit code {proc.exitcode})", seconds)
-    verdict, reason, restrictions = got
-    return Outcome(entry, verdict, reason, seconds, restrictions)
+    verdict, reason, restrictions, verdicts = got
+    return Outcome(entry, verdict, reason, seconds, restrictions, verdicts)
 
 
 # ------------------------------------------------------------------------------------------------ refusals
