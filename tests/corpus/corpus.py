@@ -324,14 +324,18 @@ def run_entry(entry: Entry, *, seed: int = 0, time_limit: float = 60.0, cache: b
 # ------------------------------------------------------------------------------------------------ refusals
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _QUOTED = re.compile(r"'[^']+'|\"[^\"]+\"|`[^`]+`|‘[^’]+’")
-_CONSTRUCT_WORDS = ("symbol", "construct", "macro", "command", "subscript", "superscript", "argument", "index",
-                    "environment", "relation", "operator", "expectation", "sum", "integral", "product",
-                    "assignment", "pseudo-code", "series", "∼", "𝔼", "∇", "Σ", "∫", "∏")
+_CONSTRUCT_WORDS = ("symbol", "construct", "macro", "command", "script", "argument", "index", "environment",
+                    "relation", "operator", "expectation", "sum", "integral", "product", "assignment", "pseudo-code",
+                    "series", "bar", "vector", "matrix", "variable", "derivative", "function", "quantity",
+                    "definition", "annotation", "profile")
+#: Mathematical characters: a reason quoting one (π_θ₀, ∇, 𝔼, ←) shows what it refused.
+_MATH_CHARS = set("πθλγμνρστφψωαβδεηΣ∑∫∏∇𝔼←∝∼≐₀₁")
 
 
 def names_a_construct(reason: str, display: str) -> bool:
     """Whether a refusal's reason names what it refused: a LaTeX command or a quoted fragment, a symbol of the
-    display, or a word naming a kind of construct (``symbol v``, ``𝔼 subscript``, ``an assignment``).
+    display, a mathematical character (π_θ₀, ∇, ←), or a word naming a kind of construct (``symbol v``, ``scripts on
+    r``, ``an evaluation bar``, ``an assignment``).
     A reason such as "no method could run" or "time limit reached" names nothing."""
     if not reason.strip():
         return False
@@ -341,4 +345,4 @@ def names_a_construct(reason: str, display: str) -> bool:
     if any(c in reason for c in commands):
         return True
     low = reason.lower()
-    return any(w in low for w in _CONSTRUCT_WORDS)
+    return any(w in low for w in _CONSTRUCT_WORDS) or any(c in _MATH_CHARS for c in reason)
