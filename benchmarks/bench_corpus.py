@@ -9,7 +9,7 @@ calls), with its profile and annotations, at the given seed, in a child process 
 seconds.
 
 Run: ``python benchmarks/bench_corpus.py [--seed 0] [--time-limit 60] [--json] [--only TEXT] [--heldout]
-[--refusals] [--cache]``.
+[--refusals] [--cache] [--corpus DIR]``.
 
 Measured 2026-12-08 01:00 UTC on main at 0ae2b15 (the notation as it stands before issues 17, 18 and 22 land),
 seed 0, time limit 60 s, shared 2-core machine: ``python benchmarks/bench_corpus.py`` (28-36 s) and ``--heldout``
@@ -77,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heldout", action="store_true", help="measure the held-out set instead of the main set")
     ap.add_argument("--refusals", action="store_true", help="list the constructs refused, most frequent first")
     ap.add_argument("--cache", action="store_true", help="use pgverify's display cache (default: off)")
+    ap.add_argument("--corpus", type=Path, default=None, help="the corpus directory (default: tests/corpus)")
     args = ap.parse_args(argv)
 
-    texts = load_corpus(main=not args.heldout, heldout=args.heldout)
+    roots = {} if args.corpus is None else {"root": args.corpus}
+    texts = load_corpus(main=not args.heldout, heldout=args.heldout, **roots)
     if args.only:
         texts = tuple(t for t in texts if args.only in t.name)
     start = time.perf_counter()

@@ -30,7 +30,8 @@ is *false* when it contradicts the mathematics: proved/verified where the displa
 truth false), refuted where it is true (expect proved/verified/true, or truth true).
 
 Each display is written alone into a Markdown document (``$$ … $$``, its annotations in a ``<!-- pgverify: … -->``
-comment just before it; a text carrying its own markup — ``$$``, a fenced block, a shortcode — as it stands; a
+comment just before it; an algorithm box through the ``pgverify boxes`` command's call when pgverify has one and
+finds the box, each of its outcomes a verdict; a text carrying its own markup — ``$$``, a fenced block, a shortcode — as it stands; a
 ``.tex`` entry in ``\\[ … \\]`` or as it stands, its annotations on a ``% pgverify:`` line) and read by
 :func:`pgverify.documents.verify_document` — the library call behind ``pgverify verify`` — with the entry's
 profile, the given seed and a per-display time limit (a child process, killed when the limit passes; an overrun is a
@@ -270,20 +271,56 @@ class Outcome:
 _SEVERITY = ("proved", "verified", "undecided", "ill-formed", "refuted")
 
 
-def _child(conn: Any, text: str, suffix: str, profile: str | None, seed: int, cache: bool) -> None:
-    from pgverify.checker import Settings
+def _settings(seed: int, cache: bool) -> Any:
+    try:
+        from pgverify.settings import Settings
+    except ImportError:  # before Settings moved to pgverify.settings
+        from pgverify.checker import Settings
+    return Settings(seed=seed, cache=cache)
+
+
+def _worst(verdicts: list[str], reasons: list[str], restrictions: list[tuple[str, ...]]) -> tuple:
+    i = max(range(len(verdicts)), key=lambda k: _SEVERITY.index(verdicts[k]))
+    reason = reasons[i] if len(verdicts) == 1 else f"display {i + 1} of {len(verdicts)}: {reasons[i]}"
+    return verdicts[i], reason, restrictions[i], tuple(verdicts)
+
+
+def _boxes(path: Path, profile: str | None, seed: int) -> tuple | None:
+    """A box through the ``pgverify boxes`` command's library call, when this pgverify has one and finds a box in
+    the text (each outcome a verdict: as written, then its readings); None otherwise."""
+    try:
+        from pgverify.audit.boxes import BoxCheck, check_boxes
+    except ImportError:
+        return None
+    run = check_boxes(path, profile=profile or "post", seed=seed)
+    if not run.results:
+        return None
+    verdicts, reasons = [], []
+    for r in run.results:
+        if isinstance(r, BoxCheck):
+            verdicts += [o.verdict for o in r.outcomes]
+            reasons += [f"[{o.name}] {o.reason}" for o in r.outcomes]
+        else:
+            verdicts.append("undecided")
+            reasons.append(f"box not read: {r}")
+    return _worst(verdicts, reasons, [()] * len(verdicts))
+
+
+def _child(conn: Any, text: str, suffix: str, kind: str, profile: str | None, seed: int, cache: bool) -> None:
     from pgverify.documents import verify_document
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"display{suffix}"
             path.write_text(text, encoding="utf-8")
-            run = verify_document(path, Settings(seed=seed, cache=cache), profile=profile)
-        # one display, or a box's several: the worst verdict stands for the entry (refuted > ill-formed >
-        # undecided > verified > proved), its reason and restrictions with it
-        r = max(run.results, key=lambda d: _SEVERITY.index(d.verdict))
-        reason = r.reason if len(run.results) == 1 else f"display {r.index + 1} of {len(run.results)}: {r.reason}"
-        conn.send((r.verdict, reason, tuple(r.restrictions), tuple(d.verdict for d in run.results)))
+            got = _boxes(path, profile, seed) if kind == "box" else None
+            if got is None:
+                run = verify_document(path, _settings(seed, cache), profile=profile)
+                # one display, or a box's several: the worst verdict stands for the entry (refuted > ill-formed >
+                # undecided > verified > proved), its reason and restrictions with it
+                got = _worst([r.verdict for r in run.results], [r.reason for r in run.results],
+                             [tuple(r.restrictions) for r in run.results])
+        conn.send(got)
     except Exception as exc:  # one display's failure costs that display only
         conn.send(("error", f"{type(exc).__name__}: {exc}", (), ()))
     finally:
@@ -292,14 +329,13 @@ def _child(conn: Any, text: str, suffix: str, profile: str | None, seed: int, ca
 
 def run_entry(entry: Entry, *, seed: int = 0, time_limit: float = 60.0, cache: bool = False) -> Outcome:
     """Check one entry as ``pgverify verify`` would (a child process; killed after ``time_limit`` seconds)."""
-    import pgverify.checker  # noqa: F401  (imported once here: each forked child starts with it loaded)
-    import pgverify.documents  # noqa: F401
+    import pgverify.documents  # noqa: F401  (imported once here: each forked child starts with it loaded)
 
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     start = time.perf_counter()
-    proc = ctx.Process(target=_child, args=(child, document_for(entry), entry.suffix, entry.profile, seed, cache),
-                       daemon=True)
+    proc = ctx.Process(target=_child, args=(child, document_for(entry), entry.suffix, entry.kind, entry.profile, seed,
+                                            cache), daemon=True)
     proc.start()
     child.close()
     got = None
