@@ -41,7 +41,7 @@ FAST = ("cs.sorokin-log-letters", "k.slip.no-log", "post.reinforce-fit", "tk.k-s
 
 #: The number of main-set entries with their expected verdict at seed 0, measured with benchmarks/bench_corpus.py
 #: on 2026-12-08 (main at 0ae2b15): it may only go up.
-RATCHET_AS_EXPECTED = 6
+RATCHET_AS_EXPECTED = 7
 
 
 def _marks(entry_id: str) -> list:
