@@ -1,0 +1,630 @@
+"""Matrix and operator notation on the finite model: J(π) = μ v^π, P_π, r_π, M_π, T_π, (I − γP_π)⁻¹, ν̃_μ^π, d_μ^π.
+
+Theory notes (Szepesvári's RL-theory lectures; Agarwal, Jiang, Kakade & Sun) write the MDP as matrices: distributions
+are row vectors, value functions column vectors, and a product is a matrix product.  On a model with S states and A
+actions (state–action pairs ordered (s, a) ↦ s·A + a, as ``P.reshape(S·A, S)``):
+
+====================  ==========================  ===================================================================
+written               shape                       value (the model's own quantity; π names the model of the policy)
+====================  ==========================  ===================================================================
+μ                     1 × S                       the start distribution ``mu0`` (a row vector)
+P                     S·A × S                     ``P[s, a, s']``
+P_π                   S × S                       ``Model.P_pi``
+M_π                   S × S·A                     (M_π q)(s) = Σ_a π(a|s) q(s, a)
+r, r_π                S·A × 1, S × 1              ``r``, ``Model.r_pi``
+v^π, q^π, A^π         S × 1, S·A × 1, S·A × 1     ``Model.v``, ``Model.q``, q − v
+T_π x                 S × 1                       r_π + γ P_π x (the Bellman operator, affine: applied, never a matrix)
+ν̃_μ^π, d_μ^π          1 × S                       ``Model.w`` = μ(I − γP_π)⁻¹ (the model's Bellman solve), ``Model.d``
+J(π)                  a number                    ``Model.U`` = μ v^π
+I, 𝟏                  n × n, n × 1                the identity and the all-ones column; n is fixed by the context
+X^⊤ (^\\top, ^T)       transposed
+X^{-1}                n × n                       an exact solve with the model's solver (``arithmetic.solve_pair``);
+                                                  a singular X (or, in float64, a condition number above
+                                                  :data:`MAX_CONDITION`) leaves the display undecided with the reason
+X^k                   n × n                       k ≥ 0 an integer
+(x)(s)                a number per s              the entry s of a vector over states
+====================  ==========================  ===================================================================
+
+A product is read right to left (an operator applies to the whole product on its right: T_π P_π v = T_π(P_π v));
+a product or a sum of mismatched shapes is ill-formed, naming both shapes; the two sides of a relation must have
+the same shape (a vector may be compared with a number entrywise: d_μ^π ≥ 0).
+
+A series of matrices Σ_{t=L}^∞ γ^{t+c} X P_π^{t+c'} Y is summed in closed form, γ^{L+c} X P_π^{L+c'} (I − γP_π)⁻¹ Y,
+only when the discount and P_π (the chain of a policy of the model) carry the same index t with slope 1: the
+Neumann series Σ_t (γP_π)^t converges to (I − γP_π)⁻¹ because P_π is stochastic and γ < 1 (γ = 1 is refused).
+A finite series with integer bounds is summed term by term.  Anything else is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pgverify.notation import ast as A
+
+__all__ = ["Mat", "MAX_CONDITION", "MATRIX_SYMBOLS", "mentions_matrix", "evaluate_matrix", "check_shapes",
+           "ROW_AXIS", "COLUMN_AXIS"]
+
+#: Sym names of the matrix vocabulary (what the ``theory`` profile maps its letters to).
+MATRIX_SYMBOLS = ("start_distribution", "transition_matrix", "identity", "ones", "transpose", "bellman",
+                  "policy_matrix", "discounted_visits", "occupancy_vector")
+
+#: In float64 an inverse of a matrix whose condition number exceeds this is numerically singular: undecided.
+MAX_CONDITION = 1e10
+
+#: The axes a matrix side takes in the evaluator's algebra (the sizes are in the name, so a row and a column never
+#: meet by broadcasting).
+ROW_AXIS, COLUMN_AXIS = "matrix rows", "matrix columns"
+
+_SIZES = {"1": "1", "S": "|S|", "SA": "|S||A|"}
+
+
+@dataclass(frozen=True, eq=False)
+class Mat:
+    """A matrix of the model: ``value`` of shape (rows, cols) over the index sets ``rows``, ``cols`` ∈ {1, S, SA}."""
+
+    value: np.ndarray
+    rows: str
+    cols: str
+
+    @property
+    def shape(self) -> str:
+        return f"{_SIZES[self.rows]}×{_SIZES[self.cols]}"
+
+    @property
+    def T(self) -> "Mat":
+        return Mat(self.value.T, self.cols, self.rows)
+
+
+@dataclass(frozen=True)
+class _Poly:
+    """I or 𝟏 (or 𝟏ᵀ) before the context fixes its size."""
+
+    kind: str  # "identity" or "ones"
+    transposed: bool = False
+
+    @property
+    def shape(self) -> str:
+        return {"identity": "n×n (I)", "ones": "1×n (𝟏ᵀ)" if self.transposed else "n×1 (𝟏)"}[self.kind]
+
+
+@dataclass(frozen=True)
+class _Operator:
+    """T_π: x ↦ r_π + γ P_π x (affine, so applied, never multiplied)."""
+
+    model: Any
+    shown: str
+
+
+def _shown(node: Any) -> str:
+    from pgverify.notation.render import shown
+
+    return shown(node)
+
+
+def _errors() -> tuple[type, type]:
+    from pgverify.notation.evaluate import NotEvaluable
+    from pgverify.statement import IllFormedChain
+
+    return NotEvaluable, IllFormedChain
+
+
+# ---------------------------------------------------------------- which nodes are matrices
+_MEMO: dict[int, tuple[Any, bool]] = {}
+
+
+def mentions_matrix(node: Any) -> bool:
+    """Whether ``node`` mentions the matrix vocabulary (a symbol of :data:`MATRIX_SYMBOLS`, an unapplied v, q, A or r,
+    r_π, or J(π) of a policy)."""
+    hit = _MEMO.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out = _is_matrix_leaf(node) or (isinstance(node, A.Node) and not isinstance(node, A.Apply) and
+                                    any(mentions_matrix(c) for c in A.children(node)))
+    if len(_MEMO) > 50_000:
+        _MEMO.clear()
+    _MEMO[id(node)] = (node, out)
+    return out
+
+
+def _is_matrix_leaf(node: Any) -> bool:
+    if isinstance(node, A.Sym):
+        return node.name in MATRIX_SYMBOLS
+    if isinstance(node, A.Fn):
+        return node.name in ("v", "q", "A", "r")
+    if isinstance(node, A.Apply):
+        return node.fn.name in ("U", "J") and len(node.args) == 1 and isinstance(node.args[0], A.Fn)
+    return False
+
+
+# ---------------------------------------------------------------- the algebra
+def _is_float(m: Any) -> bool:
+    return m.arithmetic.name == "float64"
+
+
+def _array(x: Any, m: Any) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64) if _is_float(m) else np.asarray(x, dtype=object)
+
+
+def _eye(n: int, m: Any) -> np.ndarray:
+    out = np.zeros((n, n), dtype=np.float64 if _is_float(m) else object)
+    for i in range(n):
+        out[i, i] = 1
+    return out
+
+
+def _size(label: str, m: Any) -> int:
+    return {"1": 1, "S": m.S, "SA": m.S * m.A}[label]
+
+
+def _concrete(p: _Poly, label: str, m: Any) -> Mat:
+    if label == "1":
+        raise _ill(f"{'I' if p.kind == 'identity' else '𝟏'} of size 1 here (next to a number or a vector on the "
+                   "wrong side): the shapes do not match")
+    n = _size(label, m)
+    if p.kind == "identity":
+        return Mat(_eye(n, m), label, label)
+    ones = _array(np.ones((n, 1), dtype=int), m) if not _is_float(m) else np.ones((n, 1))
+    out = Mat(ones, label, "1")
+    return out.T if p.transposed else out
+
+
+def _scalar(t: Any) -> bool:
+    from pgverify.notation.evaluate import Tensor
+
+    return isinstance(t, Tensor)
+
+
+def _ill(msg: str) -> Exception:
+    return _errors()[1](msg)
+
+
+def _not(msg: str) -> Exception:
+    return _errors()[0](msg)
+
+
+def _settle(x: Any) -> Any:
+    """A 1×1 matrix is a number."""
+    if isinstance(x, Mat) and x.rows == "1" and x.cols == "1":
+        from pgverify.notation.evaluate import Tensor
+
+        return Tensor(x.value[0, 0], ())
+    return x
+
+
+def _scale(c: Any, x: Any, m: Any) -> Any:
+    from pgverify.notation.evaluate import GRAD_AXIS
+
+    if c.axes:
+        raise _not(f"a number that depends on an index ({', '.join(a for a in c.axes if a != GRAD_AXIS) or '∇θ'}) "
+                   "times a matrix: entries are selected with (x)(s), not by broadcasting")
+    if isinstance(x, _Poly):
+        raise _not(f"a multiple of {'I' if x.kind == 'identity' else '𝟏'} whose size its context does not fix")
+    if isinstance(x, _Operator):
+        raise _not(f"a multiple of the operator {x.shown}: an operator is applied to a vector, T_π x")
+    return Mat(c.value * x.value, x.rows, x.cols)
+
+
+def _matmul(x: Any, y: Any, m: Any) -> Any:
+    """x y: a matrix product (a number times anything scales it)."""
+    if _scalar(x) and _scalar(y):
+        from pgverify.notation.evaluate import _mul
+
+        return _mul(x, y)
+    if _scalar(x):
+        return _scale(x, y, m)
+    if _scalar(y):
+        return _scale(y, x, m)
+    if isinstance(x, _Poly) and isinstance(y, _Poly):
+        if x.kind == "identity":
+            return y
+        if y.kind == "identity":
+            return x
+        raise _not("a product of 𝟏 and 𝟏 whose size its context does not fix")
+    if isinstance(x, _Poly):
+        if x.kind == "identity":
+            return y
+        if not x.transposed:
+            raise _ill(f"a product of {x.shape} and {y.shape}: the shapes do not match")
+        x = _concrete(x, y.rows, m)
+    if isinstance(y, _Poly):
+        if y.kind == "identity":
+            return x
+        if y.transposed:
+            raise _ill(f"a product of {x.shape} and {y.shape}: the shapes do not match")
+        y = _concrete(y, x.cols, m)
+    if x.cols != y.rows:
+        raise _ill(f"a product of a {x.shape} matrix and a {y.shape} matrix: the shapes do not match")
+    return _settle(Mat(x.value @ y.value, x.rows, y.cols))
+
+
+def _add(x: Any, y: Any, m: Any, sign: int) -> Any:
+    from pgverify.notation.evaluate import _add as add, _neg
+
+    if _scalar(x) and _scalar(y):
+        return add(x, _neg(y) if sign < 0 else y)
+    if isinstance(x, _Operator) or isinstance(y, _Operator):
+        op = x if isinstance(x, _Operator) else y
+        raise _not(f"a sum with the operator {op.shown} unapplied (operators are applied to vectors, T_π x)")
+    if _scalar(x) or _scalar(y):
+        other = y if _scalar(x) else x
+        raise _ill(f"a sum of a number and a {other.shape} matrix: the shapes do not match")
+    if isinstance(x, _Poly) and isinstance(y, _Poly):
+        raise _not("a sum of I or 𝟏 whose size its context does not fix")
+    if isinstance(x, _Poly):
+        x = _concrete(x, y.rows if x.kind == "identity" or not x.transposed else y.cols, m)
+    if isinstance(y, _Poly):
+        y = _concrete(y, x.rows if y.kind == "identity" or not y.transposed else x.cols, m)
+    if (x.rows, x.cols) != (y.rows, y.cols):
+        raise _ill(f"a sum of a {x.shape} matrix and a {y.shape} matrix: the shapes do not match")
+    return Mat(x.value + y.value if sign > 0 else x.value - y.value, x.rows, x.cols)
+
+
+def _inverse(x: Any, m: Any, node: Any) -> Any:
+    if _scalar(x):
+        from pgverify.notation.evaluate import ONE, _div
+
+        return _div(ONE, x)
+    if isinstance(x, _Poly):
+        if x.kind == "identity":
+            return x
+        raise _ill("the inverse of 𝟏, a vector")
+    if isinstance(x, _Operator):
+        raise _not(f"the inverse of the operator {x.shown}")
+    if x.rows != x.cols:
+        raise _ill(f"the inverse of a {x.shape} matrix, which is not square")
+    n = x.value.shape[0]
+    what = f"({_shown(node)})^{{-1}}"
+    if _is_float(m):
+        cond = np.linalg.cond(np.asarray(x.value, dtype=np.float64))
+        if not np.isfinite(cond) or cond > MAX_CONDITION:
+            raise _not(f"{what}: the matrix is singular (condition number {cond:.3g} in float64) on this model")
+    try:
+        inv, _ = m.arithmetic.solve_pair(x.value, _eye(n, m), _eye(n, m))
+    except (ZeroDivisionError, np.linalg.LinAlgError):
+        raise _not(f"{what}: the matrix is singular on this model, it has no inverse") from None
+    return Mat(_array(inv, m), x.rows, x.cols)
+
+
+def _power(x: Any, k: int, m: Any) -> Any:
+    if isinstance(x, _Poly) and x.kind == "identity":
+        return x
+    if isinstance(x, (_Poly, _Operator)) or x.rows != x.cols:
+        raise _ill(f"a power of a {x.shape} {'operator' if isinstance(x, _Operator) else 'matrix'}, which is "
+                   "not a square matrix")
+    out = Mat(_eye(x.value.shape[0], m), x.rows, x.cols)
+    for _ in range(k):
+        out = Mat(out.value @ x.value, x.rows, x.cols)
+    return out
+
+
+def _transpose(x: Any) -> Any:
+    from pgverify.notation.evaluate import Tensor
+
+    if isinstance(x, Tensor):
+        if x.axes:
+            raise _not("the transpose of a number that depends on an index")
+        return x
+    if isinstance(x, _Poly):
+        return x if x.kind == "identity" else _Poly("ones", not x.transposed)
+    if isinstance(x, _Operator):
+        raise _not(f"the transpose of the operator {x.shown}")
+    return x.T
+
+
+# ---------------------------------------------------------------- evaluation
+def _policy_of(node: Any, sc: Any, what: str) -> Any:
+    from pgverify.notation.evaluate import _policy_model
+
+    if node is None:
+        return sc.model
+    if not isinstance(node, A.Fn) or node.name != "pi":
+        raise _not(f"{what} of {_shown(node)}, which is not a policy")
+    return _policy_model(node, sc, what)
+
+
+def _vector(fn: A.Fn, sc: Any) -> Mat:
+    """v^π, q^π, A^π, r written as vectors."""
+    from pgverify.notation.evaluate import _bare
+
+    _bare(fn, "discount", "policy") if fn.name != "r" else _bare(fn, "policy")
+    if fn.discount is not None and not (isinstance(fn.discount, A.Sym) and fn.discount.name == "discount"
+                                        and fn.discount.index is None):
+        raise _not(f"{fn.name} with the discount {_shown(fn.discount)}: only the model's discount")
+    pm = _policy_of(fn.policy, sc, f"the vector {fn.name}")
+    m = sc.model
+    if fn.name == "r" and fn.policy is not None:  # r_π
+        return Mat(_array(pm.r_pi, m)[:, None], "S", "1")
+    if fn.name == "v":
+        return Mat(_array(pm.v, m)[:, None], "S", "1")
+    table = {"q": pm.q, "r": pm.r}.get(fn.name)
+    if table is None:
+        table = pm.q - pm.v[:, None]
+    return Mat(_array(table, m).reshape(m.S * m.A, 1), "SA", "1")
+
+
+def _symbol(node: A.Sym, sc: Any) -> Any:
+    m = sc.model
+    name = node.name
+    if name == "start_distribution":
+        if node.index is not None:
+            raise _not(f"{_shown(node)}: μ with a subscript")
+        return Mat(_array(m.mu0, m)[None, :], "1", "S")
+    if name == "identity":
+        return _Poly("identity")
+    if name == "ones":
+        return _Poly("ones")
+    if name == "transition_matrix":
+        if node.index is None:
+            return Mat(_array(m.P, m).reshape(m.S * m.A, m.S), "SA", "S")
+        pm = _policy_of(node.index, sc, "the transition matrix P_π")
+        return Mat(_array(pm.P_pi, m), "S", "S")
+    if name == "policy_matrix":
+        if node.index is None:
+            raise _not("M without its policy (M_π)")
+        pm = _policy_of(node.index, sc, "the matrix M_π")
+        out = np.zeros((m.S, m.S * m.A), dtype=np.float64 if _is_float(m) else object)
+        for s in range(m.S):
+            for a in range(m.A):
+                out[s, s * m.A + a] = pm.pi[s, a]
+        return Mat(out, "S", "SA")
+    if name == "bellman":
+        if node.index is None:
+            raise _not("T without its policy: the Bellman operator is T_π (this profile reads ^T as a transpose)")
+        return _Operator(_policy_of(node.index, sc, "the Bellman operator T_π"), _shown(node))
+    if name in ("discounted_visits", "occupancy_vector"):
+        raise _not(f"{_shown(node)} without its policy: write {'ν̃' if name == 'discounted_visits' else 'd'}_μ^π")
+    if name == "transpose":
+        raise _not("⊤ outside an exponent")
+    raise AssertionError(name)
+
+
+def _visits(node: A.Pow, sc: Any) -> Mat:
+    """ν̃_μ^π (the model's w = μ(I − γP_π)⁻¹) and d_μ^π (the model's d = (1 − γ)w)."""
+    base = node.base
+    if not (isinstance(base.index, A.Sym) and base.index.name == "start_distribution" and base.index.index is None):
+        raise _not(f"{_shown(node)}: the occupancy from another start than μ")
+    pm = _policy_of(node.exp, sc, "the occupancy")
+    m = sc.model
+    return Mat(_array(pm.w if base.name == "discounted_visits" else pm.d, m)[None, :], "1", "S")
+
+
+def _apply_operator(op: _Operator, x: Any, m: Any) -> Mat:
+    if isinstance(x, _Poly) and x.kind == "ones" and not x.transposed:
+        x = _concrete(x, "S", m)
+    if not isinstance(x, Mat) or (x.rows, x.cols) != ("S", "1"):
+        raise _ill(f"the operator {op.shown} applied to a {getattr(x, 'shape', 'number')}: it maps |S|×1 vectors")
+    pm = op.model
+    return Mat(_array(pm.r_pi, m)[:, None] + pm.lam * (_array(pm.P_pi, m) @ x.value), "S", "1")
+
+
+def _is_index(node: Any) -> bool:
+    return isinstance(node, A.Var) and node.sort == "state"
+
+
+def _entry(x: Any, index: Any, sc: Any) -> Any:
+    from pgverify.notation.evaluate import _ev, _gather
+
+    if not isinstance(x, Mat) or not ((x.rows, x.cols) in (("S", "1"), ("1", "S"))):
+        raise _not(f"(x)({_shown(index)}) of a {getattr(x, 'shape', 'number')}: only a vector over states has an "
+                   "entry per state")
+    return _gather(x.value.reshape(-1), [_ev(index, sc)])
+
+
+def _product(factors: tuple[Any, ...], sc: Any) -> Any:
+    factors = tuple(factors)
+    index = None
+    if len(factors) >= 2 and _is_index(factors[-1]):
+        index, factors = factors[-1], factors[:-1]
+    acc: Any = None
+    for f in reversed(factors):
+        x = evaluate_matrix(f, sc)
+        if acc is None:
+            acc = x
+        elif isinstance(x, _Operator):
+            acc = _apply_operator(x, acc, sc.model)
+        elif isinstance(acc, _Operator):
+            raise _not(f"the operator {acc.shown} is not applied to a vector (it ends the product)")
+        else:
+            acc = _matmul(x, acc, sc.model)
+    if isinstance(acc, _Operator):
+        raise _not(f"the operator {acc.shown} is not applied to a vector")
+    return _entry(acc, index, sc) if index is not None else acc
+
+
+def _exponent(node: Any, t: str, sc: Any) -> tuple[int, int] | None:
+    """(slope, offset) of an exponent affine in t, None if it does not mention t."""
+    from pgverify.notation.evaluate import _as_int, _const, _ev
+    from pgverify.notation.series import _mentions_var
+
+    if not _mentions_var(node, t):
+        return None
+    at = [_as_int(_ev(node, sc.bind(t, _const(x))), "an exponent in a series of matrices") for x in (0, 1, 2)]
+    if at[2] - at[1] != at[1] - at[0]:
+        raise _not("an exponent in a series of matrices that is not affine in t")
+    return at[1] - at[0], at[0]
+
+
+def _series(node: A.Sum, sc: Any) -> Any:
+    from pgverify.notation.evaluate import _as_int, _const, _ev
+    from pgverify.notation.series import _mentions_var
+
+    m = sc.model
+    if len(node.indices) != 1 or node.indices[0].sort != "time":  # Σ_s μ(s) v^π(s): the evaluator's Σ
+        from pgverify.notation.evaluate import _bigop
+
+        return _bigop(node, sc)
+    if node.domain is not None or node.lower is None:
+        raise _not("a sum of matrices over a time without an integer range Σ_{t=L}^{U}")
+    t = node.indices[0].name
+    lower = _as_int(_ev(node.lower, sc), "the lower bound of a series of matrices")
+    if not isinstance(node.upper, A.Infinity):
+        if node.upper is None:
+            raise _not("a sum of matrices without an upper bound")
+        upper = _as_int(_ev(node.upper, sc), "the upper bound of a sum of matrices")
+        if upper - lower > 200:
+            raise _not(f"a sum of {upper - lower + 1} matrices (more than 200 terms)")
+        total: Any = None
+        for k in range(lower, upper + 1):
+            term = evaluate_matrix(node.body, sc.bind(t, _const(k)))
+            total = term if total is None else _add(total, term, m, 1)
+        if total is None:
+            raise _not("an empty sum of matrices (its shape is not fixed)")
+        return total
+    if m.lam == 1:
+        raise _not("a series of matrices on an undiscounted (γ = 1) MDP: Σ_t P_π^t does not converge")
+    factors = node.body.factors if isinstance(node.body, A.Mul) else (node.body,)
+    discount = chain = None
+    for i, f in enumerate(factors):
+        if not _mentions_var(f, t):
+            continue
+        if isinstance(f, A.Pow) and isinstance(f.base, A.Sym) and f.base.name == "discount" and \
+                f.base.index is None and discount is None:
+            discount = (i, _exponent(f.exp, t, sc))
+        elif isinstance(f, A.Pow) and isinstance(f.base, A.Sym) and f.base.name == "transition_matrix" and \
+                f.base.index is not None and not _mentions_var(f.base, t) and chain is None:
+            chain = (i, _exponent(f.exp, t, sc))
+        else:
+            raise _not(f"a series of matrices whose term depends on t through {_shown(f)}: pgverify sums "
+                       "Σ_t γ^t X P_π^t Y only (the Neumann series of γP_π)")
+    if discount is None or chain is None:
+        raise _not("a series of matrices without both γ^t and P_π^t in its term: pgverify sums Σ_t γ^t X P_π^t Y "
+                   "only (the Neumann series of γP_π, which converges for γ < 1)")
+    (i, (ks, cs)), (j, (kp, cp)) = discount, chain
+    if ks != 1 or kp != 1:
+        raise _not("a series of matrices whose powers of γ and P_π do not both grow by one per term")
+    if lower + cp < 0:
+        raise _not("a series of matrices with a negative power of P_π")
+    pm = _policy_of(factors[j].base.index, sc, "the chain P_π")
+    P = Mat(_array(pm.P_pi, m), "S", "S")
+    resolvent = _inverse(_add(_Poly("identity"), _scale(_const(m.lam), P, m), m, -1), m, A.Sym("bellman_matrix"))
+    middle = _matmul(_power(P, lower + cp, m), resolvent, m)
+    left = [f for k, f in enumerate(factors) if k < j and k != i]
+    right = [f for k, f in enumerate(factors) if k > j and k != i]
+    acc: Any = middle
+    if right:
+        acc = _matmul(acc, _product(tuple(right), sc), m)
+    if left:
+        acc = _matmul(_product(tuple(left), sc), acc, m)
+    from pgverify.notation.evaluate import _pow
+
+    return _matmul(_pow(_const(m.lam), _const(lower + cs)), acc, m)
+
+
+def evaluate_matrix(node: Any, sc: Any) -> Any:
+    """The value of ``node`` on ``sc.model``: a :class:`Mat`, a number (the evaluator's Tensor), or an unsized
+    I or 𝟏; an operator T_π inside a product."""
+    from pgverify.notation.evaluate import _as_int, _ev, _neg
+
+    m = sc.model
+    if not mentions_matrix(node):
+        return _ev(node, sc)
+    if isinstance(node, A.Sym):
+        return _symbol(node, sc)
+    if isinstance(node, A.Fn):
+        return _vector(node, sc)
+    if isinstance(node, A.Apply):  # J(π)
+        from pgverify.notation.evaluate import Tensor, _bare
+
+        _bare(node.fn)
+        if node.given:
+            raise _not(f"{_shown(node)}: J(π) with a condition")
+        pm = _policy_of(node.args[0], sc, "the objective J")
+        return Tensor(pm.U, ())
+    if isinstance(node, A.Add):
+        return _add(evaluate_matrix(node.left, sc), evaluate_matrix(node.right, sc), m, 1)
+    if isinstance(node, A.Sub):
+        return _add(evaluate_matrix(node.left, sc), evaluate_matrix(node.right, sc), m, -1)
+    if isinstance(node, A.Neg):
+        x = evaluate_matrix(node.operand, sc)
+        return _neg(x) if _scalar(x) else _scale(_const_of(-1), x, m)
+    if isinstance(node, A.Mul):
+        return _product(node.factors, sc)
+    if isinstance(node, A.Frac):
+        den = evaluate_matrix(node.den, sc)
+        if not _scalar(den):
+            raise _ill(f"a division by a {den.shape} matrix (write the inverse, X^{{-1}})")
+        from pgverify.notation.evaluate import ONE, _div
+
+        return _matmul(_div(ONE, den), evaluate_matrix(node.num, sc), m)
+    if isinstance(node, A.Pow):
+        base = node.base
+        if isinstance(base, A.Sym) and base.name in ("discounted_visits", "occupancy_vector"):
+            return _visits(node, sc)
+        if isinstance(node.exp, A.Sym) and node.exp.index is None and node.exp.name in ("transpose", "bellman"):
+            return _transpose(evaluate_matrix(base, sc))
+        if mentions_matrix(node.exp):
+            raise _not(f"{_shown(node)}: an exponent that is a matrix")
+        x = evaluate_matrix(base, sc)
+        if _scalar(x):
+            from pgverify.notation.evaluate import _pow
+
+            return _pow(x, _ev(node.exp, sc))
+        k = _as_int(_ev(node.exp, sc), "the exponent of a matrix")
+        if k == -1:
+            return _inverse(x, m, base)
+        if k < 0:
+            return _inverse(_power(x, -k, m), m, node)
+        return _power(x, k, m)
+    if isinstance(node, A.Sum):
+        return _series(node, sc)
+    if isinstance(node, A.Grad):
+        raise _not(f"∇ of a matrix expression ({_shown(node)})")
+    raise _not(f"{type(node).__name__} of matrices ({_shown(node)}) is not evaluated")
+
+
+def _const_of(c: int) -> Any:
+    from pgverify.notation.evaluate import _const
+
+    return _const(c)
+
+
+def as_tensor(x: Any) -> Any:
+    """A side's value in the evaluator's algebra: a number, or a vector/matrix over :data:`ROW_AXIS`,
+    :data:`COLUMN_AXIS` (named with their index sets)."""
+    from pgverify.notation.evaluate import Tensor
+
+    if _scalar(x):
+        return x
+    if isinstance(x, _Poly):
+        raise _not(f"{'I' if x.kind == 'identity' else '𝟏'} alone: its size is not fixed by the display")
+    if isinstance(x, _Operator):
+        raise _not(f"the operator {x.shown} alone (an operator is applied to a vector)")
+    axes, value = [], x.value
+    if x.rows != "1":
+        axes.append(f"{ROW_AXIS} ({_SIZES[x.rows]})")
+    else:
+        value = value[0]
+    if x.cols != "1":
+        axes.append(f"{COLUMN_AXIS} ({_SIZES[x.cols]})")
+    else:
+        value = value[..., 0]
+    return Tensor(value, tuple(axes))
+
+
+def matrix_side(node: Any, sc: Any) -> Any:
+    """``evaluate_matrix`` as a Tensor (the dispatch of :func:`pgverify.notation.evaluate._ev`)."""
+    return as_tensor(evaluate_matrix(node, sc))
+
+
+def _matrix_axes(t: Any) -> tuple[str, ...]:
+    return tuple(a for a in t.axes if a.startswith((ROW_AXIS, COLUMN_AXIS)))
+
+
+def check_shapes(lhs: Any, rhs: Any, label: str, left: Any = None, right: Any = None) -> None:
+    """The two sides of a relation have the same shape; a vector or a matrix may be compared entrywise with a
+    number written without the matrix vocabulary (d_μ^π ≥ 0, P_π 𝟏 = 𝟏 … but not v^π = μ v^π)."""
+    a, b = _matrix_axes(lhs), _matrix_axes(rhs)
+    if a == b:
+        return
+    if (not a and not lhs.axes and not mentions_matrix(left)) or (not b and not rhs.axes and not mentions_matrix(right)):
+        return
+    raise _ill(f"{label}: the left side is {_describe(a)} and the right side {_describe(b)}")
+
+
+def _describe(axes: tuple[str, ...]) -> str:
+    rows = next((a[len(ROW_AXIS) + 2:-1] for a in axes if a.startswith(ROW_AXIS)), "1")
+    cols = next((a[len(COLUMN_AXIS) + 2:-1] for a in axes if a.startswith(COLUMN_AXIS)), "1")
+    return f"a {rows}×{cols} matrix" if axes else "a number"
