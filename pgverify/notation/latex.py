@@ -542,7 +542,9 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
         if t.type in ("FNAME", "EXPECT"):
             j = _skip_scripts(toks, k + 1)
             if j < len(toks):
-                if t.type == "FNAME" and toks[j].type == "LPAR" and not _is_coordinate(toks[k:j], profile):
+                bare_script = k > 0 and toks[k - 1].type in ("SUB", "SUP")  # T_\pi (v): π is a script, not applied
+                if t.type == "FNAME" and toks[j].type == "LPAR" and not _is_coordinate(toks[k:j], profile) and \
+                        not bare_script:
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"

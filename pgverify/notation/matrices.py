@@ -477,8 +477,10 @@ def _series(node: A.Sum, sc: Any) -> Any:
         raise _not("a series of matrices on an undiscounted (γ = 1) MDP: Σ_t P_π^t does not converge")
     factors = node.body.factors if isinstance(node.body, A.Mul) else (node.body,)
     discount = chain = None
+    from pgverify.notation.scope import free_indices
+
     for i, f in enumerate(factors):
-        if not _mentions_var(f, t):
+        if t not in free_indices(f):  # a factor without t, or an inner series that binds its own t
             continue
         if isinstance(f, A.Pow) and isinstance(f.base, A.Sym) and f.base.name == "discount" and \
                 f.base.index is None and discount is None:
