@@ -1844,7 +1844,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         def side(node: Any, free: frozenset[str], scope: _Scope) -> Tensor:
             key = (id(node), free)
             if key not in sides:
-                sides[key] = _ev(node, scope)
+                sides[key] = _matrices.lone_ones(node) or _ev(node, scope)  # 𝟏 as a side: sized by the other
             return sides[key]
 
         for i, ((left, step), free) in enumerate(zip(steps, step_free)):

@@ -44,7 +44,7 @@ import numpy as np
 
 from pgverify.notation import ast as A
 
-__all__ = ["Mat", "MAX_CONDITION", "MATRIX_SYMBOLS", "mentions_matrix", "evaluate_matrix", "check_shapes",
+__all__ = ["Mat", "MAX_CONDITION", "MATRIX_SYMBOLS", "mentions_matrix", "evaluate_matrix", "check_shapes", "lone_ones",
            "ROW_AXIS", "COLUMN_AXIS"]
 
 #: Sym names of the matrix vocabulary (what the ``theory`` profile maps its letters to).
@@ -615,10 +615,39 @@ def _matrix_axes(t: Any) -> tuple[str, ...]:
     return tuple(a for a in t.axes if a.startswith((ROW_AXIS, COLUMN_AXIS)))
 
 
+def _ones_side(node: Any) -> str | None:
+    """"column" for a side that is 𝟏 alone, "row" for 𝟏ᵀ alone, else None."""
+    if isinstance(node, A.Sym) and node.name == "ones" and node.index is None:
+        return "column"
+    if isinstance(node, A.Pow) and isinstance(node.exp, A.Sym) and node.exp.name in ("transpose", "bellman") and \
+            node.exp.index is None and _ones_side(node.base) is not None:
+        return "row" if _ones_side(node.base) == "column" else "column"
+    return None
+
+
+def lone_ones(node: Any) -> Any:
+    """A side that is 𝟏 (or 𝟏ᵀ) alone: the number 1, compared entrywise with the other side, whose shape
+    :func:`check_shapes` then requires to be a column (a row); None for any other side."""
+    if _ones_side(node) is None:
+        return None
+    from pgverify.notation.evaluate import Tensor
+
+    return Tensor(1, ())
+
+
 def check_shapes(lhs: Any, rhs: Any, label: str, left: Any = None, right: Any = None) -> None:
     """The two sides of a relation have the same shape; a vector or a matrix may be compared entrywise with a
-    number written without the matrix vocabulary (d_μ^π ≥ 0, P_π 𝟏 = 𝟏 … but not v^π = μ v^π)."""
+    number written without the matrix vocabulary (d_μ^π ≥ 0 … but not v^π = μ v^π); a side 𝟏 (𝟏ᵀ) alone takes the
+    size of the other, which must be a column (a row) of length |S| or |S||A|."""
     a, b = _matrix_axes(lhs), _matrix_axes(rhs)
+    for ones, node, other, axes in ((_ones_side(left), left, rhs, b), (_ones_side(right), right, lhs, a)):
+        if ones is None:
+            continue
+        want = ROW_AXIS if ones == "column" else COLUMN_AXIS
+        if len(axes) == 1 and axes[0].startswith(want):
+            return
+        raise _ill(f"{label}: {'𝟏' if ones == 'column' else '𝟏ᵀ'} (a {ones}) on one side and "
+                   f"{_describe(axes)} on the other")
     if a == b:
         return
     if (not a and not lhs.axes and not mentions_matrix(left)) or (not b and not rhs.axes and not mentions_matrix(right)):
