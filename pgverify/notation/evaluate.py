@@ -1494,6 +1494,8 @@ def _grad(node: A.Grad, sc: _Scope) -> Tensor:
 
 def _d(node: Any, sc: _Scope) -> Tensor:
     """∇θ node: forward rules over the AST; leaves are the model's derivatives."""
+    if _matrices.mentions_matrix(node):  # matrix and operator notation (the theory profile)
+        return _matrices.matrix_gradient(node, sc)
     if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or isinstance(node, A.Sym) and node.index is None and \
             node.name in ("discount", "T", "s0"):
         if isinstance(node, A.At) and node.name not in ("s", "a", "r"):

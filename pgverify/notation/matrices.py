@@ -45,6 +45,7 @@ import numpy as np
 from pgverify.notation import ast as A
 
 __all__ = ["Mat", "MAX_CONDITION", "MATRIX_SYMBOLS", "mentions_matrix", "evaluate_matrix", "check_shapes", "lone_ones",
+           "matrix_side", "matrix_gradient",
            "ROW_AXIS", "COLUMN_AXIS"]
 
 #: Sym names of the matrix vocabulary (what the ``theory`` profile maps its letters to).
@@ -75,7 +76,7 @@ class Mat:
 
     @property
     def T(self) -> "Mat":
-        return Mat(self.value.T, self.cols, self.rows)
+        return Mat(np.swapaxes(self.value, 0, 1), self.cols, self.rows)  # a ∇θ axis stays last
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ def _settle(x: Any) -> Any:
 def _scale(c: Any, x: Any, m: Any) -> Any:
     from pgverify.notation.evaluate import GRAD_AXIS
 
+    if c.axes == (GRAD_AXIS,) and isinstance(x, Mat):
+        return _times(c, x, m)
     if c.axes:
         raise _not(f"a number that depends on an index ({', '.join(a for a in c.axes if a != GRAD_AXIS) or '∇θ'}) "
                    "times a matrix: entries are selected with (x)(s), not by broadcasting")
@@ -209,6 +212,13 @@ def _scale(c: Any, x: Any, m: Any) -> Any:
 
 def _matmul(x: Any, y: Any, m: Any) -> Any:
     """x y: a matrix product (a number times anything scales it)."""
+    from pgverify.notation.evaluate import GRAD_AXIS
+
+    if _is_gmat(x) or _is_gmat(y) or (_scalar(x) and GRAD_AXIS in x.axes and isinstance(y, Mat)) or \
+            (_scalar(y) and GRAD_AXIS in y.axes and isinstance(x, Mat)):
+        if isinstance(x, _Operator) or isinstance(y, _Operator):
+            raise _not("an operator applied to a gradient")
+        return _times(x, y, m)
     if _scalar(x) and _scalar(y):
         from pgverify.notation.evaluate import _mul
 
@@ -259,6 +269,8 @@ def _add(x: Any, y: Any, m: Any, sign: int) -> Any:
         y = _concrete(y, x.rows if y.kind == "identity" or not y.transposed else x.cols, m)
     if (x.rows, x.cols) != (y.rows, y.cols):
         raise _ill(f"a sum of a {x.shape} matrix and a {y.shape} matrix: the shapes do not match")
+    if x.value.ndim != y.value.ndim:
+        raise _ill(f"a sum of a gradient and a matrix ({x.shape}): one has the ∇θ axis, the other not")
     return Mat(x.value + y.value if sign > 0 else x.value - y.value, x.rows, x.cols)
 
 
@@ -275,6 +287,8 @@ def _inverse(x: Any, m: Any, node: Any) -> Any:
         raise _not(f"the inverse of the operator {x.shown}")
     if x.rows != x.cols:
         raise _ill(f"the inverse of a {x.shape} matrix, which is not square")
+    if _is_gmat(x):
+        raise _not("the inverse of a gradient")
     n = x.value.shape[0]
     what = f"({_shown(node)})^{{-1}}"
     if _is_float(m):
@@ -291,6 +305,8 @@ def _inverse(x: Any, m: Any, node: Any) -> Any:
 def _power(x: Any, k: int, m: Any) -> Any:
     if isinstance(x, _Poly) and x.kind == "identity":
         return x
+    if _is_gmat(x):
+        raise _not("a power of a gradient")
     if isinstance(x, (_Poly, _Operator)) or x.rows != x.cols:
         raise _ill(f"a power of a {x.shape} {'operator' if isinstance(x, _Operator) else 'matrix'}, which is "
                    "not a square matrix")
@@ -315,14 +331,40 @@ def _transpose(x: Any) -> Any:
 
 
 # ---------------------------------------------------------------- evaluation
-def _policy_of(node: Any, sc: Any, what: str) -> Any:
-    from pgverify.notation.evaluate import _policy_model
+#: Environment keys of a derivative at a point (``\left. \frac{d}{dx} F \right|_{x=\theta_0}``): the variable x
+#: stands for the model's parameter, differentiated; θ₀ for the same point, held fixed.
+_POINT, _FIXED = "#d/dx point ", "#theta_0 fixed"
+
+
+def _in_derivative(sc: Any) -> bool:
+    return any(k.startswith(_POINT) for k in sc.env)
+
+
+def _policy_handle(node: Any, sc: Any, what: str) -> tuple[Any, bool]:
+    """(the model of the policy ``node`` names, whether it moves with θ under a derivative)."""
+    from pgverify.notation.evaluate import _policy_model, _theta_free
 
     if node is None:
-        return sc.model
+        return sc.model, True
     if not isinstance(node, A.Fn) or node.name != "pi":
         raise _not(f"{what} of {_shown(node)}, which is not a policy")
-    return _policy_model(node, sc, what)
+    param = node.param
+    if isinstance(param, A.Var) and param.sort == "real" and node.primes == 0:
+        if _POINT + param.name not in sc.env:
+            raise _not(f"{what} of π_{param.name}: a policy at a free point {param.name} (write the derivative "
+                       f"at a point, \left. \frac{{d}}{{dx}} … \right|_{{x=\theta_0}})")
+        return sc.model, True
+    if isinstance(param, A.Sym) and param.name == "theta" and param.index == A.Num(0) and node.primes == 0:
+        if not sc.env.get(_FIXED):
+            raise _not(f"{what} of π_θ₀ outside a derivative taken at x = θ₀ (θ₀ is read as the point of the "
+                       "derivative only)")
+        return sc.model, False
+    pm = _policy_model(node, sc, what)
+    return pm, not _theta_free(pm, sc, what) if pm is not sc.model else True
+
+
+def _policy_of(node: Any, sc: Any, what: str) -> Any:
+    return _policy_handle(node, sc, what)[0]
 
 
 def _vector(fn: A.Fn, sc: Any) -> Mat:
@@ -396,6 +438,8 @@ def _apply_operator(op: _Operator, x: Any, m: Any) -> Mat:
         x = _concrete(x, "S", m)
     if not isinstance(x, Mat) or (x.rows, x.cols) != ("S", "1"):
         raise _ill(f"the operator {op.shown} applied to a {getattr(x, 'shape', 'number')}: it maps |S|×1 vectors")
+    if _is_gmat(x):
+        raise _not(f"the operator {op.shown} applied to a gradient")
     pm = op.model
     return Mat(_array(pm.r_pi, m)[:, None] + pm.lam * (_array(pm.P_pi, m) @ x.value), "S", "1")
 
@@ -405,16 +449,31 @@ def _is_index(node: Any) -> bool:
 
 
 def _entry(x: Any, index: Any, sc: Any) -> Any:
-    from pgverify.notation.evaluate import _ev, _gather
+    from pgverify.notation.evaluate import GRAD_AXIS, _ev, _gather
 
     if not isinstance(x, Mat) or not ((x.rows, x.cols) in (("S", "1"), ("1", "S"))):
         raise _not(f"(x)({_shown(index)}) of a {getattr(x, 'shape', 'number')}: only a vector over states has an "
                    "entry per state")
+    if _is_gmat(x):
+        return _gather(x.value.reshape(-1, x.value.shape[-1]), [_ev(index, sc)], (GRAD_AXIS,))
     return _gather(x.value.reshape(-1), [_ev(index, sc)])
 
 
 def _product(factors: tuple[Any, ...], sc: Any) -> Any:
     factors = tuple(factors)
+    at = next((i for i, f in enumerate(factors) if _is_d_dx(f) is not None), None)
+    if at:  # X d/dx Y: d/dx applies to the rest of the product
+        return _matmul(_product(factors[:at], sc), _product(factors[at:], sc), sc.model)
+    x = _is_d_dx(factors[0]) if factors else None
+    if x is not None:
+        if _POINT + x not in sc.env:
+            raise _not(f"d/d{x} outside \\left. … \\right|_{{{x}=\\theta_0}}: the point of the derivative is not "
+                       "written")
+        if len(factors) < 2:
+            raise _not("d/dx applied to nothing")
+        rest = factors[1:]
+        body = rest[0] if len(rest) == 1 else A.Mul(rest)
+        return _nonzero(_derivative(body, sc), body, sc)
     index = None
     if len(factors) >= 2 and _is_index(factors[-1]):
         index, factors = factors[-1], factors[:-1]
@@ -573,8 +632,61 @@ def evaluate_matrix(node: Any, sc: Any) -> Any:
     if isinstance(node, A.Sum):
         return _series(node, sc)
     if isinstance(node, A.Grad):
-        raise _not(f"∇ of a matrix expression ({_shown(node)})")
+        _check_wrt(node.wrt, sc)
+        return _nonzero(_derivative(node.body, sc), node.body, sc)
+    if isinstance(node, A.EvalAt):
+        return _at_point(node, sc)
     raise _not(f"{type(node).__name__} of matrices ({_shown(node)}) is not evaluated")
+
+
+def _is_d_dx(node: Any) -> str | None:
+    """x when ``node`` is d/dx written \frac{d}{dx} (d the letter of the profile's occupancy or of d(s))."""
+    def is_d(n: Any) -> bool:
+        return isinstance(n, A.Sym) and n.name == "occupancy_vector" and n.index is None or \
+            isinstance(n, A.Fn) and n == A.Fn("d")
+    if isinstance(node, A.Frac) and is_d(node.num) and isinstance(node.den, A.Mul) and len(node.den.factors) == 2 \
+            and is_d(node.den.factors[0]) and isinstance(node.den.factors[1], A.Var) and \
+            node.den.factors[1].sort == "real":
+        return node.den.factors[1].name
+    return None
+
+
+def _check_wrt(wrt: Any, sc: Any) -> None:
+    if isinstance(wrt, A.Sym) and wrt.name == "theta" and wrt.index is None:
+        if _in_derivative(sc):
+            raise _not("∇_θ inside a derivative in x: θ and the point x would be one parameter")
+        return
+    if isinstance(wrt, A.Var) and _POINT + wrt.name in sc.env:
+        return
+    raise _not(f"a derivative with respect to {_shown(wrt)}: only θ, or x in a derivative taken at a point "
+               "(\\left. … \\right|_{x=\\theta_0})")
+
+
+def _at_point(node: A.EvalAt, sc: Any) -> Any:
+    """\\left. F \\right|_{x=θ₀} (or x = θ) around a derivative in x: x is the model's parameter, differentiated;
+    θ₀ the same point held fixed."""
+    from pgverify.notation.evaluate import Tensor
+
+    var, value = node.var, node.value
+    if not (isinstance(var, A.Var) and var.sort == "real"):
+        raise _not(f"an evaluation bar |_{{{_shown(var)}=…}}: only a real variable x set to θ₀ (or θ)")
+    fixed = isinstance(value, A.Sym) and value.name == "theta" and value.index == A.Num(0)
+    if not fixed and not (isinstance(value, A.Sym) and value.name == "theta" and value.index is None):
+        raise _not(f"a derivative at x = {_shown(value)}: only at θ₀ or θ (the model's parameter)")
+    if _in_derivative(sc):
+        raise _not("a derivative at a point inside another one")
+    body = node.body
+
+    def differentiates(n: Any) -> bool:
+        return _is_d_dx(n) == var.name or isinstance(n, A.Grad) and n.wrt == var or \
+            isinstance(n, A.Node) and any(differentiates(c) for c in A.children(n))
+    if not differentiates(body):
+        raise _not(f"an evaluation bar |_{{{var.name}=…}} around something else than a derivative in {var.name}")
+    inner = sc.bind(_POINT + var.name, Tensor(1, ()))
+    if fixed:
+        inner = inner.bind(_FIXED, Tensor(1, ()))
+    return evaluate_matrix(body, inner)
+
 
 
 def _const_of(c: int) -> Any:
@@ -594,15 +706,21 @@ def as_tensor(x: Any) -> Any:
         raise _not(f"{'I' if x.kind == 'identity' else '𝟏'} alone: its size is not fixed by the display")
     if isinstance(x, _Operator):
         raise _not(f"the operator {x.shown} alone (an operator is applied to a vector)")
-    axes, value = [], x.value
+    from pgverify.notation.evaluate import GRAD_AXIS
+
+    grad = x.value.ndim == 3
+    axes, index = [], [slice(None), slice(None)] + ([slice(None)] if grad else [])
     if x.rows != "1":
         axes.append(f"{ROW_AXIS} ({_SIZES[x.rows]})")
     else:
-        value = value[0]
+        index[0] = 0
     if x.cols != "1":
         axes.append(f"{COLUMN_AXIS} ({_SIZES[x.cols]})")
     else:
-        value = value[..., 0]
+        index[1] = 0
+    value = x.value[tuple(index)]
+    if grad:
+        axes.append(GRAD_AXIS)
     return Tensor(value, tuple(axes))
 
 
@@ -659,3 +777,267 @@ def _describe(axes: tuple[str, ...]) -> str:
     rows = next((a[len(ROW_AXIS) + 2:-1] for a in axes if a.startswith(ROW_AXIS)), "1")
     cols = next((a[len(COLUMN_AXIS) + 2:-1] for a in axes if a.startswith(COLUMN_AXIS)), "1")
     return f"a {rows}×{cols} matrix" if axes else "a number"
+
+
+# ---------------------------------------------------------------- ∇θ (and d/dx at a point) by forward rules
+# A derivative is None (zero), a Mat whose value has a trailing ∇θ axis (rows, cols, K), or a number's gradient (the
+# evaluator's Tensor with the ∇θ axis).  Leaves are the model's own derivatives (∇θπ, ∇θv, ∇θq, ∇θw, ∇θd, ∇θU); a
+# policy held fixed (π', π_θ₀ inside d/dx at θ₀) has none.
+def _gmat(value: np.ndarray, rows: str, cols: str) -> Mat:
+    return Mat(value, rows, cols)
+
+
+def _is_gmat(x: Any) -> bool:
+    return isinstance(x, Mat) and x.value.ndim == 3
+
+
+def _times(a: Any, b: Any, m: Any) -> Any:
+    """a·b where exactly one of a, b is a derivative (a gradient-valued Mat or a number's gradient)."""
+    from pgverify.notation.evaluate import GRAD_AXIS, Tensor, _mul
+
+    if a is None or b is None:
+        return None
+    if isinstance(a, _Poly):
+        a = _concrete(a, b.rows, m) if a.kind == "ones" and a.transposed else a
+        if isinstance(a, _Poly):  # I
+            return b
+    if isinstance(b, _Poly):
+        b = _concrete(b, a.cols, m) if b.kind == "ones" and not b.transposed else b
+        if isinstance(b, _Poly):
+            return a
+    if _scalar(a) and _scalar(b):
+        return _mul(a, b)
+    if _scalar(a) or _scalar(b):
+        c, x = (a, b) if _scalar(a) else (b, a)
+        if GRAD_AXIS in c.axes:  # ∇(number) times a matrix
+            if _is_gmat(x):
+                raise _not("a product of two gradients (an outer product) is not evaluated")
+            return _settle_grad(Mat(x.value[:, :, None] * np.asarray(c.value)[None, None, :], x.rows, x.cols))
+        if c.axes:
+            raise _not("a number that depends on an index times a matrix")
+        return _settle_grad(Mat(c.value * x.value, x.rows, x.cols))
+    if x_cols(a) != b.rows:
+        raise _ill(f"a product of a {a.shape} matrix and a {b.shape} matrix: the shapes do not match")
+    if _is_gmat(a) and _is_gmat(b):
+        raise _not("a product of two gradients (an outer product) is not evaluated")
+    if _is_gmat(a):
+        return _settle_grad(Mat(np.einsum("ijk,jl->ilk", a.value, b.value), a.rows, b.cols))
+    return _settle_grad(Mat(np.einsum("ij,jlk->ilk", a.value, b.value), a.rows, b.cols))
+
+
+def x_cols(a: Any) -> str:
+    return a.cols
+
+
+def _settle_grad(x: Mat) -> Any:
+    from pgverify.notation.evaluate import GRAD_AXIS, Tensor
+
+    if x.rows == "1" and x.cols == "1" and x.value.ndim == 3:
+        return Tensor(x.value[0, 0, :], (GRAD_AXIS,))
+    return x
+
+
+def _dsum(a: Any, b: Any, sign: int) -> Any:
+    from pgverify.notation.evaluate import _add as add, _neg
+
+    if b is None:
+        return a
+    if a is None:
+        return b if sign > 0 else (_neg(b) if _scalar(b) else Mat(-b.value, b.rows, b.cols))
+    if _scalar(a) and _scalar(b):
+        return add(a, _neg(b) if sign < 0 else b)
+    if _scalar(a) or _scalar(b) or (a.rows, a.cols) != (b.rows, b.cols):
+        raise _ill("a sum of derivatives of different shapes")
+    return Mat(a.value + b.value if sign > 0 else a.value - b.value, a.rows, a.cols)
+
+
+def _dleaf(node: Any, sc: Any) -> Any:
+    """∇θ of a leaf of the matrix vocabulary."""
+    from numeric.derivatives import grad_d, grad_P_pi, grad_w
+    from pgverify.notation.evaluate import GRAD_AXIS, Tensor
+
+    m = sc.model
+    K = m.K
+
+    def live(policy: Any, what: str) -> bool:
+        pm, moves = _policy_handle(policy, sc, what)
+        return moves and pm is m
+
+    if isinstance(node, A.Sym):
+        if node.name in ("start_distribution", "identity", "ones"):
+            return None
+        if node.name == "transition_matrix":
+            if node.index is None or not live(node.index, "P_π"):
+                return None
+            return Mat(_array(grad_P_pi(m), m), "S", "S")
+        if node.name == "policy_matrix":
+            if not live(node.index, "M_π"):
+                return None
+            out = np.zeros((m.S, m.S * m.A, K), dtype=np.float64 if _is_float(m) else object)
+            for s in range(m.S):
+                for a in range(m.A):
+                    out[s, s * m.A + a, :] = m.dpi[s, a, :]
+            return Mat(out, "S", "SA")
+        raise _not(f"∇θ of {_shown(node)}")
+    if isinstance(node, A.Pow):  # ν̃_μ^π, d_μ^π
+        if not live(node.exp, "the occupancy"):
+            return None
+        g = grad_w(m) if node.base.name == "discounted_visits" else grad_d(m)
+        return Mat(_array(g, m)[None, :, :], "1", "S")
+    if isinstance(node, A.Fn):
+        if node.name == "r" and node.policy is None:
+            return None
+        if not live(node.policy, f"the vector {node.name}"):
+            return None
+        if node.name == "r":  # r_π
+            return Mat(_array(np.einsum("sak,sa->sk", m.dpi, m.r), m)[:, None, :], "S", "1")
+        if node.name == "v":
+            return Mat(_array(m.grad_v, m)[:, None, :], "S", "1")
+        g = m.grad_q if node.name == "q" else m.grad_q - m.grad_v[:, None, :]
+        return Mat(_array(g, m).reshape(m.S * m.A, 1, K), "SA", "1")
+    if isinstance(node, A.Apply):  # J(π)
+        return Tensor(m.grad_U, (GRAD_AXIS,)) if live(node.args[0], "the objective J") else None
+    raise AssertionError(type(node).__name__)
+
+
+def _derivative(node: Any, sc: Any) -> Any:
+    """∇θ ``node`` (d/dx at the point: the same derivative, π_x the model's policy moving with θ)."""
+    from pgverify.notation.evaluate import ZERO, _d, _mul
+
+    m = sc.model
+    if not mentions_matrix(node):
+        d = _d(node, sc)
+        return None if d is ZERO else d
+    if isinstance(node, (A.Sym, A.Fn, A.Apply)) or (isinstance(node, A.Pow) and isinstance(node.base, A.Sym) and
+                                                    node.base.name in ("discounted_visits", "occupancy_vector")):
+        if isinstance(node, A.Sym) and node.name == "bellman":
+            raise _not(f"∇θ of the operator {_shown(node)} unapplied")
+        evaluate_matrix(node, sc)  # the value's checks (a policy of the model, a start distribution μ)
+        return _dleaf(node, sc)
+    if isinstance(node, (A.Add, A.Sub)):
+        return _dsum(_derivative(node.left, sc), _derivative(node.right, sc), 1 if isinstance(node, A.Add) else -1)
+    if isinstance(node, A.Neg):
+        return _dsum(None, _derivative(node.operand, sc), -1)
+    if isinstance(node, A.Mul):
+        return _dproduct(node.factors, sc)
+    if isinstance(node, A.Frac):
+        if mentions_matrix(node.den) or _d(node.den, sc) is not ZERO:
+            raise _not("∇θ of a quotient whose denominator depends on θ or is a matrix")
+        from pgverify.notation.evaluate import ONE, _div
+
+        return _times(_div(ONE, evaluate_matrix(node.den, sc)), _derivative(node.num, sc), m)
+    if isinstance(node, A.Pow):
+        if isinstance(node.exp, A.Sym) and node.exp.index is None and node.exp.name in ("transpose", "bellman"):
+            d = _derivative(node.base, sc)
+            if d is None or _scalar(d):
+                return d
+            return Mat(np.swapaxes(d.value, 0, 1), d.cols, d.rows)
+        x = evaluate_matrix(node.base, sc)
+        dx = _derivative(node.base, sc)
+        from pgverify.notation.evaluate import _as_int, _ev
+
+        if _scalar(x):
+            if dx is None:
+                return None
+            k = _as_int(_ev(node.exp, sc), "an exponent under ∇θ")
+            from pgverify.notation.evaluate import _const, _pow
+
+            return _mul(_mul(_const(k), _pow(x, _const(k - 1))), dx)
+        k = _as_int(_ev(node.exp, sc), "the exponent of a matrix under ∇θ")
+        if dx is None:
+            return None
+        if k == -1:  # ∇(X⁻¹) = −X⁻¹ (∇X) X⁻¹
+            inv = _inverse(x, m, node.base)
+            return _dsum(None, _times(_times(inv, dx, m), inv, m), -1)
+        if k < 0:
+            raise _not("∇θ of a negative power of a matrix other than its inverse")
+        total = None
+        for j in range(k):  # Σ_j X^j (∇X) X^{k−1−j}
+            total = _dsum(total, _times(_times(_power(x, j, m), dx, m), _power(x, k - 1 - j, m), m), 1)
+        return total
+    if isinstance(node, A.Grad):
+        raise _not("a second derivative")
+    if isinstance(node, A.Sum):
+        raise _not("∇θ of a series of matrices (write the derivative of its closed form)")
+    raise _not(f"∇θ of {type(node).__name__} in matrix notation")
+
+
+def _dproduct(factors: tuple[Any, ...], sc: Any) -> Any:
+    """∇θ of a product read right to left (operators applied), by the product rule."""
+    m = sc.model
+    if _is_d_dx(factors[0]) is not None:
+        raise _not("a second derivative")
+    index = None
+    if len(factors) >= 2 and _is_index(factors[-1]):
+        index, factors = factors[-1], factors[:-1]
+    acc_v: Any = None
+    acc_d: Any = None
+    for f in reversed(factors):
+        fv = evaluate_matrix(f, sc)
+        if acc_v is None:
+            acc_v, acc_d = fv, (None if isinstance(fv, _Operator) else _derivative(f, sc))
+            continue
+        if isinstance(fv, _Operator):  # T_π x = r_π + γP_π x:  ∇ = ∇r_π + γ(∇P_π x + P_π ∇x)
+            pm, moves = _policy_handle(f.index, sc, "the Bellman operator T_π")
+            moving = moves and pm is m
+            P = Mat(_array(pm.P_pi, m), "S", "S")
+            d = _dsum(None, _times(P, acc_d, m), 1) if acc_d is not None else None
+            if moving:
+                from numeric.derivatives import grad_P_pi
+
+                dP = Mat(_array(grad_P_pi(m), m), "S", "S")
+                d = _dsum(d, _times(dP, acc_v, m), 1)
+            d = _times(Tensor_of(m.lam), d, m) if d is not None else None
+            if moving:
+                d = _dsum(_dleaf(A.Fn("r", policy=f.index), sc), d, 1)
+            acc_v, acc_d = _apply_operator(fv, acc_v, m), d
+            continue
+        if isinstance(acc_v, _Operator):
+            raise _not(f"the operator {acc_v.shown} is not applied to a vector")
+        fd = _derivative(f, sc)
+        acc_d = _dsum(_times(fd, acc_v, m) if fd is not None else None,
+                      _times(fv, acc_d, m) if acc_d is not None else None, 1)
+        acc_v = _matmul(fv, acc_v, m)
+    if isinstance(acc_v, _Operator):
+        raise _not(f"the operator {acc_v.shown} is not applied to a vector")
+    if index is None or acc_d is None:
+        return acc_d
+    from pgverify.notation.evaluate import GRAD_AXIS, _ev, _gather
+
+    if not (isinstance(acc_d, Mat) and (acc_d.rows, acc_d.cols) in (("S", "1"), ("1", "S"))):
+        raise _not(f"(x)({_shown(index)}) of a {getattr(acc_d, 'shape', 'number')}: only a vector over states has "
+                   "an entry per state")
+    return _gather(acc_d.value.reshape(-1, acc_d.value.shape[-1]), [_ev(index, sc)], (GRAD_AXIS,))
+
+
+def Tensor_of(c: Any) -> Any:
+    from pgverify.notation.evaluate import Tensor
+
+    return Tensor(c, ())
+
+
+def _nonzero(d: Any, body: Any, sc: Any) -> Any:
+    """A derivative, its zero (None) written out with the shape of ``body`` and the ∇θ axis."""
+    if d is not None:
+        return d
+    from pgverify.notation.evaluate import GRAD_AXIS, Tensor
+
+    m = sc.model
+    value = evaluate_matrix(body, sc)
+    zero = 0.0 if _is_float(m) else 0
+    if _scalar(value):
+        if value.axes:
+            raise _not("a zero gradient of a number that depends on an index")
+        return Tensor(np.full(m.K, zero, dtype=np.float64 if _is_float(m) else object), (GRAD_AXIS,))
+    if not isinstance(value, Mat):
+        raise _not("∇θ of I or 𝟏 whose size is not fixed")
+    return Mat(np.full(value.value.shape + (m.K,), zero, dtype=np.float64 if _is_float(m) else object),
+               value.rows, value.cols)
+
+
+def matrix_gradient(node: Any, sc: Any) -> Any:
+    """∇θ ``node`` as a Tensor (the dispatch of :func:`pgverify.notation.evaluate._d`)."""
+    from pgverify.notation.evaluate import ZERO
+
+    d = _derivative(node, sc)
+    return ZERO if d is None else as_tensor(d)
