@@ -352,7 +352,7 @@ def _policy_handle(node: Any, sc: Any, what: str) -> tuple[Any, bool]:
     if isinstance(param, A.Var) and param.sort == "real" and node.primes == 0:
         if _POINT + param.name not in sc.env:
             raise _not(f"{what} of π_{param.name}: a policy at a free point {param.name} (write the derivative "
-                       f"at a point, \left. \frac{{d}}{{dx}} … \right|_{{x=\theta_0}})")
+                       f"at a point, \\left. \\frac{{d}}{{dx}} … \\right|_{{x=\\theta_0}})")
         return sc.model, True
     if isinstance(param, A.Sym) and param.name == "theta" and param.index == A.Num(0) and node.primes == 0:
         if not sc.env.get(_FIXED):
@@ -640,7 +640,7 @@ def evaluate_matrix(node: Any, sc: Any) -> Any:
 
 
 def _is_d_dx(node: Any) -> str | None:
-    """x when ``node`` is d/dx written \frac{d}{dx} (d the letter of the profile's occupancy or of d(s))."""
+    """x when ``node`` is d/dx written \\frac{d}{dx} (d the letter of the profile's occupancy or of d(s))."""
     def is_d(n: Any) -> bool:
         return isinstance(n, A.Sym) and n.name == "occupancy_vector" and n.index is None or \
             isinstance(n, A.Fn) and n == A.Fn("d")

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pgverify.notation import parse_expression
 from pgverify.notation.evaluate import Conventions, NotEvaluable, Tensor, evaluate_side
 from pgverify.statement import IllFormedChain
-from refsem import as_fraction
+from refsem import Dual, as_fraction
 from strategies_ref import bases, exact_model
 
 THEORY = Conventions(time_base=0)
@@ -39,17 +39,21 @@ def _eye(n: int) -> list[list[Fraction]]:
     return [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
 
 
+def _nonzero(x: Any) -> bool:
+    return (x.val if isinstance(x, Dual) else x) != 0
+
+
 def _inv(X: list[list[Fraction]]) -> list[list[Fraction]]:
-    """Gauss–Jordan on [X | I]."""
+    """Gauss–Jordan on [X | I] (entries Fractions or dual numbers)."""
     n = len(X)
     M = [list(row) + e for row, e in zip(X, _eye(n))]
     for c in range(n):
-        p = next(i for i in range(c, n) if M[i][c] != 0)
+        p = next(i for i in range(c, n) if _nonzero(M[i][c]))
         M[c], M[p] = M[p], M[c]
         piv = M[c][c]
         M[c] = [x / piv for x in M[c]]
         for i in range(n):
-            if i != c and M[i][c] != 0:
+            if i != c and _nonzero(M[i][c]):
                 f = M[i][c]
                 M[i] = [x - f * y for x, y in zip(M[i], M[c])]
     return [row[n:] for row in M]
@@ -66,11 +70,19 @@ def _T(X: list) -> list:
 class Ref:
     """The model's matrices, computed from the base coordinates."""
 
-    def __init__(self, base: Any) -> None:
+    def __init__(self, base: Any, dual: bool = False) -> None:
+        """``dual``: π (and all that depends on it) in dual numbers, their gradients the reference ∇θ (θ = log x,
+        ∂/∂θ_k = x_k ∂/∂x_k, k = s·A + a)."""
         S, A = base.S, base.A
         self.S, self.A, self.lam = S, A, base.lam
         P = [[[Fraction(w, sum(base.W[s][a])) for w in base.W[s][a]] for a in range(A)] for s in range(S)]
-        pi = [[Fraction(base.x[s][a], sum(base.x[s])) for a in range(A)] for s in range(S)]
+        if dual:
+            K = S * A
+            x = [[Dual(Fraction(base.x[s][a]), tuple(Fraction(base.x[s][a]) if k == s * A + a else Fraction(0)
+                                                      for k in range(K))) for a in range(A)] for s in range(S)]
+            pi = [[x[s][a] / sum(x[s], Dual.const(0, K)) for a in range(A)] for s in range(S)]
+        else:
+            pi = [[Fraction(base.x[s][a], sum(base.x[s])) for a in range(A)] for s in range(S)]
         self.P = [P[s][a] for s in range(S) for a in range(A)]                      # S·A × S
         self.M = [[pi[s][a] if t == s else Fraction(0) for t in range(S) for a in range(A)] for s in range(S)]
         self.r = [[Fraction(base.r[s][a])] for s in range(S) for a in range(A)]     # S·A × 1
@@ -113,7 +125,7 @@ def _reach(depth: int) -> set[tuple[str, str]]:
 
 
 @st.composite
-def matrices(draw: Any, shape: tuple[str, str], depth: int = 3) -> tuple[str, Any]:
+def matrices(draw: Any, shape: tuple[str, str], depth: int = 3, series: bool = True) -> tuple[str, Any]:
     """(LaTeX, reference) of an expression of ``shape`` (one of :func:`_reach` (depth))."""
     options = ["leaf"] if shape in LEAVES else []
     if depth > 0:
@@ -125,34 +137,34 @@ def matrices(draw: Any, shape: tuple[str, str], depth: int = 3) -> tuple[str, An
             options += ["resolvent", "power", "identity"]
         if shape == ("S", "1"):
             options += ["bellman", "ones_image"]
-        if shape == ("1", "S"):
+        if shape == ("1", "S") and series:
             options += ["series"]
     kind = draw(st.sampled_from(options))
     if kind == "leaf":
         text, f = draw(st.sampled_from(LEAVES[shape]))
         return text, f
     if kind == "add":
-        (a, fa), (b, fb) = draw(matrices(shape, depth - 1)), draw(matrices(shape, depth - 1))
+        (a, fa), (b, fb) = draw(matrices(shape, depth - 1, series)), draw(matrices(shape, depth - 1, series))
         minus = draw(st.booleans())
         return (f"{_group(a)} {'-' if minus else '+'} {_group(b)}",
                 lambda R: _lin(Fraction(1), fa(R), Fraction(-1 if minus else 1), fb(R)))
     if kind == "scale":
-        a, fa = draw(matrices(shape, depth - 1))
+        a, fa = draw(matrices(shape, depth - 1, series))
         k = draw(st.integers(1, 3))
         return (f"{k} \\gamma {_group(a)}", lambda R: _lin(k * R.lam, fa(R), Fraction(0), fa(R)))
     if kind == "transpose":
-        a, fa = draw(matrices((shape[1], shape[0]), depth - 1))
+        a, fa = draw(matrices((shape[1], shape[0]), depth - 1, series))
         sign = draw(st.sampled_from([r"\top", "T", r"\intercal"]))
         return f"{_group(a)}^{{{sign}}}", lambda R: _T(fa(R))
     if kind == "product":
         below = _reach(depth - 1)
         middle = draw(st.sampled_from([m for m in ("S", "SA") if (shape[0], m) in below and (m, shape[1]) in below]))
-        (a, fa), (b, fb) = draw(matrices((shape[0], middle), depth - 1)), draw(matrices((middle, shape[1]), depth - 1))
+        (a, fa), (b, fb) = draw(matrices((shape[0], middle), depth - 1, series)), draw(matrices((middle, shape[1]), depth - 1, series))
         return f"{_group(a)} {_group(b)}", lambda R: _mm(fa(R), fb(R))
     if kind == "resolvent":  # (I − γX)^{-1} with X = P_π: invertible for γ < 1
         return r"(I - \gamma P_\pi)^{-1}", lambda R: R.R
     if kind == "power":
-        a, fa = draw(matrices(shape, depth - 1))
+        a, fa = draw(matrices(shape, depth - 1, series))
         k = draw(st.integers(0, 3))
 
         def power(R: Any, fa: Any = fa, k: int = k) -> Any:
@@ -162,17 +174,17 @@ def matrices(draw: Any, shape: tuple[str, str], depth: int = 3) -> tuple[str, An
             return out
         return f"{_group(a)}^{{{k}}}", power
     if kind == "identity":
-        a, fa = draw(matrices(shape, depth - 1))
+        a, fa = draw(matrices(shape, depth - 1, series))
         return f"I - {_group(a)}", lambda R: _lin(Fraction(1), _eye(R.S), Fraction(-1), fa(R))
     if kind == "bellman":  # T_π x = r_π + γP_π x
-        a, fa = draw(matrices(("S", "1"), depth - 1))
+        a, fa = draw(matrices(("S", "1"), depth - 1, series))
         return (f"T_\\pi {_group(a)}",
                 lambda R: _lin(Fraction(1), R.r_pi, R.lam, _mm(R.P_pi, fa(R))))
     if kind == "ones_image":  # X 𝟏 for a square X
-        a, fa = draw(matrices(("S", "S"), depth - 1))
+        a, fa = draw(matrices(("S", "S"), depth - 1, series))
         return f"{_group(a)} \\mathbf{{1}}", lambda R: _mm(fa(R), [[Fraction(1)] for _ in range(R.S)])
     if kind == "series":  # Σ_{t=L}^∞ γ^t X P_π^t = γ^L X P_π^L (I − γP_π)⁻¹
-        a, fa = draw(matrices(("1", "S"), depth - 1))
+        a, fa = draw(matrices(("1", "S"), depth - 1, series))
         L = draw(st.integers(0, 2))
 
         def series(R: Any, fa: Any = fa, L: int = L) -> Any:
@@ -277,3 +289,19 @@ class _Base:
 
 
 _BASE = _Base()
+
+
+@settings(max_examples=30, deadline=None)
+@given(base=bases(max_states=2, max_actions=2), data=st.data())
+def test_gradients_of_matrix_expressions_agree_with_dual_numbers(base: Any, data: Any) -> None:
+    """∇θ of a drawn tree (its value's entries as dual numbers in the reference) by pgverify's forward rules."""
+    shape = data.draw(st.sampled_from(sorted(_reach(2))))
+    text, f = data.draw(matrices(shape, depth=2, series=False))
+    expected = _flat(f(Ref(base, dual=True)), shape)
+    got = _pgverify(f"\\nabla_\\theta ({text})", base)
+    K = base.S * base.A
+    assert got.shape == expected.shape + (K,), text
+    for idx in np.ndindex(*expected.shape):
+        e = expected[idx]
+        grad = e.grad if isinstance(e, Dual) else (Fraction(0),) * K
+        assert [as_fraction(x) for x in got[idx]] == list(grad), (text, idx)
