@@ -78,3 +78,26 @@ def test_derivative_notations(tmp_path) -> None:
     assert [g[0] for g in got] == ["proved", "proved", "proved", "refuted", "proved", "undecided", "undecided"], got
     assert "'x'" in got[5][1], got[5]  # x free: no point written
     assert "θ₀" in got[6][1], got[6]
+
+
+SIDES = r"""
+$$ P_\pi \mathbf{1} = \mathbf{1} $$
+
+$$ \mathbf{1}^\top P_\pi = \mathbf{1}^\top $$
+
+$$ \mathbf{1}^\top = P_\pi \mathbf{1} $$
+
+$$ d_\mu^\pi = (d_\mu^\pi)^\top $$
+
+$$ \mu \mathbf{1} = 1 $$
+"""
+
+
+def test_the_two_sides_of_a_relation_have_one_shape(tmp_path) -> None:
+    """𝟏 alone takes the other side's size, as a column; 𝟏ᵀ as a row; a row is never equated with a column."""
+    path = tmp_path / "sides.md"
+    path.write_text(SIDES, encoding="utf-8")
+    run = verify_document(path, QUICK, profile="theory")
+    got = [(r.verdict, r.reason) for r in run.results]
+    assert [g[0] for g in got] == ["proved", "refuted", "ill-formed", "ill-formed", "proved"], got
+    assert "𝟏ᵀ (a row)" in got[2][1] and "1×|S|" in got[3][1] and "|S|×1" in got[3][1], got
