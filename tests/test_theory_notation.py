@@ -101,3 +101,15 @@ def test_the_two_sides_of_a_relation_have_one_shape(tmp_path) -> None:
     got = [(r.verdict, r.reason) for r in run.results]
     assert [g[0] for g in got] == ["proved", "refuted", "ill-formed", "ill-formed", "proved"], got
     assert "𝟏ᵀ (a row)" in got[2][1] and "1×|S|" in got[3][1] and "|S|×1" in got[3][1], got
+
+
+def test_the_profile_s_example_is_proved(tmp_path) -> None:
+    import tomllib
+    from pathlib import Path
+
+    import pgverify.notation.profiles as profiles
+
+    example = tomllib.loads((Path(profiles.__file__).with_name("profiles") / "theory.toml").read_text("utf-8"))["example"]
+    path = tmp_path / "example.md"
+    path.write_text(f"$$ {example} $$\n", encoding="utf-8")
+    assert [r.verdict for r in verify_document(path, QUICK, profile="theory").results] == ["proved"]
