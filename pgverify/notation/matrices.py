@@ -10,7 +10,8 @@ written               shape                       value (the model's own quantit
 μ                     1 × S                       the start distribution ``mu0`` (a row vector)
 P                     S·A × S                     ``P[s, a, s']``
 P_π                   S × S                       ``Model.P_pi``
-M_π                   S × S·A                     (M_π q)(s) = Σ_a π(a|s) q(s, a)
+P^π                   S·A × S·A                   P M_π (the chain on state–action pairs)
+M_π, Π                S × S·A                     (M_π q)(s) = Σ_a π(a|s) q(s, a) (Π: the display's policy π)
 r, r_π                S·A × 1, S × 1              ``r``, ``Model.r_pi``
 v^π, q^π, A^π         S × 1, S·A × 1, S·A × 1     ``Model.v``, ``Model.q``, q − v
 T_π x                 S × 1                       r_π + γ P_π x (the Bellman operator, affine: applied, never a matrix)
@@ -403,9 +404,7 @@ def _symbol(node: A.Sym, sc: Any) -> Any:
             return Mat(_array(m.P, m).reshape(m.S * m.A, m.S), "SA", "S")
         pm = _policy_of(node.index, sc, "the transition matrix P_π")
         return Mat(_array(pm.P_pi, m), "S", "S")
-    if name == "policy_matrix":
-        if node.index is None:
-            raise _not("M without its policy (M_π)")
+    if name == "policy_matrix":  # M_π (Π alone: the policy π of the display, as v is v^π)
         pm = _policy_of(node.index, sc, "the matrix M_π")
         out = np.zeros((m.S, m.S * m.A), dtype=np.float64 if _is_float(m) else object)
         for s in range(m.S):
@@ -614,6 +613,9 @@ def evaluate_matrix(node: Any, sc: Any) -> Any:
         base = node.base
         if isinstance(base, A.Sym) and base.name in ("discounted_visits", "occupancy_vector"):
             return _visits(node, sc)
+        if isinstance(base, A.Sym) and base.name == "transition_matrix" and base.index is None and \
+                isinstance(node.exp, A.Fn) and node.exp.name == "pi":  # P^π = P M_π on state-action pairs
+            return _matmul(_symbol(base, sc), _symbol(A.Sym("policy_matrix", node.exp), sc), m)
         if isinstance(node.exp, A.Sym) and node.exp.index is None and node.exp.name in ("transpose", "bellman"):
             return _transpose(evaluate_matrix(base, sc))
         if mentions_matrix(node.exp):
@@ -908,6 +910,10 @@ def _derivative(node: Any, sc: Any) -> Any:
     if not mentions_matrix(node):
         d = _d(node, sc)
         return None if d is ZERO else d
+    if isinstance(node, A.Pow) and isinstance(node.base, A.Sym) and node.base.name == "transition_matrix" and \
+            node.base.index is None and isinstance(node.exp, A.Fn):  # ∇P^π = P ∇M_π
+        evaluate_matrix(node, sc)
+        return _times(_symbol(node.base, sc), _dleaf(A.Sym("policy_matrix", node.exp), sc), m)
     if isinstance(node, (A.Sym, A.Fn, A.Apply)) or (isinstance(node, A.Pow) and isinstance(node.base, A.Sym) and
                                                     node.base.name in ("discounted_visits", "occupancy_vector")):
         if isinstance(node, A.Sym) and node.name == "bellman":

@@ -105,7 +105,8 @@ LEAVES = {
     ("S", "1"): [(r"v^\pi", lambda R: R.v), (r"r_\pi", lambda R: R.r_pi), (r"V^{\pi}", lambda R: R.v)],
     ("SA", "1"): [(r"q^\pi", lambda R: R.q), (r"r", lambda R: R.r), (r"A^\pi", lambda R: R.adv),
                   (r"P v^\pi", lambda R: _mm(R.P, R.v))],
-    ("S", "SA"): [(r"M_\pi", lambda R: R.M)],
+    ("S", "SA"): [(r"M_\pi", lambda R: R.M), (r"\Pi", lambda R: R.M)],
+    ("SA", "SA"): [(r"P^\pi", lambda R: _mm(R.P, R.M))],
     ("SA", "S"): [(r"P", lambda R: R.P)],
 }
 SHAPES = tuple(LEAVES)
@@ -268,7 +269,6 @@ REFUSED = [
     (r"\sum_{t=0}^\infty \mu P_\pi^t", "without both γ^t and P_π^t"),
     (r"\sum_{t=0}^\infty \gamma^{2t} \mu P_\pi^t", "do not both grow by one"),
     (r"d_\mu", "without its policy"),
-    (r"M", "M without its policy"),
     (r"P_\pi^{v^\pi}", "exponent that is a matrix"),
 ]
 
