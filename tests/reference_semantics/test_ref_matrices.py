@@ -305,3 +305,60 @@ def test_gradients_of_matrix_expressions_agree_with_dual_numbers(base: Any, data
         e = expected[idx]
         grad = e.grad if isinstance(e, Dual) else (Fraction(0),) * K
         assert [as_fraction(x) for x in got[idx]] == list(grad), (text, idx)
+
+
+def _pow_ref(X: list, k: int, n: int) -> list:
+    out = _eye(n)
+    for _ in range(k):
+        out = _mm(out, X)
+    return out
+
+
+#: Fixed expressions on one 2-state, 2-action model: each rule exercised deterministically.
+TABLE = [
+    (r"P_\pi^{0}", ("S", "S"), lambda R: _eye(2)),
+    (r"P_\pi^{1}", ("S", "S"), lambda R: R.P_pi),
+    (r"P_\pi^{3}", ("S", "S"), lambda R: _pow_ref(R.P_pi, 3, 2)),
+    (r"(M_\pi P)^{2}", ("S", "S"), lambda R: _pow_ref(R.P_pi, 2, 2)),
+    (r"(P_\pi)^\top", ("S", "S"), lambda R: _T(R.P_pi)),
+    (r"M_\pi^T", ("SA", "S"), lambda R: _T(R.M)),
+    (r"(I - \gamma P_\pi)^{-1}", ("S", "S"), lambda R: R.R),
+    (r"T_\pi \mathbf{1}", ("S", "1"), lambda R: _lin(Fraction(1), R.r_pi, R.lam, _mm(R.P_pi, [[Fraction(1)]] * 2))),
+    (r"A^\pi", ("SA", "1"), lambda R: R.adv),
+    (r"\tilde{\nu}_\mu^\pi", ("1", "S"), lambda R: R.nu),
+    (r"d_\mu^\pi", ("1", "S"), lambda R: R.d),
+    (r"\sum_{t=0}^\infty \gamma^t \mu P_\pi^t", ("1", "S"), lambda R: R.nu),
+    (r"\sum_{t=1}^\infty \gamma^t \mu P_\pi^t", ("1", "S"), lambda R: [[R.lam * x for x in _mm(_mm(R.mu, R.P_pi), R.R)[0]]]),
+    (r"\sum_{t=2}^\infty \gamma^{t-1} \mu P_\pi^{t-1}", ("1", "S"),
+     lambda R: [[R.lam * x for x in _mm(_mm(R.mu, R.P_pi), R.R)[0]]]),
+    (r"\sum_{t=0}^{2} \gamma^t \mu P_\pi^t", ("1", "S"),
+     lambda R: _lin(Fraction(1), _lin(Fraction(1), R.mu, R.lam, _mm(R.mu, R.P_pi)), R.lam ** 2,
+                    _mm(R.mu, _pow_ref(R.P_pi, 2, 2)))),
+]
+
+
+@pytest.mark.parametrize("text, shape, f", TABLE, ids=[t for t, _, _ in TABLE])
+def test_the_rules_on_a_fixed_model(text: str, shape: tuple[str, str], f: Any) -> None:
+    expected = _flat(f(Ref(_BASE)), shape)
+    got = _pgverify(text, _BASE)
+    assert got.shape == expected.shape
+    assert all(as_fraction(x) == y for x, y in zip(got.ravel(), expected.ravel())), (got, expected)
+
+
+GRADIENTS = [r"(I - \gamma P_\pi)^{-1} r_\pi", r"T_\pi v^\pi", r"(P_\pi)^{2} v^\pi", r"(I - \gamma P^\pi)^{-1} r",
+             r"\tilde{\nu}_\mu^\pi M_\pi q^\pi"]
+
+
+@pytest.mark.parametrize("text", GRADIENTS)
+def test_gradient_rules_on_a_fixed_model(text: str) -> None:
+    shape = {GRADIENTS[0]: ("S", "1"), GRADIENTS[1]: ("S", "1"), GRADIENTS[2]: ("S", "1"),
+             GRADIENTS[3]: ("SA", "1"), GRADIENTS[4]: ("1", "1")}[text]
+    refs = {GRADIENTS[0]: lambda R: _mm(R.R, R.r_pi), GRADIENTS[1]: lambda R: _lin(Fraction(1), R.r_pi, R.lam,
+                                                                                    _mm(R.P_pi, R.v)),
+            GRADIENTS[2]: lambda R: _mm(_pow_ref(R.P_pi, 2, 2), R.v),
+            GRADIENTS[3]: lambda R: _mm(_inv(_lin(Fraction(1), _eye(4), -R.lam, _mm(R.P, R.M))), R.r),
+            GRADIENTS[4]: lambda R: _mm(_mm(R.nu, R.M), R.q)}
+    expected = _flat(refs[text](Ref(_BASE, dual=True)), shape)
+    got = _pgverify(f"\\nabla_\\theta ({text})", _BASE)
+    for idx in np.ndindex(*expected.shape):
+        assert [as_fraction(x) for x in got[idx]] == list(expected[idx].grad), (text, idx)
