@@ -113,3 +113,30 @@ def test_the_profile_s_example_is_proved(tmp_path) -> None:
     path = tmp_path / "example.md"
     path.write_text(f"$$ {example} $$\n", encoding="utf-8")
     assert [r.verdict for r in verify_document(path, QUICK, profile="theory").results] == ["proved"]
+
+
+MIXED = r"""
+$$ J(\pi) = \sum_s \mu(s) v^\pi(s) $$
+
+<!-- pgverify: for all s -->
+$$ v^\pi(s) = (r_\pi + \gamma P_\pi v^\pi)(s) $$
+
+<!-- pgverify: for all s -->
+$$ (d_\mu^\pi)(s) = (1-\gamma) \sum_{t=0}^\infty \gamma^t (\mu P_\pi^t)(s) $$
+
+$$ \nabla_\theta J(\pi_\theta) = \frac{1}{1-\gamma} \sum_s (d_\mu^{\pi_\theta})(s) \sum_a Q^{\pi_\theta}(s,a) \nabla_\theta \pi_\theta(a|s) $$
+
+$$ J(\pi') - J(\pi) = \tilde\nu_\mu^{\pi'} (M_{\pi'} q^\pi - v^\pi) $$
+
+<!-- pgverify: for all s -->
+$$ v^\pi(s) = (r_\pi + P_\pi v^\pi)(s) $$
+"""
+
+
+def test_entries_of_vectors_mix_with_sums_over_states(tmp_path) -> None:
+    """(x)(s) inside a product or a series, next to Σ_s and functions applied to s; the performance difference
+    lemma in matrix form; a Bellman equation without γ read entrywise is refuted."""
+    path = tmp_path / "mixed.md"
+    path.write_text(MIXED, encoding="utf-8")
+    got = [r.verdict for r in verify_document(path, QUICK, profile="theory").results]
+    assert got == ["proved", "proved", "proved", "proved", "verified", "refuted"], got

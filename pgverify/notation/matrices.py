@@ -463,6 +463,9 @@ def _product(factors: tuple[Any, ...], sc: Any) -> Any:
     at = next((i for i, f in enumerate(factors) if _is_d_dx(f) is not None), None)
     if at:  # X d/dx Y: d/dx applies to the rest of the product
         return _matmul(_product(factors[:at], sc), _product(factors[at:], sc), sc.model)
+    cut = next((i for i, f in enumerate(factors) if i > 0 and _is_index(f)), None)
+    if cut is not None and cut < len(factors) - 1:  # μ(s) v^π(s): the entry s of the product before s, times the rest
+        return _matmul(_product(factors[:cut + 1], sc), _product(factors[cut + 1:], sc), sc.model)
     x = _is_d_dx(factors[0]) if factors else None
     if x is not None:
         if _POINT + x not in sc.env:
@@ -534,6 +537,11 @@ def _series(node: A.Sum, sc: Any) -> Any:
     if m.lam == 1:
         raise _not("a series of matrices on an undiscounted (γ = 1) MDP: Σ_t P_π^t does not converge")
     factors = node.body.factors if isinstance(node.body, A.Mul) else (node.body,)
+    if len(factors) >= 2 and _is_index(factors[-1]) and factors[-1].name != t:  # Σ_t γ^t (μP_π^t)(s)
+
+        total = _series(A.Sum(node.indices, A.Mul(factors[:-1]) if len(factors) > 2 else factors[0], node.lower,
+                              node.upper, node.domain), sc)
+        return _entry(total, factors[-1], sc)
     discount = chain = None
     from pgverify.notation.scope import free_indices
 
@@ -812,6 +820,8 @@ def _times(a: Any, b: Any, m: Any) -> Any:
     if _scalar(a) or _scalar(b):
         c, x = (a, b) if _scalar(a) else (b, a)
         if GRAD_AXIS in c.axes:  # ∇(number) times a matrix
+            if c.axes != (GRAD_AXIS,):
+                raise _not("a gradient that depends on an index times a matrix: entries are selected with (x)(s)")
             if _is_gmat(x):
                 raise _not("a product of two gradients (an outer product) is not evaluated")
             return _settle_grad(Mat(x.value[:, :, None] * np.asarray(c.value)[None, None, :], x.rows, x.cols))
