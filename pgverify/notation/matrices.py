@@ -538,7 +538,6 @@ def _series(node: A.Sum, sc: Any) -> Any:
         raise _not("a series of matrices on an undiscounted (γ = 1) MDP: Σ_t P_π^t does not converge")
     factors = node.body.factors if isinstance(node.body, A.Mul) else (node.body,)
     if len(factors) >= 2 and _is_index(factors[-1]) and factors[-1].name != t:  # Σ_t γ^t (μP_π^t)(s)
-
         total = _series(A.Sum(node.indices, A.Mul(factors[:-1]) if len(factors) > 2 else factors[0], node.lower,
                               node.upper, node.domain), sc)
         return _entry(total, factors[-1], sc)
@@ -803,7 +802,7 @@ def _is_gmat(x: Any) -> bool:
 
 def _times(a: Any, b: Any, m: Any) -> Any:
     """a·b where exactly one of a, b is a derivative (a gradient-valued Mat or a number's gradient)."""
-    from pgverify.notation.evaluate import GRAD_AXIS, Tensor, _mul
+    from pgverify.notation.evaluate import GRAD_AXIS, _mul
 
     if a is None or b is None:
         return None
@@ -828,17 +827,13 @@ def _times(a: Any, b: Any, m: Any) -> Any:
         if c.axes:
             raise _not("a number that depends on an index times a matrix")
         return _settle_grad(Mat(c.value * x.value, x.rows, x.cols))
-    if x_cols(a) != b.rows:
+    if a.cols != b.rows:
         raise _ill(f"a product of a {a.shape} matrix and a {b.shape} matrix: the shapes do not match")
     if _is_gmat(a) and _is_gmat(b):
         raise _not("a product of two gradients (an outer product) is not evaluated")
     if _is_gmat(a):
         return _settle_grad(Mat(np.einsum("ijk,jl->ilk", a.value, b.value), a.rows, b.cols))
     return _settle_grad(Mat(np.einsum("ij,jlk->ilk", a.value, b.value), a.rows, b.cols))
-
-
-def x_cols(a: Any) -> str:
-    return a.cols
 
 
 def _settle_grad(x: Mat) -> Any:
@@ -1003,7 +998,7 @@ def _dproduct(factors: tuple[Any, ...], sc: Any) -> Any:
 
                 dP = Mat(_array(grad_P_pi(m), m), "S", "S")
                 d = _dsum(d, _times(dP, acc_v, m), 1)
-            d = _times(Tensor_of(m.lam), d, m) if d is not None else None
+            d = _times(_number(m.lam), d, m) if d is not None else None
             if moving:
                 d = _dsum(_dleaf(A.Fn("r", policy=f.index), sc), d, 1)
             acc_v, acc_d = _apply_operator(fv, acc_v, m), d
@@ -1026,7 +1021,7 @@ def _dproduct(factors: tuple[Any, ...], sc: Any) -> Any:
     return _gather(acc_d.value.reshape(-1, acc_d.value.shape[-1]), [_ev(index, sc)], (GRAD_AXIS,))
 
 
-def Tensor_of(c: Any) -> Any:
+def _number(c: Any) -> Any:
     from pgverify.notation.evaluate import Tensor
 
     return Tensor(c, ())

@@ -109,8 +109,6 @@ LEAVES = {
     ("SA", "SA"): [(r"P^\pi", lambda R: _mm(R.P, R.M))],
     ("SA", "S"): [(r"P", lambda R: R.P)],
 }
-SHAPES = tuple(LEAVES)
-INNER = {"1": "1", "S": "S", "SA": "SA"}
 
 
 def _group(x: str) -> str:
