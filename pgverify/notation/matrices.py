@@ -237,13 +237,17 @@ def _matmul(x: Any, y: Any, m: Any) -> Any:
     if isinstance(x, _Poly):
         if x.kind == "identity":
             return y
-        if not x.transposed:
+        if not x.transposed:  # 𝟏 y: an outer product when y is a row (its size unknown), else a mismatch
+            if y.rows == "1":
+                raise _not(f"𝟏 times a {y.shape} row: the size of 𝟏 (the outer product's rows) is not fixed")
             raise _ill(f"a product of {x.shape} and {y.shape}: the shapes do not match")
         x = _concrete(x, y.rows, m)
     if isinstance(y, _Poly):
         if y.kind == "identity":
             return x
-        if y.transposed:
+        if y.transposed:  # x 𝟏ᵀ: an outer product when x is a column
+            if x.cols == "1":
+                raise _not(f"a {x.shape} column times 𝟏ᵀ: the size of 𝟏ᵀ (the outer product's columns) is not fixed")
             raise _ill(f"a product of {x.shape} and {y.shape}: the shapes do not match")
         y = _concrete(y, x.cols, m)
     if x.cols != y.rows:
