@@ -209,7 +209,7 @@ def _flat(X: list, shape: tuple[str, str]) -> np.ndarray:
     return arr
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(base=bases(max_states=3, max_actions=2), data=st.data())
 def test_matrix_expressions_agree_with_the_direct_computation(base: Any, data: Any) -> None:
     shape = data.draw(st.sampled_from(sorted(_reach(3))))
@@ -220,7 +220,7 @@ def test_matrix_expressions_agree_with_the_direct_computation(base: Any, data: A
     assert all(as_fraction(x) == y for x, y in zip(got.ravel(), expected.ravel())), (text, got, expected)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(base=bases(max_states=3, max_actions=2), data=st.data())
 def test_entries_of_vectors_over_states(base: Any, data: Any) -> None:
     """(x)(s) is the entry s of a vector over states (one number per state, on the axis of s)."""
@@ -233,7 +233,7 @@ def test_entries_of_vectors_over_states(base: Any, data: Any) -> None:
     assert [as_fraction(x) for x in np.asarray(got.value, dtype=object)] == list(expected)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(base=bases(max_states=3, max_actions=2))
 def test_the_objective_of_a_policy_is_the_start_distribution_times_its_values(base: Any) -> None:
     R = Ref(base)
@@ -289,7 +289,7 @@ class _Base:
 _BASE = _Base()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(base=bases(max_states=2, max_actions=2), data=st.data())
 def test_gradients_of_matrix_expressions_agree_with_dual_numbers(base: Any, data: Any) -> None:
     """∇θ of a drawn tree (its value's entries as dual numbers in the reference) by pgverify's forward rules."""
