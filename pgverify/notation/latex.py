@@ -834,10 +834,11 @@ class _ToAST(Transformer):
                 x = s1(g, "a discount or a policy")
                 if x is None:
                     continue
-                if isinstance(x, A.Sym) and x.name == "discount" or isinstance(x, A.Pow):
-                    fields["discount"] = x
-                else:
-                    fields["policy"] = x
+                key = "discount" if isinstance(x, A.Sym) and x.name == "discount" or isinstance(x, A.Pow) else "policy"
+                if key in fields:  # d_\mu^\pi: a second policy (or discount) is never dropped silently
+                    raise UnsupportedNotation(f"{tok.value} with two {key} decorations ({_latexish(fields[key])} and "
+                                              f"{_latexish(x)})", g.pos)
+                fields[key] = x
         elif role in ("pi", "Traj", "b"):
             if sup is not None:
                 raise UnsupportedNotation(f"superscript on {tok.value}", sup.pos)
