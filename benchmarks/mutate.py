@@ -29,6 +29,9 @@ so are the eight of the soundness rules (conditions, indices, λ's domain, ∝ o
 The eight mutants of the output (issue 19: the words' failing entries, entry names and MDP size, drops/adds,
 the marks of the tables, aligned rows and columns; ``--only 62 63 64 65 66 67 68 69``) are killed by their
 targeted tests (tests/test_output_words.py, tests/reference_semantics/test_ref_output.py), 8 of 8, 16–25 s each.
+The 14 mutants of the matrix notation (issue 18, pgverify/notation/matrices.py; ``--only 51 … 64`` on the theory
+branch) against their targeted tests: 14 of 14 killed (the power, ∇ of an inverse and ∇ of T_π mutants only once the
+fixed-model table of tests/reference_semantics/test_ref_matrices.py was added; Hypothesis alone missed them).
 Earlier, on the sound-reference branch, the 53 mutants then in the table with 20 ``--ast`` swaps (seed 0): 68 of
 73 killed (93%).
 """
@@ -83,6 +86,8 @@ class Mutant:
 
 EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
+MX = "pgverify/notation/matrices.py"
+MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -210,6 +215,38 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("pgverify/audit/diagnosis.py",
            '        return "holds" if self.informative[name] >= self.minimum else "undecided"',
            '        return "holds"', "survey: a target holds on uninformative draws"),
+    # ---- pgverify/notation/matrices.py: matrix and operator notation (issue 18)
+    Mutant(MX, "    for _ in range(k):\n        out = Mat(out.value @ x.value, x.rows, x.cols)",
+           "    for _ in range(k - 1):\n        out = Mat(out.value @ x.value, x.rows, x.cols)",
+           "a power of a matrix with one factor too few", tests=MX_TESTS),
+    Mutant(MX, "    return x.T\n", "    return x\n", "a transpose that does nothing", tests=MX_TESTS),
+    Mutant(MX, "inv, _ = m.arithmetic.solve_pair(x.value, _eye(n, m), _eye(n, m))",
+           "_, inv = m.arithmetic.solve_pair(x.value, _eye(n, m), _eye(n, m))",
+           "the inverse of a matrix is the inverse of its transpose", tests=MX_TESTS),
+    Mutant(MX, "return Mat(_array(pm.r_pi, m)[:, None] + pm.lam * (_array(pm.P_pi, m) @ x.value), \"S\", \"1\")",
+           "return Mat(_array(pm.r_pi, m)[:, None] + _array(pm.P_pi, m) @ x.value, \"S\", \"1\")",
+           "the Bellman operator T_π without the discount", tests=MX_TESTS),
+    Mutant(MX, "                out[s, s * m.A + a] = pm.pi[s, a]", "                out[s, s * m.A + a] = pm.pi[s, 0]",
+           "M_π weighs every action by the first action's probability", tests=MX_TESTS),
+    Mutant(MX, "pm.w if base.name == \"discounted_visits\" else pm.d", "pm.d if base.name == \"discounted_visits\" else pm.w",
+           "ν̃_μ^π and d_μ^π swapped (the normalisation (1 − γ) on the wrong one)", tests=MX_TESTS),
+    Mutant(MX, "return _matmul(_pow(_const(m.lam), _const(lower + cs)), acc, m)",
+           "return _matmul(_pow(_const(m.lam), _const(lower + cs + 1)), acc, m)",
+           "the Neumann series of γP_π with one γ too many", tests=MX_TESTS),
+    Mutant(MX, "middle = _matmul(_power(P, lower + cp, m), resolvent, m)", "middle = _matmul(_power(P, cp, m), resolvent, m)",
+           "a series of matrices from t = L summed from t = 0", tests=MX_TESTS),
+    Mutant(MX, "        table = pm.q - pm.v[:, None]\n", "        table = pm.q\n", "the advantage vector A^π read as q^π",
+           tests=MX_TESTS),
+    Mutant(MX, "return _dsum(None, _times(_times(inv, dx, m), inv, m), -1)",
+           "return _dsum(None, _times(_times(inv, dx, m), inv, m), 1)", "∇(X⁻¹) = +X⁻¹(∇X)X⁻¹", tests=MX_TESTS),
+    Mutant(MX, "                d = _dsum(_dleaf(A.Fn(\"r\", policy=f.index), sc), d, 1)", "                d = d",
+           "∇(T_π x) without ∇r_π", tests=MX_TESTS),
+    Mutant(MX, "    if x.cols != y.rows:\n        raise _ill(", "    if False:\n        raise _ill(",
+           "a product of mismatched shapes not refused", tests=MX_TESTS),
+    Mutant(MX, "    if a == b:\n        return\n    if (not a", "    if len(a) == len(b):\n        return\n    if (not a",
+           "a row vector and a column vector compared as if of one shape", tests=MX_TESTS),
+    Mutant(MX, "        want = ROW_AXIS if ones == \"column\" else COLUMN_AXIS", "        want = ROW_AXIS",
+           "𝟏ᵀ alone as a side compared with a column", tests=MX_TESTS),
     # ---- numeric
     Mutant("numeric/model.py", "return self.lam * np.einsum(\"sat,tk->sak\", self.P, self.grad_v)",
            "return np.einsum(\"sat,tk->sak\", self.P, self.grad_v)", "∇θq without the discount"),

@@ -71,6 +71,10 @@ def _gaussian_node(n: Any) -> bool:
 
 
 def _continuous_node(n: Any) -> bool:
+    from pgverify.notation.matrices import mentions_matrix
+
+    if isinstance(n, A.EvalAt) and mentions_matrix(n):  # d/dx … |_{x=θ₀} of matrix notation: a finite display
+        return False
     if isinstance(n, (A.Dot, A.EvalAt)) or _deterministic(n):
         return True
     return isinstance(n, A.Grad) and isinstance(n.wrt, A.Var) and n.wrt.sort == "action"

@@ -53,6 +53,7 @@ import numpy as np
 from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
+from pgverify.notation import matrices as _matrices
 from pgverify.notation.render import shown as _shown
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, IllFormedChain, OutsideCondition, Step
@@ -480,6 +481,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     m = sc.model
     if isinstance(node, _GradOf):  # Σ of ∇θ (see _d): the body's derivative
         return _d(node.body, sc)
+    if _matrices.mentions_matrix(node):  # matrix and operator notation (the theory profile)
+        return _matrices.matrix_side(node, sc)
     if isinstance(node, A.Num):
         return _const(node.value)
     if isinstance(node, A.Infinity):
@@ -1491,6 +1494,8 @@ def _grad(node: A.Grad, sc: _Scope) -> Tensor:
 
 def _d(node: Any, sc: _Scope) -> Tensor:
     """∇θ node: forward rules over the AST; leaves are the model's derivatives."""
+    if _matrices.mentions_matrix(node):  # matrix and operator notation (the theory profile)
+        return _matrices.matrix_gradient(node, sc)
     if isinstance(node, (A.Num, A.Var, A.Indicator, A.At)) or isinstance(node, A.Sym) and node.index is None and \
             node.name in ("discount", "T", "s0"):
         if isinstance(node, A.At) and node.name not in ("s", "a", "r"):
@@ -1841,7 +1846,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
         def side(node: Any, free: frozenset[str], scope: _Scope) -> Tensor:
             key = (id(node), free)
             if key not in sides:
-                sides[key] = _ev(node, scope)
+                sides[key] = _matrices.lone_ones(node) or _ev(node, scope)  # 𝟏 as a side: sized by the other
             return sides[key]
 
         for i, ((left, step), free) in enumerate(zip(steps, step_free)):
@@ -1865,6 +1870,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
                                          _defined(side(step.rhs, free, scope), f"the right side of {label}"),
                                          mask, conventions.conditions)
                     _raise_outside(scope, mask)
+                    _matrices.check_shapes(lhs, rhs, label, left, step.rhs)
                     lhs, rhs = _drop_given_null(lhs, rhs, model, label)
                     if "alpha" in conventions.small and rel in ("=", "<", ">", "<=", ">="):
                         decided = C._small_step(lhs, rhs, rel, model, 1)

@@ -354,7 +354,9 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     add("INDICATOR", "1", i, j2)
                 elif cmd == "mathbb" and arg == "E":
                     add("EXPECT", "E", i, j2)
-                elif cmd in ("mathrm", "bar", "tilde", "boldsymbol"):
+                elif cmd == "tilde":  # ν̃: a name only where a profile lists it (tokenize refuses it elsewhere)
+                    add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
+                elif cmd in ("mathrm", "bar", "boldsymbol"):
                     raise UnsupportedNotation(f"\\{cmd}{{{arg}}}", src.pos(i))
                 else:
                     add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
@@ -474,6 +476,9 @@ def _functions_elsewhere(profile: Profile) -> dict[str, str]:
 
 _ELSEWHERE: dict[int, tuple[Profile, dict[str, str]]] = {}
 
+#: Constants that are vectors (pgverify.notation.matrices): μ(I − γP_π)^{-1} is a product, μ(s) an entry.
+_VECTORS = ("start_distribution",)
+
 
 def _is_coordinate(toks: list[_Tok], profile: Profile) -> bool:
     """R_τ, G_τ^t, r_k, b_t: a decorated function name that is a value, not a function (no application follows).
@@ -504,6 +509,11 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
         else:
             merged.append(t)
     toks = merged
+    for k, t in enumerate(toks):  # 𝟏 (\mathbf{1}, \mathbb{1}) with no bracket: the all-ones vector where a profile lists it
+        if t.type == "INDICATOR" and not (k + 1 < len(toks) and toks[k + 1].type == "LBRACK"):
+            written = re.sub(r"\s", "", src.text[t.i:t.end])
+            if written in names:
+                t.type, t.value = "NAME", written
     for t in toks:
         if t.type == "NAME":
             kind = names.get(t.value)
@@ -532,14 +542,17 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
         if t.type in ("FNAME", "EXPECT"):
             j = _skip_scripts(toks, k + 1)
             if j < len(toks):
-                if t.type == "FNAME" and toks[j].type == "LPAR" and not _is_coordinate(toks[k:j], profile):
+                bare_script = k > 0 and toks[k - 1].type in ("SUB", "SUP")  # T_\pi (v): π is a script, not applied
+                if t.type == "FNAME" and toks[j].type == "LPAR" and not _is_coordinate(toks[k:j], profile) and \
+                        not bare_script:
                     toks[j].type = "ALPAR"
                 elif t.type == "EXPECT" and toks[j].type == "LBRACK":
                     toks[j].type = "EBRACK"
     # μ(s) where μ is a constant here but a function in another shipped profile: which one is meant?
     elsewhere = _functions_elsewhere(profile)
     for k, t in enumerate(toks[:-1]):
-        if t.type == "NAME" and t.value in elsewhere and toks[k + 1].type == "LPAR":
+        if t.type == "NAME" and t.value in elsewhere and toks[k + 1].type == "LPAR" and \
+                profile.symbols.get(t.value) not in _VECTORS:
             raise AmbiguousNotation(f"{t.value}(…): in profile {profile.name!r} {t.value} is a constant, in profile "
                                     f"{elsewhere[t.value]!r} a function; write {t.value} \\cdot (…) for a product, "
                                     f"or choose the profile", src.pos(t.i))
@@ -811,7 +824,9 @@ class _ToAST(Transformer):
             if role == "G" and sup is None:
                 raise MalformedNotation(f"the reward-to-go {tok.value} needs its time as a superscript", pos)
             return A.Return(role, s1(sub, "a trajectory"), s1(sup, "a time"), pos=pos)
-        if role in ("r", "b") and args is None and sub is not None and sup is None:
+        reward_of_policy = role == "r" and sub is not None and sup is None and isinstance(sub.single, A.Fn) and \
+            sub.single.name == "pi"  # r_π, the reward vector of π (matrix notation), not a reward at a time
+        if role in ("r", "b") and args is None and sub is not None and sup is None and not reward_of_policy:
             return A.At(role, s1(sub, "a time index"), pos=pos)
         fields: dict[str, Any] = {}
         if role in ("v", "q", "A", "d", "mu"):
@@ -819,10 +834,11 @@ class _ToAST(Transformer):
                 x = s1(g, "a discount or a policy")
                 if x is None:
                     continue
-                if isinstance(x, A.Sym) and x.name == "discount" or isinstance(x, A.Pow):
-                    fields["discount"] = x
-                else:
-                    fields["policy"] = x
+                key = "discount" if isinstance(x, A.Sym) and x.name == "discount" or isinstance(x, A.Pow) else "policy"
+                if key in fields:  # d_\mu^\pi: a second policy (or discount) is never dropped silently
+                    raise UnsupportedNotation(f"{tok.value} with two {key} decorations ({_latexish(fields[key])} and "
+                                              f"{_latexish(x)})", g.pos)
+                fields[key] = x
         elif role in ("pi", "Traj", "b"):
             if sup is not None:
                 raise UnsupportedNotation(f"superscript on {tok.value}", sup.pos)
@@ -831,6 +847,8 @@ class _ToAST(Transformer):
             fields["state"], fields["action"] = s1(sub, "a state"), s1(sup, "an action")
         elif role == "Pr":
             fields["state"], fields["policy"] = s1(sub, "a start state"), s1(sup, "a policy")
+        elif reward_of_policy:
+            fields["policy"] = sub.single
         elif sub is not None or sup is not None:
             raise UnsupportedNotation(f"scripts on {tok.value}", pos)
         if role == "pi" and isinstance(fields.get("param"), A.Sym) and fields["param"].name == "theta'" \

@@ -31,6 +31,10 @@ DEFAULT_FUNCTIONS = {"v": "v", "q": "q", "A": "A", "d": "d", "mu": "\\mu", "pi":
 DEFAULT_SYMBOLS = {"discount": "\\lambda", "theta": "\\theta", "T": "T", "s0": "s^0", "N": "N", "sigma": "\\sigma",
                    "mu": "\\mu", "alpha": "\\alpha", "eta": "\\eta", "omega": "\\omega", "omega_hat": "\\hat{\\omega}",
                    "g_hat": "\\hat{g}", "delta_theta": "\\delta\\theta", "kappa": "\\kappa"}
+#: The matrix vocabulary (:mod:`pgverify.notation.matrices`), as the theory profile writes it.
+DEFAULT_SYMBOLS.update({"start_distribution": "\\mu", "transition_matrix": "P", "identity": "I", "ones": "\\mathbf{1}",
+                        "transpose": "\\top", "bellman": "T", "policy_matrix": "M", "discounted_visits": "\\tilde{\\nu}",
+                        "occupancy_vector": "d"})
 DEFAULT_SPACES = {"S": "\\mathcal{S}", "A": "\\mathcal{A}", "R": "\\mathbb{R}", "N": "\\mathbb{N}"}
 
 _SIMPLE = re.compile(r"^(?:[A-Za-z0-9]|\\[A-Za-z]+)$")
@@ -89,6 +93,8 @@ class _Renderer:
             sub, sup = x.state, x.action
         elif x.name == "Pr":
             sub, sup = x.state, x.policy
+        elif x.name == "r" and x.policy is not None:  # r_π, the reward vector of π (matrix notation)
+            sub, sup = x.policy, None
         else:
             sub, sup = x.param, None
         out = base
