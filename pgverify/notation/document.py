@@ -45,6 +45,7 @@ from pgverify.notation.annotations import (Annotations, load_side_file, parse_an
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
+from pgverify.notation.macros import document_macros, expand_source
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
@@ -493,8 +494,15 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
                                   f"exactly one)")
         side_for.setdefault(hits[0], []).append(e.annotation)
 
+    # the document's own macros (pgverify.notation.macros): the table in force at each display, its definitions
+    # blanked; a display of definitions only is a macro block, not a claim
+    macro_tables = document_macros(kind, blank_code_and_comments(text, kind) if kind != "text" else text,
+                                   full.where, [(r.before, r.after) for r in raws], contents)
     for k, (r, src) in enumerate(zip(raws, contents)):
         line = r.src.pos(0).line
+        macros, src, only_definitions = macro_tables[k]
+        if only_definitions and not attached.get(k) and not side_for.get(k):
+            continue
         try:  # what goes wrong in one display's annotations or reading costs that display only
             ann = Annotations()
             bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
@@ -503,7 +511,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
             for body, pos in bodies:
                 ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
             prof = ann.profile or file_profile
-            displays.append(_read_display(k, r.raw, src, prof, ann))
+            displays.append(_read_display(k, r.raw, src, prof, ann, macros))
         except NotationError as e:
             displays.append(_unread(k, r.raw, src, file_profile, e))
         except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
@@ -528,11 +536,12 @@ def _unread(index: int, raw: str, src: Source, profile: str, error: NotationErro
                    (DisplayLine(start.pos(0).line, start.text, None, error),), None)
 
 
-def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations) -> Display:
+def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations,
+                  macros: "dict | None" = None) -> Display:
     prof = load_profile(profile)
     lines: list[DisplayLine] = []
     try:
-        rows = split_rows(expand_macros(src, prof))
+        rows = split_rows(expand_macros(expand_source(src, macros) if macros else src, prof))
     except NotationError as e:
         start = src.strip()
         lines.append(DisplayLine(start.pos(0).line, start.text, None, e))
