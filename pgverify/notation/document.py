@@ -500,8 +500,11 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
                                    full.where, [(r.before, r.after) for r in raws], contents)
     for k, (r, src) in enumerate(zip(raws, contents)):
         line = r.src.pos(0).line
-        macros, src, only_definitions = macro_tables[k]
+        macros, src, only_definitions, macro_problem = macro_tables[k]
         if only_definitions and not attached.get(k) and not side_for.get(k):
+            continue
+        if macro_problem is not None:
+            displays.append(_unread(k, r.raw, src, file_profile, macro_problem))
             continue
         try:  # what goes wrong in one display's annotations or reading costs that display only
             ann = Annotations()

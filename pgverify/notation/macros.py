@@ -147,8 +147,8 @@ def _argument(text: str, i: int) -> tuple[str, int] | None:
     """A mandatory argument at ``i`` (after spaces): a braced group's content, a control word or one character;
     None when there is none (the end, or a closing brace)."""
     i = _skip_space(text, i)
-    if i >= len(text) or text[i] == "}":
-        return None
+    if i >= len(text) or text[i] in "}&" or text.startswith("\\\\", i) or re.match(r"\\end(?![A-Za-z])", text[i:]):
+        return None  # the end of the group, the cell, the row or the environment: no argument is left
     if text[i] == "{":
         j = _group(text, i)
         if j < 0:
@@ -550,9 +550,10 @@ def strip_definitions(src, found: Sequence[_Found]):
 
 
 def document_macros(kind: str, masked: str, where: Sequence[Pos], spans: Sequence[tuple[int, int]],
-                    contents: Sequence) -> list[tuple[dict, object, bool]]:
+                    contents: Sequence) -> list[tuple[dict, object, bool, "MacroError | None"]]:
     """For each display of a document: the macro table in force there, its content with its own definitions
-    blanked, and whether it held nothing but definitions (a macro block, not a claim).
+    blanked, whether it held nothing but definitions (a macro block, not a claim), and the error that refuses
+    it when one of its own definitions cannot be read.
 
     ``kind``: ``"md"`` (definitions inside displays, and the page's MathJax/KaTeX configuration, which applies to
     every display), ``"tex"`` (anywhere in the file: ``masked`` is the text with comments blanked) or ``"text"``
@@ -571,7 +572,7 @@ def document_macros(kind: str, masked: str, where: Sequence[Pos], spans: Sequenc
                     chars[k] = " "
         outside = scan_definitions("".join(chars), where)
     order = sorted(range(len(spans)), key=lambda k: spans[k][0])
-    out: list[tuple[dict, object, bool] | None] = [None] * len(spans)
+    out: list[tuple | None] = [None] * len(spans)
     o = 0
     for k in order:
         while o < len(outside) and outside[o].start < spans[k][0]:
@@ -581,5 +582,8 @@ def document_macros(kind: str, masked: str, where: Sequence[Pos], spans: Sequenc
         found = scan_definitions(src.text, src.where)
         add_definitions(table, found)
         stripped = strip_definitions(src, found) if found else src
-        out[k] = (dict(table), stripped, bool(found) and not stripped.text.strip())
+        broken = next((f.item for f in found if isinstance(f.item, Broken)), None)
+        problem = None if broken is None else MacroError(
+            f"a macro definition in this display cannot be read: {broken.reason}", broken.pos)
+        out[k] = (dict(table), stripped, bool(found) and not stripped.text.strip() and problem is None, problem)
     return out  # type: ignore[return-value]
