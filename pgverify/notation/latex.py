@@ -519,7 +519,10 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
                 what = _OUTSIDE.get(t.value)
                 if what:
                     raise UnsupportedNotation(f"{t.value} ({what})", src.pos(t.i))
-                raise UnsupportedNotation(f"symbol {t.value} (not in profile {profile.name!r})", src.pos(t.i))
+                from pgverify.notation.profiles import profiles_knowing
+                others = profiles_knowing(t.value, besides=profile.name)  # γ: try --profile textbook
+                hint = f"; try --profile {' or '.join(others)}" if others else ""
+                raise UnsupportedNotation(f"symbol {t.value} (not in profile {profile.name!r}{hint})", src.pos(t.i))
             t.type = kind
     # drop trailing punctuation, then refuse any left
     while toks and toks[-1].type in ("PERIOD", "COMMA"):
