@@ -46,6 +46,7 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
 from pgverify.notation.macros import document_macros, expand_source
+from pgverify.notation.margins import cancel_checks
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
@@ -549,9 +550,12 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         start = src.strip()
         lines.append(DisplayLine(start.pos(0).line, start.text, None, e))
         return Display(index, src.pos(0).line, raw, src.text, profile, ann, tuple(lines), None)
+    cancels: list[A.Row] = []  # \cancel{X}: the check that X vanishes where it stands (margins.py)
     for r in rows:
         try:
-            lines.append(DisplayLine(r.pos(0).line, r.text, parse_row(r, prof)))
+            row = parse_row(r, prof)
+            cancels.extend(cancel_checks(r, prof, row))
+            lines.append(DisplayLine(r.pos(0).line, r.text, row))
         except NotationError as e:
             lines.append(DisplayLine(r.pos(0).line, r.text, None, e))
     chain, issues = None, ()
@@ -559,7 +563,7 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         parsed = tuple(ln.row for ln in lines)
         if parsed[0].lhs is None:
             issues = (IllFormedDisplay("the first line starts with a relation: it has no left side", parsed[0].pos),)
-        chain = A.Chain(parsed, pos=parsed[0].pos)
+        chain = A.Chain(parsed + tuple(cancels), pos=parsed[0].pos)
         if not issues:
             quantified = set(ann.quantified)
             issues = check_chain(A.Chain(chain.rows + ann.also, pos=chain.pos), quantified=quantified,

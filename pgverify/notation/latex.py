@@ -365,6 +365,7 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                 if over not in ("=",):
                     raise UnsupportedNotation(f"\\overset{{{label}}}{{{over}}} (a label over a relation other "
                                               f"than =)", src.pos(i))
+                label = re.sub(r"^\\text\{(.*)\}$", r"\1", label)  # \overset{\text{Bellman}}{=}: the words
                 add("REL", "=@" + label, i, j3)
                 i = j3
             elif cmd in ("text", "textrm", "mbox", "textit", "textbf", "operatorname*"):
@@ -1074,6 +1075,9 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     if isinstance(src, str):
         src = source(src)
     prof = load_profile(profile)
+    from pgverify.notation.margins import labelled, read_margins
+    margins = read_margins(src)  # a justification column, \cancel, \color, \boxed, \tag … (margins.py)
+    src = margins.src
     tokens = tokenize(src, prof)
     if not tokens:
         raise MalformedNotation("an empty line", src.pos(0))
@@ -1092,7 +1096,7 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     depth = _depth(row)
     if depth > MAX_DEPTH:
         raise MalformedNotation(f"a line nested {depth} deep is deeper than the limit {MAX_DEPTH}", src.pos(0))
-    return row
+    return labelled(row, margins.label)
 
 
 def _depth(node: A.Node) -> int:
@@ -1117,7 +1121,9 @@ def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.C
     parsed = tuple(parse_row(r, prof) for r in rows)
     if parsed[0].lhs is None:
         raise MalformedNotation("the first line starts with a relation: it has no left side", parsed[0].pos)
-    return A.Chain(parsed, pos=parsed[0].pos)
+    from pgverify.notation.margins import cancel_checks
+    cancels = tuple(c for r, row in zip(rows, parsed) for c in cancel_checks(r, prof, row))  # \cancel{X}: X = 0 there
+    return A.Chain(parsed + cancels, pos=parsed[0].pos)
 
 
 def parse(text: str, *, profile: "Profile | str" = "post") -> A.Chain:
