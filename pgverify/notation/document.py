@@ -47,6 +47,7 @@ from pgverify.notation.errors import AnnotationError, IllFormedDisplay, Malforme
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
 from pgverify.notation.macros import document_macros, expand_source
 from pgverify.notation.margins import cancel_checks
+from pgverify.notation.names import AUTHOR_NAMES, apply_document_definitions, document_names
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
@@ -121,6 +122,9 @@ class Display:
     lines: tuple[DisplayLine, ...]
     chain: A.Chain | None
     issues: tuple[IllFormedDisplay, ...] = ()
+    #: What the reading depended on beyond the display's own text (the document's macros as expanded, the
+    #: author's names in force): part of the cache's key.
+    context: str = ""
 
     @property
     def error(self) -> NotationError | None:
@@ -499,6 +503,22 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     # blanked; a display of definitions only is a macro block, not a claim
     macro_tables = document_macros(kind, blank_code_and_comments(text, kind) if kind != "text" else text,
                                    full.where, [(r.before, r.after) for r in raws], contents)
+    # the author's own names (names.py): those the document defines are read as names while it is read
+    authors = document_names([(t[1], t[0]) for t in macro_tables],
+                             [b for bodies in attached.values() for b, _ in bodies] +
+                             [b for bodies in side_for.values() for b in bodies], load_profile(file_profile))
+    author_token = AUTHOR_NAMES.set(authors)
+    try:
+        _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays)
+    finally:
+        AUTHOR_NAMES.reset(author_token)
+    displays = apply_document_definitions(displays, authors)
+    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
+                    tuple(displays), front)
+
+
+def _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays) -> None:
+    """Read each display into ``displays`` (the body of :func:`read_document`'s last loop)."""
     for k, (r, src) in enumerate(zip(raws, contents)):
         line = r.src.pos(0).line
         macros, src, only_definitions, macro_problem = macro_tables[k]
@@ -521,8 +541,6 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
             displays.append(_unread(k, r.raw, src, file_profile,
                                     ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1))))
-    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
-                    tuple(displays), front)
 
 
 def _profile_from_front(front: dict[str, Any]) -> str | None:
@@ -544,12 +562,14 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
                   macros: "dict | None" = None) -> Display:
     prof = load_profile(profile)
     lines: list[DisplayLine] = []
+    authors = sorted(AUTHOR_NAMES.get())
+    context = (f"names {authors} " if authors else "") + (f"macros {sorted(macros.items())!r}" if macros else "")
     try:
         rows = split_rows(expand_macros(expand_source(src, macros) if macros else src, prof))
     except NotationError as e:
         start = src.strip()
         lines.append(DisplayLine(start.pos(0).line, start.text, None, e))
-        return Display(index, src.pos(0).line, raw, src.text, profile, ann, tuple(lines), None)
+        return Display(index, src.pos(0).line, raw, src.text, profile, ann, tuple(lines), None, context=context)
     cancels: list[A.Row] = []  # \cancel{X}: the check that X vanishes where it stands (margins.py)
     for r in rows:
         try:
@@ -570,4 +590,5 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
                                  substituted=ann.substituted, defines=bool(ann.defines))
     elif not lines:
         lines.append(DisplayLine(src.pos(0).line, src.text, None, MalformedNotation("an empty display", src.pos(0))))
-    return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues))
+    return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues),
+                   context=context)

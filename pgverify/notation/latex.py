@@ -43,6 +43,7 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
+from pgverify.notation.names import AUTHOR_NAMES, merge_author_tokens
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -223,7 +224,7 @@ _SIMPLE = {
     "dfrac": "FRAC", "tfrac": "FRAC", "vert": "BAR", "mid": "BAR",
 }
 _RELATIONS = {"sim": "sim", "in": "in", "propto": "propto", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=",
-              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "doteq": "def", "lt": "<", "gt": ">"}
+              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "doteq": "def", "triangleq": "def", "lt": "<", "gt": ">"}
 _OPTS = {"argmax": "argmax", "argmin": "argmin", "max": "max", "min": "min"}
 _UNICODE = {
     "𝔼": ("EXPECT", "E"), "∇": ("NABLA", "nabla"), "Σ": ("SUM", "sum"), "∑": ("SUM", "sum"),
@@ -348,20 +349,26 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     raise UnsupportedNotation(f"\\operatorname{{{arg}}}", src.pos(i))
                 add("OPT", _OPTS[name], i, j2)
                 i = j2
-            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "mathrm", "hat", "bar", "tilde"):
+            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "mathrm", "hat", "bar", "tilde",
+                         "widehat", "widetilde"):
                 arg, j2 = _read_arg(text, j, src, f"\\{cmd}")
+                cmd = {"widehat": "hat", "widetilde": "tilde"}.get(cmd, cmd)  # R̂, π̃: one name (names.py)
                 if cmd in ("mathbb", "mathbf", "mathds") and arg == "1":
                     add("INDICATOR", "1", i, j2)
                 elif cmd == "mathbb" and arg == "E":
                     add("EXPECT", "E", i, j2)
-                elif cmd in ("mathrm", "bar", "tilde", "boldsymbol"):
+                elif cmd in ("mathrm", "boldsymbol"):
                     raise UnsupportedNotation(f"\\{cmd}{{{arg}}}", src.pos(i))
                 else:
                     add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
                 i = j2
-            elif cmd == "overset":
-                label, j2 = _read_arg(text, j, src, "\\overset")
-                over, j3 = _read_arg(text, j2, src, "\\overset")
+            elif cmd in ("overset", "stackrel"):
+                label, j2 = _read_arg(text, j, src, f"\\{cmd}")
+                over, j3 = _read_arg(text, j2, src, f"\\{cmd}")
+                if over == "=" and re.fullmatch(r"(?:\\(?:text|mathrm|rm)\s*\{\s*)?def\s*\}?|\\Delta", label):
+                    add("REL", "def", i, j3)  # \stackrel{\text{def}}{=}: a definition (names.py)
+                    i = j3
+                    continue
                 if over not in ("=",):
                     raise UnsupportedNotation(f"\\overset{{{label}}}{{{over}}} (a label over a relation other "
                                               f"than =)", src.pos(i))
@@ -496,6 +503,10 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
     """The lark tokens of one row, classified with ``profile``; positions from ``src``."""
     toks = _raw_tokens(src)
     names = _token_kinds(profile)
+    authors = AUTHOR_NAMES.get()  # the author's own names the document defines (names.py)
+    if authors:
+        toks = merge_author_tokens(toks, authors)
+        names = {**{n: "NAME" for n in authors}, **names}
     # multi-name constants (\delta\theta): merge adjacent names when the profile lists the concatenation
     merged: list[_Tok] = []
     for t in toks:
@@ -510,6 +521,9 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
             kind = names.get(t.value)
             base = t.value.rstrip("'")
             if kind is None and base != t.value and base in names:
+                if profile.variables.get(base) == "time":  # t', k': another time index
+                    t.type = "NAME"
+                    continue
                 if profile.functions.get(base) != "pi" and profile.symbols.get(base) != "theta":
                     raise UnsupportedNotation(f"a prime on {base} (only a second policy π' and its parameter θ' "
                                               f"are primed)", src.pos(t.i))
@@ -763,6 +777,9 @@ class _ToAST(Transformer):
                              f"{tok.value}^{{{render_latex(single, profile=p)}}}"):
                     if form in p.symbols:
                         return A.Sym(p.symbols[form], pos=pos)
+        if tok.value in AUTHOR_NAMES.get() and tok.value not in _token_kinds(p):  # R̂_t, Φ_t, g^γ (names.py)
+            base = A.Sym(tok.value, self._one(sub, "an index") if sub else None, pos=pos)
+            return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
         if tok.value in p.spaces:
             if sub or sup:
                 raise UnsupportedNotation(f"scripts on the space {tok.value}", pos)
@@ -775,7 +792,7 @@ class _ToAST(Transformer):
         if tok.value in p.symbols:
             base = A.Sym(p.symbols[tok.value], self._one(sub, "an index") if sub else None, pos=pos)
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
-        sort = p.variables[tok.value]
+        sort = p.variables.get(tok.value) or p.variables[tok.value.rstrip("'")]  # t' has the sort of t
         var = A.Var(tok.value, sort, pos=pos)
         if sort in ("state", "action"):
             if sub is not None:
