@@ -59,6 +59,11 @@ TESTS = {
 }
 
 
+#: The targeted tests of the reader's macros, margins, author's names and profile listing (issue 17, lit-read).
+LIT_READ = ("tests/notation/test_macros.py", "tests/notation/test_margins_names.py",
+            "tests/notation/test_profiles_listing.py", f"{REF}/test_ref_macros.py", f"{REF}/test_ref_margins_names.py")
+
+
 @dataclass(frozen=True)
 class Mutant:
     """One plausible mistake: ``original`` (exactly once in ``file``) replaced by ``mutated``."""
@@ -230,6 +235,34 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("numeric/episodic.py", "return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first",
            "return first * np.prod(pi[s, a], axis=1) if tr.horizon > 1 else first",
            "𝒯θ(τ) without the transition probabilities"),
+    # ---- the reader of issue 17 (lit-read): macros, margins, the author's names, profiles
+    Mutant("pgverify/notation/macros.py", 'lambda g: "#" if g.group(0) == "##" else args[int(g.group(1)) - 1]',
+           'lambda g: "#" if g.group(0) == "##" else args[0]', "macro body: every #k reads the first argument",
+           LIT_READ),
+    Mutant("pgverify/notation/macros.py", "                args.append(item.default)\n",
+           "                args.append(\"\")\n", "macro: the optional argument's default dropped", LIT_READ),
+    Mutant("pgverify/notation/macros.py", 'if name in BUILTINS and kind != "providecommand":',
+           'if False and name in BUILTINS:', "macro: a redefinition of a built-in accepted", LIT_READ),
+    Mutant("pgverify/notation/macros.py", "            out.append(escapes.get(n, n))\n",
+           "            out.append(c + n)\n", "MathJax block: JavaScript escapes kept (\\\\R read as two backslashes)",
+           LIT_READ),
+    Mutant("pgverify/notation/macros.py", "        if count > MAX_EXPANSIONS:", "        if count > 10 * MAX_EXPANSIONS:",
+           "macro: the documented bound on expansions not enforced", LIT_READ),
+    Mutant("pgverify/notation/margins.py", "        if render_latex(side, profile=profile) != render_latex(z, profile=profile):",
+           "        if False:", "\\cancel: the check that the term vanishes never added", LIT_READ),
+    Mutant("pgverify/notation/margins.py", '            parts.append(Source("(0)", (here,) * 4))',
+           '            parts.append(Source("(1)", (here,) * 4))', "\\cancel: the term replaced by 1, not 0", LIT_READ),
+    Mutant("pgverify/notation/margins.py", "    if first in CONDITION_WORDS:", "    if first in ():",
+           "a condition in the margin taken as a label", LIT_READ),
+    Mutant("pgverify/notation/margins.py", '_KEEP_LAST = {"textcolor": 2, "boxed": 1}',
+           '_KEEP_LAST = {"textcolor": 1, "boxed": 1}', "\\textcolor keeps its colour instead of its text", LIT_READ),
+    Mutant("pgverify/notation/names.py", "            defined[n] = _Defined(own, d.line)", "            pass",
+           "the author's definition not passed to the displays after it", LIT_READ),
+    Mutant("pgverify/notation/names.py", "            elif n in defined:\n                defs.append(defined[n].row)",
+           "            elif n in defined:\n                pass",
+           "a use of the author's name left without its definition", LIT_READ),
+    Mutant("pgverify/notation/profiles.py", "        unknown = sorted(set(data) - set(KEYS))", "        unknown = []",
+           "profile: unknown keys ignored", LIT_READ),
 )
 
 
