@@ -39,8 +39,9 @@ from typing import Mapping, Sequence
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import MalformedNotation
 
-__all__ = ["Macro", "Broken", "MacroTable", "MacroError", "read_definitions", "scan_definitions",
-           "config_macros", "expand", "expand_source", "add_definitions", "strip_definitions", "document_macros", "MAX_EXPANSIONS", "MAX_EXPANDED", "MAX_ARGS", "BUILTINS"]
+__all__ = ["Macro", "Broken", "MacroTable", "MacroError", "read_definitions", "scan_definitions", "config_macros",
+           "expand", "expand_source", "add_definitions", "strip_definitions", "document_macros", "MAX_EXPANSIONS",
+           "MAX_EXPANDED", "MAX_ARGS", "BUILTINS"]
 
 #: The most replacements in one display (a recursive macro reaches it and refuses the display).
 MAX_EXPANSIONS = 500
@@ -143,11 +144,14 @@ def _bracket(text: str, i: int) -> int:
     return -1
 
 
+_END = re.compile(r"\\end(?![A-Za-z])")
+
+
 def _argument(text: str, i: int) -> tuple[str, int] | None:
     """A mandatory argument at ``i`` (after spaces): a braced group's content, a control word or one character;
     None when there is none (the end, or a closing brace)."""
     i = _skip_space(text, i)
-    if i >= len(text) or text[i] in "}&" or text.startswith("\\\\", i) or re.match(r"\\end(?![A-Za-z])", text[i:]):
+    if i >= len(text) or text[i] in "}&" or text.startswith("\\\\", i) or _END.match(text, i):
         return None  # the end of the group, the cell, the row or the environment: no argument is left
     if text[i] == "{":
         j = _group(text, i)
@@ -206,7 +210,17 @@ def _one_definition(text: str, m: re.Match, pos: Pos | None) -> _Found:
         name, i = w.group(0), w.end()
     if not re.fullmatch(r"\\[A-Za-z]+", name):
         return broken("", f"\\{kind}: {name!r} is not a macro name (a backslash and letters)", i)
-    if name in BUILTINS and kind != "providecommand":
+    if name in BUILTINS:
+        if kind == "DeclareMathOperator":  # \DeclareMathOperator*{\argmax}{arg\,max}: the meaning it has already
+            body = _argument(text, i)
+            if body is not None and re.sub(r"\\[,;:! ]|\s", "", body[0]) == name[1:]:
+                return _Found(m.start(), body[1], Macro(name, 0, name, None, pos), "same")
+        if kind == "providecommand":  # defined already: \providecommand does nothing
+            j = _skip_space(text, i)
+            while j < len(text) and text[j] == "[":
+                j = _skip_space(text, max(_bracket(text, j), j + 1))
+            end = _group(text, j) if j < len(text) and text[j] == "{" else -1
+            return _Found(m.start(), end if end > 0 else i, Macro(name, 0, name, None, pos), "same")
         return broken(name, f"\\{kind} redefines {name}, a command the reader already gives a meaning to", i)
     args, default = 0, None
     if kind == "DeclareMathOperator":
@@ -280,6 +294,8 @@ def add_definitions(table: dict[str, "Macro | Broken"], found: Sequence[_Found])
     ``\\providecommand`` of one is ignored, ``\\renewcommand`` and ``\\def`` replace."""
     for f in found:
         item = f.item
+        if f.kind == "same":  # a definition that gives a built-in the meaning it has: nothing to enter
+            continue
         if isinstance(item, Broken):
             table[item.name] = item
             continue

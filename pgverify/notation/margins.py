@@ -7,7 +7,8 @@
   reading the row without it would check another claim (state the condition with ``whenever``).
 * ``\\cancel{X}``, ``\\bcancel{X}``, ``\\xcancel{X}`` mark a term the author claims vanishes where it stands: the row
   is read with ``(X)``, and the reader adds the check ``side = side with X replaced by 0`` for each side holding a
-  cancelled term (labelled ``(cancelled term, line L)``), so a term that does not vanish is reported under that check.
+  cancelled term (labelled ``(cancelled term, line L)``): a term that does not vanish is reported under that
+  check.
 * Ignored for the mathematics (they typeset, they do not claim): ``\\color{c}`` (and ``\\color{c}{X}``),
   ``\\textcolor{c}{X}``, ``\\boxed{X}`` (X is kept), ``\\tag{…}``, ``\\tag*{…}``, ``\\label{…}``, ``\\eqref{…}``,
   ``\\nonumber``, ``\\notag``, ``\\therefore``, ``\\blacksquare``, ``\\square``, ``\\Box``.

@@ -49,7 +49,8 @@ class NotAClaim(NotationError):
 
 
 _DEF = re.compile(r":=|\\coloneqq(?![A-Za-z])|\\doteq(?![A-Za-z])|\\triangleq(?![A-Za-z])|≔|≐|"
-                  r"\\(?:stackrel|overset)\s*\{\s*(?:\\(?:text|mathrm|rm)\s*\{\s*def\s*\}|def|\\Delta)\s*\}\s*\{\s*=\s*\}")
+                  r"\\(?:stackrel|overset)\s*\{\s*(?:\\(?:text|mathrm|rm)\s*\{\s*def\s*\}|def|\\Delta)\s*\}"
+                  r"\s*\{\s*=\s*\}")
 
 
 def scan_heads(rows: Iterable[str], profile) -> dict[str, int]:

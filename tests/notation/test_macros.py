@@ -134,3 +134,11 @@ def test_a_configuration_may_not_redefine_what_the_reader_knows() -> None:
     assert isinstance(broken, Broken) and "redefines \\gt" in broken.reason
     with pytest.raises(MacroError, match="redefines"):
         expand("a \\gt b", {broken.name: broken})
+
+
+def test_a_definition_that_keeps_a_builtin_meaning_is_harmless() -> None:
+    t = read_definitions(r"\DeclareMathOperator*{\argmax}{arg\,max}\providecommand{\sum}{\prod}")
+    assert t == {}
+    assert expand(r"\argmax_a q(s, a) + \sum_a 1", t) == r"\argmax_a q(s, a) + \sum_a 1"
+    (broken,) = read_definitions(r"\DeclareMathOperator{\argmax}{argsup}").values()
+    assert isinstance(broken, Broken) and "redefines" in broken.reason
