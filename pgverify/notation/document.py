@@ -512,7 +512,12 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays)
     finally:
         AUTHOR_NAMES.reset(author_token)
-    displays = apply_document_definitions(displays, authors)
+    try:
+        displays = apply_document_definitions(displays, authors)
+    except Exception as e:  # noqa: BLE001 - never a crash of the run: every display the names touch is refused
+        displays = [_unread(d.index, d.raw, source(d.latex, d.line), d.profile,
+                            ReadingFailure(f"the author's names: {type(e).__name__}: {e}", Pos(d.line, 1)))
+                    for d in displays]
     return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
                     tuple(displays), front)
 

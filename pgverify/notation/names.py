@@ -16,7 +16,8 @@ A display that only defines is not a claim (``undecided``, "a definition, not a 
 name before the display defining it is refused naming the name and the line of its definition.  A name no one
 defines is not the author's: the lexer refuses it as before ("symbol \\hat{R} (not in profile 'post')").  Only
 names the profile does not know are taken: a ``:=`` row of a profile's name (``v(s) := …``, ``b(s_t) := …``) stays
-a claim about the built-in quantity (the ``define`` annotation redefines one).
+a claim about the built-in quantity (the ``define`` annotation redefines one) — but the baseline ``b(s)``, whose
+built-in meaning is "any function of s", is defined by a ``:=`` row for the displays after it.
 
 A primed index ``t'``, ``k'`` is an index of the same sort as ``t``, ``k`` (every profile, no definition needed).
 """
@@ -140,9 +141,16 @@ class _Defined:
     line: int
 
 
+#: Built-in names whose meaning is an arbitrary function (the baseline b(s)): a ``:=`` row of the document defines
+#: them for the displays after it (before it, they keep the meaning "any function of s").
+FREE_ROLES = ("b",)
+
+
 def _syms(node: Any, names: frozenset, out: dict) -> dict:
     if isinstance(node, A.Sym) and node.name in names:
         out.setdefault(node.name, node)
+    if isinstance(node, (A.Fn, A.At)) and node.name in FREE_ROLES:
+        out.setdefault("fn:" + node.name, node)
     if isinstance(node, tuple):
         for x in node:
             _syms(x, names, out)
@@ -154,6 +162,9 @@ def _syms(node: Any, names: frozenset, out: dict) -> dict:
 
 def _head_name(lhs: Any, names: frozenset) -> str | None:
     first = lhs.factors[0] if isinstance(lhs, A.Mul) else lhs
+    if isinstance(first, A.Apply) and first.fn.name in FREE_ROLES or isinstance(first, A.At) and \
+            first.name in FREE_ROLES:
+        return "fn:" + (first.fn.name if isinstance(first, A.Apply) else first.name)
     return first.name if isinstance(first, A.Sym) and first.name in names else None
 
 
@@ -163,8 +174,6 @@ def apply_document_definitions(displays: list, names: frozenset) -> list:
     the definition refuses the display."""
     from pgverify.notation.annotations import Annotations
 
-    if not names:
-        return displays
     lines: dict[str, int] = {}
     for d in displays:  # where each name is first defined (for the message of an early use)
         if d.chain is not None and d.chain.rows and d.chain.rows[0].steps and \
@@ -189,6 +198,9 @@ def apply_document_definitions(displays: list, names: frozenset) -> list:
             chain = A.Chain(rows, pos=chain.pos) if rows else None
         used = _syms(chain, names, {}) if chain is not None else {}
         used.update(_syms(d.annotations.also, names, {}))
+        if own is None and not any(n in defined or not n.startswith("fn:") for n in used):
+            out.append(d)  # nothing of the author's here: the display as read
+            continue
         problem = None
         defs = []
         for n in used:
@@ -196,6 +208,8 @@ def apply_document_definitions(displays: list, names: frozenset) -> list:
                 defs.append(own)
             elif n in defined:
                 defs.append(defined[n].row)
+            elif n.startswith("fn:"):
+                continue  # b before its definition: the built-in "any function"
             elif n in lines and lines[n] > d.line:
                 problem = NotAClaim(f"{n} is used before its definition (line {lines[n]})", d.lines[0].row.pos
                                     if d.lines and d.lines[0].row is not None else None)

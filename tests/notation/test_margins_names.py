@@ -9,6 +9,7 @@ from pgverify.notation.document import read_document
 from pgverify.notation.errors import MalformedNotation, UnsupportedNotation
 from pgverify.notation.names import author_name_of
 from pgverify.notation.profiles import load_profile
+from pgverify.notation.render import render_latex
 
 
 def test_the_justification_column_labels_the_last_step() -> None:
@@ -106,3 +107,14 @@ def test_a_primed_time_index_is_a_time_index() -> None:
     assert chain.rows[0].lhs.indices[0].sort == "time"
     with pytest.raises(UnsupportedNotation, match="a prime on"):
         parse(r"\lambda' = 1")
+
+
+def test_the_baseline_is_defined_by_a_colon_equals_row() -> None:
+    """b(s), "any function of s" before, is v(s) in the displays after `b(s) := v(s)`."""
+    doc = read_document("<!-- pgverify: for any s -->\n$$ \\sum_a \\pi_\\theta(a|s) b(s) = b(s) $$\n\n"
+                        "$$ b(s) := v(s) $$\n\n<!-- pgverify: for any s -->\n"
+                        "$$ \\sum_a \\pi_\\theta(a|s) (q(s,a) - b(s)) = 0 $$\n", kind="md")
+    before, definition, after = doc.displays
+    assert before.status == "ok" and before.annotations.definitions == ()
+    assert definition.status == "definition"
+    assert [render_latex(r) for r in after.annotations.definitions] == ["b(s) := v(s)"]
