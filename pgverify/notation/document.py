@@ -45,7 +45,7 @@ from pgverify.notation.annotations import (Annotations, load_side_file, parse_an
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
-from pgverify.notation.macros import document_macros, expand_source
+from pgverify.notation.macros import broken_notes, document_macros, expand_source
 from pgverify.notation.margins import cancel_checks
 from pgverify.notation.names import AUTHOR_NAMES, apply_document_definitions, document_names
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
@@ -166,6 +166,8 @@ class Document:
     escapes: str
     displays: tuple[Display, ...]
     front_matter: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: What the reader reports about the document as a whole (a macro definition that cannot be read).
+    notes: tuple[str, ...] = ()
 
     @property
     def lines(self) -> tuple[DisplayLine, ...]:
@@ -519,7 +521,7 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
                             ReadingFailure(f"the author's names: {type(e).__name__}: {e}", Pos(d.line, 1)))
                     for d in displays]
     return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
-                    tuple(displays), front)
+                    tuple(displays), front, broken_notes(t[0] for t in macro_tables))
 
 
 def _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays) -> None:

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import MalformedNotation
 
 __all__ = ["Macro", "Broken", "MacroTable", "MacroError", "read_definitions", "scan_definitions", "config_macros",
-           "expand", "expand_source", "add_definitions", "strip_definitions", "document_macros", "MAX_EXPANSIONS",
+           "expand", "expand_source", "add_definitions", "strip_definitions", "document_macros", "broken_notes",
+           "MAX_EXPANSIONS",
            "MAX_EXPANDED", "MAX_ARGS", "BUILTINS"]
 
 #: The most replacements in one display (a recursive macro reaches it and refuses the display).
@@ -603,3 +604,21 @@ def document_macros(kind: str, masked: str, where: Sequence[Pos], spans: Sequenc
             f"a macro definition in this display cannot be read: {broken.reason}", broken.pos)
         out[k] = (dict(table), stripped, bool(found) and not stripped.text.strip() and problem is None, problem)
     return out  # type: ignore[return-value]
+
+
+def broken_notes(tables: Iterable[MacroTable]) -> tuple[str, ...]:
+    """One line per definition that cannot be read, in the tables of a document's displays (reported once, whether
+    a display uses it or not)."""
+    seen: dict[tuple, str] = {}
+    for table in tables:
+        for item in table.values():
+            if isinstance(item, Broken):
+                line = f"line {item.pos.line}" if item.pos else "the page's configuration"
+                key = (item.name, item.reason, line)
+                if item.name:
+                    seen[key] = (f"macro {item.name} ({line}): its definition cannot be read ({item.reason}); a "
+                                 f"display that uses it is refused")
+                else:
+                    seen[key] = (f"a macro definition ({line}) cannot be read ({item.reason}); the displays after "
+                                 f"it are refused")
+    return tuple(seen.values())

@@ -142,3 +142,17 @@ def test_a_definition_that_keeps_a_builtin_meaning_is_harmless() -> None:
     assert expand(r"\argmax_a q(s, a) + \sum_a 1", t) == r"\argmax_a q(s, a) + \sum_a 1"
     (broken,) = read_definitions(r"\DeclareMathOperator{\argmax}{argsup}").values()
     assert isinstance(broken, Broken) and "redefines" in broken.reason
+
+
+def test_an_unreadable_definition_is_reported_even_unused(tmp_path) -> None:
+    from pgverify.checker import Settings
+    from pgverify.documents import table, to_json, verify_document
+
+    f = tmp_path / "d.tex"
+    f.write_text("\\newcommand{\\f}[1]{#2}\n\\begin{equation}\nv(s) = v(s)\n\\end{equation}\n")
+    doc = read_document(f)
+    assert doc.displays[0].status == "ok"
+    assert doc.notes == ("macro \\f (line 1): its definition cannot be read (the body of \\f uses #2, but \\f has 1 "
+                         "argument); a display that uses it is refused",)
+    run = verify_document(f, Settings(cache=False))
+    assert to_json(run)["notes"] == list(doc.notes) and "note: macro \\f (line 1)" in table(run)
