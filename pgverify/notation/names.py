@@ -26,22 +26,17 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Iterable
 
 from pgverify.notation import ast as A
-from pgverify.notation.errors import NotationError
+from pgverify.notation.errors import NotationError, UnsupportedNotation
 
-__all__ = ["AUTHOR_NAMES", "DEFINITION_RELATIONS", "NotAClaim", "author_name_of", "scan_heads",
+__all__ = ["AUTHOR_NAMES", "NotAClaim", "FREE_ROLES", "author_name_of", "scan_heads",
            "apply_document_definitions", "merge_author_tokens", "document_names"]
 
 #: The author's names in force while a document is read (LaTeX name → line of its definition).
 AUTHOR_NAMES: ContextVar[frozenset] = ContextVar("pgverify_author_names", default=frozenset())
-
-#: The relations that define (the lexer reads each as ``def``).
-DEFINITION_RELATIONS = (":=", "\\coloneqq", "\\doteq", "\\triangleq", "≔", "≐", "\\stackrel{\\text{def}}{=}",
-                        "\\overset{\\text{def}}{=}")
-
 
 class NotAClaim(NotationError):
     """A display that only defines the author's name: nothing to check."""
@@ -135,12 +130,6 @@ def merge_author_tokens(toks: list, names: frozenset) -> list:
     return out
 
 
-@dataclass
-class _Defined:
-    row: A.Row
-    line: int
-
-
 #: Built-in names whose meaning is an arbitrary function (the baseline b(s)): a ``:=`` row of the document defines
 #: them for the displays after it (before it, they keep the meaning "any function of s").
 FREE_ROLES = ("b",)
@@ -181,7 +170,7 @@ def apply_document_definitions(displays: list, names: frozenset) -> list:
             n = _head_name(d.chain.rows[0].lhs, names)
             if n is not None:
                 lines.setdefault(n, d.line)
-    defined: dict[str, _Defined] = {}
+    defined: dict[str, A.Row] = {}
     out = []
     for d in displays:
         if d.chain is None:
@@ -207,19 +196,19 @@ def apply_document_definitions(displays: list, names: frozenset) -> list:
             if own is not None and _head_name(own.lhs, names) == n:
                 defs.append(own)
             elif n in defined:
-                defs.append(defined[n].row)
+                defs.append(defined[n])
             elif n.startswith("fn:"):
                 continue  # b before its definition: the built-in "any function"
             elif n in lines and lines[n] > d.line:
-                problem = NotAClaim(f"{n} is used before its definition (line {lines[n]})", d.lines[0].row.pos
-                                    if d.lines and d.lines[0].row is not None else None)
+                problem = UnsupportedNotation(f"{n} is used before its definition (line {lines[n]})",
+                                              d.lines[0].row.pos if d.lines[0].row is not None else None)
             elif not any(_head_name(x.lhs, names) == n for x in d.annotations.definitions):
-                problem = NotAClaim(f"{n} is used but never defined (define it with := or an annotation)", None)
+                problem = UnsupportedNotation(f"{n} is used but never defined (define it with := or an annotation)")
             if problem is not None:
                 break
         if own is not None:
             n = _head_name(own.lhs, names)
-            defined[n] = _Defined(own, d.line)
+            defined[n] = own
         if problem is not None:
             out.append(_refused(d, problem))
         elif chain is None or not list(chain.steps()):
