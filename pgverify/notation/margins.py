@@ -8,7 +8,9 @@
 * ``\\cancel{X}``, ``\\bcancel{X}``, ``\\xcancel{X}`` mark a term the author claims vanishes where it stands: the row
   is read with ``(X)``, and the reader adds the check ``side = side with X replaced by 0`` for each side holding a
   cancelled term (labelled ``(cancelled term, line L)``): a term that does not vanish is reported under that
-  check.
+  check.  Cancelled terms on both sides of one relation (``a + \\cancel{b} = c + \\cancel{b}``) are taken from
+  both: the check is ``left − right = (left − right) with them replaced by 0``; on several sides of a chain they
+  are refused (which cancel which is not written).
 * Ignored for the mathematics (they typeset, they do not claim): ``\\color{c}`` (and ``\\color{c}{X}``),
   ``\\textcolor{c}{X}``, ``\\boxed{X}`` (X is kept), ``\\tag{…}``, ``\\tag*{…}``, ``\\label{…}``, ``\\eqref{…}``,
   ``\\nonumber``, ``\\notag``, ``\\therefore``, ``\\blacksquare``, ``\\square``, ``\\Box``.
@@ -48,7 +50,7 @@ _TEXT = ("text", "textrm", "mbox", "textit", "textbf", "textsf", "mathrm")
 class Margins:
     """A row with its margins read: ``src`` the mathematics (decorations blanked, cancelled terms in
     parentheses), ``label`` the justification column's text, ``zero`` the row with every cancelled term
-    replaced by ``(0)`` (None when nothing is cancelled)."""
+    replaced by ``(0 (X))`` (None when nothing is cancelled)."""
 
     src: object
     label: str | None
@@ -94,7 +96,7 @@ def read_margins(src):
 
     text = src.text
     keep = list(text)
-    zero: list[tuple[int, int]] = []  # spans of cancelled terms (the braces included)
+    zero: list[tuple[int, int, int]] = []  # cancelled terms: where the command starts, its braces' span
     i = 0
     while True:
         m = _CMD.search(text, i)
@@ -128,7 +130,7 @@ def read_margins(src):
             _blank(keep, m.start(), a + 1)
             keep[a] = "("
             keep[b - 1] = ")"
-            zero.append((m.start(), b))
+            zero.append((m.start(), a, b))
             i = a + 1
         elif cmd == "cancelto":
             raise UnsupportedNotation("\\cancelto (a term claimed to tend to a value: write \\cancel for a term "
@@ -141,12 +143,15 @@ def read_margins(src):
     zero_src = None
     if zero:
         parts, last = [], 0
-        for a, b in zero:
-            if a < last:  # a cancel inside a cancelled term: the outer one is replaced
+        for start, a, b in zero:
+            if start < last:  # a cancel inside a cancelled term: the outer one is replaced
                 continue
-            parts.append(Source(cleaned[last:a], src.where[last:a] + (src.pos(a),)))
-            here = src.pos(a)
-            parts.append(Source("(0)", (here,) * 4))
+            here = src.pos(start)
+            parts.append(Source(cleaned[last:start], src.where[last:start] + (here,)))
+            # 0·(X), not 0: the side keeps X's free indices (the check compares sides of the same shape)
+            parts.append(Source("(0 ", (here,) * 4))
+            parts.append(Source(cleaned[a:b], src.where[a:b] + (src.pos(b),)))
+            parts.append(Source(")", (src.pos(b - 1),) * 2))
             last = b
         parts.append(Source(cleaned[last:], src.where[last:]))
         zero_src = _concat(parts)
@@ -247,8 +252,18 @@ def cancel_checks(src, profile, row) -> tuple:
     if len(sides) != len(zeros):  # a cancelled relation: the rows no longer match
         raise UnsupportedNotation("\\cancel around a relation (cancel a term)", src.pos(0))
     line = src.pos(0).line
+    label = f"(cancelled term, line {line})"
+    changed = [render_latex(x, profile=profile) != render_latex(z, profile=profile) for x, z in zip(sides, zeros)]
+    if sum(changed) > 1:  # a + \cancel{b} = c + \cancel{b}: the same term taken from both sides
+        if len(sides) != 2 or row.steps[0].rel not in ("=", "def", "<", ">", "<=", ">="):
+            raise UnsupportedNotation("\\cancel on several sides of a chain of relations (which terms cancel "
+                                      "each other?)", src.pos(0))
+        left, right = sides
+        zl, zr = zeros
+        return (A.Row(A.Sub(left, right, pos=left.pos), (A.Step("=", A.Sub(zl, zr, pos=zl.pos), label,
+                                                                 pos=left.pos),), pos=left.pos),)
     out = []
-    for side, z in zip(sides, zeros):
-        if render_latex(side, profile=profile) != render_latex(z, profile=profile):
-            out.append(A.Row(side, (A.Step("=", z, f"(cancelled term, line {line})", pos=side.pos),), pos=side.pos))
+    for side, z, c in zip(sides, zeros, changed):
+        if c:
+            out.append(A.Row(side, (A.Step("=", z, label, pos=side.pos),), pos=side.pos))
     return tuple(out)

@@ -118,3 +118,13 @@ def test_the_baseline_is_defined_by_a_colon_equals_row() -> None:
     assert before.status == "ok" and before.annotations.definitions == ()
     assert definition.status == "definition"
     assert [render_latex(r) for r in after.annotations.definitions] == ["b(s) := v(s)"]
+
+
+def test_the_same_term_cancelled_on_both_sides() -> None:
+    """a + \\cancel{b} = c + \\cancel{b} takes b from both sides: the check is that the difference is unchanged."""
+    chain = parse(r"v(s) + \cancel{q(s, a)} = v(s) + \cancel{q(s, a)}")
+    check = chain.rows[1]
+    assert render_latex(check) == (r"v(s) + q(s, a) - \left(v(s) + q(s, a)\right) \overset{\text{(cancelled term, "
+                                   r"line 1)}}{=} v(s) + 0 q(s, a) - \left(v(s) + 0 q(s, a)\right)")
+    with pytest.raises(UnsupportedNotation, match="several sides of a chain"):
+        parse(r"\cancel{v(s)} = \cancel{v(s)} = \cancel{v(s)}")
