@@ -41,8 +41,8 @@ _DROP_ALONE = ("nonumber", "notag", "therefore", "blacksquare", "square", "Box")
 _KEEP_LAST = {"textcolor": 2, "boxed": 1}
 IGNORED = ("color", "textcolor", "boxed") + _DROP_WITH_ARG + _DROP_ALONE
 #: Words that open a condition, not a justification, in a margin.
-CONDITION_WORDS = ("if", "otherwise", "else", "when", "whenever", "for", "where", "unless", "provided", "s.t.",
-                   "such")
+CONDITION_WORDS = ("if", "iff", "otherwise", "else", "when", "whenever", "for", "where", "unless", "provided", "s.t.",
+                   "such", "assuming", "assume", "given", "only", "except", "at", "on", "in")
 _TEXT = ("text", "textrm", "mbox", "textit", "textbf", "textsf", "mathrm")
 
 

@@ -27,7 +27,8 @@ def test_an_alignment_ampersand_is_not_a_margin() -> None:
 
 
 @pytest.mark.parametrize("words", ["if terminal", "otherwise", "for all states", "when t < T", "where t > 1",
-                                   "unless s is terminal", "else"])
+                                   "unless s is terminal", "else",
+                                   "assuming $\\lambda < 1$", "given s_t", "at t = T", "in the limit"])
 def test_a_condition_in_the_margin_is_refused(words: str) -> None:
     with pytest.raises(UnsupportedNotation, match="a condition in the margin"):
         parse(rf"\begin{{aligned}} v(s) &= 0 && \text{{{words}}} \end{{aligned}}")
