@@ -343,6 +343,7 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                 add("OPT", "arg" + rest.group(1), i, rest.end())
                 i = rest.end()
             elif cmd == "operatorname":
+                j += text.startswith("*", j)  # \operatorname*{arg\,max}: the star only places the limits
                 arg, j2 = _read_arg(text, j, src, "\\operatorname")
                 name = re.sub(r"\\[,;!: ]|\s", "", arg)
                 if name not in _OPTS:

@@ -156,3 +156,9 @@ def test_an_unreadable_definition_is_reported_even_unused(tmp_path) -> None:
                          "argument); a display that uses it is refused",)
     run = verify_document(f, Settings(cache=False))
     assert to_json(run)["notes"] == list(doc.notes) and "note: macro \\f (line 1)" in table(run)
+
+
+def test_a_starred_operator_reads_as_the_operator() -> None:
+    """\\DeclareMathOperator*{\\am}{arg\\,max} gives \\operatorname{argmax}; \\operatorname* is read alike."""
+    assert parse(r"\operatorname*{arg\,max}_a q(s, a) = \arg\max_a q(s, a)") == \
+        parse(r"\arg\max_a q(s, a) = \arg\max_a q(s, a)")
