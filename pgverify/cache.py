@@ -194,7 +194,8 @@ def display_parts(display: Any, settings: Any) -> tuple[str, ...]:
 
     limits = {env: os.environ.get(env) for _, env, _ in LIMITS.values()}  # a limit may refuse a display
     return ("display-result 1", display.raw, display.latex, str(display.index), display.profile,
-            repr(load_profile(display.profile)), repr(display.annotations), repr(settings), repr(limits))
+            repr(load_profile(display.profile)), repr(display.annotations), repr(settings), repr(limits),
+            getattr(display, "context", ""))  # the document's macros and author's names it was read with
 
 
 def load_display(display: Any, settings: Any) -> Any:

@@ -102,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--mdp", type=Path, default=None,
                     help="variance: a JSON file {P, r, discount, absorbing, horizon[, initial, theta]} "
                          "(default: the census counterexample of vpg.variance.value-baseline)")
+    sub.add_parser("profiles", help="list the notation profiles (--profile NAME), each with its description and "
+                   "one example display")
     return p
 
 
@@ -304,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
 
             for line in cache.listing(catalogue):
                 _emit(line)
+            return EXIT_OK
+        if args.command == "profiles":
+            from pgverify.notation.profiles import listing
+
+            _emit(listing())
             return EXIT_OK
         if args.command == "report":
             from pgverify.output.docs import write_report

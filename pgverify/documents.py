@@ -89,6 +89,7 @@ class DocumentRun(Tally):
     settings: Settings
     seconds: float
     profile: str = "post"
+    notes: tuple[str, ...] = ()  # the reader's notes on the whole document (a macro definition it cannot read)
 
 
 # ------------------------------------------------------------------ annotations → conventions
@@ -541,7 +542,8 @@ def verify_document(path: str | Path, settings: Settings = Settings(), *, profil
             if settings.cache:
                 cache.store_display(d, settings, r)
         out.append(r)
-    return DocumentRun(str(path), tuple(out), settings, time.perf_counter() - start, doc.profile)
+    return DocumentRun(str(path), tuple(out), settings, time.perf_counter() - start, doc.profile,
+                       getattr(doc, "notes", ()))
 
 
 def _check_ids(doc: Any, *, use_cache: bool = True) -> None:
@@ -578,6 +580,7 @@ def to_json(run: DocumentRun) -> dict[str, Any]:
             "checks": [_check_json(c) for c in r.result.checks] if r.result is not None else [],
             "counterexample": _counterexample_json(r.result.counterexample) if r.result is not None else None,
         } for r in run.results],
+        **({"notes": list(run.notes)} if run.notes else {}),
     }
 
 
@@ -621,4 +624,5 @@ def table(run: DocumentRun) -> str:
     summary = ", ".join(f"{v} {k}" for k, v in run.summary.items())
     lines.append(f"\n{len(run.results)} display{'' if len(run.results) == 1 else 's'}: {summary}  "
                  f"({run.seconds:.1f} s, seed {run.settings.seed})")
+    lines += [f"note: {_printable(n)}" for n in run.notes]
     return "\n".join(lines)

@@ -130,6 +130,8 @@ class _Definition:
         self.lhs, self.rhs = row.lhs, row.steps[0].rhs
         self.params = frozenset(free_indices(self.lhs))
         extra = set(free_indices(self.rhs)) - self.params
+        if extra == {TRAJECTORY} and isinstance(self.lhs, A.Sym) and self.lhs.index is not None:
+            extra = set()  # R̂_t := Σ_{k≥t} λ^{k-t} r_k: a quantity along the trajectory where it is used, as r_t
         if extra:
             raise DefinitionError(f"the right side of {_shown(self.lhs)} := … has the free variable(s) "
                                   f"{', '.join(sorted(extra))} that its left side does not name")

@@ -45,6 +45,9 @@ from pgverify.notation.annotations import (Annotations, load_side_file, parse_an
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
+from pgverify.notation.macros import broken_notes, document_macros, expand_source
+from pgverify.notation.margins import cancel_checks
+from pgverify.notation.names import AUTHOR_NAMES, apply_document_definitions, document_names
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
@@ -119,6 +122,9 @@ class Display:
     lines: tuple[DisplayLine, ...]
     chain: A.Chain | None
     issues: tuple[IllFormedDisplay, ...] = ()
+    #: What the reading depended on beyond the display's own text (the document's macros as expanded, the
+    #: author's names in force): part of the cache's key.
+    context: str = ""
 
     @property
     def error(self) -> NotationError | None:
@@ -160,6 +166,8 @@ class Document:
     escapes: str
     displays: tuple[Display, ...]
     front_matter: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: What the reader reports about the document as a whole (a macro definition that cannot be read).
+    notes: tuple[str, ...] = ()
 
     @property
     def lines(self) -> tuple[DisplayLine, ...]:
@@ -493,8 +501,39 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
                                   f"exactly one)")
         side_for.setdefault(hits[0], []).append(e.annotation)
 
+    # the document's own macros (pgverify.notation.macros): the table in force at each display, its definitions
+    # blanked; a display of definitions only is a macro block, not a claim
+    macro_tables = document_macros(kind, blank_code_and_comments(text, kind) if kind != "text" else text,
+                                   full.where, [(r.before, r.after) for r in raws], contents)
+    # the author's own names (names.py): those the document defines are read as names while it is read
+    authors = document_names([(t[1], t[0]) for t in macro_tables],
+                             [b for bodies in attached.values() for b, _ in bodies] +
+                             [b for bodies in side_for.values() for b in bodies], load_profile(file_profile))
+    author_token = AUTHOR_NAMES.set(authors)
+    try:
+        _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays)
+    finally:
+        AUTHOR_NAMES.reset(author_token)
+    try:
+        displays = apply_document_definitions(displays, authors)
+    except Exception as e:  # noqa: BLE001 - never a crash of the run: every display the names touch is refused
+        displays = [_unread(d.index, d.raw, source(d.latex, d.line), d.profile,
+                            ReadingFailure(f"the author's names: {type(e).__name__}: {e}", Pos(d.line, 1)))
+                    for d in displays]
+    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
+                    tuple(displays), front, broken_notes(t[0] for t in macro_tables))
+
+
+def _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays) -> None:
+    """Read each display into ``displays`` (the body of :func:`read_document`'s last loop)."""
     for k, (r, src) in enumerate(zip(raws, contents)):
         line = r.src.pos(0).line
+        macros, src, only_definitions, macro_problem = macro_tables[k]
+        if only_definitions and not attached.get(k) and not side_for.get(k):
+            continue
+        if macro_problem is not None:
+            displays.append(_unread(k, r.raw, src, file_profile, macro_problem))
+            continue
         try:  # what goes wrong in one display's annotations or reading costs that display only
             ann = Annotations()
             bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
@@ -503,14 +542,12 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
             for body, pos in bodies:
                 ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
             prof = ann.profile or file_profile
-            displays.append(_read_display(k, r.raw, src, prof, ann))
+            displays.append(_read_display(k, r.raw, src, prof, ann, macros))
         except NotationError as e:
             displays.append(_unread(k, r.raw, src, file_profile, e))
         except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
             displays.append(_unread(k, r.raw, src, file_profile,
                                     ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1))))
-    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
-                    tuple(displays), front)
 
 
 def _profile_from_front(front: dict[str, Any]) -> str | None:
@@ -528,18 +565,24 @@ def _unread(index: int, raw: str, src: Source, profile: str, error: NotationErro
                    (DisplayLine(start.pos(0).line, start.text, None, error),), None)
 
 
-def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations) -> Display:
+def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotations,
+                  macros: "dict | None" = None) -> Display:
     prof = load_profile(profile)
     lines: list[DisplayLine] = []
+    authors = sorted(AUTHOR_NAMES.get())
+    context = (f"names {authors} " if authors else "") + (f"macros {sorted(macros.items())!r}" if macros else "")
     try:
-        rows = split_rows(expand_macros(src, prof))
+        rows = split_rows(expand_macros(expand_source(src, macros) if macros else src, prof))
     except NotationError as e:
         start = src.strip()
         lines.append(DisplayLine(start.pos(0).line, start.text, None, e))
-        return Display(index, src.pos(0).line, raw, src.text, profile, ann, tuple(lines), None)
+        return Display(index, src.pos(0).line, raw, src.text, profile, ann, tuple(lines), None, context=context)
+    cancels: list[A.Row] = []  # \cancel{X}: the check that X vanishes where it stands (margins.py)
     for r in rows:
         try:
-            lines.append(DisplayLine(r.pos(0).line, r.text, parse_row(r, prof)))
+            row = parse_row(r, prof)
+            cancels.extend(cancel_checks(r, prof, row))
+            lines.append(DisplayLine(r.pos(0).line, r.text, row))
         except NotationError as e:
             lines.append(DisplayLine(r.pos(0).line, r.text, None, e))
     chain, issues = None, ()
@@ -547,11 +590,12 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         parsed = tuple(ln.row for ln in lines)
         if parsed[0].lhs is None:
             issues = (IllFormedDisplay("the first line starts with a relation: it has no left side", parsed[0].pos),)
-        chain = A.Chain(parsed, pos=parsed[0].pos)
+        chain = A.Chain(parsed + tuple(cancels), pos=parsed[0].pos)
         if not issues:
             quantified = set(ann.quantified)
             issues = check_chain(A.Chain(chain.rows + ann.also, pos=chain.pos), quantified=quantified,
                                  substituted=ann.substituted, defines=bool(ann.defines))
     elif not lines:
         lines.append(DisplayLine(src.pos(0).line, src.text, None, MalformedNotation("an empty display", src.pos(0))))
-    return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues))
+    return Display(index, lines[0].line, raw, src.text, profile, ann, tuple(lines), chain, tuple(issues),
+                   context=context)

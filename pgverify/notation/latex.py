@@ -43,6 +43,7 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
+from pgverify.notation.names import AUTHOR_NAMES, merge_author_tokens
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -223,7 +224,7 @@ _SIMPLE = {
     "dfrac": "FRAC", "tfrac": "FRAC", "vert": "BAR", "mid": "BAR",
 }
 _RELATIONS = {"sim": "sim", "in": "in", "propto": "propto", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=",
-              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "doteq": "def", "lt": "<", "gt": ">"}
+              "leftarrow": "assign", "gets": "assign", "coloneqq": "def", "doteq": "def", "triangleq": "def", "lt": "<", "gt": ">"}
 _OPTS = {"argmax": "argmax", "argmin": "argmin", "max": "max", "min": "min"}
 _UNICODE = {
     "𝔼": ("EXPECT", "E"), "∇": ("NABLA", "nabla"), "Σ": ("SUM", "sum"), "∑": ("SUM", "sum"),
@@ -342,31 +343,37 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                 add("OPT", "arg" + rest.group(1), i, rest.end())
                 i = rest.end()
             elif cmd == "operatorname":
+                j += text.startswith("*", j)  # \operatorname*{arg\,max}: the star only places the limits
                 arg, j2 = _read_arg(text, j, src, "\\operatorname")
                 name = re.sub(r"\\[,;!: ]|\s", "", arg)
                 if name not in _OPTS:
                     raise UnsupportedNotation(f"\\operatorname{{{arg}}}", src.pos(i))
                 add("OPT", _OPTS[name], i, j2)
                 i = j2
-            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "mathrm", "hat", "bar", "tilde"):
+            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "mathrm", "hat", "bar", "tilde",
+                         "widehat", "widetilde"):
                 arg, j2 = _read_arg(text, j, src, f"\\{cmd}")
+                cmd = {"widehat": "hat", "widetilde": "tilde"}.get(cmd, cmd)  # R̂, π̃: one name (names.py)
                 if cmd in ("mathbb", "mathbf", "mathds") and arg == "1":
                     add("INDICATOR", "1", i, j2)
                 elif cmd == "mathbb" and arg == "E":
                     add("EXPECT", "E", i, j2)
-                elif cmd == "tilde":  # ν̃: a name only where a profile lists it (tokenize refuses it elsewhere)
-                    add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
-                elif cmd in ("mathrm", "bar", "boldsymbol"):
+                elif cmd in ("mathrm", "boldsymbol"):
                     raise UnsupportedNotation(f"\\{cmd}{{{arg}}}", src.pos(i))
                 else:
                     add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
                 i = j2
-            elif cmd == "overset":
-                label, j2 = _read_arg(text, j, src, "\\overset")
-                over, j3 = _read_arg(text, j2, src, "\\overset")
+            elif cmd in ("overset", "stackrel"):
+                label, j2 = _read_arg(text, j, src, f"\\{cmd}")
+                over, j3 = _read_arg(text, j2, src, f"\\{cmd}")
+                if over == "=" and re.fullmatch(r"(?:\\(?:text|mathrm|rm)\s*\{\s*)?def\s*\}?|\\Delta", label):
+                    add("REL", "def", i, j3)  # \stackrel{\text{def}}{=}: a definition (names.py)
+                    i = j3
+                    continue
                 if over not in ("=",):
                     raise UnsupportedNotation(f"\\overset{{{label}}}{{{over}}} (a label over a relation other "
                                               f"than =)", src.pos(i))
+                label = re.sub(r"^\\text\{(.*)\}$", r"\1", label)  # \overset{\text{Bellman}}{=}: the words
                 add("REL", "=@" + label, i, j3)
                 i = j3
             elif cmd in ("text", "textrm", "mbox", "textit", "textbf", "operatorname*"):
@@ -500,6 +507,10 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
     """The lark tokens of one row, classified with ``profile``; positions from ``src``."""
     toks = _raw_tokens(src)
     names = _token_kinds(profile)
+    authors = AUTHOR_NAMES.get()  # the author's own names the document defines (names.py)
+    if authors:
+        toks = merge_author_tokens(toks, authors)
+        names = {**{n: "NAME" for n in authors}, **names}
     # multi-name constants (\delta\theta): merge adjacent names when the profile lists the concatenation
     merged: list[_Tok] = []
     for t in toks:
@@ -519,6 +530,9 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
             kind = names.get(t.value)
             base = t.value.rstrip("'")
             if kind is None and base != t.value and base in names:
+                if profile.variables.get(base) == "time":  # t', k': another time index
+                    t.type = "NAME"
+                    continue
                 if profile.functions.get(base) != "pi" and profile.symbols.get(base) != "theta":
                     raise UnsupportedNotation(f"a prime on {base} (only a second policy π' and its parameter θ' "
                                               f"are primed)", src.pos(t.i))
@@ -529,7 +543,10 @@ def tokenize(src: Source, profile: Profile) -> list[Token]:
                 what = _OUTSIDE.get(t.value)
                 if what:
                     raise UnsupportedNotation(f"{t.value} ({what})", src.pos(t.i))
-                raise UnsupportedNotation(f"symbol {t.value} (not in profile {profile.name!r})", src.pos(t.i))
+                from pgverify.notation.profiles import profiles_knowing
+                others = profiles_knowing(t.value, besides=profile.name)  # γ: try --profile textbook
+                hint = f"; try --profile {' or '.join(others)}" if others else ""
+                raise UnsupportedNotation(f"symbol {t.value} (not in profile {profile.name!r}{hint})", src.pos(t.i))
             t.type = kind
     # drop trailing punctuation, then refuse any left
     while toks and toks[-1].type in ("PERIOD", "COMMA"):
@@ -772,6 +789,9 @@ class _ToAST(Transformer):
                              f"{tok.value}^{{{render_latex(single, profile=p)}}}"):
                     if form in p.symbols:
                         return A.Sym(p.symbols[form], pos=pos)
+        if tok.value in AUTHOR_NAMES.get() and tok.value not in _token_kinds(p):  # R̂_t, Φ_t, g^γ (names.py)
+            base = A.Sym(tok.value, self._one(sub, "an index") if sub else None, pos=pos)
+            return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
         if tok.value in p.spaces:
             if sub or sup:
                 raise UnsupportedNotation(f"scripts on the space {tok.value}", pos)
@@ -784,7 +804,7 @@ class _ToAST(Transformer):
         if tok.value in p.symbols:
             base = A.Sym(p.symbols[tok.value], self._one(sub, "an index") if sub else None, pos=pos)
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
-        sort = p.variables[tok.value]
+        sort = p.variables.get(tok.value) or p.variables[tok.value.rstrip("'")]  # t' has the sort of t
         var = A.Var(tok.value, sort, pos=pos)
         if sort in ("state", "action"):
             if sub is not None:
@@ -1089,6 +1109,9 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     if isinstance(src, str):
         src = source(src)
     prof = load_profile(profile)
+    from pgverify.notation.margins import labelled, read_margins
+    margins = read_margins(src)  # a justification column, \cancel, \color, \boxed, \tag … (margins.py)
+    src = margins.src
     tokens = tokenize(src, prof)
     if not tokens:
         raise MalformedNotation("an empty line", src.pos(0))
@@ -1107,7 +1130,7 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     depth = _depth(row)
     if depth > MAX_DEPTH:
         raise MalformedNotation(f"a line nested {depth} deep is deeper than the limit {MAX_DEPTH}", src.pos(0))
-    return row
+    return labelled(row, margins.label)
 
 
 def _depth(node: A.Node) -> int:
@@ -1132,7 +1155,9 @@ def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.C
     parsed = tuple(parse_row(r, prof) for r in rows)
     if parsed[0].lhs is None:
         raise MalformedNotation("the first line starts with a relation: it has no left side", parsed[0].pos)
-    return A.Chain(parsed, pos=parsed[0].pos)
+    from pgverify.notation.margins import cancel_checks
+    cancels = tuple(c for r, row in zip(rows, parsed) for c in cancel_checks(r, prof, row))  # \cancel{X}: X = 0 there
+    return A.Chain(parsed + cancels, pos=parsed[0].pos)
 
 
 def parse(text: str, *, profile: "Profile | str" = "post") -> A.Chain:

@@ -30,7 +30,14 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 from pgverify.notation.ast import FUNCTIONS, SORTS
 from pgverify.notation.errors import ProfileError
 
-__all__ = ["Profile", "load_profile", "profile_names", "DEFAULT_PROFILE", "FUNCTION_ROLES"]
+__all__ = ["Profile", "load_profile", "profile_names", "DEFAULT_PROFILE", "FUNCTION_ROLES", "KEYS", "profiles_knowing",
+           "listing"]
+
+#: The keys a profile file may have (any other is an error: a misspelt key would otherwise be ignored).
+KEYS = ("name", "description", "example", "time_base", "objective", "occupancy_normalised", "policy_pair_form", "log",
+        "initial_state", "kernel_form", "functions", "symbols", "variables", "spaces", "macros")
+#: The keys of one ``[macros]`` entry.
+MACRO_KEYS = ("args", "body")
 
 #: The profile used when a source names none.
 DEFAULT_PROFILE = "post"
@@ -74,6 +81,7 @@ class Profile:
     log: str
     initial_state: str
     kernel_form: str = "scripts"
+    example: str = ""
     functions: Mapping[str, str] = field(default_factory=dict)
     symbols: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
@@ -91,6 +99,14 @@ class Profile:
                 raise ProfileError(f"profile {source}: {key}={value!r} is not a {kind.__name__}")
             return value
 
+        unknown = sorted(set(data) - set(KEYS))
+        if unknown:
+            raise ProfileError(f"profile {source}: unknown key{'s' if len(unknown) > 1 else ''} "
+                               f"{', '.join(map(repr, unknown))} (known: {', '.join(KEYS)})")
+        example = data.get("example", "")
+        if not isinstance(example, str):
+            raise ProfileError(f"profile {source}: example={example!r} is not a string (one display in the profile's "
+                               f"notation)")
         time_base = need("time_base", int)
         if time_base not in (0, 1):
             raise ProfileError(f"profile {source}: time_base={time_base!r} must be 0 or 1")
@@ -120,13 +136,16 @@ class Profile:
                 seen[k] = table
         macros = {}
         for k, m in dict(data.get("macros", {})).items():
+            if isinstance(m, Mapping) and set(m) - set(MACRO_KEYS):
+                raise ProfileError(f"profile {source}: macro {k!r} has unknown key(s) "
+                                   f"{', '.join(map(repr, sorted(set(m) - set(MACRO_KEYS))))} (known: args, body)")
             if not isinstance(m, Mapping) or not isinstance(m.get("args"), int) or not isinstance(m.get("body"), str):
                 raise ProfileError(f"profile {source}: macro {k!r} needs an integer 'args' and a string 'body'")
             macros[k] = Macro(k, m["args"], m["body"])
         return cls(name=need("name", str), description=str(data.get("description", "")), time_base=time_base,
                    objective=need("objective", str), occupancy_normalised=bool(data.get("occupancy_normalised", True)),
                    policy_pair_form=bool(data.get("policy_pair_form", False)), log=log,
-                   initial_state=need("initial_state", str), kernel_form=kernel_form, functions=_frozen(functions), symbols=_frozen(symbols),
+                   initial_state=need("initial_state", str), kernel_form=kernel_form, example=example, functions=_frozen(functions), symbols=_frozen(symbols),
                    variables=_frozen(variables), spaces=_frozen(spaces), macros=_frozen(macros))
 
     # Reverse look-ups, for rendering back: the first LaTeX name listed for a role wins.
@@ -169,3 +188,29 @@ def load_profile(name: "str | Path | Profile") -> Profile:
     profile = Profile.from_mapping(data, source=str(path))
     _CACHE[key] = profile
     return profile
+
+
+def profiles_knowing(latex: str, *, besides: str | None = None) -> tuple[str, ...]:
+    """The shipped profiles (other than ``besides``) that give the LaTeX name ``latex`` a meaning.
+
+    >>> profiles_knowing("\\\\gamma", besides="post")
+    ('textbook',)
+    """
+    out = []
+    for name in profile_names():
+        p = load_profile(name)
+        if p.name != besides and any(latex in table for table in (p.functions, p.symbols, p.variables, p.spaces)):
+            out.append(p.name)
+    return tuple(out)
+
+
+def listing() -> str:
+    """Every shipped profile: its name, its description and one example display in its notation."""
+    blocks = []
+    for name in profile_names():
+        p = load_profile(name)
+        lines = [f"{p.name}{' (default)' if p.name == DEFAULT_PROFILE else ''}", f"    {p.description}"]
+        if p.example:
+            lines.append(f"    example: {p.example}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -233,7 +233,10 @@ class _Renderer:
     def r_Step(self, x: A.Step) -> str:
         rel = REL_LATEX[x.rel]
         if x.label:
-            rel = f"\\overset{{{x.label}}}{{{rel}}}"
+            words = re.search(r"[A-Za-z]{2,}", x.label) and not x.label.startswith("\\") and \
+                not re.fullmatch(r"\(?[ivxlcdmIVXLCDM]+\)?", x.label)  # a margin's text, not (ii)
+            label = "\\text{" + x.label + "}" if words else x.label
+            rel = f"\\overset{{{label}}}{{{rel}}}"
         return f"{rel} {self(x.rhs)}"
 
     def row(self, x: A.Row, align: bool) -> str:

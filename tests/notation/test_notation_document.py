@@ -122,7 +122,7 @@ def test_side_file_keyed_by_display_text(tmp_path: Path):
 
 
 def test_site_macros_expand_from_the_profile():
-    assert parse(r"\underE{\tau}{\mathcal{T}_\theta}\left[R_\tau\right] = U(\theta)") == \
+    assert parse(r"\underE{\tau\sim\mathcal{T}_\theta}{R_\tau} = U(\theta)") == \
         parse(r"\mathbb{E}_{\tau\sim\mathcal{T}_\theta}\left[R_\tau\right] = U(\theta)")
 
 
