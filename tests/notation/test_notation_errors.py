@@ -28,7 +28,7 @@ BAD = [
     ('unknown-letter', 'z = 1', 'x = 1', 'post',
      "unsupported: symbol z (not in profile 'post') at line 1, column 1"),
     ('discount-of-another-profile', 'v_\\gamma^\\pi(s) = 0', 'v_\\lambda^\\pi(s) = 0', 'post',
-     "unsupported: symbol \\gamma (not in profile 'post'; try --profile textbook) at line 1, column 3"),
+     "unsupported: symbol \\gamma (not in profile 'post'; try --profile textbook or theory) at line 1, column 3"),
     ('integral', '\\int f(x) = 1', '\\sum_{s} d(s) = 1', 'post',
      'unsupported: \\int (an integral) at line 1, column 1'),
     ('prose-in-display', '\\text{hence } U = 0', 'U(\\theta) = 0', 'post',

@@ -3,6 +3,8 @@ a symbol unknown to the current profile names the profiles that know it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pgverify.cli import main
@@ -42,10 +44,12 @@ def test_the_loader_refuses_unknown_and_mistyped_keys(bad: dict, words: str) -> 
 
 
 def test_an_unknown_symbol_names_the_profiles_that_know_it() -> None:
-    assert profiles_knowing("\\gamma", besides="post") == ("textbook",)
-    assert profiles_knowing("\\lambda", besides="textbook") == ("post",)
+    gamma = profiles_knowing("\\gamma", besides="post")  # every shipped profile with γ (more come with the literature)
+    assert "textbook" in gamma and "post" not in gamma
+    assert "post" in profiles_knowing("\\lambda", besides="textbook")
     assert profiles_knowing("\\zeta") == ()
-    with pytest.raises(UnsupportedNotation, match=r"symbol \\gamma \(not in profile 'post'; try --profile textbook\)"):
+    with pytest.raises(UnsupportedNotation, match=re.escape(f"symbol \\gamma (not in profile 'post'; try --profile "
+                                                            f"{' or '.join(gamma)})")):
         parse(r"v(s) = \gamma v(s)")
     with pytest.raises(UnsupportedNotation, match=r"symbol \\zeta \(not in profile 'post'\) at"):
         parse(r"v(s) = \zeta v(s)")
