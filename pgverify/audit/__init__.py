@@ -28,10 +28,10 @@ from pgverify.audit.frameworks import Estimator, MissingExtraError, jax_estimato
 from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollout, enumerate_batches
 from pgverify.audit.moments import Evaluation, Moments, evaluate, moments
 from pgverify.audit.run import Audit, AuditReport, audit_estimators, episode_estimator, load_estimator
-from pgverify.audit.verdict import SHOW_K, Fit, Verdict, audit_mdp, judge
+from pgverify.audit.verdict import SHOW_K, Fit, Verdict, audit_mdp, audit_setting, judge
 
 __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "torch_estimator", "jax_estimator",
            "numpy_estimator", "Setting", "setting", "as_episodic", "Expectation", "expectation", "Target",
            "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "MIN_INFORMATIVE", "AuditError",
            "MissingExtraError", "BATCH_LIMIT", "Evaluation", "Moments", "evaluate", "moments", "Verdict", "Fit", "judge",
-           "audit_mdp", "SHOW_K", "Audit", "AuditReport", "audit_estimators", "episode_estimator", "load_estimator"]
+           "audit_mdp", "audit_setting", "SHOW_K", "Audit", "AuditReport", "audit_estimators", "episode_estimator", "load_estimator"]

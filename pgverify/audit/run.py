@@ -34,7 +34,7 @@ from pgverify.audit.expectation import Setting, setting
 from pgverify.audit.frameworks import Estimator, _import, jax_estimator, numpy_estimator, torch_estimator
 from pgverify.audit.layout import AuditError, Batch, Rollout
 from pgverify.audit.moments import Evaluation, evaluate
-from pgverify.audit.verdict import SHOW_K, Verdict, audit_mdp, judge
+from pgverify.audit.verdict import SHOW_K, Verdict, audit_setting, judge
 
 __all__ = ["load_function", "load_estimator", "episode_estimator", "episode_view", "probe_standardised",
            "Audit", "AuditReport", "audit_estimators", "FRAMEWORKS"]
@@ -350,8 +350,8 @@ def audit_estimators(specs: list[str], *, states: int = 3, actions: int = 3, hor
     if not specs:
         raise AuditError("name at least one estimator (path/to/file.py:function or package.module:function)")
     estimators = [load_estimator(s, framework=framework, output=output, dtype=dtype) for s in specs]
-    mdp, policy = audit_mdp(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
-    st = setting(mdp, policy, Rollout(n_steps=horizon))
+    st = audit_setting(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
+    mdp, policy = st.emdp.mdp, st.policy
     audits = tuple(audit_one(e, st, condition_on_success=condition_on_success) for e in estimators)
     options = {"states": states, "actions": actions, "horizon": horizon, "discount": st.gamma, "seed": seed}
     return AuditReport(mdp, policy, options, st.batches.count, audits, up_to_factor)

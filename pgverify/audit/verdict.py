@@ -44,7 +44,7 @@ from pgverify.audit.expectation import Expectation, Setting, setting
 from pgverify.audit.layout import AuditError, Rollout
 from pgverify.audit.moments import Moments
 
-__all__ = ["Verdict", "Fit", "judge", "audit_mdp", "SHOW_K", "lambda_fit", "entropy_gradients"]
+__all__ = ["Verdict", "Fit", "judge", "audit_mdp", "audit_setting", "SHOW_K", "lambda_fit", "entropy_gradients"]
 
 #: Standard errors a bias must exceed (along its own direction) to *show* in a batch mean.
 SHOW_K = 2.0
@@ -137,8 +137,8 @@ def audit_mdp(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: 
     ends it, so episodes last 1 to ``horizon`` steps.  Rewards are integers in [−2, 3], the policy's
     weights e^θ integers in [1, 4].  Draws are made from ``seed`` until ∇U, the γ^t-less target and the
     λ = 1/2 returns are pairwise more than 10⁻⁶ apart (relative to |∇U|) and ∇U is informative
-    (:attr:`pgverify.audit.Diagnosis.informative`); with γ = 1 the γ^t-less target is ∇U and is not required
-    to differ.
+    (:attr:`pgverify.audit.Diagnosis.informative`); with γ = 1 the γ^t weight is 1, so the γ^t-less target is
+    ∇U and the two λ-return targets coincide: they are not required to differ.
     """
     for name, value, low in (("states", states, 1), ("actions", actions, 2), ("horizon", horizon, 1),
                              ("seed", seed, 0)):
@@ -170,7 +170,8 @@ def audit_mdp(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: 
         mu = [Fraction(0)] * S
         for s in layers[0]:
             mu[s] = Fraction(1, len(layers[0]))
-        mdp = FiniteMDP(P, r, gamma, np.array(mu, dtype=object))
+        # FiniteMDP needs λ < 1; with γ = 1 the episodic rollout carries γ (audit_setting), the MDP's own is unused
+        mdp = FiniteMDP(P, r, gamma if gamma < 1 else Fraction(1, 2), np.array(mu, dtype=object))
         weights = [[int(x) for x in rng.integers(1, 5, size=actions)] for _ in range(states)] + [[1] * actions]
         policy = TabularSoftmax.from_weights(weights)
         if _targets_differ(mdp, policy, gamma):
@@ -179,8 +180,16 @@ def audit_mdp(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: 
                      f"--actions {actions}, --horizon {horizon}, --discount {discount}); try another seed or size")
 
 
+def audit_setting(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: Any = Fraction(4, 5),
+                  seed: int = 0) -> Setting:
+    """The :class:`Setting` of :func:`audit_mdp`'s MDP and policy, one episode per batch, γ = ``discount``."""
+    mdp, policy = audit_mdp(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
+    gamma = Fraction(str(discount)) if not isinstance(discount, Fraction) else discount
+    return setting(mdp, policy, Rollout(n_steps=horizon, gamma=gamma))
+
+
 def _targets_differ(mdp: FiniteMDP, policy: TabularSoftmax, gamma: Fraction) -> bool:
-    st = setting(mdp, policy, Rollout())
+    st = setting(mdp, policy, Rollout(gamma=gamma))
     gu = np.asarray(st.grad_U, dtype=np.float64)
     scale = float(np.linalg.norm(gu))
     if scale == 0:
@@ -189,7 +198,7 @@ def _targets_differ(mdp: FiniteMDP, policy: TabularSoftmax, gamma: Fraction) -> 
     if not d.informative[GRAD_U]:
         return False
     others = [t.value for t in d.targets if t.value is not None and t.name not in ("grad_rho", GRAD_U)
-              and not (gamma == 1 and t.name == PRACTICE)]
+              and not (gamma == 1 and (t.name == PRACTICE or t.name.startswith("discounted-")))]
     vals = [gu] + others
     for i, x in enumerate(vals):
         for y in vals[i + 1:]:
