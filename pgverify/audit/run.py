@@ -195,7 +195,8 @@ def load_estimator(spec: str, *, framework: str = "auto", output: str = "loss", 
         if output != "gradient" and framework == "numpy":
             raise AuditError(f"{spec}: a NumPy estimator returns its gradient estimate: use --output gradient")
         est = numpy_estimator(fn, dtype=dtype if dtype in ("float32", "float64") else "float64")
-    est.name = spec
+    where, _, name = spec.rpartition(":")
+    est.name = f"{Path(where).name}:{name}" if where.endswith(".py") else spec
     return est
 
 

@@ -74,7 +74,8 @@ class Verdict:
       expectation, grad_U: E[ĝ] and ∇U (θ's shape, float64).
       bias: E[ĝ] − ∇U; relative_error |bias|₂/|∇U|₂; cosine cos∠(E[ĝ], ∇U).
       identified: the :class:`Fit` that matches E[ĝ] (None: none does).
-      nearest: the closest candidate ``(name, |E[ĝ] − c·T|₂/|E[ĝ]|₂)`` with its best c > 0.
+      nearest: the closest one-parameter candidate ``(name, |E[ĝ] − c·T|₂/|E[ĝ]|₂)`` with its best c > 0 (the
+        entropy families, with a second free parameter, are left out).
       objective: the function E[ĝ] is the gradient of, when the match says so; else None.
       moments: the :class:`~pgverify.audit.moments.Moments` (None when not given).
       batches_to_show: the smallest m at which the bias shows (module docstring); None when unbiased or
@@ -435,8 +436,9 @@ def judge(value: Any, st: Setting, *, dtype: str = "float64", magnitude: float |
     cos = float(np.sum(v * gu)) / (nv * ngu) if nv > 0 and ngu > 0 else math.nan
     fits = _fits(v, st, d)
     match = next((f for f in fits if f.residual <= tol), None)
-    nearest = min(((f.name, float(np.linalg.norm(v - f.value)) / nv if nv > 0 else math.inf) for f in fits),
-                  key=lambda x: x[1])
+    # the nearest among the one-parameter targets (the entropy fits have a second free parameter: not comparable)
+    nearest = min(((_label(f), float(np.linalg.norm(v - f.value)) / nv if nv > 0 else math.inf) for f in fits
+                   if not f.name.startswith("entropy")), key=lambda x: x[1])
     status = "biased"
     objective = None
     if match is not None and match.name == GRAD_U and match.factor == 1.0:
@@ -468,6 +470,13 @@ def judge(value: Any, st: Setting, *, dtype: str = "float64", magnitude: float |
         sentence += f" (given that the estimator succeeds: it fails with probability {_fmt(float(p_fail))})"
     return Verdict(status, sentence, v, gu, bias, rel, cos, match, nearest, objective, moments, shows, tol, dtype,
                    conditioned, float(p_fail), d)
+
+
+def _label(f: Fit) -> str:
+    """The fit's name with its parameters: ``lambda-returns(λ = 0.5, c = 0.25)``."""
+    parts = ([] if f.parameter is None else [f"λ = {_fmt(f.parameter)}"]) + (
+        [] if abs(f.factor - 1) <= 1e-12 else [f"c = {_fmt(f.factor)}"])
+    return f.name + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _informative(d: Diagnosis, fit: Fit) -> bool:
