@@ -281,3 +281,15 @@ def test_the_mdp_is_reproducible_and_its_targets_differ():
     st_ = setting(*a, Rollout(n_steps=3))
     d = diagnose(Expectation(np.asarray(st_.grad_U, dtype=float), True, "float64", 1, 1.0), st_)
     assert not np.allclose(d.target("practice.undiscounted-score-weighting").value, np.asarray(st_.grad_U, dtype=float), atol=1e-6)
+
+
+def test_the_unvalidated_batches_equal_the_validated_ones():
+    from pgverify.audit.moments import _batch
+
+    b = ST.batches
+    for i in range(b.count):
+        x, y = b.batch(i), _batch(b, i)
+        for name in ("states", "actions", "rewards", "dones", "episode_starts", "timesteps", "discounts", "mask",
+                     "values", "last_states", "last_dones", "last_values", "gamma", "t0", "num_states",
+                     "num_actions"):
+            assert np.array_equal(getattr(x, name), getattr(y, name)), name

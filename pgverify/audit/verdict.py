@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric.episodic import episodes, episodic_model, expect
+from numeric.episodic import EpisodicMDP, episodes, episodic_model, expect
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 from pgverify.audit.diagnosis import GRAD_U, PRACTICE, Diagnosis, diagnose
@@ -175,7 +175,7 @@ def audit_mdp(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: 
         mdp = FiniteMDP(P, r, gamma if gamma < 1 else Fraction(1, 2), np.array(mu, dtype=object))
         weights = [[int(x) for x in rng.integers(1, 5, size=actions)] for _ in range(states)] + [[1] * actions]
         policy = TabularSoftmax.from_weights(weights)
-        if _targets_differ(mdp, policy, gamma):
+        if _targets_differ(mdp, policy, gamma, horizon):
             return mdp, policy
     raise AuditError(f"no MDP with distinct targets found from --seed {seed} in 64 draws (--states {states}, "
                      f"--actions {actions}, --horizon {horizon}, --discount {discount}); try another seed or size")
@@ -186,11 +186,16 @@ def audit_setting(*, states: int = 3, actions: int = 3, horizon: int = 3, discou
     """The :class:`Setting` of :func:`audit_mdp`'s MDP and policy, one episode per batch, γ = ``discount``."""
     mdp, policy = audit_mdp(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
     gamma = Fraction(str(discount)) if not isinstance(discount, Fraction) else discount
-    return setting(mdp, policy, Rollout(n_steps=horizon, gamma=gamma))
+    return setting(_episodic(mdp, horizon), policy, Rollout(n_steps=horizon, gamma=gamma))
 
 
-def _targets_differ(mdp: FiniteMDP, policy: TabularSoftmax, gamma: Fraction) -> bool:
-    st = setting(mdp, policy, Rollout(gamma=gamma))
+def _episodic(mdp: FiniteMDP, horizon: int) -> EpisodicMDP:
+    """The layered MDP as episodic: absorbed after at most ``horizon`` actions (T = horizon + 1 states)."""
+    return EpisodicMDP(mdp, absorbing=mdp.num_states - 1, horizon=horizon + 1)
+
+
+def _targets_differ(mdp: FiniteMDP, policy: TabularSoftmax, gamma: Fraction, horizon: int) -> bool:
+    st = setting(_episodic(mdp, horizon), policy, Rollout(n_steps=horizon, gamma=gamma))
     gu = np.asarray(st.grad_U, dtype=np.float64)
     scale = float(np.linalg.norm(gu))
     if scale == 0:
