@@ -253,8 +253,11 @@ def test_standardised_returns_are_named_when_probed():
     assert a.status == "biased" and a.p_fail > 0
     assert "standardising by the batch's own statistics depends on the sampled actions" in a.verdict.sentence
     assert f"fails with probability {a.p_fail:.4g}" in a.verdict.sentence
-    plain = audit_one(numpy_estimator(_reinforce(False)), ST)
-    assert "standardising" not in plain.verdict.sentence
+    def per_step_mean(theta, batch):  # linear in the rewards, and no candidate target: the probe must say no
+        return _reinforce(True)(theta, batch) / int(batch.mask[:, 0].sum())
+
+    plain = audit_one(numpy_estimator(per_step_mean), ST)
+    assert plain.verdict.identified is None and "standardising" not in plain.verdict.sentence
 
 
 def test_judge_rejects_bad_values():

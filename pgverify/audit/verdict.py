@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric.episodic import EpisodicMDP, episodes, episodic_model, expect
+from numeric.episodic import EpisodicMDP, episodes, episodic_model
 from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 from pgverify.audit.diagnosis import GRAD_U, PRACTICE, Diagnosis, diagnose
@@ -223,15 +223,16 @@ def _episodes(st: Setting) -> Any:
 def lambda_coefficients(st: Setting, *, discounted: bool) -> np.ndarray:
     """C (T, K) float64 with E[Σ_t w_t G_t^κ ∇log π_t] = Σ_j κ^j C_j: C_j = E[Σ_t w_t r_{t+j} ∇log π_t]."""
     ep = _episodes(st)
-    R, score = ep.rewards, ep.score          # (n, T), (n, T, K)
+    # float64: the fit is compared at the dtype tolerance, far above float64 round-off of these sums
+    R, score = np.asarray(ep.rewards, dtype=np.float64), np.asarray(ep.score, dtype=np.float64)   # (n, T), (n, T, K)
+    prob = np.asarray(ep.prob, dtype=np.float64)
     n, T = R.shape
-    w = np.array([st.gamma ** t for t in range(T)], dtype=object) if discounted else np.ones(T, dtype=object)
+    w = np.array([float(st.gamma) ** t for t in range(T)]) if discounted else np.ones(T)
     rows = []
     for j in range(T):
         shifted = np.zeros_like(R)
         shifted[:, :T - j] = R[:, j:]
-        per = ((shifted * w[None, :])[:, :, None] * score).sum(axis=1)
-        rows.append(np.asarray(expect(ep.prob, per), dtype=np.float64))
+        rows.append(prob @ ((shifted * w[None, :])[:, :, None] * score).sum(axis=1))
     return np.array(rows)
 
 
