@@ -193,6 +193,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("pgverify/audit/verdict.py", "    if match is not None and match.name == GRAD_U and match.factor == 1.0:",
            "    if match is not None and match.name == GRAD_U:",
            "audit II: a multiple of ∇U called unbiased", ("tests/test_audit_verdict.py",)),
+    Mutant("pgverify/audit/networks.py", "            out[name] = theta[i:i + n].reshape(shape)",
+           "            out[name] = theta[:n].reshape(shape)",
+           "audit II: a network's parameter vector split without its offsets", ("tests/test_audit_networks.py",)),
+    Mutant("pgverify/audit/networks.py", "        return J.numpy().copy()", "        return J.numpy()[:, ::-1].copy()",
+           "audit II: a network's Jacobian with the actions reversed", ("tests/test_audit_networks.py",)),
     # ---- symbolic
     Mutant("symbolic/flint_field.py", "return Frac._make(dn * self.d - self.n * dd, self.d * self.d, self.field)",
            "return Frac._make(dn * self.d + self.n * dd, self.d * self.d, self.field)",

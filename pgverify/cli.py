@@ -131,6 +131,9 @@ def _audit_parser(sub) -> None:  # type: ignore[no-untyped-def]
                          "instead of reporting undecided")
     au.add_argument("--up-to-factor", action="store_true",
                     help="exit 0 also for a positive multiple c·∇U (a loss averaged over a fixed number of steps)")
+    au.add_argument("--network", metavar="SPEC", default=None,
+                    help="file.py:make with make(num_inputs, num_actions) returning a torch nn.Module: the policy is "
+                         "that network over one-hot states, E[ĝ] and ∇U w.r.t. its weights (per-episode estimators)")
     au.add_argument("--json", action="store_true", help="print the JSON object instead of the text")
 
 
@@ -286,7 +289,7 @@ def _audit(args: argparse.Namespace) -> int:
     report = audit_estimators(args.specs, states=args.states, actions=args.actions, horizon=args.horizon,
                               discount=discount, seed=args.seed, framework=args.framework, output=args.output,
                               dtype=args.dtype, condition_on_success=args.condition_on_success,
-                              up_to_factor=args.up_to_factor)
+                              up_to_factor=args.up_to_factor, network=args.network)
     _emit(json.dumps(report.as_dict(), indent=1, ensure_ascii=False) if args.json else report.text())
     return report.exit_status
 

@@ -105,3 +105,16 @@ def test_help_says_it_runs_the_code(capsys):
     with pytest.raises(SystemExit):
         main(["audit", "--help"])
     assert "RUNS ITS CODE" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not TORCH, reason="needs the audit extra (torch)")
+def test_network_policy_from_the_command_line(tmp_path, capsys):
+    (tmp_path / "net.py").write_text("import torch\ndef make(n_in, n_act):\n"
+                                     "    return torch.nn.Sequential(torch.nn.Linear(n_in, 4), torch.nn.Tanh(), "
+                                     "torch.nn.Linear(4, n_act))\n")
+    (tmp_path / "a.py").write_text(GOOD)
+    status = main(["audit", f"{tmp_path}/a.py:f", "--network", f"{tmp_path}/net.py:make", "--states", "2",
+                   "--horizon", "2", "--dtype", "float64", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert status == 0 and data["estimators"][0]["status"] == "unbiased"
+    assert len(data["estimators"][0]["details"]["grad_U"]) == 3 * 4 + 4 + 4 * 3 + 3   # the network's weights

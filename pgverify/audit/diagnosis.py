@@ -130,6 +130,10 @@ def targets(st: Setting, *, lambdas: tuple[Any, ...] = ()) -> tuple[Target, ...]
                           f"E[Σ_t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}", weighted(kappa, None)))
         formula = f"E[Σ_t γ^t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}"
         out.append(Target(f"discounted-lambda-returns({_lam_name(lam)})", formula, weighted(kappa, gw)))
+    if not isinstance(st.policy, (TabularSoftmax, LinearSoftmax)):
+        out.append(Target("grad_rho", "∇θρ of the reset chain (average reward per step)", None,
+                          f"computed for tabular and linear softmax policies only, not {type(st.policy).__name__}"))
+        return tuple(out)
     try:
         rho = _reset_chain_gradient(st)
         out.append(Target("grad_rho", "∇θρ of the reset chain (average reward per step)", rho))

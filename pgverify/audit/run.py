@@ -282,9 +282,11 @@ class AuditReport:
 
     def text(self) -> str:
         o = self.options
+        policy = ("tabular softmax policy" if not o.get("network") else
+                  f"policy: the network {o['network']} over one-hot states (θ its {o['parameters']} weights)")
         lines = [f"pgverify audit: every batch enumerated exactly ({self.batches} batches, one episode each) on an "
                  f"episodic MDP with {o['states']} states (+ the terminal one), {o['actions']} actions, episodes of "
-                 f"1 to {o['horizon']} steps, γ = {o['discount']}, seed {o['seed']}; tabular softmax policy.", ""]
+                 f"1 to {o['horizon']} steps, γ = {o['discount']}, seed {o['seed']}; {policy}.", ""]
         for a in self.audits:
             lines.append(f"{a.name}  [{a.framework}, {a.dtype}]")
             if a.p_fail:
@@ -327,6 +329,31 @@ class AuditReport:
         return "\n".join(line for line in lines).rstrip() + "\n"
 
 
+def _network_setting(spec: str, specs: list[str], st: Setting, *, seed: int, dtype: str) -> tuple[Setting, list]:
+    from pgverify.audit.networks import NetworkPolicy, network_estimator
+
+    torch = _import("torch", "pgverify audit --network")
+    make = load_function(spec)
+    S, A = st.emdp.mdp.num_states, st.emdp.mdp.num_actions
+    torch.manual_seed(seed)
+    try:
+        module = make(S, A)
+    except Exception as exc:
+        raise AuditError(f"{spec}({S}, {A}) raised {type(exc).__name__}: {exc}") from None
+    pol = NetworkPolicy(module, S)
+    net_st = setting(st.emdp, pol, st.rollout)
+    estimators = []
+    for s in specs:
+        fn = load_function(s)
+        if _form(fn, s) != "episodes":
+            raise AuditError(f"{s}: with --network the estimator takes (log_probs, rewards, gamma)")
+        est = network_estimator(pol, fn, dtype=dtype)
+        where, _, name = s.rpartition(":")
+        est.name = f"{Path(where).name}:{name}" if where.endswith(".py") else s
+        estimators.append(est)
+    return net_st, estimators
+
+
 def audit_one(estimator: Estimator, st: Setting, *, condition_on_success: bool = False) -> Audit:
     """Evaluate ``estimator`` on every batch of ``st`` and judge it (failures: undecided unless conditioned)."""
     ev = evaluate(estimator, st)
@@ -346,13 +373,23 @@ def audit_one(estimator: Estimator, st: Setting, *, condition_on_success: bool =
 def audit_estimators(specs: list[str], *, states: int = 3, actions: int = 3, horizon: int = 3,
                      discount: Any = Fraction(4, 5), seed: int = 0, framework: str = "auto", output: str = "loss",
                      dtype: str = "float32", condition_on_success: bool = False,
-                     up_to_factor: bool = False) -> AuditReport:
-    """Load each spec (running its module), audit it on :func:`pgverify.audit.audit_mdp`'s MDP, and report."""
+                     up_to_factor: bool = False, network: str | None = None) -> AuditReport:
+    """Load each spec (running its module), audit it on :func:`pgverify.audit.audit_mdp`'s MDP, and report.
+
+    ``network``: ``file.py:make`` with ``make(num_inputs, num_actions)`` returning a torch module; the policy is
+    then that network over one-hot states (torch seeded with ``seed``), the estimators per-episode losses, and
+    E[ĝ], ∇U are taken w.r.t. the network's parameters (:mod:`pgverify.audit.networks`).
+    """
     if not specs:
         raise AuditError("name at least one estimator (path/to/file.py:function or package.module:function)")
-    estimators = [load_estimator(s, framework=framework, output=output, dtype=dtype) for s in specs]
     st = audit_setting(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
     mdp, policy = st.emdp.mdp, st.policy
+    if network is None:
+        estimators = [load_estimator(s, framework=framework, output=output, dtype=dtype) for s in specs]
+    else:
+        st, estimators = _network_setting(network, specs, st, seed=seed, dtype=dtype)
     audits = tuple(audit_one(e, st, condition_on_success=condition_on_success) for e in estimators)
     options = {"states": states, "actions": actions, "horizon": horizon, "discount": st.gamma, "seed": seed}
-    return AuditReport(mdp, policy, options, st.batches.count, audits, up_to_factor)
+    if network is not None:
+        options.update(network=network, parameters=int(np.size(st.policy.theta)))
+    return AuditReport(mdp, st.policy, options, st.batches.count, audits, up_to_factor)
