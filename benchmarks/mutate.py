@@ -198,6 +198,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "audit II: a network's parameter vector split without its offsets", ("tests/test_audit_networks.py",)),
     Mutant("pgverify/audit/networks.py", "        return J.numpy().copy()", "        return J.numpy()[:, ::-1].copy()",
            "audit II: a network's Jacobian with the actions reversed", ("tests/test_audit_networks.py",)),
+    Mutant("pgverify/audit/ppo.py", "    weight = np.where(unclipped, adv * rho, 0.0)", "    weight = np.where(unclipped, adv, 0.0)",
+           "audit II: PPO's gradient without the ratio ρ_t", ("tests/test_audit_ppo.py",)),
+    Mutant("pgverify/audit/ppo.py", "((adv > 0) & (rho < 1 + clip))", "((adv > 0) & (rho < 1 + 2 * clip))",
+           "audit II: PPO clips positive advantages at 1 + 2ε", ("tests/test_audit_ppo.py",)),
     # ---- symbolic
     Mutant("symbolic/flint_field.py", "return Frac._make(dn * self.d - self.n * dd, self.d * self.d, self.field)",
            "return Frac._make(dn * self.d + self.n * dd, self.d * self.d, self.field)",
