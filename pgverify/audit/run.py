@@ -252,6 +252,12 @@ class Audit:
                 **({} if self.verdict is None else {"details": self.verdict.as_dict()})}
 
 
+def _vector(x: np.ndarray, shown: int = 12) -> str:
+    """A vector rounded to 6 decimals; beyond ``shown`` entries, the first ones and the count (--json has all)."""
+    v = np.round(np.ravel(x), 6).tolist()
+    return str(v) if len(v) <= shown else f"{str(v[:shown])[:-1]}, … ({len(v)} entries; --json gives all)]"
+
+
 @dataclass(frozen=True)
 class AuditReport:
     """Every :class:`Audit` of one run with the MDP they ran on; :attr:`exit_status` 0/1/3 (see the CLI)."""
@@ -309,11 +315,11 @@ class AuditReport:
             if v.batches_to_show is not None:
                 lines.append(f"  the bias shows (exceeds {SHOW_K:g} standard errors along its direction) in the mean "
                              f"of {v.batches_to_show} batches")
-            lines.append(f"  E[ĝ] = {np.round(v.expectation.ravel(), 6).tolist()}")
+            lines.append(f"  E[ĝ] = {_vector(v.expectation)}")
             lines.append("")
         grads = [a.verdict.grad_U for a in self.audits if a.verdict is not None]
         if grads:
-            lines.append(f"∇U (differentiated directly) = {np.round(grads[0].ravel(), 6).tolist()}")
+            lines.append(f"∇U (differentiated directly) = {_vector(grads[0])}")
         if len(self.audits) > 1:
             lines.append("")
             lines.append(f"{'estimator':30} {'status':10} {'rel. error':>10} {'cosine':>9} {'tr Cov':>10} "
