@@ -121,6 +121,8 @@ def _audit_parser(sub) -> None:  # type: ignore[no-untyped-def]
     au.add_argument("--horizon", type=int, default=3, help="longest episode, in steps (default 3; at most --states)")
     au.add_argument("--discount", default="4/5", help="γ, a rational in (0, 1] such as 0.9 or 4/5 (default 4/5)")
     au.add_argument("--seed", type=_seed, default=0, help="seed of the MDP and policy (default 0)")
+    au.add_argument("--episodes", type=int, default=1, help="episodes per batch, one per parallel environment "
+                    "(default 1; the batches are all tuples of episodes, so their number is a power)")
     au.add_argument("--framework", choices=("auto", "torch", "jax", "numpy"), default="auto",
                     help="the estimator's framework (default: from the modules its file imports)")
     au.add_argument("--output", choices=("loss", "gradient"), default="loss",
@@ -289,7 +291,8 @@ def _audit(args: argparse.Namespace) -> int:
     report = audit_estimators(args.specs, states=args.states, actions=args.actions, horizon=args.horizon,
                               discount=discount, seed=args.seed, framework=args.framework, output=args.output,
                               dtype=args.dtype, condition_on_success=args.condition_on_success,
-                              up_to_factor=args.up_to_factor, network=args.network)
+                              up_to_factor=args.up_to_factor, network=args.network,
+                              episodes=args.episodes)
     _emit(json.dumps(report.as_dict(), indent=1, ensure_ascii=False) if args.json else report.text())
     return report.exit_status
 

@@ -290,7 +290,8 @@ class AuditReport:
         o = self.options
         policy = ("tabular softmax policy" if not o.get("network") else
                   f"policy: the network {o['network']} over one-hot states (θ its {o['parameters']} weights)")
-        lines = [f"pgverify audit: every batch enumerated exactly ({self.batches} batches, one episode each) on an "
+        each = "one episode each" if o.get("episodes", 1) == 1 else f"{o['episodes']} episodes each"
+        lines = [f"pgverify audit: every batch enumerated exactly ({self.batches} batches, {each}) on an "
                  f"episodic MDP with {o['states']} states (+ the terminal one), {o['actions']} actions, episodes of "
                  f"1 to {o['horizon']} steps, γ = {o['discount']}, seed {o['seed']}; {policy}.", ""]
         for a in self.audits:
@@ -379,7 +380,7 @@ def audit_one(estimator: Estimator, st: Setting, *, condition_on_success: bool =
 def audit_estimators(specs: list[str], *, states: int = 3, actions: int = 3, horizon: int = 3,
                      discount: Any = Fraction(4, 5), seed: int = 0, framework: str = "auto", output: str = "loss",
                      dtype: str = "float32", condition_on_success: bool = False,
-                     up_to_factor: bool = False, network: str | None = None) -> AuditReport:
+                     up_to_factor: bool = False, network: str | None = None, episodes: int = 1) -> AuditReport:
     """Load each spec (running its module), audit it on :func:`pgverify.audit.audit_mdp`'s MDP, and report.
 
     ``network``: ``file.py:make`` with ``make(num_inputs, num_actions)`` returning a torch module; the policy is
@@ -388,14 +389,16 @@ def audit_estimators(specs: list[str], *, states: int = 3, actions: int = 3, hor
     """
     if not specs:
         raise AuditError("name at least one estimator (path/to/file.py:function or package.module:function)")
-    st = audit_setting(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
+    st = audit_setting(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed,
+                       episodes=episodes)
     mdp, policy = st.emdp.mdp, st.policy
     if network is None:
         estimators = [load_estimator(s, framework=framework, output=output, dtype=dtype) for s in specs]
     else:
         st, estimators = _network_setting(network, specs, st, seed=seed, dtype=dtype)
     audits = tuple(audit_one(e, st, condition_on_success=condition_on_success) for e in estimators)
-    options = {"states": states, "actions": actions, "horizon": horizon, "discount": st.gamma, "seed": seed}
+    options = {"states": states, "actions": actions, "horizon": horizon, "discount": st.gamma, "seed": seed,
+               "episodes": episodes}
     if network is not None:
         options.update(network=network, parameters=int(np.size(st.policy.theta)))
     return AuditReport(mdp, st.policy, options, st.batches.count, audits, up_to_factor)

@@ -182,11 +182,12 @@ def audit_mdp(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: 
 
 
 def audit_setting(*, states: int = 3, actions: int = 3, horizon: int = 3, discount: Any = Fraction(4, 5),
-                  seed: int = 0) -> Setting:
-    """The :class:`Setting` of :func:`audit_mdp`'s MDP and policy, one episode per batch, γ = ``discount``."""
+                  seed: int = 0, episodes: int = 1) -> Setting:
+    """The :class:`Setting` of :func:`audit_mdp`'s MDP and policy, γ = ``discount``; each batch holds
+    ``episodes`` independent episodes (parallel environments, one column each)."""
     mdp, policy = audit_mdp(states=states, actions=actions, horizon=horizon, discount=discount, seed=seed)
     gamma = Fraction(str(discount)) if not isinstance(discount, Fraction) else discount
-    return setting(_episodic(mdp, horizon), policy, Rollout(n_steps=horizon, gamma=gamma))
+    return setting(_episodic(mdp, horizon), policy, Rollout(n_steps=horizon, gamma=gamma, n_envs=episodes))
 
 
 def _episodic(mdp: FiniteMDP, horizon: int) -> EpisodicMDP:
