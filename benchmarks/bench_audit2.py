@@ -9,6 +9,18 @@
   (:func:`pgverify.audit.evaluate`), which dominates a whole audit.
 
 Run: ``python benchmarks/bench_audit2.py`` (about 30 s).
+
+Measured 2026-12-08 on the 2-core machine shared with 8 sessions (load average 10.4), torch 2.13.0+cpu:
+
+    pgverify audit <tutorial REINFORCE, repaired>: exit 0; cold 8.66 s, warm 9.47 s wall (best of 2), 2.38 s CPU
+    glue: 3 lines (def estimator … return finish_episode_loss(gamma))
+    exact variance of 100000 batches x 12 coordinates: 223.7 ms (best of 5)
+    evaluate(NumPy REINFORCE) on the default MDP: 81 batches, 20.4 ms (252 µs per batch)
+    evaluate(torch REINFORCE) on the default MDP: 81 batches, 149.2 ms (1843 µs per batch)
+
+The warm audit takes 2.4 s of CPU (target 3 s), of which importing torch is most; its wall time under a load
+of 10 on 2 cores is about 4 times that.  The variance itself of 10^5 batches takes 0.22 s (target 2 s); running
+the user's own code on 10^5 batches costs what their code costs per call (0.25 ms NumPy, 1.8 ms torch here).
 """
 
 from __future__ import annotations

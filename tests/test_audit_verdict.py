@@ -296,3 +296,10 @@ def test_the_unvalidated_batches_equal_the_validated_ones():
                      "values", "last_states", "last_dones", "last_values", "gamma", "t0", "num_states",
                      "num_actions"):
             assert np.array_equal(getattr(x, name), getattr(y, name)), name
+
+
+def test_the_float64_tolerance_is_the_checkers():
+    from pgverify.audit.diagnosis import NUMERIC_RTOL, RTOL
+    from pgverify.checker import NUMERIC_RTOL as CHECKER
+
+    assert RTOL["float64"] == NUMERIC_RTOL == CHECKER
