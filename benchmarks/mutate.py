@@ -202,6 +202,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "audit II: PPO's gradient without the ratio ρ_t", ("tests/test_audit_ppo.py",)),
     Mutant("pgverify/audit/ppo.py", "((adv > 0) & (rho < 1 + clip))", "((adv > 0) & (rho < 1 + 2 * clip))",
            "audit II: PPO clips positive advantages at 1 + 2ε", ("tests/test_audit_ppo.py",)),
+    Mutant("pgverify/audit/offpolicy.py", "        w = np.cumprod(rho, axis=1) * r * disc[None, :]",
+           "        w = rho * r * disc[None, :]",
+           "audit II: per-decision IS with the step's own ratio instead of the product", ("tests/test_audit_offpolicy.py",)),
     # ---- symbolic
     Mutant("symbolic/flint_field.py", "return Frac._make(dn * self.d - self.n * dd, self.d * self.d, self.field)",
            "return Frac._make(dn * self.d + self.n * dd, self.d * self.d, self.field)",
