@@ -22,6 +22,7 @@ else:  # pragma: no cover
 
 CASES = tomllib.loads((Path(__file__).parent / "adversarial" / "cases_audit.toml").read_text(encoding="utf-8"))
 TORCH = importlib.util.find_spec("torch") is not None
+JAX = importlib.util.find_spec("jax") is not None
 
 
 def _run(tmp_path, code, args, capsys, name="est.py"):
@@ -32,10 +33,11 @@ def _run(tmp_path, code, args, capsys, name="est.py"):
     return status, out.out, out.err
 
 
-@pytest.mark.parametrize("case", CASES["estimator"], ids=[c["name"] for c in CASES["estimator"]])
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c.get("slow") else c
+                                  for c in CASES["estimator"]], ids=[c["name"] for c in CASES["estimator"]])
 def test_adversarial_estimators(case, tmp_path, capsys):
-    if "import torch" in case["code"] and not TORCH:
-        pytest.skip("needs the audit extra (torch)")
+    if ("import torch" in case["code"] and not TORCH) or ("import jax" in case["code"] and not JAX):
+        pytest.skip("needs the audit extra (torch, jax)")
     status, out, err = _run(tmp_path, case["code"], case.get("args", []), capsys)
     assert status == case["status"], (out, err)
     assert case["says"] in (out + err), (out, err)

@@ -32,12 +32,14 @@ def test_per_decision_is_without_the_product_is_biased():
     assert not np.allclose(res.gradient, np.asarray(ST.grad_U, dtype=float), atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not RLAX, reason="needs the audit extra (rlax)")
 def test_vtrace_on_policy_is_the_undiscounted_target():
     res = off_policy_gradient(ST.emdp, TARGET, TARGET, method="vtrace", rollout=ST.rollout)
     assert "omits the γ^t weighting" in res.verdict.sentence
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not RLAX, reason="needs the audit extra (rlax)")
 def test_vtrace_off_policy_is_biased():
     res = off_policy_gradient(ST.emdp, BEHAVIOUR, TARGET, method="vtrace", rollout=ST.rollout)
