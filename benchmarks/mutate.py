@@ -205,6 +205,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("pgverify/audit/offpolicy.py", "        w = np.cumprod(rho, axis=1) * r * disc[None, :]",
            "        w = rho * r * disc[None, :]",
            "audit II: per-decision IS with the step's own ratio instead of the product", ("tests/test_audit_offpolicy.py",)),
+    Mutant("pgverify/audit/lqr.py", "np.array([2 * lqr.rho * k * m, 2 * lqr.rho * sigma])",
+           "np.array([2 * lqr.rho * k * m, lqr.rho * sigma])",
+           "audit II: LQR ∇U drops the factor 2 of ∂(ρσ²)/∂σ", ("tests/test_audit_lqr.py",)),
+    Mutant("pgverify/audit/lqr.py", "    w = w / math.sqrt(2 * math.pi)\n", "    w = w / math.pi\n",
+           "audit II: Gauss–Hermite weights normalised wrongly", ("tests/test_audit_lqr.py",)),
     # ---- symbolic
     Mutant("symbolic/flint_field.py", "return Frac._make(dn * self.d - self.n * dd, self.d * self.d, self.field)",
            "return Frac._make(dn * self.d + self.n * dd, self.d * self.d, self.field)",

@@ -27,6 +27,7 @@ from pgverify.audit.expectation import Expectation, Setting, as_episodic, expect
 from pgverify.audit.frameworks import Estimator, MissingExtraError, jax_estimator, numpy_estimator, torch_estimator
 from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollout, enumerate_batches
 from pgverify.audit.networks import NetworkPolicy, network_estimator
+from pgverify.audit.lqr import LQR, LQRAudit, LQREpisode, lqr_audit, lqr_grad_U
 from pgverify.audit.offpolicy import OffPolicy, off_policy_gradient
 from pgverify.audit.ppo import PPOClip, ppo_clip_gradient
 from pgverify.audit.moments import Evaluation, Moments, evaluate, moments
@@ -39,4 +40,4 @@ __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "tor
            "MissingExtraError", "BATCH_LIMIT", "Evaluation", "Moments", "evaluate", "moments", "Verdict", "Fit", "judge",
            "audit_mdp", "audit_setting", "SHOW_K", "Audit", "AuditReport", "audit_estimators", "episode_estimator", "load_estimator",
            "NetworkPolicy", "network_estimator", "PPOClip", "ppo_clip_gradient",
-           "OffPolicy", "off_policy_gradient"]
+           "OffPolicy", "off_policy_gradient", "LQR", "LQREpisode", "LQRAudit", "lqr_audit", "lqr_grad_U"]
