@@ -32,7 +32,7 @@ from numeric.mdp import FiniteMDP
 from numeric.policies import TabularSoftmax
 from pgverify.audit.expectation import Setting, setting
 from pgverify.audit.frameworks import Estimator, _import, jax_estimator, numpy_estimator, torch_estimator
-from pgverify.audit.layout import AuditError, Batch, Rollout
+from pgverify.audit.layout import AuditError, Batch
 from pgverify.audit.moments import Evaluation, evaluate
 from pgverify.audit.verdict import SHOW_K, Verdict, audit_setting, judge
 
@@ -263,7 +263,7 @@ class AuditReport:
     """Every :class:`Audit` of one run with the MDP they ran on; :attr:`exit_status` 0/1/3 (see the CLI)."""
 
     mdp: FiniteMDP
-    policy: TabularSoftmax
+    policy: Any
     options: dict
     batches: int
     audits: tuple
