@@ -120,3 +120,27 @@ def test_network_policy_from_the_command_line(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert status == 0 and data["estimators"][0]["status"] == "unbiased"
     assert len(data["estimators"][0]["details"]["grad_U"]) == 3 * 4 + 4 + 4 * 3 + 3   # the network's weights
+
+
+@pytest.mark.skipif(not TORCH, reason="needs the audit extra (torch)")
+def test_the_text_states_the_numbers_of_the_record(tmp_path, capsys):
+    import re
+
+    (tmp_path / "b.py").write_text(BAD)
+    (tmp_path / "a.py").write_text(GOOD)
+    specs = [f"{tmp_path}/b.py:f", f"{tmp_path}/a.py:f", "--states", "2", "--horizon", "2"]
+    main(["audit", *specs])
+    text = capsys.readouterr().out
+    main(["audit", *specs, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    rel = [float(x) for x in re.findall(r"relative error \|E\[ĝ\] − ∇U\|/\|∇U\| = (\S+);", text)]
+    cos = [float(x) for x in re.findall(r"cosine to ∇U = (\S+)", text)]
+    trace = [float(x) for x in re.findall(r"tr Cov\[ĝ\] = (\S+);", text)]
+    for i, e in enumerate(data["estimators"]):
+        d = e["details"]
+        assert rel[i] == pytest.approx(d["relative_error"], rel=1e-3, abs=1e-9)
+        assert cos[i] == pytest.approx(d["cosine"], abs=1e-6)
+        assert trace[i] == pytest.approx(d["trace_cov"], rel=1e-5)
+    shows = re.search(r"in the mean of (\d+) batches", text)
+    assert int(shows.group(1)) == data["estimators"][0]["details"]["batches_to_show"]
+    assert "closest to ∇U: a.py:f" in text

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import math
 import sys
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -333,6 +334,12 @@ class AuditReport:
                     "—" if v.batches_to_show is None else str(v.batches_to_show))
                 lines.append(f"{a.name[-30:]:30} {a.status:10} {cells[0]:>10} {cells[1]:>9} {cells[2]:>10} "
                              f"{a.p_fail:>8.3g} {cells[3]:>8}")
+            judged = [a for a in self.audits if a.verdict is not None]
+            if len(judged) > 1:
+                close = min(judged, key=lambda a: a.verdict.relative_error)
+                calm = min(judged, key=lambda a: a.verdict.moments.trace if a.verdict.moments else math.inf)
+                lines.append(f"closest to ∇U: {close.name} (relative error {close.verdict.relative_error:.3g}); "
+                             f"lowest tr Cov[ĝ]: {calm.name}")
         return "\n".join(line for line in lines).rstrip() + "\n"
 
 
