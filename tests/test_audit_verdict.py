@@ -303,3 +303,16 @@ def test_the_float64_tolerance_is_the_checkers():
     from pgverify.checker import NUMERIC_RTOL as CHECKER
 
     assert RTOL["float64"] == NUMERIC_RTOL == CHECKER
+
+
+def test_fitted_matches_on_a_forced_geometry_are_undecided():
+    """One state, two actions: the scores span one direction, so any fitted number matches anything."""
+    from numeric import FiniteMDP, TabularSoftmax
+
+    mdp = FiniteMDP(P=[[[0, 1], [0, 1]], [[0, 1], [0, 1]]], r=[[1, 0], [0, 0]], discount=F(1, 2))
+    st_ = setting(mdp, TabularSoftmax.from_weights([[1, 2], [1, 1]]), Rollout(n_steps=1))
+    gu = np.asarray(st_.grad_U, dtype=float)
+    assert judge(gu, st_).status == "unbiased"          # an equality with a fixed target is evidence
+    for c in (0.5, 3.0):
+        v = judge(c * gu, st_)
+        assert v.status == "undecided" and "forced by its geometry" in v.sentence

@@ -454,10 +454,10 @@ def judge(value: Any, st: Setting, *, dtype: str = "float64", magnitude: float |
     elif match is not None:
         sentence = _sentence(match, float(st.gamma), tol)
         objective = match.objective
-        if match.factor != 1.0 and not _informative(d, match):
+        if not _informative(d, match, st, v, tol):
             status = "undecided"
-            sentence += (" — but on this MDP a match up to a factor is forced by its geometry, so it is not "
-                         "evidence; use more actions or states")
+            sentence += (" — but on this MDP a match with its fitted parameters is forced by its geometry, so it "
+                         "is not evidence; use more actions or states")
         elif match.name in (GRAD_U, "discounted-lambda-returns") and "positive multiple of ∇U" in sentence:
             objective = f"{_fmt(match.factor)}·U"
             status = "multiple"   # c ≠ 1: ∇U's direction, the step scaled; the caller may accept it
@@ -486,6 +486,18 @@ def _label(f: Fit) -> str:
     return f.name + (f" ({', '.join(parts)})" if parts else "")
 
 
-def _informative(d: Diagnosis, fit: Fit) -> bool:
+def _informative(d: Diagnosis, fit: Fit, st: Setting, v: np.ndarray, tol: float) -> bool:
+    """Whether the match is evidence: a fixed target (no fitted number) always is; a fit with p fitted numbers
+    (the factor c ≠ 1, λ, β) only where the scores of the states E[ĝ] lives on span more than p directions —
+    else p numbers can fit any E[ĝ] of the score-function form — and, for a factor alone, where the diagnosis
+    finds the target informative (:attr:`pgverify.audit.Diagnosis.informative`)."""
+    from pgverify.audit.diagnosis import _score_directions
+
+    fitted = int(fit.factor != 1.0) + int(fit.parameter is not None) + int(fit.name.startswith("entropy"))
+    if fitted == 0:
+        return True
+    directions = _score_directions(st, v if float(np.max(np.abs(v))) > tol else fit.value, tol)
+    if directions <= fitted:
+        return False
     key = fit.name if fit.name in d.informative else GRAD_U
-    return bool(d.informative.get(key, True))
+    return fitted > 1 or bool(d.informative.get(key, True))
