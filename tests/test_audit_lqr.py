@@ -75,3 +75,5 @@ def test_bad_lqr_inputs():
         lqr_audit(reinforce(True), LQR(), (0.1, -1.0))
     with pytest.raises(AuditError, match="shape"):
         lqr_audit(lambda th, ep: np.zeros(3), LQR(), (0.1, 1.0))
+    with pytest.raises(AuditError, match="GRID_LIMIT"):
+        lqr_audit(reinforce(True), LQR(horizon=4), (0.1, 1.0), nodes=30)

@@ -23,7 +23,10 @@ import numpy as np
 from pgverify.audit.diagnosis import RTOL
 from pgverify.audit.layout import AuditError
 
-__all__ = ["LQR", "LQREpisode", "LQRAudit", "lqr_grad_U", "lqr_audit"]
+__all__ = ["LQR", "LQREpisode", "LQRAudit", "lqr_grad_U", "lqr_audit", "GRID_LIMIT"]
+
+#: Refuse a quadrature grid of more points than this (each is a call of the user's code).
+GRID_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,9 @@ def lqr_audit(fn: Callable[[np.ndarray, LQREpisode], Any], lqr: LQR, theta: Any,
         raise AuditError(f"theta must be (k, σ) with σ > 0, got {np.asarray(theta).tolist()}")
     if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 3:
         raise AuditError(f"nodes must be an integer >= 3 (exact for degree 2·nodes − 1), got {nodes!r}")
+    if (nodes + 3) ** lqr.horizon > GRID_LIMIT:
+        raise AuditError(f"{nodes + 3}^{lqr.horizon} = {(nodes + 3) ** lqr.horizon} quadrature points (calls of the "
+                         f"estimator) above GRID_LIMIT = {GRID_LIMIT}; use fewer nodes or a shorter horizon")
     e = _quadrature(lqr, fn, th, nodes)
     e2 = _quadrature(lqr, fn, th, nodes + 3)
     gu = lqr_grad_U(lqr, th)
