@@ -99,3 +99,46 @@ def test_bad_networks():
         NetworkPolicy(lambda x: x, 3)
     with pytest.raises(AuditError, match=r"inputs must have shape"):
         NetworkPolicy(torch.nn.Linear(3, 3), 3, inputs=np.eye(2))
+
+
+def _jax_mlp():
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    k1, k2 = jax.random.split(jax.random.PRNGKey(0))
+    params = {"w1": jax.random.normal(k1, (3, 4)) * 0.7, "b1": np.zeros(4), "w2": jax.random.normal(k2, (4, 3)) * 0.7}
+
+    def apply(p, x):   # the calling convention of flax's module.apply and haiku's apply
+        return jax.numpy.tanh(x @ p["w1"] + p["b1"]) @ p["w2"]
+
+    return apply, params
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="needs the audit extra (jax)")
+def test_jax_network_gradient_and_verdicts():
+    import jax
+
+    from pgverify.audit.networks import JaxNetworkPolicy, jax_network_estimator
+
+    apply, params = _jax_mlp()
+    pol = JaxNetworkPolicy(apply, params, 3)
+    st = setting(ST0.emdp, pol, Rollout(n_steps=2, gamma=ST0.gamma))
+
+    def U(theta):   # the reference: θ unravelled by JAX itself, π by NumPy, U by a linear solve
+        from jax.flatten_util import ravel_pytree
+
+        _, unravel = ravel_pytree(params)
+        pi = np.asarray(jax.nn.softmax(apply(unravel(theta), np.eye(3)), axis=-1))
+        mdp = ST0.emdp.mdp
+        P_pi = np.einsum("sa,sat->st", pi, np.asarray(mdp.P, dtype=float))
+        r_pi = (pi * np.asarray(mdp.r, dtype=float)).sum(axis=1)
+        return float(np.asarray(mdp.mu0, dtype=float) @ np.linalg.solve(np.eye(3) - float(ST0.gamma) * P_pi, r_pi))
+
+    h = 1e-6
+    fd = np.array([(U(pol.theta + h * e) - U(pol.theta - h * e)) / (2 * h) for e in np.eye(pol.theta.size)])
+    np.testing.assert_allclose(np.asarray(st.grad_U, dtype=float), fd, rtol=0, atol=1e-8)
+    for fn, status in ((discounted, "unbiased"), (undiscounted, "biased")):
+        ev = evaluate(jax_network_estimator(pol, fn), st)
+        e = ev.expectation()
+        assert judge(e.value, st, dtype=e.dtype, magnitude=e.magnitude).status == status

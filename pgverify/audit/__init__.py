@@ -26,7 +26,7 @@ from pgverify.audit.diagnosis import (MIN_INFORMATIVE, RTOL, Diagnosis, Survey, 
 from pgverify.audit.expectation import Expectation, Setting, as_episodic, expectation, setting
 from pgverify.audit.frameworks import Estimator, MissingExtraError, jax_estimator, numpy_estimator, torch_estimator
 from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollout, enumerate_batches
-from pgverify.audit.networks import NetworkPolicy, network_estimator
+from pgverify.audit.networks import JaxNetworkPolicy, NetworkPolicy, jax_network_estimator, network_estimator
 from pgverify.audit.lqr import LQR, LQRAudit, LQREpisode, lqr_audit, lqr_grad_U
 from pgverify.audit.offpolicy import OffPolicy, off_policy_gradient
 from pgverify.audit.ppo import PPOClip, ppo_clip_gradient
@@ -39,5 +39,5 @@ __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "tor
            "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "MIN_INFORMATIVE", "AuditError",
            "MissingExtraError", "BATCH_LIMIT", "Evaluation", "Moments", "evaluate", "moments", "Verdict", "Fit", "judge",
            "audit_mdp", "audit_setting", "SHOW_K", "Audit", "AuditReport", "audit_estimators", "episode_estimator", "load_estimator",
-           "NetworkPolicy", "network_estimator", "PPOClip", "ppo_clip_gradient",
+           "NetworkPolicy", "network_estimator", "JaxNetworkPolicy", "jax_network_estimator", "PPOClip", "ppo_clip_gradient",
            "OffPolicy", "off_policy_gradient", "LQR", "LQREpisode", "LQRAudit", "lqr_audit", "lqr_grad_U"]

@@ -22,7 +22,7 @@ from pgverify.audit.frameworks import Estimator, _import
 from pgverify.audit.layout import AuditError, Batch
 from pgverify.audit.run import episode_view
 
-__all__ = ["NetworkPolicy", "network_estimator"]
+__all__ = ["NetworkPolicy", "network_estimator", "JaxNetworkPolicy", "jax_network_estimator"]
 
 
 class NetworkPolicy:
@@ -136,3 +136,79 @@ def network_estimator(policy: NetworkPolicy, fn: Callable[..., Any], *, form: st
         return np.zeros(theta.shape) if grad is None else -grad.detach().to(torch.float64).numpy()
 
     return Estimator(fn, "torch", "loss", dtype, run)
+
+
+class JaxNetworkPolicy:
+    """A JAX network as a policy: ``apply(params, x) -> logits`` (flax's ``module.apply``, haiku's ``apply``, or a
+    plain function) with its parameter pytree ``params``; θ is the pytree flattened by
+    ``jax.flatten_util.ravel_pytree`` (float64: switches on ``jax_enable_x64``).  Otherwise as :class:`NetworkPolicy`.
+    """
+
+    exact = False
+    features = None
+
+    def __init__(self, apply: Callable[..., Any], params: Any, num_states: int, *, inputs: Any = None) -> None:
+        jax = _import("jax", "pgverify.audit.JaxNetworkPolicy")
+        from jax.flatten_util import ravel_pytree
+
+        if not callable(apply):
+            raise AuditError(f"apply must be callable as apply(params, x), got {type(apply).__name__}")
+        jax.config.update("jax_enable_x64", True)
+        jnp = jax.numpy
+        flat, self._unravel = ravel_pytree(jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float64), params))
+        self.apply = apply
+        x = np.eye(num_states) if inputs is None else np.asarray(inputs, dtype=np.float64)
+        if x.ndim != 2 or x.shape[0] != num_states:
+            raise AuditError(f"inputs must have shape (S, F) = ({num_states}, F), got {x.shape}")
+        self.inputs = x
+        self.theta = np.asarray(flat, dtype=np.float64)
+        if self.theta.size == 0:
+            raise AuditError("the network has no parameters")
+        logits = np.asarray(apply(self._unravel(jnp.asarray(self.theta)), jnp.asarray(x)))
+        if logits.ndim != 2 or logits.shape[0] != num_states:
+            raise AuditError(f"apply must map inputs (S, F) to logits (S, A), got shape {logits.shape}")
+        self.num_actions = int(logits.shape[1])
+        self._jax = jax
+
+    def logits(self, theta: Any, x: Any) -> Any:
+        return self.apply(self._unravel(theta), x)
+
+    def _pi(self, theta: Any) -> Any:
+        return self._jax.nn.softmax(self.logits(theta, self._jax.numpy.asarray(self.inputs)), axis=-1)
+
+    check_compatible = NetworkPolicy.check_compatible
+    vjp = NetworkPolicy.vjp
+
+    def probabilities(self) -> np.ndarray:
+        return np.asarray(self._pi(self._jax.numpy.asarray(self.theta)), dtype=np.float64)
+
+    def jacobian(self) -> np.ndarray:
+        """∂π(a|s)/∂θ_k, shape (S, A, K), by ``jax.jacobian``."""
+        return np.asarray(self._jax.jacobian(self._pi)(self._jax.numpy.asarray(self.theta)), dtype=np.float64)
+
+    def to_float(self) -> "JaxNetworkPolicy":
+        return self
+
+
+def jax_network_estimator(policy: JaxNetworkPolicy, fn: Callable[..., Any]) -> Estimator:
+    """A per-episode loss ``fn(log_probs, rewards, gamma)`` on a :class:`JaxNetworkPolicy`: ĝ = −∇θ Σ loss
+    (``jax.grad``, float64, not jit-compiled: episodes have different lengths)."""
+    jax = policy._jax
+    jnp = jax.numpy
+    name = getattr(fn, "__name__", "fn")
+
+    def run(theta: np.ndarray, batch: Batch) -> Any:
+        obs = jnp.asarray(policy.inputs)[np.asarray(batch.states)]
+        actions = np.asarray(batch.actions)
+
+        def loss(th: Any) -> Any:
+            lp = jax.nn.log_softmax(policy.logits(th, obs), axis=-1)
+            lp = jnp.take_along_axis(lp, jnp.asarray(actions)[..., None], axis=-1)[..., 0]
+            out = sum((fn(lps, rs, float(batch.gamma)) for lps, rs in episode_view(batch, lp)), jnp.zeros(()))
+            if int(np.prod(jnp.shape(out))) != 1:
+                raise AuditError(f"{name} returned a loss of shape {jnp.shape(out)}: it must be a scalar")
+            return jnp.reshape(out, ())
+
+        return -np.asarray(jax.grad(loss)(jnp.asarray(theta)), dtype=np.float64)
+
+    return Estimator(fn, "jax", "loss", "float64", run)
