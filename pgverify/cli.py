@@ -104,7 +104,41 @@ def _parser() -> argparse.ArgumentParser:
                          "(default: the census counterexample of vpg.variance.value-baseline)")
     sub.add_parser("profiles", help="list the notation profiles (--profile NAME), each with its description and "
                    "one example display")
+    _audit_parser(sub)
     return p
+
+
+def _audit_parser(sub) -> None:  # type: ignore[no-untyped-def]
+    au = sub.add_parser("audit", help="IMPORTS AND RUNS YOUR CODE: the exact expectation and variance of your "
+                        "policy-gradient estimators on an MDP where the targets differ, with a verdict in plain words; "
+                        "exit 0 unbiased, 1 biased, 3 undecided, 2 on an error",
+                        description="Audit policy-gradient estimators by exact enumeration.  Each SPEC is "
+                        "path/to/file.py:function or package.module:function; the file or module is imported, which "
+                        "RUNS ITS CODE: audit only code you trust.  The function takes (theta, batch) (see "
+                        "docs/audit.md) or (log_probs, rewards, gamma) for one episode, and returns a loss (torch/jax) "
+                        "or, with --output gradient, an estimate of ∇U.")
+    au.add_argument("specs", nargs="+", metavar="SPEC", help="path/to/file.py:function or package.module:function")
+    au.add_argument("--states", type=int, default=3, help="non-absorbing states (default 3)")
+    au.add_argument("--actions", type=int, default=3, help="actions (default 3)")
+    au.add_argument("--horizon", type=int, default=3, help="longest episode, in steps (default 3; at most --states)")
+    au.add_argument("--discount", default="4/5", help="γ, a rational in (0, 1] such as 0.9 or 4/5 (default 4/5)")
+    au.add_argument("--seed", type=_seed, default=0, help="seed of the MDP and policy (default 0)")
+    au.add_argument("--episodes", type=int, default=1, help="episodes per batch, one per parallel environment "
+                    "(default 1; the batches are all tuples of episodes, so their number is a power)")
+    au.add_argument("--framework", choices=("auto", "torch", "jax", "numpy"), default="auto",
+                    help="the estimator's framework (default: from the modules its file imports)")
+    au.add_argument("--output", choices=("loss", "gradient"), default="loss",
+                    help="batch form: the function returns a loss to minimise (default) or a gradient estimate")
+    au.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="θ's dtype (default float32)")
+    au.add_argument("--condition-on-success", action="store_true",
+                    help="when the estimator fails on some batches (an exception, NaN), diagnose E[ĝ] given success "
+                         "instead of reporting undecided")
+    au.add_argument("--up-to-factor", action="store_true",
+                    help="exit 0 also for a positive multiple c·∇U (a loss averaged over a fixed number of steps)")
+    au.add_argument("--network", metavar="SPEC", default=None,
+                    help="file.py:make with make(num_inputs, num_actions) returning a torch nn.Module: the policy is "
+                         "that network over one-hot states, E[ĝ] and ∇U w.r.t. its weights (per-episode estimators)")
+    au.add_argument("--json", action="store_true", help="print the JSON object instead of the text")
 
 
 # --- documents (notation wing): verify FILE.md|FILE.tex, annotate --------------------------------------------
@@ -248,6 +282,25 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
                             f"{str(exc).split(': ', 1)[-1]}") from None
 
 
+def _audit(args: argparse.Namespace) -> int:
+    import json
+    from fractions import Fraction
+
+    from pgverify.audit.run import audit_estimators
+
+    try:
+        discount = Fraction(args.discount)
+    except (ValueError, ZeroDivisionError):
+        raise PGVerifyError(f"--discount must be a rational number such as 0.9 or 4/5, got {args.discount!r}") from None
+    report = audit_estimators(args.specs, states=args.states, actions=args.actions, horizon=args.horizon,
+                              discount=discount, seed=args.seed, framework=args.framework, output=args.output,
+                              dtype=args.dtype, condition_on_success=args.condition_on_success,
+                              up_to_factor=args.up_to_factor, network=args.network,
+                              episodes=args.episodes)
+    _emit(json.dumps(report.as_dict(), indent=1, ensure_ascii=False) if args.json else report.text())
+    return report.exit_status
+
+
 def _jobs(args: argparse.Namespace) -> int | None:
     if args.jobs is not None and args.jobs < 1:
         raise PGVerifyError(f"--jobs must be at least 1, got {args.jobs}")
@@ -335,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise PGVerifyError(f"--states and --actions must be at least 1, got {args.states} and {args.actions}")
             _emit(family_latex(states, actions))
             return EXIT_OK
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "plot":
             out = args.out or Path("docs") / {"variance": "variance.png", "stochastic-limit": "dpg-limit.png"}[args.what]
             if args.what == "variance":

@@ -26,10 +26,23 @@ EXTRA = ("torch", "jax", "rlax", "stable_baselines3")
 def test_the_audit_has_its_scripts():
     assert [f for f, _ in FILES] == ["docs/examples/audit_is_a_gradient.py", "docs/examples/audit_common.py",
                                      "docs/examples/audit_sb3_a2c.py", "docs/examples/audit_rlax.py",
-                                     "docs/examples/audit_reinforce.py"]
+                                     "docs/examples/audit_reinforce.py", "docs/examples/audit_tutorial_reinforce.py",
+                                     "docs/examples/audit_simplest_pg.py", "docs/examples/audit_network.py",
+                                     "docs/examples/audit_ppo_epochs.py"]
     assert [c for c, _, _ in RUNS] == ["python docs/examples/audit_is_a_gradient.py",
                                        "python docs/examples/audit_common.py", "python docs/examples/audit_sb3_a2c.py",
-                                       "python docs/examples/audit_rlax.py", "python docs/examples/audit_reinforce.py"]
+                                       "python docs/examples/audit_rlax.py", "python docs/examples/audit_reinforce.py",
+                                       "python -m pgverify audit docs/examples/audit_tutorial_reinforce.py:estimator",
+                                       "python -m pgverify audit docs/examples/audit_tutorial_reinforce.py:estimator "
+                                       "docs/examples/audit_tutorial_reinforce.py:without_standardising "
+                                       "docs/examples/audit_tutorial_reinforce.py:repaired --condition-on-success",
+                                       "python -m pgverify audit docs/examples/audit_simplest_pg.py:whole_return "
+                                       "docs/examples/audit_simplest_pg.py:reward_to_go "
+                                       "docs/examples/audit_simplest_pg.py:summed --discount 1",
+                                       "python -m pgverify audit docs/examples/audit_tutorial_reinforce.py:repaired "
+                                       "docs/examples/audit_tutorial_reinforce.py:without_standardising "
+                                       "--network docs/examples/audit_network.py:make",
+                                       "python docs/examples/audit_ppo_epochs.py"]
 
 
 @pytest.mark.parametrize("path, shown", FILES, ids=[f for f, _ in FILES])

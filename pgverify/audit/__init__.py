@@ -26,8 +26,18 @@ from pgverify.audit.diagnosis import (MIN_INFORMATIVE, RTOL, Diagnosis, Survey, 
 from pgverify.audit.expectation import Expectation, Setting, as_episodic, expectation, setting
 from pgverify.audit.frameworks import Estimator, MissingExtraError, jax_estimator, numpy_estimator, torch_estimator
 from pgverify.audit.layout import BATCH_LIMIT, AuditError, Batch, Batches, Rollout, enumerate_batches
+from pgverify.audit.networks import JaxNetworkPolicy, NetworkPolicy, jax_network_estimator, network_estimator
+from pgverify.audit.lqr import LQR, LQRAudit, LQREpisode, lqr_audit, lqr_grad_U
+from pgverify.audit.offpolicy import OffPolicy, off_policy_gradient
+from pgverify.audit.ppo import PPOClip, ppo_clip_gradient
+from pgverify.audit.moments import Evaluation, Moments, evaluate, moments
+from pgverify.audit.run import Audit, AuditReport, audit_estimators, episode_estimator, load_estimator
+from pgverify.audit.verdict import SHOW_K, Fit, Verdict, audit_mdp, audit_setting, judge
 
 __all__ = ["Rollout", "Batch", "Batches", "enumerate_batches", "Estimator", "torch_estimator", "jax_estimator",
            "numpy_estimator", "Setting", "setting", "as_episodic", "Expectation", "expectation", "Target",
            "targets", "Diagnosis", "diagnose", "Survey", "survey", "tolerance", "RTOL", "MIN_INFORMATIVE", "AuditError",
-           "MissingExtraError", "BATCH_LIMIT"]
+           "MissingExtraError", "BATCH_LIMIT", "Evaluation", "Moments", "evaluate", "moments", "Verdict", "Fit", "judge",
+           "audit_mdp", "audit_setting", "SHOW_K", "Audit", "AuditReport", "audit_estimators", "episode_estimator", "load_estimator",
+           "NetworkPolicy", "network_estimator", "JaxNetworkPolicy", "jax_network_estimator", "PPOClip", "ppo_clip_gradient",
+           "OffPolicy", "off_policy_gradient", "LQR", "LQREpisode", "LQRAudit", "lqr_audit", "lqr_grad_U"]

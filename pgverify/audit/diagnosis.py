@@ -54,14 +54,16 @@ from numeric.policies import TabularSoftmax
 from pgverify.audit.expectation import Expectation, Setting, expectation, setting
 from pgverify.audit.frameworks import Estimator
 from pgverify.audit.layout import AuditError, Rollout
-from pgverify.checker import NUMERIC_RTOL
 
 __all__ = ["Target", "Diagnosis", "Survey", "targets", "diagnose", "survey", "tolerance", "RTOL", "MIN_INFORMATIVE"]
 
 #: Relative tolerance by dtype.  float64: the project's numeric tolerance.  float32: 2⁻¹⁶ ≈ 1.5e-5, about
 #: 128 float32 ulps (ε₃₂ = 1.2e-7): a sum of n returns times scores rounds by ~n·ε₃₂ relative, far below it,
 #: and a bias of 1e-3 relative stays 60 times above it.
-RTOL = {"float64": NUMERIC_RTOL, "float32": 2.0 ** -16}
+RTOL = {"float64": 1e-8, "float32": 2.0 ** -16}
+#: float64's is the project's numeric tolerance, pgverify.checker.NUMERIC_RTOL (not imported: the checker pulls in
+#: SymPy and Hypothesis, 2 s of start-up for `pgverify audit`; tests/test_audit_verdict.py asserts they agree).
+NUMERIC_RTOL = RTOL["float64"]
 
 #: The fewest informative draws on which :func:`survey` says a target holds; with fewer (and no draw against
 #: it) its verdict is "undecided".  Half the default draws: a verdict rests on more informative draws than not.
@@ -130,6 +132,10 @@ def targets(st: Setting, *, lambdas: tuple[Any, ...] = ()) -> tuple[Target, ...]
                           f"E[Σ_t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}", weighted(kappa, None)))
         formula = f"E[Σ_t γ^t G_t^{{γλ}} ∇log π(a_t|s_t)], γλ = {float(kappa):g}"
         out.append(Target(f"discounted-lambda-returns({_lam_name(lam)})", formula, weighted(kappa, gw)))
+    if not isinstance(st.policy, (TabularSoftmax, LinearSoftmax)):
+        out.append(Target("grad_rho", "∇θρ of the reset chain (average reward per step)", None,
+                          f"computed for tabular and linear softmax policies only, not {type(st.policy).__name__}"))
+        return tuple(out)
     try:
         rho = _reset_chain_gradient(st)
         out.append(Target("grad_rho", "∇θρ of the reset chain (average reward per step)", rho))
