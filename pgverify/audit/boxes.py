@@ -1,0 +1,676 @@
+"""The semantics of an algorithm box: its output as a random variable of N roll-outs, E[output] exactly, a verdict.
+
+A :class:`~pgverify.notation.boxes.Box` is run, statement by statement in program order, on *every* batch of
+N i.i.d. episodes of an exact episodic MDP under an exact tabular softmax policy (the audit's enumeration,
+:func:`pgverify.audit.setting` with ``Rollout(n_envs=N, after_done="absorb")``): each value of the program is
+an array over the batches, in exact rationals.  Then
+
+    E[output] = Σ_B P_θ(B) output(B)
+
+is compared exactly with ∇θU (differentiated directly, never through an identity under test) and diagnosed
+with the audit's targets (:func:`pgverify.audit.diagnose`).
+
+The box language (post profile: time from 1, λ the discount, T the horizon with s_T absorbing; the policy
+still acts there, reward 0, as in the post's model):
+
+==============================  ======================================================================
+written                         value on a batch
+==============================  ======================================================================
+``s_t^n``, ``a_t^n``, ``r_t^n``  state, action, reward r(s_t, a_t) of roll-out n at time t (1 ≤ t ≤ T)
+``G_n^t``                       Σ_{k≥t} λ^{k−t} r_k^n
+``\\nabla_\\theta\\log\\pi_\\theta(a|s)``  the score, θ's shape
+``b_\\omega(s)``                  the tabular baseline ω[s] (ω assigned by the box)
+``\\sum_{n=1}^N``, ``\\sum_{t=1}^T``  finite sums (bounds evaluated to integers in range, else refused)
+``\\argmin \\sum … (b_\\omega(x) − y)^2``  the least-squares fit, solved exactly per batch (normal equations of the
+                                tabular b_ω: the per-state mean of y on the visited states; a state never
+                                visited is *undetermined*, and using it refuses the box)
+``\\theta \\leftarrow \\theta + \\eta X``  an ascent step, η a step-size symbol (α, η, any index): the direction X,
+                                read at first order (steps inside a loop add their directions at θ)
+==============================  ======================================================================
+
+The output is the box's ``\\Return``/``output`` value, else the direction of its θ updates, else its last
+assignment.  A claim (``estimates \\nabla_\\theta U(\\theta)``) on a ĝ is E[ĝ] = ∇U; on a θ direction it is
+E[direction] = c∇U with c > 0 (the step size absorbs c).  Without a claim the report says what E[output]
+equals among the audit's targets.
+
+Readings.  A box as written may not be a program: ĝ_n assigned with an n no loop binds, b_ω used where the
+box assigned ω̂ (ω is the argmin's bound variable).  Checked *as written* these are ill-formed; the
+*reading* (the index dropped, ω read as ω̂) is checked separately and reported as a reading, never silently;
+``fit="independent"`` fits every argmin on N further independent roll-outs (the corrected estimator).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.errors import PGVerifyError
+from pgverify.audit.diagnosis import Diagnosis, diagnose
+from pgverify.audit.expectation import Expectation, Setting, setting
+from pgverify.audit.layout import AuditError, Rollout
+from pgverify.notation import ast as A
+from pgverify.notation.boxes import Box, BoxError, Statement
+
+__all__ = ["BoxRefused", "BoxIllFormed", "Program", "run_box", "BoxOutcome", "BoxCheck", "check_box", "models",
+           "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
+
+#: Symbols read as step sizes (any index or superscript: α^θ, α^w).
+STEP_SIZES = ("alpha", "eta")
+#: The numbers of roll-outs N the check tries, in order.
+ROLLOUTS = (1, 2, 3)
+#: The most batches one run enumerates (a batch is one run of the box's program, vectorised).
+BOX_BATCH_LIMIT = 60_000
+
+
+class BoxRefused(PGVerifyError, ValueError):
+    """The box (or a statement of it) has no meaning the semantics can give: the reason names the statement."""
+
+
+class BoxIllFormed(BoxRefused):
+    """As written the box is not a program (a free index, an unassigned name) — a reading may be."""
+
+
+def _show(node: Any) -> str:
+    try:
+        from pgverify.notation.render import render_latex
+        return render_latex(node)
+    except Exception:  # noqa: BLE001 - a label only
+        return type(node).__name__
+
+
+# ----------------------------------------------------------------------------------------- values
+@dataclass(frozen=True)
+class V:
+    """A value of the program on every batch: ``kind`` ∈ scalar (B,), vector (B, K), state/action (B,) ints,
+    table (B, S) with None for undetermined entries, step (a step-size symbol)."""
+
+    kind: str
+    arr: Any
+
+
+_UNDETERMINED = None
+
+
+def _scalar(x: Any, B: int) -> np.ndarray:
+    return np.full(B, Fraction(x), dtype=object)
+
+
+@dataclass
+class Program:
+    """The run of a box on every batch of a :class:`Setting` (N roll-outs; ``fit`` the argmin's roll-outs)."""
+
+    box: Box
+    st: Setting
+    N: int
+    reading: bool = False
+    fit_offset: int = 0
+    env: dict = field(default_factory=dict)
+    direction: Any = None
+    output: Any = None
+    output_name: str = ""
+    notes: list = field(default_factory=list)
+    first_order: bool = False
+    fill: Fraction = Fraction(0)
+    used_undetermined: bool = False
+
+    def __post_init__(self) -> None:
+        b = self.st.batches
+        self.B = b.count
+        self.states = b.arrays["states"]                 # (B, rows, E)
+        self.actions = b.arrays["actions"]
+        mdp = self.st.emdp.mdp
+        r = np.asarray(mdp.r, dtype=object)
+        self.rewards = r[self.states, self.actions]      # exact
+        self.rows = self.states.shape[1]
+        self.gamma = Fraction(self.st.gamma)
+        G = np.full(self.states.shape, Fraction(0), dtype=object)
+        acc = np.full((self.B, self.states.shape[2]), Fraction(0), dtype=object)
+        for k in reversed(range(self.rows)):
+            acc = self.rewards[:, k, :] + self.gamma * acc
+            G[:, k, :] = acc
+        self.G = G
+        self.score = np.asarray(self.st.model.score, dtype=object)   # (S, A, K)
+        self.K = self.score.shape[2]
+        self.S = self.score.shape[0]
+        self.horizon = self.st.emdp.horizon
+
+    # ---- names
+    def _key(self, node: Any, bound: dict) -> str:
+        if isinstance(node, A.Sym):
+            if node.index is None:
+                return node.name
+            if isinstance(node.index, A.Var) and node.index.name not in bound:
+                if self.reading:
+                    self._note(f"{_show(node)}: the index {node.index.name} is bound by no loop; read as "
+                               f"{node.name} (the reading)")
+                    return node.name
+                raise BoxIllFormed(f"{_show(node)} has the free index {node.index.name}: no loop binds it")
+            return f"{node.name}_{_show(node.index)}"
+        raise BoxRefused(f"cannot assign to {_show(node)} (a name like \\hat g, \\hat\\omega or \\theta)")
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    # ---- indices
+    def _int(self, node: Any, bound: dict) -> int:
+        v = self.expr(node, bound)
+        if v.kind != "scalar" or not all(x == v.arr[0] for x in v.arr) or Fraction(v.arr[0]).denominator != 1:
+            raise BoxRefused(f"{_show(node)} is not an integer the box fixes")
+        return int(v.arr[0])
+
+    def _row(self, time_node: Any, bound: dict) -> int:
+        t = self._int(time_node, bound)
+        row = t - 1                                        # post profile: time from 1
+        if not 0 <= row < self.rows:
+            raise BoxRefused(f"time {_show(time_node)} = {t} is out of range 1 … T = {self.horizon}")
+        return row
+
+    def _env(self, sample: Any, bound: dict, fit: bool = False) -> int:
+        if sample is None:
+            raise BoxRefused("a coordinate without its roll-out index n (s_t^n) in a box of N roll-outs")
+        n = self._int(sample, bound)
+        if not 1 <= n <= self.N:
+            raise BoxRefused(f"roll-out {_show(sample)} = {n} is out of range 1 … N = {self.N}")
+        return n - 1 + (self.fit_offset if fit else 0)
+
+    # ---- expressions
+    def expr(self, node: Any, bound: dict, fit: bool = False) -> V:
+        B = self.B
+        if isinstance(node, A.Num):
+            return V("scalar", _scalar(node.value, B))
+        if isinstance(node, A.Var):
+            if node.name in bound:
+                return V("scalar", _scalar(bound[node.name], B))
+            raise BoxRefused(f"the index {node.name} is bound by no loop or sum here")
+        if isinstance(node, A.Sym):
+            if node.name == "discount" and node.index is None:
+                return V("scalar", _scalar(self.gamma, B))
+            if node.name == "N" and node.index is None:
+                return V("scalar", _scalar(self.N, B))
+            if node.name == "T" and node.index is None:
+                return V("scalar", _scalar(self.horizon, B))
+            if node.name in STEP_SIZES:
+                return V("step", node)
+            key = self._key(node, bound)
+            if key in self.env:
+                return self.env[key]
+            raise BoxRefused(f"{_show(node)} is used before the box assigns it (an unknown name)")
+        if isinstance(node, A.At):
+            row = self._row(node.time, bound)
+            e = self._env(node.sample, bound, fit)
+            if node.name == "s":
+                return V("state", self.states[:, row, e])
+            if node.name == "a":
+                return V("action", self.actions[:, row, e])
+            if node.name == "r":
+                return V("scalar", self.rewards[:, row, e])
+            raise BoxRefused(f"the coordinate {_show(node)} is not read in a box (s, a, r)")
+        if isinstance(node, A.Return) and node.kind == "G":
+            if not isinstance(node.traj, (A.Var, A.Num, A.Sym)) or node.time is None:
+                raise BoxRefused(f"{_show(node)}: a return of roll-out n at time t is written G_n^t")
+            return V("scalar", self.G[:, self._row(node.time, bound), self._env(node.traj, bound, fit)])
+        if isinstance(node, A.Apply) and isinstance(node.fn, A.Fn) and node.fn.name == "b":
+            return self._baseline(node, bound, fit)
+        if isinstance(node, A.Grad):
+            return self._score(node, bound, fit)
+        if isinstance(node, A.Add):
+            return self._add(self.expr(node.left, bound, fit), self.expr(node.right, bound, fit), node)
+        if isinstance(node, A.Sub):
+            return self._add(self.expr(node.left, bound, fit), self._neg(self.expr(node.right, bound, fit), node),
+                             node)
+        if isinstance(node, A.Neg):
+            return self._neg(self.expr(node.operand, bound, fit), node)
+        if isinstance(node, (A.Mul, A.Dot)):
+            factors = node.factors if isinstance(node, A.Mul) else (node.left, node.right)
+            out = self.expr(factors[0], bound, fit)
+            for f in factors[1:]:
+                out = self._mul(out, self.expr(f, bound, fit), node)
+            return out
+        if isinstance(node, A.Frac):
+            num, den = self.expr(node.num, bound, fit), self.expr(node.den, bound, fit)
+            if den.kind != "scalar" or any(x == 0 for x in den.arr):
+                raise BoxRefused(f"{_show(node)}: the denominator is not a non-zero number")
+            return self._mul(num, V("scalar", np.array([1 / x for x in den.arr], dtype=object)), node)
+        if isinstance(node, A.Pow):
+            base = self.expr(node.base, bound, fit)
+            k = self._int(node.exp, bound)
+            if base.kind != "scalar":
+                raise BoxRefused(f"{_show(node)}: a power of a {base.kind}")
+            if k < 0 and any(x == 0 for x in base.arr):
+                raise BoxRefused(f"{_show(node)}: a negative power of 0")
+            return V("scalar", np.array([Fraction(x) ** k for x in base.arr], dtype=object))
+        if isinstance(node, A.Sum):
+            return self._sum(node, bound, fit)
+        if isinstance(node, A.Opt):
+            raise BoxRefused(f"{node.op} is read only as the whole right side of an assignment (ω̂ ← argmin …)")
+        raise BoxRefused(f"{_show(node)} ({type(node).__name__}) has no meaning in a box")
+
+    def _add(self, x: V, y: V, node: Any) -> V:
+        if x.kind != y.kind or x.kind not in ("scalar", "vector"):
+            raise BoxRefused(f"{_show(node)}: cannot add a {x.kind} and a {y.kind}")
+        return V(x.kind, x.arr + y.arr)
+
+    def _neg(self, x: V, node: Any) -> V:
+        if x.kind not in ("scalar", "vector"):
+            raise BoxRefused(f"{_show(node)}: cannot negate a {x.kind}")
+        return V(x.kind, -x.arr)
+
+    def _mul(self, x: V, y: V, node: Any) -> V:
+        kinds = {x.kind, y.kind}
+        if kinds == {"scalar"}:
+            return V("scalar", x.arr * y.arr)
+        if kinds == {"scalar", "vector"}:
+            s, v = (x, y) if x.kind == "scalar" else (y, x)
+            return V("vector", s.arr[:, None] * v.arr)
+        raise BoxRefused(f"{_show(node)}: cannot multiply a {x.kind} by a {y.kind}")
+
+    def _sum(self, node: A.Sum, bound: dict, fit: bool) -> V:
+        if len(node.indices) != 1 or node.lower is None or node.upper is None or node.domain is not None:
+            raise BoxRefused(f"{_show(node)}: a box's sum runs over one index between two bounds")
+        var = node.indices[0].name
+        lo, hi = self._int(node.lower, bound), self._int(node.upper, bound)
+        total: V | None = None
+        for i in range(lo, hi + 1):
+            term = self.expr(node.body, {**bound, var: i}, fit)
+            total = term if total is None else self._add(total, term, node)
+        if total is None:
+            return V("scalar", _scalar(0, self.B))
+        return total
+
+    def _baseline(self, node: A.Apply, bound: dict, fit: bool) -> V:
+        if len(node.args) != 1 or node.given:
+            raise BoxRefused(f"{_show(node)}: a baseline takes one state, b_ω(s)")
+        param = node.fn.param
+        key = self._param_key(param, node)
+        x = self.expr(node.args[0], bound, fit)
+        if x.kind != "state":
+            raise BoxRefused(f"{_show(node)}: the baseline's argument is not a state")
+        table = self.env[key]
+        vals = table.arr[np.arange(self.B), x.arr]
+        if any(v is _UNDETERMINED for v in vals):
+            self.used_undetermined = True
+            self._note(f"{_show(node)} is used at a state the fit never visited (on some batches): every ω̂_s there "
+                       f"minimises; read as the minimum-norm solution ω̂_s = 0, and the verdict kept only if ω̂_s = 1 "
+                       f"gives the same E[output]")
+            vals = np.array([self.fill if v is _UNDETERMINED else v for v in vals], dtype=object)
+        return V("scalar", vals)
+
+    def _param_key(self, param: Any, node: Any) -> str:
+        if not isinstance(param, A.Sym):
+            raise BoxRefused(f"{_show(node)}: the baseline's parameter is not a name (b_ω)")
+        key = self._key(param, {})
+        if key in self.env and self.env[key].kind == "table":
+            return key
+        hat = key + "_hat"
+        if hat in self.env and self.env[hat].kind == "table":
+            if self.reading:
+                self._note(f"{_show(node)}: ω is never assigned (the box assigns ω̂ ← argmin …); read as b_ω̂")
+                return hat
+            raise BoxIllFormed(f"{_show(node)} uses ω, which the box never assigns (it assigns ω̂; ω is the "
+                               f"argmin's bound variable)")
+        raise BoxRefused(f"{_show(node)}: the baseline's parameter {_show(param)} is never assigned by the box "
+                         f"(an unknown name)")
+
+    def _score(self, node: A.Grad, bound: dict, fit: bool) -> V:
+        body = node.body
+        ok = (isinstance(node.wrt, A.Sym) and node.wrt.name == "theta" and node.wrt.index is None
+              and isinstance(body, A.Log) and isinstance(body.arg, A.Apply) and isinstance(body.arg.fn, A.Fn)
+              and body.arg.fn.name == "pi" and len(body.arg.args) == 1 and len(body.arg.given) == 1)
+        if not ok:
+            raise BoxRefused(f"{_show(node)}: the only gradient a box reads is ∇_θ log π_θ(a|s)")
+        a = self.expr(body.arg.args[0], bound, fit)
+        s = self.expr(body.arg.given[0], bound, fit)
+        if (a.kind, s.kind) != ("action", "state"):
+            raise BoxRefused(f"{_show(node)}: π_θ(a|s) needs an action and a state")
+        return V("vector", self.score[s.arr, a.arr])
+
+    # ---- the least-squares fit
+    def _fit(self, target: str, rhs: A.Opt, stmt: Statement) -> V:
+        if rhs.op != "argmin" or rhs.indices or rhs.domain is not None:
+            raise BoxRefused(f"line {stmt.line}: {stmt.text!r}: only argmin of a sum of squares over the fitted "
+                             f"parameter is solved")
+        param = target[:-4] if target.endswith("_hat") else target
+        pairs: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def squares(node: Any, bound: dict) -> None:
+            if isinstance(node, A.Sum) and len(node.indices) == 1 and node.lower is not None and node.domain is None:
+                lo, hi = self._int(node.lower, bound), self._int(node.upper, bound)
+                for i in range(lo, hi + 1):
+                    squares(node.body, {**bound, node.indices[0].name: i})
+                return
+            if isinstance(node, A.Add):
+                squares(node.left, bound)
+                squares(node.right, bound)
+                return
+            if not (isinstance(node, A.Pow) and node.exp == A.Num(2) and isinstance(node.base, A.Sub)):
+                raise BoxRefused(f"line {stmt.line}: argmin of {_show(node)}: not a sum of squares "
+                                 f"(b_ω(s) − y)² — the fit is solved only for a quadratic (least squares)")
+            left, right = node.base.left, node.base.right
+            fitted = [x for x in (left, right) if isinstance(x, A.Apply) and isinstance(x.fn, A.Fn)
+                      and x.fn.name == "b" and isinstance(x.fn.param, A.Sym) and x.fn.param.name == param]
+            if len(fitted) != 1:
+                raise BoxRefused(f"line {stmt.line}: argmin of {_show(node)}: each square must hold b_{param}(s) "
+                                 f"once, minus a value that does not depend on {param}")
+            b, y = (left, right) if fitted[0] is left else (right, left)
+            if len(b.args) != 1 or b.given:
+                raise BoxRefused(f"line {stmt.line}: {_show(b)}: a baseline takes one state")
+            x = self.expr(b.args[0], bound, fit=True)
+            yv = self.expr(y, bound, fit=True)
+            if x.kind != "state" or yv.kind != "scalar":
+                raise BoxRefused(f"line {stmt.line}: {_show(node)}: (b_ω(state) − number)² expected")
+            pairs.append((x.arr, yv.arr))
+
+        squares(rhs.body, {})
+        # Normal equations of the tabular b_ω: count_s ω_s = Σ_{i: x_i = s} y_i, one equation per state.
+        table = np.full((self.B, self.S), _UNDETERMINED, dtype=object)
+        sums = np.full((self.B, self.S), Fraction(0), dtype=object)
+        counts = np.zeros((self.B, self.S), dtype=np.int64)
+        rows = np.arange(self.B)
+        for x, y in pairs:
+            np.add.at(counts, (rows, x.astype(np.int64)), 1)
+            for i in range(self.B):
+                sums[i, x[i]] += y[i]
+        seen = counts > 0
+        table[seen] = sums[seen] / counts[seen]
+        if not seen.all():
+            self._note(f"line {stmt.line}: on some batches a state is never visited by the fit: ω̂ there is any "
+                       f"number (the argmin is not unique); the box is read only where it never uses such a state")
+        self._note(f"line {stmt.line}: b_ω tabular (one ω_s per state): the argmin is separable, each ω_s a convex "
+                   f"quadratic with the unique minimiser the mean of the y's at s (normal equations, exact)")
+        return V("table", table)
+
+    # ---- statements
+    def run(self) -> None:
+        self._block(self.box.statements, {})
+
+    def _block(self, stmts: tuple[Statement, ...], bound: dict) -> None:
+        for s in stmts:
+            self._statement(s, bound)
+
+    def _statement(self, s: Statement, bound: dict) -> None:
+        try:
+            if s.kind in ("label", "comment", "require", "rollouts"):
+                return
+            if s.kind == "for":
+                if s.over == "episodes":
+                    lo, hi = 1, self.N
+                else:
+                    lo, hi = self._int(s.lower, bound), self._int(s.upper, bound)
+                if s.var in bound:
+                    raise BoxRefused(f"the loop variable {s.var} is already bound")
+                for i in range(lo, hi + 1):
+                    self._block(s.body, {**bound, s.var: i})
+                return
+            if s.kind == "if":
+                raise BoxRefused("a condition is not evaluated by the box semantics")
+            if s.kind == "return":
+                v = self.expr(s.rhs, bound)
+                self.output, self.output_name = v, f"the returned {_show(s.rhs)}"
+                return
+            if s.kind == "assign":
+                self._assign(s, bound)
+                return
+            raise BoxRefused(f"a {s.kind} statement has no meaning here")
+        except BoxRefused as e:
+            if str(e).startswith(f"line {s.line}:"):
+                raise
+            raise type(e)(f"line {s.line}: {s.text!r}: {e}") from None
+
+    def _assign(self, s: Statement, bound: dict) -> None:
+        target, rhs = s.target, s.rhs
+        if isinstance(target, A.Sym) and target.name == "theta" and target.index is None:
+            self._theta_update(s, bound)
+            return
+        key = self._key(target, bound)
+        if isinstance(rhs, A.Opt):
+            self.env[key] = self._fit(key, rhs, s)
+            return
+        v = self.expr(rhs, bound)
+        if v.kind not in ("scalar", "vector"):
+            raise BoxRefused(f"the value assigned is a {v.kind}, not a number or a vector")
+        self.env[key] = v
+
+    def _theta_update(self, s: Statement, bound: dict) -> None:
+        rhs = s.rhs
+        if not (isinstance(rhs, A.Add) and rhs.left == A.Sym("theta")):
+            raise BoxRefused("a θ update is read as θ ← θ + (step size)·(direction)")
+        step = rhs.right
+        factors = list(step.factors) if isinstance(step, A.Mul) else (
+            [step.left, step.right] if isinstance(step, A.Dot) else [step])
+        sizes = [f for f in factors if isinstance(f, A.Sym) and f.name in STEP_SIZES]
+        if len(sizes) != 1:
+            raise BoxRefused(f"a θ update needs exactly one step size ({', '.join(STEP_SIZES)}) as a factor of "
+                             f"{_show(step)}")
+        rest = [f for f in factors if f is not sizes[0]]
+        d = self.expr(rest[0], bound)
+        for f in rest[1:]:
+            d = self._mul(d, self.expr(f, bound), step)
+        if d.kind != "vector":
+            raise BoxRefused(f"the direction {_show(step)} is a {d.kind}, not θ's shape")
+        if self.direction is not None:
+            self.first_order = True
+            self._note("θ is updated more than once: read at first order in the step size (each step's direction "
+                       "at the initial θ, summed)")
+            self.direction = V("vector", self.direction.arr + d.arr)
+        else:
+            self.direction = d
+
+    def result(self) -> tuple[V, str]:
+        if self.output is not None:
+            return self.output, self.output_name
+        if self.direction is not None:
+            return self.direction, "the direction of the θ update"
+        raise BoxRefused("the box returns nothing and never updates θ: no output to check")
+
+
+# ----------------------------------------------------------------------------------------- the check
+def run_box(box: Box, st: Setting, N: int, *, reading: bool = False, fit: str = "same",
+            fill: Fraction = Fraction(0)) -> Program:
+    """Run ``box`` on every batch of ``st`` (its rollout has N, or 2N when ``fit="independent"``, envs);
+    ``fill``: the value of ω̂_s at a state the fit never visited (any value minimises)."""
+    prog = Program(box, st, N, reading=reading, fit_offset=N if fit == "independent" else 0, fill=Fraction(fill))
+    prog.run()
+    return prog
+
+
+@dataclass(frozen=True)
+class BoxOutcome:
+    """One reading of a box (``as written``, ``reading``, ``independent fit``) checked on the drawn models."""
+
+    name: str
+    verdict: str
+    reason: str
+    output: str = ""
+    rollouts: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+    counterexample: dict | None = None
+    diagnosis: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class BoxCheck:
+    """The verdicts of a box: per reading, with N, the family and the models shown."""
+
+    box: Box
+    claim: str
+    family: str
+    outcomes: tuple[BoxOutcome, ...]
+    seconds: float
+
+    @property
+    def verdict(self) -> str:
+        """The box as written's verdict."""
+        return self.outcomes[0].verdict
+
+    def __str__(self) -> str:
+        lines = [f"box {self.box.title!r} (line {self.box.line}, {self.box.kind}): claim {self.claim}",
+                 f"  family: {self.family}"]
+        for o in self.outcomes:
+            ns = ", ".join(map(str, o.rollouts)) or "none"
+            lines.append(f"  [{o.name}] {o.verdict}: {o.reason}  (N = {ns}; output: {o.output or '—'})")
+            for n in o.notes:
+                lines.append(f"      reading: {n}")
+            if o.diagnosis:
+                lines.append("      " + o.diagnosis.replace("\n", "\n      "))
+            if o.counterexample:
+                lines.append(f"      counterexample: {o.counterexample}")
+        return "\n".join(lines)
+
+
+def models(*, draws: int = 4, seed: int = 0) -> list[tuple[Any, Any]]:
+    """``draws`` exact episodic MDPs (2 non-absorbing states, 2 actions, λ ≥ 1/2) and tabular softmax policies,
+    drawn by Hypothesis from ``seed`` (the catalogue's strategies; nothing shrunk)."""
+    from hypothesis import HealthCheck, Phase, given, seed as hseed, settings as hsettings, strategies as hst
+
+    from numeric.strategies import episodic_mdps
+    from pgverify.strategies import tabular_softmax_policies
+
+    out: list[tuple[Any, Any]] = []
+    mdps = episodic_mdps(min_nonabsorbing=2, max_nonabsorbing=2, min_actions=2, max_actions=2,
+                         min_discount=Fraction(1, 2))
+
+    @hst.composite
+    def examples(draw: Any) -> tuple[Any, Any]:
+        emdp = draw(mdps)
+        pol = draw(tabular_softmax_policies(num_states=emdp.mdp.num_states, num_actions=emdp.mdp.num_actions))
+        return emdp, pol
+
+    @hsettings(max_examples=draws, database=None, deadline=None, phases=[Phase.generate],
+               suppress_health_check=list(HealthCheck), print_blob=False)
+    @hseed(seed)
+    @given(examples())
+    def collect(example: tuple[Any, Any]) -> None:
+        out.append(example)
+
+    collect()
+    return out
+
+
+def _describe(emdp: Any, pol: Any, N: int) -> dict:
+    mdp = emdp.mdp
+    def text(x: Any) -> Any:
+        return [text(y) for y in x] if isinstance(x, (list, tuple, np.ndarray)) else str(x)
+
+    return {"N": N, "P": text(np.asarray(mdp.P)), "r": text(np.asarray(mdp.r)), "discount": str(mdp.discount),
+            "policy_weights": text(np.asarray(pol.weights)), "horizon": emdp.horizon}
+
+
+def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: str, claim: str,
+                   budget: float) -> BoxOutcome:
+    start = time.perf_counter()
+    tried: list[int] = []
+    notes: list[str] = []
+    diag = ""
+    output = ""
+    try:
+        for N in ROLLOUTS:
+            envs = 2 * N if fit == "independent" else N
+            for emdp, pol in examples:
+                if time.perf_counter() - start > budget and tried:
+                    break
+                ro = Rollout(n_steps=emdp.horizon, n_envs=envs, after_done="absorb", t0=1)
+                try:
+                    st = setting(emdp, pol, ro)
+                except AuditError as e:
+                    if "BATCH_LIMIT" in str(e):
+                        break
+                    raise
+                if st.batches.count > BOX_BATCH_LIMIT:
+                    break
+                prog = run_box(box, st, N, reading=reading, fit=fit)
+                value, output = prog.result()
+                notes = list(dict.fromkeys(notes + prog.notes))
+                p = st.batches.probability
+                E = np.sum(p[:, None] * value.arr, axis=0)
+                if prog.used_undetermined:
+                    other = run_box(box, st, N, reading=reading, fit=fit, fill=Fraction(1)).result()[0]
+                    if any(x != y for x, y in zip(E, np.sum(p[:, None] * other.arr, axis=0))):
+                        raise BoxRefused("E[output] depends on which minimiser ω̂ takes at a state the fit never "
+                                         "visited (ω̂_s = 0 and ω̂_s = 1 differ): the box has no single meaning")
+                grad = np.asarray(st.grad_U, dtype=object).ravel()
+                diag = _diagnosis(E, value, p, st, N)
+                if claim:
+                    ok, how = _meets(E, grad, output)
+                    if not ok:
+                        cx = _describe(emdp, pol, N) | {"E[output]": [str(x) for x in E],
+                                                       "grad_U": [str(x) for x in grad]}
+                        tried.append(N)
+                        return BoxOutcome(name, "refuted", f"E[output] ≠ {how} exactly at N = {N}", output,
+                                          tuple(dict.fromkeys(tried)), tuple(notes), cx, diag,
+                                          time.perf_counter() - start)
+                if N not in tried:
+                    tried.append(N)
+    except BoxIllFormed as e:
+        return BoxOutcome(name, "ill-formed", str(e), output, tuple(tried), tuple(notes),
+                          seconds=time.perf_counter() - start)
+    except (BoxRefused, BoxError) as e:
+        return BoxOutcome(name, "undecided", f"refused: {e}", output, tuple(tried), tuple(notes),
+                          seconds=time.perf_counter() - start)
+    if not tried:
+        return BoxOutcome(name, "undecided", "no batch enumeration fits the limits", output, (), tuple(notes),
+                          seconds=time.perf_counter() - start)
+    if not claim:
+        return BoxOutcome(name, "undecided", "no claim stated (add '<!-- pgverify: estimates \\nabla_\\theta "
+                                             "U(\\theta) -->'); what E[output] equals is reported",
+                          output, tuple(tried), tuple(notes), None, diag, time.perf_counter() - start)
+    return BoxOutcome(name, "verified", f"E[output] {'=' if 'ĝ' in output or 'returned' in output else '∝'} ∇U "
+                                        f"exactly on {len(examples)} drawn models at each N", output, tuple(tried),
+                      tuple(notes), None, diag, time.perf_counter() - start)
+
+
+def _diagnosis(E: np.ndarray, value: V, p: np.ndarray, st: Setting, N: int) -> str:
+    """The audit's diagnosis of E[output] on this model (the audit's targets, its tolerance)."""
+    mag = float(np.max(np.abs(np.sum(p[:, None] * np.abs(value.arr), axis=0)), initial=0.0))
+    ex = Expectation(np.asarray(E, dtype=np.float64).reshape(st.shape), True, "float64", st.batches.count, mag)
+    return f"at N = {N}, {st.batches.count} batches: " + str(diagnose(ex, st))
+
+
+def _meets(E: np.ndarray, grad: np.ndarray, output: str) -> tuple[bool, str]:
+    """E = ∇U (an estimate), or E = c∇U with c > 0 (a θ direction: the step size absorbs c)."""
+    if output != "the direction of the θ update":
+        return bool(all(x == y for x, y in zip(E, grad))), "∇U"
+    if all(g == 0 for g in grad):
+        return bool(all(x == 0 for x in E)), "c·∇U (c > 0)"
+    i = next(i for i, g in enumerate(grad) if g != 0)
+    c = Fraction(E[i]) / Fraction(grad[i])
+    return bool(c > 0 and all(x == c * y for x, y in zip(E, grad))), "c·∇U (c > 0)"
+
+
+def _claim_of(box: Box) -> str:
+    if box.estimates is None:
+        return ""
+    e = box.estimates
+    ok = (isinstance(e, A.Grad) and isinstance(e.wrt, A.Sym) and e.wrt.name == "theta" and isinstance(e.body, A.Apply)
+          and isinstance(e.body.fn, A.Fn) and e.body.fn.name in ("U", "J"))
+    if not ok:
+        raise BoxRefused(f"'estimates {box.annotation}': the only claim a box states is ∇_θ U(θ)")
+    return "E[output] = ∇θU (c·∇θU, c > 0, for a θ direction)"
+
+
+def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -> BoxCheck:
+    """The verdicts of ``box``: as written, then (if it is not a program as written) the reading, then with every
+    argmin fitted on independent roll-outs; each at N = 1, 2, 3 on ``draws`` drawn models within ``budget`` s."""
+    start = time.perf_counter()
+    examples = models(draws=draws, seed=seed)
+    family = (f"episodic: {draws} exact layered MDPs (2 states + absorbing, 2 actions, λ ≥ 1/2, seed {seed}), "
+              f"tabular softmax π_θ, b_ω tabular; N i.i.d. roll-outs, every batch enumerated")
+    try:
+        claim = _claim_of(box)
+    except BoxRefused as e:
+        return BoxCheck(box, "(refused)", family, (BoxOutcome("as written", "undecided", f"refused: {e}"),),
+                        time.perf_counter() - start)
+    outcomes = [_check_reading(box, "as written", examples, reading=False, fit="same", claim=claim, budget=budget)]
+    if outcomes[0].verdict == "ill-formed":
+        outcomes.append(_check_reading(box, "reading", examples, reading=True, fit="same", claim=claim,
+                                       budget=budget))
+    fits = any(s.kind == "assign" and isinstance(s.rhs, A.Opt) for s in box.walk())
+    if fits and outcomes[-1].verdict in ("refuted", "undecided"):
+        outcomes.append(_check_reading(box, "argmin fitted on N independent roll-outs", examples,
+                                       reading=len(outcomes) > 1, fit="independent", claim=claim, budget=budget))
+    return BoxCheck(box, claim or "(none stated)", family, tuple(outcomes), time.perf_counter() - start)
