@@ -56,7 +56,7 @@ from pgverify.notation import ast as A
 from pgverify.notation.boxes import Box, BoxError, Statement
 
 __all__ = ["BoxRefused", "BoxIllFormed", "Program", "run_box", "BoxOutcome", "BoxCheck", "check_box", "models",
-           "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
+           "BoxesRun", "check_boxes", "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
 
 #: Symbols read as step sizes (any index or superscript: α^θ, α^w).
 STEP_SIZES = ("alpha", "eta")
@@ -565,6 +565,7 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                    budget: float) -> BoxOutcome:
     start = time.perf_counter()
     tried: list[int] = []
+    seen: list[Diagnosis] = []
     notes: list[str] = []
     diag = ""
     output = ""
@@ -594,7 +595,9 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                         raise BoxRefused("E[output] depends on which minimiser ω̂ takes at a state the fit never "
                                          "visited (ω̂_s = 0 and ω̂_s = 1 differ): the box has no single meaning")
                 grad = np.asarray(st.grad_U, dtype=object).ravel()
-                diag = _diagnosis(E, value, p, st, N)
+                d = _diagnosis(E, value, p, st)
+                seen.append(d)
+                diag = f"at N = {N}, {st.batches.count} batches: {d}"
                 if claim:
                     ok, how = _meets(E, grad, output)
                     if not ok:
@@ -617,18 +620,31 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                           seconds=time.perf_counter() - start)
     if not claim:
         return BoxOutcome(name, "undecided", "no claim stated (add '<!-- pgverify: estimates \\nabla_\\theta "
-                                             "U(\\theta) -->'); what E[output] equals is reported",
+                                             "U(\\theta) -->'); " + _equals_everywhere(seen),
                           output, tuple(tried), tuple(notes), None, diag, time.perf_counter() - start)
-    return BoxOutcome(name, "verified", f"E[output] {'=' if 'ĝ' in output or 'returned' in output else '∝'} ∇U "
-                                        f"exactly on {len(examples)} drawn models at each N", output, tuple(tried),
+    how = "= c·∇U, c > 0," if output == "the direction of the θ update" else "= ∇U"
+    return BoxOutcome(name, "verified", f"E[output] {how} exactly on the {len(examples)} drawn models at N = "
+                                        f"{', '.join(map(str, tried))}", output, tuple(tried),
                       tuple(notes), None, diag, time.perf_counter() - start)
 
 
-def _diagnosis(E: np.ndarray, value: V, p: np.ndarray, st: Setting, N: int) -> str:
+def _diagnosis(E: np.ndarray, value: V, p: np.ndarray, st: Setting) -> Diagnosis:
     """The audit's diagnosis of E[output] on this model (the audit's targets, its tolerance)."""
     mag = float(np.max(np.abs(np.sum(p[:, None] * np.abs(value.arr), axis=0)), initial=0.0))
     ex = Expectation(np.asarray(E, dtype=np.float64).reshape(st.shape), True, "float64", st.batches.count, mag)
-    return f"at N = {N}, {st.batches.count} batches: " + str(diagnose(ex, st))
+    return diagnose(ex, st)
+
+
+def _equals_everywhere(seen: list[Diagnosis]) -> str:
+    """What E[output] equals on every checked (model, N): the targets matched on all of them."""
+    if not seen:
+        return "nothing was computed"
+    common = [name for name in seen[0].matches if all(name in d.matches for d in seen)]
+    if not common:
+        return f"on the {len(seen)} checked (model, N) pairs E[output] equals no target of the audit on all of them"
+    parts = [n if all(d.matches[n] == 1.0 for d in seen) else f"c·{n} (c > 0)" for n in common]
+    return (f"on all {len(seen)} checked (model, N) pairs E[output] = {' = '.join(parts)} (within the audit's "
+            f"float64 tolerance; a match up to a factor is evidence only where informative)")
 
 
 def _meets(E: np.ndarray, grad: np.ndarray, output: str) -> tuple[bool, str]:
@@ -674,3 +690,51 @@ def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -
         outcomes.append(_check_reading(box, "argmin fitted on N independent roll-outs", examples,
                                        reading=len(outcomes) > 1, fit="independent", claim=claim, budget=budget))
     return BoxCheck(box, claim or "(none stated)", family, tuple(outcomes), time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class BoxesRun:
+    """Every box of a document, checked: a :class:`BoxCheck` or the :class:`BoxError` of a box not read."""
+
+    path: str
+    results: tuple
+
+    @property
+    def verdicts(self) -> tuple[str, ...]:
+        """The verdict of each box as its final reading (the last outcome) says, "undecided" for an unread box."""
+        return tuple(r.outcomes[-1].verdict if isinstance(r, BoxCheck) else "undecided" for r in self.results)
+
+    @property
+    def refuted(self) -> bool:
+        return any(isinstance(r, BoxCheck) and any(o.verdict in ("refuted", "ill-formed") for o in r.outcomes)
+                   for r in self.results)
+
+    @property
+    def undecided(self) -> bool:
+        return not self.results or any(not isinstance(r, BoxCheck) or any(o.verdict == "undecided"
+                                                                           for o in r.outcomes)
+                                       for r in self.results)
+
+    def __str__(self) -> str:
+        if not self.results:
+            return f"{self.path}: no algorithm box ({{{{< pseudocode >}}}}, ```algorithm, algorithmic) found"
+        return "\n".join(str(r) if isinstance(r, BoxCheck) else f"box not read: {r}" for r in self.results)
+
+
+def check_boxes(path_or_text: Any, *, profile: str = "post", draws: int = 4, seed: int = 0,
+                budget: float = 8.0) -> BoxesRun:
+    """Check every algorithm box of a Markdown/LaTeX file (a path) or text (see :func:`check_box`)."""
+    from pathlib import Path
+
+    from pgverify.notation.boxes import find_boxes
+
+    if isinstance(path_or_text, Path):
+        from pgverify.notation.document import read_source
+        text, name = read_source(path_or_text), str(path_or_text)
+    elif isinstance(path_or_text, str):
+        text, name = path_or_text, "<text>"
+    else:
+        raise BoxRefused(f"a document is a pathlib.Path or a str of text, got {type(path_or_text).__name__}")
+    found = find_boxes(text, profile=profile)
+    return BoxesRun(name, tuple(b if isinstance(b, BoxError) else check_box(b, draws=draws, seed=seed, budget=budget)
+                                for b in found))
