@@ -686,7 +686,8 @@ def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -
         outcomes.append(_check_reading(box, "reading", examples, reading=True, fit="same", claim=claim,
                                        budget=budget))
     fits = any(s.kind == "assign" and isinstance(s.rhs, A.Opt) for s in box.walk())
-    if fits and outcomes[-1].verdict in ("refuted", "undecided"):
+    last = outcomes[-1]
+    if fits and (last.verdict == "refuted" or (last.verdict == "undecided" and not last.reason.startswith("refused"))):
         outcomes.append(_check_reading(box, "argmin fitted on N independent roll-outs", examples,
                                        reading=len(outcomes) > 1, fit="independent", claim=claim, budget=budget))
     return BoxCheck(box, claim or "(none stated)", family, tuple(outcomes), time.perf_counter() - start)
