@@ -56,7 +56,7 @@ from pgverify.notation import ast as A
 from pgverify.notation.boxes import Box, BoxError, Statement
 
 __all__ = ["BoxRefused", "BoxIllFormed", "Program", "run_box", "BoxOutcome", "BoxCheck", "check_box", "models",
-           "BoxesRun", "check_boxes", "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
+           "BoxesRun", "check_boxes", "box_setting", "expected_output", "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
 
 #: Symbols read as step sizes (any index or superscript: α^θ, α^w).
 STEP_SIZES = ("alpha", "eta")
@@ -116,6 +116,7 @@ class Program:
     first_order: bool = False
     fill: Fraction = Fraction(0)
     used_undetermined: bool = False
+    last: Any = None
 
     def __post_init__(self) -> None:
         b = self.st.batches
@@ -216,6 +217,8 @@ class Program:
             return V("scalar", self.G[:, self._row(node.time, bound), self._env(node.traj, bound, fit)])
         if isinstance(node, A.Apply) and isinstance(node.fn, A.Fn) and node.fn.name == "b":
             return self._baseline(node, bound, fit)
+        if isinstance(node, A.Apply) and isinstance(node.fn, A.Fn) and node.fn.name in ("r", "v", "q"):
+            return self._model_function(node, bound, fit)
         if isinstance(node, A.Grad):
             return self._score(node, bound, fit)
         if isinstance(node, A.Add):
@@ -316,6 +319,28 @@ class Program:
         raise BoxRefused(f"{_show(node)}: the baseline's parameter {_show(param)} is never assigned by the box "
                          f"(an unknown name)")
 
+    def _model_function(self, node: A.Apply, bound: dict, fit: bool) -> V:
+        """r(s, a), and the exact v(s) = v_θ^λ(s), q(s, a) = q_θ^λ(s, a) of the policy (an exact critic)."""
+        fn = node.fn
+        if fn.discount is not None or fn.policy is not None or fn.param is not None or fn.primes or node.given:
+            raise BoxRefused(f"{_show(node)}: only the plain r(s, a), v(s) and q(s, a) of π_θ are read in a box")
+        want = ("state", "action") if fn.name in ("r", "q") else ("state",)
+        args = [self.expr(a, bound, fit) for a in node.args]
+        if tuple(a.kind for a in args) != want:
+            raise BoxRefused(f"{_show(node)}: {fn.name} takes ({', '.join(want)})")
+        m = self.st.model
+        if fn.name == "r":
+            table = np.asarray(self.st.emdp.mdp.r, dtype=object)
+        elif fn.name == "q":
+            table = np.asarray(m.q, dtype=object)
+        else:
+            table = np.asarray(m.v, dtype=object)
+        if table.dtype != object or not all(isinstance(x, (int, Fraction)) for x in table.ravel()):
+            raise BoxRefused(f"{_show(node)}: the model's {fn.name} is not exact here")
+        if self.gamma != Fraction(self.st.emdp.mdp.discount):
+            raise BoxRefused(f"{_show(node)}: the rollout's γ is not the MDP's")
+        return V("scalar", table[tuple(a.arr for a in args)])
+
     def _score(self, node: A.Grad, bound: dict, fit: bool) -> V:
         body = node.body
         ok = (isinstance(node.wrt, A.Sym) and node.wrt.name == "theta" and node.wrt.index is None
@@ -352,7 +377,8 @@ class Program:
                                  f"(b_ω(s) − y)² — the fit is solved only for a quadratic (least squares)")
             left, right = node.base.left, node.base.right
             fitted = [x for x in (left, right) if isinstance(x, A.Apply) and isinstance(x.fn, A.Fn)
-                      and x.fn.name == "b" and isinstance(x.fn.param, A.Sym) and x.fn.param.name == param]
+                      and x.fn.name == "b" and isinstance(x.fn.param, A.Sym) and x.fn.param.name in (param, target)
+                      and x.fn.param.index is None]
             if len(fitted) != 1:
                 raise BoxRefused(f"line {stmt.line}: argmin of {_show(node)}: each square must hold b_{param}(s) "
                                  f"once, minus a value that does not depend on {param}")
@@ -434,6 +460,7 @@ class Program:
         if v.kind not in ("scalar", "vector"):
             raise BoxRefused(f"the value assigned is a {v.kind}, not a number or a vector")
         self.env[key] = v
+        self.last = (v, f"the last assignment {_show(target)}")
 
     def _theta_update(self, s: Statement, bound: dict) -> None:
         rhs = s.rhs
@@ -465,7 +492,9 @@ class Program:
             return self.output, self.output_name
         if self.direction is not None:
             return self.direction, "the direction of the θ update"
-        raise BoxRefused("the box returns nothing and never updates θ: no output to check")
+        if self.last is not None and self.last[0].kind == "vector":
+            return self.last
+        raise BoxRefused("the box returns nothing, never updates θ and assigns no vector last: no output to check")
 
 
 # ----------------------------------------------------------------------------------------- the check
@@ -476,6 +505,23 @@ def run_box(box: Box, st: Setting, N: int, *, reading: bool = False, fit: str = 
     prog = Program(box, st, N, reading=reading, fit_offset=N if fit == "independent" else 0, fill=Fraction(fill))
     prog.run()
     return prog
+
+
+def box_setting(emdp: Any, policy: Any, N: int, *, fit: str = "same") -> Setting:
+    """The audit's :class:`Setting` a box runs in: N (2N for ``fit="independent"``) windows of T rows (time 1 … T,
+    s_T absorbing), each one episode padded in the absorbing state."""
+    if fit not in ("same", "independent"):
+        raise BoxRefused(f"fit must be 'same' or 'independent', got {fit!r}")
+    envs = 2 * N if fit == "independent" else N
+    return setting(emdp, policy, Rollout(n_steps=emdp.horizon, n_envs=envs, after_done="absorb", t0=1))
+
+
+def expected_output(box: Box, emdp: Any, policy: Any, N: int, *, reading: bool = False,
+                    fit: str = "same") -> tuple[np.ndarray, str]:
+    """E[output] = Σ_B P_θ(B) output(B), exact (θ's size, flattened), and which output it is."""
+    st = box_setting(emdp, policy, N, fit=fit)
+    value, name = run_box(box, st, N, reading=reading, fit=fit).result()
+    return np.sum(st.batches.probability[:, None] * value.arr, axis=0), name
 
 
 @dataclass(frozen=True)
@@ -571,13 +617,11 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
     output = ""
     try:
         for N in ROLLOUTS:
-            envs = 2 * N if fit == "independent" else N
             for emdp, pol in examples:
                 if time.perf_counter() - start > budget and tried:
                     break
-                ro = Rollout(n_steps=emdp.horizon, n_envs=envs, after_done="absorb", t0=1)
                 try:
-                    st = setting(emdp, pol, ro)
+                    st = box_setting(emdp, pol, N, fit=fit)
                 except AuditError as e:
                     if "BATCH_LIMIT" in str(e):
                         break
