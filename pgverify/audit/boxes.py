@@ -56,7 +56,7 @@ from pgverify.notation import ast as A
 from pgverify.notation.boxes import Box, BoxError, Statement
 
 __all__ = ["BoxRefused", "BoxIllFormed", "Program", "run_box", "BoxOutcome", "BoxCheck", "check_box", "models",
-           "BoxesRun", "check_boxes", "box_setting", "expected_output", "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
+           "BoxesRun", "check_boxes", "box_setting", "expected_output", "fit_verdict", "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
 
 #: Symbols read as step sizes (any index or superscript: α^θ, α^w).
 STEP_SIZES = ("alpha", "eta")
@@ -392,6 +392,7 @@ class Program:
             pairs.append((x.arr, yv.arr))
 
         squares(rhs.body, {})
+        self.fit_pairs = pairs
         # Normal equations of the tabular b_ω: count_s ω_s = Σ_{i: x_i = s} y_i, one equation per state.
         table = np.full((self.B, self.S), _UNDETERMINED, dtype=object)
         sums = np.full((self.B, self.S), Fraction(0), dtype=object)
@@ -783,3 +784,53 @@ def check_boxes(path_or_text: Any, *, profile: str = "post", draws: int = 4, see
     found = find_boxes(text, profile=profile)
     return BoxesRun(name, tuple(b if isinstance(b, BoxError) else check_box(b, draws=draws, seed=seed, budget=budget)
                                 for b in found))
+
+
+def fit_verdict(chain: A.Chain, *, annotations: Any = None, draws: int = 2,
+                seed: int = 0) -> tuple[str, str] | None:
+    """The verdict of a display that is one fit of a box, ``ω̂ ← argmin Σ_n Σ_t (b_ω(s_t^n) − y)²``, else None.
+
+    The assignment states that the argmin exists and is what the box then uses.  For the tabular b_ω the
+    objective is Σ_s [c_s ω_s² − 2ω_s Σ_{i: x_i = s} y_i + Σ y_i²] (c_s the visits of s): separable convex
+    quadratics, so every minimiser has ω̂_s = the mean of the y's at s where c_s > 0 (unique there) and any ω̂_s
+    where c_s = 0.  That argument depends on the form only (which :meth:`Program._fit` checks: each square is
+    (b_ω(state) − value not involving ω)²), so the verdict is ``proved``; the solver is checked besides —
+    the objective's gradient 2Σ_i 1[x_i = s](ω̂_s − y_i) is exactly 0 at the computed ω̂ on every batch of N = 1,
+    2 roll-outs of ``draws`` drawn models.  A form not recognised gives ("undecided", the reason).
+    """
+    rows = chain.rows
+    if len(rows) != 1 or rows[0].lhs is None or len(rows[0].steps) != 1 or rows[0].steps[0].rel != "assign" \
+            or not isinstance(rows[0].steps[0].rhs, A.Opt):
+        return None
+    restricting = ("quantifiers", "conditions", "substitutions", "definitions", "horizons", "dependencies", "defines",
+                   "small", "also")
+    used = [name for name in restricting if getattr(annotations, name, ())]
+    if used:
+        return "undecided", f"the annotation's {', '.join(used)} are not read for a box's fit (refused, not ignored)"
+    stmt = Statement("assign", _show(chain), rows[0].pos.line if rows[0].pos else 1, target=rows[0].lhs,
+                     rhs=rows[0].steps[0].rhs)
+    box = Box((stmt,))
+    checked = 0
+    try:
+        for emdp, pol in models(draws=draws, seed=seed):
+            for N in (1, 2):
+                st = box_setting(emdp, pol, N)
+                prog = Program(box, st, N)
+                key = prog._key(stmt.target, {})
+                table = prog._fit(key, stmt.rhs, stmt).arr
+                pairs = prog.fit_pairs
+                for s in range(prog.S):
+                    grad = np.full(prog.B, Fraction(0), dtype=object)
+                    for x, y in pairs:
+                        at = x == s
+                        if at.any():
+                            grad[at] += 2 * (table[at, s] - y[at])
+                    if any(g != 0 for g in grad):  # pragma: no cover - a solver error
+                        return "refuted", f"the computed ω̂ does not zero the objective's gradient at state {s}"
+                checked += prog.B
+    except BoxRefused as e:
+        return "undecided", f"refused: {e}"
+    return "proved", (f"a least-squares fit of the tabular b_ω: the objective is separable in ω_s, each a convex "
+                      f"quadratic minimised by the mean of the fitted values at s (unique at the visited states, "
+                      f"any value where no roll-out visits s); the exact solve checked on {checked} batches of "
+                      f"N = 1, 2 roll-outs")
