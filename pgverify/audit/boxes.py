@@ -117,6 +117,7 @@ class Program:
     fill: Fraction = Fraction(0)
     used_undetermined: bool = False
     last: Any = None
+    inputs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         b = self.st.batches
@@ -138,6 +139,11 @@ class Program:
         self.K = self.score.shape[2]
         self.S = self.score.shape[0]
         self.horizon = self.st.emdp.horizon
+        self.time_base = 0 if self.box.profile == "textbook" else 1
+        self.mask = np.ones(self.B, dtype=bool)
+        self.lengths = b.arrays["mask"].sum(axis=1)      # (B, E): steps of each episode (actions taken)
+        self.fitted = {s.target.name for s in self.box.walk() if s.kind == "assign" and isinstance(s.rhs, A.Opt)
+                       and isinstance(s.target, A.Sym)}
 
     # ---- names
     def _key(self, node: Any, bound: dict) -> str:
@@ -158,17 +164,25 @@ class Program:
             self.notes.append(text)
 
     # ---- indices
-    def _int(self, node: Any, bound: dict) -> int:
+    def _ints(self, node: Any, bound: dict) -> np.ndarray:
+        """An integer per batch (a loop's bound may be the episode's length T)."""
         v = self.expr(node, bound)
-        if v.kind != "scalar" or not all(x == v.arr[0] for x in v.arr) or Fraction(v.arr[0]).denominator != 1:
-            raise BoxRefused(f"{_show(node)} is not an integer the box fixes")
-        return int(v.arr[0])
+        if v.kind != "scalar" or any(Fraction(x).denominator != 1 for x in v.arr):
+            raise BoxRefused(f"{_show(node)} is not an integer")
+        return np.array([int(x) for x in v.arr], dtype=np.int64)
+
+    def _int(self, node: Any, bound: dict) -> int:
+        v = self._ints(node, bound)
+        if not (v == v[0]).all():
+            raise BoxRefused(f"{_show(node)} is not an integer the box fixes (it depends on the roll-outs)")
+        return int(v[0])
 
     def _row(self, time_node: Any, bound: dict) -> int:
         t = self._int(time_node, bound)
-        row = t - 1                                        # post profile: time from 1
+        row = t - self.time_base
         if not 0 <= row < self.rows:
-            raise BoxRefused(f"time {_show(time_node)} = {t} is out of range 1 … T = {self.horizon}")
+            last = self.rows - 1 + self.time_base
+            raise BoxRefused(f"time {_show(time_node)} = {t} is out of range {self.time_base} … {last}")
         return row
 
     def _env(self, sample: Any, bound: dict, fit: bool = False) -> int:
@@ -194,9 +208,16 @@ class Program:
             if node.name == "N" and node.index is None:
                 return V("scalar", _scalar(self.N, B))
             if node.name == "T" and node.index is None:
-                return V("scalar", _scalar(self.horizon, B))
+                if self.time_base == 1:
+                    return V("scalar", _scalar(self.horizon, B))
+                if "n" not in bound and self.N > 1:   # textbook: T is the length of roll-out n's episode
+                    raise BoxRefused("T, the length of an episode, is read only inside a loop over the episodes")
+                e = bound.get("n", 1) - 1 + (self.fit_offset if fit else 0)
+                return V("scalar", np.array([Fraction(int(x)) for x in self.lengths[:, e]], dtype=object))
             if node.name in STEP_SIZES:
                 return V("step", node)
+            if node.index is None and node.name in self.inputs_names():
+                return self._input(node.name)
             key = self._key(node, bound)
             if key in self.env:
                 return self.env[key]
@@ -240,13 +261,15 @@ class Program:
                 raise BoxRefused(f"{_show(node)}: the denominator is not a non-zero number")
             return self._mul(num, V("scalar", np.array([1 / x for x in den.arr], dtype=object)), node)
         if isinstance(node, A.Pow):
+            if _step_size(node):
+                return V("step", node)
             base = self.expr(node.base, bound, fit)
-            k = self._int(node.exp, bound)
+            k = self._ints(node.exp, bound)
             if base.kind != "scalar":
                 raise BoxRefused(f"{_show(node)}: a power of a {base.kind}")
-            if k < 0 and any(x == 0 for x in base.arr):
+            if any(x == 0 and e < 0 for x, e in zip(base.arr, k)):
                 raise BoxRefused(f"{_show(node)}: a negative power of 0")
-            return V("scalar", np.array([Fraction(x) ** k for x in base.arr], dtype=object))
+            return V("scalar", np.array([Fraction(x) ** int(e) for x, e in zip(base.arr, k)], dtype=object))
         if isinstance(node, A.Sum):
             return self._sum(node, bound, fit)
         if isinstance(node, A.Opt):
@@ -276,10 +299,15 @@ class Program:
         if len(node.indices) != 1 or node.lower is None or node.upper is None or node.domain is not None:
             raise BoxRefused(f"{_show(node)}: a box's sum runs over one index between two bounds")
         var = node.indices[0].name
-        lo, hi = self._int(node.lower, bound), self._int(node.upper, bound)
+        lo, hi = self._ints(node.lower, bound), self._ints(node.upper, bound)
         total: V | None = None
-        for i in range(lo, hi + 1):
+        for i in range(int(lo.min()), int(hi.max()) + 1):
+            inside = (lo <= i) & (i <= hi)      # the bounds may differ between batches (T, an episode's length)
             term = self.expr(node.body, {**bound, var: i}, fit)
+            if term.kind not in ("scalar", "vector"):
+                raise BoxRefused(f"{_show(node)}: a sum of {term.kind}s")
+            arr = np.where(inside if term.kind == "scalar" else inside[:, None], term.arr, Fraction(0))
+            term = V(term.kind, arr)
             total = term if total is None else self._add(total, term, node)
         if total is None:
             return V("scalar", _scalar(0, self.B))
@@ -316,8 +344,27 @@ class Program:
                 return hat
             raise BoxIllFormed(f"{_show(node)} uses ω, which the box never assigns (it assigns ω̂; ω is the "
                                f"argmin's bound variable)")
+        if param.index is None and param.name not in self.fitted and f"{param.name}_hat" not in self.fitted:
+            self._input(param.name)
+            return param.name
         raise BoxRefused(f"{_show(node)}: the baseline's parameter {_show(param)} is never assigned by the box "
                          f"(an unknown name)")
+
+    def inputs_names(self) -> set:
+        return set(self.inputs)
+
+    def _input(self, name: str) -> V:
+        """A parameter the box never fits (critic weights w): an input, its initial value arbitrary; the check runs
+        at the values :attr:`inputs` gives (w = 0 and another), the claim must hold at each."""
+        if name not in self.inputs:
+            raise BoxRefused(f"{name} is used before the box assigns it (an unknown name)")
+        if name not in self.env:
+            self._note(f"{name}: a parameter of b_{name} the box does not fit: an input, its initial value arbitrary "
+                       f"(checked at {name} = {', '.join(map(str, self.inputs[name]))} …); its own updates change θ's "
+                       f"direction only at second order in the step sizes")
+            row = np.array([Fraction(x) for x in self.inputs[name]], dtype=object)
+            self.env[name] = V("table", np.tile(row, (self.B, 1)))
+        return self.env[name]
 
     def _model_function(self, node: A.Apply, bound: dict, fit: bool) -> V:
         """r(s, a), and the exact v(s) = v_θ^λ(s), q(s, a) = q_θ^λ(s, a) of the policy (an exact critic)."""
@@ -343,6 +390,14 @@ class Program:
 
     def _score(self, node: A.Grad, bound: dict, fit: bool) -> V:
         body = node.body
+        if (isinstance(node.wrt, A.Sym) and node.wrt.name != "theta" and isinstance(body, A.Apply)
+                and isinstance(body.fn, A.Fn) and body.fn.name == "b" and body.fn.param == node.wrt):
+            self._baseline(body, bound, fit)   # b_w(s) must have a meaning
+            x = self.expr(body.args[0], bound, fit)
+            onehot = np.zeros((self.B, self.S), dtype=object)
+            onehot[:] = Fraction(0)
+            onehot[np.arange(self.B), x.arr] = Fraction(1)
+            return V("wvector", onehot)          # ∇_w b_w(s) = e_s for the tabular b_w
         ok = (isinstance(node.wrt, A.Sym) and node.wrt.name == "theta" and node.wrt.index is None
               and isinstance(body, A.Log) and isinstance(body.arg, A.Apply) and isinstance(body.arg.fn, A.Fn)
               and body.arg.fn.name == "pi" and len(body.arg.args) == 1 and len(body.arg.given) == 1)
@@ -424,14 +479,19 @@ class Program:
             if s.kind in ("label", "comment", "require", "rollouts"):
                 return
             if s.kind == "for":
-                if s.over == "episodes":
-                    lo, hi = 1, self.N
-                else:
-                    lo, hi = self._int(s.lower, bound), self._int(s.upper, bound)
                 if s.var in bound:
                     raise BoxRefused(f"the loop variable {s.var} is already bound")
-                for i in range(lo, hi + 1):
-                    self._block(s.body, {**bound, s.var: i})
+                if s.over == "episodes":
+                    for i in range(1, self.N + 1):
+                        self._block(s.body, {**bound, s.var: i})
+                    return
+                lo, hi = self._ints(s.lower, bound), self._ints(s.upper, bound)
+                outer = self.mask
+                for i in range(int(lo.min()), int(hi.max()) + 1):
+                    self.mask = outer & (lo <= i) & (i <= hi)   # an episode's own steps only (T its length)
+                    if self.mask.any():
+                        self._block(s.body, {**bound, s.var: i})
+                self.mask = outer
                 return
             if s.kind == "if":
                 raise BoxRefused("a condition is not evaluated by the box semantics")
@@ -455,31 +515,65 @@ class Program:
             return
         key = self._key(target, bound)
         if isinstance(rhs, A.Opt):
+            if not self.mask.all():
+                raise BoxRefused("a fit inside a loop over time is not read")
             self.env[key] = self._fit(key, rhs, s)
+            return
+        if key in self.inputs:
+            self._input_update(key, s, bound)
             return
         v = self.expr(rhs, bound)
         if v.kind not in ("scalar", "vector"):
             raise BoxRefused(f"the value assigned is a {v.kind}, not a number or a vector")
+        old = self.env.get(key)
+        if not self.mask.all() and old is not None and old.kind == v.kind:
+            m = self.mask if v.kind == "scalar" else self.mask[:, None]
+            v = V(v.kind, np.where(m, v.arr, old.arr))
         self.env[key] = v
         self.last = (v, f"the last assignment {_show(target)}")
+
+    def _input_update(self, key: str, s: Statement, bound: dict) -> None:
+        """w ← w + (step size)·X, X = δ∇_w b_w(s): evaluated (it must have a meaning), then read at first order:
+        θ's direction uses the initial w (the change of w reaches θ only at the order α^w·α^θ)."""
+        rhs = s.rhs
+        if not (isinstance(rhs, A.Add) and rhs.left == A.Sym(key)):
+            raise BoxRefused(f"an update of {key} is read as {key} ← {key} + (step size)·(direction)")
+        direction = self._stepped(rhs.right, bound)
+        if direction.kind != "wvector":
+            raise BoxRefused(f"the direction of the update of {key} is a {direction.kind}, not {key}'s shape")
+        self._note(f"line {s.line}: the update of {key} is read at first order: θ's direction uses the initial {key}")
+
+    def _stepped(self, step: Any, bound: dict) -> V:
+        """(step size)·(direction) → the direction; exactly one step size α, η (any index or power: α^θ, α^w)."""
+        factors = list(step.factors) if isinstance(step, A.Mul) else (
+            [step.left, step.right] if isinstance(step, A.Dot) else [step])
+        sizes = [f for f in factors if _step_size(f)]
+        if len(sizes) != 1:
+            raise BoxRefused(f"an update needs exactly one step size ({', '.join(STEP_SIZES)}) as a factor of "
+                             f"{_show(step)}")
+        rest = [f for f in factors if f is not sizes[0]]
+        if not rest:
+            raise BoxRefused(f"{_show(step)}: a step size and no direction")
+        d = self.expr(rest[0], bound)
+        for f in rest[1:]:
+            nxt = self.expr(f, bound)
+            if {d.kind, nxt.kind} == {"scalar", "wvector"}:
+                sc, wv = (d, nxt) if d.kind == "scalar" else (nxt, d)
+                d = V("wvector", sc.arr[:, None] * wv.arr)
+            else:
+                d = self._mul(d, nxt, step)
+        return d
 
     def _theta_update(self, s: Statement, bound: dict) -> None:
         rhs = s.rhs
         if not (isinstance(rhs, A.Add) and rhs.left == A.Sym("theta")):
             raise BoxRefused("a θ update is read as θ ← θ + (step size)·(direction)")
         step = rhs.right
-        factors = list(step.factors) if isinstance(step, A.Mul) else (
-            [step.left, step.right] if isinstance(step, A.Dot) else [step])
-        sizes = [f for f in factors if isinstance(f, A.Sym) and f.name in STEP_SIZES]
-        if len(sizes) != 1:
-            raise BoxRefused(f"a θ update needs exactly one step size ({', '.join(STEP_SIZES)}) as a factor of "
-                             f"{_show(step)}")
-        rest = [f for f in factors if f is not sizes[0]]
-        d = self.expr(rest[0], bound)
-        for f in rest[1:]:
-            d = self._mul(d, self.expr(f, bound), step)
+        d = self._stepped(step, bound)
         if d.kind != "vector":
             raise BoxRefused(f"the direction {_show(step)} is a {d.kind}, not θ's shape")
+        if not self.mask.all():
+            d = V("vector", np.where(self.mask[:, None], d.arr, Fraction(0)))
         if self.direction is not None:
             self.first_order = True
             self._note("θ is updated more than once: read at first order in the step size (each step's direction "
@@ -498,30 +592,42 @@ class Program:
         raise BoxRefused("the box returns nothing, never updates θ and assigns no vector last: no output to check")
 
 
+def _step_size(node: Any) -> bool:
+    """α, η, α_θ, α^θ, α^w: a step-size symbol (a positive number the check keeps symbolic)."""
+    if isinstance(node, A.Sym):
+        return node.name in STEP_SIZES
+    return isinstance(node, A.Pow) and isinstance(node.base, A.Sym) and node.base.name in STEP_SIZES \
+        and isinstance(node.exp, A.Sym) and node.exp.name in ("theta", "w")
+
+
 # ----------------------------------------------------------------------------------------- the check
 def run_box(box: Box, st: Setting, N: int, *, reading: bool = False, fit: str = "same",
-            fill: Fraction = Fraction(0)) -> Program:
+            fill: Fraction = Fraction(0), inputs: dict | None = None) -> Program:
     """Run ``box`` on every batch of ``st`` (its rollout has N, or 2N when ``fit="independent"``, envs);
     ``fill``: the value of ω̂_s at a state the fit never visited (any value minimises)."""
-    prog = Program(box, st, N, reading=reading, fit_offset=N if fit == "independent" else 0, fill=Fraction(fill))
+    prog = Program(box, st, N, reading=reading, fit_offset=N if fit == "independent" else 0, fill=Fraction(fill),
+                   inputs=dict(inputs or {}))
     prog.run()
     return prog
 
 
-def box_setting(emdp: Any, policy: Any, N: int, *, fit: str = "same") -> Setting:
+def box_setting(emdp: Any, policy: Any, N: int, *, fit: str = "same", profile: str = "post",
+                undiscounted: bool = False) -> Setting:
     """The audit's :class:`Setting` a box runs in: N (2N for ``fit="independent"``) windows of T rows (time 1 … T,
     s_T absorbing), each one episode padded in the absorbing state."""
     if fit not in ("same", "independent"):
         raise BoxRefused(f"fit must be 'same' or 'independent', got {fit!r}")
     envs = 2 * N if fit == "independent" else N
-    return setting(emdp, policy, Rollout(n_steps=emdp.horizon, n_envs=envs, after_done="absorb", t0=1))
+    rows = emdp.horizon if profile == "post" else max(emdp.horizon - 1, 1)   # textbook: S_0 … S_{T−1}, actions
+    return setting(emdp, policy, Rollout(n_steps=rows, n_envs=envs, after_done="absorb", t0=1,
+                                         gamma=1 if undiscounted else None))
 
 
 def expected_output(box: Box, emdp: Any, policy: Any, N: int, *, reading: bool = False,
-                    fit: str = "same") -> tuple[np.ndarray, str]:
+                    fit: str = "same", inputs: dict | None = None) -> tuple[np.ndarray, str]:
     """E[output] = Σ_B P_θ(B) output(B), exact (θ's size, flattened), and which output it is."""
-    st = box_setting(emdp, policy, N, fit=fit)
-    value, name = run_box(box, st, N, reading=reading, fit=fit).result()
+    st = box_setting(emdp, policy, N, fit=fit, profile=box.profile, undiscounted=box.undiscounted)
+    value, name = run_box(box, st, N, reading=reading, fit=fit, inputs=inputs).result()
     return np.sum(st.batches.probability[:, None] * value.arr, axis=0), name
 
 
@@ -556,8 +662,10 @@ class BoxCheck:
         return self.outcomes[0].verdict
 
     def __str__(self) -> str:
-        lines = [f"box {self.box.title!r} (line {self.box.line}, {self.box.kind}): claim {self.claim}",
-                 f"  family: {self.family}"]
+        lines = [f"box {self.box.title!r} (line {self.box.line}, {self.box.kind}, profile {self.box.profile}): "
+                 f"claim {self.claim}", f"  family: {self.family}"]
+        for r in self.box.readings:
+            lines.append(f"  textbook spelling: {r}")
         for o in self.outcomes:
             ns = ", ".join(map(str, o.rollouts)) or "none"
             lines.append(f"  [{o.name}] {o.verdict}: {o.reason}  (N = {ns}; output: {o.output or '—'})")
@@ -622,36 +730,38 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                 if time.perf_counter() - start > budget and tried:
                     break
                 try:
-                    st = box_setting(emdp, pol, N, fit=fit)
+                    st = box_setting(emdp, pol, N, fit=fit, profile=box.profile, undiscounted=box.undiscounted)
                 except AuditError as e:
                     if "BATCH_LIMIT" in str(e):
                         break
                     raise
                 if st.batches.count > BOX_BATCH_LIMIT:
                     break
-                prog = run_box(box, st, N, reading=reading, fit=fit)
-                value, output = prog.result()
-                notes = list(dict.fromkeys(notes + prog.notes))
-                p = st.batches.probability
-                E = np.sum(p[:, None] * value.arr, axis=0)
-                if prog.used_undetermined:
-                    other = run_box(box, st, N, reading=reading, fit=fit, fill=Fraction(1)).result()[0]
-                    if any(x != y for x, y in zip(E, np.sum(p[:, None] * other.arr, axis=0))):
-                        raise BoxRefused("E[output] depends on which minimiser ω̂ takes at a state the fit never "
-                                         "visited (ω̂_s = 0 and ω̂_s = 1 differ): the box has no single meaning")
-                grad = np.asarray(st.grad_U, dtype=object).ravel()
-                d = _diagnosis(E, value, p, st)
-                seen.append(d)
-                diag = f"at N = {N}, {st.batches.count} batches: {d}"
-                if claim:
-                    ok, how = _meets(E, grad, output)
-                    if not ok:
-                        cx = _describe(emdp, pol, N) | {"E[output]": [str(x) for x in E],
-                                                       "grad_U": [str(x) for x in grad]}
-                        tried.append(N)
-                        return BoxOutcome(name, "refuted", f"E[output] ≠ {how} exactly at N = {N}", output,
-                                          tuple(dict.fromkeys(tried)), tuple(notes), cx, diag,
-                                          time.perf_counter() - start)
+                for choice in _input_choices(box, st.emdp.num_states):
+                    prog = run_box(box, st, N, reading=reading, fit=fit, inputs=choice)
+                    value, output = prog.result()
+                    notes = list(dict.fromkeys(notes + prog.notes))
+                    p = st.batches.probability
+                    E = np.sum(p[:, None] * value.arr, axis=0)
+                    if prog.used_undetermined:
+                        other = run_box(box, st, N, reading=reading, fit=fit, fill=Fraction(1),
+                                        inputs=choice).result()[0]
+                        if any(x != y for x, y in zip(E, np.sum(p[:, None] * other.arr, axis=0))):
+                            raise BoxRefused("E[output] depends on which minimiser ω̂ takes at a state the fit never "
+                                             "visited (ω̂_s = 0 and ω̂_s = 1 differ): the box has no single meaning")
+                    grad = np.asarray(st.grad_U, dtype=object).ravel()
+                    d = _diagnosis(E, value, p, st)
+                    seen.append(d)
+                    diag = f"at N = {N}, {st.batches.count} batches: {d}"
+                    if claim:
+                        ok, how = _meets(E, grad, output)
+                        if not ok:
+                            cx = _describe(emdp, pol, N) | {name_: [str(x) for x in v] for name_, v in choice.items()} \
+                                | {"E[output]": [str(x) for x in E], "grad_U": [str(x) for x in grad]}
+                            tried.append(N)
+                            return BoxOutcome(name, "refuted", f"E[output] ≠ {how} exactly at N = {N}", output,
+                                              tuple(dict.fromkeys(tried)), tuple(notes), cx, diag,
+                                              time.perf_counter() - start)
                 if N not in tried:
                     tried.append(N)
     except BoxIllFormed as e:
@@ -671,6 +781,32 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
     return BoxOutcome(name, "verified", f"E[output] {how} exactly on the {len(examples)} drawn models at N = "
                                         f"{', '.join(map(str, tried))}", output, tuple(tried),
                       tuple(notes), None, diag, time.perf_counter() - start)
+
+
+def _input_choices(box: Box, S: int) -> list[dict]:
+    """The initial values the box's inputs (parameters of b it never fits, e.g. critic weights w) are checked at:
+    w = 0 and w = (1, −2, 3, …); one empty choice when the box has none."""
+    fitted = {s.target.name for s in box.walk() if s.kind == "assign" and isinstance(s.rhs, A.Opt)
+              and isinstance(s.target, A.Sym)}
+    names: list[str] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, A.Apply) and isinstance(node.fn, A.Fn) and node.fn.name == "b" \
+                and isinstance(node.fn.param, A.Sym) and node.fn.param.index is None:
+            n = node.fn.param.name
+            if n not in fitted and f"{n}_hat" not in fitted and n not in names:
+                names.append(n)
+        for c in A.children(node) if isinstance(node, A.Node) else ():
+            visit(c)
+
+    for st in box.walk():
+        for x in (st.target, st.rhs):
+            if isinstance(x, A.Node):
+                visit(x)
+    if not names:
+        return [{}]
+    other = [Fraction((-1) ** k * (k + 1)) for k in range(S)]
+    return [{n: [Fraction(0)] * S for n in names}, {n: other for n in names}]
 
 
 def _diagnosis(E: np.ndarray, value: V, p: np.ndarray, st: Setting) -> Diagnosis:
@@ -719,8 +855,9 @@ def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -
     argmin fitted on independent roll-outs; each at N = 1, 2, 3 on ``draws`` drawn models within ``budget`` s."""
     start = time.perf_counter()
     examples = models(draws=draws, seed=seed)
-    family = (f"episodic: {draws} exact layered MDPs (2 states + absorbing, 2 actions, λ ≥ 1/2, seed {seed}), "
-              f"tabular softmax π_θ, b_ω tabular; N i.i.d. roll-outs, every batch enumerated")
+    family = (f"episodic: {draws} exact layered MDPs (2 states + absorbing, 2 actions, "
+              f"{'λ = 1 (undiscounted)' if box.undiscounted else 'λ ≥ 1/2'}, seed {seed}), tabular softmax π_θ, "
+              f"b_ω tabular; N i.i.d. roll-outs, every batch enumerated")
     try:
         claim = _claim_of(box)
     except BoxRefused as e:

@@ -83,6 +83,8 @@ class Box:
     estimates: Any = None
     annotation: str = ""
     source: str = field(default="", compare=False)
+    readings: tuple[str, ...] = ()
+    undiscounted: bool = False
 
     def walk(self):
         for s in self.statements:
@@ -93,17 +95,73 @@ class Box:
 _ROLLOUTS = re.compile(r"^(?:collect|run|sample|generate|draw|roll\s*out)\b.*\b(?:episodes?|trajector(?:y|ies)|"
                        r"roll-?outs?)\b", re.I)
 _EACH_EPISODE = re.compile(r"^(?:for\s+)?(?:each|every)\s+(?:episode|trajectory|roll-?out)\b", re.I)
-_REQUIRE = re.compile(r"^(?:input|inputs|require|requires|ensure|given|initiali[sz]e)\b\s*:?", re.I)
+_REQUIRE = re.compile(r"^(?:input|inputs|require|requires|ensure|given|initiali[sz]e|algorithm\s+parameters?)\b"
+                      r"\s*:?", re.I)
 _OUTPUT = re.compile(r"^(?:output|return)\b\s*:?\s*", re.I)
 _ASSIGN = re.compile(r"\\leftarrow|\\gets|←|:=|\\coloneqq")
 
 
+#: Names local to a box (assigned by it, or its inputs): G (a return kept in a variable), δ, I, w (critic weights).
+LOCALS = {"G": "G", "\\delta": "delta", "I": "I", "w": "w"}
+
+
+def box_profile(name: str) -> Any:
+    """The profile a box's math is read with: the ``post`` profile (λ, time indices as written) plus the box-local
+    names of :data:`LOCALS` (G alone is then a variable, G_n^t still the return of roll-out n)."""
+    from dataclasses import replace
+
+    from pgverify.notation.profiles import load_profile
+
+    base = load_profile("post")
+    symbols = {**base.symbols, **{k: v for k, v in LOCALS.items() if k != "G"}, _G_SPELLING: "G"}
+    return replace(base, name=f"box-{name}", symbols=symbols)
+
+
+#: The textbook (Sutton & Barto) spelling of a box, rewritten into the post's: (pattern, replacement, what).
+#: Each rule used is listed in :attr:`Box.readings`.
+TEXTBOOK_RULES = (
+    (r"\\(?:boldsymbol|mathbf|bm)\{(\\theta|w)\}", r"\1", "bold θ, w read as θ, w"),
+    (r"\\pi\s*\(\s*([^|()]*?)\s*(?:\||\\mid|\\vert)\s*([^,()]*?)\s*,\s*\\theta\s*\)", r"\\pi_\\theta(\1|\2)",
+     "π(A|S, θ) read as π_θ(A|S)"),
+    (r"\\hat\{?v\}?\s*\(\s*([^,()]*?)\s*,\s*w\s*\)", r"b_{w}(\1)", "v̂(S, w) read as the baseline b_w(S)"),
+    (r"\\nabla\s*b_\{w\}", r"\\nabla_{w} b_{w}", "∇v̂(S, w) read as ∇_w b_w(S)"),
+    (r"\\nabla\s*(?:\\ln|\\log)", r"\\nabla_\\theta \\log", "∇ ln π read as ∇_θ log π"),
+    (r"\\ln\b", r"\\log", "ln read as log"),
+    (r"\\gamma\b", r"\\lambda", "the discount γ read as the post's λ"),
+    (r"\bS_(\{[^{}]*\}|[A-Za-z0-9])", r"s_\1^{n}", "S_t read as s_t^n (roll-out n)"),
+    (r"\bA_(\{[^{}]*\}|[A-Za-z0-9])", r"a_\1^{n}", "A_t read as a_t^n (roll-out n)"),
+    (r"\bR_(\{[^{}]*\}|[A-Za-z0-9])", r"r(s_{\1-1}^{n}, a_{\1-1}^{n})", "R_k read as r(S_{k−1}, A_{k−1})"),
+    (r"\bG_(\{[^{}]*\}|[A-Za-z0-9])", r"G_n^\1", "G_t read as G_n^t (the return of roll-out n from t)"),
+)
+
+
+def transliterate(latex: str) -> tuple[str, tuple[str, ...]]:
+    """``latex`` in the textbook spelling rewritten by :data:`TEXTBOOK_RULES`, and the rules used."""
+    used = []
+    for pattern, repl, what in TEXTBOOK_RULES:
+        latex, k = re.subn(pattern, repl, latex)
+        if k:
+            used.append(what)
+    return latex, tuple(used)
+
+
 def _parse_row(latex: str, profile: str, line: int, what: str) -> A.Row:
     from pgverify.notation.latex import parse_row, source
+    if profile == "textbook":
+        latex = transliterate(latex)[0]
     try:
-        return parse_row(source(latex, line, 1), profile)
+        return parse_row(source(_bare_g(latex), line, 1), box_profile(profile))
     except NotationError as e:
         raise BoxError(f"line {line}: {what} {latex.strip()!r} cannot be read: {e}") from None
+
+
+#: How the reader spells the box-local G for the LaTeX parser (a symbol no box of RL writes).
+_G_SPELLING = "\\hat{\\Gamma}"
+
+
+def _bare_g(latex: str) -> str:
+    """A bare G (no script) is the box-local variable G: spelt \\mathrm{G} for the reader (a Sym)."""
+    return re.sub(r"(?<![\\A-Za-z])G(?![_^A-Za-z])", lambda m: _G_SPELLING, latex)
 
 
 def _parse_expr(latex: str, profile: str, line: int, what: str) -> A.Expr:
@@ -142,7 +200,7 @@ def _range(text: str, profile: str, line: int, statement: str) -> tuple[str, Any
     if _EACH_EPISODE.match(t) or _EACH_EPISODE.match("for " + t):
         return "n", None, None, "episodes"
     m = re.fullmatch(r"(?:for\s+)?(?:each\s+step\s+of\s+the\s+episode,?\s*)?([A-Za-z])\s*=\s*(.+?)\s*"
-                     r"(?:,\s*(?:\\ldots|\\dots|\\cdots|…|\.\.\.)\s*,|\bto\b|\\ldots|\.\.)\s*(.+)", t)
+                     r"(?:,\s*(?:\\ldots|\\dots|\\cdots|…|\.\s?\.\s?\.)\s*,|\bto\b|\\ldots|\.\.)\s*(.+)", t)
     if not m:
         raise BoxError(f"line {line}: the loop {statement!r} is over no range the box language knows "
                        f"('t = 1, …, T', 'n = 1 to N', 'each episode')")
@@ -155,14 +213,35 @@ def _range(text: str, profile: str, line: int, statement: str) -> tuple[str, Any
 
 
 # ------------------------------------------------------------------------------------------ Markdown
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _markdown_statements(text: str, line0: int, profile: str) -> list[Statement]:
-    """Flat statements of a Markdown box, with ``for …`` … ``end for`` blocks nested."""
+    """Statements of a Markdown box: ``for …``/``Loop …`` blocks nested by indentation or closed by ``end for``."""
     flat: list[tuple[str, Any]] = []   # ("stmt", Statement) | ("for", Statement) | ("end", line)
     lines = text.split("\n")
     i = 0
     while i < len(lines):
         raw, ln = lines[i], line0 + i
         s = raw.strip()
+        s = re.sub(r"^(?:\d+[.:)]|[-*+])\s+", "", s)
+        if re.match(r"^(?:for|loop)\b", s, re.I) and not re.fullmatch(r"(?:end\s*(?:for)?|endfor)\.?", s, re.I):
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and _indent(lines[j]) > _indent(raw):   # an indented body: the block ends before
+                k = j                                                 # the next line indented no deeper
+                while k < len(lines) and (not lines[k].strip() or _indent(lines[k]) > _indent(raw)):
+                    k += 1
+                head = _loop(s, profile, ln)
+                body = _markdown_statements("\n".join(lines[i + 1:k]), ln + 1, profile)
+                if not body:
+                    raise BoxError(f"line {ln}: the loop {s!r} has an empty body")
+                flat.append(("stmt", Statement("for", s, ln, var=head.var, lower=head.lower, upper=head.upper,
+                                               over=head.over, body=tuple(body))))
+                i = k
+                continue
         s = re.sub(r"^(?:\d+[.:)]|[-*+])\s+", "", s)  # list markers
         if not s:
             i += 1
@@ -186,9 +265,8 @@ def _markdown_statements(text: str, line0: int, profile: str) -> list[Statement]
             flat.append(("end", ln))
         elif s.startswith("//") or s.startswith("#"):
             flat.append(("stmt", Statement("comment", s, ln)))
-        elif re.match(r"^for\b", s, re.I):
-            var, lower, upper, over = _range(s, profile, ln, s)
-            flat.append(("for", Statement("for", s, ln, var=var, lower=lower, upper=upper, over=over)))
+        elif re.match(r"^(?:for|loop)\b", s, re.I):
+            flat.append(("for", _loop(s, profile, ln)))
         elif _ROLLOUTS.match(_strip_math(s)):
             flat.append(("stmt", Statement("rollouts", s, ln)))
         elif _OUTPUT.match(s):
@@ -208,6 +286,17 @@ def _markdown_statements(text: str, line0: int, profile: str) -> list[Statement]
                            f"ending with ':', a comment '// …', 'output x')")
         i += 1
     return _nest(flat, "end for")
+
+
+def _loop(text: str, profile: str, line: int) -> Statement:
+    """The head of a loop: ``for t = 1, …, T``, ``for each episode``, and the textbook's ``Loop forever (for each
+    episode):`` (N i.i.d. episodes: θ's updates are read at first order, so each is at the same θ) and ``Loop for
+    each step of the episode, t = 0, 1, …, T − 1:``."""
+    t = re.sub(r"^loop\s+forever\s*\((for\s+each\s+episode)\)\s*:?\s*$", r"\1", text.strip(), flags=re.I)
+    t = re.sub(r"^loop\s+for\s+each\s+step\s+of\s+the\s+episode\s*,?\s*", "", t, flags=re.I)
+    t = re.sub(r"^loop\s+", "", t, flags=re.I)
+    var, lower, upper, over = _range(t, profile, line, text)
+    return Statement("for", text, line, var=var, lower=lower, upper=upper, over=over)
 
 
 def _nest(flat: list[tuple[str, Any]], closer: str) -> list[Statement]:
@@ -318,7 +407,7 @@ def _latex_statements(text: str, line0: int, profile: str) -> list[Statement]:
 
 # ------------------------------------------------------------------------------------------ boxes
 def read_box(text: str, *, kind: str = MARKDOWN, profile: str = "post", line: int = 1, title: str = "",
-             estimates: str | None = None) -> Box:
+             estimates: str | None = None, undiscounted: bool = False) -> Box:
     """The :class:`Box` of a box's inside (Markdown lines, or an ``algorithmic`` body for ``kind="latex"``).
 
     ``estimates``: the LaTeX of the claim (``\\nabla_\\theta U(\\theta)``), as an annotation states it.
@@ -331,13 +420,16 @@ def read_box(text: str, *, kind: str = MARKDOWN, profile: str = "post", line: in
         raise BoxError(f"a box is text, got {type(text).__name__}")
     if kind not in (MARKDOWN, LATEX):
         raise BoxError(f"kind must be {MARKDOWN!r} or {LATEX!r}, got {kind!r}")
+    if profile not in ("post", "textbook"):
+        raise BoxError(f"a box is read with the profile 'post' or 'textbook', got {profile!r}")
     stmts = (_markdown_statements if kind == MARKDOWN else _latex_statements)(text, line, profile)
     if not any(s.kind == "assign" for st in stmts for s in st.walk()):
         raise BoxError(f"line {line}: the box assigns nothing: no estimator to check")
     claim = None
     if estimates is not None:
-        claim = _parse_expr(estimates, profile, line, "the 'estimates' clause")
-    return Box(tuple(stmts), title, kind, line, profile, claim, estimates or "", text)
+        claim = _parse_expr(estimates, "post", line, "the 'estimates' clause")
+    readings = transliterate(text)[1] if profile == "textbook" else ()
+    return Box(tuple(stmts), title, kind, line, profile, claim, estimates or "", text, readings, undiscounted)
 
 
 _SHORTCODE = re.compile(r"\{\{<\s*pseudocode([^>]*)>\}\}(.*?)\{\{<\s*/pseudocode\s*>\}\}", re.S)
@@ -346,20 +438,33 @@ _ALGORITHMIC = re.compile(r"\\begin\{algorithmic\}(?:\[[^\]]*\])?(.*?)\\end\{alg
 _ANNOTATION = re.compile(r"(?:<!--\s*pgverify:(.*?)-->|^[ \t]*%\s*pgverify:(.*)$)\s*$", re.S | re.M)
 
 
-def _annotation_before(text: str, start: int) -> str | None:
-    """The ``estimates`` clause of an annotation just before ``start`` (only blank text between), or None."""
+def _annotation_before(text: str, start: int) -> dict:
+    """The clauses of the annotation just before ``start`` (only blank text between): ``estimates`` (its LaTeX),
+    ``profile`` (post or textbook), ``undiscounted`` (``where \\lambda = 1`` / ``where \\gamma = 1``).  Any other
+    clause raises :class:`BoxError` (a clause is consumed or refused, never ignored)."""
     before = text[:start].rstrip()
     m = None
     for m in _ANNOTATION.finditer(before):
         pass
     if m is None or m.end() < len(before.rstrip()):
-        return None
+        return {}
     body = (m.group(1) or m.group(2) or "").strip()
+    out: dict = {}
     for clause in re.split(r";|\n", body):
-        word, _, rest = clause.strip().partition(" ")
+        clause = clause.strip()
+        word, _, rest = clause.partition(" ")
+        if not clause:
+            continue
         if word == "estimates":
-            return rest.strip()
-    return None
+            out["estimates"] = rest.strip()
+        elif word == "profile" and rest.strip() in ("post", "textbook"):
+            out["profile"] = rest.strip()
+        elif re.fullmatch(r"where\s+\\(?:lambda|gamma)\s*=\s*1", clause):
+            out["undiscounted"] = True
+        else:
+            raise BoxError(f"the box's annotation clause {clause!r} is not read for a box (read: estimates "
+                           f"\\nabla_\\theta U(\\theta); profile post|textbook; where \\lambda = 1)")
+    return out
 
 
 def _title(text: str, default: str) -> str:
@@ -388,9 +493,10 @@ def find_boxes(text: str, *, profile: str = "post") -> tuple[Box | BoxError, ...
     out: list[Box | BoxError] = []
     for start, head, inner, kind, title in sorted(found):
         line = text.count("\n", 0, start) + 1
-        claim = _annotation_before(text, head)
         try:
-            out.append(read_box(inner, kind=kind, profile=profile, line=line, title=title, estimates=claim))
+            ann = _annotation_before(text, head)
+            out.append(read_box(inner, kind=kind, profile=ann.get("profile", profile), line=line, title=title,
+                                estimates=ann.get("estimates"), undiscounted=ann.get("undiscounted", False)))
         except BoxError as e:
             out.append(e)
     return tuple(out)
