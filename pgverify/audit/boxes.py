@@ -363,6 +363,9 @@ class Program:
                        f"(checked at {name} = {', '.join(map(str, self.inputs[name]))} …); its own updates change θ's "
                        f"direction only at second order in the step sizes")
             row = np.array([Fraction(x) for x in self.inputs[name]], dtype=object)
+            if any(st.kind == "convention" for st in self.box.walk()):
+                row[self.st.emdp.absorbing] = Fraction(0)
+                self._note(f"v̂ is 0 at the terminal state (the box's convention): {name} there is 0")
             self.env[name] = V("table", np.tile(row, (self.B, 1)))
         return self.env[name]
 
@@ -476,7 +479,7 @@ class Program:
 
     def _statement(self, s: Statement, bound: dict) -> None:
         try:
-            if s.kind in ("label", "comment", "require", "rollouts"):
+            if s.kind in ("label", "comment", "require", "rollouts", "convention"):
                 return
             if s.kind == "for":
                 if s.var in bound:
@@ -618,8 +621,9 @@ def box_setting(emdp: Any, policy: Any, N: int, *, fit: str = "same", profile: s
     if fit not in ("same", "independent"):
         raise BoxRefused(f"fit must be 'same' or 'independent', got {fit!r}")
     envs = 2 * N if fit == "independent" else N
-    rows = emdp.horizon if profile == "post" else max(emdp.horizon - 1, 1)   # textbook: S_0 … S_{T−1}, actions
-    return setting(emdp, policy, Rollout(n_steps=rows, n_envs=envs, after_done="absorb", t0=1,
+    # T rows: the post's s_1 … s_T (s_T absorbing); the textbook's S_0 … S_{T−1}, then the terminal S_T of the
+    # longest episode (an episode's own length is its count of steps, read where the box writes T)
+    return setting(emdp, policy, Rollout(n_steps=emdp.horizon, n_envs=envs, after_done="absorb", t0=1,
                                          gamma=1 if undiscounted else None))
 
 

@@ -95,7 +95,7 @@ class Box:
 _ROLLOUTS = re.compile(r"^(?:collect|run|sample|generate|draw|roll\s*out)\b.*\b(?:episodes?|trajector(?:y|ies)|"
                        r"roll-?outs?)\b", re.I)
 _EACH_EPISODE = re.compile(r"^(?:for\s+)?(?:each|every)\s+(?:episode|trajectory|roll-?out)\b", re.I)
-_REQUIRE = re.compile(r"^(?:input|inputs|require|requires|ensure|given|initiali[sz]e|algorithm\s+parameters?)\b"
+_REQUIRE = re.compile(r"^(?:input|inputs|require|requires|ensure|given|initiali[sz]e|(?:algorithm\s+)?parameters?)\b"
                       r"\s*:?", re.I)
 _OUTPUT = re.compile(r"^(?:output|return)\b\s*:?\s*", re.I)
 _ASSIGN = re.compile(r"\\leftarrow|\\gets|←|:=|\\coloneqq")
@@ -235,7 +235,10 @@ def _markdown_statements(text: str, line0: int, profile: str) -> list[Statement]
                 while k < len(lines) and (not lines[k].strip() or _indent(lines[k]) > _indent(raw)):
                     k += 1
                 head = _loop(s, profile, ln)
-                body = _markdown_statements("\n".join(lines[i + 1:k]), ln + 1, profile)
+                inner = lines[i + 1:k]
+                if _ONLINE.match(s):
+                    inner = [_online(x) for x in inner]
+                body = _markdown_statements("\n".join(inner), ln + 1, profile)
                 if not body:
                     raise BoxError(f"line {ln}: the loop {s!r} has an empty body")
                 flat.append(("stmt", Statement("for", s, ln, var=head.var, lower=head.lower, upper=head.upper,
@@ -265,6 +268,8 @@ def _markdown_statements(text: str, line0: int, profile: str) -> list[Statement]
             flat.append(("end", ln))
         elif s.startswith("//") or s.startswith("#"):
             flat.append(("stmt", Statement("comment", s, ln)))
+        elif s == "terminal value zero":
+            flat.append(("stmt", Statement("convention", "v̂(S', w) = 0 at a terminal S'", ln)))
         elif re.match(r"^(?:for|loop)\b", s, re.I):
             flat.append(("for", _loop(s, profile, ln)))
         elif _ROLLOUTS.match(_strip_math(s)):
@@ -288,10 +293,41 @@ def _markdown_statements(text: str, line0: int, profile: str) -> list[Statement]
     return _nest(flat, "end for")
 
 
+_ONLINE = re.compile(r"^loop\s+while\s+\$?S\$?\s+is\s+not\s+terminal\b", re.I)
+_TERMINAL_ZERO = re.compile(r"\(\s*if\s+\$?S['′]\$?\s+is\s+terminal,?\s+then\s+\$?\\hat\{?v\}?\(S['′],\s*w\)\s*"
+                            r"(?:\\doteq|≐|=|:=)\s*0\s*\$?\s*\)\s*$")
+
+
+def _online(line: str) -> str:
+    """A line of an online loop (``Loop while S is not terminal``) with S, A, S', R read as S_t, A_t, S_{t+1},
+    R_{t+1}; the environment's steps (A ∼ π(·|S, θ), "Take action A, observe S', R", S ← S') become comments
+    (they are what the roll-out's coordinates are)."""
+    body = line.strip()
+    indent = line[:len(line) - len(line.lstrip())]
+    if re.match(r"^\$?A\s*(?:\\sim|∼)", body) or re.match(r"^take\s+action\b", body, re.I) \
+            or re.fullmatch(r"\$?S\s*(?:\\leftarrow|\\gets|←)\s*S['′]\$?", body):
+        return f"{indent}// environment step (the roll-out's coordinates): {body}"
+    conv = ""
+    if _TERMINAL_ZERO.search(body):
+        body = _TERMINAL_ZERO.sub("", body).rstrip()
+        conv = f"\n{indent}terminal value zero"
+    body = re.sub(r"S['′]", "S_{t+1}", body)
+    body = re.sub(r"(?<![\\A-Za-z])S(?![_A-Za-z])", "S_t", body)
+    body = re.sub(r"(?<![\\A-Za-z])A(?![_A-Za-z(])", "A_t", body)
+    body = re.sub(r"(?<![\\A-Za-z])R(?![_A-Za-z])", "R_{t+1}", body)
+    return indent + body + conv
+
+
 def _loop(text: str, profile: str, line: int) -> Statement:
     """The head of a loop: ``for t = 1, …, T``, ``for each episode``, and the textbook's ``Loop forever (for each
     episode):`` (N i.i.d. episodes: θ's updates are read at first order, so each is at the same θ) and ``Loop for
     each step of the episode, t = 0, 1, …, T − 1:``."""
+    if _ONLINE.match(text.strip()):
+        if profile != "textbook":
+            raise BoxError(f"line {line}: the online loop {text!r} is read with the textbook profile only")
+        t = "t = 0, \\ldots, T-1"
+        return Statement("for", text, line, var="t", lower=_parse_expr("0", profile, line, "the loop's bound"),
+                         upper=_parse_expr("T-1", profile, line, "the loop's bound"), over="time")
     t = re.sub(r"^loop\s+forever\s*\((for\s+each\s+episode)\)\s*:?\s*$", r"\1", text.strip(), flags=re.I)
     t = re.sub(r"^loop\s+for\s+each\s+step\s+of\s+the\s+episode\s*,?\s*", "", t, flags=re.I)
     t = re.sub(r"^loop\s+", "", t, flags=re.I)
@@ -429,6 +465,9 @@ def read_box(text: str, *, kind: str = MARKDOWN, profile: str = "post", line: in
     if estimates is not None:
         claim = _parse_expr(estimates, "post", line, "the 'estimates' clause")
     readings = transliterate(text)[1] if profile == "textbook" else ()
+    if any(_ONLINE.match(x.strip()) for x in text.split("\n")):
+        readings += ("online loop: S, A, S', R read as S_t, A_t, S_{t+1}, R_{t+1}; A ∼ π, 'Take action', S ← S' are "
+                     "the roll-out's own steps",)
     return Box(tuple(stmts), title, kind, line, profile, claim, estimates or "", text, readings, undiscounted)
 
 
