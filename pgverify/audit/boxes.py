@@ -387,8 +387,8 @@ class Program:
             table = np.asarray(m.v, dtype=object)
         if table.dtype != object or not all(isinstance(x, (int, Fraction)) for x in table.ravel()):
             raise BoxRefused(f"{_show(node)}: the model's {fn.name} is not exact here")
-        if self.gamma != Fraction(self.st.emdp.mdp.discount):
-            raise BoxRefused(f"{_show(node)}: the rollout's γ is not the MDP's")
+        if fn.name != "r" and self.gamma != Fraction(self.st.emdp.mdp.discount):
+            raise BoxRefused(f"{_show(node)}: v and q are the MDP's at its own λ, not at the box's λ = {self.gamma}")
         return V("scalar", table[tuple(a.arr for a in args)])
 
     def _score(self, node: A.Grad, bound: dict, fit: bool) -> V:

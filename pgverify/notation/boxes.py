@@ -200,7 +200,7 @@ def _range(text: str, profile: str, line: int, statement: str) -> tuple[str, Any
     if _EACH_EPISODE.match(t) or _EACH_EPISODE.match("for " + t):
         return "n", None, None, "episodes"
     m = re.fullmatch(r"(?:for\s+)?(?:each\s+step\s+of\s+the\s+episode,?\s*)?([A-Za-z])\s*=\s*(.+?)\s*"
-                     r"(?:,\s*(?:\\ldots|\\dots|\\cdots|…|\.\s?\.\s?\.)\s*,|\bto\b|\\ldots|\.\.)\s*(.+)", t)
+                     r"(?:,\s*(?:\\ldots|\\dots|\\cdots|…|\.\s?\.\s?\.)\s*,|\bto\b|\\ldots|\.\.)\s*(.+)", t, re.I)
     if not m:
         raise BoxError(f"line {line}: the loop {statement!r} is over no range the box language knows "
                        f"('t = 1, …, T', 'n = 1 to N', 'each episode')")
@@ -363,7 +363,13 @@ def _nest(flat: list[tuple[str, Any]], closer: str) -> list[Statement]:
 # ------------------------------------------------------------------------------------------ LaTeX
 _COMMAND = re.compile(r"\\(State|Statex|ForAll|For|EndFor|If|ElsIf|Else|EndIf|Require|Ensure|Return|Comment|"
                       r"While|EndWhile|Repeat|Until|Loop|EndLoop|Procedure|EndProcedure|Function|EndFunction|"
-                      r"Call|Input|Output)\b")
+                      r"Call|Input|Output|STATE|FORALL|FOR|ENDFOR|IF|ELSIF|ELSE|ENDIF|REQUIRE|ENSURE|RETURN|"
+                      r"COMMENT|WHILE|ENDWHILE|REPEAT|UNTIL|LOOP|ENDLOOP)\b")
+#: The ``algorithmic`` package's upper-case commands, as ``algpseudocode`` spells them.
+_UPPER = {"STATE": "State", "FORALL": "ForAll", "FOR": "For", "ENDFOR": "EndFor", "IF": "If", "ELSIF": "ElsIf",
+          "ELSE": "Else", "ENDIF": "EndIf", "REQUIRE": "Require", "ENSURE": "Ensure", "RETURN": "Return",
+          "COMMENT": "Comment", "WHILE": "While", "ENDWHILE": "EndWhile", "REPEAT": "Repeat", "UNTIL": "Until",
+          "LOOP": "Loop", "ENDLOOP": "EndLoop"}
 
 
 def _braced(text: str, i: int) -> tuple[str, int]:
@@ -392,7 +398,7 @@ def _latex_statements(text: str, line0: int, profile: str) -> list[Statement]:
         raise BoxError(f"line {line0}: {head.strip()!r} stands outside any statement of the algorithmic box")
     flat: list[tuple[str, Any]] = []
     for k, m in enumerate(marks):
-        cmd = m.group(1)
+        cmd = _UPPER.get(m.group(1), m.group(1))
         end = marks[k + 1].start() if k + 1 < len(marks) else len(body)
         ln = line0 + body[:m.start()].count("\n")
         if cmd in ("For", "ForAll", "If", "While", "Comment", "Procedure", "Function"):
