@@ -458,8 +458,9 @@ class Program:
         rows = np.arange(self.B)
         for x, y in pairs:
             np.add.at(counts, (rows, x.astype(np.int64)), 1)
-            for i in range(self.B):
-                sums[i, x[i]] += y[i]
+            for state in np.unique(x):
+                at = x == state
+                sums[at, state] = sums[at, state] + y[at]
         seen = counts > 0
         table[seen] = sums[seen] / counts[seen]
         if not seen.all():
@@ -857,6 +858,9 @@ def _claim_of(box: Box) -> str:
 def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -> BoxCheck:
     """The verdicts of ``box``: as written, then (if it is not a program as written) the reading, then with every
     argmin fitted on independent roll-outs; each at N = 1, 2, 3 on ``draws`` drawn models within ``budget`` s."""
+    if not isinstance(box, Box):
+        raise BoxRefused(f"check_box takes a pgverify.notation.boxes.Box (from read_box or find_boxes), got "
+                         f"{type(box).__name__}")
     start = time.perf_counter()
     examples = models(draws=draws, seed=seed)
     family = (f"episodic: {draws} exact layered MDPs (2 states + absorbing, 2 actions, "
