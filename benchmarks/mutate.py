@@ -79,6 +79,8 @@ class Mutant:
 
 
 EV = "pgverify/notation/evaluate.py"
+BX = "pgverify/audit/boxes.py"
+BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -230,6 +232,33 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("numeric/episodic.py", "return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first",
            "return first * np.prod(pi[s, a], axis=1) if tr.horizon > 1 else first",
            "𝒯θ(τ) without the transition probabilities"),
+    # ---- algorithm boxes (issue 22): pgverify/notation/boxes.py and pgverify/audit/boxes.py
+    Mutant(BX, "            acc = self.rewards[:, k, :] + self.gamma * acc",
+           "            acc = self.rewards[:, k, :] + acc", "box: G_n^t without the discount", BOX_TESTS),
+    Mutant(BX, "        row = t - self.time_base", "        row = t - 1", "box: time from 1 in the textbook's boxes too",
+           BOX_TESTS),
+    Mutant(BX, "        table[seen] = sums[seen] / counts[seen]", "        table[seen] = sums[seen]",
+           "box: the least-squares fit as the per-state sum, not the mean", BOX_TESTS),
+    Mutant(BX, "            inside = (lo <= i) & (i <= hi)", "            inside = lo <= i",
+           "box: a sum's per-episode upper bound (T) ignored", BOX_TESTS),
+    Mutant(BX, "                    self.mask = outer & (lo <= i) & (i <= hi)",
+           "                    self.mask = outer & (lo <= i)", "box: a loop runs past the episode's end", BOX_TESTS),
+    Mutant(BX, "            d = V(\"vector\", np.where(self.mask[:, None], d.arr, Fraction(0)))",
+           "            d = d", "box: θ updates of masked-out steps kept", BOX_TESTS),
+    Mutant(BX, "    return bool(c > 0 and all(x == c * y for x, y in zip(E, grad))), \"c·∇U (c > 0)\"",
+           "    return bool(all(x == c * y for x, y in zip(E, grad))), \"c·∇U (c > 0)\"",
+           "box: a θ direction accepted at a negative factor (descent)", BOX_TESTS),
+    Mutant(BX, "        prog = Program(box, st, N, reading=reading, fit_offset=N if fit == \"independent\" else 0, "
+               "fill=Fraction(fill),",
+           "        prog = Program(box, st, N, reading=reading, fit_offset=0, fill=Fraction(fill),",
+           "box: the independent fit reads the estimate's own roll-outs", BOX_TESTS),
+    Mutant(BX, "            onehot[np.arange(self.B), x.arr] = Fraction(1)", "            pass",
+           "box: ∇_w b_w(s) = 0 instead of e_s", BOX_TESTS),
+    Mutant(BX, "                if not self.mask.all() and old is not None and old.kind == v.kind:",
+           "                if False:", "box: an assignment in a masked step overwrites the other batches",
+           BOX_TESTS),
+    Mutant("pgverify/notation/boxes.py", "    (r\"\\\\gamma\\b\", r\"\\\\lambda\", \"the discount γ read as the post's λ\"),",
+           "", "box: the textbook's γ not read as the discount", BOX_TESTS),
 )
 
 

@@ -169,3 +169,47 @@ def test_an_unvisited_state_is_read_as_the_minimum_norm_fit_only_when_the_verdic
     assert [o.verdict for o in check.outcomes] == ["refuted", "verified"]
     assert any("minimum-norm" in n for n in check.outcomes[1].notes)
     assert Fraction(0) == 0  # the fill values are exact
+
+
+def _textbook(lines: list[str]) -> str:
+    return ("<!-- pgverify: estimates \\nabla_\\theta U(\\theta); profile textbook -->\n```algorithm\n"
+            + "\n".join(lines) + "\n```\n")
+
+
+EPISODE = ["Loop forever (for each episode):",
+           "    Generate an episode $S_0, A_0, R_1, \\ldots, S_{T-1}, A_{T-1}, R_T$, following $\\pi(\\cdot|\\cdot, \\theta)$",
+           "    Loop for each step of the episode $t = 0, 1, \\ldots, T-1$:",
+           "        $G \\leftarrow \\sum_{k=t+1}^{T} \\gamma^{k-t-1} R_k$"]
+
+
+@pytest.mark.parametrize("update, verdict", [
+    ("$\\theta \\leftarrow \\theta + \\alpha \\gamma^t G \\nabla \\ln \\pi(A_t|S_t, \\theta)$", "verified"),
+    ("$\\theta \\leftarrow \\theta + \\alpha G \\nabla \\ln \\pi(A_t|S_t, \\theta)$", "refuted"),
+    ("$\\theta \\leftarrow \\theta + \\alpha \\gamma^t (G - \\hat{v}(S_t, w)) \\nabla \\ln \\pi(A_t|S_t, \\theta)$",
+     "verified"),
+    ("$\\theta \\leftarrow \\theta + \\alpha \\gamma^t (G - \\hat{v}(S_{t+1}, w)) \\nabla \\ln \\pi(A_t|S_t, \\theta)$",
+     "refuted"),
+])
+def test_sutton_barto_reinforce_and_its_slips(update, verdict):
+    """γ^t G ∇ln π is ∇J at first order; without γ^t it is not; a critic at S_t is a baseline, at S_{t+1} it is not
+    (it depends on A_t)."""
+    check = check_box(find_boxes(_textbook(EPISODE + ["        " + update]))[0], draws=2, budget=2.0)
+    assert [o.verdict for o in check.outcomes] == [verdict], check
+    assert any("γ read as the post's λ" in r for r in check.box.readings)
+
+
+def test_one_step_actor_critic_is_biased_for_an_arbitrary_critic():
+    lines = ["Loop forever (for each episode):", "    $I \\leftarrow 1$",
+             "    Loop while S is not terminal (for each time step):",
+             "        $A \\sim \\pi(\\cdot|S, \\theta)$", "        Take action A, observe S', R",
+             "        $\\delta \\leftarrow R + \\gamma \\hat{v}(S', w) - \\hat{v}(S, w)$ (if S' is terminal, then "
+             "$\\hat{v}(S', w) \\doteq 0$)",
+             "        $\\theta \\leftarrow \\theta + \\alpha I \\delta \\nabla \\ln \\pi(A|S, \\theta)$",
+             "        $I \\leftarrow \\gamma I$", "        $S \\leftarrow S'$"]
+    check = check_box(find_boxes(_textbook(lines))[0], draws=2, budget=2.0)
+    assert [o.verdict for o in check.outcomes] == ["refuted"]
+    assert "w" in check.outcomes[0].counterexample
+    exact = [ln.replace("\\hat{v}(S', w)", "v(S')").replace("\\hat{v}(S, w)", "v(S)") for ln in lines]
+    exact = [ln.split(" (if S'")[0] for ln in exact]
+    check = check_box(find_boxes(_textbook(exact))[0], draws=2, budget=2.0)
+    assert [o.verdict for o in check.outcomes] == ["verified"]

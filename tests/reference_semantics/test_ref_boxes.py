@@ -157,3 +157,43 @@ def test_a_fixed_model_at_two_rollouts():
         want = _reference(emdp, weights, 2, make(emdp))
         assert any(x != 0 for x in want)
         assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
+
+
+SB_BASELINE = read_box("\n".join([
+    "Loop forever (for each episode):",
+    "    Generate an episode $S_0, A_0, R_1, \\ldots, S_{T-1}, A_{T-1}, R_T$, following $\\pi(\\cdot|\\cdot, \\theta)$",
+    "    Loop for each step of the episode $t = 0, 1, \\ldots, T-1$:",
+    "        $G \\leftarrow \\sum_{k=t+1}^{T} \\gamma^{k-t-1} R_k$",
+    "        $\\delta \\leftarrow G - \\hat{v}(S_t, w)$",
+    "        $w \\leftarrow w + \\alpha^w \\delta \\nabla \\hat{v}(S_t, w)$",
+    "        $\\theta \\leftarrow \\theta + \\alpha^\\theta \\gamma^t \\delta \\nabla \\ln \\pi(A_t|S_t, \\theta)$"]),
+    profile="textbook")
+
+
+def _sb_baseline(emdp, w, absorbing):
+    """Σ_n Σ_{t < T_n} γ^t (G_t − w[S_t]) ∇ln π(A_t|S_t): the episode's own steps only (T_n its length)."""
+    lam = Fraction(emdp.mdp.discount)
+
+    def est(tup, pi, S, A):
+        g = np.full(S * A, Fraction(0), dtype=object)
+        for states, actions, _ in tup:
+            G, _ = _returns(emdp, states, actions)
+            for t, (s, a) in enumerate(zip(states, actions)):
+                if s == absorbing:
+                    break
+                g = g + lam ** t * (G[t] - w[s]) * _score(pi, s, a, S, A)
+        return g
+    return est
+
+
+@settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(_models(), st.sampled_from([1, 2]), st.lists(st.integers(-3, 3), min_size=3, max_size=3))
+def test_a_textbook_box_with_a_critic_is_the_direct_enumeration(model, N, w):
+    """Sutton & Barto's REINFORCE with baseline, θ's direction at first order, T each episode's own length."""
+    emdp, pol = model
+    S = emdp.mdp.num_states
+    w0 = [Fraction(x) for x in (w * S)[:S]]
+    got, name = expected_output(SB_BASELINE, emdp, pol, N, inputs={"w": w0})
+    want = _reference(emdp, np.asarray(pol.weights).tolist(), N, _sb_baseline(emdp, w0, emdp.absorbing))
+    assert name == "the direction of the θ update"
+    assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
