@@ -213,3 +213,10 @@ def test_one_step_actor_critic_is_biased_for_an_arbitrary_critic():
     exact = [ln.split(" (if S'")[0] for ln in exact]
     check = check_box(find_boxes(_textbook(exact))[0], draws=2, budget=2.0)
     assert [o.verdict for o in check.outcomes] == ["verified"]
+
+
+@pytest.mark.slow
+def test_the_guides_example_gives_the_verdicts_it_describes():
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "reinforce_box.md"
+    run = check_boxes(example, draws=2, budget=3.0)
+    assert [[o.verdict for o in r.outcomes] for r in run.results] == [["refuted", "verified"], ["verified"]]
