@@ -493,7 +493,15 @@ def _annotation_before(text: str, start: int) -> dict:
         pass
     if m is None or m.end() < len(before.rstrip()):
         return {}
-    body = (m.group(1) or m.group(2) or "").strip()
+    return box_annotation((m.group(1) or m.group(2) or "").strip())
+
+
+#: A box's opening: an annotation just before one belongs to the box (:func:`box_annotation`).
+BOX_OPENING = re.compile(r"\s*(?:\{\{<\s*pseudocode|```+\s*algorithm|\\begin\{algorithm)")
+
+
+def box_annotation(body: str) -> dict:
+    """The clauses of a box's annotation (see :func:`_annotation_before`); :class:`BoxError` for any other."""
     out: dict = {}
     for clause in re.split(r";|\n", body):
         clause = clause.strip()
