@@ -115,6 +115,7 @@ class Program:
     notes: list = field(default_factory=list)
     first_order: bool = False
     fill: Fraction = Fraction(0)
+    baseline: str = "tabular"
     used_undetermined: bool = False
     last: Any = None
     inputs: dict = field(default_factory=dict)
@@ -362,7 +363,9 @@ class Program:
             self._note(f"{name}: a parameter of b_{name} the box does not fit: an input, its initial value arbitrary "
                        f"(checked at {name} = {', '.join(map(str, self.inputs[name]))} …); its own updates change θ's "
                        f"direction only at second order in the step sizes")
-            row = np.array([Fraction(x) for x in self.inputs[name]], dtype=object)
+            w = [Fraction(x) for x in self.inputs[name]]
+            row = np.array(w if self.baseline == "tabular" else [w[0] + w[1] * s for s in range(self.S)],
+                           dtype=object)
             if any(st.kind == "convention" for st in self.box.walk()):
                 row[self.st.emdp.absorbing] = Fraction(0)
                 self._note(f"v̂ is 0 at the terminal state (the box's convention): {name} there is 0")
@@ -397,6 +400,8 @@ class Program:
                 and isinstance(body.fn, A.Fn) and body.fn.name == "b" and body.fn.param == node.wrt):
             self._baseline(body, bound, fit)   # b_w(s) must have a meaning
             x = self.expr(body.args[0], bound, fit)
+            if self.baseline == "linear":      # ∇_w φ(s)ᵀw = φ(s) = (1, s)
+                return V("wvector", np.array([[Fraction(1), Fraction(int(s))] for s in x.arr], dtype=object))
             onehot = np.zeros((self.B, self.S), dtype=object)
             onehot[:] = Fraction(0)
             onehot[np.arange(self.B), x.arr] = Fraction(1)
@@ -462,6 +467,8 @@ class Program:
                 at = x == state
                 sums[at, state] = sums[at, state] + y[at]
         seen = counts > 0
+        if self.baseline == "linear":
+            return V("table", self._linear_fit(pairs, seen, stmt))
         table[seen] = sums[seen] / counts[seen]
         if not seen.all():
             self._note(f"line {stmt.line}: on some batches a state is never visited by the fit: ω̂ there is any "
@@ -469,6 +476,37 @@ class Program:
         self._note(f"line {stmt.line}: b_ω tabular (one ω_s per state): the argmin is separable, each ω_s a convex "
                    f"quadratic with the unique minimiser the mean of the y's at s (normal equations, exact)")
         return V("table", table)
+
+    def _linear_fit(self, pairs: list, seen: np.ndarray, stmt: Statement) -> np.ndarray:
+        """b_ω(s) = φ(s)ᵀω, φ(s) = (1, s): the normal equations Σφφᵀ ω = Σφy solved exactly per batch.  Singular
+        (the fit visits one state): the fitted value there is the mean, elsewhere undetermined."""
+        table = np.full((self.B, self.S), _UNDETERMINED, dtype=object)
+        zero = np.full(self.B, Fraction(0), dtype=object)
+        m01, m11, v0, v1 = zero.copy(), zero.copy(), zero.copy(), zero.copy()
+        m00 = np.zeros(self.B, dtype=np.int64)
+        for x, y in pairs:                     # Σφφᵀ and Σφy, φ(x) = (1, x), vectorised over the batches
+            xs = x.astype(np.int64)
+            m00 += 1
+            m01 = m01 + xs
+            m11 = m11 + xs * xs
+            v0 = v0 + y
+            v1 = v1 + xs * y
+        det = m00 * m11 - m01 * m01
+        ok = np.array([d != 0 for d in det], dtype=bool)
+        for i in np.nonzero(ok)[0]:
+            w0 = (m11[i] * v0[i] - m01[i] * v1[i]) / det[i]
+            w1 = (m00[i] * v1[i] - m01[i] * v0[i]) / det[i]
+            table[i] = [w0 + w1 * s for s in range(self.S)]
+        singular = not ok.all()
+        for i in np.nonzero(~ok)[0]:          # one state visited: its fitted value is the mean; the line is free
+            for s in np.nonzero(seen[i])[0]:
+                table[i, s] = v0[i] / m00[i]
+        if singular:
+            self._note(f"line {stmt.line}: on some batches the normal equations are singular (the fit visits one "
+                       f"state): ω̂ is a line of minimisers; b_ω̂ is determined only at that state")
+        self._note(f"line {stmt.line}: b_ω linear, b_ω(s) = φ(s)ᵀω with φ(s) = (1, s): the normal equations solved "
+                   f"exactly (Cramer's rule) on every batch")
+        return table
 
     # ---- statements
     def run(self) -> None:
@@ -606,11 +644,13 @@ def _step_size(node: Any) -> bool:
 
 # ----------------------------------------------------------------------------------------- the check
 def run_box(box: Box, st: Setting, N: int, *, reading: bool = False, fit: str = "same",
-            fill: Fraction = Fraction(0), inputs: dict | None = None) -> Program:
+            fill: Fraction = Fraction(0), inputs: dict | None = None, baseline: str = "tabular") -> Program:
     """Run ``box`` on every batch of ``st`` (its rollout has N, or 2N when ``fit="independent"``, envs);
     ``fill``: the value of ω̂_s at a state the fit never visited (any value minimises)."""
     prog = Program(box, st, N, reading=reading, fit_offset=N if fit == "independent" else 0, fill=Fraction(fill),
-                   inputs=dict(inputs or {}))
+                   inputs=dict(inputs or {}), baseline=baseline)
+    if baseline not in ("tabular", "linear"):
+        raise BoxRefused(f"baseline must be 'tabular' or 'linear', got {baseline!r}")
     prog.run()
     return prog
 
@@ -723,16 +763,26 @@ def _describe(emdp: Any, pol: Any, N: int) -> dict:
 
 def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: str, claim: str,
                    budget: float) -> BoxOutcome:
+    """One reading of ``box`` on the drawn models at N = 1, 2, 3: a (model, N) counts only when every variant
+    (baseline family, initial inputs) of it was run; none is started after ``budget`` s once one is done."""
     start = time.perf_counter()
-    tried: list[int] = []
+    checked: dict[int, int] = {}          # N → models fully checked
     seen: list[Diagnosis] = []
     notes: list[str] = []
     diag = ""
     output = ""
+
+    def over() -> bool:
+        return bool(checked) and time.perf_counter() - start > budget
+
+    def outcome(verdict: str, reason: str, cx: dict | None = None) -> BoxOutcome:
+        return BoxOutcome(name, verdict, reason, output, tuple(checked), tuple(notes), cx, diag,
+                          time.perf_counter() - start)
+
     try:
         for N in ROLLOUTS:
             for emdp, pol in examples:
-                if time.perf_counter() - start > budget and tried:
+                if over():
                     break
                 try:
                     st = box_setting(emdp, pol, N, fit=fit, profile=box.profile, undiscounted=box.undiscounted)
@@ -742,15 +792,19 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                     raise
                 if st.batches.count > BOX_BATCH_LIMIT:
                     break
-                for choice in _input_choices(box, st.emdp.num_states):
-                    prog = run_box(box, st, N, reading=reading, fit=fit, inputs=choice)
+                complete = True
+                for baseline, choice in _variants(box, st.emdp.num_states):
+                    if over():
+                        complete = False
+                        break
+                    prog = run_box(box, st, N, reading=reading, fit=fit, inputs=choice, baseline=baseline)
                     value, output = prog.result()
                     notes = list(dict.fromkeys(notes + prog.notes))
                     p = st.batches.probability
                     E = np.sum(p[:, None] * value.arr, axis=0)
                     if prog.used_undetermined:
                         other = run_box(box, st, N, reading=reading, fit=fit, fill=Fraction(1),
-                                        inputs=choice).result()[0]
+                                        inputs=choice, baseline=baseline).result()[0]
                         if any(x != y for x, y in zip(E, np.sum(p[:, None] * other.arr, axis=0))):
                             raise BoxRefused("E[output] depends on which minimiser ω̂ takes at a state the fit never "
                                              "visited (ω̂_s = 0 and ω̂_s = 1 differ): the box has no single meaning")
@@ -761,31 +815,43 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                     if claim:
                         ok, how = _meets(E, grad, output)
                         if not ok:
-                            cx = _describe(emdp, pol, N) | {name_: [str(x) for x in v] for name_, v in choice.items()} \
+                            cx = _describe(emdp, pol, N) | {"b": _BASELINES[baseline]} \
+                                | {name_: [str(x) for x in v] for name_, v in choice.items()} \
                                 | {"E[output]": [str(x) for x in E], "grad_U": [str(x) for x in grad]}
-                            tried.append(N)
-                            return BoxOutcome(name, "refuted", f"E[output] ≠ {how} exactly at N = {N}", output,
-                                              tuple(dict.fromkeys(tried)), tuple(notes), cx, diag,
-                                              time.perf_counter() - start)
-                if N not in tried:
-                    tried.append(N)
+                            checked[N] = checked.get(N, 0) + 1
+                            return outcome("refuted", f"E[output] ≠ {how} exactly at N = {N}", cx)
+                if complete:
+                    checked[N] = checked.get(N, 0) + 1
     except BoxIllFormed as e:
-        return BoxOutcome(name, "ill-formed", str(e), output, tuple(tried), tuple(notes),
-                          seconds=time.perf_counter() - start)
+        return outcome("ill-formed", str(e))
     except (BoxRefused, BoxError) as e:
-        return BoxOutcome(name, "undecided", f"refused: {e}", output, tuple(tried), tuple(notes),
-                          seconds=time.perf_counter() - start)
-    if not tried:
-        return BoxOutcome(name, "undecided", "no batch enumeration fits the limits", output, (), tuple(notes),
-                          seconds=time.perf_counter() - start)
+        return outcome("undecided", f"refused: {e}")
+    if not checked:
+        return outcome("undecided", "no batch enumeration fits the limits")
+    where = ", ".join(f"N = {n} ({k} model{'s' if k > 1 else ''})" for n, k in checked.items())
     if not claim:
-        return BoxOutcome(name, "undecided", "no claim stated (add '<!-- pgverify: estimates \\nabla_\\theta "
-                                             "U(\\theta) -->'); " + _equals_everywhere(seen),
-                          output, tuple(tried), tuple(notes), None, diag, time.perf_counter() - start)
+        return outcome("undecided", "no claim stated (add '<!-- pgverify: estimates \\nabla_\\theta U(\\theta) "
+                                    "-->'); " + _equals_everywhere(seen) + f"; checked at {where}")
     how = "= c·∇U, c > 0," if output == "the direction of the θ update" else "= ∇U"
-    return BoxOutcome(name, "verified", f"E[output] {how} exactly on the {len(examples)} drawn models at N = "
-                                        f"{', '.join(map(str, tried))}", output, tuple(tried),
-                      tuple(notes), None, diag, time.perf_counter() - start)
+    return outcome("verified", f"E[output] {how} exactly on the drawn models checked: {where}")
+
+
+#: The baseline families a box's b_ω is checked in (the box does not say which).
+_BASELINES = {"tabular": "tabular b_ω(s) = ω_s", "linear": "linear b_ω(s) = φ(s)ᵀω, φ(s) = (1, s)"}
+
+
+def _uses_baseline(box: Box) -> bool:
+    def visit(node: Any) -> bool:
+        if isinstance(node, A.Apply) and isinstance(node.fn, A.Fn) and node.fn.name == "b":
+            return True
+        return any(visit(c) for c in (A.children(node) if isinstance(node, A.Node) else ()))
+    return any(visit(x) for st in box.walk() for x in (st.target, st.rhs) if isinstance(x, A.Node))
+
+
+def _variants(box: Box, S: int) -> list[tuple[str, dict]]:
+    """(baseline family, initial inputs) pairs a box is checked at: both families when it has a b_ω."""
+    families = tuple(_BASELINES) if _uses_baseline(box) else ("tabular",)
+    return [(f, c) for f in families for c in _input_choices(box, S)]
 
 
 def _input_choices(box: Box, S: int) -> list[dict]:
@@ -855,9 +921,11 @@ def _claim_of(box: Box) -> str:
     return "E[output] = ∇θU (c·∇θU, c > 0, for a θ direction)"
 
 
-def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -> BoxCheck:
+def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 6.0) -> BoxCheck:
     """The verdicts of ``box``: as written, then (if it is not a program as written) the reading, then with every
-    argmin fitted on independent roll-outs; each at N = 1, 2, 3 on ``draws`` drawn models within ``budget`` s."""
+    argmin fitted on independent roll-outs; each at N = 1, 2, 3 on ``draws`` drawn models.  No (model, N) is
+    started after ``budget`` seconds (shared by the readings), except each reading's first: the N and models
+    reached are reported (a verdict rests on what was checked)."""
     if not isinstance(box, Box):
         raise BoxRefused(f"check_box takes a pgverify.notation.boxes.Box (from read_box or find_boxes), got "
                          f"{type(box).__name__}")
@@ -865,21 +933,23 @@ def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 8.0) -
     examples = models(draws=draws, seed=seed)
     family = (f"episodic: {draws} exact layered MDPs (2 states + absorbing, 2 actions, "
               f"{'λ = 1 (undiscounted)' if box.undiscounted else 'λ ≥ 1/2'}, seed {seed}), tabular softmax π_θ, "
-              f"b_ω tabular; N i.i.d. roll-outs, every batch enumerated")
+              f"b_ω {'tabular and linear in φ(s) = (1, s)' if _uses_baseline(box) else '(none)'}; N i.i.d. "
+              f"roll-outs, every batch enumerated")
     try:
         claim = _claim_of(box)
     except BoxRefused as e:
         return BoxCheck(box, "(refused)", family, (BoxOutcome("as written", "undecided", f"refused: {e}"),),
                         time.perf_counter() - start)
-    outcomes = [_check_reading(box, "as written", examples, reading=False, fit="same", claim=claim, budget=budget)]
+    left = lambda: max(budget - (time.perf_counter() - start), 0.0)  # noqa: E731 - one budget for every reading
+    outcomes = [_check_reading(box, "as written", examples, reading=False, fit="same", claim=claim, budget=left())]
     if outcomes[0].verdict == "ill-formed":
         outcomes.append(_check_reading(box, "reading", examples, reading=True, fit="same", claim=claim,
-                                       budget=budget))
+                                       budget=left()))
     fits = any(s.kind == "assign" and isinstance(s.rhs, A.Opt) for s in box.walk())
     last = outcomes[-1]
     if fits and (last.verdict == "refuted" or (last.verdict == "undecided" and not last.reason.startswith("refused"))):
         outcomes.append(_check_reading(box, "argmin fitted on N independent roll-outs", examples,
-                                       reading=len(outcomes) > 1, fit="independent", claim=claim, budget=budget))
+                                       reading=len(outcomes) > 1, fit="independent", claim=claim, budget=left()))
     return BoxCheck(box, claim or "(none stated)", family, tuple(outcomes), time.perf_counter() - start)
 
 
@@ -913,7 +983,7 @@ class BoxesRun:
 
 
 def check_boxes(path_or_text: Any, *, profile: str = "post", draws: int = 4, seed: int = 0,
-                budget: float = 8.0) -> BoxesRun:
+                budget: float = 6.0) -> BoxesRun:
     """Check every algorithm box of a Markdown/LaTeX file (a path) or text (see :func:`check_box`)."""
     from pathlib import Path
 
