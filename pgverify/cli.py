@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     bx.add_argument("path", type=Path, help="FILE.md or FILE.tex")
     bx.add_argument("--seed", type=_seed, default=0, help="seed of the drawn models (default 0)")
     bx.add_argument("--draws", type=int, default=4, help="drawn models per N (default 4)")
+    bx.add_argument("--profile", choices=("post", "textbook"), default="post",
+                    help="the boxes' notation unless their annotation says (default post)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
@@ -318,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "boxes":
             from pgverify.audit.boxes import check_boxes
 
-            boxes = check_boxes(args.path, draws=args.draws, seed=args.seed)
+            boxes = check_boxes(args.path, profile=args.profile, draws=args.draws, seed=args.seed)
             _emit(str(boxes))
             return _status(boxes)
         if args.command == "latex":
