@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     bx.add_argument("path", type=Path, help="FILE.md or FILE.tex")
     bx.add_argument("--seed", type=_seed, default=0, help="seed of the drawn models (default 0)")
     bx.add_argument("--draws", type=int, default=4, help="drawn models per N (default 4)")
+    bx.add_argument("--json", action="store_true", help="print the JSON object instead of the text")
     bx.add_argument("--profile", choices=("post", "textbook"), default="post",
                     help="the boxes' notation unless their annotation says (default post)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
@@ -321,7 +322,12 @@ def main(argv: list[str] | None = None) -> int:
             from pgverify.audit.boxes import check_boxes
 
             boxes = check_boxes(args.path, profile=args.profile, draws=args.draws, seed=args.seed)
-            _emit(str(boxes))
+            if args.json:
+                import json
+
+                _emit(json.dumps(boxes.to_json(), indent=2, ensure_ascii=False))
+            else:
+                _emit(str(boxes))
             return _status(boxes)
         if args.command == "latex":
             if args.family == "lqr":

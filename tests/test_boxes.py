@@ -97,11 +97,12 @@ def test_boxes_without_a_meaning_are_undecided_with_the_reason(body, words):
 
 
 def test_a_true_box_is_verified_and_shows_n_and_the_family():
-    check = check_box(find_boxes(_box(RTG + "\n$$\\theta \\leftarrow \\theta + \\eta \\hat{g}$$"))[0], draws=2)
+    check = check_box(find_boxes(_box(RTG + "\n$$\\theta \\leftarrow \\theta + \\eta \\hat{g}$$"))[0], draws=2,
+                      budget=120.0)   # not cut by the time budget on a loaded machine: every N is reached
     assert [o.verdict for o in check.outcomes] == ["verified"]
-    assert check.outcomes[0].rollouts == (1, 2, 3)
+    assert check.outcomes[0].rollouts[:2] == (1, 2)   # N = 3 when the audit's batch limit allows it
     text = str(check)
-    assert "N = 1, 2, 3" in text and "family: episodic" in text
+    assert "N = 1 (2 models), N = 2 (2 models)" in text and "family: episodic" in text
 
 
 @pytest.mark.slow  # the adversarial table's "box: the post's REINFORCE box" runs the same box by default
@@ -149,6 +150,11 @@ def test_cli_exit_statuses(tmp_path, capsys):
     assert main(["boxes", str(false_box), "--draws", "2"]) == EXIT_REFUTED
     assert main(["boxes", str(none)]) == EXIT_UNDECIDED
     assert "no algorithm box" in capsys.readouterr().out
+    import json
+    assert main(["boxes", str(false_box), "--draws", "1", "--json"]) == EXIT_REFUTED
+    record = json.loads(capsys.readouterr().out)
+    outcome = record["boxes"][0]["outcomes"][0]
+    assert outcome["verdict"] == "refuted" and outcome["N"] == [1] and outcome["counterexample"]["N"] == 1
 
 
 def test_a_document_is_a_path_or_text():

@@ -42,8 +42,9 @@ box assigned ω̂ (ω is the argmin's bound variable).  Checked *as written* the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -724,8 +725,20 @@ class BoxCheck:
 
 
 def models(*, draws: int = 4, seed: int = 0) -> list[tuple[Any, Any]]:
+    """See :func:`_models` (the draws are made once per ``draws`` and ``seed``; a new list each call)."""
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise BoxRefused(f"draws must be an integer >= 1, got {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise BoxRefused(f"seed must be an integer >= 0, got {seed!r}")
+    return list(_models(draws, seed))
+
+
+@lru_cache(maxsize=8)
+def _models(draws: int, seed: int) -> tuple[tuple[Any, Any], ...]:
     """``draws`` exact episodic MDPs (2 non-absorbing states, 2 actions, λ ≥ 1/2) and tabular softmax policies,
-    drawn by Hypothesis from ``seed`` (the catalogue's strategies; nothing shrunk)."""
+    drawn by Hypothesis from ``seed`` (the catalogue's strategies; nothing shrunk), keeping only *informative*
+    draws: ∇θU is not zero on both non-absorbing states (so a claim about ∇U is not vacuous there, and a
+    weighting of the second step differs from the first's).  At most 20·draws draws are tried."""
     from hypothesis import HealthCheck, Phase, given, seed as hseed, settings as hsettings, strategies as hst
 
     from numeric.strategies import episodic_mdps
@@ -741,15 +754,21 @@ def models(*, draws: int = 4, seed: int = 0) -> list[tuple[Any, Any]]:
         pol = draw(tabular_softmax_policies(num_states=emdp.mdp.num_states, num_actions=emdp.mdp.num_actions))
         return emdp, pol
 
-    @hsettings(max_examples=draws, database=None, deadline=None, phases=[Phase.generate],
+    @hsettings(max_examples=20 * draws, database=None, deadline=None, phases=[Phase.generate],
                suppress_health_check=list(HealthCheck), print_blob=False)
     @hseed(seed)
     @given(examples())
     def collect(example: tuple[Any, Any]) -> None:
-        out.append(example)
+        if len(out) < draws and _informative(*example):
+            out.append(example)
 
     collect()
-    return out
+    return tuple(out)
+
+
+def _informative(emdp: Any, pol: Any) -> bool:
+    grad = np.asarray(setting(emdp, pol, Rollout(n_envs=1)).grad_U, dtype=object)
+    return all(any(x != 0 for x in grad[s]) for s in range(emdp.mdp.num_states) if s != emdp.absorbing)
 
 
 def _describe(emdp: Any, pol: Any, N: int) -> dict:
@@ -931,7 +950,7 @@ def check_box(box: Box, *, draws: int = 4, seed: int = 0, budget: float = 6.0) -
                          f"{type(box).__name__}")
     start = time.perf_counter()
     examples = models(draws=draws, seed=seed)
-    family = (f"episodic: {draws} exact layered MDPs (2 states + absorbing, 2 actions, "
+    family = (f"episodic: {len(examples)} exact layered MDPs (2 states + absorbing, 2 actions, ∇U ≠ 0 on both, "
               f"{'λ = 1 (undiscounted)' if box.undiscounted else 'λ ≥ 1/2'}, seed {seed}), tabular softmax π_θ, "
               f"b_ω {'tabular and linear in φ(s) = (1, s)' if _uses_baseline(box) else '(none)'}; N i.i.d. "
               f"roll-outs, every batch enumerated")
@@ -975,6 +994,21 @@ class BoxesRun:
         return not self.results or any(not isinstance(r, BoxCheck) or any(o.verdict == "undecided"
                                                                            for o in r.outcomes)
                                        for r in self.results)
+
+    def to_json(self) -> dict:
+        """A JSON-ready record: per box its title, line, profile, claim, family, readings and outcomes."""
+        boxes = []
+        for r in self.results:
+            if not isinstance(r, BoxCheck):
+                boxes.append({"read": False, "verdict": "undecided", "reason": str(r)})
+                continue
+            boxes.append({"read": True, "title": r.box.title, "line": r.box.line, "kind": r.box.kind,
+                          "profile": r.box.profile, "claim": r.claim, "family": r.family,
+                          "spelling": list(r.box.readings), "seconds": round(r.seconds, 3),
+                          "outcomes": [{"name": o.name, "verdict": o.verdict, "reason": o.reason, "output": o.output,
+                                        "N": list(o.rollouts), "readings": list(o.notes),
+                                        "counterexample": o.counterexample} for o in r.outcomes]})
+        return {"path": self.path, "boxes": boxes}
 
     def __str__(self) -> str:
         if not self.results:
