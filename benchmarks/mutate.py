@@ -248,15 +248,14 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(BX, "    return bool(c > 0 and all(x == c * y for x, y in zip(E, grad))), \"c·∇U (c > 0)\"",
            "    return bool(all(x == c * y for x, y in zip(E, grad))), \"c·∇U (c > 0)\"",
            "box: a θ direction accepted at a negative factor (descent)", BOX_TESTS),
-    Mutant(BX, "        prog = Program(box, st, N, reading=reading, fit_offset=N if fit == \"independent\" else 0, "
+    Mutant(BX, "    prog = Program(box, st, N, reading=reading, fit_offset=N if fit == \"independent\" else 0, "
                "fill=Fraction(fill),",
-           "        prog = Program(box, st, N, reading=reading, fit_offset=0, fill=Fraction(fill),",
+           "    prog = Program(box, st, N, reading=reading, fit_offset=0, fill=Fraction(fill),",
            "box: the independent fit reads the estimate's own roll-outs", BOX_TESTS),
-    Mutant(BX, "            onehot[np.arange(self.B), x.arr] = Fraction(1)", "            pass",
-           "box: ∇_w b_w(s) = 0 instead of e_s", BOX_TESTS),
-    Mutant(BX, "                if not self.mask.all() and old is not None and old.kind == v.kind:",
-           "                if False:", "box: an assignment in a masked step overwrites the other batches",
-           BOX_TESTS),
+    Mutant(BX, "                row[self.st.emdp.absorbing] = Fraction(0)", "                pass",
+           "box: the terminal-value convention v̂(S', w) ≐ 0 not applied", BOX_TESTS),
+    Mutant(BX, "        if not self.mask.all() and old is not None and old.kind == v.kind:",
+           "        if False:", "box: an assignment in a masked step overwrites the other batches", BOX_TESTS),
     Mutant("pgverify/notation/boxes.py", "    (r\"\\\\gamma\\b\", r\"\\\\lambda\", \"the discount γ read as the post's λ\"),",
            "", "box: the textbook's γ not read as the discount", BOX_TESTS),
 )

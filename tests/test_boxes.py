@@ -226,3 +226,9 @@ def test_the_guides_example_gives_the_verdicts_it_describes():
     example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "reinforce_box.md"
     run = check_boxes(example, draws=2, budget=3.0)
     assert [[o.verdict for o in r.outcomes] for r in run.results] == [["refuted", "verified"], ["verified"]]
+
+
+def test_a_descent_step_is_not_an_ascent_direction():
+    body = RTG + "\n$$\\theta \\leftarrow \\theta + \\eta (-\\hat{g})$$"
+    check = check_box(find_boxes(_box(body))[0], draws=1)
+    assert [o.verdict for o in check.outcomes] == ["refuted"] and "c > 0" in check.outcomes[0].reason

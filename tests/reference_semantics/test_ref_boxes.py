@@ -197,3 +197,123 @@ def test_a_textbook_box_with_a_critic_is_the_direct_enumeration(model, N, w):
     want = _reference(emdp, np.asarray(pol.weights).tolist(), N, _sb_baseline(emdp, w0, emdp.absorbing))
     assert name == "the direction of the θ update"
     assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
+
+
+COUNT = read_box("\n".join([
+    "Loop forever (for each episode):",
+    "    Generate an episode $S_0, A_0, R_1, \\ldots, S_{T-1}, A_{T-1}, R_T$, following $\\pi(\\cdot|\\cdot, \\theta)$",
+    "    $I \\leftarrow 0$",
+    "    Loop for each step of the episode $t = 0, 1, \\ldots, T-1$:",
+    "        $I \\leftarrow I + 1$",
+    "        $\\theta \\leftarrow \\theta + \\alpha \\nabla \\ln \\pi(A_0|S_0, \\theta)$",
+    "    $\\theta \\leftarrow \\theta + \\alpha I \\nabla \\ln \\pi(A_0|S_0, \\theta)$",
+    "    $\\theta \\leftarrow \\theta + \\alpha \\sum_{t=0}^{T-1} \\nabla \\ln \\pi(A_0|S_0, \\theta)$"]),
+    profile="textbook")
+
+
+def _count(absorbing):
+    """3 Σ_n T_n ∇ln π(A_0|S_0): T_n the steps of episode n before the terminal state (a loop, a counter, a sum)."""
+    def est(tup, pi, S, A):
+        g = np.full(S * A, Fraction(0), dtype=object)
+        for states, actions, _ in tup:
+            T = next((t for t, s in enumerate(states) if s == absorbing), len(states))
+            g = g + 3 * T * _score(pi, states[0], actions[0], S, A)
+        return g
+    return est
+
+
+def test_a_textbook_box_runs_each_episode_to_its_own_end():
+    """Loops, counters and sums up to T stop at each episode's own length (E[T·score] ≠ 0: T depends on A_0)."""
+    from numeric import FiniteMDP, TabularSoftmax
+    from pgverify.audit import as_episodic
+
+    F = Fraction
+    mdp = FiniteMDP(P=[[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
+                    r=[[1, 0], [0, 2], [0, 0]], discount=F(1, 2))
+    emdp, weights = as_episodic(mdp), [[1, 2], [3, 1], [1, 1]]
+    pol = TabularSoftmax.from_weights(weights)
+    for N in (1, 2):
+        got, _ = expected_output(COUNT, emdp, pol, N)
+        want = _reference(emdp, weights, N, _count(emdp.absorbing))
+        assert any(x != 0 for x in want)
+        assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
+
+
+AC = read_box("\n".join([
+    "Loop forever (for each episode):",
+    "    $I \\leftarrow 1$",
+    "    Loop while S is not terminal (for each time step):",
+    "        $A \\sim \\pi(\\cdot|S, \\theta)$",
+    "        Take action A, observe S', R",
+    "        $\\delta \\leftarrow R + \\gamma \\hat{v}(S', w) - \\hat{v}(S, w)$ (if S' is terminal, then "
+    "$\\hat{v}(S', w) \\doteq 0$)",
+    "        $\\theta \\leftarrow \\theta + \\alpha I \\delta \\nabla \\ln \\pi(A|S, \\theta)$",
+    "        $I \\leftarrow \\gamma I$",
+    "        $S \\leftarrow S'$"]), profile="textbook")
+
+
+def _actor_critic(emdp, w):
+    """Σ_t γ^t (R_{t+1} + γ v̂(S_{t+1}) − v̂(S_t)) ∇ln π(A_t|S_t), v̂ = w, 0 at the terminal state."""
+    lam, z = Fraction(emdp.mdp.discount), emdp.absorbing
+    r = np.asarray(emdp.mdp.r, dtype=object)
+
+    def est(tup, pi, S, A):
+        g = np.full(S * A, Fraction(0), dtype=object)
+        for states, actions, _ in tup:
+            for t, (s, a) in enumerate(zip(states, actions)):
+                if s == z:
+                    break
+                nxt = states[t + 1]
+                v_next = Fraction(0) if nxt == z else w[nxt]
+                g = g + lam ** t * (r[s, a] + lam * v_next - w[s]) * _score(pi, s, a, S, A)
+        return g
+    return est
+
+
+@settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(_models(), st.lists(st.integers(-3, 3), min_size=3, max_size=3))
+def test_the_online_actor_critic_is_the_direct_enumeration(model, w):
+    emdp, pol = model
+    S = emdp.mdp.num_states
+    w0 = [Fraction(x) for x in (w * S)[:S]]
+    got, _ = expected_output(AC, emdp, pol, 1, inputs={"w": w0})
+    want = _reference(emdp, np.asarray(pol.weights).tolist(), 1, _actor_critic(emdp, w0))
+    assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
+
+
+def _fitted_elsewhere(emdp):
+    """N = 1: ω̂ the tabular fit on a second, independent roll-out (0 at states it never visits), used on the first."""
+    lam = Fraction(emdp.mdp.discount)
+
+    def est(tup, pi, S, A):
+        (states, actions, _), (fit_states, fit_actions, _) = tup
+        G_fit, _ = _returns(emdp, fit_states, fit_actions)
+        sums, counts = {}, {}
+        for s, y in zip(fit_states, G_fit):
+            sums[s], counts[s] = sums.get(s, Fraction(0)) + y, counts.get(s, 0) + 1
+        G, _ = _returns(emdp, states, actions)
+        g = np.full(S * A, Fraction(0), dtype=object)
+        for t, (s, a) in enumerate(zip(states, actions)):
+            b = sums[s] / counts[s] if s in counts else Fraction(0)
+            g = g + lam ** t * (G[t] - b) * _score(pi, s, a, S, A)
+        return g
+    return est
+
+
+def test_an_independent_fit_uses_the_other_rollouts():
+    from numeric import FiniteMDP, TabularSoftmax
+    from pgverify.audit import as_episodic
+
+    F = Fraction
+    mdp = FiniteMDP(P=[[[0, F(1, 2), F(1, 2)], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]],
+                    r=[[1, 0], [0, 2], [0, 0]], discount=F(1, 2))
+    emdp, weights = as_episodic(mdp), [[1, 2], [3, 1], [1, 1]]
+    pol = TabularSoftmax.from_weights(weights)
+    box = read_box("\n".join([
+        r"$$\hat{\omega} \leftarrow \argmin \sum_{n=1}^N \sum_{t=1}^T (b_\omega(s_t^n) - G_n^t)^2$$",
+        r"$$\hat{g} \leftarrow \sum_{n=1}^N \sum_{t=1}^T \lambda^{t-1}(G_n^t - b_{\hat\omega}(s_t^n))"
+        r"\nabla_\theta \log\pi_\theta(a_t^n\vert s_t^n)$$"]))
+    got, _ = expected_output(box, emdp, pol, 1, fit="independent")
+    want = _reference(emdp, weights, 2, _fitted_elsewhere(emdp))
+    assert any(x != 0 for x in want)
+    assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
