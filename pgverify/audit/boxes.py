@@ -658,15 +658,34 @@ def run_box(box: Box, st: Setting, N: int, *, reading: bool = False, fit: str = 
 
 def box_setting(emdp: Any, policy: Any, N: int, *, fit: str = "same", profile: str = "post",
                 undiscounted: bool = False) -> Setting:
-    """The audit's :class:`Setting` a box runs in: N (2N for ``fit="independent"``) windows of T rows (time 1 … T,
-    s_T absorbing), each one episode padded in the absorbing state."""
+    """The audit's :class:`Setting` a box runs in: N (2N for ``fit="independent"``) i.i.d. windows of T rows (time
+    1 … T, s_T absorbing), each one episode padded in the absorbing state.
+
+    The windows of one environment are the audit's (:func:`pgverify.audit.setting`, one env); the batches are every
+    tuple of them (:func:`numeric.episodic.tuples`, as the audit forms its environments), counted exactly and
+    refused above :data:`BOX_BATCH_LIMIT` (the audit's own limit bounds the count from above, loosely)."""
+    from dataclasses import replace
+
+    from numeric.episodic import tuples
+    from pgverify.audit.layout import Batches
+
     if fit not in ("same", "independent"):
         raise BoxRefused(f"fit must be 'same' or 'independent', got {fit!r}")
     envs = 2 * N if fit == "independent" else N
     # T rows: the post's s_1 … s_T (s_T absorbing); the textbook's S_0 … S_{T−1}, then the terminal S_T of the
     # longest episode (an episode's own length is its count of steps, read where the box writes T)
-    return setting(emdp, policy, Rollout(n_steps=emdp.horizon, n_envs=envs, after_done="absorb", t0=1,
-                                         gamma=1 if undiscounted else None))
+    rollout = Rollout(n_steps=emdp.horizon, n_envs=1, after_done="absorb", t0=1, gamma=1 if undiscounted else None)
+    one = setting(emdp, policy, rollout)
+    windows = one.batches
+    if windows.count ** envs > BOX_BATCH_LIMIT:
+        raise BoxRefused(f"{windows.count}^{envs} = {windows.count ** envs} batches of {envs} roll-outs: above "
+                         f"BOX_BATCH_LIMIT={BOX_BATCH_LIMIT}")
+    idx, prob = tuples(windows.probability, envs)
+    arrays = {k: np.concatenate([v[idx[:, e]] for e in range(envs)], axis=-1) if v.ndim == 3
+              else np.stack([v[idx[:, e], 0] for e in range(envs)], axis=-1) for k, v in windows.arrays.items()}
+    batches = Batches(arrays, prob, windows.gamma, windows.t0, windows.num_states, windows.num_actions,
+                      windows.features)
+    return replace(one, rollout=replace(rollout, n_envs=envs), batches=batches)
 
 
 def expected_output(box: Box, emdp: Any, policy: Any, N: int, *, reading: bool = False,
@@ -791,8 +810,11 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
     diag = ""
     output = ""
 
-    def over() -> bool:
-        return bool(checked) and time.perf_counter() - start > budget
+    rate = [0.0]                          # the slowest seconds per batch seen so far (a run's cost estimate)
+
+    def over(batches: int = 0) -> bool:
+        """Past the budget, or a run of ``batches`` would end past it (estimated), once something was checked."""
+        return bool(checked) and time.perf_counter() - start + rate[0] * batches > budget
 
     def outcome(verdict: str, reason: str, cx: dict | None = None) -> BoxOutcome:
         return BoxOutcome(name, verdict, reason, output, tuple(checked), tuple(notes), cx, diag,
@@ -805,17 +827,16 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                     break
                 try:
                     st = box_setting(emdp, pol, N, fit=fit, profile=box.profile, undiscounted=box.undiscounted)
-                except AuditError as e:
+                except (AuditError, BoxRefused) as e:
                     if "BATCH_LIMIT" in str(e):
                         break
                     raise
-                if st.batches.count > BOX_BATCH_LIMIT:
-                    break
                 complete = True
                 for baseline, choice in _variants(box, st.emdp.num_states):
-                    if over():
+                    if over(st.batches.count):
                         complete = False
                         break
+                    began = time.perf_counter()
                     prog = run_box(box, st, N, reading=reading, fit=fit, inputs=choice, baseline=baseline)
                     value, output = prog.result()
                     notes = list(dict.fromkeys(notes + prog.notes))
@@ -827,6 +848,7 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                         if any(x != y for x, y in zip(E, np.sum(p[:, None] * other.arr, axis=0))):
                             raise BoxRefused("E[output] depends on which minimiser ω̂ takes at a state the fit never "
                                              "visited (ω̂_s = 0 and ω̂_s = 1 differ): the box has no single meaning")
+                    rate[0] = max(rate[0], (time.perf_counter() - began) / st.batches.count)
                     grad = np.asarray(st.grad_U, dtype=object).ravel()
                     d = _diagnosis(E, value, p, st)
                     seen.append(d)
