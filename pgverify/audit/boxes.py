@@ -57,7 +57,8 @@ from pgverify.notation import ast as A
 from pgverify.notation.boxes import Box, BoxError, Statement
 
 __all__ = ["BoxRefused", "BoxIllFormed", "Program", "run_box", "BoxOutcome", "BoxCheck", "check_box", "models",
-           "BoxesRun", "check_boxes", "box_setting", "expected_output", "fit_verdict", "STEP_SIZES", "ROLLOUTS", "BOX_BATCH_LIMIT"]
+           "BoxesRun", "check_boxes", "box_setting", "expected_output", "fit_verdict", "STEP_SIZES", "ROLLOUTS",
+           "BOX_BATCH_LIMIT"]
 
 #: Symbols read as step sizes (any index or superscript: α^θ, α^w).
 STEP_SIZES = ("alpha", "eta")
@@ -934,9 +935,11 @@ def _equals_everywhere(seen: list[Diagnosis]) -> str:
         return "nothing was computed"
     common = [name for name in seen[0].matches if all(name in d.matches for d in seen)]
     if not common:
-        return f"on the {len(seen)} checked (model, N) pairs E[output] equals no target of the audit on all of them"
+        return (f"on the {len(seen)} checked runs (model, N, b family, inputs) E[output] equals no target of the "
+                f"audit on all of them")
     parts = [n if all(d.matches[n] == 1.0 for d in seen) else f"c·{n} (c > 0)" for n in common]
-    return (f"on all {len(seen)} checked (model, N) pairs E[output] = {' = '.join(parts)} (within the audit's "
+    return (f"on all {len(seen)} checked runs (model, N, b family, inputs) E[output] = {' = '.join(parts)} "
+            f"(within the audit's "
             f"float64 tolerance; a match up to a factor is evidence only where informative)")
 
 
