@@ -41,6 +41,7 @@ box assigned ω̂ (ω is the argmin's bound variable).  Checked *as written* the
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -520,7 +521,12 @@ class Program:
 
     def _statement(self, s: Statement, bound: dict) -> None:
         try:
-            if s.kind in ("label", "comment", "require", "rollouts", "convention"):
+            if s.kind == "rollouts":
+                words = re.sub(r"\$[^$]*\$", " ", s.text)
+                if re.search(r"\b\d+\b", words) or re.search(r"\$\s*N\s*=\s*\d", s.text):
+                    raise BoxRefused("the box fixes its number of roll-outs; the check runs N = 1, 2, 3 (write N)")
+                return
+            if s.kind in ("label", "comment", "require", "convention"):
                 return
             if s.kind == "for":
                 if s.var in bound:
