@@ -26,8 +26,8 @@ targeted tests kill 60 (98%); the survivor is the audit's negative-factor guard,
 is taken against c = 1, which the line before already found above the tolerance).  The seven mutants of issue 16
 are killed by the targeted tests and by the whole default suite (``--full``, 6–23 s each to the first failure);
 so are the eight of the soundness rules (conditions, indices, λ's domain, ∝ over [0, 1), ``where``, survey).
-The eleven mutants of the algorithm boxes (issue 22, 62–72) against their targeted tests
-(tests/reference_semantics/test_ref_boxes.py, tests/test_boxes.py): 11 of 11 killed (2026-12-08, boxes branch).
+The twelve mutants of the algorithm boxes (issue 22, 62–73) against their targeted tests
+(tests/reference_semantics/test_ref_boxes.py, tests/test_boxes.py): 12 of 12 killed (2026-12-08, boxes branch).
 Earlier, on the sound-reference branch, the 53 mutants then in the table with 20 ``--ast`` swaps (seed 0): 68 of
 73 killed (93%).
 """
@@ -260,6 +260,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "        if False:", "box: an assignment in a masked step overwrites the other batches", BOX_TESTS),
     Mutant("pgverify/notation/boxes.py", "    (r\"\\\\gamma\\b\", r\"\\\\lambda\", \"the discount γ read as the post's λ\"),",
            "", "box: the textbook's γ not read as the discount", BOX_TESTS),
+    Mutant(BX, "            w1 = (m00[i] * v1[i] - m01[i] * v0[i]) / det[i]",
+           "            w1 = (m00[i] * v1[i] + m01[i] * v0[i]) / det[i]",
+           "box: the linear fit's slope with a sign slip (Cramer's rule)", BOX_TESTS),
 )
 
 

@@ -696,10 +696,11 @@ def box_setting(emdp: Any, policy: Any, N: int, *, fit: str = "same", profile: s
 
 
 def expected_output(box: Box, emdp: Any, policy: Any, N: int, *, reading: bool = False,
-                    fit: str = "same", inputs: dict | None = None) -> tuple[np.ndarray, str]:
+                    fit: str = "same", inputs: dict | None = None,
+                    baseline: str = "tabular") -> tuple[np.ndarray, str]:
     """E[output] = Σ_B P_θ(B) output(B), exact (θ's size, flattened), and which output it is."""
     st = box_setting(emdp, policy, N, fit=fit, profile=box.profile, undiscounted=box.undiscounted)
-    value, name = run_box(box, st, N, reading=reading, fit=fit, inputs=inputs).result()
+    value, name = run_box(box, st, N, reading=reading, fit=fit, inputs=inputs, baseline=baseline).result()
     return np.sum(st.batches.probability[:, None] * value.arr, axis=0), name
 
 

@@ -317,3 +317,33 @@ def test_an_independent_fit_uses_the_other_rollouts():
     want = _reference(emdp, weights, 2, _fitted_elsewhere(emdp))
     assert any(x != 0 for x in want)
     assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
+
+
+def _fitted_linear(emdp):
+    """ω̂ = argmin Σ (φ(s)ᵀω − G)², φ(s) = (1, s), by the 2×2 normal equations solved here (Cramer's rule)."""
+    lam = Fraction(emdp.mdp.discount)
+
+    def est(tup, pi, S, A):
+        data = [(states, actions, _returns(emdp, states, actions)[0]) for states, actions, _ in tup]
+        xs = [Fraction(s) for states, _, _ in data for s in states]
+        ys = [y for _, _, G in data for y in G]
+        n, sx, sxx = len(xs), sum(xs), sum(x * x for x in xs)
+        sy, sxy = sum(ys), sum(x * y for x, y in zip(xs, ys))
+        det = n * sxx - sx * sx
+        assert det != 0   # the absorbing state's rows make every fit visit two states
+        w0, w1 = (sxx * sy - sx * sxy) / det, (n * sxy - sx * sy) / det
+        g = np.full(S * A, Fraction(0), dtype=object)
+        for states, actions, G in data:
+            for t, (s, a) in enumerate(zip(states, actions)):
+                g = g + lam ** t * (G[t] - (w0 + w1 * s)) * _score(pi, s, a, S, A)
+        return g / len(tup)
+    return est
+
+
+@settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(_models(), st.sampled_from([1, 2]))
+def test_the_linear_fit_is_the_direct_least_squares(model, N):
+    emdp, pol = model
+    got, _ = expected_output(FITTED, emdp, pol, N, baseline="linear")
+    want = _reference(emdp, np.asarray(pol.weights).tolist(), N, _fitted_linear(emdp))
+    assert [Fraction(x) for x in got] == [Fraction(x) for x in want]
