@@ -35,6 +35,8 @@ fixed-model table of tests/reference_semantics/test_ref_matrices.py was added; H
 The thirteen mutants of the reader of issue 17 (macros, margins, the author's names, profile keys; branch
 lit-read, 2026-12-08) are killed by their targeted tests, 13 of 13 (``--only 62 … 74``; 7–60 s each, the
 unbounded-expansion mutant 329 s, to its first failure).
+The twelve mutants of the algorithm boxes (issue 22, 62–73) against their targeted tests
+(tests/reference_semantics/test_ref_boxes.py, tests/test_boxes.py): 12 of 12 killed (2026-12-08, boxes branch).
 Earlier, on the sound-reference branch, the 53 mutants then in the table with 20 ``--ast`` swaps (seed 0): 68 of
 73 killed (93%).
 """
@@ -96,6 +98,8 @@ EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
+BX = "pgverify/audit/boxes.py"
+BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -374,6 +378,35 @@ MUTANTS: tuple[Mutant, ...] = (
            "a use of the author's name left without its definition", LIT_READ),
     Mutant("pgverify/notation/profiles.py", "        unknown = sorted(set(data) - set(KEYS))", "        unknown = []",
            "profile: unknown keys ignored", LIT_READ),
+    # ---- algorithm boxes (issue 22): pgverify/notation/boxes.py and pgverify/audit/boxes.py
+    Mutant(BX, "            acc = self.rewards[:, k, :] + self.gamma * acc",
+           "            acc = self.rewards[:, k, :] + acc", "box: G_n^t without the discount", BOX_TESTS),
+    Mutant(BX, "        row = t - self.time_base", "        row = t - 1", "box: time from 1 in the textbook's boxes too",
+           BOX_TESTS),
+    Mutant(BX, "        table[seen] = sums[seen] / counts[seen]", "        table[seen] = sums[seen]",
+           "box: the least-squares fit as the per-state sum, not the mean", BOX_TESTS),
+    Mutant(BX, "            inside = (lo <= i) & (i <= hi)", "            inside = lo <= i",
+           "box: a sum's per-episode upper bound (T) ignored", BOX_TESTS),
+    Mutant(BX, "                    self.mask = outer & (lo <= i) & (i <= hi)",
+           "                    self.mask = outer & (lo <= i)", "box: a loop runs past the episode's end", BOX_TESTS),
+    Mutant(BX, "            d = V(\"vector\", np.where(self.mask[:, None], d.arr, Fraction(0)))",
+           "            d = d", "box: θ updates of masked-out steps kept", BOX_TESTS),
+    Mutant(BX, "    return bool(c > 0 and all(x == c * y for x, y in zip(E, grad))), \"c·∇U (c > 0)\"",
+           "    return bool(all(x == c * y for x, y in zip(E, grad))), \"c·∇U (c > 0)\"",
+           "box: a θ direction accepted at a negative factor (descent)", BOX_TESTS),
+    Mutant(BX, "    prog = Program(box, st, N, reading=reading, fit_offset=N if fit == \"independent\" else 0, "
+               "fill=Fraction(fill),",
+           "    prog = Program(box, st, N, reading=reading, fit_offset=0, fill=Fraction(fill),",
+           "box: the independent fit reads the estimate's own roll-outs", BOX_TESTS),
+    Mutant(BX, "                row[self.st.emdp.absorbing] = Fraction(0)", "                pass",
+           "box: the terminal-value convention v̂(S', w) ≐ 0 not applied", BOX_TESTS),
+    Mutant(BX, "        if not self.mask.all() and old is not None and old.kind == v.kind:",
+           "        if False:", "box: an assignment in a masked step overwrites the other batches", BOX_TESTS),
+    Mutant("pgverify/notation/boxes.py", "    (r\"\\\\gamma\\b\", r\"\\\\lambda\", \"the discount γ read as the post's λ\"),",
+           "", "box: the textbook's γ not read as the discount", BOX_TESTS),
+    Mutant(BX, "            w1 = (m00[i] * v1[i] - m01[i] * v0[i]) / det[i]",
+           "            w1 = (m00[i] * v1[i] + m01[i] * v0[i]) / det[i]",
+           "box: the linear fit's slope with a sign slip (Cramer's rule)", BOX_TESTS),
 )
 
 

@@ -88,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
                         "(default 2; at most 3, and states × actions at most 6)")
         sp.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax families "
                         "(default 2)")
+    bx = sub.add_parser("boxes", help="check the algorithm boxes (pseudo-code) of a Markdown/LaTeX file: E[output] "
+                        "over every batch of N roll-outs; exit statuses as for check")
+    bx.add_argument("path", type=Path, help="FILE.md or FILE.tex")
+    bx.add_argument("--seed", type=_seed, default=0, help="seed of the drawn models (default 0)")
+    bx.add_argument("--draws", type=int, default=4, help="drawn models per N (default 4)")
+    bx.add_argument("--json", action="store_true", help="print the JSON object instead of the text")
+    bx.add_argument("--profile", choices=("post", "textbook"), default="post",
+                    help="the boxes' notation unless their annotation says (default post)")
     lx = sub.add_parser("latex", help="print the closed-form U and its gradient of a symbolic family")
     lx.add_argument("--family", choices=("tabular-softmax", "lqr"), default="tabular-softmax",
                     help="tabular-softmax (U and ∂U/∂θ) or lqr (U(k), dU/dk and the DPG)")
@@ -372,6 +380,17 @@ def main(argv: list[str] | None = None) -> int:
             for path in written:
                 _emit(f"wrote {path}")
             return EXIT_OK
+        if args.command == "boxes":
+            from pgverify.audit.boxes import check_boxes
+
+            boxes = check_boxes(args.path, profile=args.profile, draws=args.draws, seed=args.seed)
+            if args.json:
+                import json
+
+                _emit(json.dumps(boxes.to_json(), indent=2, ensure_ascii=False))
+            else:
+                _emit(str(boxes))
+            return _status(boxes)
         if args.command == "latex":
             if args.family == "lqr":
                 if args.states is not None or args.actions is not None:

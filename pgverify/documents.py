@@ -473,6 +473,14 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
         return DisplayResult(**base, verdict="undecided", reason="not a claim (annotated `skip`)")
     if display.issues:
         return DisplayResult(**base, verdict="ill-formed", reason="; ".join(str(i) for i in display.issues))
+    from pgverify.audit.boxes import fit_verdict  # issue 22: ω̂ ← argmin … of an algorithm box
+    fit = fit_verdict(display.chain, annotations=ann) if display.chain is not None else None
+    if fit is not None:
+        return DisplayResult(**base, verdict=fit[0], reason=fit[1])
+    if ann is not None and ann.estimates:
+        return DisplayResult(**base, verdict="undecided", reason="the `estimates` clause is the claim of the algorithm "
+                             "box this display belongs to: `pgverify boxes` checks it (a box's display is not checked "
+                             "alone against it)")
     try:
         plan = _plan(display)
     except _Refused as exc:

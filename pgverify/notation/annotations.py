@@ -24,6 +24,8 @@ clause                                     meaning
                                            probability measure", "this improvement is guaranteed by the
                                            choice"), checked as one more step of the display
 ``skip``                                   not a claim (pseudo-code, a definition for reading only)
+``estimates \\nabla_\\theta U(\\theta)``        the claim of the algorithm box that follows (``pgverify boxes``);
+                                           a display of the box is not checked against it by ``verify``
 =========================================  ===============================================================
 
 >>> a = parse_annotation("id vpg.past-rewards-vanish; for k < t; horizons 2..4")
@@ -90,6 +92,7 @@ class Annotations:
     small: tuple[str, ...] = ()
     also: tuple[A.Row, ...] = ()
     skip: bool = False
+    estimates: tuple[str, ...] = ()
     texts: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -120,7 +123,7 @@ class Annotations:
                            dependencies=self.dependencies + other.dependencies,
                            defines=self.defines + other.defines, small=self.small + other.small,
                            also=self.also + other.also, skip=self.skip or other.skip,
-                           texts=self.texts + other.texts)
+                           estimates=self.estimates + other.estimates, texts=self.texts + other.texts)
 
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
@@ -215,6 +218,12 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             out = out.merge(Annotations(horizons=_horizons(rest, pos)))
         elif word == "defines":
             out = out.merge(Annotations(defines=(rest,)))
+        elif word == "estimates" and rest:   # issue 22: the claim of an algorithm box (pgverify.audit.boxes)
+            row = _latex(rest, profile, pos)
+            if row.lhs is None or row.steps:
+                raise AnnotationError(f"'estimates {rest}': expected one expression (e.g. \\nabla_\\theta U(\\theta))",
+                                      pos)
+            out = out.merge(Annotations(estimates=(rest,)))
         elif word == "skip" and not rest:
             out = out.merge(Annotations(skip=True))
         elif re.fullmatch(r"(\S+)\s+depends\s+on\s+(.+?)(\s+only)?", clause):
@@ -223,7 +232,7 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
             out = out.merge(Annotations(dependencies=(Dependence(m.group(1), on),)))
         else:
             raise AnnotationError(f"unknown annotation clause {clause!r} (known: id, profile, for, whenever, where, "
-                                  f"define, also, horizons, defines, for small, skip, '<f> depends on <x>')", pos)
+                                  f"define, also, horizons, defines, for small, skip, estimates, '<f> depends on <x>')", pos)
     return out
 
 

@@ -450,7 +450,14 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     # attach comments: to the display right after (only blank text between), else right before, else file level
     attached: dict[int, list[tuple[str, Pos]]] = {}
     file_level: list[tuple[str, Pos]] = []
+    from pgverify.notation.boxes import BOX_OPENING, BoxError, box_annotation  # issue 22: a box's own claim
     for a, b, body, pos in comments:
+        if BOX_OPENING.match(text, b):
+            try:
+                box_annotation(body.strip())   # read by `pgverify boxes`; its clauses are a box's only
+            except BoxError as e:
+                raise AnnotationError(str(e), pos) from None
+            continue
         target = next((k for k, r in enumerate(raws) if r.before >= b and _gap_is_blank(text, b, r.before)), None)
         if target is None:
             target = next((k for k, r in enumerate(raws) if r.after <= a and _gap_is_blank(text, r.after, a)), None)

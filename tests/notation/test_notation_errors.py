@@ -167,7 +167,7 @@ def test_positions_are_in_the_file_not_in_the_display():
     (lambda: parse_annotation("id Vpg Gradient"), "annotation: id 'Vpg Gradient' is not a catalogue id like 'vpg.gradient'"),
     (lambda: parse_annotation("because it is obvious"),
      "annotation: unknown annotation clause 'because it is obvious' (known: id, profile, for, whenever, where, define, "
-     "also, horizons, defines, for small, skip, '<f> depends on <x>')"),
+     "also, horizons, defines, for small, skip, estimates, '<f> depends on <x>')"),
     (lambda: parse_annotation("also \\sum_{s} d(s)"),
      "annotation: 'also \\sum_{s} d(s)': expected a relation '<side> = <side>' (or <, ≤, >, ≥)"),
     (lambda: parse_annotation("where s_1 = s^0"), "annotation: 'where s_1 = s^0': expected 'where <variable> = <value>'"),
