@@ -54,6 +54,7 @@ from numeric.errors import PGVerifyError
 from pgverify.audit.diagnosis import Diagnosis, diagnose
 from pgverify.audit.expectation import Expectation, Setting, setting
 from pgverify.audit.layout import AuditError, Rollout
+from pgverify.audit.verdict import judge
 from pgverify.notation import ast as A
 from pgverify.notation.boxes import Box, BoxError, Statement
 
@@ -860,7 +861,7 @@ def _check_reading(box: Box, name: str, examples: list, *, reading: bool, fit: s
                     grad = np.asarray(st.grad_U, dtype=object).ravel()
                     d = _diagnosis(E, value, p, st)
                     seen.append(d)
-                    diag = f"at N = {N}, {st.batches.count} batches: {d}"
+                    diag = f"at N = {N}, {st.batches.count} batches: {judge(np.asarray(E).reshape(st.shape), st).sentence}; {d}"
                     if claim:
                         ok, how = _meets(E, grad, output)
                         if not ok:
