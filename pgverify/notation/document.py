@@ -45,6 +45,7 @@ from pgverify.notation.annotations import (Annotations, load_side_file, parse_an
 from pgverify.notation.ast import Pos
 from pgverify.notation.errors import AnnotationError, IllFormedDisplay, MalformedNotation, NotationError
 from pgverify.notation.latex import Source, expand_macros, parse_row, source, split_rows
+from pgverify.notation.trajectories import categorical
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
@@ -547,7 +548,7 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         parsed = tuple(ln.row for ln in lines)
         if parsed[0].lhs is None:
             issues = (IllFormedDisplay("the first line starts with a relation: it has no left side", parsed[0].pos),)
-        chain = A.Chain(parsed, pos=parsed[0].pos)
+        chain = categorical(A.Chain(parsed, pos=parsed[0].pos))  # P_θ(x): pgverify.notation.trajectories
         if not issues:
             quantified = set(ann.quantified)
             issues = check_chain(A.Chain(chain.rows + ann.also, pos=chain.pos), quantified=quantified,

@@ -53,6 +53,7 @@ import numpy as np
 from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
+from pgverify.notation import trajectories as _LIT
 from pgverify.notation.render import shown as _shown
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, IllFormedChain, OutsideCondition, Step
@@ -97,6 +98,8 @@ class Conventions:
     #: Functions an annotation declares arbitrary (``b depends on s, a``): name → the table of the family's drawn
     #: arbitrary functions that stands for it (``b`` of the state, ``c`` of the state and action).
     arbitrary: tuple[tuple[str, str], ...] = ()
+    #: T names the time of the trajectory's last action, not of its last state (profile ``last_time``).
+    last_action: bool = False
 
 
 # ------------------------------------------------------------------ tensors
@@ -480,6 +483,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
     m = sc.model
     if isinstance(node, _GradOf):  # Σ of ∇θ (see _d): the body's derivative
         return _d(node.body, sc)
+    if isinstance(node, _LIT.Positive):  # the argument of a logarithm compared through exp
+        return _LIT.positive(node, sc, _ev)
     if isinstance(node, A.Num):
         return _const(node.value)
     if isinstance(node, A.Infinity):
@@ -493,7 +498,7 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
             if "T" in sc.conv.constants:
                 return _const(sc.conv.constants["T"])
             # T is the time of the trajectory's last state: τ = (s_1, …, s_T) (post), (s_0, …, s_T) (textbook)
-            return _const(_horizon(m) - 1 + sc.conv.time_base)
+            return _const(_horizon(m) - 1 + sc.conv.time_base - int(sc.conv.last_action))
         if node.name in sc.conv.constants:
             return _const(sc.conv.constants[node.name])
         if node.name == "s0":
@@ -1096,6 +1101,9 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     """The value (or, with ``grad``, the ∇θ) of a function of the vocabulary applied to its arguments."""
     m, fn = sc.model, node.fn
     name = fn.name
+    lit = _LIT.evaluate_apply(node, sc, grad, _ev)  # ρ₀, R(s, a, s'), η, μ: pgverify.notation.trajectories
+    if lit is not None:
+        return lit
     if name in ("U", "J"):
         if fn != A.Fn(name):
             raise NotEvaluable(f"the objective {_describe(fn)} (a decorated {name})")
@@ -1780,6 +1788,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     kind = C.continuous_kind(display)  # continuous actions or a Gaussian objective: pgverify.notation.continuous
     needed = _dots_horizon(display)
     display = expand_dots(display)  # x_1 + ⋯ + x_T as the Σ it stands for (the horizon above presumes the terms)
+    display = _LIT.exp_chain(display)  # log A = Σ log B: compared through exp (pgverify.notation.trajectories)
     steps = list(display.steps())
     sorts: dict[str, str] = {}
     for r in display.rows:

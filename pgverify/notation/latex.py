@@ -43,6 +43,8 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
+from pgverify.notation.trajectories import (bold_name, categorical, coordinate_name, expectation, initial_scripts,
+                                            integral, law_of, reward_of, reward_time)
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -218,7 +220,7 @@ _SPACING_WORDS = {"quad", "qquad", "enspace", "thinspace", "medspace", "thickspa
                   "limits", "nolimits"}
 _SIZES = {"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr"}
 _SIMPLE = {
-    "sum": "SUM", "prod": "PRODOP", "nabla": "NABLA", "log": "LOG", "ln": "LOG", "infty": "INF",
+    "sum": "SUM", "int": "SUM", "prod": "PRODOP", "nabla": "NABLA", "log": "LOG", "ln": "LOG", "infty": "INF",
     "ldots": "DOTS", "dots": "DOTS", "cdots": "DOTS", "dotsc": "DOTS", "cdot": "CDOT", "frac": "FRAC",
     "dfrac": "FRAC", "tfrac": "FRAC", "vert": "BAR", "mid": "BAR",
 }
@@ -348,13 +350,15 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     raise UnsupportedNotation(f"\\operatorname{{{arg}}}", src.pos(i))
                 add("OPT", _OPTS[name], i, j2)
                 i = j2
-            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "mathrm", "hat", "bar", "tilde"):
+            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "bm", "mathrm", "hat", "bar", "tilde"):
                 arg, j2 = _read_arg(text, j, src, f"\\{cmd}")
                 if cmd in ("mathbb", "mathbf", "mathds") and arg == "1":
                     add("INDICATOR", "1", i, j2)
                 elif cmd == "mathbb" and arg == "E":
                     add("EXPECT", "E", i, j2)
-                elif cmd in ("mathrm", "bar", "tilde", "boldsymbol"):
+                elif cmd in ("boldsymbol", "bm") or cmd == "mathbf" and arg.startswith("\\"):
+                    add("NAME", bold_name(arg), i, j2)  # 𝛉 (pgverify.notation.trajectories)
+                elif cmd in ("mathrm", "tilde"):
                     raise UnsupportedNotation(f"\\{cmd}{{{arg}}}", src.pos(i))
                 else:
                     add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
@@ -775,7 +779,7 @@ class _ToAST(Transformer):
         var = A.Var(tok.value, sort, pos=pos)
         if sort in ("state", "action"):
             if sub is not None:
-                return A.At(tok.value, self._one(sub, "a time index"),
+                return A.At(coordinate_name(tok.value, sort), self._one(sub, "a time index"),
                             self._one(sup, "a roll-out index") if sup else None, pos=pos)
             if sup is not None:
                 raise UnsupportedNotation(f"superscript on the {sort} {tok.value}", sup.pos)
@@ -803,16 +807,21 @@ class _ToAST(Transformer):
             if args is not None:
                 if role == "R" and sub is None and sup is None and len(args) == 1 and not given:
                     return A.Return("R", args[0], pos=pos)
+                if role == "R" and sub is None and sup is None and not given:
+                    return reward_of(args, pos)  # R(s, a, s') (pgverify.notation.trajectories)
                 raise UnsupportedNotation(f"{tok.value} applied to arguments (the return is {tok.value}_τ)", pos)
             if sub is None:
                 raise MalformedNotation(f"the return {tok.value} needs its trajectory as a subscript", pos)
             if role == "R" and sup is not None:
                 raise UnsupportedNotation(f"superscript on the return {tok.value}", pos)
+            if role == "G" and sup is None and self.p.return_time == "subscript":  # S&B's G_t
+                return A.Return("G", A.Var("\\tau", "trajectory", pos=pos), s1(sub, "a time"), pos=pos)
             if role == "G" and sup is None:
                 raise MalformedNotation(f"the reward-to-go {tok.value} needs its time as a superscript", pos)
             return A.Return(role, s1(sub, "a trajectory"), s1(sup, "a time"), pos=pos)
         if role in ("r", "b") and args is None and sub is not None and sup is None:
-            return A.At(role, s1(sub, "a time index"), pos=pos)
+            time = s1(sub, "a time index")
+            return A.At(role, reward_time(time, self.p) if role == "r" else time, pos=pos)
         fields: dict[str, Any] = {}
         if role in ("v", "q", "A", "d", "mu"):
             for g in (sub, sup):
@@ -831,6 +840,8 @@ class _ToAST(Transformer):
             fields["state"], fields["action"] = s1(sub, "a state"), s1(sup, "an action")
         elif role == "Pr":
             fields["state"], fields["policy"] = s1(sub, "a start state"), s1(sup, "a policy")
+        elif role == "init":
+            initial_scripts(sub, sup, tok.value, pos)
         elif sub is not None or sup is not None:
             raise UnsupportedNotation(f"scripts on {tok.value}", pos)
         if role == "pi" and isinstance(fields.get("param"), A.Sym) and fields["param"].name == "theta'" \
@@ -841,9 +852,13 @@ class _ToAST(Transformer):
             return fn
         return self._check_apply(A.Apply(fn, args, given, pos=pos), tok.value)
 
-    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2}
+    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2,
+              "init": 1, "eta": 1}
 
     def _check_apply(self, ap: A.Apply, written: str) -> A.Apply:
+        read = law_of(ap, self.p)  # P(τ|θ), p_θ(τ), π_θ(τ), p(s_1), π(a|s, θ): pgverify.notation.trajectories
+        if read is not None and read.fn.name != "P":
+            return read
         role, n = ap.fn.name, len(ap.args)
         if role == "pi":
             if ap.given:
@@ -918,7 +933,8 @@ class _ToAST(Transformer):
         upper = self._one(sup, "an upper bound") if sup else None
         if upper is not None and "lower" not in b:
             raise MalformedNotation(f"{what} with an upper bound but no lower bound", pos)
-        return cls(b["indices"], body, b.get("lower"), upper, b.get("domain"), pos=pos)
+        out = cls(b["indices"], body, b.get("lower"), upper, b.get("domain"), pos=pos)
+        return integral(out) if tok.value == "int" else out
 
     def bigopt(self, tok, scripts, body):
         pos = _pos(tok)
@@ -940,6 +956,9 @@ class _ToAST(Transformer):
         if len(sub.items) != 1:
             raise MalformedNotation("𝔼 subscript with several items", sub.pos)
         x = sub.items[0]
+        read = expectation(body, x, tuple(given), pos) if sup is None else None  # pgverify.notation.trajectories
+        if read is not None:
+            return read
         if isinstance(x, A.Rel):
             if x.op != "sim":
                 raise MalformedNotation(f"𝔼 subscript {_latexish(x)}: expected var ∼ distribution", sub.pos)
@@ -968,6 +987,8 @@ class _ToAST(Transformer):
     def grad(self, tok, scripts, body):
         pos = _pos(tok)
         sub, sup = self._scripts(scripts, pos, "∇")
+        if sub is None and self.p.bare_gradient:  # the profile's θ is the only parameter: ∇ is ∇_θ
+            sub = _Group((A.Sym("theta", pos=pos),), pos)
         if sub is None:
             raise AmbiguousNotation("∇ without a subscript: say what it differentiates with respect to", pos)
         if sup is not None:
@@ -1114,7 +1135,7 @@ def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.C
     parsed = tuple(parse_row(r, prof) for r in rows)
     if parsed[0].lhs is None:
         raise MalformedNotation("the first line starts with a relation: it has no left side", parsed[0].pos)
-    return A.Chain(parsed, pos=parsed[0].pos)
+    return categorical(A.Chain(parsed, pos=parsed[0].pos))
 
 
 def parse(text: str, *, profile: "Profile | str" = "post") -> A.Chain:

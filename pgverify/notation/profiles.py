@@ -79,6 +79,19 @@ class Profile:
     variables: Mapping[str, str] = field(default_factory=dict)
     spaces: Mapping[str, str] = field(default_factory=dict)
     macros: Mapping[str, Macro] = field(default_factory=dict)
+    #: The setting every quantity follows: ``discounted`` or ``finite-horizon-undiscounted`` (γ = 1, episodic).
+    setting: str = "discounted"
+    #: What T is the time of: the trajectory's last ``state`` (the post, S&B) or its last ``action`` (Spinning Up,
+    #: CS285: τ = (s_0, a_0, …, a_T, s_{T+1})).
+    last_time: str = "state"
+    #: r_{t} is the reward of (s_t, a_t) (``same``) or of (s_{t−1}, a_{t−1}) (``next``: S&B's R_{t+1} follows A_t).
+    reward_index: str = "same"
+    #: The reward-to-go is G_τ^t (``superscript``) or G_t (``subscript``, S&B).
+    return_time: str = "superscript"
+    #: ∇ with no subscript is ∇_θ (θ the only parameter).
+    bare_gradient: bool = False
+    #: One display of the profile that pgverify checks (``pgverify profiles`` prints it).
+    example: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<mapping>") -> "Profile":
@@ -118,6 +131,20 @@ class Profile:
                 if k in seen:
                     raise ProfileError(f"profile {source}: {k!r} is in both [{seen[k]}] and [{table}]")
                 seen[k] = table
+        unknown = sorted(set(data) - _KEYS)
+        if unknown:
+            raise ProfileError(f"profile {source}: unknown key{'s' if len(unknown) > 1 else ''} "
+                               f"{', '.join(map(repr, unknown))} (known: {', '.join(sorted(_KEYS))})")
+        choices = {}
+        for key, allowed in (("setting", ("discounted", "finite-horizon-undiscounted")), ("last_time", ("state", "action")),
+                             ("reward_index", ("same", "next")), ("return_time", ("superscript", "subscript"))):
+            choices[key] = data.get(key, allowed[0])
+            if choices[key] not in allowed:
+                raise ProfileError(f"profile {source}: {key}={choices[key]!r} must be one of {', '.join(allowed)}")
+        for key, kind in (("bare_gradient", bool), ("example", str), ("description", str),
+                          ("occupancy_normalised", bool), ("policy_pair_form", bool)):
+            if key in data and not isinstance(data[key], kind):
+                raise ProfileError(f"profile {source}: {key}={data[key]!r} is not a {kind.__name__}")
         macros = {}
         for k, m in dict(data.get("macros", {})).items():
             if not isinstance(m, Mapping) or not isinstance(m.get("args"), int) or not isinstance(m.get("body"), str):
@@ -127,7 +154,9 @@ class Profile:
                    objective=need("objective", str), occupancy_normalised=bool(data.get("occupancy_normalised", True)),
                    policy_pair_form=bool(data.get("policy_pair_form", False)), log=log,
                    initial_state=need("initial_state", str), kernel_form=kernel_form, functions=_frozen(functions), symbols=_frozen(symbols),
-                   variables=_frozen(variables), spaces=_frozen(spaces), macros=_frozen(macros))
+                   variables=_frozen(variables), spaces=_frozen(spaces), macros=_frozen(macros),
+                   bare_gradient=bool(data.get("bare_gradient", False)), example=str(data.get("example", "")),
+                   **choices)
 
     # Reverse look-ups, for rendering back: the first LaTeX name listed for a role wins.
     def latex_of_function(self, role: str) -> str | None:
@@ -139,6 +168,11 @@ class Profile:
     def latex_of_space(self, name: str) -> str | None:
         return next((k for k, v in self.spaces.items() if v == name), None)
 
+
+#: The keys a profile file may have (anything else is an error naming it).
+_KEYS = frozenset({"name", "description", "time_base", "objective", "occupancy_normalised", "policy_pair_form", "log",
+                   "initial_state", "kernel_form", "functions", "symbols", "variables", "spaces", "macros", "setting",
+                   "last_time", "reward_index", "return_time", "bare_gradient", "example"})
 
 _CACHE: dict[str, Profile] = {}
 
