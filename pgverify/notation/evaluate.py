@@ -100,6 +100,8 @@ class Conventions:
     arbitrary: tuple[tuple[str, str], ...] = ()
     #: T names the time of the trajectory's last action, not of its last state (profile ``last_time``).
     last_action: bool = False
+    #: A free state ranges over the non-terminal states only (Sutton & Barto's 𝒮; profile ``free_states``).
+    nonterminal: bool = False
 
 
 # ------------------------------------------------------------------ tensors
@@ -1625,7 +1627,7 @@ def _free_values(names: set[str], sorts: dict[str, str], sc: _Scope) -> dict[str
             out[name] = t
             out[_TRAJ] = t
         elif sort == "state":
-            out[name] = Tensor(np.arange(m.S), (name,))
+            out[name] = Tensor(_LIT.free_states(m, sc.conv), (name,))
         elif sort == "action":
             out[name] = Tensor(np.arange(m.A), (name,))
         elif sort == "time":

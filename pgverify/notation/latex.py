@@ -43,8 +43,8 @@ from pgverify.notation.ast import Pos
 from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
-from pgverify.notation.trajectories import (bold_name, categorical, coordinate_name, expectation, initial_scripts,
-                                            integral, law_of, reward_of, reward_time)
+from pgverify.notation.trajectories import (bold_name, categorical, coordinate_name, differential, expectation,
+                                            initial_scripts, integral, law_of, reward_of, reward_time)
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -857,7 +857,7 @@ class _ToAST(Transformer):
 
     def _check_apply(self, ap: A.Apply, written: str) -> A.Apply:
         read = law_of(ap, self.p)  # P(τ|θ), p_θ(τ), π_θ(τ), p(s_1), π(a|s, θ): pgverify.notation.trajectories
-        if read is not None and read.fn.name != "P":
+        if read is not None and not (isinstance(read, A.Apply) and read.fn.name == "P"):
             return read
         role, n = ap.fn.name, len(ap.args)
         if role == "pi":
@@ -927,6 +927,8 @@ class _ToAST(Transformer):
     def _big(self, cls, what, tok, scripts, body):
         pos = _pos(tok)
         sub, sup = self._scripts(scripts, pos, what)
+        if sub is None and sup is None and tok.value == "int":  # ∫ f(τ) dτ: pgverify.notation.trajectories
+            return integral(A.Sum((differential(body, pos),), body, pos=pos))
         if sub is None:
             raise AmbiguousNotation(f"{what} without an index: say what it sums over", pos)
         b = self._binding(sub, what, pos)

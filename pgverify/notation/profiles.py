@@ -88,6 +88,8 @@ class Profile:
     reward_index: str = "same"
     #: The reward-to-go is G_τ^t (``superscript``) or G_t (``subscript``, S&B).
     return_time: str = "superscript"
+    #: A free state ranges over ``all`` the model's states or the ``nonterminal`` ones (S&B's 𝒮, not 𝒮⁺).
+    free_states: str = "all"
     #: ∇ with no subscript is ∇_θ (θ the only parameter).
     bare_gradient: bool = False
     #: One display of the profile that pgverify checks (``pgverify profiles`` prints it).
@@ -137,6 +139,7 @@ class Profile:
                                f"{', '.join(map(repr, unknown))} (known: {', '.join(sorted(_KEYS))})")
         choices = {}
         for key, allowed in (("setting", ("discounted", "finite-horizon-undiscounted")), ("last_time", ("state", "action")),
+                             ("free_states", ("all", "nonterminal")),
                              ("reward_index", ("same", "next")), ("return_time", ("superscript", "subscript"))):
             choices[key] = data.get(key, allowed[0])
             if choices[key] not in allowed:
@@ -172,7 +175,7 @@ class Profile:
 #: The keys a profile file may have (anything else is an error naming it).
 _KEYS = frozenset({"name", "description", "time_base", "objective", "occupancy_normalised", "policy_pair_form", "log",
                    "initial_state", "kernel_form", "functions", "symbols", "variables", "spaces", "macros", "setting",
-                   "last_time", "reward_index", "return_time", "bare_gradient", "example"})
+                   "last_time", "reward_index", "return_time", "bare_gradient", "example", "free_states"})
 
 _CACHE: dict[str, Profile] = {}
 

@@ -39,7 +39,7 @@ from pgverify.notation import ast as A
 from pgverify.notation.errors import UnsupportedNotation
 
 __all__ = ["SETTINGS", "LAST_TIMES", "law_of", "integral", "categorical", "exp_chain", "Positive", "positive",
-           "evaluate_apply", "apply_setting", "expectation", "reward_time", "coordinate_name", "bold_name"]
+           "evaluate_apply", "apply_setting", "expectation", "free_states", "reward_time", "coordinate_name", "bold_name"]
 
 #: The settings a profile may choose: every quantity of the model (v, q, d, U, G, R(τ)) follows it.
 SETTINGS = ("discounted", "finite-horizon-undiscounted")
@@ -57,7 +57,7 @@ def _trajectory(node: Any) -> bool:
 
 
 # ------------------------------------------------------------------ reading (called by the parser)
-def law_of(ap: A.Apply, profile: Any) -> A.Apply | None:
+def law_of(ap: A.Apply, profile: Any) -> Any:
     """The vocabulary's reading of a literature application, or None when ``ap`` is not one of these forms.
 
     ``P(τ|θ)``, ``p_θ(τ)``, ``π_θ(τ)`` → 𝒯θ(τ); ``p(s_1)`` at the time base → the initial distribution;
@@ -89,6 +89,8 @@ def law_of(ap: A.Apply, profile: Any) -> A.Apply | None:
     if fn.name in ("U", "J") and len(args) == 1 and not given and isinstance(args[0], A.Fn) and \
             args[0].name == "pi" and not args[0].primes and (args[0].param is None or _theta(args[0].param)):
         return A.Apply(fn, (args[0].param or A.Sym("theta"),), pos=pos)  # J(π_θ) is J(θ)
+    if fn.name == "r" and len(args) == 1 and not given and _trajectory(args[0]) and fn == A.Fn("r"):
+        return A.Return("R", args[0], pos=pos)  # r(τ) = Σ_t r(s_t, a_t) (CS285)
     if fn.name == "pi":
         if len(args) == 1 and not given and _trajectory(args[0]):
             if fn.primes or not (fn.param is None or _theta(fn.param)):
@@ -110,7 +112,7 @@ def expectation(body: Any, sub: Any, given: tuple[Any, ...], pos: Any) -> A.Expe
     if isinstance(sub, A.Fn) and sub.name == "pi":
         law = _law(sub, pos)
         times = sorted(v for v, sort in _sorts_free(body).items() if sort == "time")
-        if times:
+        if times and not given:
             raise UnsupportedNotation(f"𝔼_π[…] with the time index {times[0]} free in its body (S_t ∼ μ, a state at a "
                                       f"random time, is not s_t at a given t: write Σ_s μ(s) … or bind {times[0]})",
                                       pos)
@@ -226,9 +228,17 @@ def integral(node: A.Sum) -> A.Sum:
             isinstance(body.factors[-2], A.Fn) and body.factors[-2] == A.Fn("d"):
         rest = body.factors[:-2]
         body = rest[0] if len(rest) == 1 else A.Mul(rest, pos=body.pos)
-    elif _mentions(body, lambda n: isinstance(n, A.Fn) and n == A.Fn("d")):
+    elif isinstance(body, A.Mul) and A.Fn("d") in body.factors:
         raise UnsupportedNotation(f"an integral whose d{var.name} is not its last factor", node.pos)
     return A.Sum(node.indices, body, pos=node.pos)
+
+
+def differential(body: Any, pos: Any) -> A.Var:
+    """The variable of ∫ … dx written without a subscript: the x of its last factor ``d x``."""
+    if isinstance(body, A.Mul) and len(body.factors) >= 3 and isinstance(body.factors[-1], A.Var) and \
+            body.factors[-2] == A.Fn("d"):
+        return body.factors[-1]
+    raise UnsupportedNotation("an integral with neither a subscript nor a final dx", pos)
 
 
 def coordinate_name(written: str, sort: str) -> str:
@@ -426,6 +436,14 @@ def visits(sc: Any, *, normalised: bool) -> np.ndarray:
     return m.extras[key]
 
 
+def free_states(m: Any, conv: Any) -> np.ndarray:
+    """The states a free state variable ranges over: all, or (``conv.nonterminal``) all but the terminal one of an
+    episodic model."""
+    if getattr(conv, "nonterminal", False) and "absorbing" in m.extras:
+        return np.asarray([s for s in range(m.S) if s != m.extras["absorbing"]], dtype=np.int64)
+    return np.arange(m.S)
+
+
 # ------------------------------------------------------------------ settings
 def apply_setting(chain: A.Chain, conventions: tuple[Any, ...], restrictions: tuple[str, ...],
                   profile: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
@@ -439,9 +457,12 @@ def apply_setting(chain: A.Chain, conventions: tuple[Any, ...], restrictions: tu
     from pgverify.notation.evaluate import NotEvaluable, choose_families
 
     restrictions = tuple(restrictions)
-    offset = 1 if getattr(profile, "last_time", "state") == "action" else 0
-    if offset:
+    if getattr(profile, "last_time", "state") == "action":
         conventions = tuple(replace(c, last_action=True) for c in conventions)
+    if getattr(profile, "free_states", "all") == "nonterminal":
+        conventions = tuple(replace(c, nonterminal=True) for c in conventions)
+        if any(_sorts_free(r).get(n) == "state" for r in chain.rows for n in _sorts_free(r)):
+            restrictions += ("free states range over the non-terminal states (𝒮, not 𝒮⁺)",)
     if any(_mentions(r, lambda n: isinstance(n, A.Apply) and n.fn.name == "R" and len(n.args) == 3)
            for r in chain.rows):
         restrictions += ("R(s, a, s') on models whose reward is r(s, a) (it does not depend on s')",)
