@@ -470,7 +470,9 @@ def _functions_elsewhere(profile: Profile) -> dict[str, str]:
         other = load_profile(name)
         if other.name != profile.name:
             for k in other.functions:
-                if k not in profile.functions:
+                # S&B's η(s) (role "eta") is read in its own profile only: elsewhere η is a constant a document may
+                # `define` as a function (pgverify.notation.trajectories)
+                if k not in profile.functions and other.functions[k] != "eta":
                     out.setdefault(k, other.name)
     _ELSEWHERE[id(profile)] = (profile, out)
     return out

@@ -416,8 +416,8 @@ def evaluate_apply(node: A.Apply, sc: Any, grad: bool, ev: Callable[[Any, Any], 
 
 
 def visits(sc: Any, *, normalised: bool) -> np.ndarray:
-    """η(s) = 𝔼[#{t < T : s_t = s}] (S&B eq. 9.2, the terminal state never counted), or μ = η / Σ η (eq. 9.3),
-    from the enumerated trajectories."""
+    """η(s) = 𝔼[#{t : s_t = s}] for s non-terminal, 0 for the terminal state (S&B eq. 9.2), or μ = η / Σ η
+    (eq. 9.3), from the enumerated trajectories."""
     from pgverify.notation.evaluate import Tensor, _padded, _trajectory_probability
 
     m = sc.model
@@ -426,9 +426,11 @@ def visits(sc: Any, *, normalised: bool) -> np.ndarray:
         states, _, T = _padded(m)
         p = _trajectory_probability(sc, Tensor(np.arange(states.shape[0]), ("i",))).arr()
         eta = np.asarray([m.lam * 0 for _ in range(m.S)], dtype=object)
+        terminal = m.extras.get("absorbing")
         for i in range(states.shape[0]):
-            for t in range(T - 1):  # s_0 … s_{T−1}: the non-terminal times (s_T is terminal)
-                eta[states[i, t]] = eta[states[i, t]] + p[i]
+            for t in range(T):
+                if states[i, t] != terminal:  # the terminal state is never counted (the episode has ended)
+                    eta[states[i, t]] = eta[states[i, t]] + p[i]
         if normalised:
             total = eta.sum()
             eta = np.asarray([x / total for x in eta], dtype=object)
