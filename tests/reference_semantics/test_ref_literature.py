@@ -178,3 +178,32 @@ def test_sutton_barto_rewards_returns_and_visits(im):
         if s != terminal:
             assert eta[s] == mu0[s] + sum((eta[b] * pi[b, a] * P[b, a, s] for b in range(m.S) for a in range(m.A)),
                                           Fraction(0))
+
+
+@SETTINGS
+@given(models)
+def test_the_reward_of_a_transition_and_the_action_at_time_t(im):
+    """Σ_t R(s_t, a_t, s_{t+1}) is the sum of r(s_t, a_t) along τ; 𝔼_{a_t∼π_θ}[r(s_t, a_t)] = Σ_a π(a|s_t) r(s_t, a);
+    log P(τ|θ) − log ρ₀(s₀) = Σ_t (log P + log π) is P(τ|θ)/ρ₀(s₀) = Π_t P π."""
+    m = _episodic(*im)
+    tr = m.extras["trajectories"]
+    r, pi, mu = _table(m, "r"), _table(m, "pi"), _table(m, "mu0")
+    n, T = tr.states.shape
+    got = _values(evaluate_side(parse_expression(r"\sum_{t=0}^{T} R(s_t, a_t, s_{t+1})", profile="spinningup"), m, SU,
+                                _free_tau(m)), ("\\tau",), (n,))
+    assert [as_fraction(x) for x in got] == [sum((r[s, a] for s, a in zip(tr.states[i], tr.actions[i])), Fraction(0))
+                                             for i in range(n)]
+    free = {**_free_tau(m), "t": Tensor(np.arange(T - 1), ("t",))}
+    got = _values(evaluate_side(parse(r"\mathbb{E}_{a_t \sim \pi_\theta}\left[r(s_t, a_t)\right] = 0",
+                                      profile="spinningup").rows[0].lhs, m, SU, free), ("\\tau", "t"), (n, T - 1))
+    for i in range(n):
+        for t in range(T - 1):
+            s = tr.states[i, t]
+            assert as_fraction(got[i, t]) == sum((pi[s, a] * r[s, a] for a in range(m.A)), Fraction(0))
+    chain = exp_chain(parse(r"\log P(\tau|\theta) - \log \rho_0(s_0) = \sum_{t=0}^{T} \left(\log P(s_{t+1}|s_t, a_t) + "
+                            r"\log \pi_\theta(a_t|s_t)\right)", profile="spinningup"))
+    left, step = next(chain.steps())
+    lhs = _values(evaluate_side(left, m, SU, _free_tau(m)), ("\\tau",), (n,))
+    rhs = _values(evaluate_side(step.rhs, m, SU, _free_tau(m)), ("\\tau",), (n,))
+    want = [_by_hand(m, i) / mu[tr.states[i, 0]] for i in range(n)]
+    assert [as_fraction(x) for x in lhs] == want == [as_fraction(x) for x in rhs]
