@@ -79,6 +79,8 @@ class Mutant:
 
 
 EV = "pgverify/notation/evaluate.py"
+LIT = "pgverify/notation/trajectories.py"
+LIT_TESTS = ("tests/reference_semantics/test_ref_literature.py", "tests/test_literature_profiles.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -230,6 +232,36 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("numeric/episodic.py", "return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first",
            "return first * np.prod(pi[s, a], axis=1) if tr.horizon > 1 else first",
            "𝒯θ(τ) without the transition probabilities"),
+    # ---- the literature's notation (issue 17, items 1–4: pgverify.notation.trajectories)
+    Mutant(LIT, "return ZERO if grad else _gather(np.asarray(m.mu0, dtype=object), [ev(node.args[0], sc)])",
+           "return ZERO if grad else _gather(np.asarray(m.mu0, dtype=object) * 0 + 1, [ev(node.args[0], sc)])",
+           "ρ₀(s) read as 1", LIT_TESTS),
+    Mutant(LIT, "return ZERO if grad else _gather(m.r, [ev(node.args[0], sc), ev(node.args[1], sc)])",
+           "return ZERO if grad else _gather(m.r, [ev(node.args[2], sc), ev(node.args[1], sc)])",
+           "R(s, a, s') read as r(s', a)", LIT_TESTS),
+    Mutant(LIT, "return None if a is None or b is None else A.Frac(a, b, pos=n.pos)",
+           "return None if a is None or b is None else A.Mul((a, b), pos=n.pos)",
+           "log a − log b compared as log(ab)", LIT_TESTS),
+    Mutant(LIT, "return None if a is None else A.Prod(n.indices, a, n.lower, n.upper, n.domain, pos=n.pos)",
+           "return None if a is None else A.Sum(n.indices, a, n.lower, n.upper, n.domain, pos=n.pos)",
+           "exp(Σ log x) taken as Σ x instead of Π x", LIT_TESTS),
+    Mutant(LIT, "        bad = x == 0\n", "        bad = False\n", "log 0 not refused", LIT_TESTS),
+    Mutant(LIT, "                if states[i, t] != terminal:", "                if True:",
+           "the terminal state counted in η", LIT_TESTS),
+    Mutant(LIT, "            eta = np.asarray([x / total for x in eta], dtype=object)", "            pass",
+           "μ not normalised", LIT_TESTS),
+    Mutant(LIT, "            return time.left\n", "            return time\n",
+           "S&B's R_{t+1} read as r(s_{t+1}, a_{t+1})", LIT_TESTS),
+    Mutant(LIT, "law = A.Apply(dist, (A.Blank(),), (A.At(\"s\", var.time, pos=var.pos),), pos=dist.pos)",
+           "law = A.Apply(dist, (A.Blank(),), (A.At(\"s\", A.Add(var.time, A.Num(1)), pos=var.pos),), pos=dist.pos)",
+           "𝔼_{a_t∼π_θ} conditioned on s_{t+1}", LIT_TESTS),
+    Mutant(LIT, "            c = replace(c, discount=Fraction(1), families=c.families or (\"episodic-softmax\",))",
+           "            c = replace(c, families=c.families or (\"episodic-softmax\",))",
+           "the finite-horizon undiscounted setting keeps the model's γ", LIT_TESTS),
+    Mutant(EV, "- int(sc.conv.last_action))", ")", "Spinning Up's T read as the last state's time", LIT_TESTS),
+    Mutant(LIT, "            return A.Apply(A.Fn(\"pi\", param=n.fn.state, pos=n.fn.pos), (x,), (s,), pos=n.pos)",
+           "            return A.Apply(A.Fn(\"pi\", param=n.fn.state, pos=n.fn.pos), (x,), (A.Sym(\"s0\"),), pos=n.pos)",
+           "the categorical P_θ checked at the initial state only", LIT_TESTS),
 )
 
 

@@ -184,7 +184,7 @@ def test_sutton_barto_rewards_returns_and_visits(im):
 @given(models)
 def test_the_reward_of_a_transition_and_the_action_at_time_t(im):
     """Σ_t R(s_t, a_t, s_{t+1}) is the sum of r(s_t, a_t) along τ; 𝔼_{a_t∼π_θ}[r(s_t, a_t)] = Σ_a π(a|s_t) r(s_t, a);
-    log P(τ|θ) − log ρ₀(s₀) = Σ_t (log P + log π) is P(τ|θ)/ρ₀(s₀) = Π_t P π."""
+    log P(τ|θ) − log π_θ(a_0|s_0) = … is P(τ|θ)/π_θ(a_0|s_0) = ρ₀ P(s_1|s_0, a_0) Π_{t≥1} P π; ρ₀(s) is μ₀(s)."""
     m = _episodic(*im)
     tr = m.extras["trajectories"]
     r, pi, mu = _table(m, "r"), _table(m, "pi"), _table(m, "mu0")
@@ -200,10 +200,15 @@ def test_the_reward_of_a_transition_and_the_action_at_time_t(im):
         for t in range(T - 1):
             s = tr.states[i, t]
             assert as_fraction(got[i, t]) == sum((pi[s, a] * r[s, a] for a in range(m.A)), Fraction(0))
-    chain = exp_chain(parse(r"\log P(\tau|\theta) - \log \rho_0(s_0) = \sum_{t=0}^{T} \left(\log P(s_{t+1}|s_t, a_t) + "
-                            r"\log \pi_\theta(a_t|s_t)\right)", profile="spinningup"))
+    chain = exp_chain(parse(r"\log P(\tau|\theta) - \log \pi_\theta(a_0|s_0) = \log \rho_0(s_0) + \log P(s_1|s_0, a_0) + "
+                            r"\sum_{t=1}^{T} \left(\log P(s_{t+1}|s_t, a_t) + \log \pi_\theta(a_t|s_t)\right)",
+                            profile="spinningup"))
     left, step = next(chain.steps())
     lhs = _values(evaluate_side(left, m, SU, _free_tau(m)), ("\\tau",), (n,))
     rhs = _values(evaluate_side(step.rhs, m, SU, _free_tau(m)), ("\\tau",), (n,))
-    want = [_by_hand(m, i) / mu[tr.states[i, 0]] for i in range(n)]
+    want = [_by_hand(m, i) / pi[tr.states[i, 0], tr.actions[i, 0]] for i in range(n)]
     assert [as_fraction(x) for x in lhs] == want == [as_fraction(x) for x in rhs]
+    states = {"s": Tensor(np.arange(m.S), ("s",))}  # ρ₀(s), h(s): the initial distribution at every state
+    for profile, text in (("spinningup", r"\rho_0(s)"), ("sutton-barto", r"h(s)")):
+        got = evaluate_side(parse_expression(text, profile=profile), m, SU, states)
+        assert [as_fraction(x) for x in _values(got, ("s",), (m.S,))] == list(mu), text
