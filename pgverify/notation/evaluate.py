@@ -1492,6 +1492,8 @@ def _conditional(node: A.Expect, sc: _Scope, inner: _Scope, axis: str, prob: Ten
 
 # ---------------------------------------------------------------- gradients
 def _grad(node: A.Grad, sc: _Scope) -> Tensor:
+    if _is(node.wrt, A.Sym, name="theta") and node.wrt.index is not None:  # ∂/∂θ_{s,a}: pgverify.notation.trajectories
+        return _LIT.component(node, sc, _d)
     if not _is(node.wrt, A.Sym, name="theta"):
         raise NotEvaluable(f"∇ with respect to {getattr(node.wrt, 'name', node.wrt)} on the finite-action family "
                            f"{sc.model.family or ''}: only ∇θ is evaluated here (∇ₐ needs a continuous-action family, "

@@ -44,7 +44,8 @@ from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 from pgverify.notation.trajectories import (bold_name, categorical, coordinate_name, differential, expectation,
-                                            initial_scripts, integral, law_of, reward_of, reward_time)
+                                            initial_scripts, integral, law_of, parameter_index, reward_of,
+                                            reward_time)
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -328,6 +329,19 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     raise UnsupportedNotation(f"delimiter \\{cmd}{d}", src.pos(i))
                 add(kind, f"\\{cmd}{d}", i, j2)
                 i = j2
+            elif cmd in ("frac", "dfrac", "tfrac") and _partial(text, j) is not None:
+                # \frac{\partial X}{\partial \theta_{s,a}} is ∇_{θ_{s,a}} (X): a component of the gradient
+                (a, b), (c, e), end = _partial(text, j)
+                add("NABLA", "nabla", i, j)
+                add("SUB", "_", i, j)
+                add("LBRACE", "{", i, j)
+                out.extend(_shifted(src, c, e))
+                add("RBRACE", "}", i, j)
+                if text[a:b].strip():
+                    add("LPAR", "(", i, j)
+                    out.extend(_shifted(src, a, b))
+                    add("RPAR", ")", i, j)
+                i = end
             elif cmd in _SIMPLE:
                 add(_SIMPLE[cmd], cmd, i, j)
                 i = j
@@ -421,6 +435,41 @@ def _raw_tokens(src: Source) -> list[_Tok]:
             i = k
             continue
         raise UnsupportedNotation(f"character {c!r}", src.pos(i))
+    return out
+
+
+_PARTIAL = re.compile(r"\s*\\partial(?![A-Za-z])")
+
+
+def _partial(text: str, j: int) -> tuple[tuple[int, int], tuple[int, int], int] | None:
+    """For ``\\frac{\\partial X}{\\partial Y}`` after ``\\frac`` (at ``j``): the spans of X and Y and the end, else None."""
+    k = j
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k >= len(text) or text[k] != "{":
+        return None
+    e1 = _braced(text, k)
+    m1 = _PARTIAL.match(text, k + 1)
+    if e1 < 0 or not m1:
+        return None
+    k2 = e1
+    while k2 < len(text) and text[k2] == " ":
+        k2 += 1
+    if k2 >= len(text) or text[k2] != "{":
+        return None
+    e2 = _braced(text, k2)
+    m2 = _PARTIAL.match(text, k2 + 1)
+    if e2 < 0 or not m2:
+        return None
+    return (m1.end(), e1 - 1), (m2.end(), e2 - 1), e2
+
+
+def _shifted(src: "Source", a: int, b: int) -> list["_Tok"]:
+    """The tokens of ``src.text[a:b]``, at their places in the row."""
+    out = _raw_tokens(src.slice(a, b))
+    for t in out:
+        t.i += a
+        t.end += a
     return out
 
 
@@ -773,6 +822,9 @@ class _ToAST(Transformer):
         if tok.value.rstrip("'") in p.symbols and primes:  # θ' (the lexer lets only θ be primed)
             base = A.Sym(p.symbols[tok.value.rstrip("'")] + primes, self._one(sub, "an index") if sub else None,
                          pos=pos)
+            return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
+        if tok.value in p.symbols and p.symbols[tok.value] == "theta" and sub is not None and len(sub.items) == 2:
+            base = A.Sym("theta", parameter_index(sub.items, sub.pos), pos=pos)  # θ_{s,a}: a tabular parameter
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
         if tok.value in p.symbols:
             base = A.Sym(p.symbols[tok.value], self._one(sub, "an index") if sub else None, pos=pos)

@@ -39,7 +39,7 @@ from pgverify.notation import ast as A
 from pgverify.notation.errors import UnsupportedNotation
 
 __all__ = ["SETTINGS", "LAST_TIMES", "law_of", "integral", "categorical", "exp_chain", "Positive", "positive",
-           "evaluate_apply", "apply_setting", "expectation", "free_states", "reward_time", "coordinate_name", "bold_name"]
+           "evaluate_apply", "apply_setting", "expectation", "free_states", "Pair", "parameter_index", "component", "reward_time", "coordinate_name", "bold_name"]
 
 #: The settings a profile may choose: every quantity of the model (v, q, d, U, G, R(τ)) follows it.
 SETTINGS = ("discounted", "finite-horizon-undiscounted")
@@ -292,6 +292,64 @@ def categorical(chain: A.Chain) -> A.Chain:
         return None
 
     return _map_top(chain, f)
+
+
+# ------------------------------------------------------------------ ∂/∂θ_{s,a}
+@dataclass(frozen=True)
+class Pair(A.Node):
+    """The index (s, a) of a tabular parameter θ_{s,a}."""
+
+    state: Any
+    action: Any
+
+
+def parameter_index(items: tuple[Any, ...], pos: Any) -> Pair:
+    """θ_{s,a}: the two items of the subscript, a state and an action."""
+    s, a = items
+    return Pair(s, a, pos=pos)
+
+
+def _tabular(m: Any) -> bool:
+    """Whether θ is the tabular softmax parameter θ[s, a] (k = s·A + a): the model's ∇θπ is that Jacobian,
+    ∂π(a|s)/∂θ[s', b] = 𝟙[s = s'] π(a|s)(𝟙[a = b] − π(b|s)), entry for entry in the model's own arithmetic."""
+    from numeric.policies import softmax_jacobian
+
+    if m.K != m.S * m.A:
+        return False
+    dpi = np.asarray(m.dpi)
+    want = softmax_jacobian(np.asarray(m.pi))
+    return dpi.shape == want.shape and all(bool(x == y) for x, y in zip(dpi.ravel(), want.ravel()))
+
+
+def component(node: A.Grad, sc: Any, d: Callable[[Any, Any], Any]) -> Any:
+    """∂/∂θ_{s,a} body: the (s, a) component of ∇θ body, on a tabular family only (θ[s, a] the logit of a at s)."""
+    from pgverify.notation.evaluate import GRAD_AXIS, ZERO, NotEvaluable, Tensor, _binary, _check_sorts, _union
+
+    idx, m = node.wrt.index, sc.model
+    if not isinstance(idx, Pair):
+        raise NotEvaluable(f"∇ with respect to an indexed parameter θ_{{…}} other than a tabular θ_{{s,a}}")
+    _check_sorts("θ_{s,a}", ((idx.state, "state"), (idx.action, "action")))
+    key = "#tabular"
+    if key not in m.extras:
+        m.extras[key] = _tabular(m)
+    if not m.extras[key]:
+        raise NotEvaluable(f"∂/∂θ_{{s,a}} indexes the tabular parameter θ[s, a]; the parameter of "
+                           f"{m.family or 'this family'} is not tabular")
+    from pgverify.notation.evaluate import _ev
+
+    flat = _binary(lambda s, a: s * m.A + a, _ev(idx.state, sc), _ev(idx.action, sc))
+    g = d(node.body, sc)
+    if g is ZERO or GRAD_AXIS not in g.axes:
+        return _binary(lambda x, _: x * 0, g, flat) if GRAD_AXIS not in g.axes else g
+    rest = tuple(x for x in g.axes if x != GRAD_AXIS)
+    axes = _union(rest, flat.axes)
+    garr = np.asarray(g.expand(axes + (GRAD_AXIS,)), dtype=object)
+    farr = np.asarray(flat.expand(axes), dtype=np.int64) if flat.axes else np.asarray(int(flat.value))
+    shape = np.broadcast_shapes(garr.shape[:-1], farr.shape)
+    garr = np.broadcast_to(garr, shape + garr.shape[-1:])
+    farr = np.broadcast_to(farr, shape)
+    out = np.take_along_axis(garr, farr[..., None], axis=-1)[..., 0]
+    return Tensor(out, axes) if axes else Tensor(out[()], ())
 
 
 # ------------------------------------------------------------------ logarithms
