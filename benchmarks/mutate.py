@@ -262,6 +262,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(LIT, "            return A.Apply(A.Fn(\"pi\", param=n.fn.state, pos=n.fn.pos), (x,), (s,), pos=n.pos)",
            "            return A.Apply(A.Fn(\"pi\", param=n.fn.state, pos=n.fn.pos), (x,), (A.Sym(\"s0\"),), pos=n.pos)",
            "the categorical P_θ checked at the initial state only", LIT_TESTS),
+    Mutant(LIT, "flat = _binary(lambda s, a: s * m.A + a, _ev(idx.state, sc), _ev(idx.action, sc))",
+           "flat = _binary(lambda s, a: a * m.S + s, _ev(idx.state, sc), _ev(idx.action, sc))",
+           "θ_{s,a} flattened in the wrong order", LIT_TESTS),
+    Mutant(LIT, "    if m.K != m.S * m.A:\n        return False\n", "    return True\n",
+           "∂/∂θ_{s,a} accepted on any family", LIT_TESTS),
 )
 
 

@@ -212,3 +212,28 @@ def test_the_reward_of_a_transition_and_the_action_at_time_t(im):
     for profile, text in (("spinningup", r"\rho_0(s)"), ("sutton-barto", r"h(s)")):
         got = evaluate_side(parse_expression(text, profile=profile), m, SU, states)
         assert [as_fraction(x) for x in _values(got, ("s",), (m.S,))] == list(mu), text
+
+
+@SETTINGS
+@given(st.integers(0, 2), st.integers(0, 3))
+def test_a_tabular_component_of_the_gradient(i, seed):
+    """∂π(b|s')/∂θ_{s,a} = 𝟙[s = s'] π(b|s)(𝟙[a = b] − π(a|s)) on the tabular family (closed form, by hand); on a
+    linear-softmax model θ has no (s, a) component: refused."""
+    m = get_family("tabular-softmax").exact_points(3, seed)[i]
+    pi = _table(m, "pi")
+    S, A = pi.shape
+    free = {"s": Tensor(np.arange(S), ("s",)), "a": Tensor(np.arange(A), ("a",)),
+            "s'": Tensor(np.arange(S), ("s'",)), "a'": Tensor(np.arange(A), ("a'",))}
+    text = r"\frac{\partial \pi_\theta(a'|s')}{\partial \theta_{s,a}} = 0"
+    got = evaluate_side(parse(text).rows[0].lhs, m, Conventions(), free)
+    arr = np.broadcast_to(np.asarray(got.expand(("s", "a", "s'", "a'")), dtype=object), (S, A, S, A))
+    for s in range(S):
+        for a in range(A):
+            for s2 in range(S):
+                for b in range(A):
+                    want = pi[s, b] * ((1 if a == b else 0) - pi[s, a]) if s == s2 else 0
+                    assert as_fraction(arr[s, a, s2, b]) == want
+    linear = get_family("linear-softmax").exact_points(1, seed)[0]
+    with pytest.raises(NotEvaluable, match="not tabular"):
+        evaluate_side(parse(text).rows[0].lhs, linear, Conventions(),
+                      {k: Tensor(np.arange(linear.S if k.startswith("s") else linear.A), (k,)) for k in free})
