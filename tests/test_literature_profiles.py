@@ -24,7 +24,8 @@ BASE = {"name": "x", "time_base": 0, "objective": "J", "log": "\\log", "initial_
     ({**BASE, "free_states": "terminal"}, "free_states='terminal' must be one of all, nonterminal"),
     ({**BASE, "bare_gradient": "yes"}, "bare_gradient='yes' is not a bool"),
     ({**BASE, "example": 3}, "example=3 is not a str"),
-], ids=["unknown-key", "setting", "last-time", "reward-index", "free-states", "bare-gradient", "example"])
+    ({**BASE, "occupancy_normalised": False}, "occupancy_normalised = false .* is not evaluated"),
+], ids=["unknown-key", "setting", "last-time", "reward-index", "free-states", "bare-gradient", "example", "occupancy"])
 def test_profile_keys_are_validated(data, message):
     with pytest.raises(ProfileError, match=message):
         Profile.from_mapping(data, source="test")

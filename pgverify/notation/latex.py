@@ -44,8 +44,8 @@ from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 from pgverify.notation.trajectories import (bold_name, categorical, coordinate_name, differential, expectation,
-                                            initial_scripts, integral, law_of, parameter_index, reward_of,
-                                            reward_time)
+                                            initial_scripts, integral, joint_expectation, law_of, parameter_index,
+                                            reward_of, reward_time)
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -1009,6 +1009,9 @@ class _ToAST(Transformer):
             if sup is not None:
                 raise MalformedNotation("𝔼 with a superscript but no subscript", pos)
             return A.Expect(body, given=tuple(given), pos=pos)
+        joint = joint_expectation(body, sub.items, tuple(given), pos) if sup is None else None
+        if joint is not None:  # 𝔼_{s∼d, a∼π_θ}: pgverify.notation.trajectories
+            return joint
         if len(sub.items) != 1:
             raise MalformedNotation("𝔼 subscript with several items", sub.pos)
         x = sub.items[0]

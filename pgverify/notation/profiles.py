@@ -148,6 +148,9 @@ class Profile:
                           ("occupancy_normalised", bool), ("policy_pair_form", bool)):
             if key in data and not isinstance(data[key], kind):
                 raise ProfileError(f"profile {source}: {key}={data[key]!r} is not a {kind.__name__}")
+        if data.get("occupancy_normalised", True) is False:
+            raise ProfileError(f"profile {source}: occupancy_normalised = false (d as the expected discounted visits, "
+                               f"not a distribution) is not evaluated: d is the normalised occupancy (1 − γ)Σ_t γ^t ℙ(s_t = s)")
         macros = {}
         for k, m in dict(data.get("macros", {})).items():
             if not isinstance(m, Mapping) or not isinstance(m.get("args"), int) or not isinstance(m.get("body"), str):

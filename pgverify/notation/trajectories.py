@@ -39,7 +39,7 @@ from pgverify.notation import ast as A
 from pgverify.notation.errors import UnsupportedNotation
 
 __all__ = ["SETTINGS", "LAST_TIMES", "law_of", "integral", "categorical", "exp_chain", "Positive", "positive",
-           "evaluate_apply", "apply_setting", "expectation", "free_states", "Pair", "parameter_index", "component", "reward_time", "coordinate_name", "bold_name"]
+           "evaluate_apply", "apply_setting", "expectation", "joint_expectation", "free_states", "Pair", "parameter_index", "component", "reward_time", "coordinate_name", "bold_name"]
 
 #: The settings a profile may choose: every quantity of the model (v, q, d, U, G, R(τ)) follows it.
 SETTINGS = ("discounted", "finite-horizon-undiscounted")
@@ -135,6 +135,21 @@ def expectation(body: Any, sub: Any, given: tuple[Any, ...], pos: Any) -> A.Expe
         law = A.Apply(dist, (A.Blank(),), (A.At("s", var.time, pos=var.pos),), pos=dist.pos)
         return A.Expect(new, a, law, pos=pos)
     return None
+
+
+def joint_expectation(body: Any, items: tuple[Any, ...], given: tuple[Any, ...], pos: Any) -> A.Expect | None:
+    """𝔼_{s∼d, a∼π_θ}[…] as 𝔼_{s∼d}[𝔼_{a∼π_θ(·|s)}[…]]: the action drawn at the state just drawn; None for other
+    subscripts of two items."""
+    if len(items) != 2 or given or not all(isinstance(x, A.Rel) and x.op == "sim" for x in items):
+        return None
+    (s, d), (a, law) = ((x.left, x.right) for x in items)
+    if not (isinstance(s, A.Var) and s.sort == "state" and isinstance(a, A.Var) and a.sort == "action"):
+        return None
+    if isinstance(law, A.Fn) and law.name == "pi":
+        law = A.Apply(law, (A.Blank(),), (s,), pos=law.pos)
+    elif not (isinstance(law, A.Apply) and law.fn.name == "pi"):
+        raise UnsupportedNotation("𝔼_{s∼…, a∼…}: the action's law is not a policy π_θ", pos)
+    return A.Expect(A.Expect(body, a, law, pos=pos), s, d, pos=pos)
 
 
 def _sorts_free(node: Any) -> dict[str, str]:
