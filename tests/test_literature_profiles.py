@@ -37,19 +37,18 @@ def test_each_profile_says_its_conventions_and_its_example_is_checked(name, tmp_
     assert p.description and p.example and p.setting == "finite-horizon-undiscounted"
     doc = tmp_path / "example.md"
     doc.write_text(f"$$ {p.example} $$\n", encoding="utf-8")
-    (result,) = verify_document(doc, Settings(seed=0), profile=name).results
+    (result,) = verify_document(doc, Settings(seed=0, methods=("exact",), cache=False), profile=name).results
     assert result.verdict == "verified", (name, result.reason)
     assert any("γ = 1" in r for r in result.restrictions)
 
 
 def test_the_setting_is_used_by_every_quantity(tmp_path: Path):
-    """Spinning Up's undiscounted reward-to-go holds in its own setting and fails in the discounted one (the
-    annotation `profile textbook` chooses it for one display)."""
-    text = (r"\nabla_{\theta} J(\pi_{\theta}) = \mathbb{E}_{\tau \sim \pi_{\theta}}\left[\sum_{t=0}^{T} "
-            r"\nabla_{\theta} \log \pi_{\theta}(a_t |s_t) \sum_{k=t}^{T} r(s_k, a_k)\right]")
-    # the textbook profile: T is the last state's time (the last action's is T − 1), \ln
-    textbook = text.replace("{T}", "{T-1}").replace("\\log", "\\ln")
-    doc = tmp_path / "rtg.md"
+    """Spinning Up's objective, the undiscounted expected return, holds in its own setting and fails in the
+    discounted one (the annotation `profile textbook` chooses it for one display; there T is the last state's time)."""
+    text = r"J(\pi_\theta) = \mathbb{E}_{\tau \sim \pi_\theta}\left[\sum_{k=0}^{T} r(s_k, a_k)\right]"
+    textbook = text.replace("{T}", "{T-1}")
+    doc = tmp_path / "objective.md"
     doc.write_text(f"$$ {text} $$\n\n<!-- pgverify: profile textbook -->\n$$ {textbook} $$\n", encoding="utf-8")
-    run = verify_document(doc, Settings(seed=0), profile="spinningup")
+    settings = Settings(seed=0, methods=("exact",), cache=False, counterexample_examples=20)
+    run = verify_document(doc, settings, profile="spinningup")
     assert [r.verdict for r in run.results] == ["verified", "refuted"], [r.reason for r in run.results]

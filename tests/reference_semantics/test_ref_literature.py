@@ -25,7 +25,7 @@ from pgverify.registry import all_claims
 from refsem import as_fraction
 
 all_claims()
-SETTINGS = settings(max_examples=12, deadline=None, database=None)
+SETTINGS = settings(max_examples=5, deadline=None, database=None)
 SU = Conventions(time_base=0, last_action=True)  # Spinning Up: t from 0, T the last action's time
 CS = Conventions(time_base=1, last_action=True)  # CS285: t from 1 to T
 SB = Conventions(time_base=0)                    # Sutton & Barto: t from 0, T the terminal state's time
