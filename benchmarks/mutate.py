@@ -267,6 +267,9 @@ MUTANTS: tuple[Mutant, ...] = (
            "θ_{s,a} flattened in the wrong order", LIT_TESTS),
     Mutant(LIT, "    if m.K != m.S * m.A:\n        return False\n", "    return True\n",
            "∂/∂θ_{s,a} accepted on any family", LIT_TESTS),
+    Mutant(LIT, "shift = 1 - profile.time_base + (1 if", "shift = 0 + (1 if",
+           "an annotation's horizon read as the family's (T off by one in the textbook profile)",
+           ("tests/test_literature_profiles.py",)),
 )
 
 

@@ -52,3 +52,13 @@ def test_the_setting_is_used_by_every_quantity(tmp_path: Path):
     settings = Settings(seed=0, methods=("exact",), cache=False, counterexample_examples=20)
     run = verify_document(doc, settings, profile="spinningup")
     assert [r.verdict for r in run.results] == ["verified", "refuted"], [r.reason for r in run.results]
+
+
+@pytest.mark.parametrize("profile", ["post", "textbook", "spinningup", "cs285", "sutton-barto"])
+def test_an_annotated_horizon_is_the_profiles_T(profile, tmp_path: Path):
+    """`where T = 3` fixes the T the profile writes, whatever the time base and whatever T is the time of."""
+    doc = tmp_path / "T.md"
+    doc.write_text("<!-- pgverify: where T = 3 -->\n$$ T = 3 $$\n", encoding="utf-8")
+    settings = Settings(seed=0, methods=("exact",), cache=False)
+    (result,) = verify_document(doc, settings, profile=profile).results
+    assert result.verdict == "verified", result.reason

@@ -532,6 +532,12 @@ def apply_setting(chain: A.Chain, conventions: tuple[Any, ...], restrictions: tu
     from pgverify.notation.evaluate import NotEvaluable, choose_families
 
     restrictions = tuple(restrictions)
+    # an annotation's horizon (`horizons 3`, `where T = 3`) is the profile's T; the family's horizon counts the
+    # states of τ: T + 1 − time base (+ 1 when T is the last action's time)
+    shift = 1 - profile.time_base + (1 if getattr(profile, "last_time", "state") == "action" else 0)
+    if shift:
+        conventions = tuple(replace(c, horizon=c.horizon + shift) if c.horizon is not None else c
+                            for c in conventions)
     if getattr(profile, "last_time", "state") == "action":
         conventions = tuple(replace(c, last_action=True) for c in conventions)
     if getattr(profile, "free_states", "all") == "nonterminal":
