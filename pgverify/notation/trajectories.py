@@ -38,8 +38,10 @@ import numpy as np
 from pgverify.notation import ast as A
 from pgverify.notation.errors import UnsupportedNotation
 
-__all__ = ["SETTINGS", "LAST_TIMES", "law_of", "integral", "categorical", "exp_chain", "Positive", "positive",
-           "evaluate_apply", "apply_setting", "expectation", "joint_expectation", "free_states", "Pair", "parameter_index", "component", "reward_time", "coordinate_name", "bold_name"]
+__all__ = ["SETTINGS", "LAST_TIMES", "law_of", "reward_of", "initial_scripts", "integral", "differential",
+           "expectation", "joint_expectation", "categorical", "coordinate_name", "reward_time", "bold_name", "Pair",
+           "parameter_index", "component", "exp_chain", "Positive", "positive", "evaluate_apply", "visits",
+           "free_states", "apply_setting"]
 
 #: The settings a profile may choose: every quantity of the model (v, q, d, U, G, R(τ)) follows it.
 SETTINGS = ("discounted", "finite-horizon-undiscounted")
