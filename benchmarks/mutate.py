@@ -37,6 +37,9 @@ lit-read, 2026-12-08) are killed by their targeted tests, 13 of 13 (``--only 62 
 unbounded-expansion mutant 329 s, to its first failure).
 The twelve mutants of the algorithm boxes (issue 22, 62–73) against their targeted tests
 (tests/reference_semantics/test_ref_boxes.py, tests/test_boxes.py): 12 of 12 killed (2026-12-08, boxes branch).
+The fifteen mutants of the literature's notation (issue 17: ρ₀, R(s, a, s'), logarithms through exp, η and μ,
+R_{t+1}, 𝔼_{a_t∼π_θ}, the undiscounted setting, T of the last action, the categorical P_θ, ∂/∂θ_{s,a}, annotated
+horizons) are all killed by their targeted tests (``--only 62 … 76``, 10–45 s each, 2026-12-08).
 Earlier, on the sound-reference branch, the 53 mutants then in the table with 20 ``--ast`` swaps (seed 0): 68 of
 73 killed (93%).
 """
@@ -100,6 +103,8 @@ MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
 BX = "pgverify/audit/boxes.py"
 BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
+LIT = "pgverify/notation/trajectories.py"
+LIT_TESTS = ("tests/reference_semantics/test_ref_literature.py", "tests/test_literature_profiles.py")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -407,6 +412,44 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(BX, "            w1 = (m00[i] * v1[i] - m01[i] * v0[i]) / det[i]",
            "            w1 = (m00[i] * v1[i] + m01[i] * v0[i]) / det[i]",
            "box: the linear fit's slope with a sign slip (Cramer's rule)", BOX_TESTS),
+    # ---- the literature's notation (issue 17, items 1–4: pgverify.notation.trajectories)
+    Mutant(LIT, "return ZERO if grad else _gather(np.asarray(m.mu0, dtype=object), [ev(node.args[0], sc)])",
+           "return ZERO if grad else _gather(np.asarray(m.mu0, dtype=object) * 0 + 1, [ev(node.args[0], sc)])",
+           "ρ₀(s) read as 1", LIT_TESTS),
+    Mutant(LIT, "return ZERO if grad else _gather(m.r, [ev(node.args[0], sc), ev(node.args[1], sc)])",
+           "return ZERO if grad else _gather(m.r, [ev(node.args[2], sc), ev(node.args[1], sc)])",
+           "R(s, a, s') read as r(s', a)", LIT_TESTS),
+    Mutant(LIT, "return None if a is None or b is None else A.Frac(a, b, pos=n.pos)",
+           "return None if a is None or b is None else A.Mul((a, b), pos=n.pos)",
+           "log a − log b compared as log(ab)", LIT_TESTS),
+    Mutant(LIT, "return None if a is None else A.Prod(n.indices, a, n.lower, n.upper, n.domain, pos=n.pos)",
+           "return None if a is None else A.Sum(n.indices, a, n.lower, n.upper, n.domain, pos=n.pos)",
+           "exp(Σ log x) taken as Σ x instead of Π x", LIT_TESTS),
+    Mutant(LIT, "        bad = x == 0\n", "        bad = False\n", "log 0 not refused", LIT_TESTS),
+    Mutant(LIT, "                if states[i, t] != terminal:", "                if True:",
+           "the terminal state counted in η", LIT_TESTS),
+    Mutant(LIT, "            eta = np.asarray([x / total for x in eta], dtype=object)", "            pass",
+           "μ not normalised", LIT_TESTS),
+    Mutant(LIT, "            return time.left\n", "            return time\n",
+           "S&B's R_{t+1} read as r(s_{t+1}, a_{t+1})", LIT_TESTS),
+    Mutant(LIT, "law = A.Apply(dist, (A.Blank(),), (A.At(\"s\", var.time, pos=var.pos),), pos=dist.pos)",
+           "law = A.Apply(dist, (A.Blank(),), (A.At(\"s\", A.Add(var.time, A.Num(1)), pos=var.pos),), pos=dist.pos)",
+           "𝔼_{a_t∼π_θ} conditioned on s_{t+1}", LIT_TESTS),
+    Mutant(LIT, "            c = replace(c, discount=Fraction(1), families=c.families or (\"episodic-softmax\",))",
+           "            c = replace(c, families=c.families or (\"episodic-softmax\",))",
+           "the finite-horizon undiscounted setting keeps the model's γ", LIT_TESTS),
+    Mutant(EV, "- int(sc.conv.last_action))", ")", "Spinning Up's T read as the last state's time", LIT_TESTS),
+    Mutant(LIT, "            return A.Apply(A.Fn(\"pi\", param=n.fn.state, pos=n.fn.pos), (x,), (s,), pos=n.pos)",
+           "            return A.Apply(A.Fn(\"pi\", param=n.fn.state, pos=n.fn.pos), (x,), (A.Sym(\"s0\"),), pos=n.pos)",
+           "the categorical P_θ checked at the initial state only", LIT_TESTS),
+    Mutant(LIT, "flat = _binary(lambda s, a: s * m.A + a, _ev(idx.state, sc), _ev(idx.action, sc))",
+           "flat = _binary(lambda s, a: a * m.S + s, _ev(idx.state, sc), _ev(idx.action, sc))",
+           "θ_{s,a} flattened in the wrong order", LIT_TESTS),
+    Mutant(LIT, "    if m.K != m.S * m.A:\n        return False\n", "    return True\n",
+           "∂/∂θ_{s,a} accepted on any family", LIT_TESTS),
+    Mutant(LIT, "shift = 1 - profile.time_base + (1 if", "shift = 0 + (1 if",
+           "an annotation's horizon read as the family's (T off by one in the textbook profile)",
+           ("tests/test_literature_profiles.py",)),
 )
 
 

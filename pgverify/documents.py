@@ -25,7 +25,9 @@ from numeric.errors import PGVerifyError
 from pgverify.notation import ast as A
 from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
+from pgverify.notation.profiles import load_profile
 from pgverify.notation.render import shown
+from pgverify.notation.trajectories import apply_setting
 from pgverify.settings import Settings
 from pgverify.verdicts import VERDICTS, ClaimResult, Tally
 
@@ -485,6 +487,11 @@ def _check_display(display: Any, settings: Settings, understood: str | None) -> 
         plan = _plan(display)
     except _Refused as exc:
         return DisplayResult(**base, verdict=exc.verdict, reason=str(exc))
+    try:  # the profile's setting (γ = 1 on episodic models) and its T: pgverify.notation.trajectories
+        plan = replace(plan, **dict(zip(("conventions", "restrictions"), apply_setting(
+            plan.chain, plan.conventions, plan.restrictions, load_profile(display.profile)))))
+    except NotEvaluable as exc:
+        return DisplayResult(**base, verdict="undecided", reason=f"cannot be evaluated: {exc}")
     chain = plan.chain
     base["restrictions"] = plan.restrictions
     name = cid or f"display {display.index + 1}"  # compile_display adds a digest of the text to the id

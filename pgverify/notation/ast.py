@@ -68,7 +68,7 @@ SORTS = ("time", "state", "action", "trajectory", "sample", "real")
 RELATIONS = ("=", "def", "<", ">", "<=", ">=", "propto", "assign", "in")
 
 #: Canonical names of the vocabulary's functions (``Fn.name``).
-FUNCTIONS = ("v", "q", "A", "d", "mu", "pi", "P", "Pr", "Traj", "U", "J", "rho", "r", "b", "f", "Normal")
+FUNCTIONS = ("v", "q", "A", "d", "mu", "pi", "P", "Pr", "Traj", "U", "J", "rho", "r", "b", "f", "Normal", "init", "eta")
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from pgverify.notation.latex import Source, expand_macros, parse_row, source, sp
 from pgverify.notation.macros import broken_notes, document_macros, expand_source
 from pgverify.notation.margins import cancel_checks
 from pgverify.notation.names import AUTHOR_NAMES, apply_document_definitions, document_names
+from pgverify.notation.trajectories import categorical
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
@@ -597,7 +598,7 @@ def _read_display(index: int, raw: str, src: Source, profile: str, ann: Annotati
         parsed = tuple(ln.row for ln in lines)
         if parsed[0].lhs is None:
             issues = (IllFormedDisplay("the first line starts with a relation: it has no left side", parsed[0].pos),)
-        chain = A.Chain(parsed + tuple(cancels), pos=parsed[0].pos)
+        chain = categorical(A.Chain(parsed + tuple(cancels), pos=parsed[0].pos))  # P_θ(x): notation.trajectories
         if not issues:
             quantified = set(ann.quantified)
             issues = check_chain(A.Chain(chain.rows + ann.also, pos=chain.pos), quantified=quantified,

@@ -54,6 +54,7 @@ from numeric.errors import PGVerifyError
 from numeric.model import Model
 from pgverify.notation import ast as A
 from pgverify.notation import matrices as _matrices
+from pgverify.notation import trajectories as _LIT
 from pgverify.notation.render import shown as _shown
 from pgverify.registry import METHODS, Claim
 from pgverify.statement import Chain, IllFormedChain, OutsideCondition, Step
@@ -98,6 +99,10 @@ class Conventions:
     #: Functions an annotation declares arbitrary (``b depends on s, a``): name → the table of the family's drawn
     #: arbitrary functions that stands for it (``b`` of the state, ``c`` of the state and action).
     arbitrary: tuple[tuple[str, str], ...] = ()
+    #: T names the time of the trajectory's last action, not of its last state (profile ``last_time``).
+    last_action: bool = False
+    #: A free state ranges over the non-terminal states only (Sutton & Barto's 𝒮; profile ``free_states``).
+    nonterminal: bool = False
 
 
 # ------------------------------------------------------------------ tensors
@@ -483,6 +488,8 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
         return _d(node.body, sc)
     if _matrices.mentions_matrix(node):  # matrix and operator notation (the theory profile)
         return _matrices.matrix_side(node, sc)
+    if isinstance(node, _LIT.Positive):  # the argument of a logarithm compared through exp
+        return _LIT.positive(node, sc, _ev)
     if isinstance(node, A.Num):
         return _const(node.value)
     if isinstance(node, A.Infinity):
@@ -496,7 +503,7 @@ def _ev(node: Any, sc: _Scope) -> Tensor:
             if "T" in sc.conv.constants:
                 return _const(sc.conv.constants["T"])
             # T is the time of the trajectory's last state: τ = (s_1, …, s_T) (post), (s_0, …, s_T) (textbook)
-            return _const(_horizon(m) - 1 + sc.conv.time_base)
+            return _const(_horizon(m) - 1 + sc.conv.time_base - int(sc.conv.last_action))
         if node.name in sc.conv.constants:
             return _const(sc.conv.constants[node.name])
         if node.name == "s0":
@@ -1099,6 +1106,9 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
     """The value (or, with ``grad``, the ∇θ) of a function of the vocabulary applied to its arguments."""
     m, fn = sc.model, node.fn
     name = fn.name
+    lit = _LIT.evaluate_apply(node, sc, grad, _ev)  # ρ₀, R(s, a, s'), η, μ: pgverify.notation.trajectories
+    if lit is not None:
+        return lit
     if name in ("U", "J"):
         if fn != A.Fn(name):
             raise NotEvaluable(f"the objective {_describe(fn)} (a decorated {name})")
@@ -1485,6 +1495,8 @@ def _conditional(node: A.Expect, sc: _Scope, inner: _Scope, axis: str, prob: Ten
 
 # ---------------------------------------------------------------- gradients
 def _grad(node: A.Grad, sc: _Scope) -> Tensor:
+    if _is(node.wrt, A.Sym, name="theta") and node.wrt.index is not None:  # ∂/∂θ_{s,a}: pgverify.notation.trajectories
+        return _LIT.component(node, sc, _d)
     if not _is(node.wrt, A.Sym, name="theta"):
         raise NotEvaluable(f"∇ with respect to {getattr(node.wrt, 'name', node.wrt)} on the finite-action family "
                            f"{sc.model.family or ''}: only ∇θ is evaluated here (∇ₐ needs a continuous-action family, "
@@ -1622,7 +1634,7 @@ def _free_values(names: set[str], sorts: dict[str, str], sc: _Scope) -> dict[str
             out[name] = t
             out[_TRAJ] = t
         elif sort == "state":
-            out[name] = Tensor(np.arange(m.S), (name,))
+            out[name] = Tensor(_LIT.free_states(m, sc.conv), (name,))
         elif sort == "action":
             out[name] = Tensor(np.arange(m.A), (name,))
         elif sort == "time":
@@ -1785,6 +1797,7 @@ def compile_display(display: A.Chain, *, name: str, statement: str = "", convent
     kind = C.continuous_kind(display)  # continuous actions or a Gaussian objective: pgverify.notation.continuous
     needed = _dots_horizon(display)
     display = expand_dots(display)  # x_1 + ⋯ + x_T as the Σ it stands for (the horizon above presumes the terms)
+    display = _LIT.exp_chain(display)  # log A = Σ log B: compared through exp (pgverify.notation.trajectories)
     steps = list(display.steps())
     sorts: dict[str, str] = {}
     for r in display.rows:

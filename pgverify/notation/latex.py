@@ -44,6 +44,9 @@ from pgverify.notation.dots import expand_dots
 from pgverify.notation.errors import AmbiguousNotation, MalformedNotation, NotationError, UnsupportedNotation
 from pgverify.notation.profiles import Profile, load_profile
 from pgverify.notation.names import AUTHOR_NAMES, merge_author_tokens
+from pgverify.notation.trajectories import (bold_name, categorical, coordinate_name, differential, expectation,
+                                            initial_scripts, integral, joint_expectation, law_of, parameter_index,
+                                            reward_of, reward_time)
 
 __all__ = ["Source", "source", "tokenize", "parse", "parse_expression", "MAX_TOKENS", "MAX_DEPTH", "parse_row", "parse_display", "split_rows", "ENVIRONMENTS"]
 
@@ -219,7 +222,7 @@ _SPACING_WORDS = {"quad", "qquad", "enspace", "thinspace", "medspace", "thickspa
                   "limits", "nolimits"}
 _SIZES = {"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr"}
 _SIMPLE = {
-    "sum": "SUM", "prod": "PRODOP", "nabla": "NABLA", "log": "LOG", "ln": "LOG", "infty": "INF",
+    "sum": "SUM", "int": "SUM", "prod": "PRODOP", "nabla": "NABLA", "log": "LOG", "ln": "LOG", "infty": "INF",
     "ldots": "DOTS", "dots": "DOTS", "cdots": "DOTS", "dotsc": "DOTS", "cdot": "CDOT", "frac": "FRAC",
     "dfrac": "FRAC", "tfrac": "FRAC", "vert": "BAR", "mid": "BAR",
 }
@@ -327,6 +330,19 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     raise UnsupportedNotation(f"delimiter \\{cmd}{d}", src.pos(i))
                 add(kind, f"\\{cmd}{d}", i, j2)
                 i = j2
+            elif cmd in ("frac", "dfrac", "tfrac") and _partial(text, j) is not None:
+                # \frac{\partial X}{\partial \theta_{s,a}} is ∇_{θ_{s,a}} (X): a component of the gradient
+                (a, b), (c, e), end = _partial(text, j)
+                add("NABLA", "nabla", i, j)
+                add("SUB", "_", i, j)
+                add("LBRACE", "{", i, j)
+                out.extend(_shifted(src, c, e))
+                add("RBRACE", "}", i, j)
+                if text[a:b].strip():
+                    add("LPAR", "(", i, j)
+                    out.extend(_shifted(src, a, b))
+                    add("RPAR", ")", i, j)
+                i = end
             elif cmd in _SIMPLE:
                 add(_SIMPLE[cmd], cmd, i, j)
                 i = j
@@ -350,7 +366,7 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     raise UnsupportedNotation(f"\\operatorname{{{arg}}}", src.pos(i))
                 add("OPT", _OPTS[name], i, j2)
                 i = j2
-            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "mathrm", "hat", "bar", "tilde",
+            elif cmd in ("mathbb", "mathcal", "mathbf", "mathds", "boldsymbol", "bm", "mathrm", "hat", "bar", "tilde",
                          "widehat", "widetilde"):
                 arg, j2 = _read_arg(text, j, src, f"\\{cmd}")
                 cmd = {"widehat": "hat", "widetilde": "tilde"}.get(cmd, cmd)  # R̂, π̃: one name (names.py)
@@ -358,7 +374,9 @@ def _raw_tokens(src: Source) -> list[_Tok]:
                     add("INDICATOR", "1", i, j2)
                 elif cmd == "mathbb" and arg == "E":
                     add("EXPECT", "E", i, j2)
-                elif cmd in ("mathrm", "boldsymbol"):
+                elif cmd in ("boldsymbol", "bm") or cmd == "mathbf" and arg.startswith("\\"):
+                    add("NAME", bold_name(arg), i, j2)  # 𝛉 (pgverify.notation.trajectories)
+                elif cmd == "mathrm":
                     raise UnsupportedNotation(f"\\{cmd}{{{arg}}}", src.pos(i))
                 else:
                     add("NAME", f"\\{cmd}{{{arg}}}", i, j2)
@@ -429,6 +447,41 @@ def _raw_tokens(src: Source) -> list[_Tok]:
     return out
 
 
+_PARTIAL = re.compile(r"\s*\\partial(?![A-Za-z])")
+
+
+def _partial(text: str, j: int) -> tuple[tuple[int, int], tuple[int, int], int] | None:
+    """For ``\\frac{\\partial X}{\\partial Y}`` after ``\\frac`` (at ``j``): the spans of X and Y and the end, else None."""
+    k = j
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k >= len(text) or text[k] != "{":
+        return None
+    e1 = _braced(text, k)
+    m1 = _PARTIAL.match(text, k + 1)
+    if e1 < 0 or not m1:
+        return None
+    k2 = e1
+    while k2 < len(text) and text[k2] == " ":
+        k2 += 1
+    if k2 >= len(text) or text[k2] != "{":
+        return None
+    e2 = _braced(text, k2)
+    m2 = _PARTIAL.match(text, k2 + 1)
+    if e2 < 0 or not m2:
+        return None
+    return (m1.end(), e1 - 1), (m2.end(), e2 - 1), e2
+
+
+def _shifted(src: "Source", a: int, b: int) -> list["_Tok"]:
+    """The tokens of ``src.text[a:b]``, at their places in the row."""
+    out = _raw_tokens(src.slice(a, b))
+    for t in out:
+        t.i += a
+        t.end += a
+    return out
+
+
 #: Tokens that can start a factor of a product.
 _FACTOR_START = {"NAME", "FNAME", "NUMBER", "INF", "LPAR", "LBRACK", "LBRACE", "EXPECT", "NABLA", "SUM", "PRODOP",
                  "LOG", "FRAC", "INDICATOR", "OPT", "LDOT"}
@@ -475,7 +528,9 @@ def _functions_elsewhere(profile: Profile) -> dict[str, str]:
         other = load_profile(name)
         if other.name != profile.name:
             for k in other.functions:
-                if k not in profile.functions:
+                # S&B's η(s) (role "eta") is read in its own profile only: elsewhere η is a constant a document may
+                # `define` as a function (pgverify.notation.trajectories)
+                if k not in profile.functions and other.functions[k] != "eta":
                     out.setdefault(k, other.name)
     _ELSEWHERE[id(profile)] = (profile, out)
     return out
@@ -801,6 +856,9 @@ class _ToAST(Transformer):
             base = A.Sym(p.symbols[tok.value.rstrip("'")] + primes, self._one(sub, "an index") if sub else None,
                          pos=pos)
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
+        if tok.value in p.symbols and p.symbols[tok.value] == "theta" and sub is not None and len(sub.items) == 2:
+            base = A.Sym("theta", parameter_index(sub.items, sub.pos), pos=pos)  # θ_{s,a}: a tabular parameter
+            return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
         if tok.value in p.symbols:
             base = A.Sym(p.symbols[tok.value], self._one(sub, "an index") if sub else None, pos=pos)
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
@@ -808,7 +866,7 @@ class _ToAST(Transformer):
         var = A.Var(tok.value, sort, pos=pos)
         if sort in ("state", "action"):
             if sub is not None:
-                return A.At(tok.value, self._one(sub, "a time index"),
+                return A.At(coordinate_name(tok.value, sort), self._one(sub, "a time index"),
                             self._one(sup, "a roll-out index") if sup else None, pos=pos)
             if sup is not None:
                 raise UnsupportedNotation(f"superscript on the {sort} {tok.value}", sup.pos)
@@ -836,18 +894,23 @@ class _ToAST(Transformer):
             if args is not None:
                 if role == "R" and sub is None and sup is None and len(args) == 1 and not given:
                     return A.Return("R", args[0], pos=pos)
+                if role == "R" and sub is None and sup is None and not given:
+                    return reward_of(args, pos)  # R(s, a, s') (pgverify.notation.trajectories)
                 raise UnsupportedNotation(f"{tok.value} applied to arguments (the return is {tok.value}_τ)", pos)
             if sub is None:
                 raise MalformedNotation(f"the return {tok.value} needs its trajectory as a subscript", pos)
             if role == "R" and sup is not None:
                 raise UnsupportedNotation(f"superscript on the return {tok.value}", pos)
+            if role == "G" and sup is None and self.p.return_time == "subscript":  # S&B's G_t
+                return A.Return("G", A.Var("\\tau", "trajectory", pos=pos), s1(sub, "a time"), pos=pos)
             if role == "G" and sup is None:
                 raise MalformedNotation(f"the reward-to-go {tok.value} needs its time as a superscript", pos)
             return A.Return(role, s1(sub, "a trajectory"), s1(sup, "a time"), pos=pos)
         reward_of_policy = role == "r" and sub is not None and sup is None and isinstance(sub.single, A.Fn) and \
             sub.single.name == "pi"  # r_π, the reward vector of π (matrix notation), not a reward at a time
         if role in ("r", "b") and args is None and sub is not None and sup is None and not reward_of_policy:
-            return A.At(role, s1(sub, "a time index"), pos=pos)
+            time = s1(sub, "a time index")
+            return A.At(role, reward_time(time, self.p) if role == "r" else time, pos=pos)
         fields: dict[str, Any] = {}
         if role in ("v", "q", "A", "d", "mu"):
             for g in (sub, sup):
@@ -869,6 +932,8 @@ class _ToAST(Transformer):
             fields["state"], fields["policy"] = s1(sub, "a start state"), s1(sup, "a policy")
         elif reward_of_policy:
             fields["policy"] = sub.single
+        elif role == "init":
+            initial_scripts(sub, sup, tok.value, pos)
         elif sub is not None or sup is not None:
             raise UnsupportedNotation(f"scripts on {tok.value}", pos)
         if role == "pi" and isinstance(fields.get("param"), A.Sym) and fields["param"].name == "theta'" \
@@ -879,9 +944,13 @@ class _ToAST(Transformer):
             return fn
         return self._check_apply(A.Apply(fn, args, given, pos=pos), tok.value)
 
-    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2}
+    _ARITY = {"v": 1, "q": 2, "A": 2, "d": 1, "mu": 1, "P": 1, "Traj": 1, "U": 1, "J": 1, "rho": 1, "r": 2,
+              "init": 1, "eta": 1}
 
     def _check_apply(self, ap: A.Apply, written: str) -> A.Apply:
+        read = law_of(ap, self.p)  # P(τ|θ), p_θ(τ), π_θ(τ), p(s_1), π(a|s, θ): pgverify.notation.trajectories
+        if read is not None and not (isinstance(read, A.Apply) and read.fn.name == "P"):
+            return read
         role, n = ap.fn.name, len(ap.args)
         if role == "pi":
             if ap.given:
@@ -950,13 +1019,16 @@ class _ToAST(Transformer):
     def _big(self, cls, what, tok, scripts, body):
         pos = _pos(tok)
         sub, sup = self._scripts(scripts, pos, what)
+        if sub is None and sup is None and tok.value == "int":  # ∫ f(τ) dτ: pgverify.notation.trajectories
+            return integral(A.Sum((differential(body, pos),), body, pos=pos))
         if sub is None:
             raise AmbiguousNotation(f"{what} without an index: say what it sums over", pos)
         b = self._binding(sub, what, pos)
         upper = self._one(sup, "an upper bound") if sup else None
         if upper is not None and "lower" not in b:
             raise MalformedNotation(f"{what} with an upper bound but no lower bound", pos)
-        return cls(b["indices"], body, b.get("lower"), upper, b.get("domain"), pos=pos)
+        out = cls(b["indices"], body, b.get("lower"), upper, b.get("domain"), pos=pos)
+        return integral(out) if tok.value == "int" else out
 
     def bigopt(self, tok, scripts, body):
         pos = _pos(tok)
@@ -975,9 +1047,15 @@ class _ToAST(Transformer):
             if sup is not None:
                 raise MalformedNotation("𝔼 with a superscript but no subscript", pos)
             return A.Expect(body, given=tuple(given), pos=pos)
+        joint = joint_expectation(body, sub.items, tuple(given), pos) if sup is None else None
+        if joint is not None:  # 𝔼_{s∼d, a∼π_θ}: pgverify.notation.trajectories
+            return joint
         if len(sub.items) != 1:
             raise MalformedNotation("𝔼 subscript with several items", sub.pos)
         x = sub.items[0]
+        read = expectation(body, x, tuple(given), pos) if sup is None else None  # pgverify.notation.trajectories
+        if read is not None:
+            return read
         if isinstance(x, A.Rel):
             if x.op != "sim":
                 raise MalformedNotation(f"𝔼 subscript {_latexish(x)}: expected var ∼ distribution", sub.pos)
@@ -1006,6 +1084,8 @@ class _ToAST(Transformer):
     def grad(self, tok, scripts, body):
         pos = _pos(tok)
         sub, sup = self._scripts(scripts, pos, "∇")
+        if sub is None and self.p.bare_gradient:  # the profile's θ is the only parameter: ∇ is ∇_θ
+            sub = _Group((A.Sym("theta", pos=pos),), pos)
         if sub is None:
             raise AmbiguousNotation("∇ without a subscript: say what it differentiates with respect to", pos)
         if sup is not None:
@@ -1157,7 +1237,7 @@ def parse_display(src: "Source | str", profile: "Profile | str" = "post") -> A.C
         raise MalformedNotation("the first line starts with a relation: it has no left side", parsed[0].pos)
     from pgverify.notation.margins import cancel_checks
     cancels = tuple(c for r, row in zip(rows, parsed) for c in cancel_checks(r, prof, row))  # \cancel{X}: X = 0 there
-    return A.Chain(parsed + cancels, pos=parsed[0].pos)
+    return categorical(A.Chain(parsed + cancels, pos=parsed[0].pos))
 
 
 def parse(text: str, *, profile: "Profile | str" = "post") -> A.Chain:

@@ -35,7 +35,8 @@ __all__ = ["Profile", "load_profile", "profile_names", "DEFAULT_PROFILE", "FUNCT
 
 #: The keys a profile file may have (any other is an error: a misspelt key would otherwise be ignored).
 KEYS = ("name", "description", "example", "time_base", "objective", "occupancy_normalised", "policy_pair_form", "log",
-        "initial_state", "kernel_form", "functions", "symbols", "variables", "spaces", "macros")
+        "initial_state", "kernel_form", "functions", "symbols", "variables", "spaces", "macros", "setting", "last_time",
+        "reward_index", "return_time", "free_states", "bare_gradient")
 #: The keys of one ``[macros]`` entry.
 MACRO_KEYS = ("args", "body")
 
@@ -81,12 +82,26 @@ class Profile:
     log: str
     initial_state: str
     kernel_form: str = "scripts"
-    example: str = ""
     functions: Mapping[str, str] = field(default_factory=dict)
     symbols: Mapping[str, str] = field(default_factory=dict)
     variables: Mapping[str, str] = field(default_factory=dict)
     spaces: Mapping[str, str] = field(default_factory=dict)
     macros: Mapping[str, Macro] = field(default_factory=dict)
+    #: The setting every quantity follows: ``discounted`` or ``finite-horizon-undiscounted`` (γ = 1, episodic).
+    setting: str = "discounted"
+    #: What T is the time of: the trajectory's last ``state`` (the post, S&B) or its last ``action`` (Spinning Up,
+    #: CS285: τ = (s_0, a_0, …, a_T, s_{T+1})).
+    last_time: str = "state"
+    #: r_{t} is the reward of (s_t, a_t) (``same``) or of (s_{t−1}, a_{t−1}) (``next``: S&B's R_{t+1} follows A_t).
+    reward_index: str = "same"
+    #: The reward-to-go is G_τ^t (``superscript``) or G_t (``subscript``, S&B).
+    return_time: str = "superscript"
+    #: A free state ranges over ``all`` the model's states or the ``nonterminal`` ones (S&B's 𝒮, not 𝒮⁺).
+    free_states: str = "all"
+    #: ∇ with no subscript is ∇_θ (θ the only parameter).
+    bare_gradient: bool = False
+    #: One display of the profile that pgverify checks (``pgverify profiles`` prints it).
+    example: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "<mapping>") -> "Profile":
@@ -134,6 +149,20 @@ class Profile:
                 if k in seen:
                     raise ProfileError(f"profile {source}: {k!r} is in both [{seen[k]}] and [{table}]")
                 seen[k] = table
+        choices = {}
+        for key, allowed in (("setting", ("discounted", "finite-horizon-undiscounted")), ("last_time", ("state", "action")),
+                             ("free_states", ("all", "nonterminal")),
+                             ("reward_index", ("same", "next")), ("return_time", ("superscript", "subscript"))):
+            choices[key] = data.get(key, allowed[0])
+            if choices[key] not in allowed:
+                raise ProfileError(f"profile {source}: {key}={choices[key]!r} must be one of {', '.join(allowed)}")
+        for key, kind in (("bare_gradient", bool), ("example", str), ("description", str),
+                          ("occupancy_normalised", bool), ("policy_pair_form", bool)):
+            if key in data and not isinstance(data[key], kind):
+                raise ProfileError(f"profile {source}: {key}={data[key]!r} is not a {kind.__name__}")
+        if data.get("occupancy_normalised", True) is False:
+            raise ProfileError(f"profile {source}: occupancy_normalised = false (d as the expected discounted visits, "
+                               f"not a distribution) is not evaluated: d is the normalised occupancy (1 − γ)Σ_t γ^t ℙ(s_t = s)")
         macros = {}
         for k, m in dict(data.get("macros", {})).items():
             if isinstance(m, Mapping) and set(m) - set(MACRO_KEYS):
@@ -145,8 +174,10 @@ class Profile:
         return cls(name=need("name", str), description=str(data.get("description", "")), time_base=time_base,
                    objective=need("objective", str), occupancy_normalised=bool(data.get("occupancy_normalised", True)),
                    policy_pair_form=bool(data.get("policy_pair_form", False)), log=log,
-                   initial_state=need("initial_state", str), kernel_form=kernel_form, example=example, functions=_frozen(functions), symbols=_frozen(symbols),
-                   variables=_frozen(variables), spaces=_frozen(spaces), macros=_frozen(macros))
+                   initial_state=need("initial_state", str), kernel_form=kernel_form, functions=_frozen(functions), symbols=_frozen(symbols),
+                   variables=_frozen(variables), spaces=_frozen(spaces), macros=_frozen(macros),
+                   bare_gradient=bool(data.get("bare_gradient", False)), example=example,
+                   **choices)
 
     # Reverse look-ups, for rendering back: the first LaTeX name listed for a role wins.
     def latex_of_function(self, role: str) -> str | None:

@@ -63,6 +63,9 @@ class _Renderer:
         base = (self.p.latex_of_symbol(name) or DEFAULT_SYMBOLS.get(name, name)) + x.name[len(name):]
         return base if x.index is None else f"{base}_{_script(self(x.index))}"
 
+    def r_Pair(self, x: Any) -> str:  # θ_{s,a} (pgverify.notation.trajectories)
+        return f"{self(x.state)}, {self(x.action)}"
+
     def r_Var(self, x: A.Var) -> str:
         return x.name
 

@@ -18,7 +18,7 @@ BAD = [
      "ambiguous: 𝔼 with neither a subscript nor brackets: neither its measure nor its reach is visible at line 1, "
      "column 1"),
     ('constant-that-is-a-function-elsewhere', '\\mu(s) = 1', '\\mu \\cdot (s) = 1', 'post',
-     "ambiguous: \\mu(…): in profile 'post' \\mu is a constant, in profile 'textbook' a function; write \\mu "
+     "ambiguous: \\mu(…): in profile 'post' \\mu is a constant, in profile 'sutton-barto' a function; write \\mu "
      "\\cdot (…) for a product, or choose the profile at line 1, column 1"),
     ('log-then-factor', '\\log x \\theta = 0', '\\log(x) \\theta = 0', 'post',
      "ambiguous: \\log x followed by another factor: is it inside the logarithm? write \\log(x) … or \\log(… …) "
@@ -28,9 +28,11 @@ BAD = [
     ('unknown-letter', 'z = 1', 'x = 1', 'post',
      "unsupported: symbol z (not in profile 'post') at line 1, column 1"),
     ('discount-of-another-profile', 'v_\\gamma^\\pi(s) = 0', 'v_\\lambda^\\pi(s) = 0', 'post',
-     "unsupported: symbol \\gamma (not in profile 'post'; try --profile textbook or theory) at line 1, column 3"),
-    ('integral', '\\int f(x) = 1', '\\sum_{s} d(s) = 1', 'post',
-     'unsupported: \\int (an integral) at line 1, column 1'),
+     "unsupported: symbol \\gamma (not in profile 'post'; try --profile cs285 or spinningup or sutton-barto or "
+     "textbook or theory) at line 1, column 3"),
+    ('integral', '\\int_x f(x) = 1', '\\int_{s} d(s) = 1', 'post',
+     'unsupported: an integral over the real variable x (only finite sorts: trajectories, states, actions) at line 1, '
+     'column 1'),
     ('prose-in-display', '\\text{hence } U = 0', 'U(\\theta) = 0', 'post',
      'unsupported: \\text{hence} (prose inside a display; use an annotation) at line 1, column 1'),
     ('decimal', 'U(\\theta) = 0.5', 'U(\\theta) = \\frac{1}{2}', 'post',
@@ -69,8 +71,9 @@ BAD = [
      'unsupported: environment {cases} at line 1, column 1'),
     ('reward-to-go-without-time', 'G_\\tau = 0', 'G_\\tau^t = 0', 'post',
      'malformed: the reward-to-go G needs its time as a superscript at line 1, column 1'),
-    ('return-with-arguments', "R(s, a, s') = 0", 'R_\\tau = 0', 'post',
-     'unsupported: R applied to arguments (the return is R_τ) at line 1, column 1'),
+    ('return-with-arguments', "R(s, a) = 0", "R(s, a, s') = 0", 'post',
+     "unsupported: R applied to 2 arguments (R(τ) is the return, R(s, a, s') the reward of a transition) at line 1, "
+     "column 1"),
     ('expectation-superscript-only', '\\mathbb{E}^\\pi\\left[R_\\tau\\right] = 0', '\\mathbb{E}_s^\\pi\\left[R_\\tau\\right] = 0', 'post',
      'malformed: 𝔼 with a superscript but no subscript at line 1, column 1'),
     ('label-over-inequality', '\\overset{(i)}{\\leq} 0', 'x \\overset{(i)}{=} 0', 'post',
@@ -160,7 +163,8 @@ def test_positions_are_in_the_file_not_in_the_display():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: load_profile("nosuch"), "profile: no profile named 'nosuch'; shipped profiles: post, textbook, theory"),
+    (lambda: load_profile("nosuch"), "profile: no profile named 'nosuch'; shipped profiles: cs285, post, spinningup, "
+                                     "sutton-barto, textbook, theory"),
     (lambda: parse_annotation("horizons 3..2"), "annotation: horizons '3..2': 3 > 2"),
     (lambda: parse_annotation("horizons 500"),
      "annotation: horizon 500 is larger than the limit 50 (trajectories are enumerated)"),
