@@ -184,8 +184,9 @@ _POSITION = re.compile(r"\bline \d+, column \d+")
 def display_parts(display: Any, settings: Any) -> tuple[str, ...]:
     """What one display's result depends on besides the code (the fingerprint is added by the path): its source
     and LaTeX, its index (the claim's name), its annotations as parsed (the display's, the file's and the side
-    file's, merged; their texts included), its profile's name and content, every field of ``settings``, and the
-    work limits set in the environment (:data:`numeric.limits.LIMITS`).
+    file's, merged; their texts included), its profile's name and content, every field of ``settings``, the
+    work limits set in the environment (:data:`numeric.limits.LIMITS`), the document's context (macros, the
+    author's names) and the errors of its reading (an annotation that did not parse, an ill-formed row).
 
     The display's line is not part of the key: :func:`load_display` takes it into account.
     """
@@ -193,9 +194,12 @@ def display_parts(display: Any, settings: Any) -> tuple[str, ...]:
     from pgverify.notation.profiles import load_profile
 
     limits = {env: os.environ.get(env) for _, env, _ in LIMITS.values()}  # a limit may refuse a display
-    return ("display-result 1", display.raw, display.latex, str(display.index), display.profile,
+    # what went wrong while reading it (an annotation that did not parse leaves no annotations at all, so without
+    # this the display would be answered with the verdict of the same text unannotated); positions left out
+    errors = _POSITION.sub("", repr((tuple(ln.error for ln in display.lines), display.issues)))
+    return ("display-result 2", display.raw, display.latex, str(display.index), display.profile,
             repr(load_profile(display.profile)), repr(display.annotations), repr(settings), repr(limits),
-            getattr(display, "context", ""))  # the document's macros and author's names it was read with
+            getattr(display, "context", ""), errors)  # context: the document's macros and author's names
 
 
 def load_display(display: Any, settings: Any) -> Any:

@@ -326,3 +326,18 @@ def test_the_catalogue_index_is_the_catalogue_and_a_damaged_entry_is_recomputed(
     assert documents._catalogue_index() == expected
     assert cache.catalogue_index(lambda: {"only": {"section": "s", "methods": ("exact",), "slow_methods": ()}}) == \
         expected  # the repaired entry is the registry's again
+
+
+@pytest.mark.parametrize("annotation", ["<!-- pgverify: frobnicate -->", "<!-- pgverify: for all x y z -->",
+                                        "<!-- pgverify: profile nosuch -->"])
+def test_a_display_whose_reading_failed_is_not_answered_with_the_unannotated_verdict(home, capsys, annotation):
+    """An annotation that does not parse leaves the display without annotations; the cache must still tell it from
+    the same text unannotated (whose result it holds), or a refused display would come back ``proved``."""
+    path = home / "doc.md"
+    path.write_text(f"$$ {TRUE} $$\n", encoding="utf-8")
+    assert cli.main(["verify", str(path), "--points", "1", "--examples", "5"]) == cli.EXIT_OK
+    path.write_text(f"{annotation}\n$$ {TRUE} $$\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["verify", str(path), "--json", "--points", "1", "--examples", "5"]) == cli.EXIT_UNDECIDED
+    (d,) = json.loads(capsys.readouterr().out)["displays"]
+    assert d["verdict"] == "undecided" and "not read" in d["reason"]
