@@ -107,6 +107,10 @@ LIT = "pgverify/notation/trajectories.py"
 LIT_TESTS = ("tests/reference_semantics/test_ref_literature.py", "tests/test_literature_profiles.py")
 
 MUTANTS: tuple[Mutant, ...] = (
+    # ---- the display-result cache (issue 21)
+    Mutant("pgverify/cache.py", 'getattr(display, "context", ""), errors)', 'getattr(display, "context", ""))',
+           "a display whose annotation did not parse answered with the unannotated text's cached verdict",
+           tests=("tests/test_speed_cache.py",)),
     # ---- the seven of issue 16 (class 10)
     Mutant(EV, "out = _add(out, _neg(_div(_mul(dd, num), _mul(den, den))))", "out = out",
            "∇ quotient rule without the denominator's term"),
