@@ -230,3 +230,19 @@ def test_a_descent_step_is_not_an_ascent_direction():
     body = RTG + "\n$$\\theta \\leftarrow \\theta + \\eta (-\\hat{g})$$"
     check = check_box(find_boxes(_box(body))[0], draws=1)
     assert [o.verdict for o in check.outcomes] == ["refuted"] and "c > 0" in check.outcomes[0].reason
+
+
+def test_argmax_of_the_negative_sum_of_squares_is_the_same_fit_and_argmax_of_the_sum_is_refused():
+    """ω̂ ← argmax −Σ(b_ω − G)² is read as the least-squares fit (same verdicts as the argmin); argmax Σ(…)² is
+    unbounded above and refused, naming why."""
+    fit = "\\sum_{n=1}^N \\sum_{t=1}^T (b_\\omega(s_t^n) - G_n^t)^2"
+    rest = ("$$\\hat{g} \\leftarrow \\sum_{n=1}^N \\sum_{t=1}^T \\lambda^{t-1}(G_n^t - b_{\\hat\\omega}(s_t^n))"
+            "\\nabla_\\theta \\log\\pi_\\theta(a_t^n|s_t^n)$$")
+
+    def verdicts(opt: str) -> list[tuple[str, str]]:
+        box = _box(f"$$\\hat{{\\omega}} \\leftarrow {opt}$$\n" + rest)
+        return [(o.verdict, o.reason) for o in check_box(find_boxes(box)[0], draws=1, budget=1.0).outcomes]
+
+    assert verdicts(f"\\argmax \\left(-{fit}\\right)") == verdicts(f"\\argmin {fit}")
+    ((verdict, reason), *_) = verdicts(f"\\argmax {fit}")
+    assert verdict == "undecided" and "unbounded above" in reason

@@ -423,9 +423,16 @@ class Program:
 
     # ---- the least-squares fit
     def _fit(self, target: str, rhs: A.Opt, stmt: Statement) -> V:
-        if rhs.op != "argmin" or rhs.indices or rhs.domain is not None:
-            raise BoxRefused(f"line {stmt.line}: {stmt.text!r}: only argmin of a sum of squares over the fitted "
-                             f"parameter is solved")
+        if rhs.op not in ("argmin", "argmax") or rhs.indices or rhs.domain is not None:
+            raise BoxRefused(f"line {stmt.line}: {stmt.text!r}: only argmin of a sum of squares (or argmax of its "
+                             f"negative) over the fitted parameter is solved")
+        body = rhs.body
+        if rhs.op == "argmax":  # argmax −Σ(b_ω(s) − y)² is the same least-squares fit; a Σ of squares has no maximiser
+            if not isinstance(body, A.Neg):
+                raise BoxRefused(f"line {stmt.line}: argmax of {_show(body)}: only the negative of a sum of squares "
+                                 f"−Σ(b_ω(s) − y)² has a maximiser (the least-squares fit); a sum of squares is "
+                                 f"unbounded above")
+            body = body.operand
         param = target[:-4] if target.endswith("_hat") else target
         pairs: list[tuple[np.ndarray, np.ndarray]] = []
 
@@ -458,7 +465,7 @@ class Program:
                 raise BoxRefused(f"line {stmt.line}: {_show(node)}: (b_ω(state) − number)² expected")
             pairs.append((x.arr, yv.arr))
 
-        squares(rhs.body, {})
+        squares(body, {})
         self.fit_pairs = pairs
         # Normal equations of the tabular b_ω: count_s ω_s = Σ_{i: x_i = s} y_i, one equation per state.
         table = np.full((self.B, self.S), _UNDETERMINED, dtype=object)
