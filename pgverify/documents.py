@@ -25,6 +25,7 @@ from numeric.errors import PGVerifyError
 from pgverify.checker import Settings, check_claim, evaluate_chain
 from pgverify.families import get_family
 from pgverify.notation import ast as A
+from pgverify.notation import gae as _gae
 from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
 from pgverify.notation.render import shown
@@ -267,6 +268,12 @@ def _plan(display: Any) -> _Plan:
     profile = load_profile(display.profile)
     ann = display.annotations
     chain = display.chain
+    if _gae.mentions_gae(chain):  # δ_t^V, Â_t^{(k)}, Â_t^{GAE(γ,λ)}: their sums of trajectory coordinates
+        declared = {profile.functions.get(dep.fn) for dep in ann.dependencies} if ann is not None else set()
+        try:
+            chain = _gae.expand_gae(chain, arbitrary_v="f" in declared)
+        except _gae.GAEError as exc:
+            raise _Refused("undecided", f"not read: {exc.what}") from None
     if ann is None:
         return _Plan(chain, (Conventions(time_base=profile.time_base),), ())
     show = lambda n: shown(n, profile=display.profile)  # noqa: E731
