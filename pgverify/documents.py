@@ -268,10 +268,14 @@ def _plan(display: Any) -> _Plan:
     profile = load_profile(display.profile)
     ann = display.annotations
     chain = display.chain
-    if _gae.mentions_gae(chain):  # δ_t^V, Â_t^{(k)}, Â_t^{GAE(γ,λ)}: their sums of trajectory coordinates
+    gae_value = False  # `where V = v^\pi` (profile gae): V is the model's value function
+    if _gae.mentions_gae(chain) or ann is not None and any(_gae.states_value(x, y) for x, y in ann.substitutions):
         declared = {profile.functions.get(dep.fn) for dep in ann.dependencies} if ann is not None else set()
+        if ann is not None:
+            kept = tuple((x, y) for x, y in ann.substitutions if not _gae.states_value(x, y))
+            gae_value, ann = len(kept) < len(ann.substitutions), replace(ann, substitutions=kept)
         try:
-            chain = _gae.expand_gae(chain, arbitrary_v="f" in declared)
+            chain = _gae.expand_gae(chain, arbitrary_v="f" in declared, value_v=gae_value)
         except _gae.GAEError as exc:
             raise _Refused("undecided", f"not read: {exc.what}") from None
     if ann is None:
@@ -358,6 +362,8 @@ def _plan(display: Any) -> _Plan:
             discount = solved
             restrictions.append(f"λ = {solved}, from {show(cond)} (the family at that λ: v, q, d, U too)")
     arbitrary = _arbitrary(ann.dependencies, chain, profile)
+    if gae_value:
+        restrictions.append("V = v^π, the model's value function of its policy (substituted)")
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
                      for dep in ann.dependencies]
     definitions = tuple(ann.definitions)

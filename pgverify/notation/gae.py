@@ -59,16 +59,32 @@ def _plus(time: Any, k: Any) -> Any:
     return time if k == 0 else A.Add(time, k if isinstance(k, A.Node) else A.Num(k))
 
 
+_V = A.Fn("f")
+_VALUE = A.Fn("v", policy=A.Fn("pi"))
+
+
+def _plain(node: Any) -> Any:
+    """``node`` without positions (to compare what was written)."""
+    if isinstance(node, A.Node):
+        return replace(node, pos=None, **{f.name: _plain(getattr(node, f.name)) for f in fields(node)
+                                          if f.name != "pos" and isinstance(getattr(node, f.name), A.Node)})
+    return node
+
+
+def states_value(var: Any, value: Any) -> bool:
+    """Whether ``where var = value`` states V = v^π (profile gae: V is role f, v^π the model's value)."""
+    return _plain(var) == _V and _plain(value) == _VALUE
+
+
 def _value_fn(w: Any, arbitrary_v: bool) -> A.Fn:
     """The V of δ^V: the declared arbitrary V (role f), or the model's v^π of its own policy."""
-    if isinstance(w, A.Fn) and w.name == "f" and w == A.Fn("f", pos=w.pos):
+    if _plain(w) == _V:
         if not arbitrary_v:
-            raise GAEError("δ^V with V an arbitrary function of the state: annotate `V depends on s` (or write "
-                           "δ_t^{v^π} for the model's value function)")
-        return w
-    if isinstance(w, A.Fn) and w.name == "v" and w.discount is None and w.param is None and w.primes == 0 and \
-            isinstance(w.policy, A.Fn) and w.policy.name == "pi" and w.policy == A.Fn("pi", pos=w.policy.pos):
-        return w
+            raise GAEError("δ^V with V an arbitrary function of the state: annotate `V depends on s` or "
+                           "`where V = v^\\pi`, or write δ_t^{v^π}")
+        return _V
+    if _plain(w) == _VALUE:
+        return _VALUE
     raise GAEError("δ_t^X is read with X = V (an arbitrary function of the state) or X = v^π (the model's value "
                    "function of its own policy)")
 
@@ -81,8 +97,9 @@ def _delta(time: Any, w: A.Fn) -> A.Expr:
 
 def _estimate(time: Any, exp: Any, arbitrary_v: bool) -> A.Expr:
     if not arbitrary_v:
-        raise GAEError("Â_t is built on V, an arbitrary function of the state: annotate `V depends on s`")
-    v = A.Fn("f")
+        raise GAEError("Â_t is built on V: annotate `V depends on s` (an arbitrary function of the state) or "
+                       "`where V = v^\\pi`")
+    v = _V
     term = _delta(_plus(time, _L), v)
     if isinstance(exp, A.Pow) and isinstance(exp.base, A.Sym) and exp.base.name == MARKER:
         disc, trace = exp.base.index, exp.exp
@@ -122,11 +139,24 @@ def _rewrite(node: Any, arbitrary_v: bool) -> Any:
     return node
 
 
-def expand_gae(chain: A.Chain, *, arbitrary_v: bool) -> A.Chain:
-    """``chain`` with every δ_τ^V, Â_τ^{(k)} and Â_τ^{GAE(γ,λ)} replaced by its sum of trajectory coordinates;
-    ``arbitrary_v``: an annotation declares V (role f) an arbitrary function of the state.  :class:`GAEError`
-    when a construct cannot be read."""
-    return _rewrite(chain, arbitrary_v)
+def _to_value(node: Any) -> Any:
+    if isinstance(node, A.Fn) and _plain(node) == _V:
+        return _VALUE
+    if isinstance(node, tuple):
+        return tuple(_to_value(x) for x in node)
+    if is_dataclass(node) and isinstance(node, A.Node):
+        return replace(node, **{f.name: _to_value(getattr(node, f.name)) for f in fields(node) if f.name != "pos"})
+    return node
+
+
+def expand_gae(chain: A.Chain, *, arbitrary_v: bool = False, value_v: bool = False) -> A.Chain:
+    """``chain`` with every δ_τ^V, Â_τ^{(k)} and Â_τ^{GAE(γ,λ)} replaced by its sum of trajectory coordinates.
+    ``arbitrary_v``: an annotation declares V (role f) an arbitrary function of the state; ``value_v``: one states
+    V = v^π, and every V is then the model's value function.  :class:`GAEError` when a construct cannot be read."""
+    if arbitrary_v and value_v:
+        raise GAEError("V is declared both an arbitrary function of the state and v^π")
+    out = _rewrite(chain, arbitrary_v or value_v)
+    return _to_value(out) if value_v else out
 
 
 # ------------------------------------------------------------------------------------------- the reader's side
