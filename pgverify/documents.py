@@ -268,16 +268,10 @@ def _plan(display: Any) -> _Plan:
     profile = load_profile(display.profile)
     ann = display.annotations
     chain = display.chain
-    gae_value = False  # `where V = v^\pi` (profile gae): V is the model's value function
-    if _gae.mentions_gae(chain) or ann is not None and any(_gae.states_value(x, y) for x, y in ann.substitutions):
-        declared = {profile.functions.get(dep.fn) for dep in ann.dependencies} if ann is not None else set()
-        if ann is not None:
-            kept = tuple((x, y) for x, y in ann.substitutions if not _gae.states_value(x, y))
-            gae_value, ann = len(kept) < len(ann.substitutions), replace(ann, substitutions=kept)
-        try:
-            chain = _gae.expand_gae(chain, arbitrary_v="f" in declared, value_v=gae_value)
-        except _gae.GAEError as exc:
-            raise _Refused("undecided", f"not read: {exc.what}") from None
+    try:  # profile gae: δ_t^V, Â_t^{(k)}, Â_t^{GAE(γ,λ)}, λ fixed by `where`, `where V = v^\pi`
+        chain, ann, gae_value = _gae.prepare(chain, ann, profile)
+    except _gae.GAEError as exc:
+        raise _Refused(exc.verdict, exc.what) from None
     if ann is None:
         return _Plan(chain, (Conventions(time_base=profile.time_base),), ())
     show = lambda n: shown(n, profile=display.profile)  # noqa: E731

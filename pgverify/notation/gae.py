@@ -26,22 +26,46 @@ evaluation (:func:`expand_gae`); what it cannot read is refused with :class:`GAE
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from pgverify.notation import ast as A
 from pgverify.notation.errors import UnsupportedNotation
 
-__all__ = ["GAEError", "mentions_gae", "expand_gae", "script_edits", "TD_ERROR", "ESTIMATE", "MARKER"]
+__all__ = ["GAEError", "prepare", "mentions_gae", "mentions_trace", "states_value", "trace_value", "expand_gae", "script_edits", "TD_ERROR", "ESTIMATE", "MARKER"]
 
 #: The profile roles of δ, Â and the GAE marker (pgverify/notation/profiles/gae.toml).
 TD_ERROR, ESTIMATE, MARKER = "td_error", "advantage_estimate", "gae"
-#: The summation index the expansion introduces (a name no display can write).
-_L = A.Var("l#gae", "time")
+#: The summation index the expansion introduces: ℓ, which the gae profile does not list (no display writes it).
+_L = A.Var("\\ell", "time")
 
 
 class GAEError(UnsupportedNotation):
-    """A GAE construct that cannot be read (δ without its V, Â without (k) or GAE(γ, λ), an undeclared V)."""
+    """A GAE construct that cannot be read (δ without its V, Â without (k) or GAE(γ, λ), an undeclared V);
+    ``verdict`` is the display's (``undecided``, or ``ill-formed`` for a λ outside [0, 1])."""
+
+    def __init__(self, what: str, pos: Any = None, verdict: str = "undecided") -> None:
+        super().__init__(what, pos)
+        self.verdict = verdict
+
+
+def trace_value(node: Any) -> Fraction | None:
+    """The rational in [0, 1] that ``where \\lambda = node`` fixes, or None (not a number of [0, 1])."""
+    if isinstance(node, A.Num):
+        value = Fraction(node.value)
+    elif isinstance(node, A.Frac) and isinstance(node.num, A.Num) and isinstance(node.den, A.Num) and node.den.value:
+        value = Fraction(node.num.value, node.den.value)
+    else:
+        return None
+    return value if 0 <= value <= 1 else None
+
+
+def mentions_trace(node: Any) -> bool:
+    """Whether ``node`` writes λ, the trace parameter."""
+    if isinstance(node, A.Sym) and node.name == "trace":
+        return True
+    return isinstance(node, A.Node) and any(mentions_trace(c) for c in A.children(node))
 
 
 def mentions_gae(node: Any) -> bool:
@@ -111,6 +135,8 @@ def _estimate(time: Any, exp: Any, arbitrary_v: bool) -> A.Expr:
         return A.Sum((_L,), A.Mul((weight, term)), lower=A.Num(0), upper=A.Infinity())
     if mentions_gae(exp):
         raise GAEError("Â_t^{(k)} with a k that writes δ, Â or GAE")
+    if isinstance(exp, A.Infinity):  # Â_t^{(∞)} = Σ_{l≥0} γ^l δ_{t+l}
+        return A.Sum((_L,), A.Mul((A.Pow(A.Sym("discount"), _L), term)), lower=A.Num(0), upper=A.Infinity())
     return A.Sum((_L,), A.Mul((A.Pow(A.Sym("discount"), _L), term)), lower=A.Num(0), upper=A.Sub(exp, A.Num(1)))
 
 
@@ -157,6 +183,32 @@ def expand_gae(chain: A.Chain, *, arbitrary_v: bool = False, value_v: bool = Fal
         raise GAEError("V is declared both an arbitrary function of the state and v^π")
     out = _rewrite(chain, arbitrary_v or value_v)
     return _to_value(out) if value_v else out
+
+
+def prepare(chain: A.Chain, ann: Any, profile: Any) -> tuple[A.Chain, Any, bool]:
+    """A display's chain and annotations (``ann``, or None) before the other annotations are applied: GAE's
+    constructs expanded (:func:`expand_gae`), a `where V = v^π` consumed (the bool: it was stated), λ required
+    fixed by a `where` to a rational in [0, 1].  :class:`GAEError` with the display's verdict otherwise."""
+    subs = ann.substitutions if ann is not None else ()
+    stated = any(states_value(x, y) for x, y in subs)
+    if not (mentions_gae(chain) or mentions_trace(chain) or stated):
+        return chain, ann, False
+    declared = {profile.functions.get(dep.fn) for dep in ann.dependencies} if ann is not None else set()
+    if stated:
+        ann = replace(ann, substitutions=tuple((x, y) for x, y in subs if not states_value(x, y)))
+    fixed = False
+    for x, y in subs:
+        if isinstance(x, A.Sym) and x.name == "trace":
+            if trace_value(y) is None:
+                raise GAEError("`where \\lambda = …`: GAE's λ is a rational in [0, 1]", verdict="ill-formed")
+            fixed = True
+    if mentions_trace(chain) and not fixed:
+        raise GAEError("λ, GAE's trace parameter, has no value on a model: fix it with `where \\lambda = …` (a "
+                       "rational in [0, 1])")
+    try:
+        return expand_gae(chain, arbitrary_v="f" in declared, value_v=stated), ann, stated
+    except GAEError as exc:
+        raise GAEError(f"not read: {exc.what}") from None
 
 
 # ------------------------------------------------------------------------------------------- the reader's side
