@@ -259,7 +259,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(GAE, "        return A.Sum((_L,), A.Mul((weight, term)), lower=A.Num(0), upper=A.Infinity())",
            "        return A.Sum((_L,), A.Mul((weight, term)), lower=A.Num(1), upper=A.Infinity())",
            "GAE summed from l = 1", tests=GAE_TESTS),
-    Mutant(GAE, "        return _to_value(out) if value_v else out", "        return out",
+    Mutant(GAE, "    return _to_value(out) if value_v else out", "    return out",
            "`where V = v^π` consumed but V left arbitrary", tests=GAE_TESTS),
     Mutant(GAE, "    return value if 0 <= value <= 1 else None", "    return value",
            "λ outside [0, 1] accepted", tests=GAE_TESTS),
@@ -272,8 +272,6 @@ MUTANTS: tuple[Mutant, ...] = (
            "an infinite series along a trajectory may not read past T + 1", tests=GAE_TESTS),
     Mutant(EV, "    bad = (vals < base) | (vals > base + T) & (_ABSORBING not in sc.env)",
            "    bad = (vals < base)", "a time past T + 1 read outside any series", tests=GAE_TESTS),
-    Mutant(EV, "            top = T + sc.conv.time_base  #", "            top = T + 1  #",
-           "a series along a trajectory with time base 0 summed one time too far", tests=GAE_TESTS),
     # ---- numeric
     Mutant("numeric/model.py", "return self.lam * np.einsum(\"sat,tk->sak\", self.P, self.grad_v)",
            "return np.einsum(\"sat,tk->sak\", self.P, self.grad_v)", "∇θq without the discount"),

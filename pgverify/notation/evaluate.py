@@ -663,7 +663,7 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
             if var.sort in ("state", "action"):
                 raise NotEvaluable(f"a sum over the {var.sort} {var.name} with a bound that depends on another index "
                                    "or is infinite")
-            top = T + sc.conv.time_base  # the padded trajectory reaches time T + 1 (base 1), T (base 0: τ = (s_0, …))
+            top = T + 1  # the padded trajectory reaches time T + 1 (1-based)
             values = np.arange(min(sc.conv.time_base, 0), top + 1, dtype=np.int64)
             scope, axis = _bind_index(var, values, scope)
             t = scope.env[var.name]
