@@ -17,10 +17,12 @@ evaluation (:func:`expand_gae`); what it cannot read is refused with :class:`GAE
 Â whose superscript is neither ``(k)`` nor GAE(…) — ``Â_t^2`` would be a power, not the 2-step estimator.
 
 >>> from pgverify.notation.latex import parse
->>> c = expand_gae(parse(r"\\hat{A}_t^{(1)} = \\delta_t^V", profile="gae"), arbitrary_v=True)
 >>> from pgverify.notation.render import render_latex
->>> render_latex(c.rows[0].lhs, profile="gae")  # doctest: +ELLIPSIS
-'\\\\sum_{...
+>>> c = expand_gae(parse(r"\\hat{A}_t^{(2)} = \\delta_t^V", profile="gae"), arbitrary_v=True)
+>>> print(render_latex(c.rows[0].lhs, profile="gae"))
+\\sum_{\\ell=0}^{2 - 1} \\gamma^{\\ell} \\left(r_{t + \\ell} + \\gamma V(s_{t + \\ell + 1}) - V(s_{t + \\ell})\\right)
+>>> print(render_latex(c.rows[0].steps[0].rhs, profile="gae"))
+r_t + \\gamma V(s_{t + 1}) - V(s_t)
 """
 
 from __future__ import annotations
