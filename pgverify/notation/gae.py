@@ -63,6 +63,12 @@ def trace_value(node: Any) -> Fraction | None:
     return value if 0 <= value <= 1 else None
 
 
+def _mentions_v(node: Any) -> bool:
+    if isinstance(node, A.Fn) and node.name == "f":
+        return True
+    return isinstance(node, A.Node) and any(_mentions_v(c) for c in A.children(node))
+
+
 def mentions_trace(node: Any) -> bool:
     """Whether ``node`` writes λ, the trace parameter."""
     if isinstance(node, A.Sym) and node.name == "trace":
@@ -131,28 +137,34 @@ def _estimate(time: Any, exp: Any, arbitrary_v: bool) -> A.Expr:
         disc, trace = exp.base.index, exp.exp
         if not (isinstance(disc, A.Sym) and disc.name == "discount" and disc.index is None):
             raise GAEError("GAE(X, λ) is read with X the discount γ only")
-        if mentions_gae(trace) or not isinstance(trace, (A.Sym, A.Num, A.Frac)):
-            raise GAEError("GAE(γ, X) is read with X the trace parameter λ or a number")
+        if not (trace == A.Sym("trace", pos=trace.pos) or trace_value(trace) is not None):
+            raise GAEError("GAE(γ, X) is read with X the trace parameter λ or a rational in [0, 1]")
         weight = A.Pow(A.Mul((A.Sym("discount"), trace)), _L)
         return A.Sum((_L,), A.Mul((weight, term)), lower=A.Num(0), upper=A.Infinity())
-    if mentions_gae(exp):
-        raise GAEError("Â_t^{(k)} with a k that writes δ, Â or GAE")
     if isinstance(exp, A.Infinity):  # Â_t^{(∞)} = Σ_{l≥0} γ^l δ_{t+l}
         return A.Sum((_L,), A.Mul((A.Pow(A.Sym("discount"), _L), term)), lower=A.Num(0), upper=A.Infinity())
+    _a_time(exp, "the k of Â_t^{(k)}")
     return A.Sum((_L,), A.Mul((A.Pow(A.Sym("discount"), _L), term)), lower=A.Num(0), upper=A.Sub(exp, A.Num(1)))
+
+
+def _a_time(node: Any, what: str) -> Any:
+    """``node`` when it is a time: integers and time indices combined by + and −; :class:`GAEError` otherwise."""
+    ok = isinstance(node, A.Num) or isinstance(node, A.Var) and node.sort == "time" or \
+        isinstance(node, (A.Add, A.Sub)) and all(_a_time(x, what) is not None for x in (node.left, node.right))
+    if not ok:
+        raise GAEError(f"{what} is a time (time indices and integers combined by + and −)")
+    return node
 
 
 def _rewrite(node: Any, arbitrary_v: bool) -> Any:
     if isinstance(node, A.Pow) and isinstance(node.base, A.Sym) and node.base.name == TD_ERROR:
         if node.base.index is None:
             raise GAEError("δ^V without its time: write δ_t^V")
-        if mentions_gae(node.base.index):
-            raise GAEError("δ_t^V at a time that writes δ or Â")
-        return _delta(node.base.index, _value_fn(node.exp, arbitrary_v))
+        return _delta(_a_time(node.base.index, "the index of δ_t^V"), _value_fn(node.exp, arbitrary_v))
     if isinstance(node, A.Pow) and isinstance(node.base, A.Sym) and node.base.name == ESTIMATE:
         if node.base.index is None:
             raise GAEError("Â without its time: write Â_t^{(k)} or Â_t^{GAE(γ,λ)}")
-        return _estimate(node.base.index, node.exp, arbitrary_v)
+        return _estimate(_a_time(node.base.index, "the index of Â_t"), node.exp, arbitrary_v)
     if isinstance(node, A.Sym) and node.name == TD_ERROR:
         raise GAEError("δ_t without its value function: write δ_t^V (V declared) or δ_t^{v^π}")
     if isinstance(node, A.Sym) and node.name == ESTIMATE:
@@ -191,10 +203,10 @@ def prepare(chain: A.Chain, ann: Any, profile: Any) -> tuple[A.Chain, Any, bool]
     """A display's chain and annotations (``ann``, or None) before the other annotations are applied: GAE's
     constructs expanded (:func:`expand_gae`), a `where V = v^π` consumed (the bool: it was stated), λ required
     fixed by a `where` to a rational in [0, 1].  :class:`GAEError` with the display's verdict otherwise."""
+    if profile.symbols.get("\\delta") != TD_ERROR:  # not the gae profile
+        return chain, ann, False
     subs = ann.substitutions if ann is not None else ()
     stated = any(states_value(x, y) for x, y in subs)
-    if not (mentions_gae(chain) or mentions_trace(chain) or stated):
-        return chain, ann, False
     declared = {profile.functions.get(dep.fn) for dep in ann.dependencies} if ann is not None else set()
     if stated:
         ann = replace(ann, substitutions=tuple((x, y) for x, y in subs if not states_value(x, y)))
@@ -204,6 +216,9 @@ def prepare(chain: A.Chain, ann: Any, profile: Any) -> tuple[A.Chain, Any, bool]
             if trace_value(y) is None:
                 raise GAEError("`where \\lambda = …`: GAE's λ is a rational in [0, 1]", verdict="ill-formed")
             fixed = True
+    if _mentions_v(chain) and not stated and "f" not in declared:
+        raise GAEError("V is an arbitrary function of the state in GAE: annotate `V depends on s`, or state "
+                       "`where V = v^\\pi`")
     if mentions_trace(chain) and not fixed:
         raise GAEError("λ, GAE's trace parameter, has no value on a model: fix it with `where \\lambda = …` (a "
                        "rational in [0, 1])")
