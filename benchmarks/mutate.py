@@ -86,7 +86,7 @@ MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
 
 GAE = "pgverify/notation/gae.py"
-GAE_TESTS = (f"{REF}/test_ref_gae.py", "tests/adversarial/test_adversarial.py", "-k", "gae")
+GAE_TESTS = (f"{REF}/test_ref_gae.py", "tests/test_gae.py", "tests/adversarial/test_adversarial.py", "-k", "gae")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
