@@ -311,6 +311,9 @@ def _plan(display: Any) -> _Plan:
                                             f"({', '.join(map(str, ann.horizons))})")
             horizon_fixed = value.value
             horizons = [value.value]
+        elif isinstance(var, A.Fn):  # what pgverify.notation.gae consumes (`where V = v^\pi`) never reaches here
+            raise _Refused("undecided", f"`{written}`: a function is fixed by `where` only as V = v^π in the gae "
+                                        f"profile")
         elif isinstance(var, A.Sym) and var.name in _MODEL_SYMBOLS:
             raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
                                          f"can fix")
