@@ -40,6 +40,9 @@ The twelve mutants of the algorithm boxes (issue 22, 62–73) against their targ
 The fifteen mutants of the literature's notation (issue 17: ρ₀, R(s, a, s'), logarithms through exp, η and μ,
 R_{t+1}, 𝔼_{a_t∼π_θ}, the undiscounted setting, T of the last action, the categorical P_θ, ∂/∂θ_{s,a}, annotated
 horizons) are all killed by their targeted tests (``--only 62 … 76``, 10–45 s each, 2026-12-08).
+The 11 mutants of GAE (issue 18, pgverify/notation/gae.py and the absorbing tail of a series along a trajectory;
+``--only 65 … 75`` on the theory2 branch) against tests/reference_semantics/test_ref_gae.py, tests/test_gae.py and the
+gae cases of the adversarial table: 11 of 11 killed (2.6–4.6 s each; 2026-12-08).
 Earlier, on the sound-reference branch, the 53 mutants then in the table with 20 ``--ast`` swaps (seed 0): 68 of
 73 killed (93%).
 """
@@ -105,6 +108,9 @@ BX = "pgverify/audit/boxes.py"
 BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
 LIT = "pgverify/notation/trajectories.py"
 LIT_TESTS = ("tests/reference_semantics/test_ref_literature.py", "tests/test_literature_profiles.py")
+
+GAE = "pgverify/notation/gae.py"
+GAE_TESTS = (f"{REF}/test_ref_gae.py", "tests/test_gae.py", "tests/adversarial/test_adversarial.py", "-k", "gae")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the display-result cache (issue 21)
@@ -309,6 +315,32 @@ MUTANTS: tuple[Mutant, ...] = (
            "a row vector and a column vector compared as if of one shape", tests=MX_TESTS),
     Mutant(MX, "        want = ROW_AXIS if ones == \"column\" else COLUMN_AXIS", "        want = ROW_AXIS",
            "𝟏ᵀ alone as a side compared with a column", tests=MX_TESTS),
+    # ---- pgverify/notation/gae.py: GAE's δ_t^V, Â_t^{(k)}, Â_t^{GAE(γ,λ)} (issue 18) and the series they use
+    Mutant(GAE, "    return A.Sub(A.Add(A.At(\"r\", time), A.Mul((A.Sym(\"discount\"), nxt))), A.Apply(w, (_s(time),)))",
+           "    return A.Sub(A.Add(A.At(\"r\", time), nxt), A.Apply(w, (_s(time),)))",
+           "δ_t^V without the discount on V(s_{t+1})", tests=GAE_TESTS),
+    Mutant(GAE, "    nxt = A.Apply(w, (_s(_plus(time, 1)),))", "    nxt = A.Apply(w, (_s(time),))",
+           "δ_t^V bootstraps from V(s_t) instead of V(s_{t+1})", tests=GAE_TESTS),
+    Mutant(GAE, "        weight = A.Pow(A.Mul((A.Sym(\"discount\"), trace)), _L)", "        weight = A.Pow(A.Sym(\"discount\"), _L)",
+           "GAE weighted by γ^l instead of (γλ)^l", tests=GAE_TESTS),
+    Mutant(GAE, "lower=A.Num(0), upper=A.Sub(exp, A.Num(1)))", "lower=A.Num(0), upper=exp)",
+           "Â_t^{(k)} summed to l = k instead of k − 1", tests=GAE_TESTS),
+    Mutant(GAE, "        return A.Sum((_L,), A.Mul((weight, term)), lower=A.Num(0), upper=A.Infinity())",
+           "        return A.Sum((_L,), A.Mul((weight, term)), lower=A.Num(1), upper=A.Infinity())",
+           "GAE summed from l = 1", tests=GAE_TESTS),
+    Mutant(GAE, "    return _to_value(out) if value_v else out", "    return out",
+           "`where V = v^π` consumed but V left arbitrary", tests=GAE_TESTS),
+    Mutant(GAE, "    return value if 0 <= value <= 1 else None", "    return value",
+           "λ outside [0, 1] accepted", tests=GAE_TESTS),
+    Mutant(GAE, "    if mentions_trace(chain) and not fixed:", "    if False:",
+           "λ unfixed not refused by its reason", tests=GAE_TESTS),
+    Mutant(GAE, "                elif not _PAREN.match(content):", "                elif False:",
+           "Â_t^2 read as the two-step estimator", tests=GAE_TESTS),
+    Mutant(EV, "    bad = (vals < base) | (vals > base + T) & (_ABSORBING not in sc.env)",
+           "    bad = (vals < base) | (vals > base + T)",
+           "an infinite series along a trajectory may not read past T + 1", tests=GAE_TESTS),
+    Mutant(EV, "    bad = (vals < base) | (vals > base + T) & (_ABSORBING not in sc.env)",
+           "    bad = (vals < base)", "a time past T + 1 read outside any series", tests=GAE_TESTS),
     # ---- numeric
     Mutant("numeric/model.py", "return self.lam * np.einsum(\"sat,tk->sak\", self.P, self.grad_v)",
            "return np.einsum(\"sat,tk->sak\", self.P, self.grad_v)", "∇θq without the discount"),

@@ -23,6 +23,7 @@ from typing import Any
 
 from numeric.errors import PGVerifyError
 from pgverify.notation import ast as A
+from pgverify.notation import gae as _gae
 from pgverify.notation.errors import IllFormedDisplay, NotationError
 from pgverify.notation.evaluate import NOT_EVALUATED, Conventions, NotEvaluable, compile_display
 from pgverify.notation.profiles import load_profile
@@ -269,6 +270,10 @@ def _plan(display: Any) -> _Plan:
     profile = load_profile(display.profile)
     ann = display.annotations
     chain = display.chain
+    try:  # profile gae: δ_t^V, Â_t^{(k)}, Â_t^{GAE(γ,λ)}, λ fixed by `where`, `where V = v^\pi`
+        chain, ann, gae_value = _gae.prepare(chain, ann, profile)
+    except _gae.GAEError as exc:
+        raise _Refused(exc.verdict, exc.what) from None
     if ann is None:
         return _Plan(chain, (Conventions(time_base=profile.time_base),), ())
     show = lambda n: shown(n, profile=display.profile)  # noqa: E731
@@ -308,6 +313,9 @@ def _plan(display: Any) -> _Plan:
                                             f"({', '.join(map(str, ann.horizons))})")
             horizon_fixed = value.value
             horizons = [value.value]
+        elif isinstance(var, A.Fn):  # what pgverify.notation.gae consumes (`where V = v^\pi`) never reaches here
+            raise _Refused("undecided", f"`{written}`: a function is fixed by `where` only as V = v^π in the gae "
+                                        f"profile")
         elif isinstance(var, A.Sym) and var.name in _MODEL_SYMBOLS:
             raise _Refused("ill-formed", f"`{written}`: {_MODEL_SYMBOLS[var.name]} is not a value an annotation "
                                          f"can fix")
@@ -353,6 +361,8 @@ def _plan(display: Any) -> _Plan:
             discount = solved
             restrictions.append(f"λ = {solved}, from {show(cond)} (the family at that λ: v, q, d, U too)")
     arbitrary = _arbitrary(ann.dependencies, chain, profile)
+    if gae_value:
+        restrictions.append("V = v^π, the model's value function of its policy (substituted)")
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
                      for dep in ann.dependencies]
     definitions = tuple(ann.definitions)

@@ -200,7 +200,8 @@ def parse_annotation(text: str, *, profile: Any = "post", pos: Pos | None = None
         elif word == "where":
             for part in _split_commas(rest):
                 row = _latex(part, profile, pos)
-                if not isinstance(row.lhs, (A.Var, A.Sym)) or len(row.steps) != 1 or row.steps[0].rel != "=":
+                # a bare function name (profile gae: `where V = v^\pi`) is honoured by pgverify.notation.gae only
+                if not isinstance(row.lhs, (A.Var, A.Sym, A.Fn)) or len(row.steps) != 1 or row.steps[0].rel != "=":
                     raise AnnotationError(f"'where {part}': expected 'where <variable> = <value>'", pos)
                 out = out.merge(Annotations(substitutions=((row.lhs, row.steps[0].rhs),)))
         elif word == "define":

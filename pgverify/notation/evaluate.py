@@ -681,6 +681,8 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
                 mask = _binary(lambda a, b: a & b, mask, _binary(lambda a, b: a <= top, t, ZERO))
             masks[axis] = mask
             axes.append(axis)
+            if infinite:  # inside the series the trajectory stays in the absorbing state after T + 1
+                scope = scope.bind(_ABSORBING, ZERO)
         else:
             scope, axis = _bind_index(var, _range_of(var, scope, node.domain), scope)
             axes.append(axis)
@@ -699,6 +701,11 @@ def _bigop(node: A.Sum | A.Prod, sc: _Scope) -> Tensor:
     for axis in axes:
         body = _sum_axis(body, axis) if isinstance(node, A.Sum) else _prod_axis(body, axis)
     return body
+
+
+#: Bound in the scope of an infinite series' body along a trajectory: a time past T + 1 there reads the absorbing
+#: state (the padded trajectory's last column), whose terms the series rule requires to be 0 (:func:`_check_tail`).
+_ABSORBING = "#absorbing"
 
 
 def _check_tail(body: Tensor, axis: str, sc: _Scope, node: Any) -> None:
@@ -778,7 +785,7 @@ def _note_range(t: Tensor, what: Callable[[], str], sc: _Scope) -> None:
     vals = np.asarray(t.value)
     if vals.dtype == object:
         vals = vals.astype(np.int64)
-    bad = (vals < base) | (vals > base + T)
+    bad = (vals < base) | (vals > base + T) & (_ABSORBING not in sc.env)
     if np.any(bad):
         first = int(vals[bad].min() if vals[bad].min() < base else vals[bad].max())
         last = base + T - 1  # T, the time of τ's last state

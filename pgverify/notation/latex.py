@@ -1192,6 +1192,8 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     from pgverify.notation.margins import labelled, read_margins
     margins = read_margins(src)  # a justification column, \cancel, \color, \boxed, \tag … (margins.py)
     src = margins.src
+    if prof.symbols.get("\\hat{A}") == "advantage_estimate":  # Â_t^{GAE(γ,λ)} (pgverify.notation.gae)
+        src = _gae_scripts(src)
     tokens = tokenize(src, prof)
     if not tokens:
         raise MalformedNotation("an empty line", src.pos(0))
@@ -1211,6 +1213,21 @@ def parse_row(src: "Source | str", profile: "Profile | str" = "post") -> A.Row:
     if depth > MAX_DEPTH:
         raise MalformedNotation(f"a line nested {depth} deep is deeper than the limit {MAX_DEPTH}", src.pos(0))
     return labelled(row, margins.label)
+
+
+def _gae_scripts(src: Source) -> Source:
+    """The row with GAE's superscripts rewritten by :func:`pgverify.notation.gae.script_edits` (positions kept)."""
+    from pgverify.notation.gae import GAEError, script_edits
+
+    try:
+        edits = script_edits(src.text)
+    except GAEError as exc:
+        raise UnsupportedNotation(exc.what, src.pos(0)) from None
+    parts, k = [], 0
+    for i, j, new in edits:
+        parts += [src.slice(k, i), Source(new, (src.pos(i),) * (len(new) + 1))]
+        k = j
+    return _concat(parts + [src.slice(k, len(src.text))]) if edits else src
 
 
 def _depth(node: A.Node) -> int:

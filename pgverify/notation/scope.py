@@ -65,6 +65,8 @@ def _free(x: Any) -> _Free:
         return {x.name: (x.sort, x.pos)}
     if isinstance(x, A.At):
         return _merge(_free(x.time), _free(x.sample), {TRAJECTORY: ("trajectory", x.pos)} if x.sample is None else {})
+    if isinstance(x, A.Sym) and x.name in ("td_error", "advantage_estimate"):  # δ_t^V, Â_t (pgverify.notation.gae)
+        return _merge(_free(x.index), {TRAJECTORY: ("trajectory", x.pos)})
     if isinstance(x, (A.Sum, A.Prod)):
         return _merge(_without(_free(x.body), (i.name for i in x.indices)), _free(x.lower), _free(x.upper),
                       _free(x.domain))

@@ -163,8 +163,8 @@ def test_positions_are_in_the_file_not_in_the_display():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: load_profile("nosuch"), "profile: no profile named 'nosuch'; shipped profiles: cs285, post, spinningup, "
-                                     "sutton-barto, textbook, theory"),
+    (lambda: load_profile("nosuch"), "profile: no profile named 'nosuch'; shipped profiles: cs285, gae, post, "
+                                     "spinningup, sutton-barto, textbook, theory"),
     (lambda: parse_annotation("horizons 3..2"), "annotation: horizons '3..2': 3 > 2"),
     (lambda: parse_annotation("horizons 500"),
      "annotation: horizon 500 is larger than the limit 50 (trajectories are enumerated)"),
