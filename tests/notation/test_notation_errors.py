@@ -28,8 +28,8 @@ BAD = [
     ('unknown-letter', 'z = 1', 'x = 1', 'post',
      "unsupported: symbol z (not in profile 'post') at line 1, column 1"),
     ('discount-of-another-profile', 'v_\\gamma^\\pi(s) = 0', 'v_\\lambda^\\pi(s) = 0', 'post',
-     "unsupported: symbol \\gamma (not in profile 'post'; try --profile cs285 or spinningup or sutton-barto or "
-     "textbook or theory) at line 1, column 3"),
+     "unsupported: symbol \\gamma (not in profile 'post'; try --profile cs285 or gae or spinningup or sutton-barto "
+     "or textbook or theory) at line 1, column 3"),
     ('integral', '\\int_x f(x) = 1', '\\int_{s} d(s) = 1', 'post',
      'unsupported: an integral over the real variable x (only finite sorts: trajectories, states, actions) at line 1, '
      'column 1'),
