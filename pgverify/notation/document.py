@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 try:  # Python ≥ 3.11
     import tomllib
@@ -48,7 +48,7 @@ from pgverify.notation.latex import Source, expand_macros, parse_row, source, sp
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
-__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "blank_code_and_comments",
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_displays", "read_source", "blank_code_and_comments",
            "unescape_markdown", "KINDS", "ESCAPES", "UnreadableDocument", "ReadingFailure"]
 
 #: What a source can be.
@@ -397,6 +397,20 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     ``escapes``: ``"auto"``, ``"markdown"`` or ``"none"``.  ``annotations``: a side file (path or shipped name),
     ``"auto"`` or None.
     """
+    head, _count, displays = read_displays(path_or_text, kind=kind, profile=profile, escapes=escapes,
+                                           annotations=annotations)
+    return replace(head, displays=tuple(displays))
+
+
+def read_displays(path_or_text: "str | Path", *, kind: str | None = None, profile: str | None = None,
+                  escapes: str = "auto", annotations: "str | Path | None" = "auto"
+                  ) -> "tuple[Document, int, Iterator[Display]]":
+    """:func:`read_document` read lazily: the document without its displays, how many displays it has, and an
+    iterator that parses them one at a time, in order (a long document is never held parsed whole).
+
+    The file's own errors (unreadable, an unclosed display, a stray or unmatched annotation) are raised here, before
+    any display is parsed; each display's errors are its own, as in :func:`read_document`.
+    """
     if kind is not None and kind not in KINDS:
         raise MalformedNotation(f"kind={kind!r} is not one of {KINDS}")
     if escapes not in ESCAPES:
@@ -476,7 +490,6 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     if side is not None:
         _meta, side_entries = load_side_file(side)
 
-    displays = []
     contents = []
     for r in raws:
         src = unescape_markdown(r.src) if (md_escapes and r.markdown) else r.src
@@ -493,24 +506,24 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
                                   f"exactly one)")
         side_for.setdefault(hits[0], []).append(e.annotation)
 
-    for k, (r, src) in enumerate(zip(raws, contents)):
-        line = r.src.pos(0).line
-        try:  # what goes wrong in one display's annotations or reading costs that display only
-            ann = Annotations()
-            bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
-            # every clause is read in the display's profile: a `profile` clause (the last wins) names it
-            named = [n for n in (profile_named(body) for body, _ in bodies) if n]
-            for body, pos in bodies:
-                ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
-            prof = ann.profile or file_profile
-            displays.append(_read_display(k, r.raw, src, prof, ann))
-        except NotationError as e:
-            displays.append(_unread(k, r.raw, src, file_profile, e))
-        except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
-            displays.append(_unread(k, r.raw, src, file_profile,
-                                    ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1))))
-    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
-                    tuple(displays), front)
+    def each() -> Iterator[Display]:
+        for k, (r, src) in enumerate(zip(raws, contents)):
+            line = r.src.pos(0).line
+            try:  # what goes wrong in one display's annotations or reading costs that display only
+                ann = Annotations()
+                bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
+                # every clause is read in the display's profile: a `profile` clause (the last wins) names it
+                named = [n for n in (profile_named(body) for body, _ in bodies) if n]
+                for body, pos in bodies:
+                    ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
+                prof = ann.profile or file_profile
+                yield _read_display(k, r.raw, src, prof, ann)
+            except NotationError as e:
+                yield _unread(k, r.raw, src, file_profile, e)
+            except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
+                yield _unread(k, r.raw, src, file_profile, ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1)))
+    return (Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none", (), front),
+            len(raws), each())
 
 
 def _profile_from_front(front: dict[str, Any]) -> str | None:
