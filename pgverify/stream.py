@@ -109,7 +109,7 @@ def estimate_document(path: str | Path, settings: Settings = Settings(), *, prof
                 catalogue = {c.id: c for c in all_claims()}
         checks += _checks_of(d, catalogue)
     refuse_above("document-work", checks, f"checking {path}", override=limit,
-                 detail=f" ({count:,} displays)")
+                 detail=f" ({count:,} display{'' if count == 1 else 's'})")
     return WorkEstimate(count, checks)
 
 
@@ -122,19 +122,26 @@ class _One:
 
 # ------------------------------------------------------------------------------- one display, within its limit
 @contextmanager
-def _deadline(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`TimeLimitReached` in this (main) thread once ``seconds`` have passed; no limit for None."""
+def _deadline(seconds: float | None) -> Iterator[list[bool]]:
+    """Raise :class:`TimeLimitReached` in this (main) thread once ``seconds`` have passed (no limit for None).
+
+    Yields a flag, set when the limit was reached: the exception raised inside a C extension's call may come out
+    as another one (a ``SystemError`` that the display's boundary reports), so the flag, not the exception, says
+    that the display's work was cut short.
+    """
+    fired = [False]
     if not seconds:
-        yield
+        yield fired
         return
 
     def fire(signum: int, frame: Any) -> None:
+        fired[0] = True
         raise TimeLimitReached()
 
     previous = signal.signal(signal.SIGALRM, fire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield fired
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -149,10 +156,13 @@ def _decide(display: Any, settings: Settings, time_limit: float | None) -> Any:
         hit = cache.load_display(display, settings)
         if hit is not None:
             return hit
+    result = None
     try:
-        with _deadline(time_limit):
+        with _deadline(time_limit) as fired:
             result = documents._display_result(display, settings)
     except TimeLimitReached:
+        pass
+    if fired[0]:  # whatever came out of an interrupted check, it is not the display's verdict
         return documents.DisplayResult(**documents._base(display, None), verdict="undecided",
                                        reason=f"time limit of {time_limit:g} s reached (--time-limit; 0 for none)")
     if settings.cache:
@@ -217,9 +227,18 @@ def stream_document(path: str | Path, settings: Settings = Settings(), *, profil
     jobs, time_limit = _validate(jobs, time_limit)
     if not isinstance(settings, Settings):
         raise InvalidArgumentError(f"settings must be a pgverify.Settings, got {type(settings).__name__}")
+    if progress is not None and not isinstance(progress, bool):
+        raise InvalidArgumentError(f"progress must be True, False or None (on a terminal), got {progress!r}")
+    work = estimate_document(path, settings, profile=profile, annotations=annotations, limit=limit)
+    return _stream(path, settings, work, profile=profile, annotations=annotations, jobs=jobs, time_limit=time_limit,
+                   progress=progress, bar=bar)
+
+
+def _stream(path: str | Path, settings: Settings, work: WorkEstimate, *, profile: str | None,
+            annotations: str | Path | None, jobs: int, time_limit: float | None, progress: bool | None,
+            bar: Callable[[Any], None] | None) -> Iterator[Any]:
     from pgverify.notation.document import read_displays
 
-    work = estimate_document(path, settings, profile=profile, annotations=annotations, limit=limit)
     _head, _count, displays = read_displays(Path(path), profile=profile, annotations=annotations)
     tasks = ((d, settings, time_limit) for d in displays)
     # the interval timer is per process and its signal reaches the main thread only: elsewhere, a worker checks
