@@ -79,6 +79,9 @@ class Mutant:
 
 
 EV = "pgverify/notation/evaluate.py"
+#: The adversarial cases of documents at scale (jobs, time limits).
+STREAM_CASES = ("tests/adversarial/test_adversarial.py::test_expected_verdict[scale: a true display cut short by its "
+                "time limit is undecided]")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the seven of issue 16 (class 10)
@@ -230,6 +233,28 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("numeric/episodic.py", "return first * np.prod(pi[s, a] * P[s, a, s_next], axis=1) if tr.horizon > 1 else first",
            "return first * np.prod(pi[s, a], axis=1) if tr.horizon > 1 else first",
            "𝒯θ(τ) without the transition probabilities"),
+    # ---- documents at scale (pgverify.stream, issue 19)
+    Mutant("pgverify/stream.py", "    return methods * max(1, len(ann.horizons) if ann is not None else 1)",
+           "    return methods", "the work estimate ignores the horizons a display is checked at",
+           ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", 'refuse_above("document-work", checks,', 'refuse_above("document-work", count,',
+           "the work limit compared with the displays, not the checks", ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", "        while flight:\n            yield flight.popleft().result()",
+           "        while flight:\n            yield flight.pop().result()",
+           "--jobs: the last displays in flight yielded out of document order", ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", 'verdict="undecided",\n                                       reason=f"time limit',
+           'verdict="verified",\n                                       reason=f"time limit',
+           "a display cut short by its time limit reported verified", ("tests/test_stream.py", STREAM_CASES)),
+    Mutant("pgverify/stream.py", "    if fired[0]:  # whatever", "    if fired[0] and result is None:  # whatever",
+           "a check interrupted by the time limit trusted when it returned something", ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", '        return bool(self.counts["refuted"] or self.counts["ill-formed"])',
+           '        return bool(self.counts["refuted"])', "a streamed run with an ill-formed display exits 3, not 1",
+           ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", "    show = tty if progress is None else bool(progress)", "    show = True",
+           "the progress bar shown when standard error is not a terminal", ("tests/test_stream.py",)),
+    Mutant("pgverify/notation/errors.py", "        return type(self), (self.what, self.pos)",
+           "        return type(self), (str(self), self.pos)",
+           "a reading error pickled to a worker with its message prefixed twice", ("tests/test_stream.py",)),
 )
 
 

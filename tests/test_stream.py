@@ -222,3 +222,17 @@ def test_annotate_takes_jobs_and_writes_the_same_files(mixed: Path, tmp_path: Pa
         assert status == 1
         outs.append((out / "mixed.annotated.md").read_text(encoding="utf-8"))
     assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("text, verdict, status", [
+    ("$$\n\\sum_a \\pi(a|s)\n$$\n", "ill-formed", 1),
+    ("$$\n\\log p_\\theta(\\tau) = 0\n$$\n", "undecided", 3),
+    ("$$\n\\sum_a \\pi(a|s) = 1\n$$\n", "proved", 0),
+])
+@pytest.mark.parametrize("flag", [[], ["--json-lines"]])
+def test_streamed_exit_status(tmp_path: Path, text: str, verdict: str, status: int, flag: list[str],
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "one.md"
+    path.write_text(text, encoding="utf-8")
+    got, out, _ = _run(["verify", str(path), *flag, *FAST_FLAGS], capsys)
+    assert got == status and verdict in out
