@@ -62,18 +62,19 @@ def _one(path: Path, jobs: int, extra: list[str]) -> None:
     start = time.perf_counter()
     status = main(["verify", str(path), "--no-cache", "--jobs", str(jobs), *extra])
     seconds = time.perf_counter() - start
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     sys.stdout = sys.__stdout__
-    print(f"{seconds:.1f} {own} {workers} {status}")
+    print(f"{seconds:.1f} {cpu:.1f} {me.ru_maxrss} {kids.ru_maxrss} {status}")
 
 
-def measure(path: Path, jobs: int, extra: list[str]) -> tuple[float, int, int, int]:
-    """Seconds, peak RSS (KiB) of the main process and of the largest worker, and the exit status of one run."""
+def measure(path: Path, jobs: int, extra: list[str]) -> tuple[float, float, int, int, int]:
+    """Wall seconds, CPU seconds (all processes), peak RSS (KiB) of the main process and of the largest worker,
+    and the exit status of one run."""
     out = subprocess.run([sys.executable, __file__, "--one", str(path), "--jobs", str(jobs), f"--extra={' '.join(extra)}"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
-    seconds, own, workers, status = out.stdout.split()
-    return float(seconds), int(own), int(workers), int(status)
+    seconds, cpu, own, workers, status = out.stdout.split()
+    return float(seconds), float(cpu), int(own), int(workers), int(status)
 
 
 def main() -> None:
@@ -100,12 +101,12 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix="pgverify-scale-"))
         path, extra, n = folder / "long.md", ["--examples", "2", "--points", "1"], str(args.displays)
         path.write_text(document(args.displays), encoding="utf-8")
-    print(f"{'displays':>8}  {'jobs':>4}  {'seconds':>7}  {'displays/s':>10}  {'peak RSS main':>13}  "
-          f"{'peak RSS worker':>15}  exit")
+    print(f"{'displays':>8}  {'jobs':>4}  {'wall s':>7}  {'CPU s':>7}  {'displays/s':>10}  {'peak RSS main':>13}  "
+          f"{'peak RSS worker':>15}  exit", flush=True)
     for jobs in args.jobs or [1, 2]:
-        seconds, own, workers, status = measure(path, jobs, extra)
+        seconds, cpu, own, workers, status = measure(path, jobs, extra)
         rate = f"{args.displays / seconds:10.1f}" if not args.post else f"{'':>10}"
-        print(f"{n:>8}  {jobs:>4}  {seconds:7.1f}  {rate}  {own / 1024:10.0f} MB  "
+        print(f"{n:>8}  {jobs:>4}  {seconds:7.1f}  {cpu:7.1f}  {rate}  {own / 1024:10.0f} MB  "
               f"{(workers / 1024 if jobs > 1 else 0):12.0f} MB  {status}", flush=True)
 
 

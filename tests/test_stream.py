@@ -236,3 +236,20 @@ def test_streamed_exit_status(tmp_path: Path, text: str, verdict: str, status: i
     path.write_text(text, encoding="utf-8")
     got, out, _ = _run(["verify", str(path), *flag, *FAST_FLAGS], capsys)
     assert got == status and verdict in out
+
+
+def test_a_check_that_swallows_the_time_limit_is_still_cut_short(mixed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code that catches everything (a C extension turning the interrupt into its own error) and returns a verdict
+    anyway: the limit was reached, so the verdict is the limit's, whatever came back."""
+    import time
+
+    def swallowing(display, settings):  # type: ignore[no-untyped-def]
+        try:
+            time.sleep(0.5)
+        except BaseException:  # noqa: BLE001 - what the test is about
+            pass
+        return documents.DisplayResult(**documents._base(display, None), verdict="proved")
+
+    monkeypatch.setattr(documents, "_display_result", swallowing)
+    first = next(stream.stream_document(mixed, FAST, time_limit=0.05))
+    assert first.verdict == "undecided" and "time limit of 0.05 s reached" in first.reason
