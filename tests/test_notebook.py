@@ -61,13 +61,11 @@ def _no_script(page: str) -> None:
 
 @pytest.fixture
 def shell():  # type: ignore[no-untyped-def]
-    ipython = pytest.importorskip("IPython", reason="the notebook extra (pip install 'pgverify[notebook]')")
-    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.interactiveshell import InteractiveShell  # the test extra has the notebook extra's packages
 
     sh = InteractiveShell.instance()
     yield sh
     InteractiveShell.clear_instance()
-    del ipython
 
 
 def test_importing_pgverify_does_not_import_ipython() -> None:
@@ -180,16 +178,34 @@ def test_html_of_refuses_what_it_does_not_know() -> None:
         notebook.html_of(3)
 
 
+def _tour():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import build_notebook
+    finally:
+        sys.path.pop(0)
+    return build_notebook
+
+
+def test_the_committed_notebook_is_the_tour_with_its_outputs() -> None:
+    """docs/notebook.ipynb is what docs/build_notebook.py writes: the same cells, each code cell with its output."""
+    import nbformat
+    committed = nbformat.read(ROOT / "docs" / "notebook.ipynb", as_version=4)
+    fresh = _tour().notebook()
+    assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in fresh.cells]
+    code = [c for c in committed.cells if c.cell_type == "code"]
+    assert all(c.outputs or c.source.startswith("%load_ext") for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    pages = "".join(o.get("data", {}).get("text/html", "") for c in code for o in c.outputs)
+    _no_script(pages)
+    assert ">refuted</span>" in pages and ">holds</span>" in pages
+
+
 @pytest.mark.slow
 def test_the_notebook_executes() -> None:
     """docs/notebook.ipynb runs top to bottom in a fresh kernel (nbclient) and says what the tour says."""
-    pytest.importorskip("nbclient", reason="the notebook extra")
-    sys.path.insert(0, str(ROOT / "docs"))
-    try:
-        from build_notebook import execute, notebook as tour
-    finally:
-        sys.path.pop(0)
-    done = execute(tour())
+    tour = _tour()
+    done = tour.execute(tour.notebook())
     text = "\n".join(str(o.get("data", {}).get("text/html", "")) + str(o.get("text", ""))
                      for c in done.cells if c.cell_type == "code" for o in c.outputs)
     assert not [o for c in done.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
