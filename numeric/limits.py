@@ -46,7 +46,7 @@ __all__ = ["TooLargeError", "LIMITS", "limit", "refuse_above", "progress", "PROG
 LIMITS: dict[str, tuple[int, str, str]] = {
     "trajectories": (250_000, "PGVERIFY_MAX_TRAJECTORIES", "trajectories"),
     "symbolic-parameters": (20, "PGVERIFY_MAX_SYMBOLIC_PARAMETERS", "symbolic parameters"),
-    "document-work": (100_000, "PGVERIFY_MAX_DOCUMENT_WORK", "checks (displays × methods × horizons)"),
+    "document-work": (100_000, "PGVERIFY_MAX_DOCUMENT_WORK", "checks"),
 }
 
 #: Seconds a job runs before its progress bar appears.

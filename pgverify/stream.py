@@ -33,12 +33,14 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from numeric.errors import InvalidArgumentError
 from numeric.limits import PROGRESS_DELAY, refuse_above
-from pgverify.checker import Settings
 from pgverify.verdicts import VERDICTS
+
+if TYPE_CHECKING:  # the command line reads this module's defaults without loading the checker
+    from pgverify.checker import Settings
 
 __all__ = ["DEFAULT_TIME_LIMIT", "WorkEstimate", "estimate_document", "stream_document", "check_document",
            "json_lines", "table_lines", "StreamTally"]
@@ -83,8 +85,8 @@ def _checks_of(display: Any, catalogue: dict[str, Any]) -> int:
     return methods * max(1, len(set(ann.horizons)) if ann is not None else 1)
 
 
-def estimate_document(path: str | Path, settings: Settings = Settings(), *, profile: str | None = None,
-                      annotations: str | Path | None = "auto", limit: int | None = None) -> WorkEstimate:
+def estimate_document(path: str | Path, *, profile: str | None = None, annotations: str | Path | None = "auto",
+                      limit: int | None = None) -> WorkEstimate:
     """Count a document's work (displays × methods × horizons), reading its displays one at a time.
 
     Raises :class:`numeric.limits.TooLargeError` above the limit ``document-work`` (``limit=`` for this call,
@@ -98,6 +100,9 @@ def estimate_document(path: str | Path, settings: Settings = Settings(), *, prof
     if not count:
         raise documents.DocumentError(f"{path} holds no display ($$ … $$, \\[ … \\] or \\begin{{align}} … "
                                       f"\\end{{align}}): nothing was read, nothing is verified")
+    # every display costs one check at least: a document longer than the limit is refused before it is read
+    refuse_above("document-work", count, f"checking {path}", override=limit,
+                 detail=f" at least (its {count:,} displays, one check each before their methods are counted)")
     catalogue: dict[str, Any] = {}
     checks = 0
     for d in displays:
@@ -109,7 +114,7 @@ def estimate_document(path: str | Path, settings: Settings = Settings(), *, prof
                 catalogue = {c.id: c for c in all_claims()}
         checks += _checks_of(d, catalogue)
     refuse_above("document-work", checks, f"checking {path}", override=limit,
-                 detail=f" ({count:,} display{'' if count == 1 else 's'})")
+                 detail=f" ({count:,} display{'' if count == 1 else 's'} × their methods × their horizons)")
     return WorkEstimate(count, checks)
 
 
@@ -212,7 +217,7 @@ def _bar(total: int, progress: bool | None) -> Any:
                 disable=not show, leave=False, dynamic_ncols=True, mininterval=0.1 if tty else 10.0)
 
 
-def stream_document(path: str | Path, settings: Settings = Settings(), *, profile: str | None = None,
+def stream_document(path: str | Path, settings: Settings | None = None, *, profile: str | None = None,
                     annotations: str | Path | None = "auto", jobs: int = 1,
                     time_limit: float | None = DEFAULT_TIME_LIMIT, progress: bool | None = None,
                     limit: int | None = None, bar: Callable[[Any], None] | None = None) -> Iterator[Any]:
@@ -225,13 +230,23 @@ def stream_document(path: str | Path, settings: Settings = Settings(), *, profil
     write around it (``bar.write``).
     """
     jobs, time_limit = _validate(jobs, time_limit)
-    if not isinstance(settings, Settings):
-        raise InvalidArgumentError(f"settings must be a pgverify.Settings, got {type(settings).__name__}")
+    settings = _resolved(settings)
     if progress is not None and not isinstance(progress, bool):
         raise InvalidArgumentError(f"progress must be True, False or None (on a terminal), got {progress!r}")
-    work = estimate_document(path, settings, profile=profile, annotations=annotations, limit=limit)
+    work = estimate_document(path, profile=profile, annotations=annotations, limit=limit)
     return _stream(path, settings, work, profile=profile, annotations=annotations, jobs=jobs, time_limit=time_limit,
                    progress=progress, bar=bar)
+
+
+def _resolved(settings: Settings | None) -> Settings:
+    """``settings``, or the defaults for None; anything else is refused."""
+    from pgverify.checker import Settings
+
+    if settings is None:
+        return Settings()
+    if not isinstance(settings, Settings):
+        raise InvalidArgumentError(f"settings must be a pgverify.Settings, got {type(settings).__name__}")
+    return settings
 
 
 def _stream(path: str | Path, settings: Settings, work: WorkEstimate, *, profile: str | None,
@@ -252,12 +267,13 @@ def _stream(path: str | Path, settings: Settings, work: WorkEstimate, *, profile
             shown.update(1)
 
 
-def check_document(path: str | Path, settings: Settings = Settings(), **options: Any) -> Any:
+def check_document(path: str | Path, settings: Settings | None = None, **options: Any) -> Any:
     """:func:`stream_document` collected into a :class:`~pgverify.documents.DocumentRun` (what ``--json`` and
     ``annotate`` need: every result at once)."""
     from pgverify.documents import DocumentRun
     from pgverify.notation.document import read_displays
 
+    settings = _resolved(settings)
     start = time.perf_counter()
     results = tuple(stream_document(path, settings, **options))
     head, _, _ = read_displays(Path(path), profile=options.get("profile"),
@@ -291,12 +307,13 @@ def _run_of(path: str | Path, results: tuple[Any, ...], settings: Settings, seco
     return DocumentRun(str(path), results, settings, seconds)
 
 
-def json_lines(path: str | Path, settings: Settings = Settings(), *, emit: Callable[[str], None],
+def json_lines(path: str | Path, settings: Settings | None = None, *, emit: Callable[[str], None],
                **options: Any) -> StreamTally:
     """``verify --json-lines``: one JSON object per display as it is decided (the entries of ``--json``'s
     ``displays``), then one closing object with the file, seed, seconds and summary.  Returns the counts."""
     from pgverify.documents import to_json
 
+    settings = _resolved(settings)
     start = time.perf_counter()
     tally = StreamTally({v: 0 for v in VERDICTS})
     for r in stream_document(path, settings, **options):
@@ -309,12 +326,13 @@ def json_lines(path: str | Path, settings: Settings = Settings(), *, emit: Calla
     return tally
 
 
-def table_lines(path: str | Path, settings: Settings = Settings(), *, emit: Callable[[str], None],
+def table_lines(path: str | Path, settings: Settings | None = None, *, emit: Callable[[str], None],
                 **options: Any) -> StreamTally:
     """``verify``'s table printed as the displays are decided (the rows of :func:`pgverify.documents.table`, one
     display at a time), then the summary line.  Returns the counts."""
     from pgverify.documents import table
 
+    settings = _resolved(settings)
     start = time.perf_counter()
     empty = table(_run_of(path, (), settings, 0.0)).split("\n")
     tally = StreamTally({v: 0 for v in VERDICTS})

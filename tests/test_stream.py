@@ -136,8 +136,18 @@ def test_the_estimate_counts_horizons(tmp_path: Path) -> None:
     path.write_text("<!-- pgverify: horizons 2, 3 -->\n$$\nU(\\theta) = v(s^0)\n$$\n\n$$\n\\sum_a \\pi(a|s) = 1\n$$\n",
                     encoding="utf-8")
     assert stream.estimate_document(path).checks == 3 * 2 + 3
-    with pytest.raises(TooLargeError, match=r"9 checks .*\(2 displays\), above the limit of 8"):
+    with pytest.raises(TooLargeError, match=r"9 checks \(2 displays × their methods × their horizons\), above the "
+                                            r"limit of 8; set the environment variable PGVERIFY_MAX_DOCUMENT_WORK"):
         stream.estimate_document(path, limit=8)
+
+
+def test_a_document_longer_than_the_limit_is_refused_before_its_displays_are_read(
+        mixed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pgverify.notation import document
+
+    monkeypatch.setattr(document, "_read_display", lambda *a: pytest.fail("a display was parsed"))
+    with pytest.raises(TooLargeError, match=r"4 checks at least \(its 4 displays, one check each"):
+        stream.estimate_document(mixed, limit=3)
 
 
 @pytest.mark.parametrize("kw, message", [

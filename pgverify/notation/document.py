@@ -30,9 +30,10 @@ file (``annotations=`` a path or a shipped name; by default
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 try:  # Python ≥ 3.11
     import tomllib
@@ -266,9 +267,9 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
             "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(masked))
     else:
         escaped = escapes == "markdown"
-    taken = [(s, e) for s, e, _, _ in found]
+    taken = _within([(s, e) for s, e, _, _ in found])
     for m in _MD_BRACKETS[escaped].finditer(masked):
-        if _inside(m.start(), taken):
+        if taken(m.start()):
             continue
         found.append((m.start(), m.end(), m.start(1), m.end(1)))
     _check_closed(masked, full, [(s, e) for s, e, _, _ in found], _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
@@ -284,6 +285,23 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
 
 def _inside(i: int, regions: list[tuple[int, int]]) -> bool:
     return any(a <= i < b for a, b in regions)
+
+
+def _within(regions: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """``i ↦ _inside(i, regions)`` in O(log n) a call (a document of 10 000 displays asks it for each delimiter):
+    the regions sorted by start, with the largest end among those starting at or before each one."""
+    ordered = sorted(regions)
+    starts = [a for a, _ in ordered]
+    reach, top = [], -1
+    for _, b in ordered:
+        top = max(top, b)
+        reach.append(top)
+
+    def inside(i: int) -> bool:
+        k = bisect_right(starts, i) - 1
+        return k >= 0 and reach[k] > i
+
+    return inside
 
 
 def blank_code_and_comments(text: str, kind: str) -> str:
@@ -348,13 +366,14 @@ def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], bracket
     sign of an earlier one left open.
     """
     stray = []
+    inside = _within(spans)
     for m in _STRAY.finditer(text):
-        if not _inside(m.start(), spans):
+        if not inside(m.start()):
             stray.append(m)
         elif m.group(2) == "begin" and any(a < m.start() and text.startswith(f"\\begin{{{m.group(3)}}}", a)
                                            for a, b in spans if a <= m.start() < b):
             stray.append(m)
-    stray += [m for m in re.finditer(bracket, text) if not _inside(m.start(), spans)]
+    stray += [m for m in re.finditer(bracket, text) if not inside(m.start())]
     if not stray:
         return
     m = min(stray, key=lambda x: x.start())
