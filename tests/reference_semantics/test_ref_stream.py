@@ -73,3 +73,26 @@ def test_stream_equals_the_whole_document_reading(drawn, jobs: int) -> None:  # 
     streamed = stream.check_document(path, FAST, jobs=jobs, time_limit=None)
     assert [r.index for r in streamed.results] == list(range(len(items)))
     assert _timeless(json.loads(documents.dumps(streamed))) == _timeless(json.loads(documents.dumps(whole)))
+
+
+@given(st.text(alphabet="ab\n $", max_size=200), st.integers(1, 5), st.integers(1, 5),
+       st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), min_size=1, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_positions_of_a_long_text_are_the_counted_ones(text: str, line: int, column: int, cuts) -> None:  # type: ignore[no-untyped-def]
+    """A long file's positions (computed on demand, slices as views) against the positions counted character by
+    character here: the line advances after each newline, the column restarts at 1."""
+    from pgverify.notation.ast import Pos
+    from pgverify.notation.latex import Source, _Positions
+
+    counted, ln, col = [], line, column
+    for ch in text:
+        counted.append(Pos(ln, col))
+        ln, col = (ln + 1, 1) if ch == "\n" else (ln, col + 1)
+    counted.append(Pos(ln, col))
+    lazy = Source(text, _Positions(text, line, column))  # type: ignore[arg-type]
+    assert list(lazy.where) == counted and len(lazy.where) == len(counted)
+    for a, b in cuts:
+        i, j = sorted((min(a, len(text)), min(b, len(text))))
+        part = lazy.slice(i, j)
+        assert part.text == text[i:j] and list(part.where) == counted[i:j] + [counted[j]]
+        assert part.strip().text == text[i:j].strip() and part.pos(len(part.text) + 5) == counted[j]
