@@ -146,7 +146,7 @@ def test_repr_html_of_check_verify_and_audit() -> None:
     _no_script(page)
     assert "setting.action-value-function" in page and ">refuted</span>" in page and "counterexample" in page
 
-    d = pgverify.derivation("double", steps=("doubling",))(lambda m: (m.v, 2 * m.v))
+    d = pgverify.derivation("double", steps=("doubling",), methods=("exact", "numeric"))(lambda m: (m.v, 2 * m.v))
     result = pgverify.verify(d, Settings(seed=0, numeric_examples=5, exact_points=1))
     page = result._repr_html_()
     _no_script(page)
