@@ -185,26 +185,33 @@ def _portable(result: Any) -> Any:
     return replace(result, result=replace(result.result, claim=replace(result.result.claim, evaluate=_not_evaluated)))
 
 
-def _work(task: tuple[Any, Settings, float | None]) -> Any:
-    """A worker process's job: one display decided, made portable."""
-    return _portable(_decide(*task))
+def _work(tasks: list[tuple[Any, Settings, float | None]]) -> list[Any]:
+    """A worker process's job: a few displays decided, made portable."""
+    return [_portable(_decide(*task)) for task in tasks]
+
+
+#: Displays sent to a worker at once (fewer round trips; small enough that the results still stream).
+CHUNK = 8
 
 
 def _ordered(tasks: Iterator[tuple[Any, Settings, float | None]], jobs: int) -> Iterator[Any]:
-    """Each task's result in the tasks' order, ``jobs`` processes working, at most ``2 × jobs`` tasks in flight
-    (the tasks are drawn lazily: a long document is never queued whole)."""
+    """Each task's result in the tasks' order, ``jobs`` processes working on chunks of :data:`CHUNK` tasks, at most
+    ``2 × jobs`` chunks in flight (the tasks are drawn lazily: a long document is never queued whole)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from itertools import islice
+
+    import pgverify.checker  # noqa: F401 - imported once here, inherited by every forked worker
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
         flight: deque[Any] = deque()
-        for task in tasks:
-            flight.append(pool.submit(_work, task))
+        while chunk := list(islice(tasks, CHUNK)):
+            flight.append(pool.submit(_work, chunk))
             if len(flight) >= 2 * jobs:
-                yield flight.popleft().result()
+                yield from flight.popleft().result()
         while flight:
-            yield flight.popleft().result()
+            yield from flight.popleft().result()
 
 
 def _bar(total: int, progress: bool | None) -> Any:

@@ -64,7 +64,10 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return status, out, err
 
 
-def test_jobs_two_gives_the_json_of_one_process(mixed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("chunk", [1, stream.CHUNK])
+def test_jobs_two_gives_the_json_of_one_process(mixed: Path, chunk: int, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(stream, "CHUNK", chunk)  # one display a chunk: four chunks in flight on two workers
     one = _run(["verify", str(mixed), "--json", "--jobs", "1", *FAST_FLAGS], capsys)
     two = _run(["verify", str(mixed), "--json", "--jobs", "2", *FAST_FLAGS], capsys)
     assert one[0] == two[0] == 1  # refuted and ill-formed: exit 1
