@@ -96,7 +96,7 @@ def estimate_document(path: str | Path, *, profile: str | None = None, annotatio
     from pgverify import documents
     from pgverify.notation.document import read_displays
 
-    head, count, displays = read_displays(Path(path), profile=profile, annotations=annotations)
+    head, count, displays = read_displays(Path(path), profile=profile, annotations=annotations, rows=False)
     if not count:
         raise documents.DocumentError(f"{path} holds no display ($$ … $$, \\[ … \\] or \\begin{{align}} … "
                                       f"\\end{{align}}): nothing was read, nothing is verified")

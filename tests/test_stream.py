@@ -266,3 +266,10 @@ def test_a_check_that_swallows_the_time_limit_is_still_cut_short(mixed: Path, mo
     monkeypatch.setattr(documents, "_display_result", swallowing)
     first = next(stream.stream_document(mixed, FAST, time_limit=0.05))
     assert first.verdict == "undecided" and "time limit of 0.05 s reached" in first.reason
+
+
+def test_the_estimate_reads_annotations_not_rows(mixed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pgverify.notation import document
+
+    monkeypatch.setattr(document, "_read_display", lambda *a: pytest.fail("a display's rows were parsed"))
+    assert stream.estimate_document(mixed) == stream.WorkEstimate(displays=4, checks=12)

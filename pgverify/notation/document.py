@@ -422,10 +422,13 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
 
 
 def read_displays(path_or_text: "str | Path", *, kind: str | None = None, profile: str | None = None,
-                  escapes: str = "auto", annotations: "str | Path | None" = "auto"
+                  escapes: str = "auto", annotations: "str | Path | None" = "auto", rows: bool = True
                   ) -> "tuple[Document, int, Iterator[Display]]":
     """:func:`read_document` read lazily: the document without its displays, how many displays it has, and an
     iterator that parses them one at a time, in order (a long document is never held parsed whole).
+
+    ``rows=False``: each display with its annotations only (no row parsed: ``lines`` empty, ``chain`` None), for a
+    count of the work before any display is read whole.
 
     The file's own errors (unreadable, an unclosed display, a stray or unmatched annotation) are raised here, before
     any display is parsed; each display's errors are its own, as in :func:`read_document`.
@@ -536,7 +539,8 @@ def read_displays(path_or_text: "str | Path", *, kind: str | None = None, profil
                 for body, pos in bodies:
                     ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
                 prof = ann.profile or file_profile
-                yield _read_display(k, r.raw, src, prof, ann)
+                yield _read_display(k, r.raw, src, prof, ann) if rows else Display(k, line, r.raw, src.text, prof,
+                                                                                   ann, (), None)
             except NotationError as e:
                 yield _unread(k, r.raw, src, file_profile, e)
             except Exception as e:  # noqa: BLE001 - the display boundary: an internal error is this display's reason
