@@ -7,7 +7,8 @@
 
 The document (:func:`document`) alternates two kinds of display that hold (c Σ_a π(a|s) = c and
 v(s) = Σ_a π(a|s) q(s,a) + c − c), one in 50 replaced by one that does not (Σ_a ∇π(a|s) = c, v(s) = c Σ_a π q),
-each with its own constant c so that no two displays are the same text; one prose line between displays.  Every run is ``--no-cache`` (each display is checked) with
+each with its own constant c so that no two displays are the same text; one prose line between displays.
+Every run is ``--no-cache`` (each display is checked) with
 ``--examples 2 --points 1`` (the document is about the stream, not the depth of each check), output to /dev/null
 (the streamed table); each run is a fresh process, its peak resident memory read from ``getrusage`` (the main
 process; the worker processes' largest separately).
@@ -20,8 +21,8 @@ seconds, all processes added, do not):
        10000     2     48.1     84.0       207.9         114 MB           117 MB     1    ≈ 2.4
        10000     1    112.4    101.0        89.0         130 MB             0 MB     1    ≈ 3  (count parsing rows)
        10000     2    118.8    116.0        84.2         113 MB           116 MB     1    ≈ 3  (count parsing rows)
-       10000     1   1025.2    169.2         9.8         177 MB             0 MB     1    ≈ 10  (before the reader's fixes)
-       10000     2    495.9    162.6        20.2         161 MB           164 MB     1    ≈ 10  (before the reader's fixes)
+       10000     1   1025.2    169.2         9.8         177 MB             0 MB     1    ≈ 10  (before the fixes)
+       10000     2    495.9    162.6        20.2         161 MB           164 MB     1    ≈ 10  (before the fixes)
         post     1      6.1      6.1                     129 MB             0 MB     1    ≈ 2.5
         post     2      6.3      6.7                     103 MB           117 MB     1    ≈ 2.5
 
@@ -89,7 +90,8 @@ def _one(path: Path, jobs: int, extra: list[str]) -> None:
 def measure(path: Path, jobs: int, extra: list[str]) -> tuple[float, float, int, int, int]:
     """Wall seconds, CPU seconds (all processes), peak RSS (KiB) of the main process and of the largest worker,
     and the exit status of one run."""
-    out = subprocess.run([sys.executable, __file__, "--one", str(path), "--jobs", str(jobs), f"--extra={' '.join(extra)}"],
+    out = subprocess.run([sys.executable, __file__, "--one", str(path), "--jobs", str(jobs),
+                          f"--extra={' '.join(extra)}"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     seconds, cpu, own, workers, status = out.stdout.split()
     return float(seconds), float(cpu), int(own), int(workers), int(status)

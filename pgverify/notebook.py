@@ -11,7 +11,8 @@ annotated page and returns an :class:`AnnotatedCell` (``.run`` is the
 :class:`~pgverify.documents.DocumentRun`).  Options: ``--profile P`` (post, textbook, or a .toml file; default
 the cell's own choice, else post), ``--seed N`` (default 0).
 
-:func:`html_of` is the ``_repr_html_`` of the results of :func:`pgverify.check` (a :class:`~pgverify.output.report.Run`),
+:func:`html_of` is the ``_repr_html_`` of the results of :func:`pgverify.check`
+(a :class:`~pgverify.output.report.Run`),
 :func:`pgverify.verify` (a :class:`~pgverify.derivations.DerivationResult`), a checked document
 (:class:`~pgverify.documents.DocumentRun`) and the audit (:class:`~pgverify.audit.Diagnosis`,
 :class:`~pgverify.audit.Survey`): small tables, every text from a document or a result escaped, no script and no

@@ -78,7 +78,8 @@ def test_stream_equals_the_whole_document_reading(drawn, jobs: int) -> None:  # 
 @given(st.text(alphabet="ab\n $", max_size=200), st.integers(1, 5), st.integers(1, 5),
        st.lists(st.tuples(st.integers(0, 200), st.integers(0, 200)), min_size=1, max_size=5))
 @settings(max_examples=200, deadline=None)
-def test_positions_of_a_long_text_are_the_counted_ones(text: str, line: int, column: int, cuts) -> None:  # type: ignore[no-untyped-def]
+def test_positions_of_a_long_text_are_the_counted_ones(text: str, line: int, column: int,
+                                                        cuts: list[tuple[int, int]]) -> None:
     """A long file's positions (computed on demand, slices as views) against the positions counted character by
     character here: the line advances after each newline, the column restarts at 1."""
     from pgverify.notation.ast import Pos
