@@ -28,8 +28,9 @@ seconds, all processes added, do not):
 
 Memory is bounded: 300 displays checked after the first 100 add 130 KB to the traced heap (tracemalloc), and a
 process that only reads (the main one with --jobs 2) peaks at 113 MB for 10 000 displays against 103 MB for the
-post's 33.  Two workers help when the machine has a core to give them (at load ≈ 10 they halve the wall time,
-at load ≈ 3 they do not); each worker warms its own caches, about 15 % more CPU in all.  Before the reader's
+post's 33.  Two workers help when the machine has a core to give them (48 s against 91 s at load ≈ 2.4, with
+displays sent in chunks of 8 and the checker imported before the fork; before those two changes, 119 s against
+112 s at load ≈ 3).  The post's 33 displays are too few to gain from a second process.  Before the reader's
 fixes (delimiters looked up in every display, quadratic; one position object per character of the file), reading
 10 000 displays took minutes and 59 MB; now 0.2 s and 11 MB.  The work is counted from the annotations alone
 (no row parsed): a file of 40 000 displays (120 000 checks) is refused in 1.9 s with the figure; one of 125 000
