@@ -111,6 +111,10 @@ LIT_TESTS = ("tests/reference_semantics/test_ref_literature.py", "tests/test_lit
 
 GAE = "pgverify/notation/gae.py"
 GAE_TESTS = (f"{REF}/test_ref_gae.py", "tests/test_gae.py", "tests/adversarial/test_adversarial.py", "-k", "gae")
+REF_STREAM = f"{REF}/test_ref_stream.py"
+#: The adversarial cases of documents at scale (jobs, time limits).
+STREAM_CASES = ("tests/adversarial/test_adversarial.py::test_expected_verdict[scale: a true display cut short by its "
+                "time limit is undecided]")
 
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the display-result cache (issue 21)
@@ -486,6 +490,34 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(LIT, "shift = 1 - profile.time_base + (1 if", "shift = 0 + (1 if",
            "an annotation's horizon read as the family's (T off by one in the textbook profile)",
            ("tests/test_literature_profiles.py",)),
+    # ---- documents at scale (pgverify.stream, issue 19)
+    Mutant("pgverify/stream.py", "    return methods * max(1, len(ann.horizons) if ann is not None else 1)",
+           "    return methods", "the work estimate ignores the horizons a display is checked at",
+           ("tests/test_stream.py", REF_STREAM)),
+    Mutant("pgverify/stream.py", 'refuse_above("document-work", checks,', 'refuse_above("document-work", count,',
+           "the work limit compared with the displays, not the checks", ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", "        while flight:\n            yield from flight.popleft().result()",
+           "        while flight:\n            yield from flight.pop().result()",
+           "--jobs: the last displays in flight yielded out of document order", ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", 'verdict="undecided",\n                                       reason=f"time limit',
+           'verdict="verified",\n                                       reason=f"time limit',
+           "a display cut short by its time limit reported verified", ("tests/test_stream.py", STREAM_CASES)),
+    Mutant("pgverify/stream.py", "    if fired[0]:  # whatever", "    if fired[0] and result is None:  # whatever",
+           "a check interrupted by the time limit trusted when it returned something", ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", '        return bool(self.counts["refuted"] or self.counts["ill-formed"])',
+           '        return bool(self.counts["refuted"])', "a streamed run with an ill-formed display exits 3, not 1",
+           ("tests/test_stream.py",)),
+    Mutant("pgverify/stream.py", "    show = tty if progress is None else bool(progress)", "    show = True",
+           "the progress bar shown when standard error is not a terminal", ("tests/test_stream.py",)),
+    Mutant("pgverify/notation/latex.py", "(self._column if k == 0 else 1) + i - self._starts[k]",
+           "self._column + i - self._starts[k]", "a long file's positions: the column does not restart after a newline",
+           (REF_STREAM,)),
+    Mutant("pgverify/notation/latex.py", "            return Source(self.text[i:j], self.where[i:j + 1])",
+           "            return Source(self.text[i:j], self.where[i:j])",
+           "a display cut from a long file loses the position one past its end", (REF_STREAM,)),
+    Mutant("pgverify/notation/errors.py", "        return type(self), (self.what, self.pos)",
+           "        return type(self), (str(self), self.pos)",
+           "a reading error pickled to a worker with its message prefixed twice", ("tests/test_stream.py",)),
 )
 
 

@@ -15,6 +15,10 @@ name                    default    environment variable                 what is 
                                                                         whose closed forms are printed
                                                                         (``pgverify latex``; 3 × 2 has 25,
                                                                         an estimated 7 minutes)
+``document-work``       100 000    ``PGVERIFY_MAX_DOCUMENT_WORK``       checks of one document
+                                                                        (``pgverify verify`` / ``annotate``:
+                                                                        displays × methods × horizons;
+                                                                        :mod:`pgverify.stream`)
 ======================  =========  ===================================  ======================================
 
 A limit is adjusted for one call with the function's ``limit=`` keyword, or
@@ -42,6 +46,7 @@ __all__ = ["TooLargeError", "LIMITS", "limit", "refuse_above", "progress", "PROG
 LIMITS: dict[str, tuple[int, str, str]] = {
     "trajectories": (250_000, "PGVERIFY_MAX_TRAJECTORIES", "trajectories"),
     "symbolic-parameters": (20, "PGVERIFY_MAX_SYMBOLIC_PARAMETERS", "symbolic parameters"),
+    "document-work": (100_000, "PGVERIFY_MAX_DOCUMENT_WORK", "checks"),
 }
 
 #: Seconds a job runs before its progress bar appears.

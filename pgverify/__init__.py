@@ -28,3 +28,11 @@ _WHERE = {
 
 
 lazy_names(__name__, _WHERE, shadowed=("claims",))
+
+
+def load_ipython_extension(ipython):  # type: ignore[no-untyped-def]
+    """``%load_ext pgverify``: the ``%%pgverify`` cell magic (:mod:`pgverify.notebook`; IPython is imported only
+    here, never by ``import pgverify``)."""
+    from pgverify.notebook import load_ipython_extension as load
+
+    load(ipython)

@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
                         "(default 2; at most 3, and states × actions at most 6)")
         sp.add_argument("--actions", type=int, default=2, help="actions of the symbolic tabular-softmax families "
                         "(default 2)")
+        _scale_options(sp, verify=sp is v)
     bx = sub.add_parser("boxes", help="check the algorithm boxes (pseudo-code) of a Markdown/LaTeX file: E[output] "
                         "over every batch of N roll-outs; exit statuses as for check")
     bx.add_argument("path", type=Path, help="FILE.md or FILE.tex")
@@ -159,6 +160,35 @@ def _document_options(sp: argparse.ArgumentParser) -> None:
                     "or a shipped one matching the document's title)")
 
 
+def _scale_options(sp: argparse.ArgumentParser, *, verify: bool) -> None:
+    """Markdown/LaTeX documents of any length (:mod:`pgverify.stream`): jobs, a time limit, progress, streaming."""
+    from pgverify.stream import DEFAULT_TIME_LIMIT
+
+    sp.add_argument("--jobs", type=int, default=None, help="Markdown/LaTeX: worker processes checking displays in "
+                    "parallel (default 1; results in document order, the same as with 1)")
+    sp.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                    help=f"Markdown/LaTeX: seconds one display may take (default {DEFAULT_TIME_LIMIT:g}; 0 for no "
+                    f"limit); a display that reaches it is undecided")
+    sp.add_argument("--progress", action="store_true", help="Markdown/LaTeX: show the progress bar (on standard "
+                    "error, after 2 s) even when standard error is not a terminal")
+    if verify:
+        sp.add_argument("--json-lines", action="store_true", help="Markdown/LaTeX: print one JSON object per "
+                        "display as it is decided, then a closing summary object")
+
+
+def _scale(args: argparse.Namespace) -> dict:  # type: ignore[type-arg]
+    """The options of :func:`pgverify.stream.stream_document` the command line gives."""
+    from pgverify.stream import DEFAULT_TIME_LIMIT
+
+    if args.jobs is not None and args.jobs < 1:
+        raise PGVerifyError(f"--jobs must be at least 1, got {args.jobs}")
+    limit = DEFAULT_TIME_LIMIT if args.time_limit is None else args.time_limit
+    if not 0 <= limit < float("inf"):
+        raise PGVerifyError(f"--time-limit must be a non-negative number of seconds (0 for no limit), got {limit}")
+    return dict(profile=args.profile, annotations=args.annotations, jobs=args.jobs or 1, time_limit=limit,
+                progress=True if args.progress else None)
+
+
 def _document(args: argparse.Namespace) -> int:
     from pgverify import documents
     from pgverify.notation.document import read_source
@@ -170,7 +200,15 @@ def _document(args: argparse.Namespace) -> int:
                             f"{'; pgverify verify reads Python derivations too' if args.command == 'annotate' else ''}")
     if args.command == "annotate":
         _writable_folder(args.out)
-    run = documents.verify_document(args.path, _settings(args), profile=args.profile, annotations=args.annotations)
+    from pgverify import stream
+
+    if args.command == "verify" and args.json and args.json_lines:
+        raise PGVerifyError("--json and --json-lines: choose one (--json prints one object at the end, "
+                            "--json-lines one per display as it is decided)")
+    if args.command == "verify" and not args.json:  # streamed: each display printed as it is decided
+        emit = stream.json_lines if args.json_lines else stream.table_lines
+        return _status(emit(args.path, _settings(args), emit=_emit, **_scale(args)))
+    run = stream.check_document(args.path, _settings(args), **_scale(args))
     if args.command == "annotate":
         from pgverify.output.annotate import annotated_html, annotated_markdown
 
@@ -353,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
             return _document(args)
         if args.command == "verify":
             from pgverify import derivations
+
+            given = [f for f, on in (("--jobs", args.jobs is not None), ("--time-limit", args.time_limit is not None),
+                                     ("--progress", args.progress), ("--json-lines", args.json_lines)) if on]
+            if given:
+                raise PGVerifyError(f"{', '.join(given)}: for Markdown/LaTeX documents; {args.path.name} holds "
+                                    f"Python derivations")
 
             text, run = derivations.verify_file(args.path, _settings(args), as_json=args.json)
             _emit(text)

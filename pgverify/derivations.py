@@ -244,6 +244,12 @@ class DerivationResult:
     derivation: Derivation
     result: ClaimResult
 
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of the verdicts, every text escaped (:func:`pgverify.notebook.html_of`)."""
+        from pgverify.notebook import html_of
+
+        return html_of(self)
+
     @property
     def verdict(self) -> str:
         return self.result.verdict

@@ -94,6 +94,12 @@ class DocumentRun(Tally):
     profile: str = "post"
     notes: tuple[str, ...] = ()  # the reader's notes on the whole document (a macro definition it cannot read)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of the verdicts, every text escaped (:func:`pgverify.notebook.html_of`)."""
+        from pgverify.notebook import html_of
+
+        return html_of(self)
+
 
 # ------------------------------------------------------------------ annotations → conventions
 def _substitute(node: Any, var: "A.Var | A.Sym", value: Any) -> Any:

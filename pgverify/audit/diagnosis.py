@@ -176,6 +176,12 @@ class Diagnosis:
     dimension: int
     informative: dict
 
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of the verdicts, every text escaped (:func:`pgverify.notebook.html_of`)."""
+        from pgverify.notebook import html_of
+
+        return html_of(self)
+
     def equals(self, name: str) -> bool:
         """True when E[ĝ] equals target ``name`` (factor 1 within the tolerance)."""
         return name in self.matches and self.matches[name] == 1.0
@@ -305,6 +311,12 @@ class Survey:
     minimum: int
     rollout: Rollout
     dtype: str
+
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of the verdicts, every text escaped (:func:`pgverify.notebook.html_of`)."""
+        from pgverify.notebook import html_of
+
+        return html_of(self)
 
     def verdict(self, name: str) -> str:
         """``"fails"`` (a draw against), ``"holds"`` (none against, ≥ ``minimum`` informative), or ``"undecided"``."""

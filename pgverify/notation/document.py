@@ -30,9 +30,10 @@ file (``annotations=`` a path or a shipped name; by default
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 try:  # Python ≥ 3.11
     import tomllib
@@ -52,7 +53,7 @@ from pgverify.notation.trajectories import categorical
 from pgverify.notation.profiles import DEFAULT_PROFILE, load_profile
 from pgverify.notation.scope import check_chain
 
-__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_source", "blank_code_and_comments",
+__all__ = ["Document", "Display", "DisplayLine", "read_document", "read_displays", "read_source", "blank_code_and_comments",
            "unescape_markdown", "KINDS", "ESCAPES", "UnreadableDocument", "ReadingFailure"]
 
 #: What a source can be.
@@ -275,9 +276,9 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
             "\\_" in m.group(1) for m in _MD_BRACKETS[True].finditer(masked))
     else:
         escaped = escapes == "markdown"
-    taken = [(s, e) for s, e, _, _ in found]
+    taken = _within([(s, e) for s, e, _, _ in found])
     for m in _MD_BRACKETS[escaped].finditer(masked):
-        if _inside(m.start(), taken):
+        if taken(m.start()):
             continue
         found.append((m.start(), m.end(), m.start(1), m.end(1)))
     _check_closed(masked, full, [(s, e) for s, e, _, _ in found], _MD_BRACKETS[escaped].pattern.split("(.*?)")[0])
@@ -293,6 +294,23 @@ def _md_displays(text: str, full: Source, escapes: str) -> list[_Raw]:
 
 def _inside(i: int, regions: list[tuple[int, int]]) -> bool:
     return any(a <= i < b for a, b in regions)
+
+
+def _within(regions: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """``i ↦ _inside(i, regions)`` in O(log n) a call (a document of 10 000 displays asks it for each delimiter):
+    the regions sorted by start, with the largest end among those starting at or before each one."""
+    ordered = sorted(regions)
+    starts = [a for a, _ in ordered]
+    reach, top = [], -1
+    for _, b in ordered:
+        top = max(top, b)
+        reach.append(top)
+
+    def inside(i: int) -> bool:
+        k = bisect_right(starts, i) - 1
+        return k >= 0 and reach[k] > i
+
+    return inside
 
 
 def blank_code_and_comments(text: str, kind: str) -> str:
@@ -357,13 +375,14 @@ def _check_closed(text: str, full: Source, spans: list[tuple[int, int]], bracket
     sign of an earlier one left open.
     """
     stray = []
+    inside = _within(spans)
     for m in _STRAY.finditer(text):
-        if not _inside(m.start(), spans):
+        if not inside(m.start()):
             stray.append(m)
         elif m.group(2) == "begin" and any(a < m.start() and text.startswith(f"\\begin{{{m.group(3)}}}", a)
                                            for a, b in spans if a <= m.start() < b):
             stray.append(m)
-    stray += [m for m in re.finditer(bracket, text) if not _inside(m.start(), spans)]
+    stray += [m for m in re.finditer(bracket, text) if not inside(m.start())]
     if not stray:
         return
     m = min(stray, key=lambda x: x.start())
@@ -405,6 +424,23 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     not a path — each paragraph, separated by blank lines, is one display).  ``profile``: overrides the file's own choice.
     ``escapes``: ``"auto"``, ``"markdown"`` or ``"none"``.  ``annotations``: a side file (path or shipped name),
     ``"auto"`` or None.
+    """
+    head, _count, displays = read_displays(path_or_text, kind=kind, profile=profile, escapes=escapes,
+                                           annotations=annotations)
+    return replace(head, displays=tuple(displays))
+
+
+def read_displays(path_or_text: "str | Path", *, kind: str | None = None, profile: str | None = None,
+                  escapes: str = "auto", annotations: "str | Path | None" = "auto", rows: bool = True
+                  ) -> "tuple[Document, int, Iterator[Display]]":
+    """:func:`read_document` read lazily: the document without its displays, how many displays it has, and an
+    iterator that parses them one at a time, in order (a long document is never held parsed whole).
+
+    ``rows=False``: each display with its annotations only (no row parsed: ``lines`` empty, ``chain`` None), for a
+    count of the work before any display is read whole.
+
+    The file's own errors (unreadable, an unclosed display, a stray or unmatched annotation) are raised here, before
+    any display is parsed; each display's errors are its own, as in :func:`read_document`.
     """
     if kind is not None and kind not in KINDS:
         raise MalformedNotation(f"kind={kind!r} is not one of {KINDS}")
@@ -492,7 +528,6 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
     if side is not None:
         _meta, side_entries = load_side_file(side)
 
-    displays = []
     contents = []
     for r in raws:
         src = unescape_markdown(r.src) if (md_escapes and r.markdown) else r.src
@@ -509,6 +544,28 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
                                   f"exactly one)")
         side_for.setdefault(hits[0], []).append(e.annotation)
 
+    if not rows:  # the annotations only, for a count of the work (no macro expanded, no row parsed)
+        def heads() -> Iterator[Display]:
+            for k, (r, src) in enumerate(zip(raws, contents)):
+                line = r.src.pos(0).line
+                try:
+                    ann = Annotations()
+                    bodies = [(body, Pos(line, 1)) for body in side_for.get(k, [])] + attached.get(k, [])
+                    named = [n for n in (profile_named(body) for body, _ in bodies) if n]
+                    for body, pos in bodies:
+                        ann = ann.merge(parse_annotation(body, profile=named[-1] if named else file_profile, pos=pos))
+                    yield Display(k, line, r.raw, src.text, ann.profile or file_profile, ann, (), None)
+                except NotationError as e:
+                    yield _unread(k, r.raw, src, file_profile, e)
+                except Exception as e:  # noqa: BLE001 - the display boundary
+                    yield _unread(k, r.raw, src, file_profile,
+                                  ReadingFailure(f"{type(e).__name__}: {e}", Pos(line, 1)))
+        return (Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none", (),
+                         front), len(raws), heads())
+    # read whole, in order: the document's macros and the author's names (names.py) apply to the displays after their
+    # definitions, and a definition row changes the displays that follow it, so the displays are read before the
+    # first is checked (the results still stream as they are decided)
+    displays: list[Display] = []
     # the document's own macros (pgverify.notation.macros): the table in force at each display, its definitions
     # blanked; a display of definitions only is a macro block, not a claim
     macro_tables = document_macros(kind, blank_code_and_comments(text, kind) if kind != "text" else text,
@@ -528,8 +585,8 @@ def read_document(path_or_text: "str | Path", *, kind: str | None = None, profil
         displays = [_unread(d.index, d.raw, source(d.latex, d.line), d.profile,
                             ReadingFailure(f"the author's names: {type(e).__name__}: {e}", Pos(d.line, 1)))
                     for d in displays]
-    return Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none",
-                    tuple(displays), front, broken_notes(t[0] for t in macro_tables))
+    return (Document(str(path) if path else None, kind, file_profile, "markdown" if md_escapes else "none", (), front,
+                     broken_notes(t[0] for t in macro_tables)), len(displays), iter(displays))
 
 
 def _read_all(raws, contents, macro_tables, attached, side_for, file_profile, displays) -> None:

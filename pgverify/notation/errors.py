@@ -24,6 +24,10 @@ class NotationError(PGVerifyError, ValueError):
         where = f" at {pos}" if pos is not None else ""
         super().__init__(f"{self.kind}: {what}{where}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, Pos | None]]:
+        """Pickled from what was read (a display crossing to a worker process keeps its message unchanged)."""
+        return type(self), (self.what, self.pos)
+
 
 class UnsupportedNotation(NotationError):
     """A symbol or construct outside the vocabulary of the active profile: never guessed."""

@@ -28,6 +28,7 @@ Reading rules (the conventions of the vocabulary, applied the same way everywher
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,6 +75,8 @@ class Source:
         return self.where[min(i, len(self.where) - 1)]
 
     def slice(self, i: int, j: int) -> "Source":
+        if isinstance(self.where, _Positions) and 0 <= i <= j < len(self.where):  # a view: positions i … j
+            return Source(self.text[i:j], self.where[i:j + 1])
         return Source(self.text[i:j], self.where[i:j] + (self.pos(j),))
 
     def strip(self) -> "Source":
@@ -87,6 +90,8 @@ class Source:
 
 def source(text: str, line: int = 1, column: int = 1) -> Source:
     """``text`` starting at ``line``, ``column`` of its file."""
+    if len(text) > _LAZY_FROM:  # a whole file: positions computed when asked for (a slice is a tuple again)
+        return Source(text, _Positions(text, line, column))  # type: ignore[arg-type]
     where = []
     for ch in text:
         where.append(Pos(line, column))
@@ -96,6 +101,61 @@ def source(text: str, line: int = 1, column: int = 1) -> Source:
             column += 1
     where.append(Pos(line, column))
     return Source(text, tuple(where))
+
+
+#: Texts longer than this get :class:`_Positions` (a file of 10 000 displays would hold a Pos per character).
+_LAZY_FROM = 20_000
+
+
+class _Positions:
+    """The positions of every character of ``text`` (and one past the end), as :func:`source` lists them, computed
+    on demand from the offsets of the line starts: an index gives a :class:`Pos`; a slice is a view of the same
+    kind (a display's text cut from its file holds no position until one is asked for); ``+`` a tuple."""
+
+    def __init__(self, text: str, line: int, column: int) -> None:
+        self._n, self._offset, self._line, self._column = len(text) + 1, 0, line, column
+        self._starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def _view(self, start: int, n: int) -> "_Positions":
+        view = object.__new__(_Positions)
+        view._n, view._offset, view._line, view._column = n, self._offset + start, self._line, self._column
+        view._starts = self._starts
+        return view
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _at(self, i: int) -> Pos:
+        i += self._offset
+        k = bisect_right(self._starts, i) - 1
+        return Pos(self._line + k, (self._column if k == 0 else 1) + i - self._starts[k])
+
+    def __getitem__(self, i: "int | slice") -> "Pos | _Positions | tuple[Pos, ...]":
+        if isinstance(i, slice):
+            start, stop, step = i.indices(self._n)
+            if step != 1:
+                return tuple(self._at(k) for k in range(start, stop, step))
+            return self._view(start, max(0, stop - start))
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._at(i)
+
+    def __iter__(self) -> "Iterator[Pos]":
+        return (self._at(k) for k in range(self._n))
+
+    def __add__(self, other: "tuple[Pos, ...] | _Positions") -> "tuple[Pos, ...]":
+        return tuple(self) + tuple(other)
+
+    def __radd__(self, other: "tuple[Pos, ...]") -> "tuple[Pos, ...]":
+        return tuple(other) + tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == (tuple(other) if isinstance(other, (tuple, _Positions)) else other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
 
 
 def _concat(parts: Sequence[Source]) -> Source:

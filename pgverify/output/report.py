@@ -27,6 +27,12 @@ class Run(Tally):
     settings: Settings
     seconds: float
 
+    def _repr_html_(self) -> str:
+        """In a notebook: a table of the verdicts, every text escaped (:func:`pgverify.notebook.html_of`)."""
+        from pgverify.notebook import html_of
+
+        return html_of(self)
+
 
 def _check_json(c: Check) -> dict[str, Any]:
     out: dict[str, Any] = {"method": c.method, "family": c.family, "passed": c.passed, "mark": mark(c),

@@ -12,7 +12,8 @@ Every ``cases_*.toml`` file beside this module holds ``[[case]]`` tables::
     '''
     # optional: suffix = ".tex" (default ".md"); profile = "textbook"; reason = "substring of the reason";
     # false = true: the claim is false though its expected verdict is a refusal (``undecided``); another seed
-    # may find the counterexample, and ``refuted`` is then accepted there (never ``proved`` or ``verified``)
+    # may find the counterexample, and ``refuted`` is then accepted there (never ``proved`` or ``verified``);
+    # jobs = 2, time_limit = 0.5: read by pgverify.stream.check_document (worker processes, a time limit)
 
 Each document is written to a temporary file and read by :func:`pgverify.documents.verify_document` with the
 default settings, so a case checks the whole path a user's file takes.  ``reason`` (when given) must occur in
@@ -88,7 +89,14 @@ def _check(case: dict, tmp_path: Path, *, seed: int) -> None:
         if case.get("reason"):
             assert case["reason"] in str(run), f"{case['name']}: the report lacks {case['reason']!r}"
         return
-    run = verify_document(path, Settings(seed=seed), profile=case.get("profile"))
+    if "jobs" in case or "time_limit" in case:  # a document at scale: worker processes, a time limit per display
+        from pgverify.stream import DEFAULT_TIME_LIMIT, check_document
+
+        cache = "time_limit" not in case  # a display's cached result answers it within any limit
+        run = check_document(path, Settings(seed=seed, cache=cache), profile=case.get("profile"),
+                             jobs=case.get("jobs", 1), time_limit=case.get("time_limit", DEFAULT_TIME_LIMIT))
+    else:
+        run = verify_document(path, Settings(seed=seed), profile=case.get("profile"))
     expect = [case["expect"]] if isinstance(case["expect"], str) else list(case["expect"])
     got = [r.verdict for r in run.results]
     if seed != 0 and case.get("false") and got == ["refuted"]:
