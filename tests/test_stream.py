@@ -213,17 +213,22 @@ def test_progress_never_reaches_json_stdout(mixed: Path, monkeypatch: pytest.Mon
             json.loads(line)
 
 
-def test_displays_are_read_one_at_a_time(mixed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_estimate_parses_no_row_and_the_reading_is_read_documents(mixed: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rows=False`` (the work estimate) parses no display; ``rows=True`` reads the document whole (its macros and
+    the author's names apply to the displays after their definitions), in order, as read_document does."""
     from pgverify.notation import document
 
     real, read = document._read_display, []
-    monkeypatch.setattr(document, "_read_display", lambda *a: read.append(a[0]) or real(*a))
+    monkeypatch.setattr(document, "_read_display", lambda *a, **k: read.append(a[0]) or real(*a, **k))
+    head, count, heads = document.read_displays(mixed, rows=False)
+    assert count == 4 and head.displays == () and [d.index for d in heads] == [0, 1, 2, 3] and read == []
     head, count, displays = document.read_displays(mixed)
-    assert count == 4 and head.displays == () and read == []
-    first = next(displays)
-    assert first.index == 0 and read == [0]
-    assert [d.index for d in displays] == [1, 2, 3] and read == [0, 1, 2, 3]
-    assert document.read_document(mixed).displays[0] == first  # the same reading as read_document's
+    assert count == 4 and head.displays == () and read == [0, 1, 2, 3]
+    def seen(ds):  # a reading error is an exception object (compared by identity): compare its message
+        return [(d.index, d.latex, d.chain, str(d.error)) for d in ds]
+
+    assert seen(displays) == seen(document.read_document(mixed).displays)  # the same reading as read_document's
 
 
 def test_annotate_takes_jobs_and_writes_the_same_files(mixed: Path, tmp_path: Path,
