@@ -225,7 +225,7 @@ def profiles_knowing(latex: str, *, besides: str | None = None) -> tuple[str, ..
     """The shipped profiles (other than ``besides``) that give the LaTeX name ``latex`` a meaning.
 
     >>> profiles_knowing("\\\\gamma", besides="post")
-    ('textbook',)
+    ('cs285', 'gae', 'spinningup', 'sutton-barto', 'textbook', 'theory')
     """
     out = []
     for name in profile_names():

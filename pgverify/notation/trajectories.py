@@ -89,8 +89,8 @@ def law_of(ap: A.Apply, profile: Any) -> Any:
             raise UnsupportedNotation("p(s', r | s, a), a joint law of the next state and a real reward (the "
                                       "checked models' reward is the number r(s, a))", pos)
     if fn.name in ("U", "J") and len(args) == 1 and not given and isinstance(args[0], A.Fn) and \
-            args[0].name == "pi" and not args[0].primes and (args[0].param is None or _theta(args[0].param)):
-        return A.Apply(fn, (args[0].param or A.Sym("theta"),), pos=pos)  # J(π_θ) is J(θ)
+            args[0].name == "pi" and not args[0].primes and (args[0].param is None or args[0].param == A.Sym("theta")):
+        return A.Apply(fn, (A.Sym("theta"),), pos=pos)  # J(π_θ) is J(θ); J(π_θ₀) stays a policy's (matrices.py)
     if fn.name == "r" and len(args) == 1 and not given and _trajectory(args[0]) and fn == A.Fn("r"):
         return A.Return("R", args[0], pos=pos)  # r(τ) = Σ_t r(s_t, a_t) (CS285)
     if fn.name == "pi":
