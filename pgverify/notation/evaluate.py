@@ -740,6 +740,10 @@ def _bind_trajectory(var: Any, sc: _Scope) -> tuple[_Scope, str]:
     inner = sc.bind(_TRAJ, t)
     if isinstance(var, A.Var):
         inner = inner.bind(var.name, t)
+    else:  # 𝔼[…] draws τ itself (scope.py binds τ there): G_τ^t, R(τ) inside are the drawn τ, not a free outer one
+        from pgverify.notation.scope import TRAJECTORY
+
+        inner = inner.bind(TRAJECTORY, t)
     return inner, axis
 
 
