@@ -103,6 +103,9 @@ class Conventions:
     last_action: bool = False
     #: A free state ranges over the non-terminal states only (Sutton & Barto's 𝒮; profile ``free_states``).
     nonterminal: bool = False
+    #: The profile's start is drawn from ρ₀ (initial_state other than the post's s⁰), but every checked model starts
+    #: at one state: a trajectory's probability 𝒯θ(τ) (ρ₀(s_0) ≡ 1 on it) is read only in ∇θ log 𝒯θ(τ).
+    random_start: bool = False
 
 
 # ------------------------------------------------------------------ tensors
@@ -1201,12 +1204,7 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
         idx = _index_args(node, sc, 1)
         return ZERO if grad else _gather(m.extras["b"], idx)
     if name == "Traj":
-        _bare(fn, "param")
-        _check_param(fn)
-        if len(node.args) != 1 or node.given:
-            raise NotEvaluable("𝒯_θ takes one trajectory, 𝒯_θ(τ)")
-        tau = _ev(node.args[0], sc)
-        return _trajectory_probability_grad(sc, tau) if grad else _trajectory_probability(sc, tau)
+        return _law(node, sc, grad, free_refused=sc.conv.random_start)
     if name == "R":
         raise NotEvaluable("R(τ)")
     if name == "Pr":
@@ -1220,6 +1218,24 @@ def _apply(node: A.Apply, sc: _Scope, grad: bool = False) -> Tensor:
                             "mu": "μ, an on-policy distribution, is not on this family",
                             "rho": "the average reward ρ needs an ergodic family"}[name])
     raise NotEvaluable(f"the function {name!r}")
+
+
+_RANDOM_START = ("the probability of a given trajectory τ (its factor ρ₀(s_0)): every checked model starts at one "
+                 "state, where ρ₀(s_0) = 1 on every trajectory, so a display about it is checked on no model whose "
+                 "start is random (∇θ log of it, where ρ₀ cancels, and its sum or integral over τ are read)")
+
+
+def _law(node: A.Apply, sc: _Scope, grad: bool, free_refused: bool = False) -> Tensor:
+    """𝒯θ(τ) (∇θ𝒯θ(τ) with ``grad``), the probability of the enumerated trajectory τ; with ``free_refused``
+    (a profile whose start is random) refused at the display's free τ (a bound τ's axis is a fresh ``τ#k``)."""
+    _bare(node.fn, "param")
+    _check_param(node.fn)
+    if len(node.args) != 1 or node.given:
+        raise NotEvaluable("𝒯_θ takes one trajectory, 𝒯_θ(τ)")
+    tau = _ev(node.args[0], sc)
+    if free_refused and any("#" not in ax for ax in tau.axes):
+        raise NotEvaluable(_RANDOM_START)
+    return _trajectory_probability_grad(sc, tau) if grad else _trajectory_probability(sc, tau)
 
 
 def _bare(fn: A.Fn, *consumed: str) -> None:
@@ -1566,6 +1582,8 @@ def _d(node: Any, sc: _Scope) -> Tensor:
         k = _as_int(e, "an exponent under ∇θ")
         return _mul(_mul(_const(k), _pow(_ev(node.base, sc), _const(k - 1))), db)
     if isinstance(node, A.Log):
+        if isinstance(node.arg, A.Apply) and node.arg.fn.name == "Traj":  # ∇θ log 𝒯θ(τ) = ∇θ𝒯θ(τ)/𝒯θ(τ): ρ₀ cancels
+            return _div(_law(node.arg, sc, True), _law(node.arg, sc, False))
         dx = _d(node.arg, sc)
         return ZERO if dx is ZERO else _div(dx, _ev(node.arg, sc))
     if isinstance(node, A.Sum):

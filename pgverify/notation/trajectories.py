@@ -473,6 +473,10 @@ def evaluate_apply(node: A.Apply, sc: Any, grad: bool, ev: Callable[[Any, Any], 
         if len(node.args) != 1 or node.given:
             raise NotEvaluable("the initial distribution takes one state, ρ₀(s)")
         _check_sorts("ρ₀(s)", ((node.args[0], "state"),))
+        if not grad:  # one-hot: ρ₀(s)² = ρ₀(s) = 𝟙[s = s_0] there, a slip in ρ₀ would go unseen
+            raise NotEvaluable("the initial distribution ρ₀ (p(s_1), h(s)): every checked model starts at one "
+                               "state, so ρ₀ is one-hot on all of them and a display about it is checked on no model "
+                               "whose start is random")
         return ZERO if grad else _gather(np.asarray(m.mu0, dtype=object), [ev(node.args[0], sc)])
     if name == "R" and len(node.args) == 3:
         _check_sorts("R(s, a, s')", tuple(zip(node.args, ("state", "action", "state"))))
@@ -542,6 +546,8 @@ def apply_setting(chain: A.Chain, conventions: tuple[Any, ...], restrictions: tu
                             for c in conventions)
     if getattr(profile, "last_time", "state") == "action":
         conventions = tuple(replace(c, last_action=True) for c in conventions)
+    if getattr(profile, "initial_state", "s^0") != "s^0":  # s_0 ∼ ρ₀: the checked models start at one state
+        conventions = tuple(replace(c, random_start=True) for c in conventions)
     if getattr(profile, "free_states", "all") == "nonterminal":
         conventions = tuple(replace(c, nonterminal=True) for c in conventions)
         if any(_sorts_free(r).get(n) == "state" for r in chain.rows for n in _sorts_free(r)):
