@@ -473,7 +473,7 @@ def evaluate_apply(node: A.Apply, sc: Any, grad: bool, ev: Callable[[Any, Any], 
         if len(node.args) != 1 or node.given:
             raise NotEvaluable("the initial distribution takes one state, ρ₀(s)")
         _check_sorts("ρ₀(s)", ((node.args[0], "state"),))
-        if not grad:  # one-hot: ρ₀(s)² = ρ₀(s) = 𝟙[s = s_0] there, a slip in ρ₀ would go unseen
+        if not grad and sc.conv.random_start:  # one-hot: ρ₀(s)² = ρ₀(s) = 𝟙[s = s_0], a slip in ρ₀ goes unseen
             raise NotEvaluable("the initial distribution ρ₀ (p(s_1), h(s)): every checked model starts at one "
                                "state, so ρ₀ is one-hot on all of them and a display about it is checked on no model "
                                "whose start is random")
