@@ -386,7 +386,11 @@ def choose_families(chain: A.Chain) -> tuple[str, ...]:
             return True
         return isinstance(n, A.Node) and any(episodic(c) for c in A.children(n))
 
-    return ("episodic-softmax",) if any(episodic(r) for r in chain.rows) else ("tabular-softmax",)
+    if any(episodic(r) for r in chain.rows):
+        return ("episodic-softmax",)
+    if any(_mentions(r, lambda n: _is(n, A.Sym, name="start_distribution")) for r in chain.rows):
+        return ("tabular-softmax-initial-distribution",)  # μ one-hot (s⁰ = 0) would make μμ^⊤ = 1 and miss every state but s⁰
+    return ("tabular-softmax",)
 
 
 # -------------------------------------------------------------- evaluation
