@@ -116,6 +116,9 @@ REF_STREAM = f"{REF}/test_ref_stream.py"
 STREAM_CASES = ("tests/adversarial/test_adversarial.py::test_expected_verdict[scale: a true display cut short by its "
                 "time limit is undecided]")
 
+#: The red team's cases (tests/adversarial/cases_redteam2.toml).
+RT2_CASES = ("tests/adversarial/test_adversarial.py", "-k", "rt2")
+
 MUTANTS: tuple[Mutant, ...] = (
     # ---- the display-result cache (issue 21)
     Mutant("pgverify/cache.py", 'getattr(display, "context", ""), errors)', 'getattr(display, "context", ""))',
@@ -518,6 +521,16 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("pgverify/notation/errors.py", "        return type(self), (self.what, self.pos)",
            "        return type(self), (str(self), self.pos)",
            "a reading error pickled to a worker with its message prefixed twice", ("tests/test_stream.py",)),
+    # ---- red team 2: the drawn τ of an unnamed 𝔼[… | …], the one-hot start of every checked model
+    Mutant(EV, "        inner = inner.bind(TRAJECTORY, t)\n", "        pass\n",
+           "G_τ^t inside an unnamed 𝔼[… | s_t, a_t] read on the display's free τ, not the drawn one",
+           tests=RT2_CASES),
+    Mutant(LIT, "        if not grad and sc.conv.random_start:", "        if False:",
+           "ρ₀'s value read on the one-hot start (h² = h, ρ₀(s_0) = 1 pass)", tests=RT2_CASES),
+    Mutant(EV, "    if free_refused and any(", "    if False and any(",
+           "the law of a given τ read where ρ₀(s_0) = 1 on every trajectory", tests=RT2_CASES),
+    Mutant(EV, '        return ("tabular-softmax-initial-distribution",)', '        return ("tabular-softmax",)',
+           "μ (theory) checked on the one-hot start: μμ^⊤ = 1 proved", tests=RT2_CASES),
 )
 
 
