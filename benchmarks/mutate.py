@@ -531,6 +531,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "the law of a given τ read where ρ₀(s_0) = 1 on every trajectory", tests=RT2_CASES),
     Mutant(EV, '        return ("tabular-softmax-initial-distribution",)', '        return ("tabular-softmax",)',
            "μ (theory) checked on the one-hot start: μμ^⊤ = 1 proved", tests=RT2_CASES),
+    Mutant(EV, "    if sc.conv.random_start and any(_mentions(g,", "    if False and any(_mentions(g,",
+           "a conditional on s_0 = s read on the one start every model has", tests=RT2_CASES),
 )
 
 

@@ -1508,6 +1508,11 @@ def _conditional(node: A.Expect, sc: _Scope, inner: _Scope, axis: str, prob: Ten
     """𝔼[body | given]: events (s_t = s') or conditioning coordinates (s_t, a_t), matched against the outer τ."""
     events: list[Any] = []
     match = ONE
+    if sc.conv.random_start and any(_mentions(g, lambda n: isinstance(n, A.At) and n.name in ("s", "a") and _is(
+            n.time, A.Num) and n.time.value == sc.conv.time_base) for g in node.given):
+        raise NotEvaluable("a conditional on the start (s_0 = s): every checked model starts at one state, so the "
+                           "event has probability 0 for every other s and the display would be checked at one start "
+                           "only")
     for g in node.given:
         if isinstance(g, A.Rel):
             events.append(g)
