@@ -158,15 +158,24 @@ def _discount(value: Any, written: str) -> Fraction:
     return fixed
 
 
-def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain, profile: Any) -> tuple[tuple[str, str], ...]:
-    """``f depends on x, y`` as the drawn function of the family that stands for f (:data:`ARBITRARY_TABLES`), or
-    :class:`_Refused`: a function of other arguments, or two functions that would share one drawn table."""
+def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain,
+               profile: Any) -> tuple[tuple[tuple[str, str], ...], A.Chain]:
+    """``f depends on x, y`` as the drawn function of the family that stands for f (:data:`ARBITRARY_TABLES`), with
+    the chain (an undecorated v or q so declared becomes that f), or :class:`_Refused`: a function of other
+    arguments, or two functions that would share one drawn table."""
     from pgverify.notation.evaluate import ARBITRARY_TABLES
+    from pgverify.notation.matrices import ARBITRARY_QUANTITIES, declare_arbitrary
 
     out: dict[str, str] = {}
     for dep in dependencies:
         written = f"`{dep.fn} depends on {', '.join(dep.on)}`"
         role = profile.functions.get(dep.fn)
+        if role in ARBITRARY_QUANTITIES and "f" not in out:  # "where v ∈ ℝ^S": the letter, not v^π
+            try:
+                chain = declare_arbitrary(chain, role, tuple(profile.variables.get(x) for x in dep.on))
+            except ValueError as exc:
+                raise _Refused("undecided", f"{written}: {exc}") from None
+            role = "f"
         if role not in ("b", "f"):
             raise _Refused("undecided", f"{written}: only b and f may be declared arbitrary functions"
                                         + (f" ({dep.fn} is a quantity of the model)" if role else ""))
@@ -181,7 +190,7 @@ def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain, profile: Any) -> t
         out[role] = table
     if "f" in out and out["f"] == "b" and "b" not in out and _mentions_fn(chain, "b"):
         raise _Refused("undecided", "f, an arbitrary function of s, would be the baseline b the display also uses")
-    return tuple(out.items())
+    return tuple(out.items()), chain
 
 
 def _mentions_fn(node: Any, name: str) -> bool:
@@ -366,7 +375,7 @@ def _plan(display: Any) -> _Plan:
         else:
             discount = solved
             restrictions.append(f"λ = {solved}, from {show(cond)} (the family at that λ: v, q, d, U too)")
-    arbitrary = _arbitrary(ann.dependencies, chain, profile)
+    arbitrary, chain = _arbitrary(ann.dependencies, chain, profile)
     if gae_value:
         restrictions.append("V = v^π, the model's value function of its policy (substituted)")
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
