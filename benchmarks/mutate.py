@@ -104,6 +104,7 @@ EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
+ARB_TESTS = (f"{REF}/test_ref_arbitrary_quantities.py", "tests/adversarial/test_adversarial.py", "-k", "corpus2")
 BX = "pgverify/audit/boxes.py"
 BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
 LIT = "pgverify/notation/trajectories.py"
@@ -309,6 +310,15 @@ MUTANTS: tuple[Mutant, ...] = (
            "a series of matrices from t = L summed from t = 0", tests=MX_TESTS),
     Mutant(MX, "        table = pm.q - pm.v[:, None]\n", "        table = pm.q\n", "the advantage vector A^π read as q^π",
            tests=MX_TESTS),
+    # ---- `v depends on s` / `q depends on s, a`: the undecorated letter an arbitrary function (corpus2)
+    Mutant(MX, 'if node.name == "r" and node.policy is None or node.name == "f":', 'if node.name == "r" and node.policy is None:',
+           "arbitrary-letter: ∇θ of a declared v (q) differentiated as the model's value", tests=ARB_TESTS),
+    Mutant(MX, 'else Mat(t.reshape(m.S * m.A, 1), "SA", "1")', 'else Mat(t.T.reshape(m.S * m.A, 1), "SA", "1")',
+           "arbitrary-letter: a declared q flattened action-major (not in the order of q^π)", tests=ARB_TESTS),
+    Mutant(MX, '    if "decorated" in seen:\n', '    if False:\n',
+           "arbitrary-letter: v declared arbitrary beside a decorated v^π (one letter, two functions)", tests=ARB_TESTS),
+    Mutant(MX, '        if node == bare and isinstance(node, A.Fn):', '        if isinstance(node, A.Fn) and node.name == role:',
+           "arbitrary-letter: every v, v^π included, replaced by the arbitrary function", tests=ARB_TESTS),
     Mutant(MX, "return _dsum(None, _times(_times(inv, dx, m), inv, m), -1)",
            "return _dsum(None, _times(_times(inv, dx, m), inv, m), 1)", "∇(X⁻¹) = +X⁻¹(∇X)X⁻¹", tests=MX_TESTS),
     Mutant(MX, "                d = _dsum(_dleaf(A.Fn(\"r\", policy=f.index), sc), d, 1)", "                d = d",

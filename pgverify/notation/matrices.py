@@ -425,13 +425,13 @@ def declare_arbitrary(chain: A.Chain, role: str, on: tuple[str, ...]) -> A.Chain
         return node
 
     out = walk(chain)
+    if out == chain:
+        raise ValueError(f"the display does not use {role} undecorated")
     if "decorated" in seen:
         raise ValueError(f"the display also writes {role} with a policy, discount or parameter (a quantity of the "
                          f"model): the letter {role} would name two functions")
     if "f" in seen:
         raise ValueError("the display already uses f, the arbitrary function that would stand for it")
-    if out == chain:
-        raise ValueError(f"the display does not use {role} undecorated")
     return out
 
 
