@@ -104,7 +104,8 @@ EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
-ARB_TESTS = (f"{REF}/test_ref_arbitrary_quantities.py", "tests/adversarial/test_adversarial.py", "-k", "corpus2")
+ARB_TESTS = (f"{REF}/test_ref_arbitrary_quantities.py", "tests/adversarial/test_adversarial.py", "-k",
+             "corpus2 or letter or declaration or declared")
 BX = "pgverify/audit/boxes.py"
 BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
 LIT = "pgverify/notation/trajectories.py"
@@ -317,8 +318,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "arbitrary-letter: a declared q flattened action-major (not in the order of q^π)", tests=ARB_TESTS),
     Mutant(MX, '    if "decorated" in seen:\n', '    if False:\n',
            "arbitrary-letter: v declared arbitrary beside a decorated v^π (one letter, two functions)", tests=ARB_TESTS),
-    Mutant(MX, '        if node == bare and isinstance(node, A.Fn):', '        if isinstance(node, A.Fn) and node.name == role:',
-           "arbitrary-letter: every v, v^π included, replaced by the arbitrary function", tests=ARB_TESTS),
+    Mutant(MX, 'return Mat(t[:, None], "S", "1") if t.ndim == 1', 'return Mat(t[::-1, None], "S", "1") if t.ndim == 1',
+           "arbitrary-letter: a declared v read at the wrong states (its table reversed)", tests=ARB_TESTS),
     Mutant(MX, "return _dsum(None, _times(_times(inv, dx, m), inv, m), -1)",
            "return _dsum(None, _times(_times(inv, dx, m), inv, m), 1)", "∇(X⁻¹) = +X⁻¹(∇X)X⁻¹", tests=MX_TESTS),
     Mutant(MX, "                d = _dsum(_dleaf(A.Fn(\"r\", policy=f.index), sc), d, 1)", "                d = d",

@@ -170,7 +170,7 @@ def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain,
     for dep in dependencies:
         written = f"`{dep.fn} depends on {', '.join(dep.on)}`"
         role = profile.functions.get(dep.fn)
-        if role in ARBITRARY_QUANTITIES and "f" not in out:  # "where v ∈ ℝ^S": the letter, not v^π
+        if role in ARBITRARY_QUANTITIES and "f" not in out and profile.declared_letters == "arbitrary":  # v ∈ ℝ^S
             try:
                 chain = declare_arbitrary(chain, role, tuple(profile.variables.get(x) for x in dep.on))
             except ValueError as exc:
@@ -379,6 +379,8 @@ def _plan(display: Any) -> _Plan:
     if gae_value:
         restrictions.append("V = v^π, the model's value function of its policy (substituted)")
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
+                     + (" (shown as f in the steps)" if profile.functions.get(dep.fn) in ("v", "q") and
+                        profile.declared_letters == "arbitrary" else "")
                      for dep in ann.dependencies]
     definitions = tuple(ann.definitions)
     _defined_name(ann.defines, chain, display.profile)

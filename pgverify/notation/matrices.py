@@ -406,8 +406,9 @@ def declare_arbitrary(chain: A.Chain, role: str, on: tuple[str, ...]) -> A.Chain
     same display (the one letter would name two functions), or an ``f`` already there."""
     want = ARBITRARY_QUANTITIES[role]
     if on != want:
-        raise ValueError(f"{role} is a function of {' and '.join('a ' + x for x in want)}; it cannot be declared "
-                         f"a function of {', '.join(on) or 'nothing'}")
+        words = {"state": "a state", "action": "an action"}
+        raise ValueError(f"{role} is a function of {' and '.join(words[x] for x in want)}; it cannot be declared a "
+                         f"function of {', '.join(words.get(x, str(x)) for x in on) or 'nothing'}")
     bare = A.Fn(role)
     seen: list[str] = []
 

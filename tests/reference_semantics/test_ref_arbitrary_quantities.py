@@ -74,7 +74,7 @@ def test_the_declared_letter_applied_to_a_state_is_the_drawn_table(base: Any, da
 
 @pytest.mark.parametrize(("text", "letter", "sorts", "message"), [
     (r"T_\pi v + v^\pi", "v", ("state",), "would name two functions"),
-    (r"M_\pi q", "q", ("state",), "cannot be declared a function of state"),
+    (r"M_\pi q", "q", ("state",), "cannot be declared a function of a state"),
     (r"v^\pi", "v", ("state",), "does not use v undecorated"),
     (r"M_\pi q + q^{\pi}", "q", ("state", "action"), "would name two functions"),
 ])
