@@ -104,6 +104,8 @@ EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
+BETA_TESTS = (f"{REF}/test_ref_behaviour_policy.py", "tests/adversarial/test_adversarial.py", "-k",
+              "corpus2 or beta or primed or second or keep")
 ARB_TESTS = (f"{REF}/test_ref_arbitrary_quantities.py", "tests/adversarial/test_adversarial.py", "-k",
              "corpus2 or letter or declaration or declared")
 BX = "pgverify/audit/boxes.py"
@@ -320,6 +322,11 @@ MUTANTS: tuple[Mutant, ...] = (
            "arbitrary-letter: v declared arbitrary beside a decorated v^π (one letter, two functions)", tests=ARB_TESTS),
     Mutant(MX, 'return Mat(t[:, None], "S", "1") if t.ndim == 1', 'return Mat(t[::-1, None], "S", "1") if t.ndim == 1',
            "arbitrary-letter: a declared v read at the wrong states (its table reversed)", tests=ARB_TESTS),
+    # ---- β, the second policy by a letter of its own (textbook profile; corpus2)
+    Mutant("pgverify/notation/latex.py", '            role, primes = "pi", primes + 1\n', '            role = "pi"\n',
+           "behaviour-letter: β read as the policy π_θ itself", tests=BETA_TESTS),
+    Mutant("pgverify/notation/latex.py", "        elif primes:\n            _one_second_policy(self.p, tok.value, pos)\n",
+           "", "behaviour-letter: π' accepted beside β (two letters, one policy)", tests=BETA_TESTS),
     Mutant(MX, "return _dsum(None, _times(_times(inv, dx, m), inv, m), -1)",
            "return _dsum(None, _times(_times(inv, dx, m), inv, m), 1)", "∇(X⁻¹) = +X⁻¹(∇X)X⁻¹", tests=MX_TESTS),
     Mutant(MX, "                d = _dsum(_dleaf(A.Fn(\"r\", policy=f.index), sc), d, 1)", "                d = d",

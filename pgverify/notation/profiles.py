@@ -44,7 +44,7 @@ MACRO_KEYS = ("args", "body")
 DEFAULT_PROFILE = "post"
 
 #: Roles a function name may play: the AST's functions plus the returns R_τ and G_τ^t.
-FUNCTION_ROLES = FUNCTIONS + ("R", "G")
+FUNCTION_ROLES = FUNCTIONS + ("R", "G", "pi'")  # pi': a second policy's own letter (β), read as π'
 
 _DIR = Path(__file__).with_name("profiles")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
