@@ -104,6 +104,8 @@ EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
+DEF_TESTS = (f"{REF}/test_ref_defines_unused.py", "tests/adversarial/test_adversarial.py", "-k",
+             "corpus2 or unused or writes")
 BETA_TESTS = (f"{REF}/test_ref_behaviour_policy.py", "tests/adversarial/test_adversarial.py", "-k",
               "corpus2 or beta or primed or second or keep")
 ARB_TESTS = (f"{REF}/test_ref_arbitrary_quantities.py", "tests/adversarial/test_adversarial.py", "-k",
@@ -322,6 +324,11 @@ MUTANTS: tuple[Mutant, ...] = (
            "arbitrary-letter: v declared arbitrary beside a decorated v^π (one letter, two functions)", tests=ARB_TESTS),
     Mutant(MX, 'return Mat(t[:, None], "S", "1") if t.ndim == 1', 'return Mat(t[::-1, None], "S", "1") if t.ndim == 1',
            "arbitrary-letter: a declared v read at the wrong states (its table reversed)", tests=ARB_TESTS),
+    # ---- `defines X` whose other relations never write X (corpus2)
+    Mutant("pgverify/documents.py", "            definitions = definitions[:-1]\n", "",
+           "defines-unused: the unused defining relation kept (the display refused)", tests=DEF_TESTS),
+    Mutant("pgverify/documents.py", "    return name is not None and not any(", "    return name is not None or not any(",
+           "defines-unused: the definition dropped even where the rest writes the name", tests=DEF_TESTS),
     # ---- β, the second policy by a letter of its own (textbook profile; corpus2)
     Mutant("pgverify/notation/latex.py", '            role, primes = "pi", primes + 1\n', '            role = "pi"\n',
            "behaviour-letter: β read as the policy π_θ itself", tests=BETA_TESTS),

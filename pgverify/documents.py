@@ -215,6 +215,12 @@ def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
                                         f"{shown(first, profile=profile)}, not {name}")
 
 
+def _unused_name(lhs: Any, scope: tuple[Any, ...]) -> bool:
+    """The name ``lhs`` defines (f of f(x), a letter) occurs nowhere in ``scope``, in any form."""
+    name = lhs.fn.name if isinstance(lhs, A.Apply) else lhs.name if isinstance(lhs, (A.Fn, A.Sym)) else None
+    return name is not None and not any(_mentions_fn(n, name) or _mentions_sym(n, name) for n in scope)
+
+
 def _mentions_sym(node: Any, name: str) -> bool:
     if isinstance(node, A.Sym) and node.name == name:
         return True
@@ -392,6 +398,10 @@ def _plan(display: Any) -> _Plan:
         chain = A.Chain(((head,) if head.steps or not rest or rest[0].lhs is None else ()) + rest, pos=chain.pos)
         if not list(chain.steps()):
             raise _Refused("undecided", f"not a claim: the display only defines {show(first.lhs)}")
+        if _unused_name(first.lhs, (chain, *conditions)):  # J(θ) := Σ_s d^β(s) … = 𝔼_{s∼d^β}[…]: J not used after
+            definitions = definitions[:-1]
+            restrictions.append(f"{show(first.lhs)} := {show(first.steps[0].rhs)} (the first relation, a definition "
+                                f"the other relations do not use)")
     for d in definitions:  # a textual λ := 0 would leave v, q, d, U at the model's own λ (and T, θ alike)
         if isinstance(d.lhs, A.Sym) and d.lhs.index is None and d.lhs.name in _MODEL_SYMBOLS:
             raise _Refused("undecided", f"{show(d.lhs)} := {show(d.steps[0].rhs)}: {_MODEL_SYMBOLS[d.lhs.name]} is a "
