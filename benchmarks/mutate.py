@@ -104,6 +104,12 @@ EV = "pgverify/notation/evaluate.py"
 OUTPUT_TESTS = ("tests/test_output_words.py", "tests/reference_semantics/test_ref_output.py")
 MX = "pgverify/notation/matrices.py"
 MX_TESTS = (f"{REF}/test_ref_matrices.py", "tests/test_theory_notation.py")
+DEF_TESTS = (f"{REF}/test_ref_defines_unused.py", "tests/adversarial/test_adversarial.py", "-k",
+             "corpus2 or unused or writes")
+BETA_TESTS = (f"{REF}/test_ref_behaviour_policy.py", "tests/adversarial/test_adversarial.py", "-k",
+              "corpus2 or beta or primed or second or keep")
+ARB_TESTS = (f"{REF}/test_ref_arbitrary_quantities.py", "tests/adversarial/test_adversarial.py", "-k",
+             "corpus2 or letter or declaration or declared")
 BX = "pgverify/audit/boxes.py"
 BOX_TESTS = ("tests/reference_semantics/test_ref_boxes.py", "tests/test_boxes.py")
 LIT = "pgverify/notation/trajectories.py"
@@ -312,6 +318,25 @@ MUTANTS: tuple[Mutant, ...] = (
            "a series of matrices from t = L summed from t = 0", tests=MX_TESTS),
     Mutant(MX, "        table = pm.q - pm.v[:, None]\n", "        table = pm.q\n", "the advantage vector A^π read as q^π",
            tests=MX_TESTS),
+    # ---- `v depends on s` / `q depends on s, a`: the undecorated letter an arbitrary function (corpus2)
+    Mutant(MX, 'if node.name == "r" and node.policy is None or node.name == "f":', 'if node.name == "r" and node.policy is None:',
+           "arbitrary-letter: ∇θ of a declared v (q) differentiated as the model's value", tests=ARB_TESTS),
+    Mutant(MX, 'else Mat(t.reshape(m.S * m.A, 1), "SA", "1")', 'else Mat(t.T.reshape(m.S * m.A, 1), "SA", "1")',
+           "arbitrary-letter: a declared q flattened action-major (not in the order of q^π)", tests=ARB_TESTS),
+    Mutant(MX, '    if "decorated" in seen:\n', '    if False:\n',
+           "arbitrary-letter: v declared arbitrary beside a decorated v^π (one letter, two functions)", tests=ARB_TESTS),
+    Mutant(MX, 'return Mat(t[:, None], "S", "1") if t.ndim == 1', 'return Mat(t[::-1, None], "S", "1") if t.ndim == 1',
+           "arbitrary-letter: a declared v read at the wrong states (its table reversed)", tests=ARB_TESTS),
+    # ---- `defines X` whose other relations never write X (corpus2)
+    Mutant("pgverify/documents.py", "            definitions = definitions[:-1]\n", "",
+           "defines-unused: the unused defining relation kept (the display refused)", tests=DEF_TESTS),
+    Mutant("pgverify/documents.py", "    return name is not None and not any(", "    return name is not None or not any(",
+           "defines-unused: the definition dropped even where the rest writes the name", tests=DEF_TESTS),
+    # ---- β, the second policy by a letter of its own (textbook profile; corpus2)
+    Mutant("pgverify/notation/latex.py", '            role, primes = "pi", primes + 1\n', '            role = "pi"\n',
+           "behaviour-letter: β read as the policy π_θ itself", tests=BETA_TESTS),
+    Mutant("pgverify/notation/latex.py", "        elif primes:\n            _one_second_policy(self.p, tok.value, pos)\n",
+           "", "behaviour-letter: π' accepted beside β (two letters, one policy)", tests=BETA_TESTS),
     Mutant(MX, "return _dsum(None, _times(_times(inv, dx, m), inv, m), -1)",
            "return _dsum(None, _times(_times(inv, dx, m), inv, m), 1)", "∇(X⁻¹) = +X⁻¹(∇X)X⁻¹", tests=MX_TESTS),
     Mutant(MX, "                d = _dsum(_dleaf(A.Fn(\"r\", policy=f.index), sc), d, 1)", "                d = d",

@@ -158,15 +158,24 @@ def _discount(value: Any, written: str) -> Fraction:
     return fixed
 
 
-def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain, profile: Any) -> tuple[tuple[str, str], ...]:
-    """``f depends on x, y`` as the drawn function of the family that stands for f (:data:`ARBITRARY_TABLES`), or
-    :class:`_Refused`: a function of other arguments, or two functions that would share one drawn table."""
+def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain,
+               profile: Any) -> tuple[tuple[tuple[str, str], ...], A.Chain]:
+    """``f depends on x, y`` as the drawn function of the family that stands for f (:data:`ARBITRARY_TABLES`), with
+    the chain (an undecorated v or q so declared becomes that f), or :class:`_Refused`: a function of other
+    arguments, or two functions that would share one drawn table."""
     from pgverify.notation.evaluate import ARBITRARY_TABLES
+    from pgverify.notation.matrices import ARBITRARY_QUANTITIES, declare_arbitrary
 
     out: dict[str, str] = {}
     for dep in dependencies:
         written = f"`{dep.fn} depends on {', '.join(dep.on)}`"
         role = profile.functions.get(dep.fn)
+        if role in ARBITRARY_QUANTITIES and "f" not in out and profile.declared_letters == "arbitrary":  # v ∈ ℝ^S
+            try:
+                chain = declare_arbitrary(chain, role, tuple(profile.variables.get(x) for x in dep.on))
+            except ValueError as exc:
+                raise _Refused("undecided", f"{written}: {exc}") from None
+            role = "f"
         if role not in ("b", "f"):
             raise _Refused("undecided", f"{written}: only b and f may be declared arbitrary functions"
                                         + (f" ({dep.fn} is a quantity of the model)" if role else ""))
@@ -181,7 +190,7 @@ def _arbitrary(dependencies: tuple[Any, ...], chain: A.Chain, profile: Any) -> t
         out[role] = table
     if "f" in out and out["f"] == "b" and "b" not in out and _mentions_fn(chain, "b"):
         raise _Refused("undecided", "f, an arbitrary function of s, would be the baseline b the display also uses")
-    return tuple(out.items())
+    return tuple(out.items()), chain
 
 
 def _mentions_fn(node: Any, name: str) -> bool:
@@ -204,6 +213,12 @@ def _defined_name(names: tuple[str, ...], chain: A.Chain, profile: str) -> None:
         if row.steps or row.lhs != first:
             raise _Refused("undecided", f"`defines {name}`: the display's first relation defines "
                                         f"{shown(first, profile=profile)}, not {name}")
+
+
+def _unused_name(lhs: Any, scope: tuple[Any, ...]) -> bool:
+    """The name ``lhs`` defines (f of f(x), a letter) occurs nowhere in ``scope``, in any form."""
+    name = lhs.fn.name if isinstance(lhs, A.Apply) else lhs.name if isinstance(lhs, (A.Fn, A.Sym)) else None
+    return name is not None and not any(_mentions_fn(n, name) or _mentions_sym(n, name) for n in scope)
 
 
 def _mentions_sym(node: Any, name: str) -> bool:
@@ -366,10 +381,12 @@ def _plan(display: Any) -> _Plan:
         else:
             discount = solved
             restrictions.append(f"λ = {solved}, from {show(cond)} (the family at that λ: v, q, d, U too)")
-    arbitrary = _arbitrary(ann.dependencies, chain, profile)
+    arbitrary, chain = _arbitrary(ann.dependencies, chain, profile)
     if gae_value:
         restrictions.append("V = v^π, the model's value function of its policy (substituted)")
     restrictions += [f"{dep.fn} an arbitrary function of {', '.join(dep.on)} only (drawn per model)"
+                     + (" (shown as f in the steps)" if profile.functions.get(dep.fn) in ("v", "q") and
+                        profile.declared_letters == "arbitrary" else "")
                      for dep in ann.dependencies]
     definitions = tuple(ann.definitions)
     _defined_name(ann.defines, chain, display.profile)
@@ -381,6 +398,10 @@ def _plan(display: Any) -> _Plan:
         chain = A.Chain(((head,) if head.steps or not rest or rest[0].lhs is None else ()) + rest, pos=chain.pos)
         if not list(chain.steps()):
             raise _Refused("undecided", f"not a claim: the display only defines {show(first.lhs)}")
+        if _unused_name(first.lhs, (chain, *conditions)):  # J(θ) := Σ_s d^β(s) … = 𝔼_{s∼d^β}[…]: J not used after
+            definitions = definitions[:-1]
+            restrictions.append(f"{show(first.lhs)} := {show(first.steps[0].rhs)} (the first relation, a definition "
+                                f"the other relations do not use)")
     for d in definitions:  # a textual λ := 0 would leave v, q, d, U at the model's own λ (and T, θ alike)
         if isinstance(d.lhs, A.Sym) and d.lhs.index is None and d.lhs.name in _MODEL_SYMBOLS:
             raise _Refused("undecided", f"{show(d.lhs)} := {show(d.steps[0].rhs)}: {_MODEL_SYMBOLS[d.lhs.name]} is a "

@@ -739,6 +739,15 @@ def _latexish(x: Any) -> str:
 _PROFILE: ContextVar[Profile] = ContextVar("pgverify_notation_profile")
 
 
+def _one_second_policy(p: Profile, written: str, pos: Any) -> None:
+    """A profile that writes the second policy with a letter of its own (β) reads no π' or θ': both would be
+    the model's one second policy."""
+    letter = next((k for k, v in p.functions.items() if v == "pi'"), None)
+    if letter is not None:
+        raise UnsupportedNotation(f"{written}: in profile {p.name!r} the second policy is written {letter} (π' or "
+                                  f"θ' beside it would be the same policy)", pos)
+
+
 @v_args(inline=True)
 class _ToAST(Transformer):
     """Tree → AST, run by the parser at each reduction; the profile comes from the parse in progress."""
@@ -913,6 +922,7 @@ class _ToAST(Transformer):
             return A.Space(p.spaces[tok.value], pos=pos)
         primes = tok.value[len(tok.value.rstrip("'")):] if tok.value.startswith("\\") else ""
         if tok.value.rstrip("'") in p.symbols and primes:  # θ' (the lexer lets only θ be primed)
+            _one_second_policy(p, tok.value, pos)
             base = A.Sym(p.symbols[tok.value.rstrip("'")] + primes, self._one(sub, "an index") if sub else None,
                          pos=pos)
             return A.Pow(base, self._one(sup, "an exponent"), pos=pos) if sup else base
@@ -946,6 +956,10 @@ class _ToAST(Transformer):
         primes = len(tok.value) - len(tok.value.rstrip("'"))  # π' (the lexer lets only π be primed)
         role, pos = self.p.functions[tok.value.rstrip("'")], _pos(tok)
         sub, sup = self._scripts(scripts, pos, tok.value)
+        if role == "pi'":  # the second policy by a letter of its own (β, off-policy texts' behaviour policy): π'
+            role, primes = "pi", primes + 1
+        elif primes:
+            _one_second_policy(self.p, tok.value, pos)
         if primes and sub is not None:
             raise UnsupportedNotation(f"{tok.value} with a parameter: π' is the second policy (π_{{θ'}} also "
                                       f"reads as π')", sub.pos)

@@ -38,7 +38,7 @@ A finite series with integer bounds is summed term by term.  Anything else is re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ import numpy as np
 from pgverify.notation import ast as A
 
 __all__ = ["Mat", "MAX_CONDITION", "MATRIX_SYMBOLS", "mentions_matrix", "evaluate_matrix", "check_shapes", "lone_ones",
-           "matrix_side", "matrix_gradient",
+           "matrix_side", "matrix_gradient", "ARBITRARY_QUANTITIES", "declare_arbitrary",
            "ROW_AXIS", "COLUMN_AXIS"]
 
 #: Sym names of the matrix vocabulary (what the ``theory`` profile maps its letters to).
@@ -135,7 +135,7 @@ def _is_matrix_leaf(node: Any) -> bool:
     if isinstance(node, A.Sym):
         return node.name in MATRIX_SYMBOLS
     if isinstance(node, A.Fn):
-        return node.name in ("v", "q", "A", "r")
+        return node.name in ("v", "q", "A", "r", "f")
     if isinstance(node, A.Apply):
         return node.fn.name in ("U", "J") and len(node.args) == 1 and isinstance(node.args[0], A.Fn)
     return False
@@ -373,9 +373,11 @@ def _policy_of(node: Any, sc: Any, what: str) -> Any:
 
 
 def _vector(fn: A.Fn, sc: Any) -> Mat:
-    """v^π, q^π, A^π, r written as vectors."""
+    """v^π, q^π, A^π, r written as vectors (and f, an arbitrary function declared by ``v depends on s``)."""
     from pgverify.notation.evaluate import _bare
 
+    if fn.name == "f":
+        return _arbitrary_vector(fn, sc)
     _bare(fn, "discount", "policy") if fn.name != "r" else _bare(fn, "policy")
     if fn.discount is not None and not (isinstance(fn.discount, A.Sym) and fn.discount.name == "discount"
                                         and fn.discount.index is None):
@@ -390,6 +392,64 @@ def _vector(fn: A.Fn, sc: Any) -> Mat:
     if table is None:
         table = pm.q - pm.v[:, None]
     return Mat(_array(table, m).reshape(m.S * m.A, 1), "SA", "1")
+
+
+#: The model's quantities an annotation may declare arbitrary functions instead (``v depends on s`` where the text
+#: says "v ∈ ℝ^S"; ``q depends on s, a`` for "q ∈ ℝ^{S×A}"): the role → the sorts of its arguments.
+ARBITRARY_QUANTITIES = {"v": ("state",), "q": ("state", "action")}
+
+
+def declare_arbitrary(chain: A.Chain, role: str, on: tuple[str, ...]) -> A.Chain:
+    """``chain`` with every undecorated ``v`` (``q``) replaced by ``f``, the arbitrary function an annotation
+    ``v depends on s`` declares in its place; :class:`ValueError` naming the clash when the clause cannot be
+    honoured: other arguments than the quantity's own (a state; a state and an action), a decorated ``v^π`` in the
+    same display (the one letter would name two functions), or an ``f`` already there."""
+    want = ARBITRARY_QUANTITIES[role]
+    if on != want:
+        words = {"state": "a state", "action": "an action"}
+        raise ValueError(f"{role} is a function of {' and '.join(words[x] for x in want)}; it cannot be declared a "
+                         f"function of {', '.join(words.get(x, str(x)) for x in on) or 'nothing'}")
+    bare = A.Fn(role)
+    seen: list[str] = []
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, A.Fn) and node.name == "f":
+            seen.append("f")
+        if isinstance(node, A.Fn) and node.name == role and node != bare:
+            seen.append("decorated")
+        if node == bare and isinstance(node, A.Fn):
+            return A.Fn("f", pos=node.pos)
+        if isinstance(node, tuple):
+            return tuple(walk(x) for x in node)
+        if isinstance(node, A.Node):
+            return replace(node, **{f.name: walk(getattr(node, f.name)) for f in fields(node) if f.name != "pos"})
+        return node
+
+    out = walk(chain)
+    if out == chain:
+        raise ValueError(f"the display does not use {role} undecorated")
+    if "decorated" in seen:
+        raise ValueError(f"the display also writes {role} with a policy, discount or parameter (a quantity of the "
+                         f"model): the letter {role} would name two functions")
+    if "f" in seen:
+        raise ValueError("the display already uses f, the arbitrary function that would stand for it")
+    return out
+
+
+def _arbitrary_vector(fn: A.Fn, sc: Any) -> Mat:
+    """f as a column vector (|S|, or |S||A| in the order of q^π), f declared by ``v depends on s`` (``q depends on
+    s, a``): the family's drawn table (independent of θ)."""
+    from pgverify.notation.evaluate import _bare
+
+    _bare(fn)
+    key = dict(sc.conv.arbitrary).get("f")
+    table = None if key is None else sc.model.extras.get(key)
+    if table is None:
+        raise _not("f unapplied: only an arbitrary function declared by an annotation (`v depends on s`) on a "
+                   "family that draws one (episodic-softmax) is a vector")
+    m = sc.model
+    t = _array(table, m)
+    return Mat(t[:, None], "S", "1") if t.ndim == 1 else Mat(t.reshape(m.S * m.A, 1), "SA", "1")
 
 
 def _symbol(node: A.Sym, sc: Any) -> Any:
@@ -896,7 +956,7 @@ def _dleaf(node: Any, sc: Any) -> Any:
         g = grad_w(m) if node.base.name == "discounted_visits" else grad_d(m)
         return Mat(_array(g, m)[None, :, :], "1", "S")
     if isinstance(node, A.Fn):
-        if node.name == "r" and node.policy is None:
+        if node.name == "r" and node.policy is None or node.name == "f":  # f: declared a function of s (s, a) only
             return None
         if not live(node.policy, f"the vector {node.name}"):
             return None

@@ -36,7 +36,7 @@ __all__ = ["Profile", "load_profile", "profile_names", "DEFAULT_PROFILE", "FUNCT
 #: The keys a profile file may have (any other is an error: a misspelt key would otherwise be ignored).
 KEYS = ("name", "description", "example", "time_base", "objective", "occupancy_normalised", "policy_pair_form", "log",
         "initial_state", "kernel_form", "functions", "symbols", "variables", "spaces", "macros", "setting", "last_time",
-        "reward_index", "return_time", "free_states", "bare_gradient")
+        "reward_index", "return_time", "free_states", "bare_gradient", "declared_letters")
 #: The keys of one ``[macros]`` entry.
 MACRO_KEYS = ("args", "body")
 
@@ -44,7 +44,7 @@ MACRO_KEYS = ("args", "body")
 DEFAULT_PROFILE = "post"
 
 #: Roles a function name may play: the AST's functions plus the returns R_τ and G_τ^t.
-FUNCTION_ROLES = FUNCTIONS + ("R", "G")
+FUNCTION_ROLES = FUNCTIONS + ("R", "G", "pi'")  # pi': a second policy's own letter (β), read as π'
 
 _DIR = Path(__file__).with_name("profiles")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -98,6 +98,9 @@ class Profile:
     return_time: str = "superscript"
     #: A free state ranges over ``all`` the model's states or the ``nonterminal`` ones (S&B's 𝒮, not 𝒮⁺).
     free_states: str = "all"
+    #: ``v depends on s`` (``q depends on s, a``) is ``refused`` (v is the model's value) or makes the undecorated
+    #: letter an ``arbitrary`` vector (theory notes: "T_π v = r_π + γP_π v, where v ∈ ℝ^S"; v^π stays the value).
+    declared_letters: str = "refused"
     #: ∇ with no subscript is ∇_θ (θ the only parameter).
     bare_gradient: bool = False
     #: One display of the profile that pgverify checks (``pgverify profiles`` prints it).
@@ -151,7 +154,7 @@ class Profile:
                 seen[k] = table
         choices = {}
         for key, allowed in (("setting", ("discounted", "finite-horizon-undiscounted")), ("last_time", ("state", "action")),
-                             ("free_states", ("all", "nonterminal")),
+                             ("free_states", ("all", "nonterminal")), ("declared_letters", ("refused", "arbitrary")),
                              ("reward_index", ("same", "next")), ("return_time", ("superscript", "subscript"))):
             choices[key] = data.get(key, allowed[0])
             if choices[key] not in allowed:
