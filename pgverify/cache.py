@@ -220,10 +220,19 @@ def load_display(display: Any, settings: Any) -> Any:
         return None
 
 
+def _inside_a_hypothesis_test() -> bool:
+    """Whether this runs inside someone's Hypothesis test: there the numeric method's own search is a nested
+    ``@given`` that Hypothesis refuses, so the result is the environment's, not what the code computes elsewhere."""
+    import sys
+
+    control = sys.modules.get("hypothesis.control")
+    return bool(control is not None and control.currently_in_test_context())
+
+
 def store_display(display: Any, settings: Any, result: Any) -> None:
-    """Store ``result`` for ``display`` (not an internal error: it may not recur; not one whose values do not
-    serialise to JSON)."""
-    if result.reason.startswith("internal error"):
+    """Store ``result`` for ``display`` (not an internal error: it may not recur; not one computed inside a
+    Hypothesis test (:func:`_inside_a_hypothesis_test`); not one whose values do not serialise to JSON)."""
+    if result.reason.startswith("internal error") or _inside_a_hypothesis_test():
         return
     try:
         entry = _display_json(result)

@@ -341,3 +341,26 @@ def test_a_display_whose_reading_failed_is_not_answered_with_the_unannotated_ver
     assert cli.main(["verify", str(path), "--json", "--points", "1", "--examples", "5"]) == cli.EXIT_UNDECIDED
     (d,) = json.loads(capsys.readouterr().out)["displays"]
     assert d["verdict"] == "undecided" and "not read" in d["reason"]
+
+
+def test_a_result_computed_inside_a_hypothesis_test_is_not_stored(home):
+    """Inside another Hypothesis test the numeric method's search is a nested @given (refused by Hypothesis): such a
+    result is the environment's and must not answer the same display later."""
+    from hypothesis import given, settings, strategies as st
+
+    from pgverify.documents import verify_document
+    from pgverify.settings import Settings
+
+    path = home / "doc.md"
+    path.write_text(f"$$ {TRUE} $$\n", encoding="utf-8")
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.just(0))
+    def inside(_: int) -> None:
+        verify_document(path, Settings(exact_points=1, numeric_examples=5))
+
+    inside()
+    assert not list((home / "cache").glob("displays/*.json"))
+    run = verify_document(path, Settings(exact_points=1, numeric_examples=5))
+    assert [r.verdict for r in run.results] == ["proved"]
+    assert list((home / "cache").glob("displays/*.json"))
