@@ -40,8 +40,9 @@ KNOWN_FALSE: dict[str, str] = {}
 FAST = ("cs.sorokin-log-letters", "k.slip.no-log", "post.reinforce-fit", "tk.k-step-estimators", "su.rtg")
 
 #: The number of main-set entries with their expected verdict at seed 0, measured with benchmarks/bench_corpus.py
-#: on 2026-12-08 (main at 0ae2b15: 7; the corpus2 branch at 02:35 UTC: 68 of 115): it may only go up.
-RATCHET_AS_EXPECTED = 68
+#: on 2026-12-08 (main at 0ae2b15: 7; the corpus2 branch at 02:35 UTC: 68 of 115; main after the red team's
+#: soundness refusals of a random start's ρ₀ and given τ, 91d5567: 63 of 115): it may only go up.
+RATCHET_AS_EXPECTED = 63
 
 
 def _marks(entry_id: str) -> list:
