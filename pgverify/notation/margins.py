@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 
 from pgverify.notation.errors import MalformedNotation, UnsupportedNotation
+from pgverify.notation.macros import _group  # one past the } matching a {
 
 __all__ = ["Margins", "read_margins", "cancel_checks", "labelled", "CANCELS", "IGNORED", "CONDITION_WORDS"]
 
@@ -57,31 +58,13 @@ class Margins:
     zero: object | None
 
 
-def _group_end(text: str, i: int) -> int:
-    depth = 0
-    j = i
-    while j < len(text):
-        c = text[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return -1
-
-
 def _arg(text: str, i: int, what: str, at) -> tuple[int, int]:
     """(start, end) of the braced argument at ``i`` (after spaces): ``text[start]`` is ``{``."""
     while i < len(text) and text[i] == " ":
         i += 1
     if i >= len(text) or text[i] != "{":
         raise MalformedNotation(f"{what} needs a braced argument", at)
-    j = _group_end(text, i)
+    j = _group(text, i)
     if j < 0:
         raise MalformedNotation(f"unbalanced braces after {what}", at)
     return i, j
@@ -180,7 +163,7 @@ def _label(text: str, src) -> tuple[str | None, str]:
         t = _TEXT_GROUP.match(text, k)
         if t is None:
             break
-        e = _group_end(text, t.end() - 1)
+        e = _group(text, t.end() - 1)
         if e < 0:
             return None, text
         words.append(text[t.end():e - 1])
